@@ -1,0 +1,83 @@
+"""Typed sections of the policy file other than the rules: enforcement ladder, reports, trust, evasion.
+
+The loader (``townhall.policy.policyfile``) validates the TOML and builds these. They are plain data;
+``townhall.policy.enforcement`` decides what a ladder means for an account's strike history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Sanction(StrEnum):
+    """Account actions the ladder (or a moderator) can take."""
+
+    WARN = "warn"
+    SUSPEND = "suspend"
+    BAN = "ban"
+    PREMODERATE = "premoderate"
+
+
+@dataclass(frozen=True, slots=True)
+class LadderStep:
+    """At ``strikes`` active strikes, take ``sanction`` (for ``hours`` when it is a suspension)."""
+
+    strikes: int
+    sanction: Sanction
+    hours: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EnforcementConfig:
+    strike_expiry_days: float = 90.0
+    ladder: tuple[LadderStep, ...] = (
+        LadderStep(1, Sanction.WARN),
+        LadderStep(2, Sanction.SUSPEND, 24.0),
+        LadderStep(3, Sanction.BAN),
+    )
+    troll_confirmed: Sanction = Sanction.BAN
+    ban_scope: str = "site"  # "site" or "installation"
+
+
+@dataclass(frozen=True, slots=True)
+class ReportsConfig:
+    threshold: int = 3  # distinct reporters (weighted) before a comment enters the reports queue
+    new_account_days: float = 7.0  # reporters younger than this count for less (brigade discount)
+    new_account_weight: float = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class TrustConfig:
+    min_age_days: float = 30.0
+    min_published: int = 20
+    clean_days: float = 90.0  # no strikes or sanctions in this many days
+
+
+class EvasionAction(StrEnum):
+    FLAG = "flag"  # tell moderators
+    PREMODERATE = "premoderate"  # hold every comment of the suspect account
+
+
+@dataclass(frozen=True, slots=True)
+class EvasionConfig:
+    action: EvasionAction = EvasionAction.FLAG
+    ip_window_hours: float = 72.0
+
+
+@dataclass(frozen=True, slots=True)
+class CommentsConfig:
+    max_length: int = 5000
+    edit_window_minutes: float = 15.0
+    premoderate_new_accounts: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySettings:
+    """Everything in the policy file except the rules themselves."""
+
+    comments: CommentsConfig = field(default_factory=CommentsConfig)
+    enforcement: EnforcementConfig = field(default_factory=EnforcementConfig)
+    reports: ReportsConfig = field(default_factory=ReportsConfig)
+    trust: TrustConfig = field(default_factory=TrustConfig)
+    evasion: EvasionConfig = field(default_factory=EvasionConfig)
