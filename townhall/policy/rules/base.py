@@ -1,0 +1,55 @@
+"""What every rule type shares: the common fields of a ``[[rules]]`` entry, config errors, and the
+application-wide resources (such as the classifier model) that rule types may need."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Mapping, Protocol
+
+from townhall.policy.types import Action, Phase
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    """The common fields of one ``[[rules]]`` entry, plus its type-specific options."""
+
+    name: str
+    type: str
+    description: str
+    action: Action
+    strike: bool
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+class RuleConfigError(ValueError):
+    """A rule entry is wrong. ``key`` names the offending option so the loader can point at its line."""
+
+    def __init__(self, key: str | None, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+        self.message = message
+
+
+class Resources:
+    """Heavy things that rules share, loaded once per application on first use (never at import)."""
+
+    def __init__(self, model_dir: Path | None = None) -> None:
+        self.model_dir = model_dir
+        self._classifier_model: Any = None
+
+    def classifier_model(self) -> Any:
+        if self._classifier_model is None:
+            from townhall.policy.classifiers import load_model
+
+            self._classifier_model = load_model(self.model_dir)
+        return self._classifier_model
+
+
+class RuleType(Protocol):
+    """A rule type: a class registered under ``type_name`` that builds a phase from a rule entry."""
+
+    type_name: ClassVar[str]
+
+    @classmethod
+    def from_spec(cls, spec: RuleSpec, resources: Resources) -> Phase: ...
