@@ -1,0 +1,32 @@
+"""The application object: builds the whole service in-process from settings (Datasette-style)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI
+
+from townhall.service.core import Clock, Services, build_services, utcnow
+from townhall.settings import Settings
+from townhall.web.app import create_asgi
+
+
+@dataclass
+class Townhall:
+    settings: Settings
+    services: Services
+    asgi: FastAPI
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.asgi(scope, receive, send)
+
+    def close(self) -> None:
+        self.services.db.dispose()
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock = utcnow, migrate: bool = True) -> Townhall:
+    """Build Townhall from settings: database (migrated), policies, services and the ASGI app."""
+    settings = settings or Settings.load()
+    services = build_services(settings, clock=clock, migrate=migrate)
+    return Townhall(settings=settings, services=services, asgi=create_asgi(services))

@@ -1,0 +1,68 @@
+"""`townhall serve` and `townhall migrate`."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+from rich.console import Console
+
+from townhall.settings import Settings, SettingsError
+
+
+def load_settings(config: str | None, **overrides: Any) -> Settings:
+    try:
+        return Settings.load(config, **overrides)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def register(group: click.Group) -> None:
+    @group.command()
+    @click.option("--config", type=click.Path(dir_okay=False), help="TOML settings file.")
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=8000, show_default=True, type=int)
+    @click.option("--db", "database_url", help="Database URL (default: SQLite under ./townhall-data).")
+    @click.option("--policy", help="Policy file for the default site (default: the packaged house rules).")
+    @click.option("--data-dir", help="Directory for the SQLite database.")
+    @click.option("--workers", default=1, show_default=True, type=int, help="Worker processes (PostgreSQL only).")
+    def serve(config: str | None, host: str, port: int, database_url: str | None, policy: str | None,
+              data_dir: str | None, workers: int) -> None:
+        """Run Townhall (with the demo article at /demo)."""
+        import uvicorn
+
+        from townhall.app import create_app
+
+        console = Console(stderr=True)
+        settings = load_settings(config, database_url=database_url, policy=policy, data_dir=data_dir)
+        if workers > 1 and not settings.resolved_database_url.startswith("postgresql"):
+            raise click.ClickException("Several workers need PostgreSQL (--db postgresql+psycopg://…); SQLite runs one process.")
+        try:
+            app = create_app(settings)
+        except Exception as exc:  # noqa: BLE001 - print for people, not a traceback
+            console.print(f"[red]Townhall could not start:[/red] {exc}")
+            sys.exit(1)
+        console.print(f"Townhall on [bold]http://{host}:{port}/[/bold] — demo article at http://{host}:{port}/demo")
+        console.print(f"Database: {app.services.db.dialect}; policy: {app.services.policies.get().source}")
+        if workers > 1:
+            app.close()
+            uvicorn.run("townhall.web.factory:app", host=host, port=port, workers=workers, factory=True,
+                        log_level=settings.log_level)
+        else:
+            uvicorn.run(app, host=host, port=port, log_level=settings.log_level)
+
+    @group.command()
+    @click.option("--config", type=click.Path(dir_okay=False), help="TOML settings file.")
+    @click.option("--db", "database_url", help="Database URL.")
+    def migrate(config: str | None, database_url: str | None) -> None:
+        """Bring the database schema up to date."""
+        from townhall.store.db import Database
+
+        settings = load_settings(config, database_url=database_url)
+        db = Database(settings.resolved_database_url)
+        try:
+            applied = db.migrate()
+        except Exception as exc:  # noqa: BLE001
+            raise click.ClickException(f"migration failed: {exc}") from exc
+        click.echo(f"applied: {', '.join(applied)}" if applied else f"up to date at {db.current_revision()}")

@@ -1,0 +1,184 @@
+"""Readers' accounts: sign-in through the publisher's SSO claims or as a guest, and the posting gate."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any, Mapping
+
+from sqlalchemy import Connection
+
+from townhall.policy.enforcement import is_trusted
+from townhall.service.core import Services, as_utc
+from townhall.service.errors import Forbidden, Invalid, NotFound, Sanctioned
+from townhall.service.identity import Identity
+from townhall.store import content, moderation, people
+from townhall.store.schema import AccountState, ActionKind, CommentStatus, Role
+
+SANCTIONS = (ActionKind.SUSPEND.value, ActionKind.BAN.value)
+
+
+def _clean_name(name: Any, fallback: str) -> str:
+    if not isinstance(name, str):
+        return fallback
+    name = " ".join("".join(ch for ch in name if ch.isprintable()).split())[:80]
+    return name or fallback
+
+
+def sign_in_sso(svc: Services, site_id: str, claims: Mapping[str, Any]) -> Identity:
+    """Find or create the account for verified SSO claims and keep its profile in step with them."""
+    sub = claims.get("sub")
+    if not isinstance(sub, str) or not sub or len(sub) > 255:
+        raise Invalid("The sign-in token has no usable 'sub' claim.")
+    name = _clean_name(claims.get("name"), "Reader")
+    supporter = bool(claims.get("supporter", False))
+    role_claim = claims.get("role", "reader")
+    try:
+        role = Role(role_claim) if isinstance(role_claim, str) else Role.READER
+    except ValueError:
+        role = Role.READER
+    email = claims.get("email") if isinstance(claims.get("email"), str) else None
+    with svc.db.write() as conn:
+        row = people.find_account(conn, site_id, sub)
+        if row is None:
+            account_id = people.insert_account(
+                conn, site_id=site_id, subject=sub, display_name=name, email=email, supporter=supporter,
+                role=role.value, guest=False, state=AccountState.ACTIVE.value, created_at=svc.now(),
+            )
+        else:
+            account_id = int(row["id"])
+            changes = {}
+            if row["display_name"] != name:
+                changes["display_name"] = name
+            if bool(row["supporter"]) != supporter:
+                changes["supporter"] = supporter
+            if row["role"] != role.value:
+                changes["role"] = role.value
+            if email and row["email"] != email:
+                changes["email"] = email
+            if changes:
+                people.update_account(conn, account_id, **changes)
+    return Identity(account_id, site_id, sub, name, role, supporter, False)
+
+
+def sign_in_guest(svc: Services, site_id: str, name: Any, guest_id: str | None) -> Identity:
+    """A guest account, if the site allows guests. ``guest_id`` lets a returning guest keep an account."""
+    with svc.db.read() as conn:
+        site = content.get_site(conn, site_id)
+    if site is None:
+        raise NotFound("No such site.", {"site": site_id})
+    if not site["allow_guests"]:
+        raise Forbidden("This site asks readers to sign in before commenting.", code="guests_not_allowed")
+    if not isinstance(name, str) or not name.strip():
+        raise Invalid("A guest needs a display name.", {"field": "guest_name"})
+    display = _clean_name(name, "Guest")
+    try:
+        gid = str(uuid.UUID(guest_id)) if guest_id else str(uuid.uuid4())
+    except ValueError:
+        gid = str(uuid.uuid4())
+    subject = f"guest:{gid}"
+    with svc.db.write() as conn:
+        row = people.find_account(conn, site_id, subject)
+        if row is None:
+            account_id = people.insert_account(
+                conn, site_id=site_id, subject=subject, display_name=display, supporter=False,
+                role=Role.READER.value, guest=True, state=AccountState.ACTIVE.value, created_at=svc.now(),
+            )
+        else:
+            account_id = int(row["id"])
+            if row["display_name"] != display:
+                people.update_account(conn, account_id, display_name=display)
+    return Identity(account_id, site_id, subject, display, Role.READER, False, True)
+
+
+def active_sanction(conn: Connection, svc: Services, account: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The ban or suspension in force, if any (expired suspensions are lifted here)."""
+    now = svc.now()
+    state = account["state"]
+    if state not in (AccountState.SUSPENDED.value, AccountState.BANNED.value):
+        return None
+    until = as_utc(account["state_until"])
+    if state == AccountState.SUSPENDED.value and until is not None and until <= now:
+        return None
+    for action in reversed(moderation.actions_for(conn, int(account["id"]))):
+        if action["kind"] in SANCTIONS and action["revoked_at"] is None:
+            return action
+    return None
+
+
+def sanction_details(conn: Connection, action: Mapping[str, Any]) -> dict[str, Any]:
+    appeal = moderation.appeal_for_action(conn, int(action["id"]))
+    ends = as_utc(action["ends_at"])
+    return {
+        "action_id": action["id"],
+        "sanction": action["kind"],
+        "reason": action["reason"],
+        "rule": action["rule"],
+        "until": ends.isoformat() if ends else None,
+        "appeal": {"state": appeal["state"], "response": appeal["response"]} if appeal else None,
+        "can_appeal": appeal is None,
+        "appeal_url": f"/api/v1/me/actions/{action['id']}/appeal",
+    }
+
+
+def require_can_post(conn: Connection, svc: Services, account_id: int) -> Mapping[str, Any]:
+    account = people.get_account(conn, account_id)
+    if account is None:
+        raise NotFound("No such account.")
+    action = active_sanction(conn, svc, account)
+    if action is not None:
+        details = sanction_details(conn, action)
+        if action["kind"] == ActionKind.BAN.value:
+            msg = f"You are banned from commenting: {action['reason']}"
+        else:
+            msg = f"You are suspended until {details['until']}: {action['reason']}"
+        raise Sanctioned(msg, details)
+    if account["state"] == AccountState.SUSPENDED.value:  # suspension ran out
+        people.update_account(conn, account_id, state=AccountState.ACTIVE.value, state_until=None)
+    return account
+
+
+def trusted(conn: Connection, svc: Services, account: Mapping[str, Any], policy: Any) -> bool:
+    now = svc.now()
+    actions = moderation.recent_actions(conn, int(account["id"]), now - timedelta(days=policy.settings.trust.clean_days))
+    last = max((as_utc(a["created_at"]) for a in actions), default=None)
+    published = content.count_account_comments(conn, int(account["id"]), CommentStatus.PUBLISHED)
+    return is_trusted(
+        policy.settings.trust, now=now, created_at=as_utc(account["created_at"]) or now, published=published,
+        last_sanction_at=last,
+    )
+
+
+def me(svc: Services, ident: Identity) -> dict[str, Any]:
+    with svc.db.read() as conn:
+        account = people.get_account(conn, ident.account_id)
+        if account is None:
+            raise NotFound("No such account.")
+        action = active_sanction(conn, svc, account)
+        strikes = moderation.active_strikes(conn, ident.account_id, svc.now())
+        history = [
+            {"id": a["id"], "kind": a["kind"], "reason": a["reason"], "rule": a["rule"],
+             "created_at": as_utc(a["created_at"]).isoformat(), "ends_at": (as_utc(a["ends_at"]).isoformat() if a["ends_at"] else None),
+             "revoked": a["revoked_at"] is not None}
+            for a in moderation.actions_for(conn, ident.account_id)
+        ]
+        return {
+            "id": ident.account_id,
+            "name": account["display_name"],
+            "supporter": bool(account["supporter"]),
+            "role": account["role"],
+            "guest": bool(account["guest"]),
+            "state": account["state"] if action is not None or account["state"] != AccountState.SUSPENDED.value else AccountState.ACTIVE.value,
+            "sanction": sanction_details(conn, action) if action is not None else None,
+            "active_strikes": len(strikes),
+            "actions": history,
+        }
+
+
+def record_device(svc: Services, account_id: int, device_hash: str | None) -> None:
+    if not device_hash:
+        return
+    with svc.db.write() as conn:
+        account = people.get_account(conn, account_id)
+        if account is not None and account["device_hash"] is None:
+            people.update_account(conn, account_id, device_hash=device_hash)

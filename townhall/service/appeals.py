@@ -1,0 +1,82 @@
+"""Appeals: a sanctioned reader asks once per action; a moderator upholds or reverses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from townhall.service.core import Services, as_utc
+from townhall.service.enforcement import restore
+from townhall.service.errors import Conflict, Invalid, NotFound
+from townhall.service.identity import Actor, Identity
+from townhall.store import content, moderation, people
+from townhall.store.schema import ActionKind, ActorKind, AppealState, CommentStatus, DecisionSource
+
+APPEALABLE = (ActionKind.STRIKE.value, ActionKind.WARN.value, ActionKind.SUSPEND.value, ActionKind.BAN.value,
+              ActionKind.PREMODERATE.value)
+
+
+def appeal(svc: Services, ident: Identity, action_id: int, text: str) -> dict[str, Any]:
+    with svc.db.write() as conn:
+        action = moderation.get_action(conn, action_id)
+        if action is None or action["account_id"] != ident.account_id:
+            raise NotFound("No such action on your account.", {"action_id": action_id})
+        if action["kind"] not in APPEALABLE:
+            raise Invalid("This action cannot be appealed.")
+        if action["revoked_at"] is not None:
+            raise Conflict("This action has already been lifted.")
+        if moderation.appeal_for_action(conn, action_id) is not None:
+            raise Conflict("You have already appealed this action; a moderator will answer.", code="already_appealed")
+        appeal_id = moderation.insert_appeal(conn, action_id=action_id, account_id=ident.account_id, text=text.strip()[:2000],
+                                             state=AppealState.OPEN.value, created_at=svc.now())
+        svc.audit(conn, action="appeal.created", subject_type="appeal", subject_id=appeal_id, actor_kind=ActorKind.READER.value,
+                  actor=f"account:{ident.account_id}", site_id=ident.site_id, details={"action_id": action_id})
+    svc.emit("appeal.created", ident.site_id, {"appeal_id": appeal_id, "action_id": action_id, "account_id": ident.account_id})
+    return {"appeal_id": appeal_id, "state": AppealState.OPEN.value}
+
+
+def decide(svc: Services, actor: Actor, appeal_id: int, *, reverse: bool, response: str,
+           restore_comments: bool = True) -> dict[str, Any]:
+    if not isinstance(response, str) or not response.strip():
+        raise Invalid("Tell the reader why; they will see this answer.", {"field": "response"})
+    with svc.db.write() as conn:
+        row = moderation.get_appeal(conn, appeal_id)
+        if row is None:
+            raise NotFound("No such appeal.")
+        account = people.get_account(conn, row["account_id"])
+        assert account is not None
+        actor.require_site(account["site_id"])
+        state = AppealState.REVERSED if reverse else AppealState.UPHELD
+        if not moderation.decide_appeal(conn, appeal_id, state=state, response=response.strip(), by=actor.id, now=svc.now()):
+            raise Conflict("Another moderator has already decided this appeal.")
+        restored: list[int] = []
+        if reverse:
+            action = moderation.get_action(conn, row["action_id"])
+            assert action is not None
+            revoke = [a["id"] for a in moderation.actions_for(conn, account["id"])
+                      if a["revoked_at"] is None and a["kind"] in APPEALABLE and as_utc(a["created_at"]) >= as_utc(action["created_at"])]
+            if action["kind"] == ActionKind.STRIKE.value or action["comment_id"] is not None:
+                revoke += [a["id"] for a in moderation.actions_for(conn, account["id"])
+                           if a["revoked_at"] is None and a["kind"] == ActionKind.STRIKE.value and a["comment_id"] == action["comment_id"]]
+            restore(conn, svc, account=account, actor=actor, reason=f"Appeal {appeal_id} reversed: {response.strip()}",
+                    revoke=sorted(set(revoke)))
+            if restore_comments:
+                restored = _restore_comments(conn, svc, actor, account, action)
+        svc.audit(conn, action=f"appeal.{state.value}", subject_type="appeal", subject_id=appeal_id,
+                  actor_kind=actor.kind.value, actor=actor.id, site_id=account["site_id"],
+                  details={"response": response.strip(), "restored_comments": restored})
+    svc.emit("appeal.decided", account["site_id"], {"appeal_id": appeal_id, "state": state.value, "account_id": account["id"]})
+    return {"appeal_id": appeal_id, "state": state.value, "restored_comments": restored}
+
+
+def _restore_comments(conn: Any, svc: Services, actor: Actor, account: Any, action: Any) -> list[int]:
+    """Publish again the comment that triggered the action (and others rejected by the same rule)."""
+    ids = []
+    if action["comment_id"] is not None:
+        row = content.get_comment(conn, action["comment_id"])
+        if row is not None and row["status"] == CommentStatus.REJECTED.value:
+            content.update_comment(conn, row["id"], status=CommentStatus.PUBLISHED.value)
+            moderation.insert_decision(conn, comment_id=row["id"], source=DecisionSource.MODERATOR.value, verdict="publish",
+                                       hits=[], scores={}, policy_version="-", moderator=actor.id,
+                                       reason="Restored on appeal", created_at=svc.now())
+            ids.append(int(row["id"]))
+    return ids

@@ -1,0 +1,319 @@
+"""Readers' use cases: post, edit, delete, react, report. Every stored comment has a stored decision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Mapping
+
+from sqlalchemy import Connection
+
+from townhall.policy.types import Action, Decision, Hit, Subject, Verdict
+from townhall.service import accounts as acct
+from townhall.service.core import Services, as_utc
+from townhall.service.enforcement import apply_strike
+from townhall.service.errors import Conflict, Forbidden, Invalid, NotFound, RuleRejected
+from townhall.service.identity import Identity
+from townhall.service.render import render
+from townhall.store import content, moderation, people
+from townhall.store.schema import AccountState, ActorKind, CommentStatus, DecisionSource, ThreadState
+
+MAX_THREAD_ID = 300
+REPORT_REASONS = ("abusive", "obscene", "f_word", "spam", "paid_troll", "off_topic", "other")
+REACTIONS = ("like",)
+_STATUS = {Verdict.PUBLISH: CommentStatus.PUBLISHED, Verdict.HOLD: CommentStatus.HELD, Verdict.REJECT: CommentStatus.REJECTED}
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSignals:
+    ip: str | None = None
+    user_agent: str | None = None
+    device: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    comment: dict[str, Any]
+    decision: Decision
+    actions: list[int]
+
+
+def check_thread_id(thread_id: str) -> str:
+    if not thread_id or len(thread_id) > MAX_THREAD_ID or not thread_id.isprintable():
+        raise Invalid(f"A thread id is 1 to {MAX_THREAD_ID} printable characters.", {"field": "thread_id"})
+    return thread_id
+
+
+def get_or_create_thread(conn: Connection, svc: Services, site: Mapping[str, Any], external_id: str,
+                         url: str | None = None, title: str | None = None) -> Mapping[str, Any]:
+    thread = content.get_thread(conn, site["id"], external_id)
+    if thread is not None:
+        return thread
+    if not site["auto_create_threads"]:
+        raise NotFound("No such thread, and this site does not create threads on first comment.", {"thread_id": external_id})
+    thread_id = content.insert_thread(conn, site_id=site["id"], external_id=external_id, url=_short(url, 2000),
+                                      title=_short(title, 500), now=svc.now())
+    row = content.get_thread_by_id(conn, thread_id)
+    assert row is not None
+    return row
+
+
+def _short(value: str | None, limit: int) -> str | None:
+    return value[:limit] if isinstance(value, str) and value else None
+
+
+def _site(conn: Connection, site_id: str) -> Mapping[str, Any]:
+    site = content.get_site(conn, site_id)
+    if site is None:
+        raise NotFound("No such site.", {"site": site_id})
+    return site
+
+
+def judge(svc: Services, conn: Connection, policy: Any, account: Mapping[str, Any], text: str, thread_closed: bool) -> Decision:
+    """Run the house rules on a text written by ``account``."""
+    score, cluster = (None, None)
+    if svc.trolls is not None:
+        score, cluster = svc.trolls.account_score(int(account["id"]))
+    subject = Subject(
+        text=text,
+        thread_closed=thread_closed,
+        account_trusted=acct.trusted(conn, svc, account, policy),
+        coordination_score=score,
+        coordination_cluster=cluster,
+    )
+    decision = policy.evaluate(subject)
+    if decision.verdict is Verdict.PUBLISH and account["state"] == AccountState.PREMODERATED.value:
+        hit = Hit("premoderation", "Comments from this account are reviewed by a moderator before they appear.", Action.HOLD)
+        decision = Decision(Verdict.HOLD, decision.hits + (hit,), decision.scores, decision.policy_version)
+    return decision
+
+
+def rejection(decision: Decision, comment_id: int | None, text: str) -> RuleRejected:
+    hits = [h.to_dict() for h in decision.deciding_hits]
+    message = " ".join(dict.fromkeys(h.description for h in decision.deciding_hits)) or "The house rules refused this comment."
+    return RuleRejected(message, {"comment_id": comment_id, "hits": hits, "text": text, "policy_version": decision.policy_version})
+
+
+def post(svc: Services, ident: Identity, thread_external_id: str, text: Any, parent_id: Any = None,
+         signals: ClientSignals = ClientSignals(), url: str | None = None, title: str | None = None) -> Posted:
+    check_thread_id(thread_external_id)
+    if not isinstance(text, str):
+        raise Invalid("'text' must be a string.", {"field": "text"})
+    if parent_id is not None and (not isinstance(parent_id, int) or isinstance(parent_id, bool) or parent_id < 1):
+        raise Invalid("'parent_id' must be a comment id (a positive integer) or null.", {"field": "parent_id"})
+    text = text.replace("\x00", "")
+    now = svc.now()
+    with svc.db.read() as conn:
+        site = _site(conn, ident.site_id)
+        policy = svc.policies.for_site(site)
+        account = acct.require_can_post(conn, svc, ident.account_id)
+        thread = content.get_thread(conn, site["id"], thread_external_id)
+        closed = thread is not None and thread["state"] == ThreadState.CLOSED.value
+        decision = judge(svc, conn, policy, account, text, closed)
+    ip_hash = svc.hasher.ip_prefix(signals.ip, now)
+    device_hash = svc.hasher.device(signals.device)
+    with svc.db.write() as conn:
+        account = acct.require_can_post(conn, svc, ident.account_id)  # again, inside the write lock
+        thread = get_or_create_thread(conn, svc, site, thread_external_id, url, title)
+        parent = None
+        if parent_id is not None:
+            parent = content.get_comment(conn, parent_id)
+            if parent is None or parent["thread_id"] != thread["id"] or parent["status"] != CommentStatus.PUBLISHED.value:
+                raise Invalid("You can only reply to a published comment of this thread.", {"field": "parent_id"})
+        status = _STATUS[decision.verdict]
+        comment_id = content.insert_comment(
+            conn, thread_id=thread["id"], account_id=ident.account_id, parent_id=parent_id,
+            root_id=(parent["root_id"] or parent["id"]) if parent is not None else None,
+            depth=(parent["depth"] + 1) if parent is not None else 0,
+            body=text, html=render(text), status=status.value, reactions=0, created_at=now,
+            ip_hash=ip_hash, ua_hash=svc.hasher.user_agent(signals.user_agent, now), device_hash=device_hash,
+        )
+        _store_decision(conn, svc, comment_id, decision)
+        svc.audit(conn, action=f"comment.{status.value}", subject_type="comment", subject_id=comment_id,
+                  actor_kind=ActorKind.POLICY.value, actor="policy", site_id=site["id"], policy_version=decision.policy_version,
+                  details={"account_id": ident.account_id, "thread": thread_external_id, "verdict": decision.verdict.value,
+                           "rules": [h.rule for h in decision.deciding_hits]})
+        actions: list[int] = []
+        if decision.verdict is Verdict.REJECT and decision.strike:
+            hit = next(h for h in decision.deciding_hits if h.strike)
+            actions = apply_strike(conn, svc, account=account, policy=policy, rule=hit.rule, comment_id=comment_id,
+                                   reason=hit.description)
+        row = content.get_comment(conn, comment_id)
+        assert row is not None
+        out = serialize(row, account, viewer_id=ident.account_id, decision=decision)
+    if device_hash:
+        acct.record_device(svc, ident.account_id, device_hash)
+    _after_write(svc, site["id"], thread_external_id, row, out, ident, signals, ip_hash, device_hash)
+    if decision.verdict is Verdict.REJECT:
+        raise rejection(decision, comment_id, text)
+    return Posted(out, decision, actions)
+
+
+def _store_decision(conn: Connection, svc: Services, comment_id: int, decision: Decision,
+                    source: DecisionSource = DecisionSource.PIPELINE) -> None:
+    moderation.insert_decision(
+        conn, comment_id=comment_id, source=source.value, verdict=decision.verdict.value,
+        hits=[h.to_dict() for h in decision.hits], scores={k: float(v) for k, v in decision.scores.items()},
+        policy_version=decision.policy_version, created_at=svc.now(),
+    )
+
+
+def _after_write(svc: Services, site_id: str, thread_external_id: str, row: Mapping[str, Any], out: dict[str, Any],
+                 ident: Identity, signals: ClientSignals, ip_hash: str | None, device_hash: str | None) -> None:
+    if row["status"] == CommentStatus.PUBLISHED.value:
+        svc.events.publish(svc.events.channel(site_id, thread_external_id),
+                           {"type": "comment.published", "id": row["id"], "parent_id": row["parent_id"]})
+    if svc.trolls is not None:
+        svc.trolls.observe(site_id, thread_external_id, row, ip_hash, device_hash)
+    event = {"published": "comment.created", "held": "comment.held", "rejected": "comment.rejected"}.get(row["status"])
+    if event:
+        svc.emit(event, site_id, {"comment": out, "thread": thread_external_id, "account_id": ident.account_id})
+
+
+def serialize(row: Mapping[str, Any], author: Mapping[str, Any] | None, *, viewer_id: int | None,
+              decision: Decision | None = None, my_reaction: str | None = None) -> dict[str, Any]:
+    deleted = row["status"] == CommentStatus.DELETED.value
+    own = viewer_id is not None and row["account_id"] == viewer_id
+    out: dict[str, Any] = {
+        "id": row["id"],
+        "parent_id": row["parent_id"],
+        "status": row["status"],
+        "html": "" if deleted else row["html"],
+        "author": None if deleted or author is None else {
+            "id": author["id"], "name": author["display_name"], "supporter": bool(author["supporter"]),
+            "guest": bool(author["guest"]), "moderator": author["role"] in ("moderator", "admin"),
+        },
+        "created_at": as_utc(row["created_at"]).isoformat(),
+        "edited_at": as_utc(row["edited_at"]).isoformat() if row["edited_at"] else None,
+        "reactions": row["reactions"],
+        "own": own,
+    }
+    if own and not deleted:
+        out["text"] = row["body"]
+        out["my_reaction"] = my_reaction
+    if decision is not None:
+        out["verdict"] = decision.verdict.value
+        out["hits"] = [h.to_dict() for h in decision.deciding_hits]
+    return out
+
+
+def _own_comment(conn: Connection, ident: Identity, comment_id: int) -> Mapping[str, Any]:
+    row = content.get_comment(conn, comment_id)
+    if row is None or row["status"] == CommentStatus.DELETED.value:
+        raise NotFound("No such comment.", {"comment_id": comment_id})
+    thread = content.get_thread_by_id(conn, row["thread_id"])
+    if thread is None or thread["site_id"] != ident.site_id:
+        raise NotFound("No such comment.", {"comment_id": comment_id})
+    if row["account_id"] != ident.account_id:
+        raise Forbidden("You can only change your own comments.")
+    return row
+
+
+def edit(svc: Services, ident: Identity, comment_id: int, text: Any) -> Posted:
+    if not isinstance(text, str):
+        raise Invalid("'text' must be a string.", {"field": "text"})
+    text = text.replace("\x00", "")
+    with svc.db.read() as conn:
+        row = _own_comment(conn, ident, comment_id)
+        site = _site(conn, ident.site_id)
+        policy = svc.policies.for_site(site)
+        account = acct.require_can_post(conn, svc, ident.account_id)
+        window = svc.settings.edit_window_minutes
+        if window < 0:
+            window = policy.settings.comments.edit_window_minutes
+        if svc.now() - as_utc(row["created_at"]) > timedelta(minutes=window):
+            raise Forbidden(f"Comments can be edited for {window:g} minutes after posting.", code="edit_window_closed")
+        thread = content.get_thread_by_id(conn, row["thread_id"])
+        assert thread is not None
+        decision = judge(svc, conn, policy, account, text, thread["state"] == ThreadState.CLOSED.value)
+    status = _STATUS[decision.verdict]
+    with svc.db.write() as conn:
+        row = _own_comment(conn, ident, comment_id)
+        content.update_comment(conn, comment_id, body=text, html=render(text), status=status.value, edited_at=svc.now())
+        _store_decision(conn, svc, comment_id, decision)
+        svc.audit(conn, action="comment.edited", subject_type="comment", subject_id=comment_id,
+                  actor_kind=ActorKind.READER.value, actor=f"account:{ident.account_id}", site_id=ident.site_id,
+                  policy_version=decision.policy_version, details={"verdict": decision.verdict.value, "before": row["status"]})
+        actions: list[int] = []
+        if decision.verdict is Verdict.REJECT and decision.strike:
+            account = people.get_account(conn, ident.account_id)
+            assert account is not None
+            hit = next(h for h in decision.deciding_hits if h.strike)
+            actions = apply_strike(conn, svc, account=account, policy=policy, rule=hit.rule, comment_id=comment_id, reason=hit.description)
+        fresh = content.get_comment(conn, comment_id)
+        author = people.get_account(conn, ident.account_id)
+        assert fresh is not None
+        out = serialize(fresh, author, viewer_id=ident.account_id, decision=decision)
+    if status is CommentStatus.PUBLISHED:
+        svc.events.publish(svc.events.channel(ident.site_id, thread["external_id"]), {"type": "comment.edited", "id": comment_id})
+    if decision.verdict is Verdict.REJECT:
+        raise rejection(decision, comment_id, text)
+    return Posted(out, decision, actions)
+
+
+def delete(svc: Services, ident: Identity, comment_id: int) -> None:
+    with svc.db.write() as conn:
+        row = _own_comment(conn, ident, comment_id)
+        content.update_comment(conn, comment_id, status=CommentStatus.DELETED.value)
+        moderation.insert_decision(
+            conn, comment_id=comment_id, source=DecisionSource.MODERATOR.value, verdict="deleted", hits=[], scores={},
+            policy_version="-", moderator=f"account:{ident.account_id}", reason="Deleted by its author", created_at=svc.now(),
+        )
+        svc.audit(conn, action="comment.deleted", subject_type="comment", subject_id=comment_id,
+                  actor_kind=ActorKind.READER.value, actor=f"account:{ident.account_id}", site_id=ident.site_id,
+                  details={"before": row["status"]})
+        thread = content.get_thread_by_id(conn, row["thread_id"])
+    if thread is not None:
+        svc.events.publish(svc.events.channel(ident.site_id, thread["external_id"]), {"type": "comment.deleted", "id": comment_id})
+
+
+def _visible_comment(conn: Connection, ident: Identity, comment_id: int) -> Mapping[str, Any]:
+    row = content.get_comment(conn, comment_id)
+    thread = content.get_thread_by_id(conn, row["thread_id"]) if row is not None else None
+    if row is None or thread is None or thread["site_id"] != ident.site_id or row["status"] != CommentStatus.PUBLISHED.value:
+        raise NotFound("No such comment.", {"comment_id": comment_id})
+    return row
+
+
+def react(svc: Services, ident: Identity, comment_id: int, kind: Any) -> dict[str, Any]:
+    if kind is not None and kind not in REACTIONS:
+        raise Invalid("Unknown reaction.", {"allowed": list(REACTIONS)})
+    with svc.db.write() as conn:
+        acct.require_can_post(conn, svc, ident.account_id)
+        row = _visible_comment(conn, ident, comment_id)
+        if row["account_id"] == ident.account_id and kind is not None:
+            raise Conflict("You cannot react to your own comment.")
+        if kind is None:
+            content.delete_reaction(conn, comment_id, ident.account_id)
+        else:
+            content.put_reaction(conn, comment_id, ident.account_id, kind, svc.now())
+        fresh = content.get_comment(conn, comment_id)
+        assert fresh is not None
+        return {"comment_id": comment_id, "reactions": fresh["reactions"], "my_reaction": kind}
+
+
+def report(svc: Services, ident: Identity, comment_id: int, reason: Any, note: Any = None) -> dict[str, Any]:
+    if reason not in REPORT_REASONS:
+        raise Invalid("Choose a reason for the report.", {"allowed": list(REPORT_REASONS), "field": "reason"})
+    if note is not None and (not isinstance(note, str) or len(note) > 1000):
+        raise Invalid("A report note is at most 1000 characters.", {"field": "note"})
+    with svc.db.write() as conn:
+        row = _visible_comment(conn, ident, comment_id)
+        if row["account_id"] == ident.account_id:
+            raise Conflict("You cannot report your own comment.")
+        if content.get_report(conn, comment_id, ident.account_id) is not None:
+            return {"comment_id": comment_id, "reported": True, "duplicate": True}
+        site = _site(conn, ident.site_id)
+        cfg = svc.policies.for_site(site).settings.reports
+        reporter = people.get_account(conn, ident.account_id)
+        assert reporter is not None
+        young = svc.now() - as_utc(reporter["created_at"]) < timedelta(days=cfg.new_account_days)
+        weight = cfg.new_account_weight if young or reporter["guest"] else 1.0
+        content.insert_report(conn, comment_id=comment_id, account_id=ident.account_id, reason=reason, note=note,
+                              weight=weight, resolved=False, created_at=svc.now())
+        total = sum(r["weight"] for r in content.open_reports(conn, comment_id))
+        queued = total >= cfg.threshold
+        svc.audit(conn, action="comment.reported", subject_type="comment", subject_id=comment_id,
+                  actor_kind=ActorKind.READER.value, actor=f"account:{ident.account_id}", site_id=ident.site_id,
+                  details={"reason": reason, "weight": weight, "total_weight": total, "queued": queued})
+        return {"comment_id": comment_id, "reported": True, "duplicate": False}

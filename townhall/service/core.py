@@ -1,0 +1,146 @@
+"""The service container: everything the use cases share, built once per application from settings."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from townhall.policy.rules.base import Resources
+from townhall.service.events import EventBus
+from townhall.service.ratelimit import MemoryRateLimiter, RateLimiter
+from townhall.service.signals import SignalHasher
+from townhall.settings import Settings
+from townhall.store import content, moderation, people
+from townhall.store.db import Database
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes; everything we store is UTC."""
+    if value is None:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+class PolicyBook:
+    """Policies by file path, loaded once each (a site without its own file uses the default)."""
+
+    def __init__(self, default_path: str, resources: Resources) -> None:
+        self.default_path = default_path
+        self.resources = resources
+        self._lock = threading.Lock()
+        self._loaded: dict[str, Any] = {}
+
+    def get(self, path: str | None = None) -> Any:
+        from townhall.policy import load_policy
+
+        key = path or self.default_path or ""
+        with self._lock:
+            policy = self._loaded.get(key)
+            if policy is None:
+                policy = load_policy(key or None, resources=self.resources)
+                self._loaded[key] = policy
+            return policy
+
+    def for_site(self, site: Any) -> Any:
+        return self.get(site["policy_path"] if site is not None else None)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    clock: Clock
+    secret: str
+    policies: PolicyBook
+    events: EventBus
+    hasher: SignalHasher
+    limiter: RateLimiter
+    trolls: Any = None  # townhall.service.trolls.TrollWatch, attached by the application
+    listeners: list[Callable[[str, str, dict[str, Any]], None]] = field(default_factory=list)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def emit(self, event: str, site_id: str, payload: dict[str, Any]) -> None:
+        """Tell listeners (webhooks, e-mail) that something happened, after it was committed."""
+        for listener in self.listeners:
+            listener(event, site_id, payload)
+
+    def audit(
+        self,
+        conn: Any,
+        *,
+        action: str,
+        subject_type: str,
+        subject_id: Any,
+        actor_kind: str,
+        actor: str | None,
+        site_id: str | None,
+        details: dict[str, Any] | None = None,
+        policy_version: str | None = None,
+    ) -> int:
+        return moderation.append_audit(
+            conn,
+            at=self.now(),
+            site_id=site_id,
+            actor_kind=actor_kind,
+            actor=actor,
+            action=action,
+            subject_type=subject_type,
+            subject_id=None if subject_id is None else str(subject_id),
+            details=details or {},
+            policy_version=policy_version,
+        )
+
+
+def build_services(settings: Settings, *, clock: Clock = utcnow, migrate: bool = True) -> Services:
+    db = Database(settings.resolved_database_url)
+    if migrate:
+        db.migrate()
+    with db.write() as conn:
+        secret = settings.secret or people.put_meta_if_absent(conn, "secret", secrets.token_urlsafe(32))
+        if content.get_site(conn, settings.default_site) is None:
+            sso = settings.sso_secret or secrets.token_urlsafe(32)
+            content.insert_site(
+                conn,
+                id=settings.default_site,
+                name=settings.site_name,
+                sso_secret=sso,
+                allow_guests=settings.allow_guests,
+                auto_create_threads=True,
+                policy_path=None,
+                origins=[],
+                created_at=clock(),
+            )
+        else:
+            changes: dict[str, Any] = {}
+            site = content.get_site(conn, settings.default_site)
+            assert site is not None
+            if settings.sso_secret and site["sso_secret"] != settings.sso_secret:
+                changes["sso_secret"] = settings.sso_secret
+            if bool(site["allow_guests"]) != settings.allow_guests:
+                changes["allow_guests"] = settings.allow_guests
+            if changes:
+                content.update_site(conn, settings.default_site, **changes)
+    resources = Resources(Path(settings.model_dir) if settings.model_dir else None)
+    return Services(
+        settings=settings,
+        db=db,
+        clock=clock,
+        secret=secret,
+        policies=PolicyBook(settings.policy, resources),
+        events=EventBus(),
+        hasher=SignalHasher(secret, settings.ip_salt_rotation_days),
+        limiter=MemoryRateLimiter(settings.rate_limit_per_minute),
+    )

@@ -1,0 +1,154 @@
+"""'We will ban you': strikes, the ladder, sanctions and their reversal. Every step is audited."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Mapping
+
+from sqlalchemy import Connection
+
+from townhall.policy.config import Sanction
+from townhall.policy.enforcement import step_for, strike_expiry
+from townhall.service.core import Services
+from townhall.service.errors import Invalid, NotFound
+from townhall.service.identity import Actor
+from townhall.store import content, moderation, people
+from townhall.store.schema import AccountState, ActionKind, CommentStatus
+
+_STATE_FOR = {
+    ActionKind.WARN: AccountState.WARNED,
+    ActionKind.SUSPEND: AccountState.SUSPENDED,
+    ActionKind.BAN: AccountState.BANNED,
+    ActionKind.PREMODERATE: AccountState.PREMODERATED,
+}
+
+
+def take_action(
+    conn: Connection,
+    svc: Services,
+    *,
+    account: Mapping[str, Any],
+    kind: ActionKind,
+    actor: Actor,
+    reason: str,
+    rule: str | None = None,
+    comment_id: int | None = None,
+    hours: float | None = None,
+    policy_version: str | None = None,
+) -> int:
+    """Record an action on an account, change its state, and audit it. Returns the action id."""
+    now = svc.now()
+    if kind is ActionKind.SUSPEND and (hours is None or hours <= 0):
+        raise Invalid("A suspension needs a positive number of hours.", {"field": "hours"})
+    ends = now + timedelta(hours=hours) if hours and kind in (ActionKind.SUSPEND, ActionKind.STRIKE) else None
+    if kind is ActionKind.STRIKE:
+        policy = svc.policies.for_site(content.get_site(conn, account["site_id"]))
+        ends = strike_expiry(policy.settings.enforcement, now)
+    action_id = moderation.insert_action(
+        conn, account_id=account["id"], kind=kind.value, actor_kind=actor.kind.value, actor=actor.id, rule=rule,
+        comment_id=comment_id, reason=reason, created_at=now, ends_at=ends, policy_version=policy_version,
+    )
+    state = _STATE_FOR.get(kind)
+    if state is not None and not _outranked(account["state"], state):
+        people.update_account(conn, int(account["id"]), state=state.value, state_until=ends)
+    svc.audit(
+        conn, action=f"account.{kind.value}", subject_type="account", subject_id=account["id"],
+        actor_kind=actor.kind.value, actor=actor.id, site_id=account["site_id"], policy_version=policy_version,
+        details={"action_id": action_id, "reason": reason, "rule": rule, "comment_id": comment_id,
+                 "ends_at": ends.isoformat() if ends else None},
+    )
+    return action_id
+
+
+def _outranked(current: str, new: AccountState) -> bool:
+    """A warning never softens a suspension or ban; premoderation never softens a ban."""
+    order = [AccountState.ACTIVE, AccountState.WARNED, AccountState.PREMODERATED, AccountState.SUSPENDED, AccountState.BANNED]
+    try:
+        return order.index(AccountState(current)) > order.index(new)
+    except ValueError:
+        return False
+
+
+def apply_strike(
+    conn: Connection, svc: Services, *, account: Mapping[str, Any], policy: Any, rule: str, comment_id: int, reason: str
+) -> list[int]:
+    """Count a strike and climb the ladder. Returns the ids of the actions taken (strike first)."""
+    actor = Actor.policy()
+    taken = [
+        take_action(conn, svc, account=account, kind=ActionKind.STRIKE, actor=actor, reason=reason, rule=rule,
+                    comment_id=comment_id, policy_version=policy.version)
+    ]
+    strikes = len(moderation.active_strikes(conn, int(account["id"]), svc.now()))
+    step = step_for(policy.settings.enforcement, strikes)
+    if step is not None:
+        fresh = people.get_account(conn, int(account["id"]))
+        assert fresh is not None
+        kind = ActionKind(step.sanction.value)
+        text = f"{strikes} strike{'s' if strikes != 1 else ''} under the house rules; the latest: {reason}"
+        taken.append(
+            take_action(conn, svc, account=fresh, kind=kind, actor=actor, reason=text, rule=rule,
+                        comment_id=comment_id, hours=step.hours, policy_version=policy.version)
+        )
+    return taken
+
+
+def restore(conn: Connection, svc: Services, *, account: Mapping[str, Any], actor: Actor, reason: str,
+            revoke: list[int] | None = None) -> int:
+    """Lift sanctions (all active ones, or those listed) and make the account active again."""
+    now = svc.now()
+    ids = revoke if revoke is not None else [
+        a["id"] for a in moderation.actions_for(conn, int(account["id"]))
+        if a["revoked_at"] is None and a["kind"] in (ActionKind.SUSPEND.value, ActionKind.BAN.value, ActionKind.PREMODERATE.value, ActionKind.WARN.value)
+    ]
+    for action_id in ids:
+        moderation.revoke_action(conn, action_id, now)
+    people.update_account(conn, int(account["id"]), state=AccountState.ACTIVE.value, state_until=None)
+    action_id = moderation.insert_action(
+        conn, account_id=account["id"], kind=ActionKind.RESTORE.value, actor_kind=actor.kind.value, actor=actor.id,
+        reason=reason, created_at=now,
+    )
+    svc.audit(conn, action="account.restore", subject_type="account", subject_id=account["id"],
+              actor_kind=actor.kind.value, actor=actor.id, site_id=account["site_id"],
+              details={"action_id": action_id, "reason": reason, "revoked": ids})
+    return action_id
+
+
+def moderator_sanction(svc: Services, actor: Actor, account_id: int, sanction: Sanction | str, reason: str,
+                       hours: float | None = None) -> int:
+    try:
+        kind = ActionKind(Sanction(sanction).value)
+    except ValueError as exc:
+        raise Invalid("Unknown sanction.", {"allowed": [s.value for s in Sanction]}) from exc
+    if not reason or not reason.strip():
+        raise Invalid("Give a reason; the reader will see it.", {"field": "reason"})
+    with svc.db.write() as conn:
+        account = people.get_account(conn, account_id)
+        if account is None:
+            raise NotFound("No such account.")
+        actor.require_site(account["site_id"])
+        return take_action(conn, svc, account=account, kind=kind, actor=actor, reason=reason.strip(), hours=hours)
+
+
+def moderator_restore(svc: Services, actor: Actor, account_id: int, reason: str) -> int:
+    with svc.db.write() as conn:
+        account = people.get_account(conn, account_id)
+        if account is None:
+            raise NotFound("No such account.")
+        actor.require_site(account["site_id"])
+        return restore(conn, svc, account=account, actor=actor, reason=reason or "Lifted by a moderator")
+
+
+def reject_all(svc: Services, actor: Actor, account_id: int, reason: str) -> list[int]:
+    """Reject every published or held comment of an account in one action."""
+    from townhall.service.moderation import set_comment_status
+
+    with svc.db.write() as conn:
+        account = people.get_account(conn, account_id)
+        if account is None:
+            raise NotFound("No such account.")
+        actor.require_site(account["site_id"])
+        rows = content.list_account_comments(conn, account_id, statuses=[CommentStatus.PUBLISHED, CommentStatus.HELD], limit=100_000)
+        ids = [int(r["id"]) for r in rows]
+        for row in rows:
+            set_comment_status(conn, svc, row, CommentStatus.REJECTED, actor, reason or "Removed with the account's other comments")
+        return ids

@@ -1,0 +1,166 @@
+"""Moderators' use cases: queues, approving and rejecting comments, notes, an account's full history."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from sqlalchemy import Connection
+
+from townhall.service.core import Services, as_utc
+from townhall.service.errors import Conflict, Invalid, NotFound
+from townhall.service.identity import Actor
+from townhall.store import content, moderation, people
+from townhall.store.schema import AppealState, CommentStatus, DecisionSource, FlagState
+
+QUEUES = ("held", "reported", "rejected", "appeals", "flags")
+
+
+def _comment_site(conn: Connection, row: Mapping[str, Any]) -> str:
+    thread = content.get_thread_by_id(conn, row["thread_id"])
+    assert thread is not None
+    return str(thread["site_id"])
+
+
+def set_comment_status(conn: Connection, svc: Services, row: Mapping[str, Any], status: CommentStatus, actor: Actor,
+                       reason: str) -> None:
+    content.update_comment(conn, row["id"], status=status.value)
+    verdict = {CommentStatus.PUBLISHED: "publish", CommentStatus.REJECTED: "reject", CommentStatus.HELD: "hold"}.get(status, status.value)
+    moderation.insert_decision(conn, comment_id=row["id"], source=DecisionSource.MODERATOR.value, verdict=verdict, hits=[],
+                               scores={}, policy_version="-", moderator=actor.id, reason=reason, created_at=svc.now())
+    if status is not CommentStatus.HELD:
+        content.resolve_reports(conn, row["id"])
+    site_id = _comment_site(conn, row)
+    svc.audit(conn, action="comment.approved" if status is CommentStatus.PUBLISHED else f"comment.moderated_{status.value}",
+              subject_type="comment", subject_id=row["id"], actor_kind=actor.kind.value, actor=actor.id, site_id=site_id,
+              details={"before": row["status"], "after": status.value, "reason": reason})
+
+
+def decide_comment(svc: Services, actor: Actor, comment_id: int, *, approve: bool, reason: str = "",
+                   expect_status: str | None = None) -> dict[str, Any]:
+    """Approve or reject a comment. Two moderators acting at once: the first wins, the second gets 409
+    (and both attempts are audited)."""
+    if not approve and not reason.strip():
+        raise Invalid("Give a reason; the reader will see it.", {"field": "reason"})
+    target = CommentStatus.PUBLISHED if approve else CommentStatus.REJECTED
+    with svc.db.write() as conn:
+        row = content.get_comment(conn, comment_id)
+        if row is None:
+            raise NotFound("No such comment.")
+        site_id = _comment_site(conn, row)
+        actor.require_site(site_id)
+        if expect_status is not None and row["status"] != expect_status:
+            svc.audit(conn, action="comment.moderation_conflict", subject_type="comment", subject_id=comment_id,
+                      actor_kind=actor.kind.value, actor=actor.id, site_id=site_id,
+                      details={"wanted": target.value, "found": row["status"]})
+            conflict = Conflict("Another moderator has already decided this comment.", {"status": row["status"]})
+        else:
+            conflict = None
+            set_comment_status(conn, svc, row, target, actor, reason.strip() or "Approved by a moderator")
+        thread = content.get_thread_by_id(conn, row["thread_id"])
+    if conflict is not None:
+        raise conflict
+    assert thread is not None
+    svc.events.publish(svc.events.channel(site_id, thread["external_id"]),
+                       {"type": "comment.published" if approve else "comment.removed", "id": comment_id, "parent_id": row["parent_id"]})
+    return {"comment_id": comment_id, "status": target.value}
+
+
+def add_note(svc: Services, actor: Actor, account_id: int, text: str) -> int:
+    if not isinstance(text, str) or not text.strip():
+        raise Invalid("A note needs text.", {"field": "text"})
+    with svc.db.write() as conn:
+        account = people.get_account(conn, account_id)
+        if account is None:
+            raise NotFound("No such account.")
+        actor.require_site(account["site_id"])
+        note_id = moderation.insert_note(conn, account_id=account_id, author=actor.id, text=text.strip()[:5000], created_at=svc.now())
+        svc.audit(conn, action="account.note", subject_type="account", subject_id=account_id, actor_kind=actor.kind.value,
+                  actor=actor.id, site_id=account["site_id"], details={"note_id": note_id})
+        return note_id
+
+
+def _iso(value: Any) -> str | None:
+    return as_utc(value).isoformat() if value is not None else None
+
+
+def comment_item(conn: Connection, row: Mapping[str, Any], decisions: dict[int, Any], authors: dict[int, Any]) -> dict[str, Any]:
+    dec = decisions.get(row["id"])
+    author = authors.get(row["account_id"])
+    return {
+        "id": row["id"], "thread": row.get("thread_external_id"), "thread_title": row.get("thread_title"),
+        "parent_id": row["parent_id"], "text": row["body"], "html": row["html"], "status": row["status"],
+        "created_at": _iso(row["created_at"]),
+        "author": {"id": author["id"], "name": author["display_name"], "state": author["state"],
+                   "created_at": _iso(author["created_at"])} if author else None,
+        "decision": {"verdict": dec["verdict"], "hits": dec["hits"], "scores": dec["scores"],
+                     "policy_version": dec["policy_version"], "source": dec["source"], "reason": dec["reason"]} if dec else None,
+        **({"report_weight": row["weight"], "reporters": row["reporters"]} if "weight" in row else {}),
+    }
+
+
+def queue(svc: Services, actor: Actor, site_id: str, name: str, *, limit: int = 50, before_id: int | None = None) -> dict[str, Any]:
+    actor.require_site(site_id)
+    if name not in QUEUES:
+        raise Invalid("Unknown queue.", {"allowed": list(QUEUES)})
+    with svc.db.read() as conn:
+        if name == "appeals":
+            rows = moderation.list_appeals(conn, site_id, state=AppealState.OPEN, limit=limit)
+            return {"queue": name, "items": [{**{k: (_iso(v) if k.endswith("_at") else v) for k, v in r.items()}} for r in rows]}
+        if name == "flags":
+            rows = moderation.list_flags(conn, site_id, state=FlagState.OPEN, limit=limit)
+            return {"queue": name, "items": [{k: (_iso(v) if k.endswith("_at") else v) for k, v in r.items()} for r in rows]}
+        if name == "reported":
+            cfg = svc.policies.for_site(content.get_site(conn, site_id)).settings.reports
+            rows = content.reported_comments(conn, site_id, min_weight=cfg.threshold, limit=limit)
+        else:
+            status = CommentStatus.HELD if name == "held" else CommentStatus.REJECTED
+            rows = content.list_by_status(conn, site_id, status, limit=limit, before_id=before_id)
+        ids = [r["id"] for r in rows]
+        decisions = moderation.latest_decisions(conn, ids)
+        authors = people.get_accounts(conn, sorted({r["account_id"] for r in rows}))
+        items = [comment_item(conn, r, decisions, authors) for r in rows]
+        if name == "reported":
+            for item in items:
+                item["reports"] = [{"account_id": r["account_id"], "reason": r["reason"], "note": r["note"], "weight": r["weight"]}
+                                   for r in content.open_reports(conn, item["id"])]
+        return {"queue": name, "items": items, "next_before": ids[-1] if len(ids) == limit else None}
+
+
+def account_history(svc: Services, actor: Actor, account_id: int) -> dict[str, Any]:
+    with svc.db.read() as conn:
+        account = people.get_account(conn, account_id)
+        if account is None:
+            raise NotFound("No such account.")
+        actor.require_site(account["site_id"])
+        rows = content.list_account_comments(conn, account_id, limit=500)
+        decisions = moderation.decisions_for(conn, [r["id"] for r in rows])
+        by_comment: dict[int, list[Any]] = {}
+        for d in decisions:
+            by_comment.setdefault(d["comment_id"], []).append(
+                {"verdict": d["verdict"], "source": d["source"], "hits": d["hits"], "scores": d["scores"],
+                 "reason": d["reason"], "moderator": d["moderator"], "at": _iso(d["created_at"])})
+        return {
+            "account": {"id": account["id"], "site": account["site_id"], "name": account["display_name"],
+                        "subject": account["subject"], "state": account["state"], "until": _iso(account["state_until"]),
+                        "supporter": bool(account["supporter"]), "guest": bool(account["guest"]),
+                        "created_at": _iso(account["created_at"])},
+            "comments": [{"id": r["id"], "text": r["body"], "status": r["status"], "created_at": _iso(r["created_at"]),
+                          "decisions": by_comment.get(r["id"], [])} for r in rows],
+            "actions": [{"id": a["id"], "kind": a["kind"], "actor": a["actor"], "actor_kind": a["actor_kind"], "rule": a["rule"],
+                         "reason": a["reason"], "comment_id": a["comment_id"], "created_at": _iso(a["created_at"]),
+                         "ends_at": _iso(a["ends_at"]), "revoked_at": _iso(a["revoked_at"])}
+                        for a in moderation.actions_for(conn, account_id)],
+            "appeals": [{"id": p["id"], "action_id": p["action_id"], "text": p["text"], "state": p["state"],
+                         "response": p["response"], "created_at": _iso(p["created_at"])}
+                        for p in moderation.appeals_for_account(conn, account_id)],
+            "notes": [{"id": n["id"], "author": n["author"], "text": n["text"], "created_at": _iso(n["created_at"])}
+                      for n in moderation.notes_for(conn, account_id)],
+            "active_strikes": len(moderation.active_strikes(conn, account_id, svc.now())),
+        }
+
+
+def audit_export(svc: Services, actor: Actor, site_id: str, **filters: Any) -> list[dict[str, Any]]:
+    actor.require_site(site_id)
+    with svc.db.read() as conn:
+        rows = moderation.audit_entries(conn, site_id=site_id, **filters)
+    return [{**{k: v for k, v in r.items()}, "at": _iso(r["at"])} for r in rows]

@@ -1,0 +1,146 @@
+"""Reading threads: published comments, nested to any depth, a page of top-level comments at a time."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any, Mapping
+
+from townhall.service.comments import check_thread_id, serialize
+from townhall.service.core import Services
+from townhall.service.errors import Invalid, NotFound
+from townhall.store import content, people
+from townhall.store.content import SORTS, Cursor
+from townhall.store.schema import CommentStatus, ThreadState
+
+MAX_LIMIT = 100
+REPLIES_PER_ROOT = 50
+
+
+def encode_cursor(cursor: Cursor) -> str:
+    raw = json.dumps([cursor.key, cursor.id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(value: str | None) -> Cursor | None:
+    if not value:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        key, ident = json.loads(raw)
+        if not isinstance(ident, int) or not isinstance(key, (int, float)) or isinstance(key, bool):
+            raise ValueError
+        return Cursor(float(key), ident)
+    except (ValueError, binascii.Error, TypeError, UnicodeDecodeError):
+        raise Invalid("The cursor is not one this server gave out.", {"field": "cursor"}) from None
+
+
+def _thread_info(thread: Mapping[str, Any] | None, external_id: str, count: int) -> dict[str, Any]:
+    return {
+        "id": external_id,
+        "title": thread["title"] if thread else None,
+        "url": thread["url"] if thread else None,
+        "state": thread["state"] if thread else ThreadState.OPEN.value,
+        "count": count,
+    }
+
+
+def _nest(roots: list[Mapping[str, Any]], replies: list[Mapping[str, Any]], authors: dict[int, Any],
+          viewer_id: int | None, reacted: dict[int, str]) -> list[dict[str, Any]]:
+    by_id: dict[int, dict[str, Any]] = {}
+    out = []
+    for row in roots:
+        item = serialize(row, authors.get(row["account_id"]), viewer_id=viewer_id, my_reaction=reacted.get(row["id"]))
+        item["replies"] = []
+        by_id[row["id"]] = item
+        out.append(item)
+    for row in replies:
+        item = serialize(row, authors.get(row["account_id"]), viewer_id=viewer_id, my_reaction=reacted.get(row["id"]))
+        item["replies"] = []
+        by_id[row["id"]] = item
+        parent = by_id.get(row["parent_id"])
+        if parent is not None:
+            parent["replies"].append(item)
+    return [i for i in out if not _empty_tombstone(i)]
+
+
+def _empty_tombstone(item: dict[str, Any]) -> bool:
+    item["replies"] = [r for r in item["replies"] if not _empty_tombstone(r)]
+    return item["status"] == CommentStatus.DELETED.value and not item["replies"]
+
+
+def list_comments(svc: Services, site_id: str, thread_external_id: str, *, sort: str = "newest", limit: int = 20,
+                  cursor: str | None = None, viewer_id: int | None = None, root: int | None = None) -> dict[str, Any]:
+    check_thread_id(thread_external_id)
+    if sort not in SORTS:
+        raise Invalid(f"'sort' must be one of {', '.join(SORTS)}.", {"field": "sort"})
+    if not 1 <= limit <= MAX_LIMIT:
+        raise Invalid(f"'limit' must be between 1 and {MAX_LIMIT}.", {"field": "limit"})
+    pos = decode_cursor(cursor)
+    with svc.db.read() as conn:
+        if content.get_site(conn, site_id) is None:
+            raise NotFound("No such site.", {"site": site_id})
+        thread = content.get_thread(conn, site_id, thread_external_id)
+        if thread is None:
+            return {"thread": _thread_info(None, thread_external_id, 0), "comments": [], "next_cursor": None}
+        count = content.count_published(conn, thread["id"])
+        if root is not None:
+            return _more_replies(conn, thread, thread_external_id, count, root, limit, pos, viewer_id)
+        roots = content.list_roots(conn, thread["id"], sort=sort, limit=limit + 1, cursor=pos, viewer_id=viewer_id)
+        more = len(roots) > limit
+        roots = roots[:limit]
+        replies = content.list_replies_of_roots(conn, [r["id"] for r in roots], per_root=REPLIES_PER_ROOT, viewer_id=viewer_id)
+        counts: dict[int, int] = {}
+        kept = []
+        for r in replies:
+            counts[r["root_id"]] = counts.get(r["root_id"], 0) + 1
+            if counts[r["root_id"]] <= REPLIES_PER_ROOT:
+                kept.append(r)
+        authors = _authors(conn, roots + kept)
+        reacted = _reacted(conn, roots + kept, viewer_id)
+        items = _nest(roots, kept, authors, viewer_id, reacted)
+        for item in items:
+            item["more_replies"] = counts.get(item["id"], 0) > REPLIES_PER_ROOT
+            if item["more_replies"]:
+                last = [r for r in kept if r["root_id"] == item["id"]][-1]
+                item["replies_cursor"] = encode_cursor(Cursor(0, last["id"]))
+        next_cursor = None
+        if more and roots:
+            last_root = roots[-1]
+            key = float(last_root["reactions"]) if sort == "top" else 0.0
+            next_cursor = encode_cursor(Cursor(key, last_root["id"]))
+        return {"thread": _thread_info(thread, thread_external_id, count), "comments": items, "next_cursor": next_cursor}
+
+
+def _more_replies(conn: Any, thread: Mapping[str, Any], external_id: str, count: int, root: int, limit: int,
+                  pos: Cursor | None, viewer_id: int | None) -> dict[str, Any]:
+    root_row = content.get_comment(conn, root)
+    if root_row is None or root_row["thread_id"] != thread["id"] or root_row["root_id"] is not None:
+        raise NotFound("No such top-level comment in this thread.", {"root": root})
+    rows = content.list_replies_after(conn, root, after_id=pos.id if pos else 0, limit=limit + 1, viewer_id=viewer_id)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    authors = _authors(conn, rows)
+    reacted = _reacted(conn, rows, viewer_id)
+    items = []
+    for r in rows:
+        item = serialize(r, authors.get(r["account_id"]), viewer_id=viewer_id, my_reaction=reacted.get(r["id"]))
+        item["replies"] = []
+        items.append(item)
+    return {
+        "thread": _thread_info(thread, external_id, count),
+        "comments": items,
+        "flat": True,
+        "next_cursor": encode_cursor(Cursor(0, rows[-1]["id"])) if more and rows else None,
+    }
+
+
+def _authors(conn: Any, rows: list[Mapping[str, Any]]) -> dict[int, Any]:
+    return people.get_accounts(conn, sorted({r["account_id"] for r in rows}))
+
+
+def _reacted(conn: Any, rows: list[Mapping[str, Any]], viewer_id: int | None) -> dict[int, str]:
+    if viewer_id is None:
+        return {}
+    return content.reactions_by(conn, viewer_id, [r["id"] for r in rows])

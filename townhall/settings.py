@@ -1,0 +1,132 @@
+"""Settings as data: every setting has a name, a type, a default and a help line.
+
+Values come, in increasing priority, from the defaults, a TOML config file (``--config``), environment
+variables ``TOWNHALL_<NAME>`` and explicit overrides (command-line options, tests).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+
+class SettingsError(ValueError):
+    """A setting has a wrong value or an unknown name."""
+
+
+@dataclass(frozen=True, slots=True)
+class SettingSpec:
+    name: str
+    type: type
+    default: Any
+    help: str
+
+
+SPECS: tuple[SettingSpec, ...] = (
+    SettingSpec("data_dir", str, "./townhall-data", "Directory for the SQLite database and other local files."),
+    SettingSpec("database_url", str, "", "SQLAlchemy URL; empty means SQLite at DATA_DIR/townhall.db. Use postgresql+psycopg://… for PostgreSQL."),
+    SettingSpec("secret", str, "", "Secret for signing sessions and hashing signals; generated and stored in the database when empty."),
+    SettingSpec("policy", str, "", "Path of the default site's policy file; empty means the packaged default house rules."),
+    SettingSpec("sso_secret", str, "", "HS256 secret with which the default site signs reader JWTs; generated when empty."),
+    SettingSpec("default_site", str, "default", "Id of the site created on first start and used when a request names none."),
+    SettingSpec("site_name", str, "Demo Gazette", "Display name of the default site."),
+    SettingSpec("allow_guests", bool, False, "Let readers without SSO comment under a display name (default site)."),
+    SettingSpec("public_url", str, "", "Public base URL of this server (used in e-mails and links); empty means derive from requests."),
+    SettingSpec("demo", bool, True, "Serve the demo article page at /demo."),
+    SettingSpec("max_body_bytes", int, 65536, "Largest accepted request body, in bytes."),
+    SettingSpec("rate_limit_per_minute", int, 30, "Write requests allowed per account and per IP prefix each minute (0 disables)."),
+    SettingSpec("edit_window_minutes", float, -1.0, "Override of the policy's edit window (negative: use the policy)."),
+    SettingSpec("troll_interval_seconds", float, 300.0, "How often the coordination detector re-clusters accounts (0 disables the schedule)."),
+    SettingSpec("ip_salt_rotation_days", float, 30.0, "IP prefix hashes use a salt that rotates this often; older hashes stop matching."),
+    SettingSpec("signal_retention_days", float, 90.0, "IP, user-agent and device hashes older than this are purged."),
+    SettingSpec("session_hours", float, 12.0, "Lifetime of a moderator's dashboard session."),
+    SettingSpec("smtp_url", str, "", "SMTP server for e-mail, e.g. smtp://localhost:25; empty disables e-mail."),
+    SettingSpec("mail_from", str, "townhall@localhost", "From address of e-mails."),
+    SettingSpec("model_dir", str, "", "Directory of classifier artifacts; empty means those shipped in the package."),
+    SettingSpec("log_level", str, "info", "Logging level: debug, info, warning or error."),
+)
+
+_BY_NAME = {spec.name: spec for spec in SPECS}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: str = "./townhall-data"
+    database_url: str = ""
+    secret: str = ""
+    policy: str = ""
+    sso_secret: str = ""
+    default_site: str = "default"
+    site_name: str = "Demo Gazette"
+    allow_guests: bool = False
+    public_url: str = ""
+    demo: bool = True
+    max_body_bytes: int = 65536
+    rate_limit_per_minute: int = 30
+    edit_window_minutes: float = -1.0
+    troll_interval_seconds: float = 300.0
+    ip_salt_rotation_days: float = 30.0
+    signal_retention_days: float = 90.0
+    session_hours: float = 12.0
+    smtp_url: str = ""
+    mail_from: str = "townhall@localhost"
+    model_dir: str = ""
+    log_level: str = "info"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{Path(self.data_dir).resolve() / 'townhall.db'}"
+
+    def with_overrides(self, **values: Any) -> Settings:
+        return replace(self, **{k: _coerce(k, v) for k, v in values.items() if v is not None})
+
+    @classmethod
+    def load(
+        cls,
+        config_file: str | Path | None = None,
+        environ: Mapping[str, str] | None = None,
+        **overrides: Any,
+    ) -> Settings:
+        values: dict[str, Any] = {}
+        if config_file:
+            path = Path(config_file)
+            try:
+                data = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise SettingsError(f"{path}: {exc}") from exc
+            for key, value in data.items():
+                values[key] = _coerce(key, value, source=str(path))
+        env = os.environ if environ is None else environ
+        for spec in SPECS:
+            raw = env.get(f"TOWNHALL_{spec.name.upper()}")
+            if raw is not None:
+                values[spec.name] = _coerce(spec.name, raw, source=f"TOWNHALL_{spec.name.upper()}")
+        for key, value in overrides.items():
+            if value is not None:
+                values[key] = _coerce(key, value)
+        return cls(**values)
+
+
+def _coerce(name: str, value: Any, source: str = "settings") -> Any:
+    spec = _BY_NAME.get(name)
+    if spec is None:
+        raise SettingsError(f"{source}: unknown setting {name!r}")
+    if spec.type is bool:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in {"1", "true", "yes", "on"}:
+            return True
+        if text in {"0", "false", "no", "off", ""}:
+            return False
+        raise SettingsError(f"{source}: {name} must be true or false, not {value!r}")
+    try:
+        return spec.type(value)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"{source}: {name} must be {spec.type.__name__}, not {value!r}") from exc
+

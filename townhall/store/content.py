@@ -1,0 +1,264 @@
+"""Queries for sites, threads, comments, reactions and reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy.engine import RowMapping
+
+from townhall.store.schema import CommentStatus, ThreadState, comments, reactions, reports, sites, threads
+
+Row = RowMapping
+
+
+# --- sites -------------------------------------------------------------------------------------------
+def get_site(conn: Connection, site_id: str) -> Row | None:
+    return conn.execute(select(sites).where(sites.c.id == site_id)).mappings().first()
+
+
+def list_sites(conn: Connection) -> list[Row]:
+    return list(conn.execute(select(sites).order_by(sites.c.id)).mappings())
+
+
+def insert_site(conn: Connection, **values: Any) -> None:
+    conn.execute(insert(sites).values(**values))
+
+
+def update_site(conn: Connection, site_id: str, **values: Any) -> None:
+    conn.execute(update(sites).where(sites.c.id == site_id).values(**values))
+
+
+# --- threads -----------------------------------------------------------------------------------------
+def get_thread(conn: Connection, site_id: str, external_id: str) -> Row | None:
+    q = select(threads).where(threads.c.site_id == site_id, threads.c.external_id == external_id)
+    return conn.execute(q).mappings().first()
+
+
+def get_thread_by_id(conn: Connection, thread_id: int) -> Row | None:
+    return conn.execute(select(threads).where(threads.c.id == thread_id)).mappings().first()
+
+
+def insert_thread(conn: Connection, *, site_id: str, external_id: str, url: str | None, title: str | None, now: datetime) -> int:
+    res = conn.execute(
+        insert(threads).values(
+            site_id=site_id, external_id=external_id, url=url, title=title, state=ThreadState.OPEN.value, created_at=now
+        )
+    )
+    return int(res.inserted_primary_key[0])
+
+
+def set_thread_state(conn: Connection, thread_id: int, state: ThreadState) -> None:
+    conn.execute(update(threads).where(threads.c.id == thread_id).values(state=state.value))
+
+
+def list_threads(conn: Connection, site_id: str, limit: int = 100) -> list[Row]:
+    q = select(threads).where(threads.c.site_id == site_id).order_by(threads.c.id.desc()).limit(limit)
+    return list(conn.execute(q).mappings())
+
+
+# --- comments ----------------------------------------------------------------------------------------
+def insert_comment(conn: Connection, **values: Any) -> int:
+    res = conn.execute(insert(comments).values(**values))
+    return int(res.inserted_primary_key[0])
+
+
+def get_comment(conn: Connection, comment_id: int) -> Row | None:
+    return conn.execute(select(comments).where(comments.c.id == comment_id)).mappings().first()
+
+
+def get_comments(conn: Connection, ids: Iterable[int]) -> list[Row]:
+    ids = list(ids)
+    if not ids:
+        return []
+    return list(conn.execute(select(comments).where(comments.c.id.in_(ids))).mappings())
+
+
+def update_comment(conn: Connection, comment_id: int, **values: Any) -> None:
+    conn.execute(update(comments).where(comments.c.id == comment_id).values(**values))
+
+
+def set_status_many(conn: Connection, comment_ids: Sequence[int], status: CommentStatus) -> None:
+    if comment_ids:
+        conn.execute(update(comments).where(comments.c.id.in_(list(comment_ids))).values(status=status.value))
+
+
+def _visible(viewer_id: int | None) -> Any:
+    shown = comments.c.status.in_([CommentStatus.PUBLISHED.value, CommentStatus.DELETED.value])
+    if viewer_id is None:
+        return shown
+    return or_(shown, and_(comments.c.status == CommentStatus.HELD.value, comments.c.account_id == viewer_id))
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Position after the last item of a page: the sort key and the id as a tie-breaker."""
+
+    key: float
+    id: int
+
+
+SORTS = ("newest", "oldest", "top")
+
+
+def list_roots(
+    conn: Connection, thread_id: int, *, sort: str, limit: int, cursor: Cursor | None, viewer_id: int | None
+) -> list[Row]:
+    q = select(comments).where(comments.c.thread_id == thread_id, comments.c.root_id.is_(None), _visible(viewer_id))
+    if sort == "top":
+        if cursor is not None:
+            q = q.where(
+                or_(comments.c.reactions < cursor.key, and_(comments.c.reactions == cursor.key, comments.c.id < cursor.id))
+            )
+        q = q.order_by(comments.c.reactions.desc(), comments.c.id.desc())
+    elif sort == "oldest":
+        if cursor is not None:
+            q = q.where(comments.c.id > cursor.id)
+        q = q.order_by(comments.c.id.asc())
+    else:
+        if cursor is not None:
+            q = q.where(comments.c.id < cursor.id)
+        q = q.order_by(comments.c.id.desc())
+    return list(conn.execute(q.limit(limit)).mappings())
+
+
+def list_replies_of_roots(conn: Connection, root_ids: Sequence[int], *, per_root: int, viewer_id: int | None) -> list[Row]:
+    """The first ``per_root + 1`` replies (any depth, oldest first) of each root."""
+    if not root_ids:
+        return []
+    rn = func.row_number().over(partition_by=comments.c.root_id, order_by=(comments.c.id.asc())).label("rn")
+    inner = select(comments, rn).where(comments.c.root_id.in_(list(root_ids)), _visible(viewer_id)).subquery()
+    q = select(inner).where(inner.c.rn <= per_root + 1).order_by(inner.c.id.asc())
+    return list(conn.execute(q).mappings())
+
+
+def list_replies_after(conn: Connection, root_id: int, *, after_id: int, limit: int, viewer_id: int | None) -> list[Row]:
+    q = (
+        select(comments)
+        .where(comments.c.root_id == root_id, comments.c.id > after_id, _visible(viewer_id))
+        .order_by(comments.c.id.asc())
+        .limit(limit)
+    )
+    return list(conn.execute(q).mappings())
+
+
+def count_published(conn: Connection, thread_id: int) -> int:
+    q = select(func.count()).select_from(comments).where(
+        comments.c.thread_id == thread_id, comments.c.status == CommentStatus.PUBLISHED.value
+    )
+    return int(conn.execute(q).scalar_one())
+
+
+def count_account_comments(conn: Connection, account_id: int, status: CommentStatus | None = None) -> int:
+    q = select(func.count()).select_from(comments).where(comments.c.account_id == account_id)
+    if status is not None:
+        q = q.where(comments.c.status == status.value)
+    return int(conn.execute(q).scalar_one())
+
+
+def list_account_comments(conn: Connection, account_id: int, *, statuses: Sequence[CommentStatus] | None = None, limit: int = 200) -> list[Row]:
+    q = select(comments).where(comments.c.account_id == account_id)
+    if statuses:
+        q = q.where(comments.c.status.in_([s.value for s in statuses]))
+    return list(conn.execute(q.order_by(comments.c.id.desc()).limit(limit)).mappings())
+
+
+def list_by_status(conn: Connection, site_id: str, status: CommentStatus, *, limit: int, before_id: int | None = None) -> list[Row]:
+    q = (
+        select(comments, threads.c.external_id.label("thread_external_id"), threads.c.title.label("thread_title"))
+        .join(threads, threads.c.id == comments.c.thread_id)
+        .where(threads.c.site_id == site_id, comments.c.status == status.value)
+    )
+    if before_id is not None:
+        q = q.where(comments.c.id < before_id)
+    return list(conn.execute(q.order_by(comments.c.id.desc()).limit(limit)).mappings())
+
+
+def count_by_status(conn: Connection, site_id: str, status: CommentStatus) -> int:
+    q = (
+        select(func.count())
+        .select_from(comments.join(threads, threads.c.id == comments.c.thread_id))
+        .where(threads.c.site_id == site_id, comments.c.status == status.value)
+    )
+    return int(conn.execute(q).scalar_one())
+
+
+# --- reactions ---------------------------------------------------------------------------------------
+def get_reaction(conn: Connection, comment_id: int, account_id: int) -> Row | None:
+    q = select(reactions).where(reactions.c.comment_id == comment_id, reactions.c.account_id == account_id)
+    return conn.execute(q).mappings().first()
+
+
+def put_reaction(conn: Connection, comment_id: int, account_id: int, kind: str, now: datetime) -> bool:
+    """Set the account's reaction; returns True when a new reaction was added (not a change)."""
+    existing = get_reaction(conn, comment_id, account_id)
+    if existing is None:
+        conn.execute(insert(reactions).values(comment_id=comment_id, account_id=account_id, kind=kind, created_at=now))
+        conn.execute(update(comments).where(comments.c.id == comment_id).values(reactions=comments.c.reactions + 1))
+        return True
+    conn.execute(
+        update(reactions)
+        .where(reactions.c.comment_id == comment_id, reactions.c.account_id == account_id)
+        .values(kind=kind)
+    )
+    return False
+
+
+def delete_reaction(conn: Connection, comment_id: int, account_id: int) -> bool:
+    res = conn.execute(
+        reactions.delete().where(reactions.c.comment_id == comment_id, reactions.c.account_id == account_id)
+    )
+    if res.rowcount:
+        conn.execute(update(comments).where(comments.c.id == comment_id).values(reactions=comments.c.reactions - 1))
+        return True
+    return False
+
+
+# --- reports -----------------------------------------------------------------------------------------
+def get_report(conn: Connection, comment_id: int, account_id: int) -> Row | None:
+    q = select(reports).where(reports.c.comment_id == comment_id, reports.c.account_id == account_id)
+    return conn.execute(q).mappings().first()
+
+
+def insert_report(conn: Connection, **values: Any) -> int:
+    return int(conn.execute(insert(reports).values(**values)).inserted_primary_key[0])
+
+
+def open_reports(conn: Connection, comment_id: int) -> list[Row]:
+    q = select(reports).where(reports.c.comment_id == comment_id, reports.c.resolved.is_(False)).order_by(reports.c.id)
+    return list(conn.execute(q).mappings())
+
+
+def resolve_reports(conn: Connection, comment_id: int) -> None:
+    conn.execute(update(reports).where(reports.c.comment_id == comment_id).values(resolved=True))
+
+
+def reported_comments(conn: Connection, site_id: str, *, min_weight: float, limit: int) -> list[Row]:
+    weight = func.sum(reports.c.weight).label("weight")
+    sub = (
+        select(reports.c.comment_id, weight, func.count().label("reporters"))
+        .where(reports.c.resolved.is_(False))
+        .group_by(reports.c.comment_id)
+        .having(func.sum(reports.c.weight) >= min_weight)
+        .subquery()
+    )
+    q = (
+        select(comments, sub.c.weight, sub.c.reporters, threads.c.external_id.label("thread_external_id"), threads.c.title.label("thread_title"))
+        .join(sub, sub.c.comment_id == comments.c.id)
+        .join(threads, threads.c.id == comments.c.thread_id)
+        .where(threads.c.site_id == site_id, comments.c.status == CommentStatus.PUBLISHED.value)
+        .order_by(sub.c.weight.desc(), comments.c.id.desc())
+        .limit(limit)
+    )
+    return list(conn.execute(q).mappings())
+
+
+def reactions_by(conn: Connection, account_id: int, comment_ids: Sequence[int]) -> dict[int, str]:
+    if not comment_ids:
+        return {}
+    q = select(reactions.c.comment_id, reactions.c.kind).where(
+        reactions.c.account_id == account_id, reactions.c.comment_id.in_(list(comment_ids))
+    )
+    return {int(r.comment_id): r.kind for r in conn.execute(q)}

@@ -1,0 +1,126 @@
+"""Engines, transactions and migrations. SQLite runs in WAL mode with immediate write transactions;
+PostgreSQL is used through psycopg 3. Nothing here knows about comments: see the query modules."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterator
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.pool import NullPool
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be reached right now (answered as 503 by the web layer)."""
+
+
+class Database:
+    """One database: a read engine and a write engine over the same URL."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        parsed = make_url(url)
+        self.dialect = parsed.get_backend_name()
+        if self.dialect == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            self.write_engine = _sqlite_engine(url, immediate=True)
+            self.read_engine = _sqlite_engine(url, immediate=False)
+        else:
+            self.write_engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+            self.read_engine = self.write_engine
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction (BEGIN IMMEDIATE on SQLite so writers queue instead of failing)."""
+        try:
+            with self.write_engine.begin() as conn:
+                yield conn
+        except OperationalError as exc:
+            if _is_unavailable(exc):
+                raise DatabaseUnavailable(str(exc.orig)) from exc
+            raise
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        try:
+            with self.read_engine.connect() as conn:
+                yield conn
+        except OperationalError as exc:
+            if _is_unavailable(exc):
+                raise DatabaseUnavailable(str(exc.orig)) from exc
+            raise
+
+    def migrate(self) -> list[str]:
+        """Bring the schema to the newest revision; returns the revisions applied."""
+        with self.write_engine.connect() as conn:
+            before = MigrationContext.configure(conn).get_current_revision()
+        cfg = _alembic_config(self.url)
+        with self.write_engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+        script = ScriptDirectory.from_config(cfg)
+        applied = []
+        for rev in script.iterate_revisions("head", before or "base"):
+            if rev.revision != before:
+                applied.append(rev.revision)
+        return list(reversed(applied))
+
+    def current_revision(self) -> str | None:
+        with self.read_engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def head_revision(self) -> str | None:
+        return ScriptDirectory.from_config(_alembic_config(self.url)).get_current_head()
+
+    def dispose(self) -> None:
+        self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            self.read_engine.dispose()
+
+
+def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+    engine = create_engine(url, poolclass=NullPool, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def _alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resources.files("townhall.store") / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def _is_unavailable(exc: DBAPIError) -> bool:
+    if exc.connection_invalidated:
+        return True
+    text = str(exc.orig).lower()
+    return any(s in text for s in ("connection refused", "server closed", "terminating connection", "could not connect", "connection is closed", "the database system is"))

@@ -1,0 +1,99 @@
+"""Queries for accounts, local moderator users and the key-value meta table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Sequence
+
+from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy.engine import RowMapping
+
+from townhall.store.schema import accounts, comments, meta, moderators
+
+Row = RowMapping
+
+
+def get_meta(conn: Connection, key: str) -> str | None:
+    return conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar_one_or_none()
+
+
+def put_meta_if_absent(conn: Connection, key: str, value: str) -> str:
+    """Store ``value`` unless the key exists; return the stored value (first writer wins)."""
+    current = get_meta(conn, key)
+    if current is not None:
+        return current
+    conn.execute(insert(meta).values(key=key, value=value))
+    return value
+
+
+def get_account(conn: Connection, account_id: int) -> Row | None:
+    return conn.execute(select(accounts).where(accounts.c.id == account_id)).mappings().first()
+
+
+def find_account(conn: Connection, site_id: str, subject: str) -> Row | None:
+    q = select(accounts).where(accounts.c.site_id == site_id, accounts.c.subject == subject)
+    return conn.execute(q).mappings().first()
+
+
+def insert_account(conn: Connection, **values: Any) -> int:
+    return int(conn.execute(insert(accounts).values(**values)).inserted_primary_key[0])
+
+
+def update_account(conn: Connection, account_id: int, **values: Any) -> None:
+    conn.execute(update(accounts).where(accounts.c.id == account_id).values(**values))
+
+
+def list_accounts(conn: Connection, site_id: str, *, states: Sequence[str] | None = None, limit: int = 200) -> list[Row]:
+    q = select(accounts).where(accounts.c.site_id == site_id)
+    if states:
+        q = q.where(accounts.c.state.in_(list(states)))
+    return list(conn.execute(q.order_by(accounts.c.id.desc()).limit(limit)).mappings())
+
+
+def accounts_sharing_device(conn: Connection, site_id: str, device_hash: str, exclude: int) -> list[Row]:
+    """Accounts of a site that posted from, or registered, the same hashed device id."""
+    posted = select(comments.c.account_id).where(comments.c.device_hash == device_hash)
+    q = select(accounts).where(
+        accounts.c.site_id == site_id,
+        accounts.c.id != exclude,
+        or_(accounts.c.device_hash == device_hash, accounts.c.id.in_(posted)),
+    )
+    return list(conn.execute(q).mappings())
+
+
+def accounts_sharing_ip(conn: Connection, site_id: str, ip_hash: str, since: datetime, exclude: int) -> list[Row]:
+    ids = select(comments.c.account_id).where(comments.c.ip_hash == ip_hash, comments.c.created_at >= since)
+    q = select(accounts).where(accounts.c.site_id == site_id, accounts.c.id != exclude, accounts.c.id.in_(ids))
+    return list(conn.execute(q).mappings())
+
+
+def get_moderator(conn: Connection, email: str) -> Row | None:
+    return conn.execute(select(moderators).where(func.lower(moderators.c.email) == email.lower())).mappings().first()
+
+
+def get_moderator_by_id(conn: Connection, moderator_id: int) -> Row | None:
+    return conn.execute(select(moderators).where(moderators.c.id == moderator_id)).mappings().first()
+
+
+def upsert_moderator(conn: Connection, *, email: str, password_hash: str, role: str, sites: list[str], now: datetime) -> int:
+    existing = get_moderator(conn, email)
+    if existing is None:
+        res = conn.execute(
+            insert(moderators).values(email=email, password_hash=password_hash, role=role, sites=sites, created_at=now)
+        )
+        return int(res.inserted_primary_key[0])
+    conn.execute(
+        update(moderators).where(moderators.c.id == existing["id"]).values(password_hash=password_hash, role=role, sites=sites)
+    )
+    return int(existing["id"])
+
+
+def list_moderators(conn: Connection) -> list[Row]:
+    return list(conn.execute(select(moderators).order_by(moderators.c.id)).mappings())
+
+
+def get_accounts(conn: Connection, ids: Sequence[int]) -> dict[int, Row]:
+    if not ids:
+        return {}
+    rows = conn.execute(select(accounts).where(accounts.c.id.in_(list(ids)))).mappings()
+    return {int(r["id"]): r for r in rows}

@@ -1,0 +1,152 @@
+"""The reader API under /api/v1."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from townhall.service import accounts as acct
+from townhall.service import comments as svc_comments
+from townhall.service import threads as svc_threads
+from townhall.service.appeals import appeal as make_appeal
+from townhall.service.core import Services
+from townhall.service.errors import Invalid, Unauthenticated
+from townhall.service.identity import Identity
+from townhall.web.auth import guest_token, optional_reader, require_reader, site_id_of
+
+router = APIRouter(prefix="/api/v1")
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+def client_signals(request: Request, device: str | None) -> svc_comments.ClientSignals:
+    ip = request.client.host if request.client else None
+    return svc_comments.ClientSignals(ip=ip, user_agent=request.headers.get("user-agent"), device=device)
+
+
+def rate_limit(request: Request, svc: Services, ident: Identity | None) -> None:
+    now = svc.now()
+    if ident is not None:
+        svc.limiter.hit(f"account:{ident.site_id}:{ident.account_id}", now)
+    prefix = svc.hasher.ip_prefix(request.client.host if request.client else None, now)
+    if prefix:
+        svc.limiter.hit(f"ip:{prefix}", now)
+
+
+class NewComment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(description="The comment as written (plain text; links and paragraphs are rendered).")
+    parent_id: int | None = Field(default=None, description="Id of the comment this replies to.")
+    guest_name: str | None = Field(default=None, max_length=200, description="Display name, for guest commenting where the site allows it.")
+    device: str | None = Field(default=None, max_length=200, description="The widget's hashed device id (ban-evasion evidence only).")
+    url: str | None = Field(default=None, max_length=2000, description="Article URL, used when the thread is created.")
+    title: str | None = Field(default=None, max_length=500, description="Article title, used when the thread is created.")
+
+
+class EditComment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str
+
+
+class Reaction(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["like"] | None = Field(default="like", description="'like', or null to take the reaction back.")
+
+
+class Report(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Literal["abusive", "obscene", "f_word", "spam", "paid_troll", "off_topic", "other"]
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class AppealIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=2000)
+
+
+@router.get("/threads/{thread_id}/comments", summary="Published comments of a thread, nested, one page at a time")
+def list_comments(
+    request: Request,
+    thread_id: str,
+    sort: Literal["newest", "oldest", "top"] = "newest",
+    limit: int = Query(20, ge=1, le=100),
+    cursor: str | None = Query(None, max_length=200),
+    root: int | None = Query(None, ge=1, description="List further replies of this top-level comment (flat, oldest first)."),
+) -> dict[str, Any]:
+    svc = services(request)
+    viewer = optional_reader(request, svc)
+    return svc_threads.list_comments(
+        svc, site_id_of(request, svc), thread_id, sort=sort, limit=limit, cursor=cursor,
+        viewer_id=viewer.account_id if viewer else None, root=root,
+    )
+
+
+@router.post("/threads/{thread_id}/comments", status_code=201, summary="Post a comment; the house rules judge it at once")
+def post_comment(request: Request, response: Response, thread_id: str, body: NewComment) -> dict[str, Any]:
+    svc = services(request)
+    ident = optional_reader(request, svc)
+    extra: dict[str, Any] = {}
+    if ident is None:
+        if body.guest_name is None:
+            raise Unauthenticated("Sign in to comment.")
+        ident = acct.sign_in_guest(svc, site_id_of(request, svc), body.guest_name, None)
+        extra["guest_token"] = guest_token(svc, ident)
+    rate_limit(request, svc, ident)
+    posted = svc_comments.post(svc, ident, thread_id, body.text, body.parent_id, client_signals(request, body.device),
+                               url=body.url, title=body.title)
+    response.headers["Location"] = f"/api/v1/comments/{posted.comment['id']}"
+    return {"comment": posted.comment, "verdict": posted.decision.verdict.value, **extra}
+
+
+@router.patch("/comments/{comment_id}", summary="Edit your own comment within the edit window (moderated again)")
+def edit_comment(request: Request, comment_id: int, body: EditComment) -> dict[str, Any]:
+    svc = services(request)
+    ident = require_reader(request, svc)
+    rate_limit(request, svc, ident)
+    posted = svc_comments.edit(svc, ident, comment_id, body.text)
+    return {"comment": posted.comment, "verdict": posted.decision.verdict.value}
+
+
+@router.delete("/comments/{comment_id}", status_code=204, summary="Delete your own comment")
+def delete_comment(request: Request, comment_id: int) -> Response:
+    svc = services(request)
+    ident = require_reader(request, svc)
+    rate_limit(request, svc, ident)
+    svc_comments.delete(svc, ident, comment_id)
+    return Response(status_code=204)
+
+
+@router.put("/comments/{comment_id}/reaction", summary="React to a comment (one reaction per account)")
+def react(request: Request, comment_id: int, body: Reaction) -> dict[str, Any]:
+    svc = services(request)
+    ident = require_reader(request, svc)
+    rate_limit(request, svc, ident)
+    return svc_comments.react(svc, ident, comment_id, body.kind)
+
+
+@router.post("/comments/{comment_id}/reports", status_code=201, summary="Report a comment to the moderators")
+def report(request: Request, comment_id: int, body: Report) -> dict[str, Any]:
+    svc = services(request)
+    ident = require_reader(request, svc)
+    rate_limit(request, svc, ident)
+    return svc_comments.report(svc, ident, comment_id, body.reason, body.note)
+
+
+@router.get("/me", summary="The signed-in reader: state, sanctions with reasons, strikes")
+def me(request: Request) -> dict[str, Any]:
+    svc = services(request)
+    return acct.me(svc, require_reader(request, svc))
+
+
+@router.post("/me/actions/{action_id}/appeal", status_code=201, summary="Appeal a sanction (once per action)")
+def appeal(request: Request, action_id: int, body: AppealIn) -> dict[str, Any]:
+    svc = services(request)
+    ident = require_reader(request, svc)
+    rate_limit(request, svc, ident)
+    if not body.text.strip():
+        raise Invalid("Say why the decision should be reversed.", {"field": "text"})
+    return make_appeal(svc, ident, action_id, body.text)

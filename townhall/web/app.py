@@ -1,0 +1,109 @@
+"""The ASGI application: routers, error envelope, middleware, health, demo page and widget assets."""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+from typing import Literal
+
+from fastapi import FastAPI, Query, Request
+from fastapi.staticfiles import StaticFiles
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+import hashlib
+
+import jwt
+
+from townhall import __version__
+from townhall.service.core import Services
+from townhall.store import content
+from townhall.web import api, errors, live, mod_api
+from townhall.web.middleware import BodyLimit, SecurityHeaders
+
+
+def _templates() -> Environment:
+    return Environment(loader=PackageLoader("townhall.web", "templates"), autoescape=select_autoescape(["html"]))
+
+
+def _asset(name: str) -> bytes | None:
+    path = resources.files("townhall.web") / "static" / name
+    return path.read_bytes() if path.is_file() else None
+
+
+def create_asgi(svc: Services) -> FastAPI:
+    app = FastAPI(
+        title="Townhall",
+        version=__version__,
+        description="Comments under your articles, with house rules enforced automatically, evenly and in the open.",
+    )
+    app.state.services = svc
+    app.state.templates = _templates()
+    errors.install(app)
+    app.include_router(api.router)
+    app.include_router(live.router)
+    app.include_router(mod_api.router)
+
+    @app.get("/healthz", summary="Liveness and database check")
+    def healthz() -> JSONResponse:
+        try:
+            with svc.db.read() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        except Exception:  # noqa: BLE001 - health must answer, not raise
+            return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+        return JSONResponse({"status": "ok", "version": __version__, "database": svc.db.dialect})
+
+    @app.get("/embed.js", include_in_schema=False)
+    def embed_js() -> Response:
+        body = _asset("embed.js")
+        if body is None:
+            return Response("/* widget not built */", media_type="application/javascript", status_code=404)
+        return Response(body, media_type="application/javascript", headers={"Cache-Control": "public, max-age=300"})
+
+    app.mount("/static", StaticFiles(packages=[("townhall.web", "static")]), name="static")
+
+    if svc.settings.demo:
+        @app.get("/demo", response_class=HTMLResponse, include_in_schema=False)
+        def demo(request: Request) -> HTMLResponse:
+            return HTMLResponse(_render_demo(request, svc))
+
+        @app.get("/demo/token", include_in_schema=False)
+        def demo_token(name: str = Query("Demo reader", min_length=1, max_length=80),
+                       role: Literal["reader", "moderator"] = "reader", supporter: bool = False) -> JSONResponse:
+            """Plays the publisher's part on the demo page: signs a reader JWT with the default site's secret."""
+            return JSONResponse({"token": demo_jwt(svc, name, role, supporter)})
+
+        @app.get("/", include_in_schema=False)
+        def root() -> Response:
+            return Response(status_code=307, headers={"Location": "/demo"})
+
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+                       allow_headers=["authorization", "content-type", "x-townhall-site"], max_age=600)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit, max_bytes=svc.settings.max_body_bytes)
+    return app
+
+
+def demo_jwt(svc: Services, name: str, role: str, supporter: bool) -> str:
+    with svc.db.read() as conn:
+        site = content.get_site(conn, svc.settings.default_site)
+    assert site is not None
+    now = int(svc.now().timestamp())
+    subject = "demo-" + hashlib.sha256(name.strip().lower().encode()).hexdigest()[:12]
+    claims = {"sub": subject, "name": name.strip(), "role": role, "supporter": supporter, "iat": now, "exp": now + 86400}
+    return jwt.encode(claims, site["sso_secret"], algorithm="HS256")
+
+
+def _render_demo(request: Request, svc: Services) -> str:
+    text = (resources.files("townhall.web") / "templates" / "demo_article.txt").read_text(encoding="utf-8")
+    lines = [line.strip() for line in text.splitlines()]
+    paragraphs = [p for p in lines if p]
+    banner, title, standfirst, body = paragraphs[0], paragraphs[1], paragraphs[2], paragraphs[3:]
+    template = request.app.state.templates.get_template("demo.html")
+    context: dict[str, Any] = {
+        "site": svc.settings.default_site, "site_name": svc.settings.site_name, "banner": banner, "title": title,
+        "standfirst": standfirst, "paragraphs": body, "thread_id": "russia-syria-drawdown",
+    }
+    return str(template.render(**context))

@@ -1,0 +1,108 @@
+"""Who is calling: reader JWTs signed by the publisher (HS256 with the site's SSO secret), guest tokens
+signed by this installation, and moderator sessions from the dashboard."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import jwt
+from fastapi import Request
+
+from townhall.service import accounts as acct
+from townhall.service.core import Services
+from townhall.service.errors import Forbidden, Unauthenticated
+from townhall.service.identity import Actor, Identity
+from townhall.store import content
+
+MAX_TOKEN = 8192
+LEEWAY = 30
+GUEST_KID = "townhall-guest"
+
+
+def site_id_of(request: Request, svc: Services) -> str:
+    site = request.query_params.get("site") or request.headers.get("x-townhall-site") or svc.settings.default_site
+    return site[:64]
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("Send the sign-in token as 'Authorization: Bearer <token>'.")
+    token = token.strip()
+    if len(token) > MAX_TOKEN:
+        raise Unauthenticated("The sign-in token is too large.")
+    return token
+
+
+def decode_reader_token(svc: Services, site_id: str, token: str) -> dict[str, Any]:
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
+        raise Unauthenticated("The sign-in token is malformed.") from exc
+    if header.get("alg") != "HS256":
+        raise Unauthenticated("The sign-in token must be signed with HS256.")
+    if header.get("kid") == GUEST_KID:
+        key = svc.secret
+    else:
+        with svc.db.read() as conn:
+            site = content.get_site(conn, site_id)
+        if site is None:
+            raise Unauthenticated("Unknown site.")
+        key = site["sso_secret"]
+    try:
+        claims = jwt.decode(token, key, algorithms=["HS256"], leeway=LEEWAY, options={"require": ["sub"]})
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthenticated("The sign-in token has expired; please sign in again.", code="token_expired") from exc
+    except jwt.PyJWTError as exc:
+        raise Unauthenticated("The sign-in token is not valid.") from exc
+    iat = claims.get("iat")
+    if isinstance(iat, (int, float)) and iat > svc.now().timestamp() + LEEWAY:
+        raise Unauthenticated("The sign-in token was issued in the future.")
+    if header.get("kid") == GUEST_KID and claims.get("site") != site_id:
+        raise Unauthenticated("This guest token belongs to another site.")
+    claims["_guest"] = header.get("kid") == GUEST_KID
+    return claims
+
+
+def guest_token(svc: Services, ident: Identity) -> str:
+    now = svc.now()
+    claims = {"sub": ident.subject, "name": ident.name, "site": ident.site_id, "iat": int(now.timestamp()),
+              "exp": int((now + timedelta(days=365)).timestamp())}
+    return jwt.encode(claims, svc.secret, algorithm="HS256", headers={"kid": GUEST_KID})
+
+
+def optional_reader(request: Request, svc: Services) -> Identity | None:
+    token = _bearer(request)
+    if token is None:
+        return None
+    site_id = site_id_of(request, svc)
+    claims = decode_reader_token(svc, site_id, token)
+    if claims.pop("_guest"):
+        subject = str(claims["sub"])
+        gid = subject.removeprefix("guest:")
+        return acct.sign_in_guest(svc, site_id, claims.get("name", "Guest"), gid) if subject.startswith("guest:") else None
+    return acct.sign_in_sso(svc, site_id, claims)
+
+
+def require_reader(request: Request, svc: Services) -> Identity:
+    ident = optional_reader(request, svc)
+    if ident is None:
+        raise Unauthenticated("Sign in to do this.")
+    return ident
+
+
+def require_moderator(request: Request, svc: Services) -> Actor:
+    """A moderator: a dashboard session (cookie) or an SSO token whose role claim is moderator/admin."""
+    session_actor = getattr(request.state, "moderator", None)
+    if session_actor is not None:
+        return session_actor
+    ident = optional_reader(request, svc)
+    if ident is None:
+        raise Unauthenticated("Moderators must sign in.")
+    if not ident.is_moderator:
+        raise Forbidden("This needs a moderator.")
+    return Actor.from_identity(ident)

@@ -1,0 +1,60 @@
+"""The one JSON error envelope: ``{"error": {"code", "message", "details"}}`` for every error."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from townhall.service.errors import RateLimited, ServiceError
+from townhall.store.db import DatabaseUnavailable
+
+log = logging.getLogger("townhall.web")
+
+_HTTP_CODES = {
+    400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    406: "not_acceptable", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
+    422: "invalid", 429: "rate_limited", 503: "unavailable",
+}
+
+
+def envelope(status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, "details": details}}, status_code=status, headers=headers)
+
+
+def _clean_validation(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for err in errors[:20]:
+        out.append({"loc": [str(p) for p in err.get("loc", ())], "message": str(err.get("msg", "")), "type": str(err.get("type", ""))})
+    return out
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ServiceError)
+    async def _service(_: Request, exc: ServiceError) -> JSONResponse:
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        return envelope(exc.status, exc.code, exc.message, exc.details, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return envelope(422, "invalid", "The request is not valid.", _clean_validation(list(exc.errors())))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "error")
+        message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+        return envelope(exc.status_code, code, message, None, dict(exc.headers or {}))
+
+    @app.exception_handler(DatabaseUnavailable)
+    async def _db(_: Request, exc: DatabaseUnavailable) -> JSONResponse:
+        log.warning("database unavailable: %s", exc)
+        return envelope(503, "unavailable", "The database is unavailable; please try again shortly.", None, {"Retry-After": "2"})
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error")
+        return envelope(500, "internal", "Something went wrong on our side; it has been logged.")

@@ -1,0 +1,97 @@
+"""ASGI middleware: request body limits and security headers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _send_error(send: Send, status: int, code: str, message: str) -> None:
+    body = json.dumps({"error": {"code": code, "message": message, "details": None}}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyLimit:
+    """Refuse request bodies over ``max_bytes`` with 413 in the error envelope (declared or streamed)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        message = f"The request body is larger than {self.max_bytes} bytes."
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    await _send_error(send, 400, "bad_request", "Invalid Content-Length header.")
+                    return
+                if declared > self.max_bytes:
+                    await _send_error(send, 413, "payload_too_large", message)
+                    return
+        seen = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            msg = await receive()
+            if msg["type"] == "http.request":
+                seen += len(msg.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge
+            return msg
+
+        async def tracking_send(msg: Message) -> None:
+            nonlocal started
+            if msg["type"] == "http.response.start":
+                started = True
+            await send(msg)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await _send_error(send, 413, "payload_too_large", message)
+
+
+class SecurityHeaders:
+    """Headers every response carries; HTML pages get a Content-Security-Policy."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+
+        async def add_headers(msg: Message) -> None:
+            if msg["type"] == "http.response.start":
+                headers: list[Any] = list(msg.get("headers", []))
+                names = {h[0].lower() for h in headers}
+                extra = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"strict-origin-when-cross-origin")]
+                ctype = next((h[1] for h in headers if h[0].lower() == b"content-type"), b"")
+                if ctype.startswith(b"text/html") and b"content-security-policy" not in names:
+                    ancestors = b"'none'" if path.startswith("/admin") else b"'self'"
+                    extra.append((b"content-security-policy",
+                                  b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                                  b"script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+                                  b"frame-ancestors " + ancestors))
+                    extra.append((b"x-frame-options", b"DENY" if path.startswith("/admin") else b"SAMEORIGIN"))
+                msg["headers"] = headers + [e for e in extra if e[0] not in names]
+            await send(msg)
+
+        await self.app(scope, receive, add_headers)
