@@ -2,3 +2,7 @@
 
 Pure: no database, no HTTP, no clock or randomness except what callers pass in.
 """
+
+from townhall.policy.policyfile import Policy, PolicyError, load_policy
+
+__all__ = ["Policy", "PolicyError", "load_policy"]

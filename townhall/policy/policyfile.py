@@ -1,0 +1,410 @@
+"""Load and validate a policy file (TOML) into a :class:`Policy`.
+
+Errors are :class:`PolicyError` and name the file and line: ``policy.toml:12: rules[2].action: must be
+one of reject, hold, flag``. Rule entries are counted from 1 in file order (``rules[2]`` is the second
+``[[rules]]`` table); ladder steps likewise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from importlib import resources as importlib_resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from townhall.policy.config import CommentsConfig, EnforcementConfig, EvasionAction, EvasionConfig, LadderStep
+from townhall.policy.config import PolicySettings, ReportsConfig, Sanction, TrustConfig
+from townhall.policy.pipeline import ClosedThreadPhase, LengthPhase, run_pipeline
+from townhall.policy.rules.base import Resources, RuleConfigError, RuleSpec
+from townhall.policy.rules.registry import RuleTypeRef, UnknownRuleType, resolve_rule_type
+from townhall.policy.types import Action, Decision, Phase, RuleResult, Subject
+
+__all__ = ["Policy", "PolicyError", "load_policy", "DEFAULT_POLICY_NAME", "TRUST_SOFTENED_TYPES"]
+
+DEFAULT_POLICY_NAME = "default.policy.toml"
+# Rule types whose HOLD hits are borderline scores: for trusted accounts they become FLAG. A rule class
+# can say so itself with a ``trust_softens`` class attribute (True/False), which takes precedence.
+TRUST_SOFTENED_TYPES: frozenset[str] = frozenset({"classifier", "coordination"})
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_TRUST_NOTE = "trusted account: a borderline hold becomes a flag"
+
+Path_ = tuple[str | int, ...]
+
+
+class PolicyError(Exception):
+    """A policy file is wrong. ``str()`` reads ``file:line: message``."""
+
+    def __init__(self, file: str, line: int | None, message: str) -> None:
+        super().__init__(file, line, message)
+        self.file = file
+        self.line = line
+        self.message = message
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.message}"
+
+
+def _path_str(path: Path_) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+class _Lines:
+    """Where each table and key of a TOML file is written, by path, for error messages."""
+
+    _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\" ]+?)\s*\]\]?")
+    _KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]*\")\s*=")
+
+    def __init__(self, text: str) -> None:
+        self.where: dict[Path_, int] = {}
+        counts: dict[tuple[str, ...], int] = {}
+        table: Path_ = ()
+        in_multiline = False
+        for number, line in enumerate(text.splitlines(), start=1):
+            toggles = (line.count('"""') + line.count("'''")) % 2 == 1
+            if in_multiline:
+                in_multiline = not toggles
+                continue
+            in_multiline = toggles
+            header = self._HEADER.match(line)
+            if header:
+                names = tuple(p.strip().strip('"') for p in header.group(2).split("."))
+                if header.group(1) == "[[":
+                    index = counts.get(names, 0)
+                    counts[names] = index + 1
+                    prefix: Path_ = ()
+                    for name in names[:-1]:  # [[enforcement.ladder]] nests under [enforcement]
+                        prefix += (name,)
+                    table = prefix + (names[-1], index)
+                else:
+                    table = names
+                self.where.setdefault(table, number)
+                continue
+            key = self._KEY.match(line)
+            if key:
+                self.where.setdefault(table + (key.group(1).strip('"'),), number)
+
+    def line(self, path: Path_) -> int | None:
+        while path:
+            if path in self.where:
+                return self.where[path]
+            path = path[:-1]
+        return None
+
+
+class _Checker:
+    """Reads one parsed file section by section, raising :class:`PolicyError` at the offending line."""
+
+    def __init__(self, file: str, lines: _Lines) -> None:
+        self.file = file
+        self.lines = lines
+
+    def fail(self, path: Path_, message: str) -> PolicyError:
+        return PolicyError(self.file, self.lines.line(path), f"{_path_str(path)}: {message}" if path else message)
+
+    def table(self, data: Mapping[str, Any], key: str, allowed: set[str], path: Path_ = ()) -> Mapping[str, Any]:
+        value = data.get(key, {})
+        if not isinstance(value, dict):
+            raise self.fail(path + (key,), "must be a table")
+        self.known_keys(value, allowed, path + (key,))
+        return value
+
+    def known_keys(self, value: Mapping[str, Any], allowed: set[str], path: Path_) -> None:
+        for k in value:
+            if k not in allowed:
+                raise self.fail(path + (k,), f"unknown key (expected one of: {', '.join(sorted(allowed))})")
+
+    def number(self, data: Mapping[str, Any], key: str, default: float, path: Path_, *,
+               lo: float = 0.0, hi: float | None = None, integer: bool = False, positive: bool = False) -> Any:
+        value = data.get(key, default)
+        kinds = (int,) if integer else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kinds):
+            raise self.fail(path + (key,), f"must be {'a whole number' if integer else 'a number'}, not {value!r}")
+        if positive and value <= 0:
+            raise self.fail(path + (key,), f"must be greater than 0, not {value}")
+        if value < lo or (hi is not None and value > hi):
+            bound = f"between {lo:g} and {hi:g}" if hi is not None else f"at least {lo:g}"
+            raise self.fail(path + (key,), f"must be {bound}, not {value}")
+        return value if integer else float(value)
+
+    def boolean(self, data: Mapping[str, Any], key: str, default: bool, path: Path_) -> bool:
+        value = data.get(key, default)
+        if not isinstance(value, bool):
+            raise self.fail(path + (key,), f"must be true or false, not {value!r}")
+        return value
+
+    def text(self, data: Mapping[str, Any], key: str, path: Path_, default: str | None = None) -> str:
+        value = data.get(key, default)
+        if value is None:
+            raise self.fail(path + (key,), "is required")
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(path + (key,), f"must be a non-empty string, not {value!r}")
+        return value
+
+    def choice(self, data: Mapping[str, Any], key: str, enum: Any, default: Any, path: Path_) -> Any:
+        value = data.get(key, default.value if default is not None else None)
+        if value is None:
+            raise self.fail(path + (key,), f"is required (one of {', '.join(e.value for e in enum)})")
+        try:
+            return enum(value)
+        except ValueError:
+            raise self.fail(path + (key,), f"must be one of {', '.join(e.value for e in enum)}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class _TrustSoftened:
+    """A rule seen through a trusted account: its HOLD hits (borderline scores) become FLAG."""
+
+    inner: Phase
+    name: str
+    description: str
+
+    def evaluate(self, subject: Subject) -> RuleResult:
+        result = self.inner.evaluate(subject)
+        if not any(h.action is Action.HOLD for h in result.hits):
+            return result
+        hits = tuple(
+            replace(h, action=Action.FLAG, reasons=h.reasons + (_TRUST_NOTE,)) if h.action is Action.HOLD else h
+            for h in result.hits
+        )
+        return RuleResult(hits=hits, scores=result.scores)
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A validated policy: the house rules as phases, plus the settings of the other sections."""
+
+    name: str
+    summary: str
+    version: str
+    source: str
+    rules: tuple[Phase, ...]
+    settings: PolicySettings
+    rule_type_names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    trust_softened: frozenset[str] = frozenset()  # names of rules whose holds become flags when trusted
+
+    def phases(self) -> tuple[Phase, ...]:
+        return (LengthPhase(self.settings.comments.max_length), ClosedThreadPhase(), *self.rules)
+
+    def evaluate(self, subject: Subject) -> Decision:
+        phases = self.phases()
+        if subject.account_trusted and self.trust_softened:
+            phases = tuple(
+                _TrustSoftened(p, p.name, p.description) if p.name in self.trust_softened else p for p in phases
+            )
+        return run_pipeline(phases, subject, self.version)
+
+    def rule(self, name: str) -> Phase:
+        for rule in self.rules:
+            if rule.name == name:
+                return rule
+        raise KeyError(f"policy {self.name!r} has no rule named {name!r}")
+
+    def describe(self) -> list[str]:
+        """The policy in plain words, one line per rule and per setting that readers feel."""
+        s = self.settings
+        lines = [f"{self.name}: {self.summary}" if self.summary else self.name]
+        lines.append(f"length: comments need some text and at most {s.comments.max_length} characters.")
+        lines.append("closed_thread: comments are refused on articles whose thread is closed.")
+        for rule in self.rules:
+            explain = getattr(rule, "explain", None)
+            if callable(explain):
+                lines.append(str(explain()))
+            else:
+                kind = self.rule_type_names.get(rule.name, "rule")
+                lines.append(f"{rule.name} ({kind}): {rule.description}")
+        ladder = ", ".join(
+            f"{step.strikes} strike{'s' if step.strikes != 1 else ''}: {step.sanction.value}"
+            + (f" for {step.hours:g} hours" if step.hours else "")
+            for step in s.enforcement.ladder
+        )
+        lines.append(f"enforcement: {ladder}; a strike counts for {s.enforcement.strike_expiry_days:g} days; "
+                     f"a confirmed paid troll gets: {s.enforcement.troll_confirmed.value} ({s.enforcement.ban_scope}).")
+        if self.trust_softened:
+            lines.append(f"trust: accounts older than {s.trust.min_age_days:g} days with {s.trust.min_published} "
+                         f"published comments and no strike for {s.trust.clean_days:g} days skip borderline holds "
+                         f"({', '.join(sorted(self.trust_softened))}); they are flagged instead.")
+        lines.append(f"edits: a comment may be edited for {s.comments.edit_window_minutes:g} minutes and is "
+                     "moderated again." + (" New accounts are premoderated." if s.comments.premoderate_new_accounts else ""))
+        return lines
+
+
+_TOP_KEYS = {"policy", "comments", "rules", "enforcement", "reports", "trust", "evasion"}
+_RULE_COMMON = {"name", "type", "description", "action", "strike"}
+
+
+def _settings(c: _Checker, data: Mapping[str, Any]) -> PolicySettings:
+    d = PolicySettings()
+    com = c.table(data, "comments", {"max_length", "edit_window_minutes", "premoderate_new_accounts"})
+    p: Path_ = ("comments",)
+    comments = CommentsConfig(
+        max_length=c.number(com, "max_length", d.comments.max_length, p, lo=1, hi=1_000_000, integer=True),
+        edit_window_minutes=c.number(com, "edit_window_minutes", d.comments.edit_window_minutes, p),
+        premoderate_new_accounts=c.boolean(com, "premoderate_new_accounts", d.comments.premoderate_new_accounts, p),
+    )
+    enf = c.table(data, "enforcement", {"strike_expiry_days", "troll_confirmed", "ban_scope", "ladder"})
+    p = ("enforcement",)
+    scope = c.text(enf, "ban_scope", p, d.enforcement.ban_scope)
+    if scope not in ("site", "installation"):
+        raise c.fail(p + ("ban_scope",), "must be one of site, installation")
+    enforcement = EnforcementConfig(
+        strike_expiry_days=c.number(enf, "strike_expiry_days", d.enforcement.strike_expiry_days, p, positive=True),
+        ladder=_ladder(c, enf) if "ladder" in enf else d.enforcement.ladder,
+        troll_confirmed=c.choice(enf, "troll_confirmed", Sanction, d.enforcement.troll_confirmed, p),
+        ban_scope=scope,
+    )
+    rep = c.table(data, "reports", {"threshold", "new_account_days", "new_account_weight"})
+    p = ("reports",)
+    reports = ReportsConfig(
+        threshold=c.number(rep, "threshold", d.reports.threshold, p, lo=1, integer=True),
+        new_account_days=c.number(rep, "new_account_days", d.reports.new_account_days, p),
+        new_account_weight=c.number(rep, "new_account_weight", d.reports.new_account_weight, p, hi=1.0),
+    )
+    tru = c.table(data, "trust", {"min_age_days", "min_published", "clean_days"})
+    p = ("trust",)
+    trust = TrustConfig(
+        min_age_days=c.number(tru, "min_age_days", d.trust.min_age_days, p),
+        min_published=c.number(tru, "min_published", d.trust.min_published, p, integer=True),
+        clean_days=c.number(tru, "clean_days", d.trust.clean_days, p),
+    )
+    eva = c.table(data, "evasion", {"action", "ip_window_hours"})
+    p = ("evasion",)
+    evasion = EvasionConfig(
+        action=c.choice(eva, "action", EvasionAction, d.evasion.action, p),
+        ip_window_hours=c.number(eva, "ip_window_hours", d.evasion.ip_window_hours, p, positive=True),
+    )
+    return PolicySettings(comments, enforcement, reports, trust, evasion)
+
+
+def _ladder(c: _Checker, enf: Mapping[str, Any]) -> tuple[LadderStep, ...]:
+    steps = enf["ladder"]
+    if not isinstance(steps, list) or not steps or not all(isinstance(s, dict) for s in steps):
+        raise c.fail(("enforcement", "ladder"), "must be one or more [[enforcement.ladder]] tables")
+    out: list[LadderStep] = []
+    for i, step in enumerate(steps):
+        p: Path_ = ("enforcement", "ladder", i)
+        c.known_keys(step, {"strikes", "sanction", "hours"}, p)
+        if "strikes" not in step:
+            raise c.fail(p + ("strikes",), "is required")
+        strikes = c.number(step, "strikes", 0, p, lo=1, integer=True)
+        if out and strikes <= out[-1].strikes:
+            raise c.fail(p + ("strikes",), f"must be greater than the previous step's ({out[-1].strikes})")
+        sanction = c.choice(step, "sanction", Sanction, None, p)
+        hours = c.number(step, "hours", 0, p, positive=True) if "hours" in step else None
+        if sanction is Sanction.SUSPEND and hours is None:
+            raise c.fail(p + ("hours",), "is required for a suspension")
+        if sanction is not Sanction.SUSPEND and hours is not None:
+            raise c.fail(p + ("hours",), f"only applies to a suspension, not {sanction.value}")
+        out.append(LadderStep(strikes, sanction, hours))
+    return tuple(out)
+
+
+def _thresholds(c: _Checker, options: Mapping[str, Any], path: Path_) -> None:
+    """Checks common to every rule type: any ``*_at`` option is a score in 0..1, and hold_at <= reject_at."""
+    for key, value in options.items():
+        if key.endswith("_at"):
+            c.number(options, key, 0.0, path, hi=1.0)
+    if "hold_at" in options and "reject_at" in options and options["hold_at"] > options["reject_at"]:
+        raise c.fail(path + ("hold_at",), f"must not exceed reject_at ({options['reject_at']}), is {options['hold_at']}")
+
+
+def _rules(c: _Checker, data: Mapping[str, Any], resources: Resources,
+           rule_types: Mapping[str, RuleTypeRef] | None) -> tuple[tuple[Phase, ...], dict[str, str], set[str]]:
+    entries = data.get("rules", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise c.fail(("rules",), "must be [[rules]] tables")
+    phases: list[Phase] = []
+    types: dict[str, str] = {}
+    softened: set[str] = set()
+    for i, entry in enumerate(entries):
+        p: Path_ = ("rules", i)
+        name = c.text(entry, "name", p)
+        if not _NAME.match(name):
+            raise c.fail(p + ("name",), "must be lower-case letters, digits and _ (starting with a letter)")
+        if name in types or name in ("length", "closed_thread"):
+            raise c.fail(p + ("name",), f"duplicate rule name {name!r}")
+        type_name = c.text(entry, "type", p)
+        try:
+            cls = resolve_rule_type(type_name, rule_types)
+        except UnknownRuleType as exc:
+            raise c.fail(p + ("type",), str(exc)) from None
+        options = {k: v for k, v in entry.items() if k not in _RULE_COMMON}
+        _thresholds(c, options, p)
+        spec = RuleSpec(
+            name=name, type=type_name, description=c.text(entry, "description", p),
+            action=c.choice(entry, "action", Action, None, p), strike=c.boolean(entry, "strike", False, p),
+            options=MappingProxyType(options),
+        )
+        try:
+            phase = cls.from_spec(spec, resources)
+        except RuleConfigError as exc:
+            raise c.fail(p + ((exc.key,) if exc.key else ()), exc.message) from None
+        except (ValueError, TypeError) as exc:
+            raise c.fail(p, f"{type_name} rule: {exc}") from None
+        phases.append(phase)
+        types[name] = type_name
+        if getattr(cls, "trust_softens", type_name in TRUST_SOFTENED_TYPES):
+            softened.add(name)
+    return tuple(phases), types, softened
+
+
+def parse_policy(raw: bytes, file: str, *, source: str | None = None, resources: Resources | None = None,
+                 rule_types: Mapping[str, RuleTypeRef] | None = None) -> Policy:
+    """Validate the bytes of a policy file; ``file`` is the name used in error messages."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PolicyError(file, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _syntax_error(file, text, str(exc)) from None
+    c = _Checker(file, _Lines(text))
+    c.known_keys(data, _TOP_KEYS, ())
+    meta = c.table(data, "policy", {"name", "summary"})
+    if "policy" not in data:
+        raise PolicyError(file, 1, "policy: a [policy] table with a name is required")
+    name = c.text(meta, "name", ("policy",))
+    summary = meta.get("summary", "")
+    if not isinstance(summary, str):
+        raise c.fail(("policy", "summary"), f"must be a string, not {summary!r}")
+    settings = _settings(c, data)
+    rules, types, softened = _rules(c, data, resources or Resources(), rule_types)
+    return Policy(
+        name=name, summary=summary, version=hashlib.sha256(raw).hexdigest()[:12], source=source or file,
+        rules=rules, settings=settings, rule_type_names=MappingProxyType(types), trust_softened=frozenset(softened),
+    )
+
+
+def _syntax_error(file: str, text: str, message: str) -> PolicyError:
+    m = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
+    if m:
+        return PolicyError(file, int(m.group(1)), f"TOML syntax: {message[:m.start()]} (column {m.group(2)})")
+    if "end of document" in message:
+        cleaned = re.sub(r"\s*[(]at end of document[)]", "", message)
+        return PolicyError(file, text.count("\n") + 1, f"TOML syntax: {cleaned} (at the end of the file)")
+    return PolicyError(file, None, f"TOML syntax: {message}")
+
+
+def load_policy(path: str | Path | None = None, *, resources: Resources | None = None,
+                rule_types: Mapping[str, RuleTypeRef] | None = None) -> Policy:
+    """Load a policy file; ``None`` loads the packaged default house rules.
+
+    ``rule_types`` adds or replaces rule types for this load (a class or a ``"module:Class"`` path).
+    """
+    if path is None:
+        raw = importlib_resources.files("townhall.policy").joinpath(DEFAULT_POLICY_NAME).read_bytes()
+        return parse_policy(raw, DEFAULT_POLICY_NAME, source="default", resources=resources, rule_types=rule_types)
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise PolicyError(str(p), None, f"cannot read the policy file: {exc.strerror or exc}") from None
+    return parse_policy(raw, str(p), source=str(p), resources=resources, rule_types=rule_types)

@@ -1,0 +1,137 @@
+"""The word-list rule: refuse (or hold, or flag) comments containing listed words, however disguised.
+
+Options in the policy file::
+
+    [[rules]]
+    name = "f_word"
+    type = "wordlist"
+    words = ["fuck"]        # the F word gets its own matcher (phonetic spellings, compounds)
+    allow = ["Fucking, Austria"]   # phrases that are never caught (matched after folding)
+
+Every listed word is matched through look-alike letters, accents, invisible characters, leetspeak,
+masking, separators and repeated letters (see :mod:`townhall.policy.wordmatch`). Hits carry the span in
+the reader's original text, widened to the whole word the match sits in, and the reader's own characters
+as evidence. The rule records ``scores[name]`` = 1.0 when it fires, else 0.0.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, ClassVar, Mapping
+
+from townhall.policy.normalise import Normalised, normalise
+from townhall.policy.rules.base import Resources, RuleConfigError, RuleSpec
+from townhall.policy.types import Action, Hit, RuleResult, Subject
+from townhall.policy.wordmatch import FWordMatcher, Matcher, matcher_for
+
+__all__ = ["WordListRule"]
+
+MAX_HITS = 20  # per comment; one is enough to decide, a few more help the reader edit
+
+
+def _string_list(options: Mapping[str, Any], key: str, *, required: bool) -> tuple[str, ...]:
+    value = options.get(key, [] if not required else None)
+    if value is None:
+        raise RuleConfigError(key, "is required: a list of words, e.g. [\"fuck\"]")
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RuleConfigError(key, f"must be a list of strings, not {value!r}")
+    if any(not v.strip() for v in value):
+        raise RuleConfigError(key, "must not contain empty strings")
+    return tuple(value)
+
+
+def _joins_word(ch: str) -> bool:
+    return ch.isalpha() or unicodedata.category(ch) in ("Mn", "Me", "Cf")
+
+
+def _whole_word(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen ``[start, end)`` to the letters around it, so evidence shows "motherfucker", not "fuck"."""
+    while start > 0 and _joins_word(text[start - 1]):
+        start -= 1
+    while end < len(text) and _joins_word(text[end]):
+        end += 1
+    return start, end
+
+
+@dataclass(frozen=True, slots=True)
+class WordListRule:
+    type_name: ClassVar[str] = "wordlist"
+    trust_softens: ClassVar[bool] = False  # a listed word is never waved through for trusted accounts
+
+    name: str
+    description: str
+    action: Action
+    strike: bool
+    words: tuple[str, ...]
+    allow: tuple[str, ...]  # folded
+    matchers: tuple[Matcher, ...]
+
+    @classmethod
+    def from_spec(cls, spec: RuleSpec, resources: Resources | None = None) -> WordListRule:
+        options = dict(spec.options)
+        unknown = sorted(set(options) - {"words", "allow"})
+        if unknown:
+            raise RuleConfigError(unknown[0], "unknown option for a wordlist rule (options: words, allow)")
+        words = _string_list(options, "words", required=True)
+        if not words:
+            raise RuleConfigError("words", "must list at least one word")
+        allow = _string_list(options, "allow", required=False)
+        matchers: list[Matcher] = []
+        for word in words:
+            try:
+                matchers.append(matcher_for(word))
+            except ValueError as exc:
+                raise RuleConfigError("words", str(exc)) from exc
+        folded_allow = tuple(normalise(a).text for a in allow)
+        return cls(spec.name, spec.description, spec.action, spec.strike, words, folded_allow, tuple(matchers))
+
+    def evaluate(self, subject: Subject) -> RuleResult:
+        norm = normalise(subject.text)
+        spans: list[tuple[int, int]] = []
+        for matcher in self.matchers:
+            spans.extend(matcher.find(norm.text))
+        hits = self._hits(norm, spans) if spans else ()
+        return RuleResult(hits=hits, scores={self.name: 1.0 if hits else 0.0})
+
+    def _allowed(self, folded: str) -> list[tuple[int, int]]:
+        ranges: list[tuple[int, int]] = []
+        for phrase in self.allow:
+            at = folded.find(phrase)
+            while at >= 0:
+                ranges.append((at, at + len(phrase)))
+                at = folded.find(phrase, at + 1)
+        return ranges
+
+    def _hits(self, norm: Normalised, spans: list[tuple[int, int]]) -> tuple[Hit, ...]:
+        allowed = self._allowed(norm.text) if self.allow else []
+        words: list[tuple[int, int]] = []
+        for start, end in sorted(spans):
+            if any(a <= start and end <= b for a, b in allowed):
+                continue
+            s, e = _whole_word(norm.original, *norm.span(start, end))
+            if words and s < words[-1][1]:
+                words[-1] = (words[-1][0], max(e, words[-1][1]))
+            else:
+                words.append((s, e))
+        return tuple(
+            Hit(self.name, self.description, self.action, span=(s, e), evidence=norm.original[s:e],
+                score=1.0, strike=self.strike)
+            for s, e in words[:MAX_HITS]
+        )
+
+    def explain(self) -> str:
+        listed = ", ".join(f'"{w}"' for w in self.words)
+        fword = any(isinstance(m, FWordMatcher) for m in self.matchers)
+        how = ("look-alike letters, accents, invisible characters, symbols for letters, masking (f*ck), "
+               "spaced-out or repeated letters")
+        if fword:
+            how += ", phonetic spellings (fuk, phuck, fvck) and compounds (motherfucker)"
+        verb = {Action.REJECT: "Refuses", Action.HOLD: "Holds for a moderator",
+                Action.FLAG: "Publishes but flags for moderators"}[self.action]
+        text = f"{self.name}: {verb} comments containing {listed}, also when disguised by {how}."
+        if fword:
+            text += " Mentions such as \"the F word\", \"F-bomb\" or \"f***\" are fine."
+        if self.allow:
+            text += f" Never caught: {', '.join(repr(a) for a in self.allow)}."
+        return text + (" Counts as a strike." if self.strike else " Not a strike.")
