@@ -1,0 +1,114 @@
+"""``townhall policy check FILE`` and ``townhall moderate``: the policy file and bulk moderation.
+
+Both load the policy with :func:`townhall.policy.load_policy`. A caller embedding the CLI (or a test) may
+pass ``obj={"rule_types": {...}}`` to click to add or replace rule types for the load.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import IO, Any, Iterator, Mapping
+
+import click
+
+from townhall.policy import Policy, PolicyError, load_policy
+
+__all__ = ["register"]
+
+
+def _rule_types(ctx: click.Context) -> Mapping[str, Any] | None:
+    obj = ctx.find_object(dict)
+    return obj.get("rule_types") if obj else None
+
+
+def _load(ctx: click.Context, path: str | None) -> Policy:
+    try:
+        return load_policy(path, rule_types=_rule_types(ctx))
+    except PolicyError as exc:
+        click.echo(str(exc), err=True)
+        ctx.exit(1)
+        raise  # unreachable: ctx.exit raises
+
+
+@click.group("policy")
+def policy_group() -> None:
+    """Check and explain policy files (the house rules)."""
+
+
+@policy_group.command("check")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.pass_context
+def check(ctx: click.Context, file: str) -> None:
+    """Validate FILE and print its rules in plain words (exit 1 with file:line: message if it is wrong)."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    policy = _load(ctx, file)
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(f"[green]OK[/green] {escape(policy.source)} (version {policy.version})")
+    lines = policy.describe()
+    console.print(f"[bold]{escape(lines[0])}[/bold]")
+    for line in lines[1:]:
+        name, _, rest = line.partition(": ")
+        console.print(f"  • [bold]{escape(name)}[/bold]: {escape(rest)}" if rest else f"  • {escape(line)}")
+
+
+def _progress_lines(stream: IO[str], total_bytes: int | None) -> Iterator[str]:
+    """Yield the lines of ``stream``, drawing a progress bar on stderr (only when stderr is a terminal)."""
+    if not sys.stderr.isatty():
+        yield from stream
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("moderating"), BarColumn(), TextColumn("{task.completed:,.0f} bytes"),
+                  TimeRemainingColumn(), console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("moderate", total=total_bytes)
+        for line in stream:
+            progress.advance(task, len(line.encode("utf-8", "surrogatepass")))
+            yield line
+
+
+@click.command("moderate")
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=str), default=None,
+              help="Policy file (default: the packaged house rules).")
+@click.option("--text", "text", default=None, help="Check this one text instead of reading JSON Lines.")
+@click.argument("input_path", metavar="[INPUT|-]", required=False, default="-")
+@click.pass_context
+def moderate(ctx: click.Context, policy_path: str | None, text: str | None, input_path: str) -> None:
+    """Judge comments: JSON Lines {"id", "text"} in, one JSON line per comment out, in order.
+
+    Malformed lines are reported on stderr by line number and answered with {"line": N, "error": ...}.
+    """
+    from townhall.service.batch import moderate_lines, moderate_text
+
+    policy = _load(ctx, policy_path)
+    out = sys.stdout
+    if text is not None:
+        out.write(json.dumps(moderate_text(policy, text), ensure_ascii=False) + "\n")
+        return
+
+    def report(number: int, message: str) -> None:
+        click.echo(f"{input_path if input_path != '-' else '<stdin>'}:{number}: {message}", err=True)
+
+    if input_path == "-":
+        stream: IO[str] = click.get_text_stream("stdin")
+        moderate_lines(policy, _progress_lines(stream, None), out.write, on_error=report)
+        return
+    try:
+        handle = Path(input_path).open(encoding="utf-8", errors="replace", newline=None)
+    except OSError as exc:
+        click.echo(f"{input_path}: cannot read: {exc.strerror or exc}", err=True)
+        ctx.exit(1)
+        return
+    with handle:
+        size = os.fstat(handle.fileno()).st_size
+        moderate_lines(policy, _progress_lines(handle, size), out.write, on_error=report)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(policy_group)
+    group.add_command(moderate)
