@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 
 from townhall.policy.types import Action, Decision, Hit, Subject, Verdict
 from townhall.service import accounts as acct
+from townhall.service import evasion
 from townhall.service.core import Services, as_utc
 from townhall.service.enforcement import apply_strike
 from townhall.service.errors import Conflict, Forbidden, Invalid, NotFound, RuleRejected
@@ -165,6 +166,7 @@ def _after_write(svc: Services, site_id: str, thread_external_id: str, row: Mapp
                            {"type": "comment.published", "id": row["id"], "parent_id": row["parent_id"]})
     if svc.trolls is not None:
         svc.trolls.observe(site_id, thread_external_id, row, ip_hash, device_hash)
+    evasion.check(svc, site_id, ident.account_id, ip_hash, device_hash)
     event = {"published": "comment.created", "held": "comment.held", "rejected": "comment.rejected"}.get(row["status"])
     if event:
         svc.emit(event, site_id, {"comment": out, "thread": thread_external_id, "account_id": ident.account_id})

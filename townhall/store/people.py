@@ -97,3 +97,8 @@ def get_accounts(conn: Connection, ids: Sequence[int]) -> dict[int, Row]:
         return {}
     rows = conn.execute(select(accounts).where(accounts.c.id.in_(list(ids)))).mappings()
     return {int(r["id"]): r for r in rows}
+
+
+def site_has_banned(conn: Connection, site_id: str) -> bool:
+    q = select(accounts.c.id).where(accounts.c.site_id == site_id, accounts.c.state == "banned").limit(1)
+    return conn.execute(q).first() is not None

@@ -148,6 +148,7 @@ accounts = Table(
     Column("device_hash", String(64), nullable=True),
     _ts("created_at"),
     UniqueConstraint("site_id", "subject", name="uq_accounts_site_subject"),
+    Index("ix_accounts_site_state", "site_id", "state"),
 )
 
 comments = Table(
@@ -172,6 +173,8 @@ comments = Table(
     Index("ix_comments_thread_root", "thread_id", "root_id", "status", "created_at"),
     Index("ix_comments_account", "account_id", "created_at"),
     Index("ix_comments_status", "status", "created_at"),
+    Index("ix_comments_device_hash", "device_hash"),
+    Index("ix_comments_ip_hash", "ip_hash", "created_at"),
 )
 
 decisions = Table(
