@@ -1,0 +1,151 @@
+"""The reader API, on SQLite and on PostgreSQL, through a real HTTP client against the in-process app."""
+
+from __future__ import annotations
+
+from starlette.testclient import TestClient
+
+from tests.fixtures_app import Clock, auth
+
+T = "/api/v1/threads/article-1/comments"
+
+
+def post(client: TestClient, text: str, who: str = "alice", thread: str = "article-1", **body: object):
+    return client.post(f"/api/v1/threads/{thread}/comments", json={"text": text, **body}, headers=auth(who))
+
+
+def test_post_then_listed(client: TestClient) -> None:
+    r = post(client, "A fair point about the drawdown.")
+    assert r.status_code == 201, r.text
+    data = r.json()
+    assert data["verdict"] == "published"
+    assert data["comment"]["html"] == "<p>A fair point about the drawdown.</p>"
+    assert r.headers["location"] == f"/api/v1/comments/{data['comment']['id']}"
+    listing = client.get(T).json()
+    assert listing["thread"]["count"] == 1
+    assert [c["id"] for c in listing["comments"]] == [data["comment"]["id"]]
+    assert listing["comments"][0]["author"]["name"] == "Alice"
+
+
+def test_replies_nest_to_any_depth(client: TestClient) -> None:
+    parent = post(client, "root").json()["comment"]["id"]
+    ids = [parent]
+    for depth in range(6):
+        ids.append(post(client, f"reply at depth {depth + 1}", who=f"r{depth}", parent_id=ids[-1]).json()["comment"]["id"])
+    node = client.get(T).json()["comments"][0]
+    seen = [node["id"]]
+    while node["replies"]:
+        node = node["replies"][0]
+        seen.append(node["id"])
+    assert seen == ids
+
+
+def test_cursor_pagination_and_sorts(client: TestClient) -> None:
+    ids = [post(client, f"comment {i}", who=f"u{i}").json()["comment"]["id"] for i in range(7)]
+    got, cursor = [], None
+    while True:
+        page = client.get(T, params={"limit": 3, **({"cursor": cursor} if cursor else {})}).json()
+        got += [c["id"] for c in page["comments"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert got == list(reversed(ids))
+    oldest = client.get(T, params={"sort": "oldest", "limit": 100}).json()
+    assert [c["id"] for c in oldest["comments"]] == ids
+    client.put(f"/api/v1/comments/{ids[2]}/reaction", json={"kind": "like"}, headers=auth("fan1"))
+    client.put(f"/api/v1/comments/{ids[2]}/reaction", json={"kind": "like"}, headers=auth("fan2"))
+    client.put(f"/api/v1/comments/{ids[4]}/reaction", json={"kind": "like"}, headers=auth("fan1"))
+    top = client.get(T, params={"sort": "top", "limit": 2}).json()
+    assert [c["id"] for c in top["comments"]] == [ids[2], ids[4]]
+    rest = client.get(T, params={"sort": "top", "limit": 100, "cursor": top["next_cursor"]}).json()
+    assert len(rest["comments"]) == 5 and ids[2] not in [c["id"] for c in rest["comments"]]
+
+
+def test_bad_cursor_and_sort_are_clear_errors(client: TestClient) -> None:
+    r = client.get(T, params={"cursor": "not-a-cursor"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid"
+    r = client.get(T, params={"sort": "random"})
+    assert r.status_code == 422
+
+
+def test_reaction_once_per_account(client: TestClient) -> None:
+    cid = post(client, "like me").json()["comment"]["id"]
+    for _ in range(3):
+        r = client.put(f"/api/v1/comments/{cid}/reaction", json={"kind": "like"}, headers=auth("bob"))
+        assert r.status_code == 200
+    assert r.json()["reactions"] == 1
+    r = client.put(f"/api/v1/comments/{cid}/reaction", json={"kind": None}, headers=auth("bob"))
+    assert r.json()["reactions"] == 0
+    assert client.put(f"/api/v1/comments/{cid}/reaction", json={"kind": "like"}, headers=auth("alice")).status_code == 409
+
+
+def test_edit_within_window_only_and_moderated_again(client: TestClient, clock: Clock) -> None:
+    cid = post(client, "first version").json()["comment"]["id"]
+    r = client.patch(f"/api/v1/comments/{cid}", json={"text": "second version"}, headers=auth("alice"))
+    assert r.status_code == 200 and r.json()["comment"]["html"] == "<p>second version</p>"
+    r = client.patch(f"/api/v1/comments/{cid}", json={"text": "what the fuck"}, headers=auth("alice"))
+    assert r.status_code == 422 and r.json()["error"]["code"] == "rejected_by_house_rules"
+    assert client.patch(f"/api/v1/comments/{cid}", json={"text": "x"}, headers=auth("mallory")).status_code == 403
+    clock.advance(minutes=16)
+    r = client.patch(f"/api/v1/comments/{cid}", json={"text": "too late"}, headers=auth("alice"))
+    assert r.status_code == 403 and r.json()["error"]["code"] == "edit_window_closed"
+
+
+def test_delete_own_comment_keeps_replies_visible(client: TestClient) -> None:
+    root = post(client, "root").json()["comment"]["id"]
+    post(client, "reply", who="bob", parent_id=root)
+    assert client.delete(f"/api/v1/comments/{root}", headers=auth("bob")).status_code == 403
+    assert client.delete(f"/api/v1/comments/{root}", headers=auth("alice")).status_code == 204
+    tree = client.get(T).json()["comments"]
+    assert tree[0]["status"] == "deleted" and tree[0]["html"] == "" and tree[0]["author"] is None
+    assert tree[0]["replies"][0]["html"] == "<p>reply</p>"
+    lone = post(client, "lonely").json()["comment"]["id"]
+    client.delete(f"/api/v1/comments/{lone}", headers=auth("alice"))
+    assert lone not in [c["id"] for c in client.get(T).json()["comments"]]
+
+
+def test_report_with_reason(client: TestClient) -> None:
+    cid = post(client, "some opinion").json()["comment"]["id"]
+    r = client.post(f"/api/v1/comments/{cid}/reports", json={"reason": "spam"}, headers=auth("bob"))
+    assert r.status_code == 201 and r.json()["duplicate"] is False
+    r = client.post(f"/api/v1/comments/{cid}/reports", json={"reason": "spam"}, headers=auth("bob"))
+    assert r.json()["duplicate"] is True
+    r = client.post(f"/api/v1/comments/{cid}/reports", json={"reason": "dislike"}, headers=auth("carol"))
+    assert r.status_code == 422
+
+
+def test_guests_off_by_default(client: TestClient) -> None:
+    r = client.post(T, json={"text": "hello", "guest_name": "Visitor"})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "guests_not_allowed"
+    assert client.post(T, json={"text": "hello"}).status_code == 401
+
+
+def test_guests_when_allowed(make_app, db_url: str) -> None:
+    app = make_app(db_url, allow_guests=True)
+    with TestClient(app) as client:
+        r = client.post(T, json={"text": "hello", "guest_name": "Visitor"})
+        assert r.status_code == 201, r.text
+        token = r.json()["guest_token"]
+        r2 = client.post(T, json={"text": "again"}, headers={"Authorization": f"Bearer {token}"})
+        assert r2.status_code == 201
+        assert r2.json()["comment"]["author"]["id"] == r.json()["comment"]["author"]["id"]
+        assert r2.json()["comment"]["author"]["guest"] is True
+
+
+def test_reply_to_unknown_or_foreign_parent_is_refused(client: TestClient) -> None:
+    other = post(client, "elsewhere", thread="article-2").json()["comment"]["id"]
+    assert post(client, "reply", parent_id=other).status_code == 422
+    assert post(client, "reply", parent_id=999999).status_code == 422
+
+
+def test_supporter_badge_from_claim(client: TestClient) -> None:
+    r = client.post(T, json={"text": "I pay for this"}, headers=auth("sam", supporter=True))
+    assert r.json()["comment"]["author"]["supporter"] is True
+
+
+def test_more_replies_page_through(client: TestClient) -> None:
+    root = post(client, "root").json()["comment"]["id"]
+    reply_ids = [post(client, f"r{i}", who=f"w{i % 5}", parent_id=root).json()["comment"]["id"] for i in range(55)]
+    first = client.get(T).json()["comments"][0]
+    assert len(first["replies"]) == 50 and first["more_replies"] is True
+    more = client.get(T, params={"root": root, "cursor": first["replies_cursor"], "limit": 100}).json()
+    assert [c["id"] for c in more["comments"]] == reply_ids[50:]

@@ -1,0 +1,54 @@
+"""Settings are data: each has a name, a default and a help line, is documented in the README, and can
+come from a TOML file or a TOWNHALL_<NAME> environment variable."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from townhall.settings import SPECS, Settings, SettingsError
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_specs_and_dataclass_agree() -> None:
+    assert [s.name for s in SPECS] == [f.name for f in fields(Settings)]
+    for spec, field in zip(SPECS, fields(Settings)):
+        assert spec.default == field.default, spec.name
+        assert spec.help.strip(), spec.name
+
+
+def test_every_setting_is_documented_in_readme() -> None:
+    text = README.read_text(encoding="utf-8")
+    missing = [s.name for s in SPECS if f"TOWNHALL_{s.name.upper()}" not in text]
+    assert not missing, f"settings missing from README.md: {missing}"
+
+
+def test_sources_in_priority_order(tmp_path: Path) -> None:
+    cfg = tmp_path / "townhall.toml"
+    cfg.write_text('database_url = "sqlite:///from-file.db"\nallow_guests = true\nrate_limit_per_minute = 5\n')
+    env = {"TOWNHALL_RATE_LIMIT_PER_MINUTE": "7", "TOWNHALL_SSO_SECRET": "s3cret"}
+    s = Settings.load(cfg, environ=env, policy="/x.toml")
+    assert s.database_url == "sqlite:///from-file.db" and s.allow_guests is True
+    assert s.rate_limit_per_minute == 7 and s.sso_secret == "s3cret" and s.policy == "/x.toml"
+
+
+@pytest.mark.parametrize("env", [{"TOWNHALL_ALLOW_GUESTS": "maybe"}, {"TOWNHALL_MAX_BODY_BYTES": "lots"}])
+def test_bad_values_are_clear(env: dict[str, str]) -> None:
+    with pytest.raises(SettingsError, match="TOWNHALL_"):
+        Settings.load(environ=env)
+
+
+def test_unknown_key_in_file(tmp_path: Path) -> None:
+    cfg = tmp_path / "t.toml"
+    cfg.write_text("colour = 'blue'\n")
+    with pytest.raises(SettingsError, match="unknown setting 'colour'"):
+        Settings.load(cfg, environ={})
+
+
+def test_secret_generated_and_persisted(make_app, sqlite_url: str) -> None:
+    first = make_app(sqlite_url, secret="").services.secret
+    second = make_app(sqlite_url, secret="").services.secret
+    assert first and first == second
