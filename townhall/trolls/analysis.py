@@ -1,0 +1,174 @@
+"""One analysis pass over the stored events: signals -> clusters -> scores -> evidence."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from townhall.trolls import evidence as ev
+from townhall.trolls.config import DetectorConfig
+from townhall.trolls.detector import (
+    LINKING, build_clusters, cluster_id, creation_burst, evidence_level, member_strengths, rhythm_similarity, score_of,
+)
+from townhall.trolls.report import AccountResult, Cluster, ClusterState, Report, Signal
+from townhall.trolls.signals import (
+    PairSignal, arrivals, cooccurrence, reciprocal_pairs, shared_infrastructure, significance_bits, text_groups,
+    text_reuse,
+)
+from townhall.trolls.store import NO_TIME, EventStore
+
+PAIR_KINDS = (Signal.TEXT_REUSE, Signal.SYNC, Signal.BRIGADE, Signal.DEVICE, Signal.IP_PREFIX)
+
+
+def analyse_store(store: EventStore, now: datetime, cfg: DetectorConfig, rng: random.Random) -> Report:
+    store.prune(int((now - cfg.horizon).timestamp()))
+    c = store.columns()
+    n_acc = c.n_accounts
+    names = store.accounts.names
+    active = np.unique(np.r_[c.acc, c.r_acc]) if len(c.acc) or len(c.r_acc) else np.zeros(0, np.int64)
+    needed = significance_bits(len(active), cfg.margin_bits)
+    sync_w, brig_w = int(cfg.sync_window.total_seconds()), int(cfg.brigade_window.total_seconds())
+
+    # Synchronised arrival on threads.
+    thr = arrivals(c.thread, c.acc, c.ts, sync_w)
+    sync = cooccurrence(thr, n_acc, sync_w, cfg.crowd_cap, cfg.min_support, needed)
+
+    # Reply / reaction brigades on the same target comments (conversations between the pair excluded).
+    pos = np.searchsorted(c.seq, c.parent)
+    pos = np.minimum(pos, max(len(c.seq) - 1, 0))
+    has_parent = (c.parent >= 0) & (c.seq[pos] == c.parent) if len(c.seq) else np.zeros(0, bool)
+    rpos = np.minimum(np.searchsorted(c.seq, c.r_target), max(len(c.seq) - 1, 0))
+    r_ok = (c.seq[rpos] == c.r_target) if len(c.seq) and len(c.r_target) else np.zeros(len(c.r_target), bool)
+    owner = c.acc.astype(np.int64)
+    b_cell = np.r_[pos[has_parent], rpos[r_ok]].astype(np.int64)
+    b_acc = np.r_[c.acc[has_parent], c.r_acc[r_ok]].astype(np.int64)
+    b_ts = np.r_[c.ts[has_parent], c.r_ts[r_ok]]
+    not_self = b_acc != owner[b_cell] if len(b_cell) else np.zeros(0, bool)
+    b_cell, b_acc, b_ts = b_cell[not_self], b_acc[not_self], b_ts[not_self]
+    recip = reciprocal_pairs(c.acc[has_parent].astype(np.int64), owner[pos[has_parent]], n_acc)
+    brig_arr = arrivals(b_cell, b_acc, b_ts, brig_w)
+    brigade = cooccurrence(brig_arr, n_acc, brig_w, cfg.crowd_cap, cfg.min_support, needed, exclude=recip, cell_owner=owner)
+
+    # Text reuse.
+    ev_of_row = np.flatnonzero(c.sig_row >= 0)
+    labels = text_groups(c.sigs, cfg.text_jaccard)
+    text, valid = text_reuse(labels, c.acc[ev_of_row].astype(np.int64), n_acc, cfg.text_group_cap, cfg.text_min_support, needed)
+
+    # Shared infrastructure.
+    device, dev_sizes = shared_infrastructure(c.device, c.acc, n_acc, cfg.device_cap, cfg.device_cap // 3, 0.25, 2.0)
+    ip, ip_sizes = shared_infrastructure(c.ip, c.acc, n_acc, cfg.ip_cap, cfg.ip_common, 0.125, 1.0)
+
+    signals: dict[Signal, PairSignal] = {
+        Signal.TEXT_REUSE: text, Signal.SYNC: sync, Signal.BRIGADE: brigade, Signal.DEVICE: device, Signal.IP_PREFIX: ip,
+    }
+    grouping = build_clusters(signals, n_acc, cfg, rng)
+    stats_of = {k: {int(key): (o, e) for key, o, e in zip((s.a * n_acc + s.b).tolist(), s.observed.tolist(), s.expected.tolist())}
+                for k, s in signals.items()}
+
+    known_created = np.sort(c.created[active][c.created[active] > NO_TIME]) if len(active) else np.zeros(0, np.int64)
+    needed_cluster = float(np.log10(len(grouping.members) + 1) + 2.0)
+    hours = _hour_profiles(c.acc, c.ts, n_acc)
+    sample = rng.sample(active.tolist(), min(200, len(active))) if len(active) >= 2 else []
+    baseline, _ = rhythm_similarity(hours, np.array(sample, dtype=np.int64), 0.0) if sample else (0.0, 0.0)
+
+    clusters: list[Cluster] = []
+    results: dict[str, AccountResult] = {}
+    cw = int(cfg.creation_window.total_seconds())
+    for members in grouping.members:
+        per_member = member_strengths(members, grouping.edges, n_acc)
+        burst, start, count, expected, _ = creation_burst(c.created[members], known_created, cw, cfg.creation_min, needed_cluster)
+        r_mean, rhythm = rhythm_similarity(hours, members, baseline)
+        own: dict[int, dict[Signal, float]] = {}
+        for m, strengths in per_member.items():
+            s = dict(strengths)
+            if burst > 0 and start <= c.created[m] <= start + cw:
+                s[Signal.CREATION_BURST] = burst
+            if rhythm > 0:
+                s[Signal.RHYTHM] = rhythm
+            own[m] = s
+        # The cluster's strength per kind is its typical (median) member's.
+        med = {k: float(np.median([own[m].get(k, 0.0) for m in own])) for k in Signal}
+        med = {k: v for k, v in med.items() if v > 0}
+        cscore = score_of(evidence_level(med, cfg.overwhelming))
+        state = ClusterState.FLAGGED if cscore >= cfg.threshold else ClusterState.WATCH
+        # A member inherits the cluster's strengths up to the strength of its own tie to the cluster:
+        # a significant tie to a group that coordinates in two ways is itself two-way evidence.
+        member_scores: dict[int, tuple[float, dict[Signal, float]]] = {}
+        for m, s in own.items():
+            tie = max((s.get(k, 0.0) for k in LINKING), default=0.0)
+            merged = {k: max(s.get(k, 0.0), min(v, tie)) for k, v in med.items()} | {k: v for k, v in s.items() if k not in med}
+            member_scores[m] = (score_of(evidence_level(merged, cfg.overwhelming)), merged)
+        member_names = [names[m] for m in members.tolist()]
+        cid = cluster_id(member_names)
+        items: list[dict[str, Any]] = []
+        if cscore >= 0.5:
+            items = _evidence(store, c, members, per_member, stats_of, n_acc, labels, valid, ev_of_row, thr, brig_arr,
+                              dev_sizes, ip_sizes, (burst, start, count, expected, cw), (rhythm, r_mean, baseline), cfg)
+        clusters.append(Cluster(cid, tuple(sorted(member_names)), cscore, state, med, tuple(items)))
+        for m, (score, s) in member_scores.items():
+            results[names[m]] = AccountResult(names[m], score, cid, state is ClusterState.FLAGGED and score >= cfg.threshold, s)
+    for a in active.tolist():
+        if names[a] not in results:
+            results[names[a]] = AccountResult(names[a], 0.0, None, False)
+    clusters.sort(key=lambda cl: -cl.score)
+    stats = {"comments": int(len(c.acc)), "reactions": int(len(c.r_acc)), "accounts": int(len(active)),
+             "needed_bits": round(needed, 2), **{f"pairs_{k.value}": int(len(s.a)) for k, s in signals.items()}}
+    return Report(now, cfg.threshold, tuple(clusters), results, stats)
+
+
+def _hour_profiles(acc: np.ndarray, ts: np.ndarray, n_acc: int) -> np.ndarray:
+    hour = (ts // 3600) % 24
+    prof = np.zeros((n_acc, 24), np.float64)
+    np.add.at(prof, (acc, hour), 1.0)
+    return prof
+
+
+def _pair_totals(members: np.ndarray, stats: dict[int, tuple[float, float]], n_acc: int) -> tuple[float, float]:
+    ms = sorted(int(m) for m in members)
+    obs = exp = 0.0
+    for i, x in enumerate(ms):
+        for y in ms[i + 1 :]:
+            got = stats.get(x * n_acc + y)
+            if got:
+                obs += got[0]
+                exp += got[1]
+    return obs, exp
+
+
+def _evidence(store: EventStore, c: Any, members: np.ndarray, per_member: dict[int, dict[Signal, float]],
+              stats_of: dict[Signal, dict[int, tuple[float, float]]], n_acc: int, labels: np.ndarray, valid: np.ndarray,
+              ev_of_row: np.ndarray, thr: Any, brig: Any, dev_sizes: np.ndarray, ip_sizes: np.ndarray,
+              burst: tuple[float, int, int, float, int], rhythm: tuple[float, float, float], cfg: DetectorConfig) -> list[dict[str, Any]]:
+    names, threads, lim = store.accounts.names, store.threads.names, cfg.evidence_items
+    items: list[ev.Item] = []
+    for kind in PAIR_KINDS:
+        strengths = [s.get(kind, 0.0) for s in per_member.values()]
+        strength = float(np.median(strengths)) if strengths else 0.0
+        if max(strengths, default=0.0) < 0.25:
+            continue
+        obs, exp = _pair_totals(members, stats_of[kind], n_acc)
+        if kind is Signal.TEXT_REUSE:
+            details = ev.text_details(members, labels, valid, ev_of_row, c.acc, c.thread, c.ts, names, threads, store.comment, lim)
+        elif kind is Signal.SYNC:
+            details = ev.window_details(members, thr.cell, thr.acc, thr.ts, int(cfg.sync_window.total_seconds()),
+                                        lambda cell: {"thread": threads[cell]}, names, lim)
+        elif kind is Signal.BRIGADE:
+            details = ev.window_details(members, brig.cell, brig.acc, brig.ts, int(cfg.brigade_window.total_seconds()),
+                                        lambda cell: {"target_comment": store.comment(cell)[0], "target_account": names[c.acc[cell]]}, names, lim)
+        elif kind is Signal.DEVICE:
+            details = ev.infra_details(members, c.device, c.acc, dev_sizes, names, "device", store.devices.names)
+            obs, exp = float(len(members)), float("nan")
+        else:
+            details = ev.infra_details(members, c.ip, c.acc, ip_sizes, names, "ip_prefix", store.ips.names)
+            obs, exp = float(len(members)), float("nan")
+        items.append(ev.Item(kind, strength, obs, exp, details[:lim]))
+    b_strength, start, count, expected, window = burst
+    if b_strength > 0:
+        items.append(ev.Item(Signal.CREATION_BURST, b_strength, count, expected, [{"from": ev.iso(start), "to": ev.iso(start + window)}]))
+    r_strength, r_mean, baseline = rhythm
+    if r_strength > 0:
+        items.append(ev.Item(Signal.RHYTHM, r_strength, r_mean, baseline, []))
+    return [i.to_dict() for i in sorted(items, key=lambda i: -i.strength)]

@@ -1,0 +1,150 @@
+"""From pair signals to clusters: graph, communities, scores and the cluster-level signals."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from townhall.trolls.config import DetectorConfig
+from townhall.trolls.report import COUNTED, SOLO, Signal
+from townhall.trolls.signals import PairSignal, poisson_bits
+
+# score = 1 - BASE**level; level 1.0 (two significant kinds, or one overwhelming) gives exactly 0.8.
+BASE = 0.2
+LINKING = (Signal.TEXT_REUSE, Signal.SYNC, Signal.BRIGADE, Signal.DEVICE, Signal.IP_PREFIX)
+
+
+def score_of(level: float) -> float:
+    return 1.0 - BASE ** max(level, 0.0)
+
+
+def level_for_threshold(threshold: float) -> float:
+    return math.log(1.0 - threshold) / math.log(BASE)
+
+
+def evidence_level(strengths: dict[Signal, float], overwhelming: float) -> float:
+    """1.0 = flag: two counted kinds at >= 0.5 each, or one SOLO kind at ``overwhelming``.
+    A single non-solo kind reaches at most 0.5 (score 0.55), whatever its strength."""
+    counted = sorted((strengths.get(k, 0.0) for k in COUNTED), reverse=True)
+    s1, s2 = counted[0], counted[1]
+    two = min(s1, s2) / 0.5 if s2 > 0 else 0.0
+    solo = max((strengths.get(k, 0.0) / overwhelming for k in SOLO), default=0.0)
+    partial = min(s1, 0.5)
+    level = max(min(two, 2.0), min(solo, 2.0), partial)
+    rhythm = strengths.get(Signal.RHYTHM, 0.0)
+    if s1 >= 0.5 and rhythm > 0:
+        level += 0.1 * min(rhythm, 1.0)  # supporting only
+    return level
+
+
+@dataclass(frozen=True, slots=True)
+class Grouping:
+    members: list[np.ndarray]  # account ids per cluster (size >= 2)
+    edges: dict[Signal, dict[int, float]]  # per kind: pair key -> strength
+
+
+def build_clusters(signals: dict[Signal, PairSignal], n_accounts: int, cfg: DetectorConfig, rng: random.Random) -> Grouping:
+    edges: dict[Signal, dict[int, float]] = {}
+    link_a, link_b = [], []
+    for kind, sig in signals.items():
+        keys = sig.a * n_accounts + sig.b
+        edges[kind] = dict(zip(keys.tolist(), sig.strength.tolist()))
+        if kind in LINKING:
+            strong = sig.strength >= 0.5
+            link_a.append(sig.a[strong])
+            link_b.append(sig.b[strong])
+    if not link_a or not sum(len(x) for x in link_a):
+        return Grouping([], edges)
+    a, b = np.concatenate(link_a), np.concatenate(link_b)
+    graph = coo_matrix((np.ones(len(a), np.int8), (a, b)), shape=(n_accounts, n_accounts))
+    _, labels = connected_components(graph, directed=False)
+    involved = np.unique(np.r_[a, b])
+    comp = labels[involved]
+    order = np.argsort(comp, kind="stable")
+    involved, comp = involved[order], comp[order]
+    splits = np.flatnonzero(np.r_[True, comp[1:] != comp[:-1]])
+    members: list[np.ndarray] = []
+    for part in np.split(involved, splits[1:]):
+        if len(part) > cfg.split_above:
+            members.extend(_louvain(part, edges, n_accounts, rng))
+        elif len(part) >= 2:
+            members.append(part)
+    return Grouping([m for m in members if len(m) >= 2], edges)
+
+
+def _louvain(part: np.ndarray, edges: dict[Signal, dict[int, float]], n_accounts: int, rng: random.Random) -> list[np.ndarray]:
+    g = nx.Graph()
+    g.add_nodes_from(part.tolist())
+    inside = set(part.tolist())
+    for kind, kind_edges in edges.items():
+        if kind not in LINKING:
+            continue
+        for key, w in kind_edges.items():
+            x, y = divmod(key, n_accounts)
+            if x in inside and y in inside and w >= 0.25:
+                prev = g.get_edge_data(x, y, {}).get("weight", 0.0)
+                g.add_edge(x, y, weight=prev + w)
+    communities = nx.community.louvain_communities(g, weight="weight", seed=rng.randrange(2**31))
+    return [np.array(sorted(c), dtype=np.int64) for c in communities]
+
+
+def member_strengths(members: np.ndarray, edges: dict[Signal, dict[int, float]], n_accounts: int) -> dict[int, dict[Signal, float]]:
+    """Per member and kind: the strongest in-cluster edge of that kind."""
+    out: dict[int, dict[Signal, float]] = {int(m): {} for m in members}
+    ms = sorted(int(m) for m in members)
+    for i, x in enumerate(ms):
+        for y in ms[i + 1 :]:
+            key = x * n_accounts + y
+            for kind, kind_edges in edges.items():
+                w = kind_edges.get(key)
+                if w:
+                    if w > out[x].get(kind, 0.0):
+                        out[x][kind] = w
+                    if w > out[y].get(kind, 0.0):
+                        out[y][kind] = w
+    return out
+
+
+def creation_burst(member_created: np.ndarray, all_created_sorted: np.ndarray, window: int, min_members: int,
+                   needed: float) -> tuple[float, int, int, float, int]:
+    """Most members created within one ``window`` vs chance given all accounts' creation times.
+    Returns (strength, start, count, expected, total_known)."""
+    known = np.sort(member_created[member_created > -(2**61)])
+    if len(known) < min_members or not len(all_created_sorted):
+        return 0.0, 0, 0, 0.0, 0
+    ends = np.searchsorted(known, known + window, side="right")
+    counts = ends - np.arange(len(known))
+    best = int(np.argmax(counts))
+    start, count = int(known[best]), int(counts[best])
+    if count < min_members:
+        return 0.0, start, count, 0.0, len(known)
+    in_window = np.searchsorted(all_created_sorted, start + window, side="right") - np.searchsorted(all_created_sorted, start)
+    frac = in_window / len(all_created_sorted)
+    expected = len(known) * frac
+    bits = float(poisson_bits(np.array([count]), np.array([expected]))[0])
+    return min(2.0, 0.5 * bits / needed), start, count, expected, len(known)
+
+
+def rhythm_similarity(hours: np.ndarray, members: np.ndarray, baseline: float) -> tuple[float, float]:
+    """Mean pairwise cosine of members' hour-of-day profiles, and a 0..1 supporting strength over baseline."""
+    prof = hours[members]
+    norms = np.linalg.norm(prof, axis=1)
+    prof = prof[norms > 0] / norms[norms > 0, None]
+    if len(prof) < 2:
+        return 0.0, 0.0
+    sim = prof @ prof.T
+    n = len(prof)
+    mean = float((sim.sum() - n) / (n * (n - 1)))
+    return mean, max(0.0, min(1.0, (mean - baseline) / max(1e-9, 1.0 - baseline)))
+
+
+def cluster_id(names: list[str]) -> str:
+    digest = hashlib.blake2b("\n".join(sorted(names)).encode(), digest_size=5).hexdigest()
+    return f"c-{digest}"

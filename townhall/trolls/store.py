@@ -1,0 +1,190 @@
+"""Columnar, append-only storage of recent events: cheap ``add``, vectorised reads, horizon pruning."""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from townhall.trolls.events import CommentEvent, ReactionEvent
+from townhall.trolls.text import NUM_PERM, TextFingerprinter
+
+NO_TIME = -(2**62)
+
+
+def epoch(t: datetime) -> int:
+    return int(t.timestamp())
+
+
+class Interner:
+    """Maps names to dense ints and back."""
+
+    __slots__ = ("ids", "names")
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.names: list[str] = []
+
+    def __call__(self, name: str) -> int:
+        i = self.ids.get(name)
+        if i is None:
+            i = self.ids[name] = len(self.names)
+            self.names.append(name)
+        return i
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """A read-only numpy view of the store at analysis time (comments then reactions)."""
+
+    acc: np.ndarray  # int32 account id per comment
+    thread: np.ndarray  # int32
+    ts: np.ndarray  # int64 epoch seconds
+    seq: np.ndarray  # int64 global comment sequence number
+    parent: np.ndarray  # int64 parent comment seq, -1 if none/unknown
+    ip: np.ndarray  # int32, -1 if none
+    device: np.ndarray  # int32, -1 if none
+    sig_row: np.ndarray  # int32 row in ``sigs`` or -1
+    sigs: np.ndarray  # (n_sig, NUM_PERM) uint32
+    r_acc: np.ndarray  # reactions: account, target comment seq, time
+    r_target: np.ndarray
+    r_ts: np.ndarray
+    created: np.ndarray  # int64 per account id (NO_TIME if unknown)
+    n_accounts: int
+
+
+class EventStore:
+    __slots__ = (
+        "accounts", "threads", "ips", "devices", "fp", "_acc", "_thread", "_ts", "_seq", "_parent", "_ip",
+        "_device", "_sig_row", "_sigs", "_n_sig", "_ids", "_texts", "_seq_of", "_next_seq", "_created",
+        "_r_acc", "_r_target", "_r_ts",
+    )
+
+    def __init__(self, fingerprinter: TextFingerprinter | None = None) -> None:
+        self.accounts = Interner()
+        self.threads = Interner()
+        self.ips = Interner()
+        self.devices = Interner()
+        self.fp = fingerprinter or TextFingerprinter()
+        self._acc = array("i")
+        self._thread = array("i")
+        self._ts = array("q")
+        self._seq = array("q")
+        self._parent = array("q")
+        self._ip = array("i")
+        self._device = array("i")
+        self._sig_row = array("i")
+        self._sigs = np.zeros((1024, NUM_PERM), dtype=np.uint32)
+        self._n_sig = 0
+        self._ids: list[str] = []
+        self._texts: list[str] = []
+        self._seq_of: dict[str, int] = {}
+        self._next_seq = 0
+        self._created = array("q")
+        self._r_acc = array("i")
+        self._r_target = array("q")
+        self._r_ts = array("q")
+
+    def __len__(self) -> int:
+        return len(self._acc)
+
+    def _account(self, name: str) -> int:
+        a = self.accounts(name)
+        if a == len(self._created):
+            self._created.append(NO_TIME)
+        return a
+
+    def add_comment(self, ev: CommentEvent) -> None:
+        a = self._account(ev.account)
+        if ev.account_created_at is not None:
+            self._created[a] = epoch(ev.account_created_at)
+        sig = self.fp.signature(ev.text)
+        row = -1
+        if sig is not None:
+            if self._n_sig == len(self._sigs):
+                self._sigs = np.concatenate([self._sigs, np.zeros_like(self._sigs)])
+            row = self._n_sig
+            self._sigs[row] = sig
+            self._n_sig += 1
+        seq = self._next_seq
+        self._next_seq += 1
+        self._seq_of[ev.id] = seq
+        self._acc.append(a)
+        self._thread.append(self.threads(ev.thread))
+        self._ts.append(epoch(ev.created_at))
+        self._seq.append(seq)
+        self._parent.append(self._seq_of.get(ev.parent, -1) if ev.parent is not None else -1)
+        self._ip.append(self.ips(ev.ip) if ev.ip is not None else -1)
+        self._device.append(self.devices(ev.device) if ev.device is not None else -1)
+        self._sig_row.append(row)
+        self._ids.append(ev.id)
+        self._texts.append(ev.text)
+
+    def add_reaction(self, ev: ReactionEvent) -> None:
+        target = self._seq_of.get(ev.comment)
+        if target is None:
+            return
+        self._r_acc.append(self._account(ev.account))
+        self._r_target.append(target)
+        self._r_ts.append(epoch(ev.created_at))
+
+    def comment(self, i: int) -> tuple[str, str]:
+        """(id, text) of the comment at position ``i`` of the current columns."""
+        return self._ids[i], self._texts[i]
+
+    def columns(self) -> Columns:
+        def np_of(arr: array, dtype: type) -> np.ndarray:
+            return np.frombuffer(arr, dtype=dtype) if len(arr) else np.zeros(0, dtype=dtype)
+
+        return Columns(
+            acc=np_of(self._acc, np.int32),
+            thread=np_of(self._thread, np.int32),
+            ts=np_of(self._ts, np.int64),
+            seq=np_of(self._seq, np.int64),
+            parent=np_of(self._parent, np.int64),
+            ip=np_of(self._ip, np.int32),
+            device=np_of(self._device, np.int32),
+            sig_row=np_of(self._sig_row, np.int32),
+            sigs=self._sigs[: self._n_sig],
+            r_acc=np_of(self._r_acc, np.int32),
+            r_target=np_of(self._r_target, np.int64),
+            r_ts=np_of(self._r_ts, np.int64),
+            created=np_of(self._created, np.int64),
+            n_accounts=len(self.accounts),
+        )
+
+    def prune(self, cutoff: int) -> int:
+        """Drop comments and reactions older than ``cutoff`` (epoch seconds); returns comments dropped."""
+        ts = np.frombuffer(self._ts, dtype=np.int64) if len(self._ts) else np.zeros(0, np.int64)
+        keep = ts >= cutoff
+        dropped = int(len(ts) - keep.sum())
+        if dropped:
+            for i in np.flatnonzero(~keep):
+                self._seq_of.pop(self._ids[i], None)
+            rows = np.frombuffer(self._sig_row, dtype=np.int32)[keep]
+            has = rows >= 0
+            self._sigs = self._sigs[rows[has]].copy() if has.any() else np.zeros((1024, NUM_PERM), np.uint32)
+            self._n_sig = int(has.sum())
+            new_rows = np.full(len(rows), -1, dtype=np.int32)
+            new_rows[has] = np.arange(self._n_sig, dtype=np.int32)
+            self._sig_row = array("i", new_rows.tobytes())
+            for name in ("_acc", "_thread", "_ts", "_seq", "_parent", "_ip", "_device"):
+                col: array = getattr(self, name)
+                kept = np.frombuffer(col, dtype=np.int32 if col.typecode == "i" else np.int64)[keep]
+                setattr(self, name, array(col.typecode, kept.tobytes()))
+            idx = np.flatnonzero(keep).tolist()
+            self._ids = [self._ids[i] for i in idx]
+            self._texts = [self._texts[i] for i in idx]
+        if len(self._r_ts):
+            rkeep = np.frombuffer(self._r_ts, dtype=np.int64) >= cutoff
+            if not rkeep.all():
+                for name in ("_r_acc", "_r_target", "_r_ts"):
+                    col = getattr(self, name)
+                    kept = np.frombuffer(col, dtype=np.int32 if col.typecode == "i" else np.int64)[rkeep]
+                    setattr(self, name, array(col.typecode, kept.tobytes()))
+        return dropped

@@ -1,0 +1,109 @@
+"""Text fingerprints for reuse detection: content-word shingles, MinHash (datasketch) and LSH band keys.
+
+Only *sameness* of wording across accounts is measured here, never what the words say. The same
+functions serve ban-evasion checks: compare a new account's writing with a banned account's via
+:func:`minhash` and :func:`jaccard`.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from typing import Iterable
+
+import numpy as np
+from datasketch import LeanMinHash, MinHash
+
+NUM_PERM = 64
+BANDS = 16
+ROWS = NUM_PERM // BANDS
+SEED = 1
+SCHEME = "affine32"
+MIN_SHINGLES = 4  # texts with fewer content-word shingles are too generic to count as reuse
+
+_WORD = re.compile(r"[a-z0-9']+")
+_STOPWORDS = frozenset(
+    """a an the and or but if then so of to in on at by for with from as is are was were be been being
+    it its this that these those i you he she we they me him her us them my your his our their not no
+    do does did have has had will would can could should just very too also there here what which who
+    whom how when where why all any some such than into out up down over about again once only own
+    same more most other both each few nor s t don didn doesn isn wasn aren weren""".split()
+)
+# Odd multipliers that fold a band's rows into one 64-bit key (wrapping arithmetic).
+_BAND_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93][:ROWS], dtype=np.uint64)
+
+
+def _crc32(data: bytes) -> int:
+    return zlib.crc32(data)
+
+
+def normalise(text: str) -> str:
+    """Lower-case words only, single-spaced: what counts as 'the same text'."""
+    return " ".join(_WORD.findall(text.lower()))
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS and len(w) > 1]
+
+
+def shingles(text: str) -> list[bytes]:
+    """Content-word bigrams (stop words dropped, so light paraphrases keep most shingles)."""
+    words = content_words(text)
+    if len(words) < 2:
+        return [w.encode() for w in words]
+    return list({f"{a} {b}".encode() for a, b in zip(words, words[1:])})
+
+
+def exact_key(text: str) -> int:
+    """A 63-bit hash of the normalised text (exact-copy detection)."""
+    return zlib.crc32(normalise(text).encode()) << 31 ^ zlib.adler32(normalise(text).encode())
+
+
+class _Hasher:
+    __slots__ = ("num_perm", "seed", "perms")
+
+    def __init__(self, num_perm: int = NUM_PERM, seed: int = SEED) -> None:
+        self.num_perm = num_perm
+        self.seed = seed
+        self.perms = MinHash(num_perm=num_perm, seed=seed, hashfunc=_crc32, scheme=SCHEME).permutations
+
+    def sketch(self, sh: Iterable[bytes]) -> MinHash:
+        m = MinHash(num_perm=self.num_perm, seed=self.seed, hashfunc=_crc32, permutations=self.perms, scheme=SCHEME)
+        m.update_batch(list(sh))
+        return m
+
+
+class TextFingerprinter:
+    """Holds the MinHash permutations once; turns a text into (exact key, signature, band keys)."""
+
+    __slots__ = ("_hasher",)
+
+    def __init__(self, seed: int = SEED) -> None:
+        self._hasher = _Hasher(NUM_PERM, seed)
+
+    def minhash(self, text: str) -> LeanMinHash:
+        return LeanMinHash(self._hasher.sketch(shingles(text)))
+
+    def signature(self, text: str) -> np.ndarray | None:
+        """The text's MinHash values (uint32), or ``None`` when it is too short to count as reuse."""
+        sh = shingles(text)
+        if len(sh) < MIN_SHINGLES:
+            return None
+        return np.asarray(self._hasher.sketch(sh).hashvalues, dtype=np.uint32)
+
+
+def band_keys(sigs: np.ndarray) -> np.ndarray:
+    """LSH band keys for an (n, NUM_PERM) signature matrix: (n, BANDS) 64-bit keys; equal key = candidate."""
+    rows = sigs.astype(np.uint64).reshape(len(sigs), BANDS, ROWS)
+    with np.errstate(over="ignore"):
+        return (rows * _BAND_MIX).sum(axis=2, dtype=np.uint64)
+
+
+def jaccard(a: LeanMinHash, b: LeanMinHash) -> float:
+    """Estimated Jaccard similarity of two texts' shingle sets."""
+    return float(a.jaccard(b))
+
+
+def minhash(text: str, seed: int = SEED) -> LeanMinHash:
+    """Convenience for callers outside the index (e.g. ban evasion): a text's MinHash."""
+    return TextFingerprinter(seed).minhash(text)
