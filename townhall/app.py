@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from townhall.service.core import Clock, Services, build_services, utcnow
+from townhall.service.trolls import TrollWatch
 from townhall.settings import Settings
 from townhall.web.app import create_asgi
 
@@ -22,6 +23,8 @@ class Townhall:
         await self.asgi(scope, receive, send)
 
     def close(self) -> None:
+        if self.services.trolls is not None:
+            self.services.trolls.stop()
         self.services.db.dispose()
 
 
@@ -29,4 +32,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow, migra
     """Build Townhall from settings: database (migrated), policies, services and the ASGI app."""
     settings = settings or Settings.load()
     services = build_services(settings, clock=clock, migrate=migrate)
+    services.trolls = TrollWatch(services)
+    services.trolls.rebuild()
     return Townhall(settings=settings, services=services, asgi=create_asgi(services))

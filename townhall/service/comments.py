@@ -17,6 +17,7 @@ from townhall.service.errors import Conflict, Forbidden, Invalid, NotFound, Rule
 from townhall.service.identity import Identity
 from townhall.service.render import render
 from townhall.store import content, moderation, people
+from townhall.trolls.events import ReactionKind
 from townhall.store.schema import AccountState, ActorKind, CommentStatus, DecisionSource, ThreadState
 
 MAX_THREAD_ID = 300
@@ -74,7 +75,7 @@ def judge(svc: Services, conn: Connection, policy: Any, account: Mapping[str, An
     """Run the house rules on a text written by ``account``."""
     score, cluster = (None, None)
     if svc.trolls is not None:
-        score, cluster = svc.trolls.account_score(int(account["id"]))
+        score, cluster = svc.trolls.account_score(account["site_id"], int(account["id"]))
     subject = Subject(
         text=text,
         thread_closed=thread_closed,
@@ -144,7 +145,7 @@ def post(svc: Services, ident: Identity, thread_external_id: str, text: Any, par
         out = serialize(row, account, viewer_id=ident.account_id, decision=decision)
     if device_hash:
         acct.record_device(svc, ident.account_id, device_hash)
-    _after_write(svc, site["id"], thread_external_id, row, out, ident, signals, ip_hash, device_hash)
+    _after_write(svc, site["id"], thread_external_id, row, out, ident, account, ip_hash, device_hash)
     if decision.verdict is Verdict.REJECT:
         raise rejection(decision, comment_id, text)
     return Posted(out, decision, actions)
@@ -160,12 +161,12 @@ def _store_decision(conn: Connection, svc: Services, comment_id: int, decision: 
 
 
 def _after_write(svc: Services, site_id: str, thread_external_id: str, row: Mapping[str, Any], out: dict[str, Any],
-                 ident: Identity, signals: ClientSignals, ip_hash: str | None, device_hash: str | None) -> None:
+                 ident: Identity, account: Mapping[str, Any], ip_hash: str | None, device_hash: str | None) -> None:
     if row["status"] == CommentStatus.PUBLISHED.value:
         svc.events.publish(svc.events.channel(site_id, thread_external_id),
                            {"type": "comment.published", "id": row["id"], "parent_id": row["parent_id"]})
     if svc.trolls is not None:
-        svc.trolls.observe(site_id, thread_external_id, row, ip_hash, device_hash)
+        svc.trolls.observe(site_id, thread_external_id, row, ip_hash, device_hash, account["created_at"])
     evasion.check(svc, site_id, ident.account_id, ip_hash, device_hash)
     event = {"published": "comment.created", "held": "comment.held", "rejected": "comment.rejected"}.get(row["status"])
     if event:
@@ -194,7 +195,7 @@ def serialize(row: Mapping[str, Any], author: Mapping[str, Any] | None, *, viewe
         out["text"] = row["body"]
         out["my_reaction"] = my_reaction
     if decision is not None:
-        out["verdict"] = decision.verdict.value
+        out["verdict"] = row["status"]
         out["hits"] = [h.to_dict() for h in decision.deciding_hits]
     return out
 
@@ -291,7 +292,9 @@ def react(svc: Services, ident: Identity, comment_id: int, kind: Any) -> dict[st
             content.put_reaction(conn, comment_id, ident.account_id, kind, svc.now())
         fresh = content.get_comment(conn, comment_id)
         assert fresh is not None
-        return {"comment_id": comment_id, "reactions": fresh["reactions"], "my_reaction": kind}
+    if svc.trolls is not None and kind is not None:
+        svc.trolls.observe_reaction(ident.site_id, ident.account_id, comment_id, ReactionKind.LIKE)
+    return {"comment_id": comment_id, "reactions": fresh["reactions"], "my_reaction": kind}
 
 
 def report(svc: Services, ident: Identity, comment_id: int, reason: Any, note: Any = None) -> dict[str, Any]:
@@ -318,4 +321,6 @@ def report(svc: Services, ident: Identity, comment_id: int, reason: Any, note: A
         svc.audit(conn, action="comment.reported", subject_type="comment", subject_id=comment_id,
                   actor_kind=ActorKind.READER.value, actor=f"account:{ident.account_id}", site_id=ident.site_id,
                   details={"reason": reason, "weight": weight, "total_weight": total, "queued": queued})
-        return {"comment_id": comment_id, "reported": True, "duplicate": False}
+    if svc.trolls is not None:
+        svc.trolls.observe_reaction(ident.site_id, ident.account_id, comment_id, ReactionKind.REPORT)
+    return {"comment_id": comment_id, "reported": True, "duplicate": False}

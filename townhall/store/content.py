@@ -262,3 +262,18 @@ def reactions_by(conn: Connection, account_id: int, comment_ids: Sequence[int]) 
         reactions.c.account_id == account_id, reactions.c.comment_id.in_(list(comment_ids))
     )
     return {int(r.comment_id): r.kind for r in conn.execute(q)}
+
+
+def recent_comments_for_trolls(conn: Connection, since: datetime) -> Iterable[Row]:
+    """Comments since ``since`` with what the coordination detector needs, oldest first."""
+    from townhall.store.schema import accounts
+
+    q = (
+        select(comments, threads.c.site_id, threads.c.external_id.label("thread_external_id"),
+               accounts.c.created_at.label("account_created_at"))
+        .join(threads, threads.c.id == comments.c.thread_id)
+        .join(accounts, accounts.c.id == comments.c.account_id)
+        .where(comments.c.created_at >= since)
+        .order_by(comments.c.id)
+    )
+    return conn.execute(q).mappings()

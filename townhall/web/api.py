@@ -99,7 +99,7 @@ def post_comment(request: Request, response: Response, thread_id: str, body: New
     posted = svc_comments.post(svc, ident, thread_id, body.text, body.parent_id, client_signals(request, body.device),
                                url=body.url, title=body.title)
     response.headers["Location"] = f"/api/v1/comments/{posted.comment['id']}"
-    return {"comment": posted.comment, "verdict": posted.decision.verdict.value, **extra}
+    return {"comment": posted.comment, "verdict": posted.comment["status"], **extra}
 
 
 @router.patch("/comments/{comment_id}", summary="Edit your own comment within the edit window (moderated again)")
@@ -108,7 +108,7 @@ def edit_comment(request: Request, comment_id: int, body: EditComment) -> dict[s
     ident = require_reader(request, svc)
     rate_limit(request, svc, ident)
     posted = svc_comments.edit(svc, ident, comment_id, body.text)
-    return {"comment": posted.comment, "verdict": posted.decision.verdict.value}
+    return {"comment": posted.comment, "verdict": posted.comment["status"]}
 
 
 @router.delete("/comments/{comment_id}", status_code=204, summary="Delete your own comment")

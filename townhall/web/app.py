@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from importlib import resources
-from typing import Any
+from typing import Any, AsyncIterator
 
 from typing import Literal
 
@@ -34,7 +35,16 @@ def _asset(name: str) -> bytes | None:
 
 
 def create_asgi(svc: Services) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if svc.trolls is not None:
+            svc.trolls.start(svc.settings.troll_interval_seconds)
+        yield
+        if svc.trolls is not None:
+            svc.trolls.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Townhall",
         version=__version__,
         description="Comments under your articles, with house rules enforced automatically, evenly and in the open.",

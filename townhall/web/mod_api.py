@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from townhall.service import appeals as svc_appeals
 from townhall.service import enforcement
 from townhall.service import moderation as svc_mod
+from townhall.service import trolls as svc_trolls
 from townhall.web.api import services
 from townhall.web.auth import require_moderator, site_id_of
 
@@ -119,3 +120,29 @@ def audit(request: Request, actor: str | None = Query(None, max_length=300), act
                                 subject_id=subject_id, after_id=after_id, limit=limit)
     body = "".join(json.dumps(r, default=str) + "\n" for r in rows)
     return StreamingResponse(iter([body]), media_type="application/x-ndjson")
+
+
+class FlagDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: Literal["confirm", "dismiss"]
+    reason: str = Field(default="", max_length=2000)
+
+
+@router.post("/trolls/analyse", summary="Run coordination clustering now; flagged clusters enter the flags queue")
+def analyse_trolls(request: Request) -> dict[str, Any]:
+    svc = services(request)
+    actor = require_moderator(request, svc)
+    site = site_id_of(request, svc)
+    actor.require_site(site)
+    report = svc.trolls.analyse(site)
+    return {"generated_at": report.generated_at.isoformat(), "threshold": report.threshold,
+            "clusters": [c.to_dict() for c in report.clusters if c.flagged]}
+
+
+@router.post("/flags/{flag_id}/decision", summary="Confirm a troll cluster (bans every account in it) or dismiss a flag")
+def decide_flag(request: Request, flag_id: int, body: FlagDecision) -> dict[str, Any]:
+    svc = services(request)
+    actor = require_moderator(request, svc)
+    if body.outcome == "confirm":
+        return svc_trolls.confirm_cluster(svc, actor, flag_id, body.reason)
+    return svc_trolls.dismiss_flag(svc, actor, flag_id, body.reason)

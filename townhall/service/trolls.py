@@ -1,0 +1,189 @@
+"""Paid trolls in the running service: every comment feeds the coordination index; clustering runs on a
+schedule or on demand; flagged clusters go to the moderators' queue, and a confirmed cluster is banned in
+one action (or automatically above the policy's stricter ``ban_at``, if a publisher chooses that)."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from typing import Any, Mapping
+
+from townhall.policy.config import Sanction
+from townhall.service.core import Services, as_utc
+from townhall.service.enforcement import take_action
+from townhall.service.errors import Conflict, Invalid, NotFound
+from townhall.service.identity import Actor
+from townhall.store import content, moderation, people
+from townhall.store.schema import AccountState, ActionKind, FlagKind, FlagState
+from townhall.trolls.events import CommentEvent, ReactionEvent, ReactionKind
+from townhall.trolls.index import CoordinationIndex
+from townhall.trolls.report import Report
+
+log = logging.getLogger("townhall.trolls")
+
+
+class TrollWatch:
+    """One coordination index per site, fed as comments arrive and rebuilt from the database on start."""
+
+    def __init__(self, svc: Services) -> None:
+        self.svc = svc
+        self._lock = threading.Lock()
+        self._indexes: dict[str, CoordinationIndex] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def index(self, site_id: str) -> CoordinationIndex:
+        with self._lock:
+            idx = self._indexes.get(site_id)
+            if idx is None:
+                idx = CoordinationIndex(rng=random.Random(0))
+                self._indexes[site_id] = idx
+            return idx
+
+    def observe(self, site_id: str, thread: str, row: Mapping[str, Any], ip_hash: str | None, device_hash: str | None,
+                account_created_at: Any = None) -> None:
+        event = CommentEvent(
+            id=str(row["id"]), account=str(row["account_id"]), thread=thread, created_at=as_utc(row["created_at"]),
+            text=row["body"], parent=str(row["parent_id"]) if row["parent_id"] else None, ip=ip_hash, device=device_hash,
+            account_created_at=as_utc(account_created_at),
+        )
+        idx = self.index(site_id)
+        with self._lock:
+            idx.add(event)
+
+    def observe_reaction(self, site_id: str, account_id: int, comment_id: int, kind: ReactionKind) -> None:
+        idx = self.index(site_id)
+        with self._lock:
+            idx.add(ReactionEvent(account=str(account_id), comment=str(comment_id), kind=kind, created_at=self.svc.now()))
+
+    def account_score(self, site_id: str, account_id: int) -> tuple[float | None, str | None]:
+        with self._lock:
+            idx = self._indexes.get(site_id)
+            found = idx.account_score(str(account_id)) if idx is not None else None
+        return found if found is not None else (None, None)
+
+    def rebuild(self) -> int:
+        """Feed the indexes with the comments of the detector's horizon (after a restart)."""
+        horizon = CoordinationIndex().config.horizon
+        count = 0
+        with self.svc.db.read() as conn:
+            for row in content.recent_comments_for_trolls(conn, self.svc.now() - horizon):
+                self.observe(row["site_id"], row["thread_external_id"], row, row["ip_hash"], row["device_hash"],
+                             row["account_created_at"])
+                count += 1
+        return count
+
+    def analyse(self, site_id: str) -> Report:
+        idx = self.index(site_id)
+        with self._lock:
+            report = idx.analyse(self.svc.now())
+        record_clusters(self.svc, site_id, report)
+        return report
+
+    def analyse_all(self) -> None:
+        with self._lock:
+            sites = list(self._indexes)
+        for site_id in sites:
+            try:
+                self.analyse(site_id)
+            except Exception:  # noqa: BLE001 - a failed run must not stop the schedule
+                log.exception("coordination analysis failed for site %s", site_id)
+
+    def start(self, interval: float) -> None:
+        if interval <= 0 or self._thread is not None:
+            return
+        self._stop.clear()
+
+        def loop() -> None:
+            while not self._stop.wait(interval):
+                self.analyse_all()
+
+        self._thread = threading.Thread(target=loop, name="townhall-trolls", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
+            self._thread = None
+
+
+def record_clusters(svc: Services, site_id: str, report: Report) -> list[int]:
+    """Put flagged clusters in the moderators' queue (one open flag per cluster), and ban automatically
+    where the policy asks for it above its stricter threshold."""
+    flag_ids = []
+    for cluster in report.clusters:
+        if not cluster.flagged:
+            continue
+        with svc.db.write() as conn:
+            site = content.get_site(conn, site_id)
+            policy = svc.policies.for_site(site)
+            members = [int(m) for m in cluster.members if m.isdigit()]
+            evidence = cluster.to_dict()
+            existing = moderation.find_open_flag(conn, site_id, FlagKind.COORDINATION.value, cluster.id)
+            if existing is not None:
+                moderation.update_flag(conn, existing["id"], score=cluster.score, accounts=members, evidence=evidence)
+                flag_ids.append(int(existing["id"]))
+                continue
+            flag_id = moderation.insert_flag(conn, site_id=site_id, kind=FlagKind.COORDINATION.value, state=FlagState.OPEN.value,
+                                             score=cluster.score, accounts=members, evidence=evidence, key=cluster.id,
+                                             created_at=svc.now())
+            svc.audit(conn, action="trolls.cluster_flagged", subject_type="flag", subject_id=flag_id, actor_kind="system",
+                      actor="coordination", site_id=site_id, policy_version=policy.version,
+                      details={"cluster": cluster.id, "accounts": members, "score": round(cluster.score, 4)})
+            flag_ids.append(flag_id)
+        ban_at = _ban_at(policy)
+        if ban_at and cluster.score >= ban_at:
+            confirm_cluster(svc, Actor.policy(), flag_id, reason=f"Coordination score {cluster.score:.2f} ≥ {ban_at:g}")
+    return flag_ids
+
+
+def _ban_at(policy: Any) -> float:
+    for rule in policy.rules:
+        value = getattr(rule, "ban_at", None)
+        if value:
+            return float(value)
+    return 0.0
+
+
+def confirm_cluster(svc: Services, actor: Actor, flag_id: int, reason: str = "") -> dict[str, Any]:
+    """A moderator confirms a troll cluster: every account in it gets the policy's sanction (ban)."""
+    with svc.db.write() as conn:
+        flag = moderation.get_flag(conn, flag_id)
+        if flag is None:
+            raise NotFound("No such flag.")
+        actor.require_site(flag["site_id"])
+        if flag["kind"] != FlagKind.COORDINATION.value:
+            raise Invalid("Only coordination clusters are confirmed this way; ban evasion suspects one by one.")
+        if not moderation.decide_flag(conn, flag_id, state=FlagState.CONFIRMED, by=actor.id, now=svc.now()):
+            raise Conflict("This cluster has already been decided.")
+        policy = svc.policies.for_site(content.get_site(conn, flag["site_id"]))
+        sanction = policy.settings.enforcement.troll_confirmed
+        kind = ActionKind(sanction.value)
+        text = reason.strip() or "Part of a coordinated paid-troll campaign, confirmed by a moderator."
+        acted = []
+        for account_id in flag["accounts"]:
+            account = people.get_account(conn, int(account_id))
+            if account is None or account["site_id"] != flag["site_id"] or account["state"] == AccountState.BANNED.value:
+                continue
+            take_action(conn, svc, account=account, kind=kind, actor=actor, reason=text, rule="paid_troll",
+                        hours=24 * 30 if sanction is Sanction.SUSPEND else None, policy_version=policy.version)
+            acted.append(int(account_id))
+        svc.audit(conn, action="trolls.cluster_confirmed", subject_type="flag", subject_id=flag_id, actor_kind=actor.kind.value,
+                  actor=actor.id, site_id=flag["site_id"], policy_version=policy.version,
+                  details={"accounts": acted, "sanction": sanction.value})
+    return {"flag_id": flag_id, "state": FlagState.CONFIRMED.value, "sanctioned": acted, "sanction": sanction.value}
+
+
+def dismiss_flag(svc: Services, actor: Actor, flag_id: int, reason: str = "") -> dict[str, Any]:
+    with svc.db.write() as conn:
+        flag = moderation.get_flag(conn, flag_id)
+        if flag is None:
+            raise NotFound("No such flag.")
+        actor.require_site(flag["site_id"])
+        if not moderation.decide_flag(conn, flag_id, state=FlagState.DISMISSED, by=actor.id, now=svc.now()):
+            raise Conflict("This flag has already been decided.")
+        svc.audit(conn, action=f"{flag['kind']}.flag_dismissed", subject_type="flag", subject_id=flag_id,
+                  actor_kind=actor.kind.value, actor=actor.id, site_id=flag["site_id"], details={"reason": reason})
+    return {"flag_id": flag_id, "state": FlagState.DISMISSED.value}
