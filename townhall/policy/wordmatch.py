@@ -41,7 +41,7 @@ LEET: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "e": ("3", "&"),
         "f": ("ph",),
         "g": ("9", "6"),
-        "h": ("#", "|-|"),
+        "h": ("|-|",),
         "i": ("1", "!", "|"),
         "k": ("|<", "|{"),
         "l": ("1", "|"),
@@ -57,6 +57,7 @@ LEET: Mapping[str, tuple[str, ...]] = MappingProxyType(
 # Characters that hide a letter: f*ck, f**k, f#@k, f_ck, f-ck, f.ck.
 MASK_CHARS = "*#@_%$!?^~+=&.-"
 _MASK = "[" + re.escape(MASK_CHARS) + "]"
+_WEAK_MASKS = ".-_?!~"  # mask characters that also occur naturally between words
 # Characters that may separate the letters of a spelled-out word: f u c k, f.u.c.k, f-u-c-k, f_u_c_k,
 # f/u/c/k, one letter per line, or emoji between letters (any non-ASCII character left after folding).
 _SEP = r"(?:[\s.\-_,/\\~'\"`:;+*=|]|[^\x00-\x7f])"
@@ -91,7 +92,7 @@ _F_COMPACT = re.compile(
         )
       | (?P<m>{_MASK}{{1,3}}+)(?P<mk>{_F_C}*+{_F_K}++)   # f*ck f**k f#@k f_ck
       | (?P<nv>{_F_C}++{_F_K}++)                        # fck
-      | (?P<t>c{_F_V}++{_F_K}++)                        # fcuk
+      | (?P<t>c++{_F_V}++{_F_K}++)                      # fcuk
     )
     """,
     re.X,
@@ -133,18 +134,27 @@ class FWordMatcher:
     def _compact_ok(m: re.Match[str], text: str) -> bool:
         after = _letter_at(text, m.end())
         ph = m.group("on").startswith("p")
-        if ph and m.group("v") is None:
-            return False  # ph.ck, phck: not a spelling anyone reads as the word
+        if ph and m.group("v") is None and not (m.group("mk") or "").startswith("c"):
+            return False  # phck, ph*k: not a spelling anyone reads as the word (ph*ck is)
         if m.group("k") is not None:
             # Fukushima, Fukuoka, Fukuyama, Fukuda; Phuket
             return after not in ("aeou" if ph else "aou") or after == ""
         if m.group("q") is not None:
-            return after == "" or after not in "aeiou"  # Fuqua, Fuquay
+            if after and after in "aeiou":
+                return False  # Fuqua, Fuquay
+            # inside a word only in "dafuq"/"thefuq" (not "al-Tawafuq")
+            start = m.start()
+            return not _letter_at(text, start - 1) or text.endswith(("da", "the"), 0, start)
         if m.group("cc") is not None:
             return not ph or after == ""  # fucc, fuccin; "Phucc" would be a name
         if m.group("m") is not None:
-            # f*ck, f**k — but not f*k or f-k (too short to read as the word)
-            return m.end() - m.start() >= 4
+            # f*ck, f**k — but not f*k or f-k (too short to read as the word); punctuation that also
+            # sits between words ("itself...kind", "stuff!!Kids", "jeff__kent") masks only at a word start
+            if m.end() - m.start() < 4:
+                return False
+            if not m.group("m").strip(_WEAK_MASKS):
+                return not _letter_at(text, m.start() - 1) and not text[m.start() - 1 : m.start()].isdigit()
+            return True
         return True
 
     @staticmethod
@@ -156,8 +166,9 @@ class FWordMatcher:
             return False  # "f k", "f. k"
         if m.group("on") == "ph" and m.group("v") is None:
             return False
-        if m.group("c") is None:
-            # f u k / f.u.q: every gap must be the same separator ("Grade F. UK schools" is not this)
+        if m.group("c") is None or m.group("v") is None:
+            # f u k, f.c.k: every gap must be the same separator and the word must end there
+            # ("Grade F. UK schools", "FC Köln", "F C Kaiserslautern" are not the word)
             return all(seps) and len(set(seps)) == 1 and _letter_at(text, m.end()) == ""
         return True
 

@@ -16,6 +16,7 @@ as evidence. The rule records ``scores[name]`` = 1.0 when it fires, else 0.0.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping
@@ -39,6 +40,15 @@ def _string_list(options: Mapping[str, Any], key: str, *, required: bool) -> tup
     if any(not v.strip() for v in value):
         raise RuleConfigError(key, "must not contain empty strings")
     return tuple(value)
+
+
+_URL = re.compile(r"(?:https?://|www\.)\S++")
+
+
+def _urls(folded: str) -> list[tuple[int, int]]:
+    if "://" not in folded and "www." not in folded:
+        return []
+    return [m.span() for m in _URL.finditer(folded)]
 
 
 def _joins_word(ch: str) -> bool:
@@ -105,10 +115,13 @@ class WordListRule:
 
     def _hits(self, norm: Normalised, spans: list[tuple[int, int]]) -> tuple[Hit, ...]:
         allowed = self._allowed(norm.text) if self.allow else []
+        urls = _urls(norm.text)
         words: list[tuple[int, int]] = []
         for start, end in sorted(spans):
             if any(a <= start and end <= b for a, b in allowed):
                 continue
+            if any(a <= start and end <= b for a, b in urls) and not self._spelled_out(norm.text[start:end]):
+                continue  # random letters of a link (t.co/7FcCkRhx) are not the reader's word
             s, e = _whole_word(norm.original, *norm.span(start, end))
             if words and s < words[-1][1]:
                 words[-1] = (words[-1][0], max(e, words[-1][1]))
@@ -119,6 +132,9 @@ class WordListRule:
                 score=1.0, strike=self.strike)
             for s, e in words[:MAX_HITS]
         )
+
+    def _spelled_out(self, folded: str) -> bool:
+        return any(m.word in folded for m in self.matchers)
 
     def explain(self) -> str:
         listed = ", ".join(f'"{w}"' for w in self.words)
