@@ -26,7 +26,7 @@ class DetectorConfig:
     text_group_cap: int = 60
     # Device fingerprints / IP prefixes shared by more accounts than the cap are collisions or NAT.
     device_cap: int = 60
-    ip_cap: int = 500
+    ip_cap: int = 64
     # An IP prefix shared by more accounts than this is discounted in proportion (NAT, carriers).
     ip_common: int = 8
     # Creation burst: at least ``creation_min`` members created within ``creation_window``.

@@ -140,10 +140,18 @@ def simulate(config: SimConfig, data_dir: Path | None, material: SimMaterial | N
     activity = gen.pareto(1.3, len(organic)) + 0.1
     who = gen.choice(len(organic), config.organic_comments, p=activity / activity.sum())
     where = gen.choice(config.threads, config.organic_comments, p=pop)
-    for k in range(config.organic_comments):
-        a = organic[who[k]]
-        j = int(where[k])
-        rows.add(a, j, organic_time(j), say(side[a]), -2 if gen.random() < config.reply_rate else -1)
+    n = config.organic_comments
+    when = np.minimum(pub[where] + gen.lognormal(np.log(90.0), 1.2, n), minutes - 1)
+    reply = gen.random(n) < config.reply_rate
+    picks = gen.integers(len(pools[0]), size=(n, 3))
+    three = gen.random(n) < 0.4
+    side_arr = np.array([side[a] for a in organic])
+    for k in range(n):
+        a = who[k]
+        pool = pools[side_arr[a]]
+        p = picks[k]
+        text = f"{pool[p[0]]} {pool[p[1]]} {pool[p[2]]}" if three[k] else f"{pool[p[0]]} {pool[p[1]]}"
+        rows.add(organic[a], int(where[k]), float(when[k]), text, -2 if reply[k] else -1)
 
     picked = iter(rng.sample(organic, len(organic)))
     _hard_negatives(config, rows, roles, groups, created, side, picked, pub, pop, minutes, gen, say, organic_time, ip)
