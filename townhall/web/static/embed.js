@@ -1,0 +1,1237 @@
+/*! Townhall comments widget (embed.js) — Apache-2.0. Plain modern JavaScript: no dependencies, no build step.
+ *
+ * <div id="townhall" data-site="SITE" data-thread="ARTICLE-ID" data-url="…" data-title="…"></div>
+ * <script src="https://HOST/embed.js" async></script>
+ *
+ * JS API: Townhall.render(el, options) · Townhall.login(jwt) · Townhall.logout()
+ * Talks only to the host this file was loaded from. See docs/widget.md.
+ */
+(function () {
+  'use strict';
+  if (window.Townhall && window.Townhall.version) return;
+
+  const VERSION = '1.0.0';
+  const SCRIPT = document.currentScript ||
+    Array.from(document.querySelectorAll('script[src]')).find((s) => /\/embed\.js(?:[?#]|$)/.test(s.src));
+  const BASE = SCRIPT ? SCRIPT.src.replace(/\/embed\.js(?:[?#].*)?$/, '') : location.origin;
+  const REASONS = ['abusive', 'obscene', 'f_word', 'spam', 'paid_troll', 'off_topic', 'other'];
+
+  // ---------------------------------------------------------------- message catalogue
+  const MESSAGES = {
+    en: {
+      heading: 'Comments',
+      count: { one: '{n} comment', other: '{n} comments' },
+      sortBy: 'Sort by',
+      sort_newest: 'Newest first', sort_oldest: 'Oldest first', sort_top: 'Most liked',
+      loading: 'Loading comments…',
+      empty: 'No comments yet. Start the conversation.',
+      composeLabel: 'Add a comment',
+      replyLabel: 'Reply to {name}',
+      editLabel: 'Edit your comment',
+      counter: '{n} / {max}',
+      counterHelp: 'Up to {max} characters. Paragraphs and links are kept.',
+      post: 'Post comment', posting: 'Posting…', replySend: 'Post reply', save: 'Save changes', saving: 'Saving…',
+      cancel: 'Cancel',
+      guestName: 'Your name (shown with your comment)',
+      guestNeedName: 'Enter a name to comment as a guest.',
+      signInPrompt: 'Sign in to join the conversation.',
+      signInButton: 'Sign in',
+      signedInAs: 'Signed in as',
+      guestSignedIn: 'Commenting as a guest:',
+      signOut: 'Sign out',
+      supporter: 'Supporter', moderator: 'Moderator', guest: 'Guest',
+      edited: 'edited',
+      permalink: 'Link to this comment',
+      commentBy: 'Comment by {name}',
+      deletedComment: 'This comment was deleted.',
+      removedComment: 'This comment was removed by a moderator.',
+      awaiting: 'Awaiting review — only you can see this comment until a moderator approves it.',
+      heldNotice: 'Your comment is awaiting review by a moderator.',
+      publishedNotice: 'Your comment is published.',
+      savedNotice: 'Your changes are saved.',
+      deletedNotice: 'Your comment was deleted.',
+      reply: 'Reply', edit: 'Edit', delete: 'Delete', report: 'Report',
+      like: 'Like', likes: { one: '{n} like', other: '{n} likes' },
+      likeLabel: 'Like this comment ({n})', unlikeLabel: 'Remove your like ({n})',
+      deleteConfirm: 'Delete this comment? This cannot be undone.',
+      deleteYes: 'Yes, delete', deleteNo: 'Keep it',
+      reportLegend: 'Why are you reporting this comment?',
+      reason_abusive: 'Abusive or harassing', reason_obscene: 'Obscene', reason_f_word: 'Uses the F word',
+      reason_spam: 'Spam or advertising', reason_paid_troll: 'Paid troll or coordinated campaign',
+      reason_off_topic: 'Off topic', reason_other: 'Something else',
+      reportNote: 'Anything the moderators should know? (optional)',
+      reportSend: 'Send report', reportChoose: 'Choose a reason for the report.',
+      reported: 'Thank you. The moderators will take a look.',
+      loadMore: 'Load more comments', loadMoreReplies: 'Load more replies',
+      continueThread: { one: 'Continue this thread (1 more reply)', other: 'Continue this thread ({n} more replies)' },
+      newComments: { one: '1 new comment — show', other: '{n} new comments — show' },
+      newActivity: 'Comments were updated — show',
+      announceNew: { one: '1 new comment. Use the “show” button above the comments to read it.', other: '{n} new comments. Use the “show” button above the comments to read them.' },
+      shownNew: 'New comments are shown.',
+      rejectedTitle: 'The house rules stopped this comment',
+      rejectedHelp: 'Your text is still in the box: change the highlighted part and send it again.',
+      rejectedYourText: 'What you sent, with the problem highlighted:',
+      banned: 'You are banned from commenting.',
+      suspended: 'You are suspended from commenting until {until}.',
+      sanctionReason: 'Reason:',
+      appealLabel: 'Appeal: explain why the decision should be reversed',
+      appealSend: 'Send appeal',
+      appealSent: 'Your appeal was sent. A moderator will review it.',
+      appealState: 'Your appeal is {state}.',
+      appealResponse: 'Moderator’s reply:',
+      appeal_pending: 'pending', appeal_upheld: 'decided: the sanction stays', appeal_reversed: 'decided: the sanction was lifted',
+      errEmpty: 'Write something first.',
+      errTooLong: { one: 'Your comment is 1 character too long.', other: 'Your comment is {n} characters too long.' },
+      errNetwork: 'Could not reach the comment server. Check your connection and try again.',
+      errRate: 'You are doing that too often. Try again in {s} seconds.',
+      errExpired: 'Your sign-in has expired. Please sign in again.',
+      errSignIn: 'Sign in to do this.',
+      errLoad: 'The comments could not be loaded.',
+      retry: 'Try again',
+      houseRules: 'House rules: you can say pretty much anything except the F word. If you are abusive, obscene, or a paid troll, we will ban you.',
+      errorPrefix: 'Error:',
+    },
+    de: {
+      heading: 'Kommentare',
+      count: { one: '{n} Kommentar', other: '{n} Kommentare' },
+      sortBy: 'Sortieren nach',
+      sort_newest: 'Neueste zuerst', sort_oldest: 'Älteste zuerst', sort_top: 'Beliebteste',
+      loading: 'Kommentare werden geladen …',
+      empty: 'Noch keine Kommentare. Eröffnen Sie die Diskussion.',
+      composeLabel: 'Kommentar schreiben',
+      replyLabel: 'Antwort an {name}',
+      editLabel: 'Ihren Kommentar bearbeiten',
+      counter: '{n} / {max}',
+      counterHelp: 'Bis zu {max} Zeichen. Absätze und Links bleiben erhalten.',
+      post: 'Kommentar senden', posting: 'Wird gesendet …', replySend: 'Antwort senden', save: 'Änderungen speichern', saving: 'Wird gespeichert …',
+      cancel: 'Abbrechen',
+      guestName: 'Ihr Name (wird beim Kommentar angezeigt)',
+      guestNeedName: 'Geben Sie einen Namen ein, um als Gast zu kommentieren.',
+      signInPrompt: 'Melden Sie sich an, um mitzudiskutieren.',
+      signInButton: 'Anmelden',
+      signedInAs: 'Angemeldet als',
+      guestSignedIn: 'Sie kommentieren als Gast:',
+      signOut: 'Abmelden',
+      supporter: 'Unterstützer', moderator: 'Moderation', guest: 'Gast',
+      edited: 'bearbeitet',
+      permalink: 'Link zu diesem Kommentar',
+      commentBy: 'Kommentar von {name}',
+      deletedComment: 'Dieser Kommentar wurde gelöscht.',
+      removedComment: 'Dieser Kommentar wurde von der Moderation entfernt.',
+      awaiting: 'Wird geprüft – nur Sie sehen diesen Kommentar, bis die Moderation ihn freigibt.',
+      heldNotice: 'Ihr Kommentar wird von der Moderation geprüft.',
+      publishedNotice: 'Ihr Kommentar ist veröffentlicht.',
+      savedNotice: 'Ihre Änderungen sind gespeichert.',
+      deletedNotice: 'Ihr Kommentar wurde gelöscht.',
+      reply: 'Antworten', edit: 'Bearbeiten', delete: 'Löschen', report: 'Melden',
+      like: 'Gefällt mir', likes: { one: '{n} Like', other: '{n} Likes' },
+      likeLabel: 'Gefällt mir ({n})', unlikeLabel: '„Gefällt mir“ zurücknehmen ({n})',
+      deleteConfirm: 'Diesen Kommentar löschen? Das lässt sich nicht rückgängig machen.',
+      deleteYes: 'Ja, löschen', deleteNo: 'Behalten',
+      reportLegend: 'Warum melden Sie diesen Kommentar?',
+      reason_abusive: 'Beleidigend oder belästigend', reason_obscene: 'Obszön', reason_f_word: 'Enthält das F-Wort',
+      reason_spam: 'Spam oder Werbung', reason_paid_troll: 'Bezahlter Troll oder koordinierte Kampagne',
+      reason_off_topic: 'Am Thema vorbei', reason_other: 'Etwas anderes',
+      reportNote: 'Möchten Sie der Moderation noch etwas mitteilen? (optional)',
+      reportSend: 'Meldung senden', reportChoose: 'Wählen Sie einen Grund für die Meldung.',
+      reported: 'Danke. Die Moderation sieht sich das an.',
+      loadMore: 'Weitere Kommentare laden', loadMoreReplies: 'Weitere Antworten laden',
+      continueThread: { one: 'Diskussion fortsetzen (1 weitere Antwort)', other: 'Diskussion fortsetzen ({n} weitere Antworten)' },
+      newComments: { one: '1 neuer Kommentar – anzeigen', other: '{n} neue Kommentare – anzeigen' },
+      newActivity: 'Kommentare wurden aktualisiert – anzeigen',
+      announceNew: { one: '1 neuer Kommentar. Mit der Schaltfläche „anzeigen“ über den Kommentaren lesen Sie ihn.', other: '{n} neue Kommentare. Mit der Schaltfläche „anzeigen“ über den Kommentaren lesen Sie sie.' },
+      shownNew: 'Neue Kommentare werden angezeigt.',
+      rejectedTitle: 'Die Hausregeln haben diesen Kommentar gestoppt',
+      rejectedHelp: 'Ihr Text steht noch im Feld: Ändern Sie die markierte Stelle und senden Sie ihn erneut.',
+      rejectedYourText: 'Ihr gesendeter Text, das Problem ist markiert:',
+      banned: 'Sie sind vom Kommentieren ausgeschlossen.',
+      suspended: 'Sie sind bis {until} vom Kommentieren ausgeschlossen.',
+      sanctionReason: 'Grund:',
+      appealLabel: 'Einspruch: Erklären Sie, warum die Entscheidung aufgehoben werden sollte',
+      appealSend: 'Einspruch senden',
+      appealSent: 'Ihr Einspruch wurde gesendet. Die Moderation prüft ihn.',
+      appealState: 'Ihr Einspruch ist {state}.',
+      appealResponse: 'Antwort der Moderation:',
+      appeal_pending: 'in Prüfung', appeal_upheld: 'entschieden: die Sperre bleibt', appeal_reversed: 'entschieden: die Sperre wurde aufgehoben',
+      errEmpty: 'Schreiben Sie zuerst etwas.',
+      errTooLong: { one: 'Ihr Kommentar ist 1 Zeichen zu lang.', other: 'Ihr Kommentar ist {n} Zeichen zu lang.' },
+      errNetwork: 'Der Kommentar-Server ist nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
+      errRate: 'Das geht gerade zu oft. Versuchen Sie es in {s} Sekunden erneut.',
+      errExpired: 'Ihre Anmeldung ist abgelaufen. Bitte melden Sie sich erneut an.',
+      errSignIn: 'Melden Sie sich dafür an.',
+      errLoad: 'Die Kommentare konnten nicht geladen werden.',
+      retry: 'Erneut versuchen',
+      houseRules: 'Hausregeln: Sie dürfen so gut wie alles sagen, außer dem F-Wort. Wer beleidigt, obszön schreibt oder als bezahlter Troll auftritt, wird gesperrt.',
+      errorPrefix: 'Fehler:',
+    },
+  };
+
+  function pickLang(wanted) {
+    const tag = String(wanted || 'en').toLowerCase();
+    const primary = tag.split(/[-_]/)[0];
+    return MESSAGES[primary] ? primary : 'en';
+  }
+
+  function translator(lang) {
+    const rules = new Intl.PluralRules(lang);
+    return function t(key, vars) {
+      let m = (MESSAGES[lang] && MESSAGES[lang][key]) || MESSAGES.en[key] || key;
+      if (typeof m === 'object') m = m[rules.select(Number(vars && vars.n))] || m.other;
+      return m.replace(/\{(\w+)\}/g, (_, k) => (vars && vars[k] != null ? String(vars[k]) : ''));
+    };
+  }
+
+  // ---------------------------------------------------------------- helpers
+  let seq = 0;
+  const uid = (p) => 'th-' + p + '-' + (++seq);
+  const PROPS = new Set(['hidden', 'disabled', 'checked', 'value', 'required']);
+
+  function h(tag, attrs) {
+    const el = document.createElement(tag);
+    if (attrs) {
+      for (const k of Object.keys(attrs)) {
+        const v = attrs[k];
+        if (v == null || v === false) continue;
+        if (k === 'class') el.className = v;
+        else if (k === 'text') el.textContent = v;
+        else if (k === 'html') el.innerHTML = v;
+        else if (k.slice(0, 2) === 'on') el.addEventListener(k.slice(2), v);
+        else if (PROPS.has(k)) el[k] = v;
+        else el.setAttribute(k, v === true ? '' : String(v));
+      }
+    }
+    for (let i = 2; i < arguments.length; i++) append(el, arguments[i]);
+    return el;
+  }
+  function append(el, kid) {
+    if (kid == null || kid === false) return;
+    if (Array.isArray(kid)) kid.forEach((k) => append(el, k));
+    else el.append(kid.nodeType ? kid : String(kid));
+  }
+
+  const store = {
+    get(k) { try { return window.localStorage.getItem(k); } catch (e) { return null; } },
+    set(k, v) { try { window.localStorage.setItem(k, v); } catch (e) { /* storage blocked */ } },
+    del(k) { try { window.localStorage.removeItem(k); } catch (e) { /* storage blocked */ } },
+  };
+
+  class ApiError extends Error {
+    constructor(status, code, message, details, retryAfter) {
+      super(message);
+      this.status = status; this.code = code; this.details = details; this.retryAfter = retryAfter;
+    }
+  }
+
+  // A random id kept in localStorage, sent only as its SHA-256 hash; nothing else about the device is read.
+  let devicePromise = null;
+  function deviceHash() {
+    if (!devicePromise) {
+      devicePromise = (async () => {
+        if (!window.crypto || !crypto.subtle || !crypto.getRandomValues) return null;
+        let id = store.get('townhall:device');
+        if (!id) {
+          const bytes = crypto.getRandomValues(new Uint8Array(16));
+          id = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+          store.set('townhall:device', id);
+        }
+        const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode('townhall-device:' + id));
+        return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+      })().catch(() => null);
+    }
+    return devicePromise;
+  }
+
+  // Code-point spans (as the server counts them) over the submitted text -> runs of [text, marked].
+  function markRuns(text, spans) {
+    const cps = Array.from(text);
+    const marked = new Uint8Array(cps.length);
+    for (const s of spans) {
+      if (!Array.isArray(s) || s.length < 2) continue;
+      for (let i = Math.max(0, s[0]); i < Math.min(cps.length, s[1]); i++) marked[i] = 1;
+    }
+    const runs = [];
+    let cur = '', flag = cps.length ? marked[0] : 0;
+    cps.forEach((ch, i) => {
+      if (marked[i] !== flag) { runs.push([cur, !!flag]); cur = ''; flag = marked[i]; }
+      cur += ch;
+    });
+    if (cur) runs.push([cur, !!flag]);
+    return runs;
+  }
+  function utf16Offset(text, cp) { return Array.from(text).slice(0, cp).join('').length; }
+
+  // ---------------------------------------------------------------- auth shared by all widgets on the page
+  const auth = { token: null };
+  const widgets = new Set();
+  const guestKey = (site) => 'townhall:guest:' + (site || 'default');
+
+  // ---------------------------------------------------------------- styles
+  const LIGHT = '--_bg:var(--th-bg,#fff);--_fg:var(--th-fg,#1b1b1b);--_muted:var(--th-muted,#545b63);' +
+    '--_border:var(--th-border,#cfd4da);--_accent:var(--th-accent,#0a58b0);--_accent-fg:var(--th-accent-fg,#fff);' +
+    '--_surface:var(--th-surface,#f3f5f7);--_error:var(--th-error,#a3141e);--_error-bg:var(--th-error-bg,#fdecee);' +
+    '--_mark:var(--th-mark,#ffd95a);--_mark-fg:var(--th-mark-fg,#1b1b1b);--_ok:var(--th-ok,#1d6b35);' +
+    '--_highlight:var(--th-highlight,#fff2b8);--_badge:var(--th-badge,#6b4300);--_badge-bg:var(--th-badge-bg,#ffedc7);color-scheme:light;';
+  const DARK = '--_bg:var(--th-bg-dark,#15171a);--_fg:var(--th-fg-dark,#eceef0);--_muted:var(--th-muted-dark,#aab1b9);' +
+    '--_border:var(--th-border-dark,#3b4149);--_accent:var(--th-accent-dark,#8dbaff);--_accent-fg:var(--th-accent-fg-dark,#0b1526);' +
+    '--_surface:var(--th-surface-dark,#1f2328);--_error:var(--th-error-dark,#ff9ea6);--_error-bg:var(--th-error-bg-dark,#35161a);' +
+    '--_mark:var(--th-mark-dark,#f2c94c);--_mark-fg:var(--th-mark-fg-dark,#111);--_ok:var(--th-ok-dark,#86dba0);' +
+    '--_highlight:var(--th-highlight-dark,#3b3413);--_badge:var(--th-badge-dark,#ffd38a);--_badge-bg:var(--th-badge-bg-dark,#3b2c0e);color-scheme:dark;';
+  const CSS = `
+:host{display:block;${LIGHT}}
+[hidden]{display:none!important}
+@media (prefers-color-scheme:dark){:host(:not([data-theme="light"])){${DARK}}}
+:host([data-theme="dark"]){${DARK}}
+.th{background:var(--_bg);color:var(--_fg);font:var(--th-font-size,1rem)/1.55 var(--th-font,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif);padding:var(--th-padding,1rem);border-radius:var(--th-radius,6px)}
+.th *,.th *::before,.th *::after{box-sizing:border-box}
+.th-head{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:baseline;justify-content:space-between;border-bottom:2px solid var(--_fg);padding-bottom:.5rem;margin-bottom:1rem}
+h2{font-size:1.35em;margin:0}h3{font-size:1em;margin:0 0 .4rem}
+.th-count{color:var(--_muted);font-weight:400;font-size:.75em;margin-left:.4em}
+select,input,textarea,button{font:inherit;color:inherit}
+select,input[type=text],textarea{background:var(--_bg);color:var(--_fg);border:1px solid var(--_muted);border-radius:var(--th-radius,6px);padding:.4rem .55rem}
+textarea{width:100%;min-height:5.5rem;resize:vertical;display:block}
+label{display:block;font-weight:600;margin:.25rem 0}
+.th-inline{display:inline;font-weight:400;margin-right:.4rem}
+button{cursor:pointer;border-radius:var(--th-radius,6px);padding:.35rem .8rem;border:1px solid var(--_accent);background:transparent;color:var(--_accent);line-height:1.3}
+button.th-primary{background:var(--_accent);color:var(--_accent-fg);font-weight:600}
+button.th-quiet{border-color:transparent;color:var(--_muted);padding:.25rem .45rem}
+button.th-quiet:hover{border-color:var(--_border);color:var(--_fg)}
+button:disabled{opacity:.65;cursor:default}
+:focus-visible{outline:3px solid var(--_accent);outline-offset:2px}
+.th-c:focus{outline:none}.th-c:focus-visible{outline:3px solid var(--_accent)}
+ol{list-style:none;margin:0;padding:0}
+.th-replies{margin-left:.9rem;padding-left:.9rem;border-left:2px solid var(--_border)}
+.th-continued{border-left-style:dashed}
+.th-c{padding:.6rem .4rem;border-radius:var(--th-radius,6px)}
+.th-meta{display:flex;flex-wrap:wrap;gap:.15rem .5rem;align-items:baseline;font-size:.9em}
+.th-name{font-weight:700}
+.th-badge{font-size:.78em;font-weight:600;padding:.05rem .45rem;border-radius:999px;background:var(--_badge-bg);color:var(--_badge)}
+.th-meta a,.th-meta span.th-muted{color:var(--_muted)}
+.th-body{overflow-wrap:anywhere}.th-body p{margin:.3rem 0}.th-body a{color:var(--_accent)}
+.th-actions{display:flex;flex-wrap:wrap;gap:.2rem;margin-top:.2rem}
+.th-note{font-size:.9em;color:var(--_muted);font-style:italic;margin:.3rem 0}
+.th-held{border-left:4px solid var(--_badge);background:var(--_surface)}
+.th-highlight{background:var(--_highlight)}
+.th-banner{display:block;width:100%;margin:0 0 1rem;padding:.55rem;background:var(--_accent);color:var(--_accent-fg);font-weight:600}
+.th-error{color:var(--_error);font-weight:600;margin:.4rem 0}
+.th-ok{color:var(--_ok);margin:.4rem 0}
+.th-rejected,.th-sanction{background:var(--_error-bg);border:1px solid var(--_error);border-left-width:5px;border-radius:var(--th-radius,6px);padding:.75rem 1rem;margin:.6rem 0}
+.th-rejected h3,.th-sanction h3{color:var(--_error)}
+.th-rejected ul{margin:.2rem 0 .5rem;padding-left:1.2rem}
+.th-marked{white-space:pre-wrap;overflow-wrap:anywhere;background:var(--_bg);padding:.5rem .6rem;border-radius:var(--th-radius,6px);border:1px solid var(--_border);margin:.3rem 0}
+mark{background:var(--_mark);color:var(--_mark-fg);outline:2px solid var(--_error);border-radius:2px}
+.th-form{margin:.5rem 0 1rem}
+.th-foot{display:flex;justify-content:space-between;align-items:center;gap:.5rem;margin-top:.4rem;flex-wrap:wrap}
+.th-buttons{display:flex;gap:.4rem;flex-wrap:wrap}
+.th-counter{color:var(--_muted);font-size:.85em}.th-counter.th-over{color:var(--_error);font-weight:700}
+.th-help{color:var(--_muted);font-size:.85em;margin:.2rem 0}
+.th-account{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;margin:0 0 .6rem}
+.th-rules{font-size:.88em;color:var(--_muted);border-top:1px solid var(--_border);margin-top:1rem;padding-top:.6rem}
+fieldset{border:1px solid var(--_border);border-radius:var(--th-radius,6px);margin:.4rem 0;padding:.5rem .8rem}
+legend{font-weight:600;padding:0 .3rem}
+fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
+.th-like[aria-pressed="true"]{background:var(--_accent);color:var(--_accent-fg)}
+.th-more{margin:.6rem 0}
+.th-sr{position:absolute!important;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;margin:-1px;padding:0;border:0}
+@media (prefers-reduced-motion:no-preference){.th-highlight{transition:background-color .6s}}
+`;
+
+  // ---------------------------------------------------------------- the widget
+  class Widget {
+    constructor(el, options) {
+      const d = el.dataset;
+      const o = options || {};
+      const pick = (k, dk, def) => (o[k] != null ? o[k] : d[dk] != null ? d[dk] : def);
+      this.el = el;
+      this.lang = pickLang(pick('lang', 'lang', document.documentElement.lang || navigator.language));
+      this.t = translator(this.lang);
+      this.o = {
+        site: pick('site', 'site', ''),
+        thread: pick('thread', 'thread', null),
+        url: pick('url', 'url', location.href.split('#')[0]),
+        title: pick('title', 'title', document.title),
+        guests: String(pick('guests', 'guests', 'false')) === 'true',
+        pageSize: Math.min(100, Math.max(1, Number(pick('pageSize', 'pageSize', 20)) || 20)),
+        maxDepth: Math.max(1, Number(pick('maxDepth', 'maxDepth', 5)) || 5),
+        editWindow: Number(pick('editWindowMinutes', 'editWindow', 15)),
+        maxLength: Number(pick('maxLength', 'maxLength', 5000)) || 5000,
+        rules: pick('rules', 'rules', null),
+        live: String(pick('live', 'live', 'true')) !== 'false',
+        pollSeconds: Math.max(5, Number(pick('pollSeconds', 'pollSeconds', 30)) || 30),
+        onLoginRequest: typeof o.onLoginRequest === 'function' ? o.onLoginRequest : null,
+      };
+      const theme = pick('theme', 'theme', null);
+      if (theme && o.theme != null) el.setAttribute('data-theme', theme);
+      const token = pick('token', 'token', null);
+      if (token && !auth.token) auth.token = token;
+      this.sort = 'newest';
+      this.map = new Map();      // id -> {c, el, depth, reveal}
+      this.mine = new Set();     // ids this reader wrote in this page view
+      this.pendingNew = new Set();
+      this.pendingEdits = new Set();
+      this.pollDiff = 0;
+      this.inflight = 0;
+      this.deferred = [];
+      this.me = null;
+      this.count = 0;
+      this.cursor = null;
+      this.sse = null; this.sseFailures = 0; this.sseTimer = null; this.pollTimer = null;
+      this.destroyed = false;
+      this.build();
+      widgets.add(this);
+      this.start();
+    }
+
+    token() { return auth.token || store.get(guestKey(this.o.site)); }
+
+    // ------------------------------------------------ network
+    async api(method, path, body, query) {
+      const url = new URL(BASE + '/api/v1' + path);
+      if (this.o.site) url.searchParams.set('site', this.o.site);
+      if (query) for (const k of Object.keys(query)) if (query[k] != null) url.searchParams.set(k, query[k]);
+      const headers = { Accept: 'application/json' };
+      if (body !== undefined && body !== null) headers['Content-Type'] = 'application/json';
+      const tok = this.token();
+      if (tok) headers.Authorization = 'Bearer ' + tok;
+      let res;
+      try {
+        res = await fetch(url.toString(), { method, headers, body: body != null ? JSON.stringify(body) : undefined, credentials: 'omit', mode: 'cors' });
+      } catch (e) {
+        throw new ApiError(0, 'network', this.t('errNetwork'));
+      }
+      if (res.status === 204) return null;
+      let data = null;
+      try { data = await res.json(); } catch (e) { data = null; }
+      if (!res.ok) {
+        const err = (data && data.error) || {};
+        const apiErr = new ApiError(res.status, err.code || 'error', err.message || res.statusText, err.details, Number(res.headers.get('Retry-After')) || null);
+        if (res.status === 401 && tok) this.onAuthFailure(apiErr);
+        throw apiErr;
+      }
+      return data;
+    }
+
+    onAuthFailure(err) {
+      if (err.code === 'token_expired' || err.code === 'unauthenticated') {
+        if (!auth.token) store.del(guestKey(this.o.site));
+        else auth.token = null;
+        this.me = null;
+        this.renderAccount();
+        this.requestLogin();
+      }
+    }
+
+    errorText(err) {
+      if (!(err instanceof ApiError)) return this.t('errNetwork');
+      if (err.code === 'rate_limited') return this.t('errRate', { s: err.retryAfter || (err.details && err.details.retry_after) || 60 });
+      if (err.code === 'token_expired') return this.t('errExpired');
+      return err.message || this.t('errNetwork');
+    }
+
+    // ------------------------------------------------ live region announcements
+    say(text) { this.polite.textContent = ''; setTimeout(() => { this.polite.textContent = text; }, 50); }
+    alert(text) { this.assertive.textContent = ''; setTimeout(() => { this.assertive.textContent = text; }, 50); }
+
+    requestLogin() {
+      const detail = { site: this.o.site, thread: this.o.thread };
+      this.el.dispatchEvent(new CustomEvent('townhall:login-request', { bubbles: true, composed: true, detail }));
+      if (this.o.onLoginRequest) this.o.onLoginRequest(detail);
+    }
+
+    // ------------------------------------------------ skeleton
+    build() {
+      const t = this.t;
+      const root = this.el.shadowRoot || this.el.attachShadow({ mode: 'open' });
+      root.innerHTML = '';
+      this.root = root;
+      root.append(h('style', { text: CSS }));
+      const headingId = uid('heading');
+      this.countEl = h('span', { class: 'th-count' });
+      this.sortSel = h('select', { id: uid('sort'), onchange: () => { this.sort = this.sortSel.value; this.load(); } },
+        ['newest', 'oldest', 'top'].map((s) => h('option', { value: s, text: t('sort_' + s) })));
+      this.polite = h('div', { class: 'th-sr', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
+      this.assertive = h('div', { class: 'th-sr', role: 'alert', 'aria-live': 'assertive', 'aria-atomic': 'true' });
+      this.account = h('div', { class: 'th-account' });
+      this.sanction = h('div', { hidden: true });
+      this.composeSlot = h('div');
+      this.banner = h('button', { type: 'button', class: 'th-banner', hidden: true, onclick: () => this.showNew() });
+      this.status = h('p', { class: 'th-note', text: t('loading') });
+      this.list = h('ol', { class: 'th-list', 'aria-labelledby': headingId });
+      this.moreBtn = h('button', { type: 'button', class: 'th-more', hidden: true, text: t('loadMore'), onclick: () => this.loadMore(true) });
+      this.section = h('section', { class: 'th', lang: this.lang, 'aria-labelledby': headingId },
+        h('div', { class: 'th-head' },
+          h('h2', { id: headingId }, t('heading'), this.countEl),
+          h('div', null, h('label', { class: 'th-inline', for: this.sortSel.id, text: t('sortBy') }), this.sortSel)),
+        this.polite, this.assertive, this.account, this.sanction, this.composeSlot,
+        this.banner, this.status, this.list, this.moreBtn,
+        h('p', { class: 'th-rules', text: this.o.rules || t('houseRules') }));
+      root.append(this.section);
+      this.renderAccount();
+    }
+
+    async start() {
+      if (!this.o.thread) { this.status.textContent = this.t('errLoad') + ' (data-thread)'; return; }
+      await Promise.all([this.refreshMe(), this.load()]);
+      this.connectLive();
+      this.clockTimer = setInterval(() => this.refreshTimes(), 60000);
+      this.onHash = () => this.revealPermalink();
+      window.addEventListener('hashchange', this.onHash);
+      this.revealPermalink();
+    }
+
+    destroy() {
+      this.destroyed = true;
+      widgets.delete(this);
+      this.stopLive();
+      clearInterval(this.clockTimer);
+      if (this.onHash) window.removeEventListener('hashchange', this.onHash);
+      this.root.innerHTML = '';
+    }
+
+    // ------------------------------------------------ who is reading
+    async refreshMe() {
+      if (!this.token()) { this.me = null; this.renderAccount(); return; }
+      try { this.me = await this.api('GET', '/me'); } catch (e) { this.me = null; }
+      this.renderAccount();
+    }
+
+    renderAccount() {
+      const t = this.t;
+      const me = this.me;
+      this.account.replaceChildren();
+      if (me) {
+        this.account.append(h('span', null, me.guest ? t('guestSignedIn') : t('signedInAs'), ' ', h('strong', { text: me.name })),
+          ...this.badges(me.supporter, me.role === 'moderator' || me.role === 'admin', false));
+        if (me.guest) this.account.append(h('button', { type: 'button', class: 'th-quiet', text: t('signOut'), onclick: () => window.Townhall.logout() }));
+      } else if (!this.o.guests) {
+        this.account.append(h('span', { text: t('signInPrompt') }),
+          h('button', { type: 'button', text: t('signInButton'), onclick: () => this.requestLogin() }));
+      }
+      this.renderSanction(me && me.sanction);
+      this.renderCompose();
+    }
+
+    canWrite() { return !!(this.me || this.o.guests) && !(this.me && this.me.sanction); }
+
+    renderSanction(s) {
+      const t = this.t;
+      this.sanction.replaceChildren();
+      this.sanction.hidden = !s;
+      if (!s) return;
+      const headId = uid('sanction');
+      const box = h('div', { class: 'th-sanction', role: 'region', 'aria-labelledby': headId });
+      const head = h('h3', { id: headId, tabindex: '-1' });
+      if (s.sanction === 'ban') head.textContent = t('banned');
+      else head.append(...this.suspendedText(s.until));
+      box.append(head, h('p', null, h('strong', { text: t('sanctionReason') }), ' ', s.reason || ''));
+      if (s.appeal) {
+        box.append(h('p', { text: t('appealState', { state: t('appeal_' + s.appeal.state) }) }));
+        if (s.appeal.response) box.append(h('p', null, h('strong', { text: t('appealResponse') }), ' ', s.appeal.response));
+      } else if (s.can_appeal) {
+        box.append(this.appealForm(s));
+      }
+      this.sanction.append(box);
+    }
+
+    suspendedText(until) {
+      const parts = this.t('suspended', { until: '\u0000' }).split('\u0000');
+      const when = until ? new Date(until) : null;
+      const time = when ? h('time', { datetime: until, text: this.exact(when) }) : '';
+      return [parts[0], time, parts[1] || ''];
+    }
+
+    appealForm(s) {
+      const t = this.t;
+      const id = uid('appeal');
+      const msg = h('p', { class: 'th-error', hidden: true, id: id + '-err' });
+      const area = h('textarea', { id, maxlength: 2000, 'aria-describedby': msg.id, rows: 3 });
+      const send = h('button', { type: 'submit', class: 'th-primary', text: t('appealSend') });
+      const form = h('form', { class: 'th-form', novalidate: true }, h('label', { for: id, text: t('appealLabel') }), area, msg,
+        h('div', { class: 'th-foot' }, send));
+      form.addEventListener('submit', async (ev) => {
+        ev.preventDefault();
+        if (!area.value.trim()) { msg.hidden = false; msg.textContent = t('errEmpty'); this.alert(t('errEmpty')); area.focus(); return; }
+        send.disabled = true;
+        try {
+          await this.api('POST', '/me/actions/' + s.action_id + '/appeal', { text: area.value });
+          const ok = h('p', { class: 'th-ok', tabindex: '-1', text: t('appealSent') });
+          form.replaceWith(ok);
+          ok.focus();
+          this.say(t('appealSent'));
+        } catch (e) {
+          send.disabled = false;
+          msg.hidden = false; msg.textContent = this.errorText(e); this.alert(msg.textContent);
+        }
+      });
+      return form;
+    }
+
+    renderCompose() {
+      this.composeSlot.replaceChildren();
+      if (!this.canWrite()) return;
+      this.mainForm = this.composeForm({
+        label: this.t('composeLabel'), submitText: this.t('post'), busyText: this.t('posting'),
+        submit: (text, guestName) => this.postComment(text, null, guestName),
+      });
+      this.composeSlot.append(this.mainForm);
+    }
+
+    // ------------------------------------------------ a compose/reply/edit form
+    composeForm(cfg) {
+      const t = this.t;
+      const max = this.o.maxLength;
+      const id = uid('text');
+      const counter = h('span', { class: 'th-counter', id: id + '-count', 'aria-hidden': 'true' });
+      const help = h('p', { class: 'th-help', id: id + '-help', text: t('counterHelp', { max }) });
+      const err = h('p', { class: 'th-error', id: id + '-err', hidden: true });
+      const rejected = h('div', { hidden: true });
+      const area = h('textarea', { id, name: 'text', rows: cfg.rows || 4, value: cfg.initial || '',
+        'aria-describedby': help.id + ' ' + err.id });
+      const needName = !this.token() && this.o.guests;
+      let nameInput = null;
+      const nameField = [];
+      if (needName) {
+        const nid = uid('name');
+        nameInput = h('input', { type: 'text', id: nid, name: 'name', autocomplete: 'nickname', maxlength: 80, required: true });
+        nameField.push(h('label', { for: nid, text: t('guestName') }), nameInput);
+      }
+      const submit = h('button', { type: 'submit', class: 'th-primary', text: cfg.submitText });
+      const buttons = h('div', { class: 'th-buttons' }, submit);
+      if (cfg.cancel) buttons.append(h('button', { type: 'button', text: t('cancel'), onclick: cfg.cancel }));
+      const form = h('form', { class: 'th-form', novalidate: true },
+        nameField, h('label', { for: id, text: cfg.label }), area, help, rejected, err,
+        h('div', { class: 'th-foot' }, counter, buttons));
+      const update = () => {
+        const n = Array.from(area.value).length;
+        counter.textContent = t('counter', { n, max });
+        counter.classList.toggle('th-over', n > max);
+      };
+      area.addEventListener('input', update);
+      update();
+      const showError = (text, field) => {
+        err.hidden = !text; err.textContent = text || '';
+        if (text) { this.alert(t('errorPrefix') + ' ' + text); (field || area).focus(); }
+      };
+      form.addEventListener('submit', async (ev) => {
+        ev.preventDefault();
+        if (submit.disabled) return;
+        const text = area.value;
+        const n = Array.from(text).length;
+        if (nameInput && !nameInput.value.trim()) return showError(t('guestNeedName'), nameInput);
+        if (!text.trim()) return showError(t('errEmpty'));
+        if (n > max) return showError(t('errTooLong', { n: n - max }));
+        showError('');
+        submit.disabled = true; submit.textContent = cfg.busyText;
+        try {
+          await cfg.submit(text, nameInput ? nameInput.value.trim() : null);
+          rejected.hidden = true; rejected.replaceChildren();
+          area.value = ''; update();
+          if (cfg.done) cfg.done();
+        } catch (e) {
+          if (e instanceof ApiError && e.code === 'rejected_by_house_rules') {
+            this.showRejection(rejected, area, e, text);
+          } else if (e instanceof ApiError && e.code === 'account_sanctioned') {
+            this.me = Object.assign({}, this.me || { name: '', guest: false }, { sanction: e.details });
+            this.renderSanction(e.details);
+            this.alert(e.message);
+            const head = this.sanction.querySelector('h3');
+            if (head) head.focus();
+            this.renderCompose();
+            this.hideWriteActions();
+          } else {
+            showError(this.errorText(e));
+          }
+        } finally {
+          if (submit.isConnected) { submit.disabled = false; submit.textContent = cfg.submitText; }
+        }
+      });
+      form._area = area;
+      return form;
+    }
+
+    showRejection(box, area, err, sent) {
+      const t = this.t;
+      const details = err.details || {};
+      const hits = Array.isArray(details.hits) ? details.hits : [];
+      const text = typeof details.text === 'string' ? details.text : sent;
+      const spans = hits.map((x) => x.span).filter(Boolean);
+      const items = [];
+      const seen = new Set();
+      for (const x of hits) {
+        const desc = x.description || x.rule;
+        if (seen.has(desc)) continue;
+        seen.add(desc);
+        items.push(h('li', { text: desc }));
+      }
+      if (!items.length) items.push(h('li', { text: err.message }));
+      const marked = h('p', { class: 'th-marked' }, markRuns(text, spans).map(([s, m]) => (m ? h('mark', { text: s }) : s)));
+      const titleId = uid('rej');
+      box.replaceChildren(h('div', { class: 'th-rejected', role: 'group', 'aria-labelledby': titleId },
+        h('h3', { id: titleId, text: t('rejectedTitle') }), h('ul', null, items),
+        spans.length ? [h('p', { text: t('rejectedYourText') }), marked] : null,
+        h('p', { text: t('rejectedHelp') })));
+      box.hidden = false;
+      area.setAttribute('aria-describedby', area.getAttribute('aria-describedby').split(' ').concat(titleId).filter((v, i, a) => a.indexOf(v) === i).join(' '));
+      this.alert(t('rejectedTitle') + ': ' + items.map((li) => li.textContent).join(' ') + ' ' + t('rejectedHelp'));
+      area.focus();
+      if (spans.length && area.value === text) {
+        const first = spans.reduce((a, b) => (b[0] < a[0] ? b : a));
+        try { area.setSelectionRange(utf16Offset(text, first[0]), utf16Offset(text, first[1])); } catch (e) { /* ignore */ }
+      }
+      this.refreshMeSoon();
+    }
+
+    refreshMeSoon() {
+      clearTimeout(this.meTimer);
+      this.meTimer = setTimeout(() => { if (this.token()) this.refreshMe(); }, 300);
+    }
+
+    hideWriteActions() {
+      this.root.querySelectorAll('[data-write]').forEach((b) => { b.hidden = true; });
+    }
+
+    // ------------------------------------------------ loading
+    async load(opts) {
+      const focusIds = opts && opts.focusIds;
+      this.status.hidden = false;
+      this.status.textContent = this.t('loading');
+      this.list.setAttribute('aria-busy', 'true');
+      try {
+        const data = await this.api('GET', '/threads/' + encodeURIComponent(this.o.thread) + '/comments', null,
+          { sort: this.sort, limit: this.o.pageSize });
+        this.map.clear();
+        this.list.replaceChildren();
+        this.pendingNew.clear(); this.pendingEdits.clear(); this.pollDiff = 0;
+        this.updateBanner();
+        this.take(data);
+        if (focusIds) {
+          const first = Array.from(this.list.querySelectorAll('.th-c')).find((a) => focusIds.has(Number(a.dataset.id)));
+          if (first) first.focus(); else this.list.closest('section').querySelector('h2').focus();
+        }
+      } catch (e) {
+        this.status.replaceChildren(h('span', { class: 'th-error', text: this.t('errLoad') + ' ' + this.errorText(e) + ' ' }),
+          h('button', { type: 'button', text: this.t('retry'), onclick: () => this.load() }));
+      } finally {
+        this.list.removeAttribute('aria-busy');
+      }
+    }
+
+    take(data) {
+      this.count = data.thread.count;
+      this.countEl.textContent = this.t('count', { n: this.count });
+      this.thread = data.thread;
+      const frag = document.createDocumentFragment();
+      const added = [];
+      for (const c of data.comments) { const li = this.renderItem(c, 0); frag.append(li); added.push(li); }
+      this.list.append(frag);
+      this.cursor = data.next_cursor || null;
+      this.moreBtn.hidden = !this.cursor;
+      this.status.hidden = this.list.children.length > 0;
+      if (!this.list.children.length) this.status.textContent = this.t('empty');
+      return added;
+    }
+
+    async loadMore(focus) {
+      if (!this.cursor) return;
+      this.moreBtn.disabled = true;
+      try {
+        const data = await this.api('GET', '/threads/' + encodeURIComponent(this.o.thread) + '/comments', null,
+          { sort: this.sort, limit: this.o.pageSize, cursor: this.cursor });
+        const added = this.take(data);
+        if (focus && added.length) added[0].querySelector('.th-c').focus();
+      } catch (e) {
+        this.alert(this.errorText(e));
+      } finally {
+        this.moreBtn.disabled = false;
+      }
+    }
+
+    // ------------------------------------------------ rendering comments
+    badges(supporter, moderator, guest) {
+      const t = this.t;
+      return [supporter ? h('span', { class: 'th-badge', text: t('supporter') }) : null,
+        moderator ? h('span', { class: 'th-badge', text: t('moderator') }) : null,
+        guest ? h('span', { class: 'th-badge', text: t('guest') }) : null].filter(Boolean);
+    }
+
+    relative(date) {
+      const diff = (date.getTime() - Date.now()) / 1000;
+      const abs = Math.abs(diff);
+      const rtf = new Intl.RelativeTimeFormat(this.lang, { numeric: 'auto' });
+      const steps = [[60, 'second', 1], [3600, 'minute', 60], [86400, 'hour', 3600], [604800, 'day', 86400], [2629800, 'week', 604800], [31557600, 'month', 2629800], [Infinity, 'year', 31557600]];
+      for (const [limit, unit, size] of steps) if (abs < limit) return rtf.format(Math.round(diff / size), unit);
+      return '';
+    }
+    exact(date) { return new Intl.DateTimeFormat(this.lang, { dateStyle: 'full', timeStyle: 'short' }).format(date); }
+    timeEl(iso) {
+      const d = new Date(iso);
+      return h('time', { datetime: iso, title: this.exact(d), text: this.relative(d) });
+    }
+    refreshTimes() {
+      this.list.querySelectorAll('time[datetime]').forEach((el) => { el.textContent = this.relative(new Date(el.getAttribute('datetime'))); });
+    }
+
+    permalinkHref(id) { return this.o.url.split('#')[0] + '#comment-' + id; }
+
+    renderItem(c, depth) {
+      const li = h('li', { id: 'comment-' + c.id });
+      const entry = { c, li, depth, art: null, reveal: null };
+      this.map.set(c.id, entry);
+      li.append(this.renderArticle(entry));
+      const replies = c.replies || [];
+      if (replies.length) {
+        if (depth + 1 >= this.o.maxDepth) {
+          const n = countDeep(replies);
+          const btn = h('button', { type: 'button', class: 'th-quiet', text: this.t('continueThread', { n }), 'aria-expanded': 'false' });
+          const reveal = () => {
+            if (!btn.isConnected) return;
+            const ol = h('ol', { class: 'th-replies th-continued' }, replies.map((r) => this.renderItem(r, 0)));
+            btn.replaceWith(ol);
+            const first = ol.querySelector('.th-c');
+            return first;
+          };
+          btn.addEventListener('click', () => { const first = reveal(); if (first) first.focus(); });
+          this.registerHidden(replies, reveal);
+          li.append(btn);
+        } else {
+          li.append(h('ol', { class: 'th-replies' }, replies.map((r) => this.renderItem(r, depth + 1))));
+        }
+      }
+      if (c.more_replies && c.replies_cursor) {
+        const more = h('button', { type: 'button', class: 'th-quiet th-more', text: this.t('loadMoreReplies') });
+        let cursor = c.replies_cursor;
+        more.addEventListener('click', async () => {
+          more.disabled = true;
+          try {
+            const data = await this.api('GET', '/threads/' + encodeURIComponent(this.o.thread) + '/comments', null,
+              { root: c.id, cursor, limit: 50 });
+            let firstNew = null;
+            for (const r of data.comments) {
+              if (this.map.has(r.id)) continue;
+              const node = this.insertReply(r);
+              firstNew = firstNew || node;
+            }
+            cursor = data.next_cursor;
+            if (!cursor) more.remove();
+            if (firstNew) firstNew.querySelector('.th-c').focus();
+          } catch (e) { this.alert(this.errorText(e)); } finally { more.disabled = false; }
+        });
+        li.append(more);
+      }
+      return li;
+    }
+
+    registerHidden(replies, reveal) {
+      for (const r of replies) {
+        if (!this.map.has(r.id)) this.map.set(r.id, { c: r, li: null, hidden: reveal });
+        this.registerHidden(r.replies || [], reveal);
+      }
+    }
+
+    insertReply(c) {
+      const parent = this.map.get(c.parent_id);
+      if (!parent || !parent.li) return null;
+      let ol = Array.from(parent.li.children).find((x) => x.tagName === 'OL');
+      const depth = (parent.depth || 0) + 1;
+      if (!ol) {
+        ol = h('ol', { class: 'th-replies' + (depth >= this.o.maxDepth ? ' th-continued' : '') });
+        parent.art.after(ol);
+      }
+      const li = this.renderItem(Object.assign({ replies: [] }, c), depth >= this.o.maxDepth ? 0 : depth);
+      ol.append(li);
+      return li;
+    }
+
+    renderArticle(entry) {
+      const t = this.t;
+      const c = entry.c;
+      const gone = c.status === 'deleted' || c.status === 'removed' || c.status === 'rejected';
+      const name = c.author ? c.author.name : '';
+      const art = h('article', { class: 'th-c', tabindex: '-1', 'data-id': c.id,
+        'aria-label': gone ? t(c.status === 'deleted' ? 'deletedComment' : 'removedComment') : t('commentBy', { name }) });
+      entry.art = art;
+      if (gone) {
+        art.append(h('p', { class: 'th-note', text: t(c.status === 'deleted' ? 'deletedComment' : 'removedComment') }));
+        return art;
+      }
+      const a = c.author || {};
+      const meta = h('div', { class: 'th-meta' },
+        h('span', { class: 'th-name', text: name }), this.badges(a.supporter, a.moderator, a.guest),
+        h('a', { href: this.permalinkHref(c.id), 'aria-label': t('permalink') + ': ' + this.exact(new Date(c.created_at)),
+          onclick: (ev) => { ev.preventDefault(); history.replaceState(null, '', '#comment-' + c.id); this.highlight(c.id); } },
+        this.timeEl(c.created_at)),
+        c.edited_at ? h('span', { class: 'th-muted' }, '(', h('time', { datetime: c.edited_at, title: this.exact(new Date(c.edited_at)), text: t('edited') }), ')') : null);
+      const body = h('div', { class: 'th-body', html: c.html });
+      body.querySelectorAll('a[href]').forEach((x) => { x.rel = 'nofollow ugc noopener noreferrer'; x.target = '_blank'; });
+      art.append(meta, body);
+      if (c.status === 'held') {
+        art.classList.add('th-held');
+        art.append(h('p', { class: 'th-note', text: t('awaiting') }));
+      }
+      const slot = h('div', { class: 'th-slot' });
+      art.append(this.renderActions(entry, slot), slot);
+      return art;
+    }
+
+    renderActions(entry, slot) {
+      const t = this.t;
+      const c = entry.c;
+      const bar = h('div', { class: 'th-actions' });
+      const published = c.status === 'published';
+      if (published && !c.own) {
+        const liked = c.my_reaction === 'like';
+        const like = h('button', { type: 'button', class: 'th-quiet th-like', 'aria-pressed': String(liked),
+          'aria-label': t(liked ? 'unlikeLabel' : 'likeLabel', { n: c.reactions }) }, '♥ ', String(c.reactions));
+        like.addEventListener('click', () => this.toggleLike(entry, like));
+        bar.append(like);
+      } else if (published && c.reactions) {
+        bar.append(h('span', { class: 'th-note', text: t('likes', { n: c.reactions }) }));
+      }
+      const open = (btn, make) => {
+        if (slot.firstChild && slot._owner === btn) { this.closeSlot(slot); btn.focus(); return; }
+        this.closeSlot(slot);
+        const node = make(() => { this.closeSlot(slot); btn.focus(); });
+        slot._owner = btn;
+        btn.setAttribute('aria-expanded', 'true');
+        slot.append(node);
+        const first = node.querySelector('textarea,input,button');
+        if (first) first.focus();
+      };
+      if (published && this.canWrite()) {
+        const reply = h('button', { type: 'button', class: 'th-quiet', 'data-write': '', 'aria-expanded': 'false', text: t('reply') });
+        reply.addEventListener('click', () => open(reply, (close) => this.composeForm({
+          label: t('replyLabel', { name: c.author ? c.author.name : '' }), submitText: t('replySend'), busyText: t('posting'), rows: 3,
+          submit: (text, guestName) => this.postComment(text, c.id, guestName), cancel: close, done: close,
+        })));
+        bar.append(reply);
+      }
+      if (c.own && (published || c.status === 'held')) {
+        const age = (Date.now() - new Date(c.created_at).getTime()) / 60000;
+        if (age < this.o.editWindow && this.canWrite()) {
+          const edit = h('button', { type: 'button', class: 'th-quiet', 'data-write': '', 'aria-expanded': 'false', text: t('edit') });
+          edit.addEventListener('click', () => open(edit, (close) => this.composeForm({
+            label: t('editLabel'), submitText: t('save'), busyText: t('saving'), initial: c.text || '', rows: 4,
+            submit: (text) => this.editComment(entry, text), cancel: close,
+          })));
+          bar.append(edit);
+        }
+        const del = h('button', { type: 'button', class: 'th-quiet', 'aria-expanded': 'false', text: t('delete') });
+        del.addEventListener('click', () => open(del, (close) => {
+          const yes = h('button', { type: 'button', class: 'th-primary', text: t('deleteYes') });
+          yes.addEventListener('click', () => this.deleteComment(entry, yes));
+          return h('div', { class: 'th-form', role: 'group', 'aria-label': t('deleteConfirm') }, h('p', { text: t('deleteConfirm') }),
+            h('div', { class: 'th-buttons' }, yes, h('button', { type: 'button', text: t('deleteNo'), onclick: close })));
+        }));
+        bar.append(del);
+      }
+      if (published && !c.own) {
+        const rep = h('button', { type: 'button', class: 'th-quiet', 'aria-expanded': 'false', text: t('report') });
+        rep.addEventListener('click', () => {
+          if (!this.token()) { this.alert(t('errSignIn')); this.requestLogin(); return; }
+          open(rep, (close) => this.reportForm(entry, close));
+        });
+        bar.append(rep);
+      }
+      return bar;
+    }
+
+    closeSlot(slot) {
+      if (slot._owner) slot._owner.setAttribute('aria-expanded', 'false');
+      slot._owner = null;
+      slot.replaceChildren();
+    }
+
+    reportForm(entry, close) {
+      const t = this.t;
+      const name = uid('reason');
+      const err = h('p', { class: 'th-error', hidden: true, id: name + '-err' });
+      const noteId = uid('note');
+      const note = h('textarea', { id: noteId, rows: 2, maxlength: 1000 });
+      const send = h('button', { type: 'submit', class: 'th-primary', text: t('reportSend') });
+      const form = h('form', { class: 'th-form', novalidate: true },
+        h('fieldset', { 'aria-describedby': err.id }, h('legend', { text: t('reportLegend') }),
+          REASONS.map((r) => h('label', null, h('input', { type: 'radio', name, value: r }), t('reason_' + r)))),
+        h('label', { for: noteId, text: t('reportNote') }), note, err,
+        h('div', { class: 'th-buttons' }, send, h('button', { type: 'button', text: t('cancel'), onclick: close })));
+      form.addEventListener('submit', async (ev) => {
+        ev.preventDefault();
+        const chosen = form.querySelector('input[type=radio]:checked');
+        if (!chosen) { err.hidden = false; err.textContent = t('reportChoose'); this.alert(t('reportChoose')); form.querySelector('input[type=radio]').focus(); return; }
+        send.disabled = true;
+        try {
+          await this.api('POST', '/comments/' + entry.c.id + '/reports', { reason: chosen.value, note: note.value.trim() || null });
+          const ok = h('p', { class: 'th-ok', tabindex: '-1', text: t('reported') });
+          form.replaceWith(ok);
+          ok.focus();
+          this.say(t('reported'));
+        } catch (e) {
+          send.disabled = false;
+          err.hidden = false; err.textContent = this.errorText(e); this.alert(err.textContent);
+        }
+      });
+      return form;
+    }
+
+    // ------------------------------------------------ writing
+    async postComment(text, parentId, guestName) {
+      const body = { text, parent_id: parentId, url: this.o.url, title: this.o.title };
+      const device = await deviceHash();
+      if (device) body.device = device;
+      if (guestName && !this.token()) body.guest_name = guestName;
+      this.inflight++;
+      try {
+        let res;
+        try {
+          res = await this.api('POST', '/threads/' + encodeURIComponent(this.o.thread) + '/comments', body);
+        } catch (e) {
+          if (e instanceof ApiError && e.details && e.details.comment_id) this.mine.add(e.details.comment_id);
+          throw e;
+        }
+        const c = Object.assign({ replies: [] }, res.comment);
+        this.mine.add(c.id);
+        if (res.guest_token) {
+          store.set(guestKey(this.o.site), res.guest_token);
+          await this.refreshMe();
+        }
+        let li;
+        if (parentId) li = this.insertReply(c);
+        if (!li) {
+          li = this.renderItem(c, 0);
+          if (this.sort === 'oldest' && !this.cursor) this.list.append(li); else this.list.prepend(li);
+        }
+        this.status.hidden = true;
+        if (c.status === 'published') { this.count += 1; this.countEl.textContent = this.t('count', { n: this.count }); }
+        this.say(this.t(c.status === 'held' ? 'heldNotice' : 'publishedNotice'));
+        if (parentId) setTimeout(() => { const art = li.querySelector('.th-c'); if (art) art.focus(); }, 0);
+        return c;
+      } finally {
+        this.inflight--;
+        this.flushDeferred();
+      }
+    }
+
+    async editComment(entry, text) {
+      this.inflight++;
+      this.mine.add(entry.c.id);
+      try {
+        let res;
+        try {
+          res = await this.api('PATCH', '/comments/' + entry.c.id, { text });
+        } catch (e) {
+          if (e instanceof ApiError && e.code === 'edit_window_closed') {
+            entry.art.querySelectorAll('[data-write]').forEach((b) => { if (b.textContent === this.t('edit')) b.hidden = true; });
+          }
+          throw e;
+        }
+        const c = Object.assign({}, entry.c, res.comment, { replies: entry.c.replies });
+        entry.c = c;
+        const art = this.renderArticle(entry);
+        const old = entry.li.querySelector('.th-c');
+        old.replaceWith(art);
+        art.focus();
+        this.say(this.t(c.status === 'held' ? 'heldNotice' : 'savedNotice'));
+      } finally {
+        this.inflight--;
+        this.flushDeferred();
+      }
+    }
+
+    async deleteComment(entry, btn) {
+      btn.disabled = true;
+      this.inflight++;
+      try {
+        await this.api('DELETE', '/comments/' + entry.c.id);
+        const wasPublished = entry.c.status === 'published';
+        entry.c = Object.assign({}, entry.c, { status: 'deleted', author: null, html: '' });
+        const art = this.renderArticle(entry);
+        entry.li.querySelector('.th-c').replaceWith(art);
+        art.focus();
+        if (wasPublished) { this.count = Math.max(0, this.count - 1); this.countEl.textContent = this.t('count', { n: this.count }); }
+        this.say(this.t('deletedNotice'));
+      } catch (e) {
+        btn.disabled = false;
+        this.alert(this.errorText(e));
+      } finally {
+        this.inflight--;
+        this.flushDeferred();
+      }
+    }
+
+    async toggleLike(entry, btn) {
+      if (!this.token()) { this.alert(this.t('errSignIn')); this.requestLogin(); return; }
+      const liked = btn.getAttribute('aria-pressed') === 'true';
+      btn.disabled = true;
+      try {
+        const res = await this.api('PUT', '/comments/' + entry.c.id + '/reaction', { kind: liked ? null : 'like' });
+        entry.c.reactions = res.reactions;
+        entry.c.my_reaction = res.my_reaction;
+        const now = res.my_reaction === 'like';
+        btn.setAttribute('aria-pressed', String(now));
+        btn.setAttribute('aria-label', this.t(now ? 'unlikeLabel' : 'likeLabel', { n: res.reactions }));
+        btn.replaceChildren('♥ ', String(res.reactions));
+      } catch (e) {
+        this.alert(this.errorText(e));
+      } finally {
+        btn.disabled = false;
+      }
+    }
+
+    // ------------------------------------------------ permalinks
+    async revealPermalink() {
+      const m = /^#comment-(\d+)$/.exec(location.hash);
+      if (!m) return;
+      const id = Number(m[1]);
+      for (let pages = 0; pages < 20; pages++) {
+        const e = this.map.get(id);
+        if (e && e.li) break;
+        if (e && e.hidden) { e.hidden(); continue; }
+        if (!this.cursor) break;
+        await this.loadMore(false);
+      }
+      this.highlight(id);
+    }
+
+    highlight(id) {
+      const e = this.map.get(id);
+      if (!e || !e.art) return;
+      this.list.querySelectorAll('.th-highlight').forEach((x) => x.classList.remove('th-highlight'));
+      e.art.classList.add('th-highlight');
+      e.art.scrollIntoView({ block: 'center' });
+      e.art.focus({ preventScroll: true });
+    }
+
+    // ------------------------------------------------ live updates
+    connectLive() {
+      if (!this.o.live || this.destroyed) return;
+      if (typeof EventSource !== 'function') { this.startPolling(); return; }
+      const url = new URL(BASE + '/api/v1/threads/' + encodeURIComponent(this.o.thread) + '/live');
+      if (this.o.site) url.searchParams.set('site', this.o.site);
+      const es = new EventSource(url.toString());
+      this.sse = es;
+      const handler = (ev) => { try { this.onEvent(ev.type, JSON.parse(ev.data)); } catch (e) { /* malformed event */ } };
+      ['comment.published', 'comment.edited', 'comment.deleted', 'comment.removed'].forEach((type) => es.addEventListener(type, handler));
+      es.onopen = () => {
+        const wasDown = this.sseFailures > 0 || this.pollTimer;
+        this.sseFailures = 0;
+        this.stopPolling();
+        if (wasDown) this.poll();
+      };
+      es.onerror = () => {
+        es.close();
+        if (this.sse !== es) return;
+        this.sse = null;
+        this.sseFailures++;
+        if (this.sseFailures >= 3) this.startPolling();
+        const delay = Math.min(60000, 1000 * 2 ** Math.min(this.sseFailures, 6)) * (0.5 + Math.random() / 2);
+        clearTimeout(this.sseTimer);
+        this.sseTimer = setTimeout(() => this.connectLive(), delay);
+      };
+      this.el.dataset.live = 'sse';
+    }
+
+    stopLive() {
+      if (this.sse) { this.sse.close(); this.sse = null; }
+      clearTimeout(this.sseTimer);
+      this.stopPolling();
+    }
+
+    startPolling() {
+      if (this.pollTimer || this.destroyed) return;
+      this.el.dataset.live = 'polling';
+      this.pollTimer = setInterval(() => this.poll(), this.o.pollSeconds * 1000);
+    }
+
+    stopPolling() { clearInterval(this.pollTimer); this.pollTimer = null; }
+
+    async poll() {
+      try {
+        const data = await this.api('GET', '/threads/' + encodeURIComponent(this.o.thread) + '/comments', null, { sort: 'newest', limit: 1 });
+        const diff = data.thread.count - this.count;
+        if (diff !== this.pollDiff && diff > 0) { this.pollDiff = diff; this.updateBanner(true); }
+      } catch (e) { /* try again on the next tick */ }
+    }
+
+    onEvent(type, data) {
+      if (this.inflight > 0) { this.deferred.push([type, data]); return; }
+      const id = Number(data.id);
+      if (this.mine.has(id)) return;
+      const entry = this.map.get(id);
+      if (type === 'comment.published') {
+        if (entry) return;
+        this.pendingNew.add(id);
+        this.updateBanner(true);
+      } else if (type === 'comment.edited') {
+        if (entry && entry.li) { this.pendingEdits.add(id); this.updateBanner(false); }
+      } else if (type === 'comment.deleted' || type === 'comment.removed') {
+        if (this.pendingNew.delete(id)) this.updateBanner(false);
+        if (entry && entry.li && entry.c.status !== 'deleted') {
+          entry.c = Object.assign({}, entry.c, { status: type === 'comment.deleted' ? 'deleted' : 'removed', author: null, html: '' });
+          const art = this.renderArticle(entry);
+          entry.li.querySelector('.th-c').replaceWith(art);
+        }
+      }
+    }
+
+    flushDeferred() {
+      if (this.inflight > 0) return;
+      const queue = this.deferred;
+      this.deferred = [];
+      queue.forEach(([type, data]) => this.onEvent(type, data));
+    }
+
+    updateBanner(announce) {
+      const n = Math.max(this.pendingNew.size, this.pollDiff);
+      const edits = this.pendingEdits.size;
+      this.banner.hidden = !n && !edits;
+      this.banner.textContent = n ? this.t('newComments', { n }) : this.t('newActivity');
+      if (announce && n) {
+        clearTimeout(this.announceTimer);
+        this.announceTimer = setTimeout(() => this.say(this.t('announceNew', { n: Math.max(this.pendingNew.size, this.pollDiff) })), 400);
+      }
+    }
+
+    async showNew() {
+      const ids = new Set(this.pendingNew);
+      await this.load({ focusIds: ids });
+      this.say(this.t('shownNew'));
+    }
+  }
+
+  function countDeep(list) { return list.reduce((n, c) => n + 1 + countDeep(c.replies || []), 0); }
+
+  // ---------------------------------------------------------------- public API
+  function render(el, options) {
+    if (typeof el === 'string') el = document.querySelector(el);
+    if (!el) throw new Error('Townhall.render: no element');
+    if (el._townhall) el._townhall.destroy();
+    const w = new Widget(el, options);
+    el._townhall = w;
+    return { reload: () => w.load(), destroy: () => { w.destroy(); el._townhall = null; }, get element() { return el; } };
+  }
+
+  function refreshAll() {
+    widgets.forEach((w) => { w.refreshMe().then(() => w.load()); });
+  }
+
+  window.Townhall = {
+    version: VERSION,
+    base: BASE,
+    render,
+    login(jwt) {
+      auth.token = jwt ? String(jwt) : null;
+      refreshAll();
+    },
+    logout() {
+      auth.token = null;
+      widgets.forEach((w) => store.del(guestKey(w.o.site)));
+      refreshAll();
+    },
+    messages: MESSAGES,
+  };
+
+  function autoRender() {
+    document.querySelectorAll('#townhall, [data-townhall]').forEach((el) => { if (!el._townhall) render(el); });
+    document.dispatchEvent(new CustomEvent('townhall:ready', { detail: window.Townhall }));
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', autoRender);
+  else autoRender();
+})();
