@@ -1,7 +1,8 @@
 """``townhall policy check FILE`` and ``townhall moderate``: the policy file and bulk moderation.
 
 Both load the policy with :func:`townhall.policy.load_policy`. A caller embedding the CLI (or a test) may
-pass ``obj={"rule_types": {...}}`` to click to add or replace rule types for the load.
+pass ``obj={"rule_types": {...}, "resources": Resources(...)}`` to click to add or replace rule types
+or to share loaded resources (such as the classifier model).
 """
 
 from __future__ import annotations
@@ -15,18 +16,21 @@ from typing import IO, Any, Iterator, Mapping
 import click
 
 from townhall.policy import Policy, PolicyError, load_policy
+from townhall.policy.rules.base import Resources
 
 __all__ = ["register"]
 
 
-def _rule_types(ctx: click.Context) -> Mapping[str, Any] | None:
+def _embedding(ctx: click.Context, key: str) -> Any:
     obj = ctx.find_object(dict)
-    return obj.get("rule_types") if obj else None
+    return obj.get(key) if obj else None
 
 
 def _load(ctx: click.Context, path: str | None) -> Policy:
+    rule_types: Mapping[str, Any] | None = _embedding(ctx, "rule_types")
+    resources: Resources | None = _embedding(ctx, "resources")
     try:
-        return load_policy(path, rule_types=_rule_types(ctx))
+        return load_policy(path, resources=resources, rule_types=rule_types)
     except PolicyError as exc:
         click.echo(str(exc), err=True)
         ctx.exit(1)

@@ -346,8 +346,9 @@ def _rules(c: _Checker, data: Mapping[str, Any], resources: Resources,
             phase = cls.from_spec(spec, resources)
         except RuleConfigError as exc:
             raise c.fail(p + ((exc.key,) if exc.key else ()), exc.message) from None
-        except (ValueError, TypeError) as exc:
-            raise c.fail(p, f"{type_name} rule: {exc}") from None
+        except (ValueError, TypeError, LookupError, OSError, RuntimeError) as exc:
+            # e.g. the classifier model is missing: name the rule whose construction failed
+            raise c.fail(p, f"cannot build {type_name} rule {name!r}: {exc}") from None
         phases.append(phase)
         types[name] = type_name
         if getattr(cls, "trust_softens", type_name in TRUST_SOFTENED_TYPES):
