@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 
 from townhall.policy.enforcement import is_trusted
 from townhall.service.core import Services, as_utc
-from townhall.service.errors import Forbidden, Invalid, NotFound, Sanctioned
+from townhall.service.errors import Forbidden, Invalid, NotFound, Sanctioned, Unauthenticated
 from townhall.service.identity import Identity
 from townhall.store import content, moderation, people
 from townhall.store.schema import AccountState, ActionKind, CommentStatus, Role
@@ -29,7 +29,7 @@ def sign_in_sso(svc: Services, site_id: str, claims: Mapping[str, Any]) -> Ident
     """Find or create the account for verified SSO claims and keep its profile in step with them."""
     sub = claims.get("sub")
     if not isinstance(sub, str) or not sub or len(sub) > 255:
-        raise Invalid("The sign-in token has no usable 'sub' claim.")
+        raise Unauthenticated("The sign-in token has no usable 'sub' claim.")
     name = _clean_name(claims.get("name"), "Reader")
     supporter = bool(claims.get("supporter", False))
     role_claim = claims.get("role", "reader")
@@ -40,6 +40,10 @@ def sign_in_sso(svc: Services, site_id: str, claims: Mapping[str, Any]) -> Ident
     email = claims.get("email") if isinstance(claims.get("email"), str) else None
     with svc.db.write() as conn:
         row = people.find_account(conn, site_id, sub)
+        if row is None and email:  # first sign-in: take over imported accounts with this e-mail (issue 9)
+            from townhall.service.importing import claim_imported
+
+            row = people.get_account(conn, claim_imported(conn, site_id, sub, email) or 0)
         if row is None:
             account_id = people.insert_account(
                 conn, site_id=site_id, subject=sub, display_name=name, email=email, supporter=supporter,

@@ -89,10 +89,11 @@ def create_asgi(svc: Services) -> FastAPI:
         def root() -> Response:
             return Response(status_code=307, headers={"Location": "/demo"})
 
+    # The last added is the outermost: security headers and CORS also wrap BodyLimit's own 413 answers.
+    app.add_middleware(BodyLimit, max_bytes=svc.settings.max_body_bytes)
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
                        allow_headers=["authorization", "content-type", "x-townhall-site"], max_age=600)
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(BodyLimit, max_bytes=svc.settings.max_body_bytes)
     return app
 
 

@@ -49,6 +49,12 @@ def install(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         return envelope(exc.status_code, code, message, None, dict(exc.headers or {}))
 
+    @app.exception_handler(UnicodeEncodeError)
+    async def _unencodable(_: Request, exc: UnicodeEncodeError) -> JSONResponse:
+        # JSON lets a client send lone surrogates ("\\ud800"); they cannot be stored or rendered.
+        log.info("refused text that is not valid Unicode: %s", exc.reason)
+        return envelope(422, "invalid", "The text contains characters that are not valid Unicode.")
+
     @app.exception_handler(DatabaseUnavailable)
     async def _db(_: Request, exc: DatabaseUnavailable) -> JSONResponse:
         log.warning("database unavailable: %s", exc)

@@ -5,11 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """Raised from ``receive`` when a streamed body passes the limit. An HTTPException, because body
+    parsers pass those through (FastAPI turns any other error while reading the body into a 400); the
+    error handlers answer it as 413 in the envelope."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(413, message)
 
 
 async def _send_error(send: Send, status: int, code: str, message: str) -> None:
@@ -50,7 +56,7 @@ class BodyLimit:
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _TooLarge
+                    raise _TooLarge(message)
             return msg
 
         async def tracking_send(msg: Message) -> None:
