@@ -40,6 +40,10 @@ def sign_in_sso(svc: Services, site_id: str, claims: Mapping[str, Any]) -> Ident
     email = claims.get("email") if isinstance(claims.get("email"), str) else None
     with svc.db.write() as conn:
         row = people.find_account(conn, site_id, sub)
+        if row is None and email:  # first sign-in: take over imported accounts with this e-mail (issue 9)
+            from townhall.service.importing import claim_imported
+
+            row = people.get_account(conn, claim_imported(conn, site_id, sub, email) or 0)
         if row is None:
             account_id = people.insert_account(
                 conn, site_id=site_id, subject=sub, display_name=name, email=email, supporter=supporter,

@@ -1,0 +1,137 @@
+"""`townhall import disqus|wordpress|isso|townhall FILE` and `townhall export`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from townhall.commands.server import load_settings
+
+
+def services(config: str | None, database_url: str | None) -> Any:
+    from townhall.service.core import build_services
+
+    settings = load_settings(config, database_url=database_url, troll_interval_seconds=0)
+    try:
+        return build_services(settings)
+    except Exception as exc:  # noqa: BLE001 - print for people
+        raise click.ClickException(f"cannot open the database: {exc}") from exc
+
+
+def _read_archive(kind: str, path: Path) -> Any:
+    from townhall.service.importers import disqus, isso, wordpress
+
+    if kind == "isso":
+        from townhall.store.isso_source import NotAnIssoDatabase
+
+        try:
+            return isso.read(path)
+        except NotAnIssoDatabase as exc:
+            raise click.ClickException(str(exc)) from exc
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return disqus.read(text) if kind == "disqus" else wordpress.read(text)
+
+
+def _print_report(console: Console, data: dict[str, Any]) -> None:
+    verb = "Would import" if data["dry_run"] else "Imported"
+    console.print(f"[bold]{verb}[/bold] from {data['source']} into site [bold]{data['site']}[/bold]: "
+                  f"{data['comments_new']} comments, {data['threads_new']} threads, {data['accounts_new']} accounts "
+                  f"({data['comments_already_imported']} of {data['comments_in_archive']} comments were already imported).")
+    if data["statuses"]:
+        console.print("Kept statuses: " + ", ".join(f"{k} {v}" for k, v in sorted(data["statuses"].items())))
+    if data["policy_would"]:
+        console.print("The house rules (report only) would have: "
+                      + ", ".join(f"{k} {v}" for k, v in sorted(data["policy_would"].items())))
+    for ex in data["policy_examples"][:10]:
+        console.print(f"  {ex['position']}: kept {ex['kept_status']}, policy would {ex['policy_would']} ({', '.join(ex['rules']) or '-'})")
+    if data["problems"]:
+        console.print(f"[yellow]{len(data['problems'])} problem(s) in the archive (those records were skipped or adjusted):[/yellow]")
+        for problem in data["problems"]:
+            console.print(f"  {problem}", markup=False)
+
+
+def register(group: click.Group) -> None:
+    @group.group("import")
+    def import_group() -> None:
+        """Import comments from Disqus, WordPress, Isso or a Townhall export (re-running adds nothing twice)."""
+
+    def source_command(kind: str, help_text: str) -> None:
+        @import_group.command(kind, help=help_text)
+        @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+        @click.option("--site", default=None, help="Site to import into (default: the default site).")
+        @click.option("--dry-run", is_flag=True, help="Report what would be imported; change nothing.")
+        @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+        @click.option("--config", type=click.Path(dir_okay=False), help="TOML settings file.")
+        @click.option("--db", "database_url", help="Database URL.")
+        def run(file: Path, site: str | None, dry_run: bool, as_json: bool, config: str | None,
+                database_url: str | None) -> None:
+            from townhall.service.importing import run_import
+
+            err = Console(stderr=True)
+            archive = _read_archive(kind, file)
+            svc = services(config, database_url)
+            try:
+                with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                              console=err, transient=True) as bar:
+                    task = bar.add_task(f"{'Checking' if dry_run else 'Importing'} {file.name}", total=len(archive.comments))
+                    report = run_import(svc, archive, site or svc.settings.default_site, dry_run=dry_run,
+                                        progress=lambda n: bar.advance(task, n))
+            except Exception as exc:  # noqa: BLE001
+                raise click.ClickException(str(exc)) from exc
+            finally:
+                svc.db.dispose()
+            data = report.to_dict()
+            if as_json:
+                click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+            else:
+                _print_report(Console(), data)
+
+    source_command("disqus", "Import a Disqus XML export.")
+    source_command("wordpress", "Import a WordPress export (WXR).")
+    source_command("isso", "Import an Isso comment database (SQLite file).")
+
+    @import_group.command("townhall")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--config", type=click.Path(dir_okay=False), help="TOML settings file.")
+    @click.option("--db", "database_url", help="Database URL.")
+    def import_townhall(file: Path, config: str | None, database_url: str | None) -> None:
+        """Import a Townhall export (JSON Lines) into this installation (ids are remapped)."""
+        from townhall.service.archive import ArchiveError, import_jsonl
+
+        svc = services(config, database_url)
+        try:
+            with file.open(encoding="utf-8") as fh:
+                counts = import_jsonl(svc, fh)
+        except ArchiveError as exc:
+            raise click.ClickException(str(exc)) from exc
+        finally:
+            svc.db.dispose()
+        click.echo("imported: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+    @group.command("export")
+    @click.option("--site", default=None, help="Site to export (default: the default site).")
+    @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+    @click.option("--config", type=click.Path(dir_okay=False), help="TOML settings file.")
+    @click.option("--db", "database_url", help="Database URL.")
+    def export(site: str | None, output: Path | None, config: str | None, database_url: str | None) -> None:
+        """Export a site as JSON Lines: threads, comments, accounts, decisions, actions, appeals, notes, audit log."""
+        from townhall.service.archive import export_jsonl
+
+        svc = services(config, database_url)
+        try:
+            if output is None:
+                counts = export_jsonl(svc, site or svc.settings.default_site, sys.stdout)
+            else:
+                with output.open("w", encoding="utf-8") as fh:
+                    counts = export_jsonl(svc, site or svc.settings.default_site, fh)
+        except Exception as exc:  # noqa: BLE001
+            raise click.ClickException(str(exc)) from exc
+        finally:
+            svc.db.dispose()
+        Console(stderr=True).print("exported: " + ", ".join(f"{k} {v}" for k, v in counts.items()))

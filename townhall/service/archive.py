@@ -1,0 +1,183 @@
+"""Townhall's own archive: a site exported as JSON Lines, and imported into another installation.
+
+Each line is one JSON object with a ``type``: first ``townhall-export`` (format version and the site),
+then threads, accounts, comments, decisions, reactions, reports, actions, appeals, notes and audit
+entries, each in id order. Importing remaps ids (references follow); ids inside audit ``details`` are
+kept as written by the original installation. The export holds personal data and the site's SSO
+secret: keep it like a backup.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import IO, Any, Mapping
+
+from sqlalchemy import Connection
+
+from townhall.service.core import Services, as_utc
+from townhall.store import archive as store
+from townhall.store import content
+
+FORMAT_VERSION = 1
+_EXPORTERS = (
+    ("thread", store.export_threads), ("account", store.export_accounts), ("comment", store.export_comments),
+    ("decision", store.export_decisions), ("reaction", store.export_reactions), ("report", store.export_reports),
+    ("action", store.export_actions), ("appeal", store.export_appeals), ("note", store.export_notes),
+    ("audit", store.export_audit),
+)
+# column -> record type whose id it refers to
+_REFS: dict[str, dict[str, str]] = {
+    "comment": {"thread_id": "thread", "account_id": "account", "parent_id": "comment", "root_id": "comment"},
+    "decision": {"comment_id": "comment"},
+    "reaction": {"comment_id": "comment", "account_id": "account"},
+    "report": {"comment_id": "comment", "account_id": "account"},
+    "action": {"account_id": "account", "comment_id": "comment"},
+    "appeal": {"action_id": "action", "account_id": "account"},
+    "note": {"account_id": "account"},
+}
+_AUDIT_SUBJECTS = {"comment": "comment", "account": "account", "appeal": "appeal", "thread": "thread"}
+
+
+class ArchiveError(ValueError):
+    """The file is not a Townhall export this version can read, or it does not fit this installation."""
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return as_utc(value).isoformat()  # type: ignore[union-attr]
+    return value
+
+
+def records(svc: Services, site_id: str) -> Iterator[dict[str, Any]]:
+    with svc.db.read() as conn:
+        site = store.site_row(conn, site_id)
+        if site is None:
+            raise ArchiveError(f"no site {site_id!r}")
+        yield {"type": "townhall-export", "version": FORMAT_VERSION, "site": {k: _jsonable(v) for k, v in site.items()}}
+        for kind, rows in _EXPORTERS:
+            for row in rows(conn, site_id):
+                yield {"type": kind, **{k: _jsonable(v) for k, v in row.items()}}
+
+
+def export_jsonl(svc: Services, site_id: str, out: IO[str]) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for record in records(svc, site_id):
+        out.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+        counts[record["type"]] += 1
+    counts.pop("townhall-export", None)
+    return dict(counts)
+
+
+def _parse_time(value: Any) -> Any:
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _lines(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ArchiveError(f"line {number}: not JSON ({exc.msg})") from exc
+        if not isinstance(record, dict) or "type" not in record:
+            raise ArchiveError(f"line {number}: not a Townhall export record")
+        yield number, record
+
+
+def import_jsonl(svc: Services, lines: Iterable[str], *, site_id: str | None = None) -> dict[str, int]:
+    """Import an export into this installation, all or nothing. The site is created, or, if it exists
+    without threads (a fresh installation's default site), takes the exported settings."""
+    stream = _lines(lines)
+    first = next(stream, None)
+    if first is None or first[1].get("type") != "townhall-export":
+        raise ArchiveError("line 1: not a Townhall export (no 'townhall-export' header)")
+    if first[1].get("version") != FORMAT_VERSION:
+        raise ArchiveError(f"export format version {first[1].get('version')!r}; this Townhall reads version {FORMAT_VERSION}")
+    site = dict(first[1]["site"])
+    target = site_id or str(site["id"])
+    counts: Counter[str] = Counter()
+    ids: dict[str, dict[int, int]] = {kind: {} for kind in store.RECORD_TABLES}
+    with svc.db.write() as conn:
+        _prepare_site(conn, target, site)
+        for number, record in stream:
+            kind = record.pop("type")
+            if kind not in store.RECORD_TABLES:
+                raise ArchiveError(f"line {number}: unknown record type {kind!r}")
+            _insert(conn, kind, record, target, ids, number)
+            counts[kind] += 1
+    return dict(counts)
+
+
+def _prepare_site(conn: Connection, target: str, site: Mapping[str, Any]) -> None:
+    values = {k: _parse_time(v) for k, v in site.items() if k != "id"}
+    existing = content.get_site(conn, target)
+    if existing is None:
+        content.insert_site(conn, id=target, **values)
+        return
+    if store.count_threads(conn, target):
+        raise ArchiveError(f"site {target!r} already has threads; import into a fresh installation or another site")
+    content.update_site(conn, target, **values)
+
+
+def _insert(conn: Connection, kind: str, record: dict[str, Any], site_id: str, ids: dict[str, dict[int, int]],
+            number: int) -> None:
+    columns = set(store.record_columns(kind))
+    old_id = record.get("id")
+    values = {k: _parse_time(v) for k, v in record.items() if k in columns and k != "id"}
+    if "site_id" in columns:
+        values["site_id"] = site_id
+    for column, target in _REFS.get(kind, {}).items():
+        ref = values.get(column)
+        if ref is None:
+            continue
+        new = ids[target].get(int(ref))
+        if new is None:
+            raise ArchiveError(f"line {number}: {kind} refers to {target} {ref}, which is not earlier in the file")
+        values[column] = new
+    if kind == "audit":
+        target = _AUDIT_SUBJECTS.get(str(values.get("subject_type")))
+        ref = values.get("subject_id")
+        if target and ref is not None and str(ref).isdigit() and int(ref) in ids[target]:
+            values["subject_id"] = str(ids[target][int(ref)])
+    new_id = store.insert_record(conn, kind, values)
+    if old_id is not None and new_id is not None:
+        ids[kind][int(old_id)] = new_id
+
+
+def canonical(lines: Iterable[str]) -> list[dict[str, Any]]:
+    """An export with ids replaced by their position per record type: two exports of the same content
+    from different installations compare equal."""
+    parsed = [record for _, record in _lines(lines)]
+    order: dict[str, dict[int, int]] = {}
+    for record in parsed:
+        if "id" in record and record["type"] in store.RECORD_TABLES:
+            table = order.setdefault(record["type"], {})
+            table[int(record["id"])] = len(table)
+    out = []
+    for record in parsed:
+        kind = record["type"]
+        item = dict(record)
+        if kind == "townhall-export":
+            out.append(item)
+            continue
+        if "id" in item:
+            item["id"] = order[kind][int(item["id"])]
+        for column, target in _REFS.get(kind, {}).items():
+            if item.get(column) is not None:
+                item[column] = order.get(target, {}).get(int(item[column]), f"missing:{item[column]}")
+        if kind == "audit":
+            target = _AUDIT_SUBJECTS.get(str(item.get("subject_type")))
+            ref = item.get("subject_id")
+            if target and ref is not None and str(ref).isdigit():
+                item["subject_id"] = order.get(target, {}).get(int(ref), f"missing:{ref}")
+        out.append(item)
+    return out

@@ -1,0 +1,67 @@
+"""Isso's SQLite database: threads (uri, title) and comments (tid, parent, created as a Unix time, mode
+1 accepted / 2 waiting / 4 deleted, text as Markdown, author, email). A thread's key is its uri."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from townhall.service.importers.model import (
+    Archive,
+    ImportedAuthor,
+    ImportedComment,
+    ImportedThread,
+    author_subject,
+    clean_email,
+    clean_name,
+)
+from townhall.store.isso_source import read_isso
+from townhall.store.schema import CommentStatus
+
+_MODES = {1: CommentStatus.PUBLISHED, 2: CommentStatus.HELD, 4: CommentStatus.DELETED}
+
+
+def read(path: str | Path) -> Archive:
+    threads, comments = read_isso(path)
+    return from_rows(threads, comments)
+
+
+def from_rows(threads: list[dict[str, Any]], comments: list[dict[str, Any]]) -> Archive:
+    archive = Archive("isso")
+    by_id: dict[Any, ImportedThread] = {}
+    for row in threads:
+        uri = str(row.get("uri") or "").strip()
+        if not uri:
+            archive.problem(f"threads row id={row.get('id')}", "no uri; its comments are skipped")
+            continue
+        by_id[row.get("id")] = archive.threads.setdefault(uri[:300], ImportedThread(key=uri[:300], url=None,
+                                                                                     title=row.get("title") or None))
+    for row in comments:
+        where = f"comments row id={row.get('id')}"
+        thread = by_id.get(row.get("tid"))
+        if thread is None:
+            archive.problem(where, f"refers to unknown thread {row.get('tid')!r}; skipped")
+            continue
+        try:
+            created = datetime.fromtimestamp(float(row["created"]), UTC)
+        except (TypeError, ValueError, KeyError, OverflowError, OSError):
+            archive.problem(where, f"bad created time {row.get('created')!r}; skipped")
+            continue
+        status = _MODES.get(row.get("mode") or 1)
+        if status is None:
+            archive.problem(where, f"unknown mode {row.get('mode')!r}; imported as held")
+            status = CommentStatus.HELD
+        text = str(row.get("text") or "").strip()
+        if not text and status is not CommentStatus.DELETED:
+            archive.problem(where, "empty text; skipped")
+            continue
+        email = clean_email(row.get("email"))
+        name = row.get("author")
+        parent = row.get("parent")
+        archive.comments.append(ImportedComment(
+            external_id=str(row.get("id")), thread_key=thread.key, parent_external_id=str(parent) if parent else None,
+            author=ImportedAuthor(author_subject("isso", user_id=None, email=email, name=name), clean_name(name), email),
+            text=text, created_at=created, status=status, position=where,
+        ))
+    return archive

@@ -1,0 +1,99 @@
+"""WordPress eXtended RSS (WXR 1.0–1.2): <item>s (posts and pages) carrying <wp:comment>s.
+
+A thread's key is the item's permalink (<link>), else ``wp-<post_id>``. Pingbacks and trackbacks are
+skipped. ``wp:comment_approved``: 1 published, 0 held, spam rejected, trash deleted.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from townhall.service.importers.model import (
+    Archive,
+    ImportedAuthor,
+    ImportedComment,
+    ImportedThread,
+    author_subject,
+    clean_email,
+    clean_name,
+    html_to_text,
+    parse_time,
+)
+from townhall.service.importers.xmlrecords import child_text, records
+from townhall.store.schema import CommentStatus
+
+_WP_NS = re.compile(r"""xmlns:wp\s*=\s*["'](http://wordpress\.org/export/[\d.]+/)["']""")
+_STATUS = {"1": CommentStatus.PUBLISHED, "approve": CommentStatus.PUBLISHED, "0": CommentStatus.HELD,
+           "hold": CommentStatus.HELD, "spam": CommentStatus.REJECTED, "trash": CommentStatus.DELETED}
+
+
+def read(text: str) -> Archive:
+    archive = Archive("wordpress")
+    found = _WP_NS.search(text[:20000])
+    ns = {"wp": found.group(1) if found else "http://wordpress.org/export/1.2/",
+          "content": "http://purl.org/rss/1.0/modules/content/"}
+    for rec in records(text, {"item"}):
+        where = f"line {rec.line} <item>"
+        if rec.error is not None or rec.element is None:
+            archive.problem(where, f"{rec.error}; skipped")
+            continue
+        item = rec.element
+        post_id = (child_text(item, "wp:post_id", ns) or "").strip()
+        where = f"line {rec.line} <item wp:post_id={post_id or '?'}>"
+        if (child_text(item, "wp:post_type", ns) or "post").strip() in ("attachment", "nav_menu_item", "revision"):
+            continue
+        link = (child_text(item, "link", ns) or "").strip() or None
+        key = link or (f"wp-{post_id}" if post_id else None)
+        if key is None:
+            archive.problem(where, "item has neither <link> nor <wp:post_id>; skipped with its comments")
+            continue
+        try:
+            created = parse_time(child_text(item, "wp:post_date_gmt", ns))
+        except ValueError:
+            created = None
+        thread = ImportedThread(key=key[:300], url=link, title=(child_text(item, "title", ns) or "").strip() or None,
+                                created_at=created, closed=(child_text(item, "wp:comment_status", ns) or "").strip() == "closed")
+        comments = item.findall("wp:comment", ns)
+        if comments:
+            archive.threads.setdefault(thread.key, thread)
+        for index, comment in enumerate(comments, 1):
+            _comment(archive, thread, comment, ns, f"{where} comment #{index}")
+    return archive
+
+
+def _comment(archive: Archive, thread: ImportedThread, el: ET.Element, ns: dict[str, str], where: str) -> None:
+    comment_id = (child_text(el, "wp:comment_id", ns) or "").strip()
+    if not comment_id:
+        archive.problem(where, "no wp:comment_id; skipped")
+        return
+    where = f"{where} (wp:comment_id={comment_id})"
+    if (child_text(el, "wp:comment_type", ns) or "").strip() in ("pingback", "trackback"):
+        return
+    try:
+        created = parse_time(child_text(el, "wp:comment_date_gmt", ns))
+    except ValueError:
+        try:
+            created = parse_time(child_text(el, "wp:comment_date", ns))
+        except ValueError as exc:
+            archive.problem(where, f"bad comment date: {exc}; skipped")
+            return
+    approved = (child_text(el, "wp:comment_approved", ns) or "1").strip()
+    status = _STATUS.get(approved)
+    if status is None:
+        archive.problem(where, f"unknown approval state {approved!r}; imported as held")
+        status = CommentStatus.HELD
+    body = html_to_text(child_text(el, "wp:comment_content", ns))
+    if not body:
+        archive.problem(where, "empty comment; skipped")
+        return
+    parent = (child_text(el, "wp:comment_parent", ns) or "0").strip()
+    user_id = (child_text(el, "wp:comment_user_id", ns) or "0").strip()
+    name = child_text(el, "wp:comment_author", ns)
+    email = clean_email(child_text(el, "wp:comment_author_email", ns))
+    subject = author_subject("wordpress", user_id=user_id if user_id not in ("", "0") else None, email=email, name=name)
+    archive.comments.append(ImportedComment(
+        external_id=comment_id, thread_key=thread.key, parent_external_id=parent if parent not in ("", "0") else None,
+        author=ImportedAuthor(subject, clean_name(name), email), text=body, created_at=created, status=status,
+        position=where,
+    ))

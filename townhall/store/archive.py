@@ -1,0 +1,142 @@
+"""Queries for importing archives (idempotently, by archive ids) and exporting a site's content."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table, func, insert, select, update
+from sqlalchemy.engine import RowMapping
+
+from townhall.store.schema import (
+    account_actions,
+    accounts,
+    appeals,
+    audit_log,
+    comments,
+    decisions,
+    notes,
+    reactions,
+    reports,
+    sites,
+    threads,
+)
+
+# Record types of a Townhall export, in the order they are written and read back (references point backwards).
+RECORD_TABLES: dict[str, Table] = {
+    "thread": threads, "account": accounts, "comment": comments, "decision": decisions, "reaction": reactions,
+    "report": reports, "action": account_actions, "appeal": appeals, "note": notes, "audit": audit_log,
+}
+
+Row = RowMapping
+
+
+def imported_comments(conn: Connection, site_id: str, external_ids: Sequence[str]) -> dict[str, Row]:
+    """Comments of the site already imported under these archive ids: external_id -> (id, root_id, depth, thread_id)."""
+    out: dict[str, Row] = {}
+    ids = list(external_ids)
+    for start in range(0, len(ids), 500):
+        q = (
+            select(comments.c.id, comments.c.root_id, comments.c.depth, comments.c.thread_id, comments.c.external_id)
+            .join(threads, threads.c.id == comments.c.thread_id)
+            .where(threads.c.site_id == site_id, comments.c.external_id.in_(ids[start:start + 500]))
+        )
+        for row in conn.execute(q).mappings():
+            out[row["external_id"]] = row
+    return out
+
+
+def insert_thread(conn: Connection, **values: Any) -> int:
+    return int(conn.execute(insert(threads).values(**values)).inserted_primary_key[0])
+
+
+def unclaimed_accounts_by_email(conn: Connection, site_id: str, email: str) -> list[Row]:
+    q = (
+        select(accounts)
+        .where(accounts.c.site_id == site_id, accounts.c.subject.like("import:%"),
+               func.lower(accounts.c.email) == email.strip().lower())
+        .order_by(accounts.c.id)
+    )
+    return list(conn.execute(q).mappings())
+
+
+def move_comments(conn: Connection, from_account: int, to_account: int) -> None:
+    conn.execute(update(comments).where(comments.c.account_id == from_account).values(account_id=to_account))
+
+
+# --- export ------------------------------------------------------------------------------------------
+def _rows(conn: Connection, q: Any) -> Iterator[Row]:
+    yield from conn.execute(q.execution_options(yield_per=500)).mappings()
+
+
+def site_row(conn: Connection, site_id: str) -> Row | None:
+    return conn.execute(select(sites).where(sites.c.id == site_id)).mappings().first()
+
+
+def export_threads(conn: Connection, site_id: str) -> Iterator[Row]:
+    return _rows(conn, select(threads).where(threads.c.site_id == site_id).order_by(threads.c.id))
+
+
+def export_accounts(conn: Connection, site_id: str) -> Iterator[Row]:
+    return _rows(conn, select(accounts).where(accounts.c.site_id == site_id).order_by(accounts.c.id))
+
+
+def _site_accounts(site_id: str) -> Any:
+    return select(accounts.c.id).where(accounts.c.site_id == site_id)
+
+
+def _site_threads(site_id: str) -> Any:
+    return select(threads.c.id).where(threads.c.site_id == site_id)
+
+
+def export_comments(conn: Connection, site_id: str) -> Iterator[Row]:
+    return _rows(conn, select(comments).where(comments.c.thread_id.in_(_site_threads(site_id))).order_by(comments.c.id))
+
+
+def export_decisions(conn: Connection, site_id: str) -> Iterator[Row]:
+    site_comments = select(comments.c.id).where(comments.c.thread_id.in_(_site_threads(site_id)))
+    return _rows(conn, select(decisions).where(decisions.c.comment_id.in_(site_comments)).order_by(decisions.c.id))
+
+
+def export_actions(conn: Connection, site_id: str) -> Iterator[Row]:
+    q = select(account_actions).where(account_actions.c.account_id.in_(_site_accounts(site_id))).order_by(account_actions.c.id)
+    return _rows(conn, q)
+
+
+def export_appeals(conn: Connection, site_id: str) -> Iterator[Row]:
+    return _rows(conn, select(appeals).where(appeals.c.account_id.in_(_site_accounts(site_id))).order_by(appeals.c.id))
+
+
+def export_notes(conn: Connection, site_id: str) -> Iterator[Row]:
+    return _rows(conn, select(notes).where(notes.c.account_id.in_(_site_accounts(site_id))).order_by(notes.c.id))
+
+
+def export_audit(conn: Connection, site_id: str) -> Iterator[Row]:
+    return _rows(conn, select(audit_log).where(audit_log.c.site_id == site_id).order_by(audit_log.c.id))
+
+
+def export_reactions(conn: Connection, site_id: str) -> Iterator[Row]:
+    site_comments = select(comments.c.id).where(comments.c.thread_id.in_(_site_threads(site_id)))
+    q = select(reactions).where(reactions.c.comment_id.in_(site_comments))
+    return _rows(conn, q.order_by(reactions.c.comment_id, reactions.c.account_id))
+
+
+def export_reports(conn: Connection, site_id: str) -> Iterator[Row]:
+    site_comments = select(comments.c.id).where(comments.c.thread_id.in_(_site_threads(site_id)))
+    return _rows(conn, select(reports).where(reports.c.comment_id.in_(site_comments)).order_by(reports.c.id))
+
+
+def record_columns(kind: str) -> list[str]:
+    return [c.name for c in RECORD_TABLES[kind].columns]
+
+
+def count_threads(conn: Connection, site_id: str) -> int:
+    return int(conn.execute(select(func.count()).select_from(threads).where(threads.c.site_id == site_id)).scalar_one())
+
+
+def insert_record(conn: Connection, kind: str, values: dict[str, Any]) -> int | None:
+    """Insert one exported record (without its old id); returns the new id where the table has one."""
+    table = RECORD_TABLES[kind]
+    res = conn.execute(insert(table).values(**values))
+    key = res.inserted_primary_key
+    return int(key[0]) if key and key[0] is not None and isinstance(key[0], int) else None
