@@ -1,0 +1,82 @@
+"""Export a site as JSON Lines, import it into a fresh installation, export again: same content."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from townhall.app import Townhall
+from townhall.cli import build_cli
+from townhall.service import appeals, enforcement, moderation
+from townhall.service.archive import ArchiveError, canonical, import_jsonl
+from townhall.service.identity import Actor, Identity
+from townhall.service.importers import disqus
+from townhall.service.importing import run_import
+from townhall.store.schema import ActorKind, Role
+from tests.fixtures_app import auth
+from tests.ops.conftest import POLICY
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _populate(app: Townhall, client: Any) -> None:
+    run_import(app.services, disqus.read((FIXTURES / "disqus.xml").read_text(encoding="utf-8")), "default")
+    first = client.post("/api/v1/threads/t-1/comments", json={"text": "First comment ✓", "title": "T1"}, headers=auth("alice", email="a@example.org"))
+    assert first.status_code == 201, first.text
+    cid = first.json()["comment"]["id"]
+    assert client.post("/api/v1/threads/t-1/comments", json={"text": "A reply", "parent_id": cid}, headers=auth("bob")).status_code == 201
+    assert client.put(f"/api/v1/comments/{cid}/reaction", json={"kind": "like"}, headers=auth("bob")).status_code == 200
+    assert client.post(f"/api/v1/comments/{cid}/reports", json={"reason": "spam"}, headers=auth("carol")).status_code == 201
+    bad = client.post("/api/v1/threads/t-1/comments", json={"text": "fuck this"}, headers=auth("bob"))
+    assert bad.status_code >= 400
+    svc = app.services
+    me = client.get("/api/v1/me", headers=auth("bob")).json()
+    mod = Actor(ActorKind.MODERATOR, "mod@example.org", Role.MODERATOR, None)
+    action = enforcement.moderator_sanction(svc, mod, me["id"], "suspend", "Cooling off", hours=24)
+    appeals.appeal(svc, Identity(me["id"], "default", "bob", "Bob"), action, "Please reconsider")
+    moderation.add_note(svc, mod, me["id"], "Watch this one")
+
+
+def test_export_import_export_round_trip(app: Townhall, client: Any, db_url: str, tmp_path: Path,
+                                         request: pytest.FixtureRequest) -> None:
+    _populate(app, client)
+    runner = CliRunner(env={"TOWNHALL_POLICY": POLICY})
+    first = tmp_path / "first.jsonl"
+    out = runner.invoke(build_cli(), ["export", "--site", "default", "-o", str(first), "--db", db_url])
+    assert out.exit_code == 0, out.output
+    kinds = {json.loads(line)["type"] for line in first.read_text(encoding="utf-8").splitlines()}
+    assert {"townhall-export", "thread", "comment", "account", "decision", "action", "appeal", "note", "audit",
+            "reaction", "report"} <= kinds
+
+    fresh = (f"sqlite:///{tmp_path / 'fresh.db'}" if db_url.startswith("sqlite")
+             else request.getfixturevalue("postgres").fresh())
+    done = runner.invoke(build_cli(), ["import", "townhall", str(first), "--db", fresh])
+    assert done.exit_code == 0, done.output
+    second = tmp_path / "second.jsonl"
+    out = runner.invoke(build_cli(), ["export", "-o", str(second), "--db", fresh])
+    assert out.exit_code == 0, out.output
+    a = canonical(first.read_text(encoding="utf-8").splitlines())
+    b = canonical(second.read_text(encoding="utf-8").splitlines())
+    assert len(a) == len(b) > 40
+    for x, y in zip(a, b):
+        assert x == y
+
+    again = runner.invoke(build_cli(), ["import", "townhall", str(first), "--db", fresh])
+    assert again.exit_code != 0 and "already has threads" in again.output
+
+
+def test_import_rejects_broken_files(app: Townhall) -> None:
+    with pytest.raises(ArchiveError, match="not a Townhall export"):
+        import_jsonl(app.services, ['{"type": "comment"}'])
+    header = json.dumps({"type": "townhall-export", "version": 1, "site": {"id": "x2", "name": "X", "sso_secret": "s",
+                                                                         "allow_guests": False, "auto_create_threads": True,
+                                                                         "policy_path": None, "origins": [],
+                                                                         "created_at": "2024-01-01T00:00:00+00:00"}})
+    with pytest.raises(ArchiveError, match="line 2: not JSON"):
+        import_jsonl(app.services, [header, "{oops"])
+    with pytest.raises(ArchiveError, match="refers to thread 5"):
+        import_jsonl(app.services, [header, json.dumps({"type": "comment", "id": 1, "thread_id": 5, "account_id": 1})])
