@@ -1,0 +1,213 @@
+"""The dashboard over HTTP (no browser), on SQLite and PostgreSQL: sign-in, cookies, CSRF, expiry,
+site isolation, and that actions reach the services and the audit log."""
+
+from __future__ import annotations
+
+import json
+from http.cookies import SimpleCookie
+from typing import Any
+
+from starlette.testclient import TestClient
+
+from tests.dashboard.helpers import PASSWORD, add_moderator, csrf_token, login_token, sign_in
+from tests.fixtures_app import Clock, auth, make_token
+from townhall.app import Townhall
+from townhall.service import moderators
+from townhall.service.identity import Actor
+from townhall.store import content
+
+THREAD = "budget-2027"
+
+
+def post(client: TestClient, sub: str, text: str, site: str | None = None) -> dict[str, Any]:
+    headers = auth(sub)
+    if site:
+        headers["X-Townhall-Site"] = site
+    r = client.post(f"/api/v1/threads/{THREAD}/comments", json={"text": text}, headers=headers)
+    assert r.status_code in (201, 422), r.text
+    body = r.json()
+    return body["comment"] if r.status_code == 201 else body["error"]["details"]
+
+
+def session_cookie(response: Any) -> str:
+    headers = [v for k, v in response.headers.multi_items() if k.lower() == "set-cookie" and v.startswith("th_session=")]
+    assert headers, f"no session cookie in {response.headers}"
+    return headers[0]
+
+
+def test_wrong_password_is_refused_and_right_one_signs_in(app: Townhall, client: TestClient) -> None:
+    add_moderator(app.services, "mod@example.org")
+    bad = sign_in(client, "mod@example.org", "not the password at all")
+    assert bad.status_code == 401
+    assert "Wrong e-mail or password" in bad.text
+    assert "th_session=" not in bad.headers.get("set-cookie", "")
+    unknown = sign_in(client, "nobody@example.org")
+    assert unknown.status_code == 401
+    assert client.get("/admin/queue/held", follow_redirects=False).status_code == 303
+
+    good = sign_in(client, "mod@example.org")
+    assert good.status_code == 303 and good.headers["location"] == "/admin"
+    page = client.get("/admin/queue/held")
+    assert page.status_code == 200 and "mod@example.org" in page.text
+
+
+def test_sign_in_form_needs_its_token(app: Townhall, client: TestClient) -> None:
+    add_moderator(app.services, "mod@example.org")
+    client.get("/admin/login")
+    r = client.post("/admin/login", data={"email": "mod@example.org", "password": PASSWORD, "login_token": "forged"},
+                    follow_redirects=False)
+    assert r.status_code == 403
+    assert "th_session=" not in r.headers.get("set-cookie", "")
+
+
+def test_session_cookie_is_httponly_lax_and_not_secure_over_http(app: Townhall, client: TestClient) -> None:
+    add_moderator(app.services, "mod@example.org")
+    cookie = session_cookie(sign_in(client, "mod@example.org"))
+    parsed = SimpleCookie()
+    parsed.load(cookie)
+    morsel = parsed["th_session"]
+    assert morsel["httponly"] is True
+    assert morsel["samesite"].lower() == "lax"
+    assert morsel["path"] == "/admin"
+    assert not morsel["secure"]
+    assert int(morsel["max-age"]) == int(app.settings.session_hours * 3600)
+
+
+def test_session_cookie_is_secure_over_https(app: Townhall) -> None:
+    add_moderator(app.services, "mod@example.org")
+    with TestClient(app, base_url="https://dash.example.org", raise_server_exceptions=False) as https:
+        cookie = session_cookie(sign_in(https, "mod@example.org"))
+        assert "secure" in cookie.lower().split("; ")
+        assert https.get("/admin/queue/held").status_code == 200
+
+
+def test_form_post_without_csrf_token_is_refused(app: Townhall, client: TestClient) -> None:
+    add_moderator(app.services, "mod@example.org")
+    held = post(client, "alice", "What an idiot the minister is.")
+    assert held["status"] == "held"
+    sign_in(client, "mod@example.org")
+    url = f"/admin/comments/{held['id']}/decision"
+    refused = client.post(url, data={"decision": "approve"}, follow_redirects=False)
+    assert refused.status_code == 403 and "csrf" in refused.text.lower()
+    forged = client.post(url, data={"decision": "approve", "csrf_token": "x" * 43}, follow_redirects=False)
+    assert forged.status_code == 403
+    with app.services.db.read() as conn:
+        assert content.get_comment(conn, held["id"])["status"] == "held"
+
+    token = csrf_token(client.get("/admin/queue/held").text)
+    ok = client.post(url, data={"decision": "approve", "csrf_token": token}, follow_redirects=False)
+    assert ok.status_code == 303
+    by_header = client.post(f"/admin/accounts/{held['author']['id']}/notes", data={"text": "Checked, fine."},
+                            headers={"X-CSRF-Token": token, "X-Requested-With": "fetch"})
+    assert by_header.status_code == 200 and by_header.json()["ok"] is True
+    with app.services.db.read() as conn:
+        assert content.get_comment(conn, held["id"])["status"] == "published"
+
+
+def test_session_expires(app: Townhall, client: TestClient, clock: Clock) -> None:
+    add_moderator(app.services, "mod@example.org")
+    sign_in(client, "mod@example.org")
+    assert client.get("/admin/queue/held").status_code == 200
+    clock.advance(hours=app.settings.session_hours - 0.1)
+    assert client.get("/admin/queue/held", follow_redirects=False).status_code == 200
+    clock.advance(hours=0.2)
+    expired = client.get("/admin/queue/held", follow_redirects=False)
+    assert expired.status_code == 303 and expired.headers["location"].startswith("/admin/login")
+
+
+def test_sign_out_ends_the_session(app: Townhall, client: TestClient) -> None:
+    add_moderator(app.services, "mod@example.org")
+    sign_in(client, "mod@example.org")
+    token = csrf_token(client.get("/admin/queue/held").text)
+    out = client.post("/admin/logout", data={"csrf_token": token}, follow_redirects=False)
+    assert out.status_code == 303 and 'th_session=""' in out.headers["set-cookie"]
+    assert client.get("/admin/queue/held", follow_redirects=False).status_code == 303
+
+
+def test_removed_moderator_loses_the_session(app: Townhall, client: TestClient) -> None:
+    add_moderator(app.services, "boss@example.org", admin=True)
+    mid = add_moderator(app.services, "mod@example.org")
+    sign_in(client, "mod@example.org")
+    assert client.get("/admin/queue/held").status_code == 200
+    boss = moderators.actor_for({"email": "boss@example.org", "role": "admin", "sites": []})
+    moderators.remove_moderator(app.services, boss, mid)
+    assert client.get("/admin/queue/held", follow_redirects=False).status_code == 303
+
+
+def test_moderator_of_one_site_cannot_open_or_act_on_another(app: Townhall, client: TestClient) -> None:
+    svc = app.services
+    admin = Actor.policy()
+    admin_mod = moderators.actor_for({"email": "root@example.org", "role": "admin", "sites": []})
+    moderators.add_site(svc, admin_mod, "other", "The Other Paper")
+    assert admin.sites is None
+    add_moderator(svc, "a@example.org", sites=(svc.settings.default_site,))
+    with svc.db.read() as conn:
+        other_secret = content.get_site(conn, "other")["sso_secret"]
+    r = client.post(f"/api/v1/threads/{THREAD}/comments", json={"text": "You idiot."},
+                    headers={"Authorization": f"Bearer {make_token('bob', secret=other_secret)}", "X-Townhall-Site": "other"})
+    assert r.status_code == 201 and r.json()["comment"]["status"] == "held"
+    other_comment = r.json()["comment"]
+
+    sign_in(client, "a@example.org")
+    assert client.get("/admin/queue/held?site=other").status_code == 403
+    assert client.get("/admin/queue/reported?site=other").status_code == 403
+    assert client.get("/admin/numbers?site=other").status_code == 403
+    assert client.get("/admin/audit.jsonl?site=other").status_code == 403
+    assert client.get(f"/admin/accounts/{other_comment['author']['id']}").status_code == 403
+    token = csrf_token(client.get("/admin/queue/held").text)
+    act = client.post(f"/admin/comments/{other_comment['id']}/decision", data={"decision": "approve", "csrf_token": token},
+                      headers={"X-Requested-With": "fetch"})
+    assert act.status_code == 403
+    ban = client.post(f"/admin/accounts/{other_comment['author']['id']}/sanction",
+                      data={"sanction": "ban", "reason": "x", "csrf_token": token}, headers={"X-Requested-With": "fetch"})
+    assert ban.status_code == 403
+    with svc.db.read() as conn:
+        assert content.get_comment(conn, other_comment["id"])["status"] == "held"
+    assert client.get("/admin/moderators").status_code == 403
+    page = client.get("/admin/queue/held")
+    assert 'value="other"' not in page.text  # the site picker lists only the moderator's sites
+
+
+def test_sso_sign_in_for_moderators_only(app: Townhall, client: TestClient) -> None:
+    reader = client.get(f"/admin/sso?token={make_token('rita')}", follow_redirects=False)
+    assert reader.status_code == 403 and "th_session=" not in reader.headers.get("set-cookie", "")
+    forged = client.get(f"/admin/sso?token={make_token('eve', role='moderator', secret='wrong-secret-' * 4)}",
+                        follow_redirects=False)
+    assert forged.status_code == 401
+    ok = client.get(f"/admin/sso?token={make_token('maria', name='Maria', role='moderator')}", follow_redirects=False)
+    assert ok.status_code == 303
+    page = client.get("/admin/queue/held")
+    assert page.status_code == 200 and "Maria" in page.text
+
+
+def test_actions_are_audited_and_exported(app: Townhall, client: TestClient) -> None:
+    add_moderator(app.services, "mod@example.org")
+    held = post(client, "carl", "Only a moron would vote for this budget.")
+    sign_in(client, "mod@example.org")
+    token = csrf_token(client.get("/admin/queue/held").text)
+    r = client.post(f"/admin/comments/{held['id']}/decision",
+                    data={"decision": "reject", "reason": "Name-calling instead of argument.", "csrf_token": token},
+                    headers={"X-Requested-With": "fetch"})
+    assert r.status_code == 200 and r.json()["status"] == "rejected"
+    lines = [json.loads(x) for x in client.get("/admin/audit.jsonl?action=comment.moderated").text.splitlines()]
+    assert [(e["action"], e["actor"], e["details"]["reason"]) for e in lines] == [
+        ("comment.moderated_rejected", "mod:mod@example.org", "Name-calling instead of argument.")]
+    page = client.get("/admin/audit?actor=mod:mod@example.org")
+    assert "comment.moderated_rejected" in page.text
+    csv_text = client.get("/admin/numbers.csv").text
+    assert "rules,insult,held,1" in csv_text
+    assert "moderators,mod:mod@example.org,decisions,1" in csv_text
+
+
+def test_try_it_box(app: Townhall, client: TestClient) -> None:
+    add_moderator(app.services, "mod@example.org")
+    sign_in(client, "mod@example.org")
+    page = client.get("/admin/policy")
+    assert "except the F word" in page.text
+    token = csrf_token(page.text)
+    r = client.post("/admin/policy/try", data={"text": "What the fuck, minister?", "csrf_token": token},
+                    headers={"HX-Request": "true"})
+    assert r.status_code == 200
+    assert 'data-verdict="reject"' in r.text and '<mark class="hit" title="f_word"' in r.text
+    assert client.post("/admin/policy/try", data={"text": "A fine budget.", "csrf_token": token},
+                       headers={"HX-Request": "true"}).text.count('data-verdict="publish"') == 1

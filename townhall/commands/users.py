@@ -1,0 +1,61 @@
+"""`townhall users add-moderator` and `townhall users list-moderators`: local accounts for the dashboard."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from townhall.commands.server import load_settings
+
+
+def register(group: click.Group) -> None:
+    @group.group()
+    def users() -> None:
+        """Moderator accounts for the dashboard at /admin."""
+
+    @users.command("add-moderator")
+    @click.argument("email")
+    @click.option("--admin", is_flag=True, help="An installation admin: sees every site, manages moderators and sites.")
+    @click.option("--site", "sites", multiple=True, help="A site this moderator moderates (repeatable; default: the default site).")
+    @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of prompting.")
+    @click.option("--config", type=click.Path(dir_okay=False), help="TOML settings file.")
+    @click.option("--db", "database_url", help="Database URL.")
+    def add_moderator(email: str, admin: bool, sites: tuple[str, ...], password_stdin: bool, config: str | None,
+                      database_url: str | None) -> None:
+        """Create a moderator (or reset their password, role and sites)."""
+        from townhall.service import moderators
+        from townhall.service.core import build_services
+        from townhall.service.errors import ServiceError
+
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        settings = load_settings(config, database_url=database_url)
+        svc = build_services(settings)
+        try:
+            moderators.add_moderator(svc, email, password, admin=admin, sites=list(sites))
+        except ServiceError as exc:
+            raise click.ClickException(exc.message) from exc
+        finally:
+            svc.db.dispose()
+        where = "all sites (admin)" if admin else ", ".join(sites or (settings.default_site,))
+        click.echo(f"moderator {email} saved: {where}. Sign in at /admin/login")
+
+    @users.command("list-moderators")
+    @click.option("--config", type=click.Path(dir_okay=False), help="TOML settings file.")
+    @click.option("--db", "database_url", help="Database URL.")
+    def list_moderators(config: str | None, database_url: str | None) -> None:
+        """List the dashboard's local moderator accounts."""
+        from townhall.service.core import build_services
+        from townhall.store import people
+
+        svc = build_services(load_settings(config, database_url=database_url))
+        try:
+            with svc.db.read() as conn:
+                rows = people.list_moderators(conn)
+        finally:
+            svc.db.dispose()
+        for row in rows:
+            click.echo(f"{row['email']}\t{row['role']}\t{','.join(row['sites'] or []) or '*'}")

@@ -1,0 +1,227 @@
+"""What the moderators' dashboard shows: queue items in context, an account at a glance and in full,
+and the house rules with a "try it" box. Decisions themselves go through moderation/enforcement/appeals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Mapping, Sequence
+
+from sqlalchemy import Connection
+
+from townhall.service import moderation as svc_mod
+from townhall.service.core import Services, as_utc
+from townhall.service.errors import Invalid, NotFound
+from townhall.service.identity import Actor
+from townhall.store import content, dashboard, moderation, people, stats
+from townhall.store.schema import AppealState, CommentStatus, FlagKind
+
+PAGE = 50
+COMMENT_QUEUES = ("held", "reported", "rejected")
+QUEUE_TABS = ("held", "reported", "clusters", "appeals", "rejected")
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A run of a comment's characters; ``rules`` names the rules whose hit spans cover it."""
+
+    text: str
+    rules: tuple[str, ...] = ()
+
+
+def highlight(text: str, hits: Sequence[Mapping[str, Any]]) -> list[Segment]:
+    """Split ``text`` at the edges of the hits' spans (offsets into the original text, end exclusive)."""
+    marks: list[set[str]] = [set() for _ in text]
+    for hit in hits:
+        span = hit.get("span")
+        if not span or len(span) != 2:
+            continue
+        start, end = max(0, int(span[0])), min(len(text), int(span[1]))
+        for i in range(start, end):
+            marks[i].add(str(hit.get("rule", "?")))
+    out: list[Segment] = []
+    for i, ch in enumerate(text):
+        rules = tuple(sorted(marks[i]))
+        if out and out[-1].rules == rules:
+            out[-1] = Segment(out[-1].text + ch, rules)
+        else:
+            out.append(Segment(ch, rules))
+    return out
+
+
+def glance(conn: Connection, account_ids: Sequence[int], now: datetime) -> dict[int, dict[str, Any]]:
+    """Author at a glance: age, comments by status, active strikes and other actions."""
+    ids = sorted(set(account_ids))
+    rows = people.get_accounts(conn, ids)
+    counts = dashboard.comment_counts(conn, ids)
+    actions = dashboard.action_counts(conn, ids, now)
+    out: dict[int, dict[str, Any]] = {}
+    for aid in ids:
+        row = rows.get(aid)
+        if row is None:
+            continue
+        created = as_utc(row["created_at"]) or now
+        by_status = counts.get(aid, {})
+        acts = actions.get(aid, {})
+        out[aid] = {
+            "id": aid, "name": row["display_name"], "state": row["state"], "guest": bool(row["guest"]),
+            "supporter": bool(row["supporter"]), "age_days": max(0, (now - created).days), "created_at": created,
+            "comments": sum(by_status.values()), "by_status": by_status, "strikes": acts.get("strikes", 0),
+            "actions": {k: v for k, v in acts.items() if k != "strikes"},
+        }
+    return out
+
+
+def _hits_of(item: Mapping[str, Any]) -> list[dict[str, Any]]:
+    dec = item.get("decision")
+    return list(dec["hits"]) if dec and dec.get("hits") else []
+
+
+def _reasons(hits: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [{"rule": h.get("rule"), "score": h.get("score"), "reasons": list(h.get("reasons") or [])}
+            for h in hits if h.get("reasons")]
+
+
+def queue_view(svc: Services, actor: Actor, site_id: str, name: str, *, before_id: int | None = None,
+               limit: int = PAGE) -> dict[str, Any]:
+    """A queue page: comment items in context, or clusters, or appeals; plus the size of every queue."""
+    actor.require_site(site_id)
+    if name not in QUEUE_TABS:
+        raise Invalid("Unknown queue.", {"allowed": list(QUEUE_TABS)})
+    if name in COMMENT_QUEUES:
+        data = svc_mod.queue(svc, actor, site_id, name, limit=limit, before_id=before_id)
+        items = data["items"]
+        with svc.db.read() as conn:
+            parents = {int(r["id"]): r for r in content.get_comments(conn, {i["parent_id"] for i in items if i["parent_id"]})}
+            authors = glance(conn, [i["author"]["id"] for i in items if i.get("author")], svc.now())
+        for item in items:
+            hits = _hits_of(item)
+            item["segments"] = highlight(item["text"], hits)
+            item["hits"] = hits
+            item["reasons"] = _reasons(hits)
+            item["scores"] = (item.get("decision") or {}).get("scores") or {}
+            parent = parents.get(item["parent_id"]) if item["parent_id"] else None
+            item["parent"] = {"id": parent["id"], "text": parent["body"], "status": parent["status"]} if parent else None
+            item["glance"] = authors.get(item["author"]["id"]) if item.get("author") else None
+        out = {"queue": name, "items": items, "next_before": data.get("next_before")}
+    elif name == "clusters":
+        with svc.db.read() as conn:
+            rows = moderation.list_flags(conn, site_id, kind=FlagKind.COORDINATION.value, limit=limit)
+            names = people.get_accounts(conn, sorted({int(a) for r in rows for a in (r["accounts"] or [])}))
+        out = {"queue": name, "next_before": None, "items": [
+            {"id": r["id"], "score": r["score"], "created_at": as_utc(r["created_at"]), "key": r["key"],
+             "accounts": [{"id": int(a), "name": names[int(a)]["display_name"] if int(a) in names else f"#{a}",
+                           "state": names[int(a)]["state"] if int(a) in names else "?"} for a in (r["accounts"] or [])],
+             "signals": signals_of(r["evidence"])} for r in rows]}
+    else:
+        with svc.db.read() as conn:
+            rows = moderation.list_appeals(conn, site_id, state=AppealState.OPEN, limit=limit)
+            actions = {int(r["action_id"]): moderation.get_action(conn, int(r["action_id"])) for r in rows}
+            cids = {a["comment_id"] for a in actions.values() if a is not None and a["comment_id"]}
+            comments = {int(c["id"]): c for c in content.get_comments(conn, cids)}
+            authors = glance(conn, [int(r["account_id"]) for r in rows], svc.now())
+        items = []
+        for r in rows:
+            action = actions.get(int(r["action_id"]))
+            comment = comments.get(action["comment_id"]) if action is not None and action["comment_id"] else None
+            items.append({"id": r["id"], "text": r["text"], "created_at": as_utc(r["created_at"]), "account_id": r["account_id"],
+                          "name": r["display_name"], "action_kind": r["action_kind"], "action_reason": r["action_reason"],
+                          "rule": action["rule"] if action is not None else None,
+                          "comment": {"id": comment["id"], "text": comment["body"], "status": comment["status"]} if comment else None,
+                          "glance": authors.get(int(r["account_id"]))})
+        out = {"queue": name, "items": items, "next_before": None}
+    out["sizes"] = queue_sizes(svc, site_id)
+    return out
+
+
+def queue_sizes(svc: Services, site_id: str) -> dict[str, int]:
+    with svc.db.read() as conn:
+        sizes = stats.queue_sizes(conn, site_id)
+        rejected = content.count_by_status(conn, site_id, CommentStatus.REJECTED)
+    return {"held": sizes["held"][0], "reported": sizes["reported"][0], "clusters": sizes["flags"][0],
+            "appeals": sizes["appeals"][0], "rejected": rejected}
+
+
+def signals_of(evidence: Any) -> list[dict[str, Any]]:
+    """Signals with strength from a flag's evidence, whatever shape the detector stored: a list of items
+    with "signal"/"strength" (under "evidence" or "items"), or a {"signals": {name: strength}} mapping."""
+    if not isinstance(evidence, Mapping):
+        return []
+    found: dict[str, dict[str, Any]] = {}
+    for key in ("evidence", "items"):
+        for item in evidence.get(key) or []:
+            if isinstance(item, Mapping) and "signal" in item:
+                found[str(item["signal"])] = {"name": str(item["signal"]), "strength": _num(item.get("strength")),
+                                              "why": item.get("why"), "observed": item.get("observed"),
+                                              "expected": item.get("expected"), "details": item.get("details") or []}
+    sig = evidence.get("signals")
+    if isinstance(sig, Mapping):
+        for name, value in sig.items():
+            entry = found.setdefault(str(name), {"name": str(name), "strength": None, "why": None, "observed": None,
+                                                 "expected": None, "details": []})
+            if entry["strength"] is None:
+                entry["strength"] = _num(value.get("strength") if isinstance(value, Mapping) else value)
+    return sorted(found.values(), key=lambda s: -(s["strength"] or 0.0))
+
+
+def _num(value: Any) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def account_view(svc: Services, actor: Actor, account_id: int) -> dict[str, Any]:
+    """An account's full history plus linked accounts (evasion and coordination flags that name it)."""
+    history = svc_mod.account_history(svc, actor, account_id)
+    site_id = history["account"]["site"]
+    with svc.db.read() as conn:
+        flags = [f for f in dashboard.flags_for_site(conn, site_id)
+                 if account_id in {int(a) for a in (f["accounts"] or [])}]
+        others = sorted({int(a) for f in flags for a in (f["accounts"] or [])} - {account_id})
+        linked = glance(conn, others, svc.now())
+        me = glance(conn, [account_id], svc.now()).get(account_id)
+        decisions = {c["id"]: c["decisions"] for c in history["comments"]}
+    for comment in history["comments"]:
+        pipeline = [d for d in decisions.get(comment["id"], []) if d["hits"]]
+        comment["segments"] = highlight(comment["text"], pipeline[-1]["hits"] if pipeline else [])
+    history["glance"] = me
+    history["flags"] = [{"id": f["id"], "kind": f["kind"], "state": f["state"], "score": f["score"],
+                         "created_at": as_utc(f["created_at"]), "accounts": [int(a) for a in f["accounts"] or []]}
+                        for f in flags]
+    history["linked"] = [linked[a] for a in others if a in linked]
+    return history
+
+
+def try_policy(svc: Services, actor: Actor, site_id: str, text: str) -> dict[str, Any]:
+    """Run the site's house rules on a pasted text, as if a reader in good standing posted it."""
+    from townhall.policy.types import Subject
+
+    actor.require_site(site_id)
+    if not isinstance(text, str) or not text.strip():
+        raise Invalid("Paste a text to try.", {"field": "text"})
+    text = text.replace("\x00", "")[:20000]
+    with svc.db.read() as conn:
+        site = content.get_site(conn, site_id)
+    if site is None:
+        raise NotFound("No such site.", {"site": site_id})
+    policy = svc.policies.for_site(site)
+    decision = policy.evaluate(Subject(text=text))
+    hits = [h.to_dict() for h in decision.hits]
+    deciding = [h.to_dict() for h in decision.deciding_hits]
+    return {"verdict": decision.verdict.value, "policy_version": decision.policy_version, "hits": hits,
+            "deciding": deciding, "segments": highlight(text, hits), "scores": dict(decision.scores),
+            "reasons": _reasons(hits), "strike": decision.strike,
+            "message": " ".join(dict.fromkeys(h["description"] for h in deciding))}
+
+
+def policy_view(svc: Services, actor: Actor, site_id: str) -> dict[str, Any]:
+    actor.require_site(site_id)
+    with svc.db.read() as conn:
+        site = content.get_site(conn, site_id)
+    if site is None:
+        raise NotFound("No such site.", {"site": site_id})
+    policy = svc.policies.for_site(site)
+    return {"site": site_id, "rules": list(policy.describe()), "version": getattr(policy, "version", "?"),
+            "source": str(getattr(policy, "source", "")), "ladder": policy.settings.enforcement.ladder,
+            "troll_confirmed": policy.settings.enforcement.troll_confirmed.value}

@@ -1,0 +1,179 @@
+"""Local moderator accounts (argon2 password hashes), dashboard sign-in, and the admin's management of
+moderators and sites. Every change is audited."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any, Mapping, Sequence
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from townhall.service.core import Services
+from townhall.service.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
+from townhall.service.identity import Actor
+from townhall.store import content, dashboard, people
+from townhall.store.schema import ActorKind, Role
+
+MIN_PASSWORD = 10
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_SITE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+# Verify against this when the e-mail is unknown, so both failures take the same time.
+_DUMMY_HASH = PasswordHasher().hash("townhall-no-such-moderator")
+
+
+def _hasher() -> PasswordHasher:
+    return PasswordHasher()
+
+
+def actor_for(row: Mapping[str, Any]) -> Actor:
+    role = Role(row["role"])
+    sites = None if role is Role.ADMIN else frozenset(str(s) for s in (row["sites"] or []))
+    return Actor(ActorKind.MODERATOR, f"mod:{row['email']}", role, sites)
+
+
+def check_email(email: str) -> str:
+    email = (email or "").strip()
+    if not _EMAIL.match(email) or len(email) > 300:
+        raise Invalid("Give an e-mail address.", {"field": "email"})
+    return email
+
+
+def check_password(password: str) -> str:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        raise Invalid(f"A password needs at least {MIN_PASSWORD} characters.", {"field": "password"})
+    return password
+
+
+def add_moderator(svc: Services, email: str, password: str, *, admin: bool = False, sites: Sequence[str] = (),
+                  by: Actor | None = None) -> int:
+    """Create (or update the password, role and sites of) a local moderator."""
+    email = check_email(email)
+    check_password(password)
+    role = Role.ADMIN if admin else Role.MODERATOR
+    site_list = sorted({s.strip() for s in sites if s.strip()})
+    if role is Role.MODERATOR and not site_list:
+        site_list = [svc.settings.default_site]
+    with svc.db.write() as conn:
+        for site in site_list:
+            if content.get_site(conn, site) is None:
+                raise NotFound("No such site.", {"site": site})
+        mid = people.upsert_moderator(conn, email=email, password_hash=_hasher().hash(password), role=role.value,
+                                      sites=site_list, now=svc.now())
+        svc.audit(conn, action="moderator.saved", subject_type="moderator", subject_id=mid,
+                  actor_kind=(by.kind.value if by else ActorKind.SYSTEM.value), actor=(by.id if by else "cli"), site_id=None,
+                  details={"email": email, "role": role.value, "sites": site_list})
+    return mid
+
+
+def authenticate(svc: Services, email: str, password: str) -> Mapping[str, Any]:
+    """The moderator row for a correct e-mail and password; otherwise Unauthenticated (same message either way)."""
+    with svc.db.read() as conn:
+        row = people.get_moderator(conn, (email or "").strip())
+    hasher = _hasher()
+    try:
+        hasher.verify(row["password_hash"] if row is not None else _DUMMY_HASH, password or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        row = None
+    if row is None:
+        with svc.db.write() as conn:
+            svc.audit(conn, action="moderator.sign_in_failed", subject_type="moderator", subject_id=None,
+                      actor_kind=ActorKind.SYSTEM.value, actor=None, site_id=None, details={"email": (email or "")[:300]})
+        raise Unauthenticated("Wrong e-mail or password.", code="bad_credentials")
+    if hasher.check_needs_rehash(row["password_hash"]):
+        with svc.db.write() as conn:
+            dashboard.update_moderator(conn, int(row["id"]), password_hash=hasher.hash(password))
+    with svc.db.write() as conn:
+        svc.audit(conn, action="moderator.signed_in", subject_type="moderator", subject_id=row["id"],
+                  actor_kind=ActorKind.MODERATOR.value, actor=f"mod:{row['email']}", site_id=None, details={})
+    return row
+
+
+def load(svc: Services, moderator_id: int) -> Mapping[str, Any] | None:
+    with svc.db.read() as conn:
+        return people.get_moderator_by_id(conn, moderator_id)
+
+
+def _require_admin(actor: Actor) -> None:
+    if actor.role is not Role.ADMIN or actor.sites is not None:
+        raise Forbidden("Only installation admins manage moderators and sites.")
+
+
+def list_moderators(svc: Services, actor: Actor) -> list[dict[str, Any]]:
+    _require_admin(actor)
+    with svc.db.read() as conn:
+        return [{"id": r["id"], "email": r["email"], "role": r["role"], "sites": list(r["sites"] or [])}
+                for r in people.list_moderators(conn)]
+
+
+def update_moderator(svc: Services, actor: Actor, moderator_id: int, *, role: str, sites: Sequence[str]) -> None:
+    _require_admin(actor)
+    if role not in (Role.MODERATOR.value, Role.ADMIN.value):
+        raise Invalid("Role is moderator or admin.", {"field": "role"})
+    site_list = sorted({s.strip() for s in sites if s.strip()})
+    with svc.db.write() as conn:
+        row = people.get_moderator_by_id(conn, moderator_id)
+        if row is None:
+            raise NotFound("No such moderator.")
+        for site in site_list:
+            if content.get_site(conn, site) is None:
+                raise NotFound("No such site.", {"site": site})
+        if f"mod:{row['email']}" == actor.id and role != Role.ADMIN.value:
+            raise Conflict("You cannot take away your own admin role.")
+        dashboard.update_moderator(conn, moderator_id, role=role, sites=site_list)
+        svc.audit(conn, action="moderator.updated", subject_type="moderator", subject_id=moderator_id,
+                  actor_kind=actor.kind.value, actor=actor.id, site_id=None,
+                  details={"email": row["email"], "role": role, "sites": site_list})
+
+
+def remove_moderator(svc: Services, actor: Actor, moderator_id: int) -> None:
+    _require_admin(actor)
+    with svc.db.write() as conn:
+        row = people.get_moderator_by_id(conn, moderator_id)
+        if row is None:
+            raise NotFound("No such moderator.")
+        if f"mod:{row['email']}" == actor.id:
+            raise Conflict("You cannot remove yourself.")
+        dashboard.delete_moderator(conn, moderator_id)
+        svc.audit(conn, action="moderator.removed", subject_type="moderator", subject_id=moderator_id,
+                  actor_kind=actor.kind.value, actor=actor.id, site_id=None, details={"email": row["email"]})
+
+
+def visible_sites(svc: Services, actor: Actor) -> list[dict[str, Any]]:
+    with svc.db.read() as conn:
+        rows = content.list_sites(conn)
+    return [{"id": r["id"], "name": r["name"], "allow_guests": bool(r["allow_guests"]), "policy_path": r["policy_path"],
+             "origins": list(r["origins"] or [])} for r in rows if actor.can_moderate(r["id"])]
+
+
+def add_site(svc: Services, actor: Actor, site_id: str, name: str, *, allow_guests: bool = False,
+             origins: Sequence[str] = ()) -> str:
+    """Create a site; returns its SSO secret (shown once to the admin, who gives it to the publisher)."""
+    _require_admin(actor)
+    site_id = (site_id or "").strip().lower()
+    if not _SITE_ID.match(site_id):
+        raise Invalid("A site id is lower-case letters, digits, '-' or '_' (at most 64).", {"field": "site_id"})
+    name = (name or "").strip()[:200] or site_id
+    secret = secrets.token_urlsafe(32)
+    with svc.db.write() as conn:
+        if content.get_site(conn, site_id) is not None:
+            raise Conflict("That site exists already.", {"site": site_id})
+        content.insert_site(conn, id=site_id, name=name, sso_secret=secret, allow_guests=allow_guests,
+                            auto_create_threads=True, policy_path=None, origins=[o.strip() for o in origins if o.strip()],
+                            created_at=svc.now())
+        svc.audit(conn, action="site.created", subject_type="site", subject_id=site_id, actor_kind=actor.kind.value,
+                  actor=actor.id, site_id=site_id, details={"name": name, "allow_guests": allow_guests})
+    return secret
+
+
+def update_site(svc: Services, actor: Actor, site_id: str, *, name: str, allow_guests: bool, origins: Sequence[str]) -> None:
+    _require_admin(actor)
+    with svc.db.write() as conn:
+        if content.get_site(conn, site_id) is None:
+            raise NotFound("No such site.", {"site": site_id})
+        values = {"name": (name or "").strip()[:200] or site_id, "allow_guests": allow_guests,
+                  "origins": [o.strip() for o in origins if o.strip()]}
+        content.update_site(conn, site_id, **values)
+        svc.audit(conn, action="site.updated", subject_type="site", subject_id=site_id, actor_kind=actor.kind.value,
+                  actor=actor.id, site_id=site_id, details=values)

@@ -1,0 +1,147 @@
+"""Queries for the moderators' dashboard: author summaries, linked flags, cluster activity, audit pages,
+moderator and site management. Only reads and small writes; the use cases live in townhall.service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Sequence
+
+from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy.engine import RowMapping
+
+from townhall.store.schema import (
+    ActionKind,
+    account_actions,
+    accounts,
+    audit_log,
+    comments,
+    flags,
+    moderators,
+    threads,
+)
+
+Row = RowMapping
+
+
+def comment_counts(conn: Connection, account_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Per account: how many comments it has in each status."""
+    if not account_ids:
+        return {}
+    q = (
+        select(comments.c.account_id, comments.c.status, func.count().label("n"))
+        .where(comments.c.account_id.in_(list(account_ids)))
+        .group_by(comments.c.account_id, comments.c.status)
+    )
+    out: dict[int, dict[str, int]] = {}
+    for row in conn.execute(q):
+        out.setdefault(int(row.account_id), {})[str(row.status)] = int(row.n)
+    return out
+
+
+def action_counts(conn: Connection, account_ids: Sequence[int], now: datetime) -> dict[int, dict[str, int]]:
+    """Per account: active strikes ("strikes") and every other non-revoked action by kind."""
+    if not account_ids:
+        return {}
+    q = select(account_actions.c.account_id, account_actions.c.kind, account_actions.c.ends_at).where(
+        account_actions.c.account_id.in_(list(account_ids)), account_actions.c.revoked_at.is_(None)
+    )
+    out: dict[int, dict[str, int]] = {}
+    for row in conn.execute(q):
+        counts = out.setdefault(int(row.account_id), {})
+        if row.kind == ActionKind.STRIKE.value:
+            ends = row.ends_at
+            if ends is not None and ends.tzinfo is None:
+                ends = ends.replace(tzinfo=now.tzinfo)
+            if ends is None or ends > now:
+                counts["strikes"] = counts.get("strikes", 0) + 1
+        else:
+            counts[str(row.kind)] = counts.get(str(row.kind), 0) + 1
+    return out
+
+
+def flags_for_site(conn: Connection, site_id: str, *, kinds: Sequence[str] | None = None, limit: int = 1000) -> list[Row]:
+    """Flags of a site in any state, newest first (callers filter by the accounts JSON list)."""
+    q = select(flags).where(flags.c.site_id == site_id)
+    if kinds:
+        q = q.where(flags.c.kind.in_(list(kinds)))
+    return list(conn.execute(q.order_by(flags.c.id.desc()).limit(limit)).mappings())
+
+
+def comments_of_accounts(conn: Connection, account_ids: Sequence[int], *, limit: int = 2000) -> list[Row]:
+    """Comments of several accounts with their thread, oldest first."""
+    if not account_ids:
+        return []
+    q = (
+        select(comments, threads.c.external_id.label("thread_external_id"), threads.c.title.label("thread_title"))
+        .join(threads, threads.c.id == comments.c.thread_id)
+        .where(comments.c.account_id.in_(list(account_ids)))
+        .order_by(comments.c.created_at, comments.c.id)
+        .limit(limit)
+    )
+    return list(conn.execute(q).mappings())
+
+
+def thread_comment_times(conn: Connection, thread_ids: Sequence[int], since: datetime, until: datetime) -> list[datetime]:
+    """When every comment (any status) in these threads was written, within a window."""
+    if not thread_ids:
+        return []
+    q = select(comments.c.created_at).where(
+        comments.c.thread_id.in_(list(thread_ids)), comments.c.created_at >= since, comments.c.created_at <= until
+    )
+    return [r[0] for r in conn.execute(q)]
+
+
+def audit_page(
+    conn: Connection,
+    *,
+    site_ids: Sequence[str] | None,
+    actor: str | None = None,
+    action_prefix: str | None = None,
+    subject_type: str | None = None,
+    subject_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    before_id: int | None = None,
+    limit: int = 100,
+) -> list[Row]:
+    """Audit entries newest first; ``site_ids`` None means every site (installation admins)."""
+    q = select(audit_log)
+    if site_ids is not None:
+        q = q.where(audit_log.c.site_id.in_(list(site_ids)))
+    if actor:
+        q = q.where(audit_log.c.actor == actor)
+    if action_prefix:
+        q = q.where(audit_log.c.action.startswith(action_prefix, autoescape=True))
+    if subject_type:
+        q = q.where(audit_log.c.subject_type == subject_type)
+    if subject_id:
+        q = q.where(audit_log.c.subject_id == subject_id)
+    if since is not None:
+        q = q.where(audit_log.c.at >= since)
+    if until is not None:
+        q = q.where(audit_log.c.at < until)
+    if before_id is not None:
+        q = q.where(audit_log.c.id < before_id)
+    return list(conn.execute(q.order_by(audit_log.c.id.desc()).limit(limit)).mappings())
+
+
+def audit_actors(conn: Connection, site_ids: Sequence[str] | None, limit: int = 200) -> list[str]:
+    q = select(audit_log.c.actor).where(audit_log.c.actor.is_not(None)).distinct()
+    if site_ids is not None:
+        q = q.where(audit_log.c.site_id.in_(list(site_ids)))
+    return sorted(str(r[0]) for r in conn.execute(q.limit(limit)))
+
+
+def update_moderator(conn: Connection, moderator_id: int, **values: Any) -> None:
+    conn.execute(update(moderators).where(moderators.c.id == moderator_id).values(**values))
+
+
+def delete_moderator(conn: Connection, moderator_id: int) -> bool:
+    return bool(conn.execute(delete(moderators).where(moderators.c.id == moderator_id)).rowcount)
+
+
+def account_ids_exist(conn: Connection, site_id: str, account_ids: Sequence[int]) -> list[int]:
+    if not account_ids:
+        return []
+    q = select(accounts.c.id).where(accounts.c.site_id == site_id, accounts.c.id.in_(list(account_ids)))
+    return sorted(int(r[0]) for r in conn.execute(q))

@@ -1,0 +1,90 @@
+"""Queries behind the dashboard's numbers page: daily volumes, decisions in a window, queue sizes and ages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+from sqlalchemy.engine import RowMapping
+
+from townhall.store.schema import (
+    AppealState,
+    CommentStatus,
+    FlagState,
+    accounts,
+    appeals,
+    comments,
+    decisions,
+    flags,
+    reports,
+    threads,
+)
+
+Row = RowMapping
+
+
+def comments_per_day(conn: Connection, site_id: str, since: datetime) -> list[tuple[str, str, int]]:
+    """(day 'YYYY-MM-DD', status, count) for comments written since ``since``."""
+    day = func.date(comments.c.created_at).label("day")
+    q = (
+        select(day, comments.c.status, func.count().label("n"))
+        .select_from(comments.join(threads, threads.c.id == comments.c.thread_id))
+        .where(threads.c.site_id == site_id, comments.c.created_at >= since)
+        .group_by(day, comments.c.status)
+    )
+    return [(str(r.day), str(r.status), int(r.n)) for r in conn.execute(q)]
+
+
+def decisions_since(conn: Connection, site_id: str, since: datetime) -> list[Row]:
+    """Every decision on the site's comments since ``since``, with the comment's creation time, oldest first."""
+    q = (
+        select(decisions.c.comment_id, decisions.c.source, decisions.c.verdict, decisions.c.hits, decisions.c.moderator,
+               decisions.c.created_at, comments.c.created_at.label("comment_created_at"))
+        .join(comments, comments.c.id == decisions.c.comment_id)
+        .join(threads, threads.c.id == comments.c.thread_id)
+        .where(threads.c.site_id == site_id, decisions.c.created_at >= since)
+        .order_by(decisions.c.id)
+    )
+    return list(conn.execute(q).mappings())
+
+
+def queue_sizes(conn: Connection, site_id: str) -> dict[str, tuple[int, Any]]:
+    """Queue name -> (items waiting, creation time of the oldest)."""
+    out: dict[str, tuple[int, Any]] = {}
+    for status in (CommentStatus.HELD,):
+        q = (
+            select(func.count(), func.min(comments.c.created_at))
+            .select_from(comments.join(threads, threads.c.id == comments.c.thread_id))
+            .where(threads.c.site_id == site_id, comments.c.status == status.value)
+        )
+        n, oldest = conn.execute(q).one()
+        out[status.value] = (int(n), oldest)
+    rq = (
+        select(func.count(func.distinct(reports.c.comment_id)), func.min(reports.c.created_at))
+        .select_from(reports.join(comments, comments.c.id == reports.c.comment_id).join(threads, threads.c.id == comments.c.thread_id))
+        .where(threads.c.site_id == site_id, reports.c.resolved.is_(False), comments.c.status == CommentStatus.PUBLISHED.value)
+    )
+    n, oldest = conn.execute(rq).one()
+    out["reported"] = (int(n), oldest)
+    aq = (
+        select(func.count(), func.min(appeals.c.created_at))
+        .select_from(appeals.join(accounts, accounts.c.id == appeals.c.account_id))
+        .where(accounts.c.site_id == site_id, appeals.c.state == AppealState.OPEN.value)
+    )
+    n, oldest = conn.execute(aq).one()
+    out["appeals"] = (int(n), oldest)
+    fq = select(func.count(), func.min(flags.c.created_at)).where(flags.c.site_id == site_id, flags.c.state == FlagState.OPEN.value)
+    n, oldest = conn.execute(fq).one()
+    out["flags"] = (int(n), oldest)
+    return out
+
+
+def appeal_times_since(conn: Connection, site_id: str, since: datetime) -> list[Row]:
+    """Decided appeals since ``since``: who decided, when it was made and decided, and the outcome."""
+    q = (
+        select(appeals.c.decided_by, appeals.c.created_at, appeals.c.decided_at, appeals.c.state)
+        .join(accounts, accounts.c.id == appeals.c.account_id)
+        .where(accounts.c.site_id == site_id, appeals.c.decided_at.is_not(None), appeals.c.decided_at >= since)
+    )
+    return list(conn.execute(q).mappings())

@@ -1,0 +1,219 @@
+"""Dashboard routes: sign-in and sign-out (local and SSO), the queues, actions on items, the account
+page and the troll-cluster page."""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from townhall.service import appeals as svc_appeals
+from townhall.service import clusters, enforcement, moderators
+from townhall.service import dashboard as dash
+from townhall.service import moderation as svc_mod
+from townhall.service.errors import Forbidden, Invalid, ServiceError, Unauthenticated
+from townhall.web.auth import decode_reader_token
+from townhall.web.dashboard import session as sess
+from townhall.web.dashboard.common import action, done, error_response, page, render, safe_next, services, session_of
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+
+Queue = Literal["held", "reported", "clusters", "appeals", "rejected"]
+
+
+def _back(request: Request, fallback: str = "/admin") -> str:
+    ref = request.headers.get("referer") or ""
+    parts = urlsplit(ref)
+    if parts.netloc == request.url.netloc and parts.path.startswith("/admin"):
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return fallback
+
+
+# --- signing in and out ------------------------------------------------------------------------------
+def _login_page(request: Request, next_url: str, error: str | None = None, status: int = 200) -> HTMLResponse:
+    svc = services(request)
+    holder = Response()
+    token = sess.login_nonce(request, holder, svc)
+    response = render(request, "admin/login.html", status=status, login_token=token, next=safe_next(next_url), error=error)
+    for key, value in holder.raw_headers:
+        if key == b"set-cookie":
+            response.raw_headers.append((key, value))
+    return response
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = Query("/admin", max_length=500)) -> Response:
+    if sess.read(request, services(request)) is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return _login_page(request, next)
+
+
+@router.post("/login")
+def login(request: Request, email: str = Form("", max_length=300), password: str = Form("", max_length=1000),
+          login_token: str = Form("", max_length=200), next: str = Form("/admin", max_length=500)) -> Response:
+    svc = services(request)
+    if not sess.login_token_ok(request, svc, login_token):
+        return _login_page(request, next, "The sign-in form expired; please try again.", status=403)
+    try:
+        row = moderators.authenticate(svc, email, password)
+    except Unauthenticated as exc:
+        return _login_page(request, next, exc.message, status=401)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    sess.issue(request, response, svc, {"k": "local", "m": int(row["id"])})
+    return response
+
+
+@router.get("/sso")
+def sso(request: Request, token: str = Query(..., max_length=8192), site: str | None = Query(None, max_length=64)) -> Response:
+    """Sign in with a publisher-signed JWT whose role claim is moderator or admin (moderates that site only)."""
+    svc = services(request)
+    site_id = site or svc.settings.default_site
+    try:
+        claims = decode_reader_token(svc, site_id, token)
+        if claims.get("_guest") or claims.get("role") not in ("moderator", "admin"):
+            raise Forbidden("This sign-in token is not a moderator's.")
+    except ServiceError as exc:
+        return error_response(request, exc)
+    response = RedirectResponse(f"/admin/queue/held?site={site_id}", status_code=303)
+    sess.issue(request, response, svc, {"k": "sso", "site": site_id, "sub": str(claims["sub"])[:300],
+                                        "role": claims["role"], "name": str(claims.get("name") or "")[:100]})
+    with svc.db.write() as conn:
+        svc.audit(conn, action="moderator.signed_in", subject_type="moderator", subject_id=None, actor_kind="moderator",
+                  actor=f"sso:{site_id}:{claims['sub']}", site_id=site_id, details={"via": "sso"})
+    return response
+
+
+@router.post("/logout")
+@action
+def logout(request: Request, csrf_token: str = Form("")) -> Response:
+    response = RedirectResponse("/admin/login", status_code=303)
+    sess.clear(request, response, services(request))
+    return response
+
+
+# --- queues --------------------------------------------------------------------------------------------
+@router.get("")
+@page
+def home(request: Request) -> Response:
+    sites = moderators.visible_sites(services(request), session_of(request).actor)
+    if not sites:
+        raise Forbidden("You do not moderate any site yet; ask an admin.")
+    return RedirectResponse(f"/admin/queue/held?site={sites[0]['id']}", status_code=303)
+
+
+@router.get("/queue/{name}")
+@page
+def queue(request: Request, name: Queue, site: str | None = Query(None, max_length=64),
+          before: int | None = Query(None, ge=1)) -> Response:
+    svc = services(request)
+    site_id = site or svc.settings.default_site
+    data = dash.queue_view(svc, session_of(request).actor, site_id, name, before_id=before)
+    if before is not None and request.headers.get("hx-request") == "true":
+        return render(request, "admin/_items.html", site=site_id, **data)
+    return render(request, "admin/queue.html", site=site_id, tab=name, **data)
+
+
+@router.post("/comments/{comment_id}/decision")
+@action
+def decide(request: Request, comment_id: int, decision: Literal["approve", "reject"] = Form(...),
+           reason: str = Form("", max_length=2000), expect_status: str | None = Form(None, max_length=16),
+           csrf_token: str = Form("")) -> Response:
+    svc = services(request)
+    out = svc_mod.decide_comment(svc, session_of(request).actor, comment_id, approve=decision == "approve", reason=reason,
+                                 expect_status=expect_status or None)
+    return done(request, out, _back(request))
+
+
+@router.post("/bulk")
+@action
+def bulk(request: Request, ids: list[int] = Form(...), decision: Literal["approve", "reject"] = Form(...),
+         reason: str = Form("", max_length=2000), csrf_token: str = Form("")) -> Response:
+    svc = services(request)
+    if len(ids) > 200:
+        raise Invalid("At most 200 comments at once.")
+    results: dict[str, str] = {}
+    for cid in ids:
+        try:
+            results[str(cid)] = svc_mod.decide_comment(svc, session_of(request).actor, cid, approve=decision == "approve",
+                                                       reason=reason)["status"]
+        except ServiceError as exc:
+            results[str(cid)] = f"error: {exc.message}"
+    return done(request, {"results": results}, _back(request))
+
+
+@router.post("/accounts/{account_id}/sanction")
+@action
+def sanction(request: Request, account_id: int, sanction: Literal["warn", "suspend", "ban", "premoderate"] = Form(...),
+             reason: str = Form("", max_length=2000), hours: float | None = Form(None, gt=0, le=24 * 3650),
+             csrf_token: str = Form("")) -> Response:
+    svc = services(request)
+    action_id = enforcement.moderator_sanction(svc, session_of(request).actor, account_id, sanction, reason,
+                                               hours if sanction == "suspend" else None)
+    return done(request, {"action_id": action_id, "sanction": sanction}, _back(request))
+
+
+@router.post("/accounts/{account_id}/reject-all")
+@action
+def reject_all(request: Request, account_id: int, reason: str = Form("", max_length=2000),
+               csrf_token: str = Form("")) -> Response:
+    if not reason.strip():
+        raise Invalid("Give a reason; the reader will see it.", {"field": "reason"})
+    ids = enforcement.reject_all(services(request), session_of(request).actor, account_id, reason.strip())
+    return done(request, {"rejected": ids}, _back(request))
+
+
+@router.post("/accounts/{account_id}/restore")
+@action
+def restore(request: Request, account_id: int, reason: str = Form("", max_length=2000), csrf_token: str = Form("")) -> Response:
+    action_id = enforcement.moderator_restore(services(request), session_of(request).actor, account_id, reason.strip())
+    return done(request, {"action_id": action_id}, _back(request))
+
+
+@router.post("/accounts/{account_id}/notes")
+@action
+def note(request: Request, account_id: int, text: str = Form("", max_length=5000), csrf_token: str = Form("")) -> Response:
+    note_id = svc_mod.add_note(services(request), session_of(request).actor, account_id, text)
+    return done(request, {"note_id": note_id}, _back(request, f"/admin/accounts/{account_id}"))
+
+
+@router.post("/appeals/{appeal_id}/decision")
+@action
+def appeal(request: Request, appeal_id: int, outcome: Literal["uphold", "reverse"] = Form(...),
+           response: str = Form("", max_length=2000), csrf_token: str = Form("")) -> Response:
+    out = svc_appeals.decide(services(request), session_of(request).actor, appeal_id, reverse=outcome == "reverse",
+                             response=response)
+    return done(request, out, _back(request))
+
+
+# --- account and cluster pages -------------------------------------------------------------------------
+@router.get("/accounts/{account_id}")
+@page
+def account(request: Request, account_id: int) -> Response:
+    data = dash.account_view(services(request), session_of(request).actor, account_id)
+    return render(request, "admin/account.html", site=data["account"]["site"], **data)
+
+
+@router.get("/clusters/{flag_id}")
+@page
+def cluster(request: Request, flag_id: int) -> Response:
+    data = clusters.cluster_view(services(request), session_of(request).actor, flag_id)
+    return render(request, "admin/cluster.html", site=data["flag"]["site"], **data)
+
+
+@router.post("/clusters/{flag_id}/confirm")
+@action
+def confirm(request: Request, flag_id: int, confirm: str = Form(""), reason: str = Form("", max_length=2000),
+            csrf_token: str = Form("")) -> Response:
+    if confirm != "yes":
+        raise Invalid("Tick the box to confirm that you checked the evidence.", {"field": "confirm"})
+    out = clusters.confirm_cluster(services(request), session_of(request).actor, flag_id, reason)
+    return done(request, {**out, "actions": {str(k): v for k, v in out["actions"].items()}}, f"/admin/clusters/{flag_id}")
+
+
+@router.post("/clusters/{flag_id}/dismiss")
+@action
+def dismiss(request: Request, flag_id: int, reason: str = Form("", max_length=2000), csrf_token: str = Form("")) -> Response:
+    out = clusters.dismiss_flag(services(request), session_of(request).actor, flag_id, reason)
+    return done(request, out, f"/admin/clusters/{flag_id}")

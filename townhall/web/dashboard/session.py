@@ -1,0 +1,121 @@
+"""Dashboard sessions: a signed cookie (HMAC-SHA256 with a key derived from the installation secret),
+HttpOnly, SameSite=Lax, Secure over HTTPS, expiring after ``session_hours``; and CSRF tokens bound to it."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request, Response
+
+from townhall.service import moderators
+from townhall.service.core import Services
+from townhall.service.identity import Actor
+from townhall.store.schema import ActorKind, Role
+
+COOKIE = "th_session"
+LOGIN_COOKIE = "th_login"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    actor: Actor
+    label: str  # what the header shows: the e-mail, or the SSO name
+    nonce: str
+    expires: float
+    csrf: str
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _key(svc: Services, purpose: str) -> bytes:
+    return hmac.new(svc.secret.encode(), f"townhall-dashboard:{purpose}".encode(), hashlib.sha256).digest()
+
+
+def _sign(svc: Services, purpose: str, text: str) -> str:
+    return _b64(hmac.new(_key(svc, purpose), text.encode(), hashlib.sha256).digest())
+
+
+def csrf_for(svc: Services, nonce: str) -> str:
+    return _sign(svc, "csrf", nonce)
+
+
+def is_https(request: Request, svc: Services) -> bool:
+    return request.url.scheme == "https" or svc.settings.public_url.lower().startswith("https://")
+
+
+def issue(request: Request, response: Response, svc: Services, payload: dict[str, Any]) -> None:
+    """Start a session: ``payload`` says who (local moderator id, or the SSO identity)."""
+    max_age = int(svc.settings.session_hours * 3600)
+    body = {**payload, "n": secrets.token_urlsafe(16), "exp": svc.now().timestamp() + max_age}
+    text = _b64(json.dumps(body, separators=(",", ":"), sort_keys=True).encode())
+    response.set_cookie(COOKIE, f"{text}.{_sign(svc, 'session', text)}", max_age=max_age, path="/admin", httponly=True,
+                        samesite="lax", secure=is_https(request, svc))
+    response.delete_cookie(LOGIN_COOKIE, path="/admin")
+
+
+def clear(request: Request, response: Response, svc: Services) -> None:
+    response.delete_cookie(COOKIE, path="/admin", httponly=True, samesite="lax", secure=is_https(request, svc))
+
+
+def read(request: Request, svc: Services) -> Session | None:
+    """The session of this request, or None (absent, forged, expired, or its moderator removed)."""
+    raw = request.cookies.get(COOKIE)
+    if not raw or len(raw) > 4096 or "." not in raw:
+        return None
+    text, _, sig = raw.rpartition(".")
+    if not hmac.compare_digest(sig, _sign(svc, "session", text)):
+        return None
+    try:
+        body = json.loads(_unb64(text))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(body, dict) or float(body.get("exp", 0)) <= svc.now().timestamp():
+        return None
+    nonce = str(body.get("n", ""))
+    if body.get("k") == "local":
+        row = moderators.load(svc, int(body.get("m", 0)))
+        if row is None:
+            return None
+        actor, label = moderators.actor_for(row), str(row["email"])
+    elif body.get("k") == "sso":
+        role = Role(body.get("role", "moderator"))
+        if role not in (Role.MODERATOR, Role.ADMIN):
+            return None
+        site, sub = str(body.get("site")), str(body.get("sub"))
+        actor = Actor(ActorKind.MODERATOR, f"sso:{site}:{sub}", role, frozenset({site}))
+        label = f"{body.get('name') or sub} ({site})"
+    else:
+        return None
+    return Session(actor, label, nonce, float(body["exp"]), csrf_for(svc, nonce))
+
+
+def login_nonce(request: Request, response: Response, svc: Services) -> str:
+    """A token for the sign-in form, bound to a short-lived pre-session cookie (login CSRF)."""
+    nonce = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(16)
+    response.set_cookie(LOGIN_COOKIE, nonce, max_age=3600, path="/admin", httponly=True, samesite="lax",
+                        secure=is_https(request, svc))
+    return _sign(svc, "login", nonce)
+
+
+def login_token_ok(request: Request, svc: Services, token: str) -> bool:
+    nonce = request.cookies.get(LOGIN_COOKIE)
+    return bool(nonce and token) and hmac.compare_digest(token, _sign(svc, "login", nonce or ""))
+
+
+def csrf_ok(request: Request, session: Session, form_token: str | None) -> bool:
+    token = request.headers.get(CSRF_HEADER) or form_token or ""
+    return hmac.compare_digest(token, session.csrf)

@@ -1,0 +1,212 @@
+/* Townhall moderation dashboard: keyboard shortcuts, bulk selection, and actions sent after an Undo window.
+   No inline scripts (CSP script-src 'self'); everything is wired here by event delegation. */
+(function () {
+  "use strict";
+  var UNDO_MS = Number(window.sessionStorage.getItem("th-undo-ms")) || 5000;
+  var pending = [];
+
+  function csrf() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+  function items() { return Array.prototype.slice.call(document.querySelectorAll(".queue .item:not([hidden])")); }
+  function selected() { return document.querySelector(".item.selected:not([hidden])"); }
+
+  function select(el) {
+    var old = selected();
+    if (old) old.classList.remove("selected");
+    if (!el) return;
+    el.classList.add("selected");
+    el.focus({ preventScroll: true });
+    el.scrollIntoView({ block: "nearest" });
+  }
+  function move(step) {
+    var list = items();
+    if (!list.length) return;
+    var i = list.indexOf(selected());
+    select(list[Math.max(0, Math.min(list.length - 1, i < 0 ? 0 : i + step))]);
+  }
+
+  function toast(text, undo) {
+    var box = document.getElementById("toasts");
+    var t = document.createElement("div");
+    t.className = "toast";
+    t.setAttribute("role", "status");
+    var span = document.createElement("span");
+    span.textContent = text;
+    t.appendChild(span);
+    if (undo) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "undo";
+      b.textContent = "Undo";
+      b.addEventListener("click", function () { undo(); t.remove(); });
+      t.appendChild(b);
+    }
+    box.appendChild(t);
+    setTimeout(function () { t.remove(); }, undo ? UNDO_MS + 300 : 6000);
+    return t;
+  }
+
+  function send(job) {
+    var idx = pending.indexOf(job);
+    if (idx >= 0) pending.splice(idx, 1);
+    return fetch(job.url, {
+      method: "POST", body: job.body, credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrf(), "X-Requested-With": "fetch" }
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (data) {
+        if (!r.ok) {
+          job.restore();
+          toast((data.error && data.error.message) || ("Failed (" + r.status + ")"));
+          return;
+        }
+        job.finish(data);
+      });
+    }, function () { job.restore(); toast("Network error; nothing was changed."); });
+  }
+
+  function schedule(form, submitter) {
+    var body = new FormData(form, submitter || undefined);
+    var targets = [];
+    if (form.classList.contains("bulk")) {
+      document.querySelectorAll(".item .pick:checked").forEach(function (box) {
+        body.append("ids", box.value);
+        targets.push(box.closest(".item"));
+      });
+      if (!targets.length) { toast("Select comments first (x)."); return; }
+    } else if (!form.dataset.keep && !form.dataset.reload) {
+      var item = form.closest(".item");
+      if (item) targets.push(item);
+    }
+    var next = null;
+    if (targets.length) {
+      var list = items();
+      var last = list.indexOf(targets[targets.length - 1]);
+      next = list.slice(last + 1).find(function (el) { return targets.indexOf(el) < 0; }) || null;
+    }
+    targets.forEach(function (el) { el.hidden = true; });
+    if (targets.indexOf(selected()) >= 0 || (!selected() && next)) select(next);
+    var job = {
+      url: form.action, body: body,
+      restore: function () { targets.forEach(function (el) { el.hidden = false; }); },
+      finish: function (data) {
+        targets.forEach(function (el) { el.remove(); });
+        if (form.dataset.reload || form.dataset.keep) { window.location.reload(); return; }
+        updateBulk();
+      }
+    };
+    var label = form.dataset.undo || "Done";
+    if (submitter && submitter.value && submitter.name === "outcome") label += " (" + submitter.value + ")";
+    job.timer = setTimeout(function () { send(job); }, UNDO_MS);
+    pending.push(job);
+    toast(label + " — sending in " + Math.round(UNDO_MS / 1000) + " s", function () {
+      clearTimeout(job.timer);
+      var i = pending.indexOf(job);
+      if (i >= 0) pending.splice(i, 1);
+      job.restore();
+      select(targets[0] || null);
+    });
+  }
+
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (!(form instanceof HTMLFormElement) || !form.classList.contains("act")) return;
+    ev.preventDefault();
+    if (!form.reportValidity()) return;
+    schedule(form, ev.submitter);
+  });
+
+  // Leaving the page sends what is still waiting (its Undo window is over).
+  window.addEventListener("pagehide", function () {
+    pending.slice().forEach(function (job) {
+      clearTimeout(job.timer);
+      job.body.set("csrf_token", csrf());
+      navigator.sendBeacon(job.url, job.body);
+    });
+    pending = [];
+  });
+
+  function updateBulk() {
+    var bar = document.querySelector("form.bulk");
+    if (!bar) return;
+    var n = document.querySelectorAll(".item:not([hidden]) .pick:checked").length;
+    bar.hidden = n === 0;
+    bar.querySelector(".bulk-count").textContent = n + " selected";
+  }
+  document.addEventListener("change", function (ev) {
+    var t = ev.target;
+    if (t.classList && t.classList.contains("pick")) updateBulk();
+    if (t.classList && t.classList.contains("autosubmit")) t.form.submit();
+  });
+
+  function toggleHelp(force) {
+    var help = document.getElementById("help");
+    if (help) help.hidden = force === undefined ? !help.hidden : !force;
+  }
+  document.addEventListener("click", function (ev) {
+    var t = ev.target;
+    if (t.closest && t.closest(".help-button")) toggleHelp(true);
+    if (t.closest && (t.closest(".close-help") || t.id === "help")) toggleHelp(false);
+    var item = t.closest && t.closest(".queue .item");
+    if (item && !t.closest("form, a, summary, input")) select(item);
+  });
+
+  function submitIn(item, selector) {
+    var form = item && item.querySelector(selector);
+    if (!form) return false;
+    if (form.requestSubmit) form.requestSubmit(); else form.dispatchEvent(new Event("submit", { cancelable: true, bubbles: true }));
+    return true;
+  }
+
+  document.addEventListener("keydown", function (ev) {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    var t = ev.target;
+    var typing = t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
+    if (ev.key === "Escape") {
+      toggleHelp(false);
+      if (typing) { t.blur(); var it = t.closest(".item"); if (it) select(it); }
+      return;
+    }
+    if (typing) return;
+    var item = selected();
+    switch (ev.key) {
+      case "j": move(1); break;
+      case "k": move(-1); break;
+      case "?": toggleHelp(); break;
+      case "a": if (!item) { move(1); item = selected(); } submitIn(item, "form.approve"); break;
+      case "r": {
+        if (!item) return;
+        var reason = item.querySelector("form.reject input[name=reason]");
+        if (reason) reason.focus();
+        break;
+      }
+      case "b": {
+        if (!item) return;
+        var more = item.querySelector("details.more");
+        if (!more) return;
+        more.open = true;
+        more.querySelector("select[name=sanction]").value = "ban";
+        more.querySelector("form.sanction input[name=reason]").focus();
+        break;
+      }
+      case "x": {
+        var box = item && item.querySelector(".pick");
+        if (box) { box.checked = !box.checked; updateBulk(); }
+        break;
+      }
+      case "o": {
+        var link = item && item.querySelector(".glance a.author");
+        if (link) window.location.href = link.href;
+        break;
+      }
+      default: return;
+    }
+    ev.preventDefault();
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var list = items();
+    if (list.length) select(list[0]);
+  });
+})();
