@@ -40,9 +40,10 @@ async def live(request: Request, thread_id: str) -> StreamingResponse:
                 pending = None
                 yield f"event: {event.get('type', 'message')}\ndata: {json.dumps(event)}\n\n"
         finally:
-            if pending is not None:
-                pending.cancel()
-            await events.aclose()
+            if pending is not None and not pending.done():
+                pending.cancel()  # the read is inside the subscription: cancelling it closes the subscription too
+            else:
+                await events.aclose()
 
     return StreamingResponse(stream(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
