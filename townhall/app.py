@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from townhall.service.core import Clock, Services, build_services, utcnow
+from townhall.service.operations import Operations
 from townhall.service.trolls import TrollWatch
 from townhall.settings import Settings
 from townhall.web.app import create_asgi
@@ -23,6 +24,8 @@ class Townhall:
         await self.asgi(scope, receive, send)
 
     def close(self) -> None:
+        if self.services.operations is not None:
+            self.services.operations.stop()
         if self.services.trolls is not None:
             self.services.trolls.stop()
         self.services.db.dispose()
@@ -34,4 +37,5 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow, migra
     services = build_services(settings, clock=clock, migrate=migrate)
     services.trolls = TrollWatch(services)
     services.trolls.rebuild()
+    services.operations = Operations.attach(services)
     return Townhall(settings=settings, services=services, asgi=create_asgi(services))

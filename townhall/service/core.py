@@ -67,6 +67,7 @@ class Services:
     hasher: SignalHasher
     limiter: RateLimiter
     trolls: Any = None  # townhall.service.trolls.TrollWatch, attached by the application
+    operations: Any = None  # townhall.service.operations.Operations (jobs, webhooks, mail), attached by the application
     listeners: list[Callable[[str, str, dict[str, Any]], None]] = field(default_factory=list)
 
     def now(self) -> datetime:

@@ -57,6 +57,10 @@ def take_action(
         details={"action_id": action_id, "reason": reason, "rule": rule, "comment_id": comment_id,
                  "ends_at": ends.isoformat() if ends else None},
     )
+    if kind in (ActionKind.WARN, ActionKind.SUSPEND, ActionKind.BAN):  # webhooks and e-mail, once committed
+        event = {"account_id": account["id"], "action_id": action_id, "sanction": kind.value, "reason": reason, "rule": rule,
+                 "ends_at": ends.isoformat() if ends else None}
+        svc.db.after_commit(conn, lambda: svc.emit("account.sanctioned", account["site_id"], event))
     return action_id
 
 

@@ -7,7 +7,7 @@ import sqlite3
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from alembic import command
 from alembic.config import Config
@@ -45,14 +45,27 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """A write transaction (BEGIN IMMEDIATE on SQLite so writers queue instead of failing)."""
+        """A write transaction (BEGIN IMMEDIATE on SQLite so writers queue instead of failing).
+        Callbacks registered with ``after_commit`` run once it has committed."""
+        after: list[Callable[[], None]] = []
         try:
             with self.write_engine.begin() as conn:
-                yield conn
+                conn.info["after_commit"] = after
+                try:
+                    yield conn
+                finally:
+                    conn.info.pop("after_commit", None)
         except OperationalError as exc:
             if _is_unavailable(exc):
                 raise DatabaseUnavailable(str(exc.orig)) from exc
             raise
+        for callback in after:
+            callback()
+
+    @staticmethod
+    def after_commit(conn: Connection, callback: Callable[[], None]) -> None:
+        """Run ``callback`` when the write transaction of ``conn`` has committed (dropped if it rolls back)."""
+        conn.info.setdefault("after_commit", []).append(callback)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
