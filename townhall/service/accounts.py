@@ -176,7 +176,17 @@ def me(svc: Services, ident: Identity) -> dict[str, Any]:
             "sanction": sanction_details(conn, action) if action is not None else None,
             "active_strikes": len(strikes),
             "actions": history,
+            "removed_comments": _removed_by_moderators(conn, ident.account_id),
         }
+
+
+def _removed_by_moderators(conn: Connection, account_id: int) -> list[dict[str, Any]]:
+    """The reader's own comments that a moderator rejected, with the reason the moderator gave (issue 8)."""
+    rows = content.list_account_comments(conn, account_id, statuses=[CommentStatus.REJECTED], limit=20)
+    latest = moderation.latest_decisions(conn, [r["id"] for r in rows])
+    return [{"id": r["id"], "text": r["body"], "reason": latest[r["id"]]["reason"],
+             "at": as_utc(latest[r["id"]]["created_at"]).isoformat()}
+            for r in rows if r["id"] in latest and latest[r["id"]]["source"] == "moderator"]
 
 
 def record_device(svc: Services, account_id: int, device_hash: str | None) -> None:

@@ -13,7 +13,7 @@ from townhall.service import appeals as svc_appeals
 from townhall.service import clusters, enforcement, moderators
 from townhall.service import dashboard as dash
 from townhall.service import moderation as svc_mod
-from townhall.service.errors import Forbidden, Invalid, ServiceError, Unauthenticated
+from townhall.service.errors import Conflict, Forbidden, Invalid, ServiceError, Unauthenticated
 from townhall.web.auth import decode_reader_token
 from townhall.web.dashboard import session as sess
 from townhall.web.dashboard.common import action, done, error_response, page, render, safe_next, services, session_of
@@ -147,11 +147,18 @@ def bulk(request: Request, ids: list[int] = Form(...), decision: Literal["approv
 @action
 def sanction(request: Request, account_id: int, sanction: Literal["warn", "suspend", "ban", "premoderate"] = Form(...),
              reason: str = Form("", max_length=2000), hours: float | None = Form(None, gt=0, le=24 * 3650),
-             csrf_token: str = Form("")) -> Response:
+             also_reject: int | None = Form(None, ge=1), csrf_token: str = Form("")) -> Response:
+    """Sanction an account; from a queue item, optionally reject that comment too (same reason)."""
     svc = services(request)
-    action_id = enforcement.moderator_sanction(svc, session_of(request).actor, account_id, sanction, reason,
-                                               hours if sanction == "suspend" else None)
-    return done(request, {"action_id": action_id, "sanction": sanction}, _back(request))
+    actor = session_of(request).actor
+    action_id = enforcement.moderator_sanction(svc, actor, account_id, sanction, reason, hours if sanction == "suspend" else None)
+    rejected = None
+    if also_reject is not None:
+        try:
+            rejected = svc_mod.decide_comment(svc, actor, also_reject, approve=False, reason=reason)["comment_id"]
+        except Conflict:
+            rejected = None  # another moderator already decided it
+    return done(request, {"action_id": action_id, "sanction": sanction, "rejected": rejected}, _back(request))
 
 
 @router.post("/accounts/{account_id}/reject-all")

@@ -66,6 +66,14 @@
     }, function () { job.restore(); toast("Network error; nothing was changed."); });
   }
 
+  // An action removes its item from the queue unless it only adds to it (a note) or changes the page
+  // (a sanction without rejecting the comment, a cluster decision): those reload the page when done.
+  function removesItem(form) {
+    var also = form.querySelector("input[name=also_reject]");
+    if (also) return also.checked;
+    return !form.dataset.keep && !form.dataset.reload;
+  }
+
   function schedule(form, submitter) {
     var body = new FormData(form, submitter || undefined);
     var targets = [];
@@ -75,7 +83,7 @@
         targets.push(box.closest(".item"));
       });
       if (!targets.length) { toast("Select comments first (x)."); return; }
-    } else if (!form.dataset.keep && !form.dataset.reload) {
+    } else if (removesItem(form)) {
       var item = form.closest(".item");
       if (item) targets.push(item);
     }
@@ -92,7 +100,7 @@
       restore: function () { targets.forEach(function (el) { el.hidden = false; }); },
       finish: function (data) {
         targets.forEach(function (el) { el.remove(); });
-        if (form.dataset.reload || form.dataset.keep) { window.location.reload(); return; }
+        if (!form.classList.contains("bulk") && !removesItem(form)) { window.location.reload(); return; }
         updateBulk();
       }
     };
