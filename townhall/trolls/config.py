@@ -37,7 +37,7 @@ class DetectorConfig:
     # A single kind of signal flags on its own only at this strength (2.0 = twice the bits needed).
     overwhelming: float = 2.0
     # Components larger than this are split with seeded Louvain.
-    split_above: int = 12
+    split_above: int = 40
     # Flag threshold on the 0..1 score; 0.8 is exactly "two independent kinds of significant signal".
     threshold: float = 0.8
     # Evidence detail kept per signal.

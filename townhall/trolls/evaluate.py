@@ -2,10 +2,42 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
+from enum import StrEnum
 
 from townhall.trolls.report import Report
-from townhall.trolls.simulate import Role, SimResult
+from townhall.trolls.simulate import CampaignSpec, Role, SimResult
+
+# The campaign signals a simulated campaign can carry (each maps to CampaignSpec fields).
+SIGNALS = ("text_reuse", "sync", "shared_device", "brigade", "creation_burst", "shared_ip")
+
+
+class Strength(StrEnum):
+    """How hard a simulated campaign leans on each of its signals."""
+
+    STRONG = "strong"  # 0.9 on each of 2-3 signals
+    MEDIUM = "medium"  # 0.7 on each of 2 signals
+    WEAK = "weak"  # 0.5 on each of 2 signals, fewer operations
+    ONE_SIGNAL = "one_signal"  # 0.9 on a single signal: by design mostly not flagged
+
+    @property
+    def level(self) -> float:
+        return {Strength.STRONG: 0.9, Strength.MEDIUM: 0.7, Strength.WEAK: 0.5, Strength.ONE_SIGNAL: 0.9}[self]
+
+
+def campaign_mix(strength: Strength, count: int, rng: random.Random, first_side: int = 0) -> tuple[CampaignSpec, ...]:
+    """``count`` campaigns of 5-20 accounts; each picks its signals at random (seeded)."""
+    out = []
+    for i in range(count):
+        k = 1 if strength is Strength.ONE_SIGNAL else (3 if strength is Strength.STRONG and rng.random() < 0.5 else 2)
+        chosen = rng.sample(SIGNALS, k)
+        level = strength.level
+        fields: dict[str, object] = {name: level for name in chosen if name != "creation_burst"}
+        fields["creation_burst"] = "creation_burst" in chosen
+        ops = 12 if strength is Strength.WEAK else 20
+        out.append(CampaignSpec(size=rng.randint(5, 20), ops=ops, side=(first_side + i) % 2, **fields))  # type: ignore[arg-type]
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)

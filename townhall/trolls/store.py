@@ -12,6 +12,7 @@ from townhall.trolls.events import CommentEvent, ReactionEvent
 from townhall.trolls.text import NUM_PERM, TextFingerprinter
 
 NO_TIME = -(2**62)
+BLOCK = 65536
 
 
 def epoch(t: datetime) -> int:
@@ -61,7 +62,7 @@ class Columns:
 class EventStore:
     __slots__ = (
         "accounts", "threads", "ips", "devices", "fp", "_acc", "_thread", "_ts", "_seq", "_parent", "_ip",
-        "_device", "_sig_row", "_sigs", "_n_sig", "_ids", "_texts", "_seq_of", "_next_seq", "_created",
+        "_device", "_sig_row", "_blocks", "_n_sig", "_ids", "_texts", "_seq_of", "_next_seq", "_created",
         "_r_acc", "_r_target", "_r_ts",
     )
 
@@ -79,7 +80,7 @@ class EventStore:
         self._ip = array("i")
         self._device = array("i")
         self._sig_row = array("i")
-        self._sigs = np.zeros((1024, NUM_PERM), dtype=np.uint32)
+        self._blocks: list[np.ndarray] = []  # fixed-size blocks: appends never copy old signatures
         self._n_sig = 0
         self._ids: list[str] = []
         self._texts: list[str] = []
@@ -106,10 +107,11 @@ class EventStore:
         sig = self.fp.signature(ev.text)
         row = -1
         if sig is not None:
-            if self._n_sig == len(self._sigs):
-                self._sigs = np.concatenate([self._sigs, np.zeros_like(self._sigs)])
             row = self._n_sig
-            self._sigs[row] = sig
+            block, offset = divmod(row, BLOCK)
+            if block == len(self._blocks):
+                self._blocks.append(np.empty((BLOCK, NUM_PERM), dtype=np.uint32))
+            self._blocks[block][offset] = sig
             self._n_sig += 1
         seq = self._next_seq
         self._next_seq += 1
@@ -137,6 +139,11 @@ class EventStore:
         """(id, text) of the comment at position ``i`` of the current columns."""
         return self._ids[i], self._texts[i]
 
+    def _signatures(self) -> np.ndarray:
+        if not self._blocks:
+            return np.zeros((0, NUM_PERM), dtype=np.uint32)
+        return np.concatenate(self._blocks)[: self._n_sig] if len(self._blocks) > 1 else self._blocks[0][: self._n_sig]
+
     def columns(self) -> Columns:
         def np_of(arr: array, dtype: type) -> np.ndarray:
             return np.frombuffer(arr, dtype=dtype) if len(arr) else np.zeros(0, dtype=dtype)
@@ -150,7 +157,7 @@ class EventStore:
             ip=np_of(self._ip, np.int32),
             device=np_of(self._device, np.int32),
             sig_row=np_of(self._sig_row, np.int32),
-            sigs=self._sigs[: self._n_sig],
+            sigs=self._signatures(),
             r_acc=np_of(self._r_acc, np.int32),
             r_target=np_of(self._r_target, np.int64),
             r_ts=np_of(self._r_ts, np.int64),
@@ -168,8 +175,13 @@ class EventStore:
                 self._seq_of.pop(self._ids[i], None)
             rows = np.frombuffer(self._sig_row, dtype=np.int32)[keep]
             has = rows >= 0
-            self._sigs = self._sigs[rows[has]].copy() if has.any() else np.zeros((1024, NUM_PERM), np.uint32)
+            kept_sigs = self._signatures()[rows[has]]
             self._n_sig = int(has.sum())
+            self._blocks = [kept_sigs[i : i + BLOCK].copy() for i in range(0, self._n_sig, BLOCK)]
+            if self._blocks and len(self._blocks[-1]) < BLOCK:
+                last = np.empty((BLOCK, NUM_PERM), dtype=np.uint32)
+                last[: len(self._blocks[-1])] = self._blocks[-1]
+                self._blocks[-1] = last
             new_rows = np.full(len(rows), -1, dtype=np.int32)
             new_rows[has] = np.arange(self._n_sig, dtype=np.int32)
             self._sig_row = array("i", new_rows.tobytes())

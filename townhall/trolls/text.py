@@ -33,17 +33,14 @@ _STOPWORDS = frozenset(
 _BAND_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93][:ROWS], dtype=np.uint64)
 
 
-def _crc32(data: bytes) -> int:
-    return zlib.crc32(data)
-
-
 def normalise(text: str) -> str:
     """Lower-case words only, single-spaced: what counts as 'the same text'."""
     return " ".join(_WORD.findall(text.lower()))
 
 
 def content_words(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS and len(w) > 1]
+    stop = _STOPWORDS
+    return [w for w in _WORD.findall(text.lower()) if len(w) > 1 and w not in stop]
 
 
 def shingles(text: str) -> list[bytes]:
@@ -51,7 +48,7 @@ def shingles(text: str) -> list[bytes]:
     words = content_words(text)
     if len(words) < 2:
         return [w.encode() for w in words]
-    return list({f"{a} {b}".encode() for a, b in zip(words, words[1:])})
+    return list({(a + " " + b).encode() for a, b in zip(words, words[1:])})
 
 
 def exact_key(text: str) -> int:
@@ -60,17 +57,27 @@ def exact_key(text: str) -> int:
 
 
 class _Hasher:
-    __slots__ = ("num_perm", "seed", "perms")
+    """One reusable datasketch MinHash (cleared per text) so each signature costs one vectorised update."""
+
+    __slots__ = ("num_perm", "seed", "perms", "_work")
 
     def __init__(self, num_perm: int = NUM_PERM, seed: int = SEED) -> None:
         self.num_perm = num_perm
         self.seed = seed
-        self.perms = MinHash(num_perm=num_perm, seed=seed, hashfunc=_crc32, scheme=SCHEME).permutations
+        self._work = MinHash(num_perm=num_perm, seed=seed, hashfunc=zlib.crc32, scheme=SCHEME)
+        self.perms = self._work.permutations
 
     def sketch(self, sh: Iterable[bytes]) -> MinHash:
-        m = MinHash(num_perm=self.num_perm, seed=self.seed, hashfunc=_crc32, permutations=self.perms, scheme=SCHEME)
+        """A fresh MinHash (safe to keep)."""
+        m = MinHash(num_perm=self.num_perm, seed=self.seed, hashfunc=zlib.crc32, permutations=self.perms, scheme=SCHEME)
         m.update_batch(list(sh))
         return m
+
+    def values(self, sh: list[bytes]) -> np.ndarray:
+        """Just the hash values, reusing the work sketch (not thread-safe; the index is single-writer)."""
+        self._work.clear()
+        self._work.update_batch(sh)
+        return np.asarray(self._work.hashvalues, dtype=np.uint32)
 
 
 class TextFingerprinter:
@@ -89,7 +96,7 @@ class TextFingerprinter:
         sh = shingles(text)
         if len(sh) < MIN_SHINGLES:
             return None
-        return np.asarray(self._hasher.sketch(sh).hashvalues, dtype=np.uint32)
+        return self._hasher.values(sh)
 
 
 def band_keys(sigs: np.ndarray) -> np.ndarray:
