@@ -1,10 +1,229 @@
-"""E-mail (placeholder; filled in below)."""
+"""E-mail through SMTP (the ``smtp_url`` setting): opt-in reply notifications for readers, sanction and
+appeal notices, and the moderators' digest of waiting queues. Messages are rendered from Jinja2
+templates (``mail_templates/``) when the job runs, so a queued message never holds an address: an erased
+or unsubscribed reader gets nothing. Every reply notification carries an unsubscribe link with a signed
+token that works without signing in (GET /unsubscribe?token=…) and a List-Unsubscribe header.
+"""
+
 from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
 from typing import Any
-from townhall.service.core import Services
-from townhall.service.jobs import Job, JobQueue
+from urllib.parse import parse_qs, unquote, urlencode, urlparse
+
+import jwt
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from townhall.service.core import Services, as_utc
+from townhall.service.errors import Invalid, NotFound
+from townhall.service.identity import Identity
+from townhall.service.jobs import Job, JobQueue, PermanentError
+from townhall.store import content, moderation, people, prefs
+from townhall.store.schema import AppealState, CommentStatus, FlagState
+
+log = logging.getLogger("townhall.mail")
 JOB_KIND = "mail.send"
+UNSUBSCRIBE_PURPOSE = "unsubscribe"
+
+
+def _templates() -> Environment:
+    return Environment(loader=PackageLoader("townhall.service", "mail_templates"), autoescape=False,
+                       undefined=StrictUndefined, keep_trailing_newline=True)
+
+
+def enabled(svc: Services) -> bool:
+    return bool(svc.settings.smtp_url)
+
+
+def base_url(svc: Services) -> str:
+    return (svc.settings.public_url or "http://localhost:8000").rstrip("/")
+
+
+# --- sending -----------------------------------------------------------------------------------------
+def send(svc: Services, to: list[str], subject: str, text: str, headers: dict[str, str] | None = None) -> None:
+    """Send one plain-text message now (raises on SMTP errors)."""
+    url = urlparse(svc.settings.smtp_url)
+    if url.scheme not in ("smtp", "smtps"):
+        raise PermanentError(f"smtp_url must start with smtp:// or smtps://, not {svc.settings.smtp_url!r}")
+    msg = EmailMessage()
+    msg["From"] = formataddr(("Townhall", svc.settings.mail_from))
+    msg["To"] = ", ".join(to)
+    msg["Subject"] = subject
+    msg["Message-ID"] = make_msgid(domain=svc.settings.mail_from.rpartition("@")[2] or "townhall")
+    for key, value in (headers or {}).items():
+        msg[key] = value
+    msg.set_content(text)
+    options = parse_qs(url.query)
+    port = url.port or (465 if url.scheme == "smtps" else 25)
+    if url.scheme == "smtps":
+        client: smtplib.SMTP = smtplib.SMTP_SSL(url.hostname or "localhost", port, timeout=30, context=ssl.create_default_context())
+    else:
+        client = smtplib.SMTP(url.hostname or "localhost", port, timeout=30)
+    with client:
+        if url.scheme == "smtp" and options.get("starttls", ["0"])[0] in ("1", "true", "yes"):
+            client.starttls(context=ssl.create_default_context())
+        if url.username:
+            client.login(unquote(url.username), unquote(url.password or ""))
+        client.send_message(msg)
+
+
 def send_job(svc: Services, job: Job) -> None:
-    return None
+    """Job handler: render the message named by the job and send it (nothing when there is no one to tell)."""
+    if not enabled(svc):
+        raise PermanentError("e-mail is not configured (smtp_url)")
+    kind = job.payload.get("template")
+    with svc.db.read() as conn:
+        built = _BUILDERS[kind](svc, conn, job.payload) if kind in _BUILDERS else None
+    if kind not in _BUILDERS:
+        raise PermanentError(f"unknown message {kind!r}")
+    if built is None:
+        return
+    to, subject, text, headers = built
+    send(svc, to, subject, text, headers)
+
+
+# --- messages ----------------------------------------------------------------------------------------
+Built = tuple[list[str], str, str, dict[str, str]] | None
+
+
+def unsubscribe_token(svc: Services, account_id: int, topic: str = "replies") -> str:
+    return jwt.encode({"sub": str(account_id), "purpose": UNSUBSCRIBE_PURPOSE, "topic": topic}, svc.secret, algorithm="HS256")
+
+
+def unsubscribe_url(svc: Services, account_id: int) -> str:
+    return f"{base_url(svc)}/unsubscribe?{urlencode({'token': unsubscribe_token(svc, account_id)})}"
+
+
+def _reply(svc: Services, conn: Any, payload: dict[str, Any]) -> Built:
+    reply = content.get_comment(conn, int(payload["comment_id"]))
+    if reply is None or reply["status"] != CommentStatus.PUBLISHED.value or reply["parent_id"] is None:
+        return None
+    parent = content.get_comment(conn, int(reply["parent_id"]))
+    if parent is None or parent["account_id"] == reply["account_id"] or parent["status"] != CommentStatus.PUBLISHED.value:
+        return None
+    reader = people.get_account(conn, int(parent["account_id"]))
+    author = people.get_account(conn, int(reply["account_id"]))
+    if reader is None or author is None or not reader["email"] or not prefs.wants_replies(conn, int(reader["id"])):
+        return None
+    thread = content.get_thread_by_id(conn, int(reply["thread_id"]))
+    site = content.get_site(conn, reader["site_id"])
+    link = unsubscribe_url(svc, int(reader["id"]))
+    text = _templates().get_template("reply.txt").render(
+        name=reader["display_name"], author=author["display_name"], reply=reply["body"], original=parent["body"],
+        thread_title=thread["title"] if thread else None, thread_url=thread["url"] if thread else None,
+        site_name=site["name"] if site else "Townhall", unsubscribe_url=link)
+    headers = {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    return [reader["email"]], f"{author['display_name']} replied to your comment", text, headers
+
+
+def _sanction(svc: Services, conn: Any, payload: dict[str, Any]) -> Built:
+    reader = people.get_account(conn, int(payload["account_id"]))
+    action = moderation.get_action(conn, int(payload["action_id"]))
+    if reader is None or action is None or not reader["email"]:
+        return None
+    site = content.get_site(conn, reader["site_id"])
+    verb = {"warn": "warned", "suspend": "suspended", "ban": "banned"}.get(action["kind"], action["kind"])
+    text = _templates().get_template("sanction.txt").render(
+        name=reader["display_name"], site_name=site["name"] if site else "Townhall", verb=verb, reason=action["reason"],
+        until=as_utc(action["ends_at"]).isoformat() if action["ends_at"] else None,
+        appeal_url=f"{base_url(svc)}/api/v1/me/actions/{action['id']}/appeal")
+    return [reader["email"]], f"Your account on {site['name'] if site else 'Townhall'} was {verb}", text, {}
+
+
+def _appeal(svc: Services, conn: Any, payload: dict[str, Any]) -> Built:
+    row = moderation.get_appeal(conn, int(payload["appeal_id"]))
+    reader = people.get_account(conn, int(row["account_id"])) if row is not None else None
+    if row is None or reader is None or not reader["email"] or row["state"] == AppealState.OPEN.value:
+        return None
+    site = content.get_site(conn, reader["site_id"])
+    text = _templates().get_template("appeal_decided.txt").render(
+        name=reader["display_name"], site_name=site["name"] if site else "Townhall",
+        reversed=row["state"] == AppealState.REVERSED.value, response=row["response"] or "")
+    return [reader["email"]], "Your appeal was decided", text, {}
+
+
+_BUILDERS = {"reply": _reply, "sanction": _sanction, "appeal_decided": _appeal}
+
+
 def listener(svc: Services, queue: JobQueue) -> Any:
-    return lambda event, site_id, payload: None
+    """A ``svc.listeners`` entry: queue the e-mails an event calls for (only when e-mail is configured)."""
+
+    def on_event(event: str, site_id: str, payload: dict[str, Any]) -> None:
+        if not enabled(svc):
+            return
+        try:
+            if event == "comment.created" and payload.get("comment", {}).get("parent_id"):
+                queue.enqueue(JOB_KIND, {"template": "reply", "comment_id": payload["comment"]["id"]})
+            elif event == "account.sanctioned":
+                queue.enqueue(JOB_KIND, {"template": "sanction", "account_id": payload["account_id"], "action_id": payload["action_id"]})
+            elif event == "appeal.decided":
+                queue.enqueue(JOB_KIND, {"template": "appeal_decided", "appeal_id": payload["appeal_id"]})
+        except Exception:  # noqa: BLE001 - e-mail trouble must not fail the reader's request
+            log.exception("could not queue e-mail for %s", event)
+
+    return on_event
+
+
+# --- readers' preferences ------------------------------------------------------------------------------
+def notification_settings(svc: Services, ident: Identity) -> dict[str, Any]:
+    with svc.db.read() as conn:
+        account = people.get_account(conn, ident.account_id)
+        if account is None:
+            raise NotFound("No such account.")
+        return {"replies": prefs.wants_replies(conn, ident.account_id), "email_known": bool(account["email"]),
+                "email_enabled": enabled(svc)}
+
+
+def set_reply_notifications(svc: Services, ident: Identity, on: bool) -> dict[str, Any]:
+    with svc.db.write() as conn:
+        account = people.get_account(conn, ident.account_id)
+        if account is None:
+            raise NotFound("No such account.")
+        if on and not account["email"]:
+            raise Invalid("We have no e-mail address for you: the site's sign-in did not share one.", {"field": "replies"})
+        prefs.set_replies(conn, ident.account_id, on, svc.now())
+    return notification_settings(svc, ident)
+
+
+def unsubscribe(svc: Services, token: str) -> int:
+    """Turn reply notifications off for the account named by a signed unsubscribe token."""
+    try:
+        claims = jwt.decode(token, svc.secret, algorithms=["HS256"], options={"require": ["sub"]})
+    except jwt.PyJWTError as exc:
+        raise Invalid("This unsubscribe link is not valid.") from exc
+    if claims.get("purpose") != UNSUBSCRIBE_PURPOSE:
+        raise Invalid("This unsubscribe link is not valid.")
+    account_id = int(claims["sub"])
+    with svc.db.write() as conn:
+        if people.get_account(conn, account_id) is not None:
+            prefs.set_replies(conn, account_id, False, svc.now())
+    return account_id
+
+
+# --- moderators' digest --------------------------------------------------------------------------------
+def digest(svc: Services, site_id: str, *, to: list[str] | None = None, dry_run: bool = False) -> dict[str, Any]:
+    """Tell a site's moderators what is waiting. Recipients: ``to``, else the site's moderator users."""
+    with svc.db.read() as conn:
+        site = content.get_site(conn, site_id)
+        if site is None:
+            raise NotFound("No such site.", {"site": site_id})
+        threshold = svc.policies.for_site(site).settings.reports.threshold
+        counts = {
+            "held": content.count_by_status(conn, site_id, CommentStatus.HELD),
+            "reported": len(content.reported_comments(conn, site_id, min_weight=threshold, limit=10_000)),
+            "appeals": len(moderation.list_appeals(conn, site_id, state=AppealState.OPEN, limit=10_000)),
+            "flags": len(moderation.list_flags(conn, site_id, state=FlagState.OPEN, limit=10_000)),
+        }
+        recipients = to or [m["email"] for m in people.list_moderators(conn)
+                            if m["role"] == "admin" or site_id in (m["sites"] or [])]
+    text = _templates().get_template("digest.txt").render(site=site_id, site_name=site["name"], counts=counts,
+                                                        dashboard_url=f"{base_url(svc)}/admin")
+    waiting = sum(counts.values())
+    if not dry_run and recipients and waiting:
+        send(svc, recipients, f"{waiting} item(s) waiting for the moderators of {site['name']}", text)
+    return {"site": site_id, "counts": counts, "recipients": recipients, "sent": bool(not dry_run and recipients and waiting),
+            "text": text}

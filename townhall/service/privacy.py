@@ -1,9 +1,149 @@
-"""Privacy (placeholder)."""
+"""Readers' privacy: their data export, erasure, and the purge of old abuse signals.
+
+Erasure (DELETE /api/v1/me, ``townhall erase``) keeps the moderation record but not the person:
+
+* the account row stays (comments, actions and audit entries point at it) but loses its subject (replaced
+  by ``erased:<random>``), display name, e-mail and device hash; their notification settings go;
+* their comments lose their IP, user-agent and device hashes and, per site policy, are either removed
+  (text blanked, status ``deleted``; replies keep their place) or anonymised (text kept, shown under
+  "Former reader"); in "remove" mode the evidence the house rules quoted from their text is dropped too;
+* their appeals' text, their report notes and moderators' notes about them are replaced by "[erased]";
+* webhook deliveries that carried their comments or account are reduced to event, ids and time.
+
+The audit log is append-only in the database (migration 0002), so it cannot be scrubbed afterwards.
+Townhall therefore never writes a reader's personal data into it: entries name readers only by account id
+(``account:<id>``), which after erasure leads to an anonymous row; the erasure itself is audited as
+``account.erased`` with counts only. Reasons and responses in audit entries are moderators' writing.
+"""
+
 from __future__ import annotations
-from townhall.service.core import Services
+
+import uuid
+from datetime import timedelta
+from typing import Any, Mapping
+
+from townhall.service.core import Services, as_utc
+from townhall.service.errors import Invalid, NotFound
 from townhall.service.jobs import Job, JobQueue
+from townhall.store import content, people
+from townhall.store import jobs as job_store
+from townhall.store import privacy as store
+from townhall.store.schema import ActorKind, CommentStatus
+
 PURGE_JOB = "privacy.purge_signals"
+PURGE_EVERY = timedelta(days=1)
+MODES = ("remove", "anonymise")
+ERASED_NAME = "Former reader"
+PLACEHOLDER = "[erased]"
+
+
+def _iso(value: Any) -> Any:
+    return as_utc(value).isoformat() if hasattr(value, "isoformat") else value  # type: ignore[union-attr]
+
+
+def _plain(row: Mapping[str, Any], drop: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {k: _iso(v) for k, v in row.items() if k not in drop}
+
+
+def export_account(svc: Services, account_id: int) -> dict[str, Any]:
+    """Everything held about one reader, as JSON-ready data (their right of access)."""
+    with svc.db.read() as conn:
+        account = people.get_account(conn, account_id)
+        if account is None:
+            raise NotFound("No such account.")
+        prefs = store.prefs_of(conn, account_id)
+        return {
+            "account": _plain(account),
+            "notifications": {"replies": bool(prefs["notify_replies"]) if prefs else False},
+            "comments": [_plain(c) for c in store.comments_of(conn, account_id)],
+            "reactions": [_plain(r) for r in store.reactions_of(conn, account_id)],
+            "reports": [_plain(r) for r in store.reports_by(conn, account_id)],
+            "actions": [_plain(a) for a in store.actions_on(conn, account_id)],
+            "appeals": [_plain(a) for a in store.appeals_by(conn, account_id)],
+            "moderator_notes": [_plain(n) for n in store.notes_on(conn, account_id)],
+        }
+
+
+def erasure_mode(svc: Services, site_id: str) -> str:
+    with svc.db.read() as conn:
+        return store.get_meta(conn, f"site:{site_id}:erase_comments") or "remove"
+
+
+def set_erasure_mode(svc: Services, site_id: str, mode: str) -> None:
+    if mode not in MODES:
+        raise Invalid(f"Erasure mode is one of {', '.join(MODES)}.")
+    with svc.db.write() as conn:
+        if content.get_site(conn, site_id) is None:
+            raise NotFound("No such site.", {"site": site_id})
+        store.set_meta(conn, f"site:{site_id}:erase_comments", mode)
+
+
+def _scrub_hit(hit: Mapping[str, Any]) -> dict[str, Any]:
+    return {**hit, "evidence": None, "reasons": []}
+
+
+def _mentions(payload: Any, account_id: int) -> bool:
+    data = payload.get("data", {}) if isinstance(payload, dict) else {}
+    author = (data.get("comment") or {}).get("author") or {}
+    return data.get("account_id") == account_id or author.get("id") == account_id
+
+
+def erase_account(svc: Services, account_id: int, *, actor: str, mode: str | None = None) -> dict[str, Any]:
+    with svc.db.read() as conn:
+        account = people.get_account(conn, account_id)
+    if account is None:
+        raise NotFound("No such account.")
+    site_id = account["site_id"]
+    mode = mode or erasure_mode(svc, site_id)
+    if mode not in MODES:
+        raise Invalid(f"Erasure mode is one of {', '.join(MODES)}.")
+    remove = mode == "remove"
+    with svc.db.write() as conn:
+        n = store.scrub_comments(conn, account_id, remove=remove, placeholder_status=CommentStatus.DELETED.value)
+        if remove:
+            for row in store.decisions_of(conn, account_id):
+                store.set_decision_hits(conn, int(row["id"]), [_scrub_hit(h) for h in row["hits"] or []])
+        store.scrub_reader_writing(conn, account_id, PLACEHOLDER)
+        for row in store.deliveries_of_site(conn, site_id):
+            if _mentions(row["payload"], account_id):
+                p = row["payload"]
+                store.set_delivery_payload(conn, int(row["id"]), {"id": p.get("id"), "event": p.get("event"), "site": p.get("site"),
+                                                                  "created_at": p.get("created_at"), "data": {"erased": True}})
+        store.anonymise_account(conn, account_id, subject=f"erased:{uuid.uuid4().hex}", name=ERASED_NAME)
+        svc.audit(conn, action="account.erased", subject_type="account", subject_id=account_id,
+                  actor_kind=ActorKind.READER.value if actor.startswith("account:") else ActorKind.SYSTEM.value,
+                  actor=actor, site_id=site_id, details={"comments": n, "mode": mode})
+    return {"account_id": account_id, "erased": True, "comments": n, "mode": mode}
+
+
+def erase_subject(svc: Services, site_id: str, subject: str, *, mode: str | None = None) -> dict[str, Any]:
+    with svc.db.read() as conn:
+        account = people.find_account(conn, site_id, subject)
+    if account is None:
+        raise NotFound("No account with this subject on this site.", {"site": site_id})
+    return erase_account(svc, int(account["id"]), actor="cli", mode=mode)
+
+
+def purge_signals(svc: Services) -> dict[str, int]:
+    """Forget IP, user-agent and device hashes older than ``signal_retention_days``."""
+    before = svc.now() - timedelta(days=svc.settings.signal_retention_days)
+    with svc.db.write() as conn:
+        counts = store.purge_signals(conn, before)
+        if counts["comments"] or counts["accounts"]:
+            svc.audit(conn, action="signals.purged", subject_type="installation", subject_id=None,
+                      actor_kind=ActorKind.SYSTEM.value, actor="retention", site_id=None,
+                      details={**counts, "before": before.isoformat()})
+    return counts
+
+
 def purge_job(svc: Services, job: Job) -> None:
-    return None
+    purge_signals(svc)
+    if job.payload.get("repeat", True) and svc.operations is not None:
+        svc.operations.queue.enqueue(PURGE_JOB, {"repeat": True}, svc.operations.queue.clock() + PURGE_EVERY)
+
+
 def schedule_purge(svc: Services, queue: JobQueue) -> None:
-    return None
+    """Make sure a daily purge is queued (one per installation is enough; a duplicate does no harm)."""
+    with svc.db.write() as conn:
+        if job_store.pending_of_kind(conn, PURGE_JOB) == 0:
+            queue.enqueue(PURGE_JOB, {"repeat": True}, queue.clock() + timedelta(minutes=1), conn=conn)

@@ -21,7 +21,7 @@ import jwt
 from townhall import __version__
 from townhall.service.core import Services
 from townhall.store import content
-from townhall.web import api, dashboard, errors, live, mod_api
+from townhall.web import api, dashboard, errors, live, mod_api, ops_api
 from townhall.web.middleware import BodyLimit, SecurityHeaders
 
 
@@ -56,6 +56,7 @@ def create_asgi(svc: Services) -> FastAPI:
     app.include_router(live.router)
     app.include_router(mod_api.router)
     app.include_router(dashboard.router)
+    app.include_router(ops_api.router)
 
     @app.get("/healthz", summary="Liveness and database check")
     def healthz() -> JSONResponse:
