@@ -193,7 +193,8 @@ def serialize(row: Mapping[str, Any], author: Mapping[str, Any] | None, *, viewe
     }
     if own and not deleted:
         out["text"] = row["body"]
-        out["my_reaction"] = my_reaction
+    if viewer_id is not None and not deleted:
+        out["my_reaction"] = my_reaction  # the signed-in reader's reaction, so the widget shows it pressed
     if decision is not None:
         out["verdict"] = row["status"]
         out["hits"] = [h.to_dict() for h in decision.deciding_hits]
