@@ -55,13 +55,30 @@ def _joins_word(ch: str) -> bool:
     return ch.isalpha() or unicodedata.category(ch) in ("Mn", "Me", "Cf")
 
 
-def _whole_word(text: str, start: int, end: int) -> tuple[int, int]:
-    """Widen ``[start, end)`` to the letters around it, so evidence shows "motherfucker", not "fuck"."""
-    while start > 0 and _joins_word(text[start - 1]):
+def _whole_word(text: str, start: int, end: int, floor: int = 0) -> tuple[int, int]:
+    """Widen ``[start, end)`` to the letters around it, so evidence shows "motherfucker", not "fuck".
+    The left scan stops at ``floor`` (text already covered by an earlier hit)."""
+    while start > floor and _joins_word(text[start - 1]):
         start -= 1
     while end < len(text) and _joins_word(text[end]):
         end += 1
     return start, end
+
+
+class _Cover:
+    """Is a span inside one of these ranges? Asked for spans in ascending start order: linear overall
+    (a running maximum of the range ends, instead of a scan of every range for every span)."""
+
+    def __init__(self, ranges: list[tuple[int, int]]) -> None:
+        self.ranges = sorted(ranges)
+        self.i = 0
+        self.reach = -1
+
+    def covers(self, start: int, end: int) -> bool:
+        while self.i < len(self.ranges) and self.ranges[self.i][0] <= start:
+            self.reach = max(self.reach, self.ranges[self.i][1])
+            self.i += 1
+        return end <= self.reach
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,18 +131,28 @@ class WordListRule:
         return ranges
 
     def _hits(self, norm: Normalised, spans: list[tuple[int, int]]) -> tuple[Hit, ...]:
-        allowed = self._allowed(norm.text) if self.allow else []
-        urls = _urls(norm.text)
+        allowed = _Cover(self._allowed(norm.text) if self.allow else [])
+        urls = _Cover(_urls(norm.text))
         words: list[tuple[int, int]] = []
+        # Linear in the text however many matches it holds: spans come in order, each widening scans only
+        # text no earlier hit covers, and once MAX_HITS words are final the rest cannot be shown anyway.
         for start, end in sorted(spans):
-            if any(a <= start and end <= b for a, b in allowed):
+            if allowed.covers(start, end):
                 continue
-            if any(a <= start and end <= b for a, b in urls) and not self._spelled_out(norm.text[start:end]):
+            if urls.covers(start, end) and not self._spelled_out(norm.text[start:end]):
                 continue  # random letters of a link (t.co/7FcCkRhx) are not the reader's word
-            s, e = _whole_word(norm.original, *norm.span(start, end))
+            s, e = norm.span(start, end)
+            if words and s < words[-1][1]:  # inside the previous hit's word: widen only past its end
+                if e > words[-1][1]:
+                    e = _whole_word(norm.original, e, e)[1]
+                words[-1] = (words[-1][0], max(e, words[-1][1]))
+                continue
+            s, e = _whole_word(norm.original, s, e, floor=words[-1][1] if words else 0)
             if words and s < words[-1][1]:
                 words[-1] = (words[-1][0], max(e, words[-1][1]))
             else:
+                if len(words) == MAX_HITS:
+                    break
                 words.append((s, e))
         return tuple(
             Hit(self.name, self.description, self.action, span=(s, e), evidence=norm.original[s:e],
