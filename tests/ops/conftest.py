@@ -1,4 +1,5 @@
-"""Fixtures for the operations tests: apps with a house-rules file that needs no trained classifier."""
+"""Fixtures for the operations tests: apps with a house-rules file that needs no trained classifier, and a
+client calling from a real IP address (so IP-prefix hashes are stored)."""
 
 from __future__ import annotations
 
@@ -20,5 +21,5 @@ def app(make_app: Any, db_url: str) -> Townhall:
 
 @pytest.fixture
 def client(app: Townhall) -> Iterator[TestClient]:
-    with TestClient(app, raise_server_exceptions=False) as c:
+    with TestClient(app, raise_server_exceptions=False, client=("203.0.113.9", 50000)) as c:
         yield c
