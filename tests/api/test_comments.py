@@ -144,7 +144,7 @@ def test_supporter_badge_from_claim(client: TestClient) -> None:
 
 def test_more_replies_page_through(client: TestClient) -> None:
     root = post(client, "root").json()["comment"]["id"]
-    reply_ids = [post(client, f"r{i}", who=f"w{i % 5}", parent_id=root).json()["comment"]["id"] for i in range(55)]
+    reply_ids = [post(client, f"reply number {i}", who=f"w{i % 5}", parent_id=root).json()["comment"]["id"] for i in range(55)]
     first = client.get(T).json()["comments"][0]
     assert len(first["replies"]) == 50 and first["more_replies"] is True
     more = client.get(T, params={"root": root, "cursor": first["replies_cursor"], "limit": 100}).json()

@@ -101,7 +101,7 @@ def post(svc: Services, ident: Identity, thread_external_id: str, text: Any, par
     check_thread_id(thread_external_id)
     if not isinstance(text, str):
         raise Invalid("'text' must be a string.", {"field": "text"})
-    if parent_id is not None and (not isinstance(parent_id, int) or isinstance(parent_id, bool) or parent_id < 1):
+    if parent_id is not None and (not isinstance(parent_id, int) or isinstance(parent_id, bool) or not 1 <= parent_id < 2**31):
         raise Invalid("'parent_id' must be a comment id (a positive integer) or null.", {"field": "parent_id"})
     text = text.replace("\x00", "")
     now = svc.now()

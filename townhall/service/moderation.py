@@ -159,8 +159,8 @@ def account_history(svc: Services, actor: Actor, account_id: int) -> dict[str, A
         }
 
 
-def audit_export(svc: Services, actor: Actor, site_id: str, **filters: Any) -> list[dict[str, Any]]:
-    actor.require_site(site_id)
+def audit_export(svc: Services, who: Actor, site_id: str, **filters: Any) -> list[dict[str, Any]]:
+    who.require_site(site_id)
     with svc.db.read() as conn:
         rows = moderation.audit_entries(conn, site_id=site_id, **filters)
     return [{**{k: v for k, v in r.items()}, "at": _iso(r["at"])} for r in rows]

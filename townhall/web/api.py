@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi import Path as FastAPIPath
 from pydantic import BaseModel, ConfigDict, Field
 
 from townhall.service import accounts as acct
@@ -17,6 +18,9 @@ from townhall.service.identity import Identity
 from townhall.web.auth import guest_token, optional_reader, require_reader, site_id_of
 
 router = APIRouter(prefix="/api/v1")
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
+Id = Annotated[int, FastAPIPath(ge=1, le=MAX_ID, description="A numeric id.")]
 
 
 def services(request: Request) -> Services:
@@ -40,7 +44,7 @@ def rate_limit(request: Request, svc: Services, ident: Identity | None) -> None:
 class NewComment(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(description="The comment as written (plain text; links and paragraphs are rendered).")
-    parent_id: int | None = Field(default=None, description="Id of the comment this replies to.")
+    parent_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="Id of the comment this replies to.")
     guest_name: str | None = Field(default=None, max_length=200, description="Display name, for guest commenting where the site allows it.")
     device: str | None = Field(default=None, max_length=200, description="The widget's hashed device id (ban-evasion evidence only).")
     url: str | None = Field(default=None, max_length=2000, description="Article URL, used when the thread is created.")
@@ -75,7 +79,7 @@ def list_comments(
     sort: Literal["newest", "oldest", "top"] = "newest",
     limit: int = Query(20, ge=1, le=100),
     cursor: str | None = Query(None, max_length=200),
-    root: int | None = Query(None, ge=1, description="List further replies of this top-level comment (flat, oldest first)."),
+    root: int | None = Query(None, ge=1, le=MAX_ID, description="List further replies of this top-level comment (flat, oldest first)."),
 ) -> dict[str, Any]:
     svc = services(request)
     viewer = optional_reader(request, svc)
@@ -103,7 +107,7 @@ def post_comment(request: Request, response: Response, thread_id: str, body: New
 
 
 @router.patch("/comments/{comment_id}", summary="Edit your own comment within the edit window (moderated again)")
-def edit_comment(request: Request, comment_id: int, body: EditComment) -> dict[str, Any]:
+def edit_comment(request: Request, comment_id: Id, body: EditComment) -> dict[str, Any]:
     svc = services(request)
     ident = require_reader(request, svc)
     rate_limit(request, svc, ident)
@@ -112,7 +116,7 @@ def edit_comment(request: Request, comment_id: int, body: EditComment) -> dict[s
 
 
 @router.delete("/comments/{comment_id}", status_code=204, summary="Delete your own comment")
-def delete_comment(request: Request, comment_id: int) -> Response:
+def delete_comment(request: Request, comment_id: Id) -> Response:
     svc = services(request)
     ident = require_reader(request, svc)
     rate_limit(request, svc, ident)
@@ -121,7 +125,7 @@ def delete_comment(request: Request, comment_id: int) -> Response:
 
 
 @router.put("/comments/{comment_id}/reaction", summary="React to a comment (one reaction per account)")
-def react(request: Request, comment_id: int, body: Reaction) -> dict[str, Any]:
+def react(request: Request, comment_id: Id, body: Reaction) -> dict[str, Any]:
     svc = services(request)
     ident = require_reader(request, svc)
     rate_limit(request, svc, ident)
@@ -129,7 +133,7 @@ def react(request: Request, comment_id: int, body: Reaction) -> dict[str, Any]:
 
 
 @router.post("/comments/{comment_id}/reports", status_code=201, summary="Report a comment to the moderators")
-def report(request: Request, comment_id: int, body: Report) -> dict[str, Any]:
+def report(request: Request, comment_id: Id, body: Report) -> dict[str, Any]:
     svc = services(request)
     ident = require_reader(request, svc)
     rate_limit(request, svc, ident)
@@ -143,7 +147,7 @@ def me(request: Request) -> dict[str, Any]:
 
 
 @router.post("/me/actions/{action_id}/appeal", status_code=201, summary="Appeal a sanction (once per action)")
-def appeal(request: Request, action_id: int, body: AppealIn) -> dict[str, Any]:
+def appeal(request: Request, action_id: Id, body: AppealIn) -> dict[str, Any]:
     svc = services(request)
     ident = require_reader(request, svc)
     rate_limit(request, svc, ident)

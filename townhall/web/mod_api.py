@@ -13,7 +13,7 @@ from townhall.service import appeals as svc_appeals
 from townhall.service import enforcement
 from townhall.service import moderation as svc_mod
 from townhall.service import trolls as svc_trolls
-from townhall.web.api import services
+from townhall.web.api import MAX_ID, Id, services
 from townhall.web.auth import require_moderator, site_id_of
 
 router = APIRouter(prefix="/api/v1/mod", tags=["moderation"])
@@ -53,14 +53,14 @@ class AppealDecision(BaseModel):
 
 @router.get("/queues/{name}", summary="A moderation queue: held, reported, rejected, appeals or flags")
 def queue(request: Request, name: Literal["held", "reported", "rejected", "appeals", "flags"],
-          limit: int = Query(50, ge=1, le=200), before: int | None = Query(None, ge=1)) -> dict[str, Any]:
+          limit: int = Query(50, ge=1, le=200), before: int | None = Query(None, ge=1, le=MAX_ID)) -> dict[str, Any]:
     svc = services(request)
     actor = require_moderator(request, svc)
     return svc_mod.queue(svc, actor, site_id_of(request, svc), name, limit=limit, before_id=before)
 
 
 @router.post("/comments/{comment_id}/decision", summary="Approve or reject a comment")
-def decide_comment(request: Request, comment_id: int, body: CommentDecision) -> dict[str, Any]:
+def decide_comment(request: Request, comment_id: Id, body: CommentDecision) -> dict[str, Any]:
     svc = services(request)
     actor = require_moderator(request, svc)
     return svc_mod.decide_comment(svc, actor, comment_id, approve=body.action == "approve", reason=body.reason,
@@ -68,7 +68,7 @@ def decide_comment(request: Request, comment_id: int, body: CommentDecision) -> 
 
 
 @router.post("/accounts/{account_id}/sanctions", status_code=201, summary="Warn, suspend, ban or premoderate an account")
-def sanction(request: Request, account_id: int, body: SanctionIn) -> dict[str, Any]:
+def sanction(request: Request, account_id: Id, body: SanctionIn) -> dict[str, Any]:
     svc = services(request)
     actor = require_moderator(request, svc)
     action_id = enforcement.moderator_sanction(svc, actor, account_id, body.sanction, body.reason, body.hours)
@@ -76,34 +76,34 @@ def sanction(request: Request, account_id: int, body: SanctionIn) -> dict[str, A
 
 
 @router.post("/accounts/{account_id}/restore", summary="Lift an account's sanctions (unban, unsuspend)")
-def restore(request: Request, account_id: int, body: RestoreIn) -> dict[str, Any]:
+def restore(request: Request, account_id: Id, body: RestoreIn) -> dict[str, Any]:
     svc = services(request)
     actor = require_moderator(request, svc)
     return {"action_id": enforcement.moderator_restore(svc, actor, account_id, body.reason), "account_id": account_id}
 
 
 @router.post("/accounts/{account_id}/reject-all", summary="Reject every published or held comment of an account")
-def reject_all(request: Request, account_id: int, body: RestoreIn) -> dict[str, Any]:
+def reject_all(request: Request, account_id: Id, body: RestoreIn) -> dict[str, Any]:
     svc = services(request)
     actor = require_moderator(request, svc)
     return {"rejected": enforcement.reject_all(svc, actor, account_id, body.reason)}
 
 
 @router.post("/accounts/{account_id}/notes", status_code=201, summary="Add a moderators' note to an account")
-def note(request: Request, account_id: int, body: NoteIn) -> dict[str, Any]:
+def note(request: Request, account_id: Id, body: NoteIn) -> dict[str, Any]:
     svc = services(request)
     actor = require_moderator(request, svc)
     return {"note_id": svc_mod.add_note(svc, actor, account_id, body.text)}
 
 
 @router.get("/accounts/{account_id}", summary="An account's full history: comments, decisions, actions, appeals, notes")
-def history(request: Request, account_id: int) -> dict[str, Any]:
+def history(request: Request, account_id: Id) -> dict[str, Any]:
     svc = services(request)
     return svc_mod.account_history(svc, require_moderator(request, svc), account_id)
 
 
 @router.post("/appeals/{appeal_id}/decision", summary="Uphold or reverse an appeal")
-def decide_appeal(request: Request, appeal_id: int, body: AppealDecision) -> dict[str, Any]:
+def decide_appeal(request: Request, appeal_id: Id, body: AppealDecision) -> dict[str, Any]:
     svc = services(request)
     actor = require_moderator(request, svc)
     return svc_appeals.decide(svc, actor, appeal_id, reverse=body.outcome == "reverse", response=body.response,
@@ -113,7 +113,7 @@ def decide_appeal(request: Request, appeal_id: int, body: AppealDecision) -> dic
 @router.get("/audit", summary="The audit log as JSON Lines, oldest first")
 def audit(request: Request, actor: str | None = Query(None, max_length=300), action: str | None = Query(None, max_length=64),
           subject_type: str | None = Query(None, max_length=32), subject_id: str | None = Query(None, max_length=64),
-          after_id: int = Query(0, ge=0), limit: int = Query(1000, ge=1, le=10000)) -> StreamingResponse:
+          after_id: int = Query(0, ge=0, le=MAX_ID), limit: int = Query(1000, ge=1, le=10000)) -> StreamingResponse:
     svc = services(request)
     who = require_moderator(request, svc)
     rows = svc_mod.audit_export(svc, who, site_id_of(request, svc), actor=actor, action=action, subject_type=subject_type,
@@ -140,7 +140,7 @@ def analyse_trolls(request: Request) -> dict[str, Any]:
 
 
 @router.post("/flags/{flag_id}/decision", summary="Confirm a troll cluster (bans every account in it) or dismiss a flag")
-def decide_flag(request: Request, flag_id: int, body: FlagDecision) -> dict[str, Any]:
+def decide_flag(request: Request, flag_id: Id, body: FlagDecision) -> dict[str, Any]:
     svc = services(request)
     actor = require_moderator(request, svc)
     if body.outcome == "confirm":
