@@ -4,7 +4,7 @@ and the house rules with a "try it" box. Decisions themselves go through moderat
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Mapping, Sequence
 
 from sqlalchemy import Connection
@@ -19,6 +19,7 @@ from townhall.store.schema import AppealState, CommentStatus, FlagKind
 PAGE = 50
 COMMENT_QUEUES = ("held", "reported", "rejected")
 QUEUE_TABS = ("held", "reported", "clusters", "appeals", "rejected")
+RECENT_DAYS = 7  # "recent rejections": the tab counts this many days
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,21 +32,23 @@ class Segment:
 
 def highlight(text: str, hits: Sequence[Mapping[str, Any]]) -> list[Segment]:
     """Split ``text`` at the edges of the hits' spans (offsets into the original text, end exclusive)."""
-    marks: list[set[str]] = [set() for _ in text]
+    spans: list[tuple[int, int, str]] = []
     for hit in hits:
         span = hit.get("span")
-        if not span or len(span) != 2:
-            continue
-        start, end = max(0, int(span[0])), min(len(text), int(span[1]))
-        for i in range(start, end):
-            marks[i].add(str(hit.get("rule", "?")))
+        if span and len(span) == 2:
+            start, end = max(0, int(span[0])), min(len(text), int(span[1]))
+            if start < end:
+                spans.append((start, end, str(hit.get("rule", "?"))))
+    if not spans:
+        return [Segment(text)] if text else []
+    cuts = sorted({0, len(text), *(s for s, _, _ in spans), *(e for _, e, _ in spans)})
     out: list[Segment] = []
-    for i, ch in enumerate(text):
-        rules = tuple(sorted(marks[i]))
+    for a, b in zip(cuts, cuts[1:]):
+        rules = tuple(sorted({r for s, e, r in spans if s <= a and b <= e}))
         if out and out[-1].rules == rules:
-            out[-1] = Segment(out[-1].text + ch, rules)
+            out[-1] = Segment(out[-1].text + text[a:b], rules)
         else:
-            out.append(Segment(ch, rules))
+            out.append(Segment(text[a:b], rules))
     return out
 
 
@@ -84,60 +87,83 @@ def _reasons(hits: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 def queue_view(svc: Services, actor: Actor, site_id: str, name: str, *, before_id: int | None = None,
                limit: int = PAGE) -> dict[str, Any]:
-    """A queue page: comment items in context, or clusters, or appeals; plus the size of every queue."""
+    """A queue page: comment items in context, or clusters, or appeals; plus the size of every queue.
+    One read transaction for the whole page."""
     actor.require_site(site_id)
     if name not in QUEUE_TABS:
         raise Invalid("Unknown queue.", {"allowed": list(QUEUE_TABS)})
-    if name in COMMENT_QUEUES:
-        data = svc_mod.queue(svc, actor, site_id, name, limit=limit, before_id=before_id)
-        items = data["items"]
-        with svc.db.read() as conn:
-            parents = {int(r["id"]): r for r in content.get_comments(conn, {i["parent_id"] for i in items if i["parent_id"]})}
-            authors = glance(conn, [i["author"]["id"] for i in items if i.get("author")], svc.now())
-        for item in items:
-            hits = _hits_of(item)
-            item["segments"] = highlight(item["text"], hits)
-            item["hits"] = hits
-            item["reasons"] = _reasons(hits)
-            item["scores"] = (item.get("decision") or {}).get("scores") or {}
-            parent = parents.get(item["parent_id"]) if item["parent_id"] else None
-            item["parent"] = {"id": parent["id"], "text": parent["body"], "status": parent["status"]} if parent else None
-            item["glance"] = authors.get(item["author"]["id"]) if item.get("author") else None
-        out = {"queue": name, "items": items, "next_before": data.get("next_before")}
-    elif name == "clusters":
-        with svc.db.read() as conn:
-            rows = moderation.list_flags(conn, site_id, kind=FlagKind.COORDINATION.value, limit=limit)
-            names = people.get_accounts(conn, sorted({int(a) for r in rows for a in (r["accounts"] or [])}))
-        out = {"queue": name, "next_before": None, "items": [
-            {"id": r["id"], "score": r["score"], "created_at": as_utc(r["created_at"]), "key": r["key"],
-             "accounts": [{"id": int(a), "name": names[int(a)]["display_name"] if int(a) in names else f"#{a}",
-                           "state": names[int(a)]["state"] if int(a) in names else "?"} for a in (r["accounts"] or [])],
-             "signals": signals_of(r["evidence"])} for r in rows]}
-    else:
-        with svc.db.read() as conn:
-            rows = moderation.list_appeals(conn, site_id, state=AppealState.OPEN, limit=limit)
-            actions = {int(r["action_id"]): moderation.get_action(conn, int(r["action_id"])) for r in rows}
-            cids = {a["comment_id"] for a in actions.values() if a is not None and a["comment_id"]}
-            comments = {int(c["id"]): c for c in content.get_comments(conn, cids)}
-            authors = glance(conn, [int(r["account_id"]) for r in rows], svc.now())
-        items = []
-        for r in rows:
-            action = actions.get(int(r["action_id"]))
-            comment = comments.get(action["comment_id"]) if action is not None and action["comment_id"] else None
-            items.append({"id": r["id"], "text": r["text"], "created_at": as_utc(r["created_at"]), "account_id": r["account_id"],
-                          "name": r["display_name"], "action_kind": r["action_kind"], "action_reason": r["action_reason"],
-                          "rule": action["rule"] if action is not None else None,
-                          "comment": {"id": comment["id"], "text": comment["body"], "status": comment["status"]} if comment else None,
-                          "glance": authors.get(int(r["account_id"]))})
-        out = {"queue": name, "items": items, "next_before": None}
-    out["sizes"] = queue_sizes(svc, site_id)
+    now = svc.now()
+    with svc.db.read() as conn:
+        if name in COMMENT_QUEUES:
+            out = _comment_queue(svc, conn, site_id, name, before_id, limit)
+        elif name == "clusters":
+            out = _cluster_queue(conn, site_id, limit)
+        else:
+            out = _appeal_queue(conn, site_id, limit, now)
+        out["sizes"] = _sizes(conn, site_id, now)
     return out
 
 
-def queue_sizes(svc: Services, site_id: str) -> dict[str, int]:
-    with svc.db.read() as conn:
-        sizes = stats.queue_sizes(conn, site_id)
-        rejected = content.count_by_status(conn, site_id, CommentStatus.REJECTED)
+def _comment_queue(svc: Services, conn: Connection, site_id: str, name: str, before_id: int | None, limit: int) -> dict[str, Any]:
+    if name == "reported":
+        cfg = svc.policies.for_site(content.get_site(conn, site_id)).settings.reports
+        rows = content.reported_comments(conn, site_id, min_weight=cfg.threshold, limit=limit)
+    else:
+        status = CommentStatus.HELD if name == "held" else CommentStatus.REJECTED
+        rows = dashboard.comment_page(conn, site_id, status.value, limit=limit, before_id=before_id)
+    ids = [int(r["id"]) for r in rows]
+    decisions = moderation.latest_decisions(conn, ids)
+    authors = people.get_accounts(conn, sorted({int(r["account_id"]) for r in rows}))
+    items = [svc_mod.comment_item(conn, r, decisions, authors) for r in rows]
+    parents = {int(r["id"]): r for r in content.get_comments(conn, {i["parent_id"] for i in items if i["parent_id"]})}
+    glances = glance(conn, [i["author"]["id"] for i in items if i.get("author")], svc.now())
+    for item in items:
+        hits = _hits_of(item)
+        item["segments"] = highlight(item["text"], hits)
+        item["hits"] = hits
+        item["reasons"] = _reasons(hits)
+        item["scores"] = (item.get("decision") or {}).get("scores") or {}
+        parent = parents.get(item["parent_id"]) if item["parent_id"] else None
+        item["parent"] = {"id": parent["id"], "text": parent["body"], "status": parent["status"]} if parent else None
+        item["glance"] = glances.get(item["author"]["id"]) if item.get("author") else None
+        if name == "reported":
+            item["reports"] = [{"account_id": r["account_id"], "reason": r["reason"], "note": r["note"], "weight": r["weight"]}
+                               for r in content.open_reports(conn, item["id"])]
+    more = name != "reported" and len(ids) == limit
+    return {"queue": name, "items": items, "next_before": ids[-1] if more else None}
+
+
+def _cluster_queue(conn: Connection, site_id: str, limit: int) -> dict[str, Any]:
+    rows = moderation.list_flags(conn, site_id, kind=FlagKind.COORDINATION.value, limit=limit)
+    names = people.get_accounts(conn, sorted({int(a) for r in rows for a in (r["accounts"] or [])}))
+    return {"queue": "clusters", "next_before": None, "items": [
+        {"id": r["id"], "score": r["score"], "created_at": as_utc(r["created_at"]), "key": r["key"],
+         "accounts": [{"id": int(a), "name": names[int(a)]["display_name"] if int(a) in names else f"#{a}",
+                       "state": names[int(a)]["state"] if int(a) in names else "?"} for a in (r["accounts"] or [])],
+         "signals": signals_of(r["evidence"])} for r in rows]}
+
+
+def _appeal_queue(conn: Connection, site_id: str, limit: int, now: datetime) -> dict[str, Any]:
+    rows = moderation.list_appeals(conn, site_id, state=AppealState.OPEN, limit=limit)
+    actions = {int(r["action_id"]): moderation.get_action(conn, int(r["action_id"])) for r in rows}
+    cids = {a["comment_id"] for a in actions.values() if a is not None and a["comment_id"]}
+    comments = {int(c["id"]): c for c in content.get_comments(conn, cids)}
+    authors = glance(conn, [int(r["account_id"]) for r in rows], now)
+    items = []
+    for r in rows:
+        action = actions.get(int(r["action_id"]))
+        comment = comments.get(action["comment_id"]) if action is not None and action["comment_id"] else None
+        items.append({"id": r["id"], "text": r["text"], "created_at": as_utc(r["created_at"]), "account_id": r["account_id"],
+                      "name": r["display_name"], "action_kind": r["action_kind"], "action_reason": r["action_reason"],
+                      "rule": action["rule"] if action is not None else None,
+                      "comment": {"id": comment["id"], "text": comment["body"], "status": comment["status"]} if comment else None,
+                      "glance": authors.get(int(r["account_id"]))})
+    return {"queue": "appeals", "items": items, "next_before": None}
+
+
+def _sizes(conn: Connection, site_id: str, now: datetime) -> dict[str, int]:
+    sizes = stats.queue_sizes(conn, site_id)
+    rejected = dashboard.count_status(conn, site_id, CommentStatus.REJECTED.value, since=now - timedelta(days=RECENT_DAYS))
     return {"held": sizes["held"][0], "reported": sizes["reported"][0], "clusters": sizes["flags"][0],
             "appeals": sizes["appeals"][0], "rejected": rejected}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Sequence
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, and_, delete, func, or_, select, update
 from sqlalchemy.engine import RowMapping
 
 from townhall.store.schema import (
@@ -17,6 +17,7 @@ from townhall.store.schema import (
     comments,
     flags,
     moderators,
+    sites,
     threads,
 )
 
@@ -145,3 +146,44 @@ def account_ids_exist(conn: Connection, site_id: str, account_ids: Sequence[int]
         return []
     q = select(accounts.c.id).where(accounts.c.site_id == site_id, accounts.c.id.in_(list(account_ids)))
     return sorted(int(r[0]) for r in conn.execute(q))
+
+
+def _site_threads(site_id: str) -> Any:
+    return select(threads.c.id).where(threads.c.site_id == site_id).scalar_subquery()
+
+
+def comment_page(conn: Connection, site_id: str, status: str, *, limit: int, before_id: int | None = None) -> list[Row]:
+    """A queue page of comments in ``status``, newest first (by creation time, then id), after the comment
+    ``before_id``. Walks the (status, created_at) index and fetches full rows only for the page."""
+    q = select(comments.c.id).where(comments.c.status == status, comments.c.thread_id.in_(_site_threads(site_id)))
+    if before_id is not None:
+        anchor = conn.execute(select(comments.c.created_at).where(comments.c.id == before_id)).scalar_one_or_none()
+        if anchor is not None:
+            q = q.where(or_(comments.c.created_at < anchor, and_(comments.c.created_at == anchor, comments.c.id < before_id)))
+    ids = [int(r[0]) for r in conn.execute(q.order_by(comments.c.created_at.desc(), comments.c.id.desc()).limit(limit))]
+    if not ids:
+        return []
+    full = (
+        select(comments, threads.c.external_id.label("thread_external_id"), threads.c.title.label("thread_title"))
+        .join(threads, threads.c.id == comments.c.thread_id)
+        .where(comments.c.id.in_(ids))
+    )
+    rows = {int(r["id"]): r for r in conn.execute(full).mappings()}
+    return [rows[i] for i in ids if i in rows]
+
+
+def single_site(conn: Connection, site_id: str) -> bool:
+    """Whether ``site_id`` is the installation's only site (then counts need no per-site filter)."""
+    ids = [r[0] for r in conn.execute(select(sites.c.id).limit(2))]
+    return ids == [site_id]
+
+
+def count_status(conn: Connection, site_id: str, status: str, since: datetime | None = None) -> int:
+    """How many of the site's comments are in ``status`` (written since ``since``). On a one-site
+    installation this is counted on the (status, created_at) index alone."""
+    q = select(func.count()).select_from(comments).where(comments.c.status == status)
+    if not single_site(conn, site_id):
+        q = q.where(comments.c.thread_id.in_(_site_threads(site_id)))
+    if since is not None:
+        q = q.where(comments.c.created_at >= since)
+    return int(conn.execute(q).scalar_one())

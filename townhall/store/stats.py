@@ -18,6 +18,7 @@ from townhall.store.schema import (
     decisions,
     flags,
     reports,
+    sites,
     threads,
 )
 
@@ -53,11 +54,9 @@ def queue_sizes(conn: Connection, site_id: str) -> dict[str, tuple[int, Any]]:
     """Queue name -> (items waiting, creation time of the oldest)."""
     out: dict[str, tuple[int, Any]] = {}
     for status in (CommentStatus.HELD,):
-        q = (
-            select(func.count(), func.min(comments.c.created_at))
-            .select_from(comments.join(threads, threads.c.id == comments.c.thread_id))
-            .where(threads.c.site_id == site_id, comments.c.status == status.value)
-        )
+        q = select(func.count(), func.min(comments.c.created_at)).where(comments.c.status == status.value)
+        if [r[0] for r in conn.execute(select(sites.c.id).limit(2))] != [site_id]:  # several sites: filter by site
+            q = q.where(comments.c.thread_id.in_(select(threads.c.id).where(threads.c.site_id == site_id).scalar_subquery()))
         n, oldest = conn.execute(q).one()
         out[status.value] = (int(n), oldest)
     rq = (

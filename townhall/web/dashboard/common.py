@@ -54,6 +54,8 @@ def environment(request: Request) -> Environment:
         env.filters["when"] = _when
         env.filters["tojson_pretty"] = lambda v: json.dumps(v, indent=2, default=str, ensure_ascii=False)
         env.globals["charts"] = charts
+        for name in env.list_templates(filter_func=lambda n: n.startswith("admin/")):
+            env.get_template(name)  # compile every dashboard page once, not on a moderator's first visit
         request.app.state.dashboard_templates = env
     return env
 
