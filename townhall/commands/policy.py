@@ -99,8 +99,11 @@ def moderate(ctx: click.Context, policy_path: str | None, text: str | None, inpu
         click.echo(f"{input_path if input_path != '-' else '<stdin>'}:{number}: {message}", err=True)
 
     if input_path == "-":
-        stream: IO[str] = click.get_text_stream("stdin")
-        moderate_lines(policy, _progress_lines(stream, None), out.write, on_error=report)
+        def write_through(line: str) -> None:  # a pipe gets each answer as soon as it is judged
+            out.write(line)
+            out.flush()
+
+        moderate_lines(policy, _progress_lines(sys.stdin, None), write_through, on_error=report)
         return
     try:
         handle = Path(input_path).open(encoding="utf-8", errors="replace", newline=None)

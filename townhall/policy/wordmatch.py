@@ -76,23 +76,23 @@ class Matcher(Protocol):
 # --- The F word --------------------------------------------------------------------------------------
 
 _F_V = r"(?:[uv]|\|_\||\(_\))"
-_F_C = r"[c(<]"
+_F_C = r"(?:c|<|\((?!_\)))"  # "(" is a c unless it opens "(_)", a u
 _F_K = r"(?:k|\|<)"
 _F_COMPACT = re.compile(
     rf"""
-    (?P<on>(?<!f)f++|(?<!ph)(?:ph)++)
+    (?P<on>(?<!f)f++|(?<!p)p++h++)
     (?:
         (?P<v>{_F_V}++)
         (?:
             (?P<ck>{_F_C}++{_F_K}++)          # fuck fuuckk fu(k
           | (?P<k>{_F_K}++)                   # fuk fukk
           | (?P<q>q++)                        # fuq
-          | (?P<cc>c{{2,}}+)                  # fucc
+          | (?P<cc>{_F_C}{{2,}}+)              # fucc, fuc(
           | (?P<vm>{_MASK}{{1,2}}+{_F_K}++)   # fu*k
         )
       | (?P<m>{_MASK}{{1,3}}+)(?P<mk>{_F_C}*+{_F_K}++)   # f*ck f**k f#@k f_ck
       | (?P<nv>{_F_C}++{_F_K}++)                        # fck
-      | (?P<t>c++{_F_V}++{_F_K}++)                      # fcuk
+      | (?P<t>{_F_C}++{_F_V}++{_F_K}++)                    # fcuk
     )
     """,
     re.X,
@@ -146,7 +146,8 @@ class FWordMatcher:
             start = m.start()
             return not _letter_at(text, start - 1) or text.endswith(("da", "the"), 0, start)
         if m.group("cc") is not None:
-            return not ph or after == ""  # fucc, fuccin; "Phucc" would be a name
+            # fucc, fuccin, fuc( — at least one real c; "Phucc" would be a name
+            return "c" in m.group("cc") and (not ph or after == "")
         if m.group("m") is not None:
             # f*ck, f**k — but not f*k or f-k (too short to read as the word); punctuation that also
             # sits between words ("itself...kind", "stuff!!Kids", "jeff__kent") masks only at a word start
