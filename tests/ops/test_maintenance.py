@@ -1,0 +1,91 @@
+"""`townhall backup` and `townhall doctor`, for people."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from townhall.app import Townhall
+from townhall.cli import build_cli
+from townhall.store.db import Database
+from tests.fixtures_app import auth, free_port
+from tests.ops.conftest import POLICY
+
+
+def test_backup_of_a_live_sqlite_database(make_app: Any, sqlite_url: str, tmp_path: Path) -> None:
+    app: Townhall = make_app(sqlite_url, policy=POLICY)
+    from starlette.testclient import TestClient
+
+    with TestClient(app) as client:
+        for i in range(5):
+            assert client.post("/api/v1/threads/t/comments", json={"text": f"comment {i}"}, headers=auth("u")).status_code == 201
+        runner = CliRunner(env={"TOWNHALL_POLICY": POLICY})
+        out = tmp_path / "backups" / "th.db"
+        done = runner.invoke(build_cli(), ["backup", "--out", str(out), "--db", sqlite_url])
+        assert done.exit_code == 0, done.output
+        assert "integrity ok" in done.output
+        copy = sqlite3.connect(out)
+        assert copy.execute("SELECT count(*) FROM comments").fetchone()[0] == 5
+        copy.close()
+        again = runner.invoke(build_cli(), ["backup", "--out", str(out), "--db", sqlite_url])
+        assert again.exit_code != 0 and "exists" in again.output
+    head = Database(sqlite_url).head_revision()
+    assert f"schema {head}" in done.output
+
+
+def test_backup_on_postgres_prints_pg_dump_advice(postgres: Any) -> None:
+    url = postgres.fresh()
+    done = CliRunner().invoke(build_cli(), ["backup", "--out", "x.db", "--db", url.replace("postgres@", "postgres:s3cret@")])
+    assert done.exit_code == 0 and "pg_dump --format=custom" in done.output and "s3cret" not in done.output
+
+
+@pytest.mark.parametrize("smtp_up", [True, False])
+def test_doctor(db_url: str, tmp_path: Path, smtp_up: bool) -> None:
+    from aiosmtpd.controller import Controller
+
+    class Sink:
+        async def handle_DATA(self, *args: Any) -> str:  # noqa: N802
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Sink(), hostname="127.0.0.1", port=port)
+    if smtp_up:
+        controller.start()
+    try:
+        env = {"TOWNHALL_POLICY": POLICY, "TOWNHALL_SMTP_URL": f"smtp://127.0.0.1:{port}", "TOWNHALL_PUBLIC_URL": "https://c.example"}
+        runner = CliRunner(env=env)
+        Database(db_url).migrate()
+        ok = runner.invoke(build_cli(), ["doctor", "--db", db_url])
+        lines = " ".join(ok.output.split())
+        assert "database: " in lines and "migrations: at head" in lines and "policy and models:" in lines
+        if smtp_up:
+            assert ok.exit_code == 0, ok.output
+            assert "smtp: 127.0.0.1" in lines and "All checks passed" in lines
+        else:
+            assert ok.exit_code == 1 and "unreachable" in lines and "needs attention" in lines
+    finally:
+        if smtp_up:
+            controller.stop()
+
+
+def test_doctor_finds_an_old_schema_and_a_missing_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    db = Database(url)
+    from alembic import command
+
+    from townhall.store.db import _alembic_config
+
+    cfg = _alembic_config(url)
+    with db.write_engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0002_audit_append_only")
+    db.dispose()
+    runner = CliRunner(env={"TOWNHALL_POLICY": POLICY})
+    old = runner.invoke(build_cli(), ["doctor", "--db", url])
+    assert old.exit_code == 1 and "0002_audit_append_only" in old.output and "townhall migrate" in old.output
+    gone = runner.invoke(build_cli(), ["doctor", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/none"])
+    assert gone.exit_code == 1 and "cannot connect" in " ".join(gone.output.split())

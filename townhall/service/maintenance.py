@@ -1,0 +1,125 @@
+"""Backups and the `townhall doctor` checks (configuration, database, migrations, policies and models,
+SMTP, background jobs). Nothing here changes the installation: the doctor does not migrate."""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from sqlalchemy.engine import make_url
+
+from townhall.settings import Settings
+from townhall.store.backup import revision_of, sqlite_backup
+from townhall.store.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    name: str
+    status: str  # ok, warn, error, skip
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class BackupResult:
+    path: Path
+    bytes: int
+    integrity: str
+    revision: str | None
+
+
+class NotSQLite(ValueError):
+    """Backups of PostgreSQL are pg_dump's job; the message says how."""
+
+
+def pg_dump_advice(url: str) -> str:
+    parsed = make_url(url)
+    safe = parsed.set(drivername="postgresql").render_as_string(hide_password=True)
+    return ("This installation uses PostgreSQL: back it up with pg_dump, e.g.\n"
+            f"  pg_dump --format=custom --file=townhall-$(date +%F).dump '{safe}'\n"
+            "and restore with pg_restore --clean --dbname=… FILE. Schedule it (cron/systemd) and copy the file off the host.")
+
+
+def backup(settings: Settings, out: Path, progress: Callable[[int, int], None] | None = None) -> BackupResult:
+    url = settings.resolved_database_url
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        raise NotSQLite(pg_dump_advice(url))
+    source = Path(parsed.database or "")
+    if not source.is_file():
+        raise FileNotFoundError(f"no database at {source}")
+    if out.exists():
+        raise FileExistsError(f"{out} exists; choose a new file name")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    integrity = sqlite_backup(source, out, progress)
+    return BackupResult(out, out.stat().st_size, integrity, revision_of(out))
+
+
+def doctor(settings: Settings) -> list[Check]:
+    checks: list[Check] = []
+    url = settings.resolved_database_url
+    checks.append(Check("configuration", "ok", f"database {make_url(url).render_as_string(hide_password=True)}, "
+                                               f"default site {settings.default_site!r}"))
+    if not settings.public_url:
+        checks.append(Check("public URL", "warn", "public_url is empty: links in e-mails point at http://localhost:8000"))
+    db = Database(url)
+    try:
+        try:
+            with db.read() as conn:
+                conn.exec_driver_sql("SELECT 1")
+            checks.append(Check("database", "ok", f"{db.dialect} reachable"))
+        except Exception as exc:  # noqa: BLE001 - report, do not raise
+            checks.append(Check("database", "error", f"cannot connect: {exc}"))
+            return checks + [Check("migrations", "skip", "database unreachable")] + _policy_checks(settings) + _smtp_check(settings)
+        current, head = db.current_revision(), db.head_revision()
+        if current == head:
+            checks.append(Check("migrations", "ok", f"at head ({head})"))
+        else:
+            checks.append(Check("migrations", "error", f"database at {current or 'an empty schema'}, code expects {head}: run `townhall migrate`"))
+        checks.extend(_policy_checks(settings))
+        checks.extend(_smtp_check(settings))
+        if current == head:
+            checks.append(_jobs_check(db))
+    finally:
+        db.dispose()
+    return checks
+
+
+def _policy_checks(settings: Settings) -> list[Check]:
+    from townhall.policy.rules.base import Resources
+    from townhall.service.core import PolicyBook
+
+    book = PolicyBook(settings.policy, Resources(Path(settings.model_dir) if settings.model_dir else None))
+    try:
+        policy = book.get()
+    except Exception as exc:  # noqa: BLE001
+        return [Check("policy and models", "error", str(exc))]
+    return [Check("policy and models", "ok", f"{getattr(policy, 'source', 'policy')} loaded (version {getattr(policy, 'version', '?')})")]
+
+
+def _smtp_check(settings: Settings) -> list[Check]:
+    if not settings.smtp_url:
+        return [Check("smtp", "skip", "smtp_url not set: no e-mail is sent")]
+    url = urlparse(settings.smtp_url)
+    host, port = url.hostname or "localhost", url.port or (465 if url.scheme == "smtps" else 25)
+    try:
+        cls = smtplib.SMTP_SSL if url.scheme == "smtps" else smtplib.SMTP
+        with cls(host, port, timeout=5) as client:
+            code, _ = client.noop()
+        return [Check("smtp", "ok" if code == 250 else "warn", f"{host}:{port} answered {code}")]
+    except (OSError, smtplib.SMTPException, socket.timeout) as exc:
+        return [Check("smtp", "error", f"{host}:{port} unreachable: {exc}")]
+
+
+def _jobs_check(db: Database) -> Check:
+    from townhall.store import jobs
+
+    with db.read() as conn:
+        failed = jobs.list_jobs(conn, state="failed", limit=1000)
+    if failed:
+        return Check("background jobs", "warn", f"{len(failed)} failed job(s): see `townhall jobs list --state failed`")
+    return Check("background jobs", "ok", "no failed jobs")

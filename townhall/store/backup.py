@@ -1,0 +1,34 @@
+"""A consistent copy of a live SQLite database through SQLite's online backup API."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+
+def sqlite_backup(source: str | Path, target: str | Path, progress: Callable[[int, int], None] | None = None) -> str:
+    """Copy ``source`` into ``target`` page by page while others keep writing; returns the copy's integrity check."""
+    src = sqlite3.connect(f"file:{Path(source).resolve()}?mode=ro", uri=True, timeout=30)
+    dst = sqlite3.connect(str(target))
+    try:
+        def report(_status: int, remaining: int, total: int) -> None:
+            if progress is not None:
+                progress(total - remaining, total)
+
+        src.backup(dst, pages=256, progress=report)
+        return str(dst.execute("PRAGMA integrity_check").fetchone()[0])
+    finally:
+        dst.close()
+        src.close()
+
+
+def revision_of(path: str | Path) -> str | None:
+    conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+    try:
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        return str(row[0]) if row else None
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
