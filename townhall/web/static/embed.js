@@ -52,7 +52,6 @@
       deletedNotice: 'Your comment was deleted.',
       reply: 'Reply', edit: 'Edit', delete: 'Delete', report: 'Report',
       like: 'Like', likes: { one: '{n} like', other: '{n} likes' },
-      likeLabel: 'Like this comment ({n})', unlikeLabel: 'Remove your like ({n})',
       deleteConfirm: 'Delete this comment? This cannot be undone.',
       deleteYes: 'Yes, delete', deleteNo: 'Keep it',
       reportLegend: 'Why are you reporting this comment?',
@@ -79,7 +78,7 @@
       appealSent: 'Your appeal was sent. A moderator will review it.',
       appealState: 'Your appeal is {state}.',
       appealResponse: 'Moderator’s reply:',
-      appeal_pending: 'pending', appeal_upheld: 'decided: the sanction stays', appeal_reversed: 'decided: the sanction was lifted',
+      appeal_open: 'pending', appeal_upheld: 'decided: the sanction stays', appeal_reversed: 'decided: the sanction was lifted',
       errEmpty: 'Write something first.',
       errTooLong: { one: 'Your comment is 1 character too long.', other: 'Your comment is {n} characters too long.' },
       errNetwork: 'Could not reach the comment server. Check your connection and try again.',
@@ -125,7 +124,6 @@
       deletedNotice: 'Ihr Kommentar wurde gelöscht.',
       reply: 'Antworten', edit: 'Bearbeiten', delete: 'Löschen', report: 'Melden',
       like: 'Gefällt mir', likes: { one: '{n} Like', other: '{n} Likes' },
-      likeLabel: 'Gefällt mir ({n})', unlikeLabel: '„Gefällt mir“ zurücknehmen ({n})',
       deleteConfirm: 'Diesen Kommentar löschen? Das lässt sich nicht rückgängig machen.',
       deleteYes: 'Ja, löschen', deleteNo: 'Behalten',
       reportLegend: 'Warum melden Sie diesen Kommentar?',
@@ -152,7 +150,7 @@
       appealSent: 'Ihr Einspruch wurde gesendet. Die Moderation prüft ihn.',
       appealState: 'Ihr Einspruch ist {state}.',
       appealResponse: 'Antwort der Moderation:',
-      appeal_pending: 'in Prüfung', appeal_upheld: 'entschieden: die Sperre bleibt', appeal_reversed: 'entschieden: die Sperre wurde aufgehoben',
+      appeal_open: 'in Prüfung', appeal_upheld: 'entschieden: die Sperre bleibt', appeal_reversed: 'entschieden: die Sperre wurde aufgehoben',
       errEmpty: 'Schreiben Sie zuerst etwas.',
       errTooLong: { one: 'Ihr Kommentar ist 1 Zeichen zu lang.', other: 'Ihr Kommentar ist {n} Zeichen zu lang.' },
       errNetwork: 'Der Kommentar-Server ist nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
@@ -566,6 +564,10 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     }
 
     renderCompose() {
+      // Keep the reader's form (and what is in it) unless who may write, or how, has changed.
+      const key = this.canWrite() + '|' + !!this.token();
+      if (this.composeKey === key && this.composeSlot.firstChild) return;
+      this.composeKey = key;
       this.composeSlot.replaceChildren();
       if (!this.canWrite()) return;
       this.mainForm = this.composeForm({
@@ -856,9 +858,9 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       const a = c.author || {};
       const meta = h('div', { class: 'th-meta' },
         h('span', { class: 'th-name', text: name }), this.badges(a.supporter, a.moderator, a.guest),
-        h('a', { href: this.permalinkHref(c.id), 'aria-label': t('permalink') + ': ' + this.exact(new Date(c.created_at)),
+        h('a', { href: this.permalinkHref(c.id),
           onclick: (ev) => { ev.preventDefault(); history.replaceState(null, '', '#comment-' + c.id); this.highlight(c.id); } },
-        this.timeEl(c.created_at)),
+        this.timeEl(c.created_at), h('span', { class: 'th-sr', text: ' — ' + t('permalink') })),
         c.edited_at ? h('span', { class: 'th-muted' }, '(', h('time', { datetime: c.edited_at, title: this.exact(new Date(c.edited_at)), text: t('edited') }), ')') : null);
       const body = h('div', { class: 'th-body', html: c.html });
       body.querySelectorAll('a[href]').forEach((x) => { x.rel = 'nofollow ugc noopener noreferrer'; x.target = '_blank'; });
@@ -879,8 +881,8 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       const published = c.status === 'published';
       if (published && !c.own) {
         const liked = c.my_reaction === 'like';
-        const like = h('button', { type: 'button', class: 'th-quiet th-like', 'aria-pressed': String(liked),
-          'aria-label': t(liked ? 'unlikeLabel' : 'likeLabel', { n: c.reactions }) }, '♥ ', String(c.reactions));
+        const like = h('button', { type: 'button', class: 'th-quiet th-like', 'aria-pressed': String(liked) });
+        this.likeContent(like, c.reactions);
         like.addEventListener('click', () => this.toggleLike(entry, like));
         bar.append(like);
       } else if (published && c.reactions) {
@@ -932,6 +934,10 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         bar.append(rep);
       }
       return bar;
+    }
+
+    likeContent(btn, n) {
+      btn.replaceChildren(h('span', { 'aria-hidden': 'true', text: '♥' }), ' ' + this.t('like') + ' ', h('span', { class: 'th-n', text: String(n) }));
     }
 
     closeSlot(slot) {
@@ -1066,8 +1072,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         entry.c.my_reaction = res.my_reaction;
         const now = res.my_reaction === 'like';
         btn.setAttribute('aria-pressed', String(now));
-        btn.setAttribute('aria-label', this.t(now ? 'unlikeLabel' : 'likeLabel', { n: res.reactions }));
-        btn.replaceChildren('♥ ', String(res.reactions));
+        this.likeContent(btn, res.reactions);
       } catch (e) {
         this.alert(this.errorText(e));
       } finally {
