@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from townhall.service import accounts as acct
 from townhall.service import appeals, clusters, enforcement
+from townhall.service import moderation as svc_mod
 from townhall.service import comments as svc_comments
 from townhall.service.core import Services
 from townhall.service.errors import RuleRejected
@@ -70,8 +71,24 @@ def seed_morning(svc: Services, clock: MovableClock) -> Seeded:
                       ("erin", "Erin Walsh"), ("gina", "Gina Petrova"), ("hank", "Hank Müller")]:
         out.readers[sub] = reader(svc, sub, name)
         clock.advance(days=40)
-    clock.now = start - timedelta(hours=30)
     r = out.readers
+    mod = moderator_actor()
+    clock.now = start - timedelta(days=60)
+    say(svc, r["carl"], BUDGET, "Fair point about the schools budget; the teachers' pay award is fully funded this time.")
+    clock.now = start - timedelta(days=31)
+    say(svc, r["carl"], BRIDGE, "This closure is fucking ridiculous, the council had ten years to fix it.")
+    clock.advance(hours=3)
+    enforcement.moderator_sanction(svc, mod, r["carl"].account_id, "warn", "Keep it civil: second heated comment this month.")
+    clock.advance(minutes=5)
+    svc_mod.add_note(svc, mod, r["carl"].account_id, "Often heated about transport; otherwise constructive. Warn before anything else.")
+    clock.now = start - timedelta(days=2)
+    twin = reader(svc, "cj-again", "C. Jensen")
+    say(svc, twin, BRIDGE, "The council had ten years to fix this bridge and did nothing.")
+    clusters.record_flag(svc, svc.settings.default_site, FlagKind.EVASION, [r["carl"].account_id, twin.account_id], 0.71,
+                         {"signal": "shared_device", "strength": 0.9, "why": "the new account posted from the device Carl Jensen uses",
+                          "device": "3f9c…e1", "first_seen": (start - timedelta(days=2)).isoformat()}, key=f"evasion-{twin.account_id}")
+    out.readers["cj-again"] = twin
+    clock.now = start - timedelta(hours=30)
     a1 = say(svc, r["alice"], BUDGET, "The fuel duty freeze helps rural families, but who pays for the bridge repairs?")
     clock.advance(minutes=7)
     say(svc, r["bob"], BUDGET, "Good question. The red book says the repairs come out of next year's capital budget.", a1["id"])
@@ -83,10 +100,15 @@ def seed_morning(svc: Services, clock: MovableClock) -> Seeded:
     out.held.append(say(svc, r["dana"], BUDGET, "The minister is a moron and everyone in the chamber knows it.")["id"])
     clock.advance(minutes=12)
     out.rejected.append(say(svc, r["erin"], BUDGET, "This budget is fucking theft from the young.")["id"])
+    clock.advance(minutes=25)
+    d1 = say(svc, r["dana"], BRIDGE, "The ferry timetable has not been updated for the closure at all.")
+    clock.advance(minutes=6)
+    out.held.append(say(svc, r["hank"], BRIDGE, "Then take the early ferry like the rest of us, you moron.", d1["id"])["id"])
+    clock.advance(minutes=14)
+    out.held.append(say(svc, r["erin"], BUDGET, "Anyone who still defends this chancellor is an idiot, sorry.")["id"])
     clock.advance(minutes=40)
     gina_c = say(svc, r["gina"], BRIDGE, "Everyone who supports this closure is a sheep, plain and simple.")
     hank_c = say(svc, r["hank"], BRIDGE, "The council lied about the bridge inspection dates; the minutes prove it.")
-    mod = moderator_actor()
     clock.advance(hours=1)
     g_action = enforcement.moderator_sanction(svc, mod, r["gina"].account_id, "suspend", "Repeated personal attacks on other readers.", 48)
     h_action = enforcement.moderator_sanction(svc, mod, r["hank"].account_id, "warn", "Accusing named officials of lying without a source.")
@@ -95,9 +117,9 @@ def seed_morning(svc: Services, clock: MovableClock) -> Seeded:
     out.appeals.append(appeals.appeal(svc, r["hank"], h_action, "The council minutes are public: item 7 of the March meeting.")["appeal_id"])
     _ = gina_c, hank_c
 
-    clock.now = start - timedelta(hours=20)
+    clock.now = start - timedelta(days=9)
     frank = reader(svc, "frank", "Frank Deals")
-    clock.advance(days=9)
+    clock.now = start - timedelta(hours=20)
     spam = say(svc, frank, BRIDGE, "Cheap watches at cheap-watch-shop dot example, best prices this week only!!!")
     out.reported = int(spam["id"])
     for sub in ("alice", "bob", "carl"):

@@ -4,6 +4,7 @@ site isolation, and that actions reach the services and the audit log."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from http.cookies import SimpleCookie
 from typing import Any
 
@@ -211,3 +212,112 @@ def test_try_it_box(app: Townhall, client: TestClient) -> None:
     assert 'data-verdict="reject"' in r.text and '<mark class="hit" title="f_word"' in r.text
     assert client.post("/admin/policy/try", data={"text": "A fine budget.", "csrf_token": token},
                        headers={"HX-Request": "true"}).text.count('data-verdict="publish"') == 1
+
+
+def test_numbers_measure_reversals_as_false_positives(app: Townhall, client: TestClient) -> None:
+    add_moderator(app.services, "mod@example.org")
+    first = post(client, "ann", "You idiot, read the report.")
+    post(client, "ben", "What a moron.")
+    rejected = post(client, "cat", "Fuck this budget.")
+    assert rejected["comment_id"] and first["status"] == "held"
+    sign_in(client, "mod@example.org")
+    token = csrf_token(client.get("/admin/queue/held").text)
+    client.post(f"/admin/comments/{first['id']}/decision", data={"decision": "approve", "csrf_token": token})
+    page = client.get("/admin/numbers?days=7")
+    assert page.status_code == 200 and page.text.count("<svg") >= 3
+    assert "1 of 3 automatic holds and rejections were reversed" in page.text
+    rows = set(client.get("/admin/numbers.csv?days=7").text.splitlines())
+    assert {"rules,insult,held,2", "rules,insult,reversed,1", "rules,insult,false_positive_rate,0.5000",
+            "rules,f_word,rejected,1", "rules,f_word,false_positive_rate,0.0000", "overall,default,false_positive_rate,0.3333",
+            "queues,held,size,1"} <= rows
+    today = app.services.now().date().isoformat()
+    assert f"comments_per_day,{today},published,1" in rows and f"comments_per_day,{today},held,1" in rows
+
+
+def test_confirming_a_cluster_bans_every_account_once(app: Townhall, client: TestClient) -> None:
+    from townhall.service import clusters
+    from townhall.store.schema import FlagKind
+
+    svc = app.services
+    ids = [post(client, f"troll{i}", f"Vote for the chancellor, number {i}!")["author"]["id"] for i in range(3)]
+    evidence = {"score": 0.9, "evidence": [{"signal": "text_reuse", "strength": 1.4, "observed": 6, "expected": 0.1,
+                                            "why": "same wording", "details": [{"thread": THREAD, "accounts": 3}]}],
+                "note": {"nested": ["a", "b"]}}
+    flag = clusters.record_flag(svc, svc.settings.default_site, FlagKind.COORDINATION, ids, 0.9, evidence, key="k1")
+    add_moderator(svc, "mod@example.org")
+    sign_in(client, "mod@example.org")
+    page = client.get(f"/admin/clusters/{flag}")
+    assert page.status_code == 200 and "text reuse" in page.text and "same wording" in page.text and "nested" in page.text
+    token = csrf_token(page.text)
+    unticked = client.post(f"/admin/clusters/{flag}/confirm", data={"csrf_token": token}, headers={"X-Requested-With": "fetch"})
+    assert unticked.status_code == 422
+    ok = client.post(f"/admin/clusters/{flag}/confirm", data={"csrf_token": token, "confirm": "yes"},
+                     headers={"X-Requested-With": "fetch"})
+    assert ok.status_code == 200 and ok.json()["sanction"] == "ban"
+    again = client.post(f"/admin/clusters/{flag}/confirm", data={"csrf_token": token, "confirm": "yes"},
+                        headers={"X-Requested-With": "fetch"})
+    assert again.status_code == 409
+    for sub in ("troll0", "troll1", "troll2"):
+        me = client.get("/api/v1/me", headers=auth(sub)).json()
+        assert me["state"] == "banned" and me["sanction"]["rule"] == "coordination"
+    lines = [json.loads(x) for x in client.get("/admin/audit.jsonl?action=account.ban").text.splitlines()]
+    assert sorted(int(e["subject_id"]) for e in lines) == sorted(ids)
+
+
+def test_bulk_approve_and_reject(app: Townhall, client: TestClient) -> None:
+    add_moderator(app.services, "mod@example.org")
+    ids = [post(client, f"r{i}", f"Idiot number {i}.")["id"] for i in range(3)]
+    sign_in(client, "mod@example.org")
+    token = csrf_token(client.get("/admin/queue/held").text)
+    no_reason = client.post("/admin/bulk", data={"ids": ids[:2], "decision": "reject", "csrf_token": token},
+                            headers={"X-Requested-With": "fetch"})
+    assert set(no_reason.json()["results"].values()) == {"error: Give a reason; the reader will see it."}
+    r = client.post("/admin/bulk", data={"ids": ids[:2], "decision": "reject", "reason": "Name-calling.", "csrf_token": token},
+                    headers={"X-Requested-With": "fetch"})
+    assert r.json()["results"] == {str(ids[0]): "rejected", str(ids[1]): "rejected"}
+    with app.services.db.read() as conn:
+        assert [content.get_comment(conn, i)["status"] for i in ids] == ["rejected", "rejected", "held"]
+
+
+def test_admin_manages_sites_and_moderators(app: Townhall, client: TestClient) -> None:
+    add_moderator(app.services, "root@example.org", admin=True)
+    sign_in(client, "root@example.org")
+    token = csrf_token(client.get("/admin/moderators").text)
+    created = client.post("/admin/sites", data={"site_id": "gazette", "name": "The Gazette", "csrf_token": token})
+    assert created.status_code == 200 and "SSO secret" in created.text
+    added = client.post("/admin/moderators", data={"email": "gm@example.org", "password": PASSWORD, "role": "moderator",
+                                                   "sites": ["gazette"], "csrf_token": token}, follow_redirects=False)
+    assert added.status_code == 303
+    listed = client.get("/admin/moderators").text
+    assert "gm@example.org" in listed and 'value="gazette"' in listed
+    with TestClient(app, raise_server_exceptions=False) as other:
+        sign_in(other, "gm@example.org")
+        assert other.get("/admin/queue/held?site=gazette").status_code == 200
+        assert other.get("/admin/queue/held?site=default").status_code == 403
+        assert other.get("/admin/moderators").status_code == 403
+        mod_token = csrf_token(other.get("/admin/queue/held?site=gazette").text)
+        grab = other.post("/admin/sites", data={"site_id": "mine", "name": "Mine", "csrf_token": mod_token})
+        assert grab.status_code == 403
+    audit = client.get("/admin/audit.jsonl?site=gazette&action=site.").text.splitlines()
+    assert [json.loads(x)["action"] for x in audit] == ["site.created"]
+
+
+def test_audit_filters_by_rule_account_and_date(app: Townhall, client: TestClient, clock: Clock) -> None:
+    add_moderator(app.services, "mod@example.org")
+    fword = post(client, "dan", "Fuck the bridge closure.")
+    insult = post(client, "eve", "The council are idiots.")
+    sign_in(client, "mod@example.org")
+    by_rule = [json.loads(x) for x in client.get("/admin/audit.jsonl?rule=f_word").text.splitlines()]
+    assert [e["subject_id"] for e in by_rule] == [str(fword["comment_id"])]
+    page = client.get("/admin/audit?rule=insult")
+    assert f"comment #{insult['id']}" in page.text and f"comment #{fword['comment_id']}" not in page.text
+    today = clock.now.date()
+    assert client.get(f"/admin/audit.jsonl?since={today}&until={today}&rule=insult").text.count("\n") == 1
+    tomorrow = (clock.now + timedelta(days=1)).date()
+    assert client.get(f"/admin/audit.jsonl?since={tomorrow}").text == ""
+    account = insult["author"]["id"]
+    token = csrf_token(page.text)
+    client.post(f"/admin/accounts/{account}/notes", data={"text": "Watch this one.", "csrf_token": token})
+    mine = [json.loads(x) for x in client.get(f"/admin/audit.jsonl?account={account}").text.splitlines()]
+    assert [e["action"] for e in mine] == ["account.note"]
+    assert client.get("/admin/audit?since=yesterday").status_code == 422

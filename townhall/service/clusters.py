@@ -79,6 +79,7 @@ def cluster_view(svc: Services, actor: Actor, flag_id: int) -> dict[str, Any]:
                  "key": flag["key"], "created_at": as_utc(flag["created_at"]), "decided_by": flag["decided_by"],
                  "decided_at": as_utc(flag["decided_at"])},
         "members": [dict(members[a], recent=per_member.get(a, [])) for a in ids if a in members],
+        "names": {a: m["name"] for a, m in members.items()},
         "shared": shared[:20],
         "repeated_texts": sum(1 for n in texts.values() if n > 1),
         "timeline": timeline(times, overall, start, end),

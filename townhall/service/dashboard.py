@@ -127,8 +127,12 @@ def _comment_queue(svc: Services, conn: Connection, site_id: str, name: str, bef
         item["parent"] = {"id": parent["id"], "text": parent["body"], "status": parent["status"]} if parent else None
         item["glance"] = glances.get(item["author"]["id"]) if item.get("author") else None
         if name == "reported":
-            item["reports"] = [{"account_id": r["account_id"], "reason": r["reason"], "note": r["note"], "weight": r["weight"]}
-                               for r in content.open_reports(conn, item["id"])]
+            reports = content.open_reports(conn, item["id"])
+            who = people.get_accounts(conn, sorted({int(r["account_id"]) for r in reports}))
+            item["reports"] = [{"account_id": r["account_id"], "reason": r["reason"], "note": r["note"], "weight": r["weight"],
+                                "name": who[r["account_id"]]["display_name"] if r["account_id"] in who else None,
+                                "age_days": (svc.now() - as_utc(who[r["account_id"]]["created_at"])).days if r["account_id"] in who else None}
+                               for r in reports]
     more = name != "reported" and len(ids) == limit
     return {"queue": name, "items": items, "next_before": ids[-1] if more else None}
 
@@ -164,7 +168,8 @@ def _appeal_queue(conn: Connection, site_id: str, limit: int, now: datetime) -> 
 def _sizes(conn: Connection, site_id: str, now: datetime) -> dict[str, int]:
     sizes = stats.queue_sizes(conn, site_id)
     rejected = dashboard.count_status(conn, site_id, CommentStatus.REJECTED.value, since=now - timedelta(days=RECENT_DAYS))
-    return {"held": sizes["held"][0], "reported": sizes["reported"][0], "clusters": sizes["flags"][0],
+    clusters = len(moderation.list_flags(conn, site_id, kind=FlagKind.COORDINATION.value, limit=1000))
+    return {"held": sizes["held"][0], "reported": sizes["reported"][0], "clusters": clusters,
             "appeals": sizes["appeals"][0], "rejected": rejected}
 
 
@@ -174,8 +179,11 @@ def signals_of(evidence: Any) -> list[dict[str, Any]]:
     if not isinstance(evidence, Mapping):
         return []
     found: dict[str, dict[str, Any]] = {}
-    for key in ("evidence", "items"):
-        for item in evidence.get(key) or []:
+    lists = [evidence.get(key) or [] for key in ("evidence", "items")]
+    if "signal" in evidence:  # one signal stored at the top level
+        lists.append([evidence])
+    for entries in lists:
+        for item in entries if isinstance(entries, list) else []:
             if isinstance(item, Mapping) and "signal" in item:
                 found[str(item["signal"])] = {"name": str(item["signal"]), "strength": _num(item.get("strength")),
                                               "why": item.get("why"), "observed": item.get("observed"),

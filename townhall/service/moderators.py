@@ -177,3 +177,20 @@ def update_site(svc: Services, actor: Actor, site_id: str, *, name: str, allow_g
         content.update_site(conn, site_id, **values)
         svc.audit(conn, action="site.updated", subject_type="site", subject_id=site_id, actor_kind=actor.kind.value,
                   actor=actor.id, site_id=site_id, details=values)
+
+
+def sso_actor(site_id: str, subject: str, role: str) -> Actor | None:
+    """The actor for a dashboard session opened with a publisher's SSO token (moderates that site only)."""
+    try:
+        parsed = Role(role)
+    except ValueError:
+        return None
+    if parsed not in (Role.MODERATOR, Role.ADMIN):
+        return None
+    return Actor(ActorKind.MODERATOR, f"sso:{site_id}:{subject}", parsed, frozenset({site_id}))
+
+
+def record_sso_sign_in(svc: Services, actor: Actor, site_id: str) -> None:
+    with svc.db.write() as conn:
+        svc.audit(conn, action="moderator.signed_in", subject_type="moderator", subject_id=None,
+                  actor_kind=actor.kind.value, actor=actor.id, site_id=site_id, details={"via": "sso"})

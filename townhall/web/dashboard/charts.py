@@ -21,8 +21,8 @@ def _nice_max(value: float) -> float:
 
 
 def stacked_bars(rows: Sequence[dict[str, Any]], keys: Sequence[str], *, label: str, title: str,
-                 width: int = 720, height: int = 220) -> Markup:
-    left, bottom, top = 40, 30, 10
+                 width: int = 720, height: int = 230) -> Markup:
+    left, bottom, top = 40, 40, 10
     plot_w, plot_h = width - left - 10, height - bottom - top
     peak = _nice_max(max((sum(int(r[k]) for k in keys) for r in rows), default=0))
     n = max(1, len(rows))
@@ -43,16 +43,16 @@ def stacked_bars(rows: Sequence[dict[str, Any]], keys: Sequence[str], *, label: 
                 parts.append(f'<rect x="{x + 1:.1f}" y="{y:.1f}" width="{max(bar - 2, 1):.1f}" height="{h:.1f}" '
                              f'fill="{COLOURS.get(k, "#777")}"><title>{escape(str(r[label]))}: {int(r[k])} {escape(k)}</title></rect>')
         if n <= 16 or i % max(1, n // 8) == 0:
-            parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - 12}" font-size="10" text-anchor="middle">'
+            parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - 22}" font-size="10" text-anchor="middle">'
                          f"{escape(str(r[label])[5:])}</text>")
     parts.append(_legend(keys, left, height - 1))
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
-def hbars(rows: Sequence[tuple[str, float, str]], *, title: str, width: int = 720, percent: bool = True) -> Markup:
+def hbars(rows: Sequence[tuple[str, float, str]], *, title: str, width: int = 520, percent: bool = True) -> Markup:
     """One bar per (label, value, note); values are shares (0..1) when ``percent``."""
-    row_h, left = 22, 190
+    row_h, left = 22, 130
     height = max(1, len(rows)) * row_h + 10
     peak = max((v for _, v, _ in rows), default=0.0) or 1.0
     scale = 1.0 if percent and peak <= 1 else peak
@@ -60,7 +60,7 @@ def hbars(rows: Sequence[tuple[str, float, str]], *, title: str, width: int = 72
              f"<title>{escape(title)}</title>"]
     for i, (name, value, note) in enumerate(rows):
         y = 5 + i * row_h
-        w = (width - left - 120) * (value / scale if scale else 0)
+        w = (width - left - 190) * (value / scale if scale else 0)
         shown = f"{value * 100:.1f}%" if percent else f"{value:.1f}"
         parts.append(f'<text x="{left - 6}" y="{y + 14}" font-size="12" text-anchor="end">{escape(name[:28])}</text>'
                      f'<rect x="{left}" y="{y + 3}" width="{max(w, 1):.1f}" height="14" fill="#5b7db1"/>'

@@ -3,17 +3,15 @@ browser (JSON Lines export), and the admin's moderator and site management."""
 
 from __future__ import annotations
 
-import json
-from datetime import datetime, time, timedelta, timezone
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from townhall.service import audit as svc_audit
 from townhall.service import dashboard as dash
 from townhall.service import moderators
 from townhall.service import stats as svc_stats
-from townhall.service.errors import Invalid
-from townhall.store import dashboard as store_dash
 from townhall.web.dashboard.common import action, done, page, render, services, session_of
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -62,53 +60,30 @@ def numbers_csv(request: Request, site: str | None = Query(None, max_length=64),
 
 
 # --- audit log -----------------------------------------------------------------------------------------
-def _day(value: str | None, *, end: bool = False) -> datetime | None:
-    if not value:
-        return None
-    try:
-        day = datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError as exc:
-        raise Invalid("Dates are YYYY-MM-DD.", {"value": value}) from exc
-    start = datetime.combine(day, time(0), tzinfo=timezone.utc)
-    return start + timedelta(days=1) if end else start
-
-
-def _audit_rows(request: Request, site: str | None, actor: str | None, account: int | None, action_: str | None,
-                since: str | None, until: str | None, before: int | None, limit: int) -> tuple[str, list[dict[str, object]]]:
-    who = session_of(request).actor
-    site_id = _site(request, site)
-    who.require_site(site_id)
-    with services(request).db.read() as conn:
-        rows = store_dash.audit_page(conn, site_ids=[site_id], actor=actor or None, action_prefix=action_ or None,
-                                     subject_type="account" if account else None,
-                                     subject_id=str(account) if account else None, since=_day(since),
-                                     until=_day(until, end=True), before_id=before, limit=limit)
-    return site_id, [dict(r) for r in rows]
-
-
 @router.get("/audit")
 @page
 def audit(request: Request, site: str | None = Query(None, max_length=64), actor: str | None = Query(None, max_length=300),
           account: int | None = Query(None, ge=1), action: str | None = Query(None, max_length=64),
-          since: str | None = Query(None, max_length=10), until: str | None = Query(None, max_length=10),
-          before: int | None = Query(None, ge=1)) -> Response:
-    site_id, rows = _audit_rows(request, site, actor, account, action, since, until, before, 100)
-    with services(request).db.read() as conn:
-        actors = store_dash.audit_actors(conn, [site_id])
-    filters = {"actor": actor or "", "account": account or "", "action": action or "", "since": since or "", "until": until or ""}
-    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
-    return render(request, "admin/audit.html", site=site_id, rows=rows, actors=actors, filters=filters, query=query,
-                  next_before=rows[-1]["id"] if len(rows) == 100 else None)
+          rule: str | None = Query(None, max_length=100), since: str | None = Query(None, max_length=10),
+          until: str | None = Query(None, max_length=10), before: int | None = Query(None, ge=1)) -> Response:
+    svc = services(request)
+    who = session_of(request).actor
+    site_id = _site(request, site)
+    filters = svc_audit.AuditFilter.parse(actor, account, action, rule, since, until)
+    rows, next_before = svc_audit.browse(svc, who, site_id, filters, before_id=before)
+    return render(request, "admin/audit.html", site=site_id, rows=rows, actors=svc_audit.actors(svc, who, site_id),
+                  filters=filters, query=urlencode(filters.query()), next_before=next_before)
 
 
 @router.get("/audit.jsonl")
 @page
 def audit_export(request: Request, site: str | None = Query(None, max_length=64), actor: str | None = Query(None, max_length=300),
                  account: int | None = Query(None, ge=1), action: str | None = Query(None, max_length=64),
-                 since: str | None = Query(None, max_length=10), until: str | None = Query(None, max_length=10)) -> Response:
-    site_id, rows = _audit_rows(request, site, actor, account, action, since, until, None, 100_000)
-    body = "".join(json.dumps({**r, "at": r["at"].isoformat() if hasattr(r["at"], "isoformat") else r["at"]},
-                              default=str, ensure_ascii=False) + "\n" for r in reversed(rows))
+                 rule: str | None = Query(None, max_length=100), since: str | None = Query(None, max_length=10),
+                 until: str | None = Query(None, max_length=10)) -> Response:
+    site_id = _site(request, site)
+    filters = svc_audit.AuditFilter.parse(actor, account, action, rule, since, until)
+    body = svc_audit.export_jsonl(services(request), session_of(request).actor, site_id, filters)
     return Response(body, media_type="application/x-ndjson",
                     headers={"Content-Disposition": f'attachment; filename="townhall-{site_id}-audit.jsonl"'})
 

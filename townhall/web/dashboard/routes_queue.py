@@ -79,9 +79,9 @@ def sso(request: Request, token: str = Query(..., max_length=8192), site: str | 
     response = RedirectResponse(f"/admin/queue/held?site={site_id}", status_code=303)
     sess.issue(request, response, svc, {"k": "sso", "site": site_id, "sub": str(claims["sub"])[:300],
                                         "role": claims["role"], "name": str(claims.get("name") or "")[:100]})
-    with svc.db.write() as conn:
-        svc.audit(conn, action="moderator.signed_in", subject_type="moderator", subject_id=None, actor_kind="moderator",
-                  actor=f"sso:{site_id}:{claims['sub']}", site_id=site_id, details={"via": "sso"})
+    actor = moderators.sso_actor(site_id, str(claims["sub"])[:300], str(claims["role"]))
+    assert actor is not None
+    moderators.record_sso_sign_in(svc, actor, site_id)
     return response
 
 

@@ -16,7 +16,6 @@ from fastapi import Request, Response
 from townhall.service import moderators
 from townhall.service.core import Services
 from townhall.service.identity import Actor
-from townhall.store.schema import ActorKind, Role
 
 COOKIE = "th_session"
 LOGIN_COOKIE = "th_login"
@@ -92,12 +91,11 @@ def read(request: Request, svc: Services) -> Session | None:
             return None
         actor, label = moderators.actor_for(row), str(row["email"])
     elif body.get("k") == "sso":
-        role = Role(body.get("role", "moderator"))
-        if role not in (Role.MODERATOR, Role.ADMIN):
-            return None
         site, sub = str(body.get("site")), str(body.get("sub"))
-        actor = Actor(ActorKind.MODERATOR, f"sso:{site}:{sub}", role, frozenset({site}))
-        label = f"{body.get('name') or sub} ({site})"
+        sso = moderators.sso_actor(site, sub, str(body.get("role", "")))
+        if sso is None:
+            return None
+        actor, label = sso, f"{body.get('name') or sub} ({site})"
     else:
         return None
     return Session(actor, label, nonce, float(body["exp"]), csrf_for(svc, nonce))
