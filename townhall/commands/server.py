@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -16,6 +17,16 @@ def load_settings(config: str | None, **overrides: Any) -> Settings:
         return Settings.load(config, **overrides)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def settings_environ(settings: Settings) -> dict[str, str]:
+    """Every setting as a TOWNHALL_* variable, so worker processes get the command line's settings too."""
+    from townhall.settings import SPECS
+
+    def text(value: object) -> str:
+        return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+    return {f"TOWNHALL_{spec.name.upper()}": text(getattr(settings, spec.name)) for spec in SPECS}
 
 
 def register(group: click.Group) -> None:
@@ -47,6 +58,7 @@ def register(group: click.Group) -> None:
         console.print(f"Database: {app.services.db.dialect}; policy: {app.services.policies.get().source}")
         if workers > 1:
             app.close()
+            os.environ.update(settings_environ(settings))  # workers rebuild these settings from TOWNHALL_*
             uvicorn.run("townhall.web.factory:app", host=host, port=port, workers=workers, factory=True,
                         log_level=settings.log_level)
         else:
