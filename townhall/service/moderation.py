@@ -43,7 +43,7 @@ def decide_comment(svc: Services, actor: Actor, comment_id: int, *, approve: boo
         raise Invalid("Give a reason; the reader will see it.", {"field": "reason"})
     target = CommentStatus.PUBLISHED if approve else CommentStatus.REJECTED
     with svc.db.write() as conn:
-        row = content.get_comment(conn, comment_id)
+        row = content.get_comment(conn, comment_id, for_update=True)
         if row is None:
             raise NotFound("No such comment.")
         site_id = _comment_site(conn, row)

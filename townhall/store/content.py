@@ -65,8 +65,13 @@ def insert_comment(conn: Connection, **values: Any) -> int:
     return int(res.inserted_primary_key[0])
 
 
-def get_comment(conn: Connection, comment_id: int) -> Row | None:
-    return conn.execute(select(comments).where(comments.c.id == comment_id)).mappings().first()
+def get_comment(conn: Connection, comment_id: int, *, for_update: bool = False) -> Row | None:
+    """One comment; ``for_update`` locks its row until the transaction ends (PostgreSQL; SQLite's write
+    transactions are already exclusive)."""
+    q = select(comments).where(comments.c.id == comment_id)
+    if for_update and conn.dialect.name != "sqlite":
+        q = q.with_for_update()
+    return conn.execute(q).mappings().first()
 
 
 def get_comments(conn: Connection, ids: Iterable[int]) -> list[Row]:
