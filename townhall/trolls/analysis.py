@@ -11,11 +11,11 @@ import numpy as np
 from townhall.trolls import evidence as ev
 from townhall.trolls.config import DetectorConfig
 from townhall.trolls.detector import (
-    LINKING, build_clusters, cluster_id, creation_burst, evidence_level, member_strengths, rhythm_similarity, score_of,
+    LINKING, CellIndex, adjacency, attach, build_clusters, cluster_id, creation_burst, evidence_level, rhythm_similarity, score_of, ties,
 )
 from townhall.trolls.report import AccountResult, Cluster, ClusterState, Report, Signal
 from townhall.trolls.signals import (
-    PairSignal, arrivals, cooccurrence, reciprocal_pairs, shared_infrastructure, significance_bits, text_groups,
+    PairSignal, arrivals, cooccurrence, poisson_bits, reciprocal_pairs, shared_infrastructure, significance_bits, text_groups,
     text_reuse,
 )
 from townhall.trolls.store import NO_TIME, EventStore
@@ -77,9 +77,32 @@ def analyse_store(store: EventStore, now: datetime, cfg: DetectorConfig, rng: ra
     clusters: list[Cluster] = []
     results: dict[str, AccountResult] = {}
     cw = int(cfg.creation_window.total_seconds())
-    for members in grouping.members:
-        per_member = member_strengths(members, grouping.edges, n_acc)
+    involved = np.unique(np.concatenate(grouping.members)) if grouping.members else np.zeros(0, np.int64)
+    adj = adjacency(signals, involved)
+    cells = {Signal.SYNC: CellIndex(thr, sync_w, cfg.crowd_cap), Signal.BRIGADE: CellIndex(brig_arr, brig_w, cfg.crowd_cap)}
+    groups, attached = attach(grouping.members, adj, cells, needed)
+    assigned = {int(m) for g in groups for m in g}
+    active_created = c.created[active] if len(active) else np.zeros(0, np.int64)
+    for members in groups:
         burst, start, count, expected, _ = creation_burst(c.created[members], known_created, cw, cfg.creation_min, needed_cluster)
+        if burst >= 0.5:
+            # Accounts born in the same burst are tested against the cluster by distinct cells; there are
+            # few of them, so the multiple-testing bar is theirs, not all pairs'.
+            born = active[(active_created >= start) & (active_created <= start + cw)]
+            born = [int(x) for x in born.tolist() if int(x) not in assigned]
+            if born:
+                local = float(np.log10(len(born) * max(len(groups), 1)) + 2.0)
+                group_set = {int(m) for m in members}
+                extra = []
+                for x in born:
+                    st = {kind: idx.strength(x, group_set, local) for kind, idx in cells.items()}
+                    if max(st.values()) >= 0.5:
+                        extra.append(x)
+                        attached[x] = {k: v for k, v in st.items() if v > 0}
+                assigned.update(extra)
+                members = np.array(sorted(group_set | set(extra)), dtype=np.int64)
+        member_set = {int(m) for m in members}
+        per_member = {m: ties(m, member_set, adj) | attached.get(m, {}) for m in sorted(member_set)}
         r_mean, rhythm = rhythm_similarity(hours, members, baseline)
         own: dict[int, dict[Signal, float]] = {}
         for m, strengths in per_member.items():
@@ -89,8 +112,14 @@ def analyse_store(store: EventStore, now: datetime, cfg: DetectorConfig, rng: ra
             if rhythm > 0:
                 s[Signal.RHYTHM] = rhythm
             own[m] = s
-        # The cluster's strength per kind is its typical (median) member's.
+        # The cluster's strength per kind: its typical (median) member's, or for counted co-occurrences the
+        # pooled test over its tied pairs (sum observed vs sum expected), whichever is stronger.
         med = {k: float(np.median([own[m].get(k, 0.0) for m in own])) for k in Signal}
+        for kind in (Signal.TEXT_REUSE, Signal.SYNC, Signal.BRIGADE):
+            obs, exp = _pair_totals(members, stats_of[kind], n_acc)
+            if obs > 0:
+                pooled = float(poisson_bits(np.array([obs]), np.array([exp]))[0])
+                med[kind] = max(med[kind], min(2.0, 0.5 * pooled / needed))
         med = {k: v for k, v in med.items() if v > 0}
         cscore = score_of(evidence_level(med, cfg.overwhelming))
         state = ClusterState.FLAGGED if cscore >= cfg.threshold else ClusterState.WATCH

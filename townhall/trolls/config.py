@@ -14,8 +14,9 @@ class DetectorConfig:
     sync_window: timedelta = timedelta(minutes=10)
     # Crowds larger than this (breaking news) give no pair evidence; they still raise expectations.
     crowd_cap: int = 40
-    # Reply/reaction brigade: two accounts reacting to the same comment within this window.
-    brigade_window: timedelta = timedelta(hours=2)
+    # Reply/reaction brigade: two accounts replying to / reacting on the same comment within this window
+    # (replies to one comment are rare, so the window can be wide).
+    brigade_window: timedelta = timedelta(hours=24)
     # Pairs must co-occur on at least this many distinct threads / targets before a tail is computed.
     min_support: int = 3
     # Text reuse: near-duplicate when estimated Jaccard of content-word shingles >= this.

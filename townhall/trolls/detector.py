@@ -14,7 +14,7 @@ from scipy.sparse.csgraph import connected_components
 
 from townhall.trolls.config import DetectorConfig
 from townhall.trolls.report import COUNTED, SOLO, Signal
-from townhall.trolls.signals import PairSignal, poisson_bits
+from townhall.trolls.signals import Arrivals, PairSignal, poisson_bits
 
 # score = 1 - BASE**level; level 1.0 (two significant kinds, or one overwhelming) gives exactly 0.8.
 BASE = 0.2
@@ -148,3 +148,91 @@ def rhythm_similarity(hours: np.ndarray, members: np.ndarray, baseline: float) -
 def cluster_id(names: list[str]) -> str:
     digest = hashlib.blake2b("\n".join(sorted(names)).encode(), digest_size=5).hexdigest()
     return f"c-{digest}"
+
+
+POOLED = (Signal.TEXT_REUSE, Signal.SYNC, Signal.BRIGADE)
+Adjacency = dict[int, list[tuple[int, Signal, float, float, float]]]
+
+
+def adjacency(signals: dict[Signal, PairSignal], involved: np.ndarray) -> Adjacency:
+    """Edges (other, kind, strength, observed, expected) of every pair touching an ``involved`` account."""
+    adj: Adjacency = {}
+    for kind, sig in signals.items():
+        touch = np.isin(sig.a, involved) | np.isin(sig.b, involved)
+        for a, b, s, o, e in zip(sig.a[touch].tolist(), sig.b[touch].tolist(), sig.strength[touch].tolist(),
+                                 sig.observed[touch].tolist(), sig.expected[touch].tolist()):
+            adj.setdefault(a, []).append((b, kind, s, o, e))
+            adj.setdefault(b, []).append((a, kind, s, o, e))
+    return adj
+
+
+def ties(account: int, members: set[int], adj: Adjacency) -> dict[Signal, float]:
+    """An account's tie to a group per kind: its strongest single edge into the group. (Pair counts are
+    not pooled across members: members move together, so their pairs with one outsider are not independent.)"""
+    best: dict[Signal, float] = {}
+    for other, kind, s, _o, _e in adj.get(account, ()):
+        if other != account and other in members and s > best.get(kind, 0.0):
+            best[kind] = s
+    return best
+
+
+class CellIndex:
+    """Arrivals by account, for testing one outsider against a whole cluster by distinct cells."""
+
+    def __init__(self, arr: Arrivals, window: int, crowd_cap: int) -> None:
+        small = arr.crowd <= crowd_cap
+        self.cell, self.acc, self.ts = arr.cell[small], arr.acc[small], arr.ts[small]
+        self.crowd = arr.crowd[small]
+        self.window = window
+        order = np.argsort(self.acc, kind="stable")
+        self._order = order
+        self._starts = np.searchsorted(self.acc[order], np.arange(int(self.acc.max(initial=-1)) + 2))
+        self.total = max(len(self.acc), 1)
+
+    def of(self, account: int) -> np.ndarray:
+        if account + 1 >= len(self._starts):
+            return np.zeros(0, np.int64)
+        return self._order[self._starts[account] : self._starts[account + 1]]
+
+    def strength(self, account: int, members: set[int], needed: float) -> float:
+        """Distinct cells where ``account`` arrived within the window of any member, against chance:
+        E = sum over its arrivals of (crowd - 1) * (members' share of all arrivals) — an upper bound on
+        the chance of meeting at least one member, so the test errs towards 'not coordinated'."""
+        mine = self.of(account)
+        if not len(mine):
+            return 0.0
+        member_idx = np.concatenate([self.of(m) for m in members])
+        if not len(member_idx):
+            return 0.0
+        share = len(member_idx) / self.total
+        expected = float(((self.crowd[mine] - 1) * share).sum())
+        by_cell: dict[int, list[int]] = {}
+        for c, t in zip(self.cell[member_idx].tolist(), self.ts[member_idx].tolist()):
+            by_cell.setdefault(c, []).append(t)
+        observed = 0
+        for c, t in zip(self.cell[mine].tolist(), self.ts[mine].tolist()):
+            times = by_cell.get(c)
+            if times and min(abs(t - u) for u in times) <= self.window:
+                observed += 1
+        bits = float(poisson_bits(np.array([observed]), np.array([expected]))[0])
+        return min(2.0, 0.5 * bits / needed)
+
+
+def attach(groups: list[np.ndarray], adj: Adjacency, cells: dict[Signal, CellIndex], needed: float,
+           ) -> tuple[list[np.ndarray], dict[int, dict[Signal, float]]]:
+    """Add outsiders with no significant pair edge whose distinct-cell tie to one cluster is significant.
+    Returns the groups and the attached accounts' tie strengths."""
+    assigned = {int(m) for g in groups for m in g}
+    out, attached = [], {}
+    for group in groups:
+        members = {int(m) for m in group}
+        candidates = sorted({o for m in members for o, kind, *_ in adj.get(m, ()) if o not in assigned and kind in cells})
+        extra = []
+        for x in candidates:
+            strengths = {kind: idx.strength(x, members, needed) for kind, idx in cells.items()}
+            if max(strengths.values()) >= 0.5:
+                extra.append(x)
+                attached[x] = {k: v for k, v in strengths.items() if v > 0}
+        assigned.update(extra)
+        out.append(np.array(sorted(members | set(extra)), dtype=np.int64))
+    return out, attached

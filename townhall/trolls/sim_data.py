@@ -125,11 +125,15 @@ _SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "ta", "so", "vi", "da", "pe", "ro", 
 
 def _synthetic_texts(rng: random.Random, n: int) -> list[str]:
     vocab = ["".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 4))) for _ in range(6000)]
-    weights = [1.0 / (i + 1) ** 0.9 for i in range(len(vocab))]
+    cum: list[float] = []
+    total = 0.0
+    for i in range(len(vocab)):
+        total += 1.0 / (i + 1) ** 0.9
+        cum.append(total)
     out = []
     for _ in range(n):
         k = rng.randint(9, 30)
-        out.append(" ".join(rng.choices(vocab, weights=weights, k=k)).capitalize() + ".")
+        out.append(" ".join(rng.choices(vocab, cum_weights=cum, k=k)).capitalize() + ".")
     return out
 
 

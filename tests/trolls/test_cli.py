@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import io
+import json
+import random
+
+from click.testing import CliRunner
+
+from tests.trolls.helpers import T0, comment, sentence
+from townhall.cli import build_cli
+from townhall.service.trolls_batch import run_batch
+from townhall.trolls.events import comment_to_dict
+
+
+def _lines() -> list[str]:
+    rng = random.Random(4)
+    events = [comment(100000 + i, f"reader{rng.randrange(200)}", f"story-{rng.randrange(60)}", rng.uniform(0, 3000),
+                      sentence(rng), ip=f"ip-{rng.randrange(150)}", device=f"dev-{i}") for i in range(2500)]
+    paid = [f"paid{i}" for i in range(6)]
+    for op in range(10):
+        point = sentence(rng)
+        for k, m in enumerate(paid):
+            events.append(comment(op * 10 + k, m, f"quiet-{op}", op * 300 + k * 2, point, device="dev-farm",
+                                  account_created_at=T0))
+    events.sort(key=lambda e: e.created_at)
+    return [json.dumps(comment_to_dict(e)) for e in events]
+
+
+def test_cli_writes_one_line_per_account_and_reports_bad_lines() -> None:
+    lines = _lines()
+    lines.insert(3, "{not json")
+    lines.insert(10, json.dumps({"id": "x", "account": "a", "thread": "t", "created_at": "yesterday", "text": "hi"}))
+    result = CliRunner().invoke(build_cli(), ["trolls", "-"], input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert "line 4: not JSON" in result.stderr
+    assert "line 11: created_at is not ISO 8601" in result.stderr
+    accounts = {o["account"]: o for o in out}
+    assert len(accounts) == len(out)
+    assert {a for a, o in accounts.items() if o["flagged"]} == {f"paid{i}" for i in range(6)}
+    paid = accounts["paid0"]
+    assert paid["score"] >= 0.8 and paid["cluster"]
+    assert {e["signal"] for e in paid["evidence"]} >= {"text_reuse", "synchronised_arrival", "shared_device"}
+    assert all(set(o) == {"account", "score", "flagged", "cluster", "evidence"} for o in out)
+    assert all(0.0 <= o["score"] <= 1.0 for o in out)
+
+
+def test_threshold_option_and_batch_use_case() -> None:
+    lines = _lines()
+    sink = io.StringIO()
+    summary = run_batch(io.StringIO("\n".join(lines)), sink, threshold=0.999)
+    assert summary.flagged == 0 and summary.accounts == len(sink.getvalue().splitlines())
+    result = CliRunner().invoke(build_cli(), ["trolls", "-", "--threshold", "1.5"], input="")
+    assert result.exit_code != 0
