@@ -35,8 +35,12 @@ def take_action(
     comment_id: int | None = None,
     hours: float | None = None,
     policy_version: str | None = None,
+    propagated: bool = False,
 ) -> int:
-    """Record an action on an account, change its state, and audit it. Returns the action id."""
+    """Record an action on an account, change its state, and audit it. Returns the action id.
+
+    A ban under a policy whose ``ban_scope`` is ``installation`` also bans the same person's accounts on
+    the installation's other sites (same SSO subject or e-mail)."""
     now = svc.now()
     if kind is ActionKind.SUSPEND and (hours is None or hours <= 0):
         raise Invalid("A suspension needs a positive number of hours.", {"field": "hours"})
@@ -61,6 +65,13 @@ def take_action(
         event = {"account_id": account["id"], "action_id": action_id, "sanction": kind.value, "reason": reason, "rule": rule,
                  "ends_at": ends.isoformat() if ends else None}
         svc.db.after_commit(conn, lambda: svc.emit("account.sanctioned", account["site_id"], event))
+    if kind is ActionKind.BAN and not propagated:
+        policy = svc.policies.for_site(content.get_site(conn, account["site_id"]))
+        if policy.settings.enforcement.ban_scope == "installation":
+            for other in people.linked_accounts_elsewhere(conn, account):
+                if other["state"] != AccountState.BANNED.value:
+                    take_action(conn, svc, account=other, kind=kind, actor=actor, rule=rule, propagated=True,
+                                reason=f"Banned on all sites of this installation: {reason}", policy_version=policy_version)
     return action_id
 
 

@@ -102,3 +102,12 @@ def get_accounts(conn: Connection, ids: Sequence[int]) -> dict[int, Row]:
 def site_has_banned(conn: Connection, site_id: str) -> bool:
     q = select(accounts.c.id).where(accounts.c.site_id == site_id, accounts.c.state == "banned").limit(1)
     return conn.execute(q).first() is not None
+
+
+def linked_accounts_elsewhere(conn: Connection, account: Row) -> list[Row]:
+    """The same person's accounts on the installation's other sites: same SSO subject or same e-mail."""
+    same = accounts.c.subject == account["subject"]
+    if account["email"]:
+        same = or_(same, func.lower(accounts.c.email) == str(account["email"]).lower())
+    q = select(accounts).where(accounts.c.site_id != account["site_id"], accounts.c.guest.is_(False), same)
+    return list(conn.execute(q).mappings())

@@ -1,0 +1,50 @@
+"""Ban scope: a publisher running several sites can make a ban hold on all of them."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from starlette.testclient import TestClient
+
+from townhall.store import content
+from tests.fixtures_app import SSO_SECRET, auth, make_token
+
+MOD = auth("mod", role="moderator")
+
+
+def _site(app, site_id: str) -> None:
+    with app.services.db.write() as conn:
+        content.insert_site(conn, id=site_id, name=site_id, sso_secret=SSO_SECRET, allow_guests=False,
+                            auto_create_threads=True, policy_path=None, origins=[], created_at=app.services.now())
+
+
+def test_site_ban_stays_on_its_site(make_app, db_url: str) -> None:
+    app = make_app(db_url)
+    _site(app, "sister")
+    with TestClient(app) as client:
+        aid = client.get("/api/v1/me", headers=auth("same-person")).json()["id"]
+        client.get("/api/v1/me", params={"site": "sister"}, headers=auth("same-person"))
+        client.post(f"/api/v1/mod/accounts/{aid}/sanctions", json={"sanction": "ban", "reason": "abuse"}, headers=MOD)
+        assert client.post("/api/v1/threads/a/comments", json={"text": "hi"}, headers=auth("same-person")).status_code == 403
+        r = client.post("/api/v1/threads/a/comments", params={"site": "sister"}, json={"text": "hi"}, headers=auth("same-person"))
+        assert r.status_code == 201
+
+
+def test_installation_ban_covers_the_same_person_elsewhere(make_app, db_url: str, tmp_path: Path) -> None:
+    text = (resources.files("townhall.policy") / "default.policy.toml").read_text()
+    policy = tmp_path / "network.policy.toml"
+    policy.write_text(text.replace('ban_scope = "site"', 'ban_scope = "installation"'))
+    app = make_app(db_url, policy=str(policy))
+    _site(app, "sister")
+    with TestClient(app) as client:
+        aid = client.get("/api/v1/me", headers=auth("same-person")).json()["id"]
+        client.get("/api/v1/me", params={"site": "sister"}, headers=auth("same-person"))
+        client.get("/api/v1/me", params={"site": "sister"}, headers=auth("someone-else"))
+        client.post(f"/api/v1/mod/accounts/{aid}/sanctions", json={"sanction": "ban", "reason": "abuse"}, headers=MOD)
+        r = client.post("/api/v1/threads/a/comments", params={"site": "sister"}, json={"text": "hi"}, headers=auth("same-person"))
+        assert r.status_code == 403 and "all sites" in r.json()["error"]["details"]["reason"]
+        token = make_token("someone-else")
+        r = client.post("/api/v1/threads/a/comments", params={"site": "sister"}, json={"text": "hi"},
+                        headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 201
