@@ -10,12 +10,15 @@ What the normaliser deliberately does NOT fold (the word matchers handle these, 
 ambiguous outside a word: ``1`` is ``i`` or ``l``, ``*`` is any letter, a space may or may not join):
 leetspeak digits and symbols, masking characters, separators between letters, repeated letters.
 
-Everything here is linear in the length of the text: one pass over the characters, no regular
-expressions. ASCII text (most comments) takes a fast path that is a single ``str.lower()``.
+Everything here is linear in the length of the text: one pass over the characters (plus one scan for
+non-ASCII characters with a one-character pattern). ASCII text (most comments) takes a fast path that
+is a single ``str.lower()``; text whose non-ASCII characters each fold to one character keeps the
+identity offset map.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -162,6 +165,27 @@ def normalise(text: str) -> Normalised:
     """Fold ``text`` for matching; linear in its length."""
     if text.isascii():
         return Normalised(text, text.lower(), None)
+    # Most non-ASCII comments only have a few curly quotes, dashes or accented letters, each folding to
+    # exactly one character: then the offsets need no map.
+    chars: list[str] | None = None
+    for m in _NON_ASCII.finditer(text):
+        folded = fold_char(m.group())
+        if len(folded) != 1:
+            return _normalise_mapped(text)
+        if chars is None:
+            chars = list(text)
+        chars[m.start()] = folded
+    joined = "".join(chars) if chars is not None else text
+    lowered = joined.lower()
+    if len(lowered) != len(text):
+        return _normalise_mapped(text)
+    return Normalised(text, lowered, None)
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _normalise_mapped(text: str) -> Normalised:
     pieces: list[str] = []
     starts: list[int] = []
     for i, ch in enumerate(text):

@@ -80,7 +80,7 @@ _F_C = r"(?:c|<|\((?!_\)))"  # "(" is a c unless it opens "(_)", a u
 _F_K = r"(?:k|\|<)"
 _F_COMPACT = re.compile(
     rf"""
-    (?P<on>(?<!f)f++|(?<!p)p++h++)
+    (?P<on>f(?<!ff)f*+|p(?<!pp)p*+h++)   # literal first (fast scan); never start inside a run
     (?:
         (?P<v>{_F_V}++)
         (?:
@@ -99,8 +99,7 @@ _F_COMPACT = re.compile(
 )
 _F_SPACED = re.compile(
     rf"""
-    (?<![a-z0-9])
-    (?P<on>f|ph)(?P<s1>{_SEP}{{0,3}}+)
+    (?P<on>f(?<![a-z0-9]f)|ph(?<![a-z0-9]ph))(?P<s1>{_SEP}{{0,3}}+)
     (?:(?P<v>{_F_V})(?P<s2>{_SEP}{{0,3}}+))?
     (?:(?P<c>{_F_C})(?P<s3>{_SEP}{{0,3}}+))?
     (?P<k>{_F_K}|q)
