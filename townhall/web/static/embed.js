@@ -182,7 +182,7 @@
   // ---------------------------------------------------------------- helpers
   let seq = 0;
   const uid = (p) => 'th-' + p + '-' + (++seq);
-  const PROPS = new Set(['hidden', 'disabled', 'checked', 'value', 'required']);
+  const PROPS = new Set(['hidden', 'disabled', 'checked', 'value', 'required', 'selected']);
 
   function h(tag, attrs) {
     const el = document.createElement(tag);
@@ -361,7 +361,8 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       if (theme && o.theme != null) el.setAttribute('data-theme', theme);
       const token = pick('token', 'token', null);
       if (token && !auth.token) auth.token = token;
-      this.sort = 'newest';
+      const sort = pick('sort', 'sort', 'newest');
+      this.sort = ['newest', 'oldest', 'top'].includes(sort) ? sort : 'newest';
       this.map = new Map();      // id -> {c, el, depth, reveal}
       this.mine = new Set();     // ids this reader wrote in this page view
       this.pendingNew = new Set();
@@ -445,7 +446,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       const headingId = uid('heading');
       this.countEl = h('span', { class: 'th-count' });
       this.sortSel = h('select', { id: uid('sort'), onchange: () => { this.sort = this.sortSel.value; this.load(); } },
-        ['newest', 'oldest', 'top'].map((s) => h('option', { value: s, text: t('sort_' + s) })));
+        ['newest', 'oldest', 'top'].map((s) => h('option', { value: s, text: t('sort_' + s), selected: s === this.sort })));
       this.polite = h('div', { class: 'th-sr', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
       this.assertive = h('div', { class: 'th-sr', role: 'alert', 'aria-live': 'assertive', 'aria-atomic': 'true' });
       this.account = h('div', { class: 'th-account' });
@@ -705,6 +706,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         this.pendingNew.clear(); this.pendingEdits.clear(); this.pollDiff = 0;
         this.updateBanner();
         this.take(data);
+        this.el.dispatchEvent(new CustomEvent('townhall:loaded', { bubbles: true, detail: { thread: this.o.thread, count: this.count } }));
         if (focusIds) {
           const first = Array.from(this.list.querySelectorAll('.th-c')).find((a) => focusIds.has(Number(a.dataset.id)));
           if (first) first.focus(); else this.list.closest('section').querySelector('h2').focus();
@@ -937,7 +939,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     }
 
     likeContent(btn, n) {
-      btn.replaceChildren(h('span', { 'aria-hidden': 'true', text: '♥' }), ' ' + this.t('like') + ' ', h('span', { class: 'th-n', text: String(n) }));
+      btn.replaceChildren(h('span', { 'aria-hidden': 'true', text: '♥' }), ' ' + this.t('like'), n ? h('span', { class: 'th-n', text: ' ' + n }) : '');
     }
 
     closeSlot(slot) {
