@@ -321,3 +321,14 @@ def test_audit_filters_by_rule_account_and_date(app: Townhall, client: TestClien
     mine = [json.loads(x) for x in client.get(f"/admin/audit.jsonl?account={account}").text.splitlines()]
     assert [e["action"] for e in mine] == ["account.note"]
     assert client.get("/admin/audit?since=yesterday").status_code == 422
+
+
+def test_sign_in_attempts_are_rate_limited(make_app: Any, db_url: str, tmp_path: Any) -> None:
+    from tests.dashboard.helpers import write_policy
+
+    limited = make_app(db_url, policy=write_policy(tmp_path), rate_limit_per_minute=3)
+    add_moderator(limited.services, "mod@example.org")
+    with TestClient(limited, raise_server_exceptions=False) as c:
+        assert [sign_in(c, "mod@example.org", "guess number one").status_code for _ in range(3)] == [401, 401, 401]
+        blocked = sign_in(c, "mod@example.org")
+        assert blocked.status_code == 429 and "th_session=" not in blocked.headers.get("set-cookie", "")

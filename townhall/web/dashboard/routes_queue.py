@@ -13,7 +13,7 @@ from townhall.service import appeals as svc_appeals
 from townhall.service import clusters, enforcement, moderators
 from townhall.service import dashboard as dash
 from townhall.service import moderation as svc_mod
-from townhall.service.errors import Conflict, Forbidden, Invalid, ServiceError, Unauthenticated
+from townhall.service.errors import Conflict, Forbidden, Invalid, RateLimited, ServiceError, Unauthenticated
 from townhall.web.auth import decode_reader_token
 from townhall.web.dashboard import session as sess
 from townhall.web.dashboard.common import action, done, error_response, page, render, safe_next, services, session_of
@@ -54,6 +54,10 @@ def login_form(request: Request, next: str = Query("/admin", max_length=500)) ->
 def login(request: Request, email: str = Form("", max_length=300), password: str = Form("", max_length=1000),
           login_token: str = Form("", max_length=200), next: str = Form("/admin", max_length=500)) -> Response:
     svc = services(request)
+    try:  # sign-in attempts count against the same per-network limit as readers' posts
+        svc.limiter.hit(f"admin-login:{svc.hasher.ip_prefix(request.client.host if request.client else None, svc.now())}", svc.now())
+    except RateLimited as exc:
+        return _login_page(request, next, exc.message, status=429)
     if not sess.login_token_ok(request, svc, login_token):
         return _login_page(request, next, "The sign-in form expired; please try again.", status=403)
     try:
