@@ -456,3 +456,24 @@ def test_embed_js_is_small_and_self_contained(server: LiveServer, api: Api) -> N
     # No absolute URL to any other host is built into the widget.
     assert not re.search(r"https?://(?!HOST/)[a-z0-9.-]+", body.split("*/", 1)[1])
     assert THREAD not in body
+
+
+def test_theme_override_custom_properties_data_token_and_logout(page: Any, server: LiveServer, api: Api) -> None:
+    page.emulate_media(color_scheme="light")
+    page.goto(server.url + "/demo")
+    page.wait_for_function("() => !!window.Townhall")
+    widget = page.locator("#townhall")
+    expect(widget.get_by_text("No comments yet")).to_be_visible()
+    section = widget.locator("section.th")
+    assert section.evaluate("el => getComputedStyle(el).color") == "rgb(27, 27, 27)"
+    # data-theme="dark" overrides the reader's light preference; a CSS custom property restyles the accent.
+    page.evaluate("""t => { const el = document.getElementById('townhall');
+      el.setAttribute('data-theme', 'dark'); el.setAttribute('data-token', t);
+      el.style.setProperty('--th-accent-dark', 'rgb(200, 30, 30)'); Townhall.render(el); }""", make_token("dora", "Dora"))
+    expect(widget.locator(".th-account")).to_contain_text("Signed in as Dora")  # data-token signs in
+    assert section.evaluate("el => getComputedStyle(el).color") == "rgb(236, 238, 240)"
+    post = widget.get_by_role("button", name="Post comment")
+    assert post.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(200, 30, 30)"
+    page.evaluate("Townhall.logout()")
+    expect(widget.get_by_text("Sign in to join the conversation.")).to_be_visible()
+    expect(widget.get_by_label("Add a comment")).to_have_count(0)
