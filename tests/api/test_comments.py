@@ -149,3 +149,15 @@ def test_more_replies_page_through(client: TestClient) -> None:
     assert len(first["replies"]) == 50 and first["more_replies"] is True
     more = client.get(T, params={"root": root, "cursor": first["replies_cursor"], "limit": 100}).json()
     assert [c["id"] for c in more["comments"]] == reply_ids[50:]
+
+
+def test_closed_thread_refuses_new_comments(client: TestClient) -> None:
+    post(client, "before closing")
+    mod = auth("mod", role="moderator")
+    assert client.put("/api/v1/mod/threads/article-1/state", json={"state": "closed"}, headers=mod).status_code == 200
+    assert client.get(T).json()["thread"]["state"] == "closed"
+    r = post(client, "after closing")
+    assert r.status_code == 422 and r.json()["error"]["details"]["hits"][0]["rule"] == "closed_thread"
+    assert client.put("/api/v1/mod/threads/article-1/state", json={"state": "open"}, headers=mod).status_code == 200
+    assert post(client, "open again").status_code == 201
+    assert client.put("/api/v1/mod/threads/article-1/state", json={"state": "closed"}, headers=auth("reader")).status_code == 403

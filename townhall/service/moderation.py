@@ -164,3 +164,27 @@ def audit_export(svc: Services, who: Actor, site_id: str, **filters: Any) -> lis
     with svc.db.read() as conn:
         rows = moderation.audit_entries(conn, site_id=site_id, **filters)
     return [{**{k: v for k, v in r.items()}, "at": _iso(r["at"])} for r in rows]
+
+
+def set_thread_state(svc: Services, actor: Actor, site_id: str, thread_external_id: str, state: str) -> dict[str, Any]:
+    """Close a thread to new comments, or open it again."""
+    from townhall.store.schema import ThreadState
+
+    actor.require_site(site_id)
+    try:
+        target = ThreadState(state)
+    except ValueError as exc:
+        raise Invalid("A thread is 'open' or 'closed'.", {"field": "state"}) from exc
+    with svc.db.write() as conn:
+        site = content.get_site(conn, site_id)
+        if site is None:
+            raise NotFound("No such site.")
+        thread = content.get_thread(conn, site_id, thread_external_id)
+        if thread is None:
+            thread_id = content.insert_thread(conn, site_id=site_id, external_id=thread_external_id, url=None, title=None, now=svc.now())
+        else:
+            thread_id = int(thread["id"])
+        content.set_thread_state(conn, thread_id, target)
+        svc.audit(conn, action=f"thread.{target.value}", subject_type="thread", subject_id=thread_external_id,
+                  actor_kind=actor.kind.value, actor=actor.id, site_id=site_id)
+    return {"thread": thread_external_id, "state": target.value}

@@ -13,6 +13,7 @@ from townhall.service import appeals as svc_appeals
 from townhall.service import enforcement
 from townhall.service import moderation as svc_mod
 from townhall.service import trolls as svc_trolls
+from townhall.service.comments import check_thread_id
 from townhall.web.api import MAX_ID, Id, services
 from townhall.web.auth import require_moderator, site_id_of
 
@@ -146,3 +147,16 @@ def decide_flag(request: Request, flag_id: Id, body: FlagDecision) -> dict[str, 
     if body.outcome == "confirm":
         return svc_trolls.confirm_cluster(svc, actor, flag_id, body.reason)
     return svc_trolls.dismiss_flag(svc, actor, flag_id, body.reason)
+
+
+class ThreadStateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    state: Literal["open", "closed"]
+
+
+@router.put("/threads/{thread_id}/state", summary="Close a thread to new comments, or open it again")
+def thread_state(request: Request, thread_id: str, body: ThreadStateIn) -> dict[str, Any]:
+    svc = services(request)
+    actor = require_moderator(request, svc)
+    check_thread_id(thread_id)
+    return svc_mod.set_thread_state(svc, actor, site_id_of(request, svc), thread_id, body.state)
