@@ -38,7 +38,7 @@ def servers(postgres: Any, tmp_path: Path) -> Iterator[list[str]]:
             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path))
         bases.append(f"http://127.0.0.1:{port}")
     try:
-        deadline = time.time() + 90
+        deadline = time.time() + 180  # a loaded two-core machine starts three Pythons slowly
         for base, proc in zip(bases, procs):
             while True:
                 assert proc.poll() is None, (tmp_path / f"server{procs.index(proc)}.log").read_text()
