@@ -87,6 +87,9 @@ class JobQueue:
     def run_once(self) -> bool:
         """Claim and run one due job; False when none was due."""
         now = self.clock()
+        with self.svc.db.read() as conn:
+            if not store.any_due(conn, now=now, stale_before=now - STALE_AFTER):
+                return False
         with self.svc.db.write() as conn:
             row = store.claim(conn, now=now, worker=self.worker, stale_before=now - STALE_AFTER)
         if row is None:

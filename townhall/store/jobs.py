@@ -21,10 +21,19 @@ def enqueue(conn: Connection, *, kind: str, payload: dict[str, Any], run_at: dat
     return int(res.inserted_primary_key[0])
 
 
+def _due(now: datetime, stale_before: datetime) -> Any:
+    return or_(and_(jobs.c.state == "queued", jobs.c.run_at <= now),
+               and_(jobs.c.state == "running", jobs.c.locked_at < stale_before))
+
+
+def any_due(conn: Connection, *, now: datetime, stale_before: datetime) -> bool:
+    """A cheap read before claiming, so idle runners do not take the write lock every poll."""
+    return conn.execute(select(jobs.c.id).where(_due(now, stale_before)).limit(1)).first() is not None
+
+
 def claim(conn: Connection, *, now: datetime, worker: str, stale_before: datetime) -> Row | None:
     """Take the next due job (or one whose worker died while running it) and mark it running."""
-    due = or_(and_(jobs.c.state == "queued", jobs.c.run_at <= now),
-              and_(jobs.c.state == "running", jobs.c.locked_at < stale_before))
+    due = _due(now, stale_before)
     q = select(jobs.c.id).where(due).order_by(jobs.c.run_at, jobs.c.id).limit(1).with_for_update(skip_locked=True)
     job_id = conn.execute(q).scalar_one_or_none()
     if job_id is None:
