@@ -195,6 +195,7 @@ def test_try_it_box(app: Townhall, seeded: Seeded, server: LiveServer, page: Any
     verdict.wait_for()
     assert verdict.get_attribute("data-verdict") == "reject"
     assert verdict.locator("mark.hit").inner_text() == "f*ck"
+    assert page.url.endswith("/admin/policy")  # answered in place by htmx, not by a full-page post
     page.fill("#tryit textarea", "A sensible budget, for once.")
     page.click("#tryit button")
     page.wait_for_selector("#tryit-result .verdict[data-verdict=publish]")

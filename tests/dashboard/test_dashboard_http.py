@@ -4,6 +4,7 @@ site isolation, and that actions reach the services and the audit log."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from http.cookies import SimpleCookie
 from typing import Any
@@ -332,3 +333,17 @@ def test_sign_in_attempts_are_rate_limited(make_app: Any, db_url: str, tmp_path:
         assert [sign_in(c, "mod@example.org", "guess number one").status_code for _ in range(3)] == [401, 401, 401]
         blocked = sign_in(c, "mod@example.org")
         assert blocked.status_code == 429 and "th_session=" not in blocked.headers.get("set-cookie", "")
+
+
+def test_queue_pages_load_more_with_htmx(app: Townhall, client: TestClient) -> None:
+    add_moderator(app.services, "mod@example.org")
+    ids = [post(client, f"p{i}", f"Comment {i}: you idiot.")["id"] for i in range(53)]
+    sign_in(client, "mod@example.org")
+    first = client.get("/admin/queue/held").text
+    shown = [int(x) for x in re.findall(r'<article class="item" id="item-(\d+)"', first)]
+    assert shown == sorted(ids, reverse=True)[:50]
+    assert f'hx-get="/admin/queue/held?site=default&before={shown[-1]}"' in first
+    more = client.get(f"/admin/queue/held?site=default&before={shown[-1]}", headers={"HX-Request": "true"})
+    assert "<html" not in more.text
+    rest = [int(x) for x in re.findall(r'<article class="item" id="item-(\d+)"', more.text)]
+    assert rest == sorted(ids, reverse=True)[50:] and "Load more" not in more.text

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, Sequence
 
 from townhall.service.core import Services, as_utc
-from townhall.service.dashboard import glance, signals_of
+from townhall.service.dashboard import account_ids, glance, signals_of
 from townhall.service.enforcement import take_action
 from townhall.service.errors import Conflict, Invalid, NotFound
 from townhall.service.identity import Actor
@@ -18,11 +18,11 @@ from townhall.store.schema import ActionKind, FlagKind, FlagState
 BUCKETS = 48
 
 
-def record_flag(svc: Services, site_id: str, kind: FlagKind, account_ids: Sequence[int], score: float,
+def record_flag(svc: Services, site_id: str, kind: FlagKind, members: Sequence[int], score: float,
                 evidence: dict[str, Any], key: str | None = None) -> int:
     """Store a flag for moderators (used by detectors and for seeding); audited as a system action."""
     with svc.db.write() as conn:
-        known = dashboard.account_ids_exist(conn, site_id, [int(a) for a in account_ids])
+        known = dashboard.account_ids_exist(conn, site_id, [int(a) for a in members])
         if len(known) < 1:
             raise Invalid("A flag names accounts of its site.")
         flag_id = moderation.insert_flag(conn, site_id=site_id, kind=kind.value, state=FlagState.OPEN.value, score=score,
@@ -43,7 +43,7 @@ def cluster_view(svc: Services, actor: Actor, flag_id: int) -> dict[str, Any]:
         if flag is None:
             raise NotFound("No such flag.")
         actor.require_site(flag["site_id"])
-        ids = [int(a) for a in flag["accounts"] or []]
+        ids = account_ids(flag["accounts"])
         members = glance(conn, ids, svc.now())
         rows = dashboard.comments_of_accounts(conn, ids)
         times = [as_utc(r["created_at"]) for r in rows]
@@ -124,7 +124,7 @@ def confirm_cluster(svc: Services, actor: Actor, flag_id: int, reason: str = "")
         kind = ActionKind(policy.settings.enforcement.troll_confirmed.value)
         text = reason.strip() or "Confirmed member of a coordinated troll operation (paid trolling is against the house rules)."
         actions: dict[int, int] = {}
-        for account_id in [int(a) for a in flag["accounts"] or []]:
+        for account_id in account_ids(flag["accounts"]):
             account = people.get_account(conn, account_id)
             if account is None or account["site_id"] != flag["site_id"]:
                 continue

@@ -75,6 +75,17 @@ def glance(conn: Connection, account_ids: Sequence[int], now: datetime) -> dict[
     return out
 
 
+def account_ids(values: Any) -> list[int]:
+    """The account ids a flag names (its ``accounts`` JSON), ignoring anything that is not an id."""
+    out: list[int] = []
+    for value in values if isinstance(values, list) else []:
+        try:
+            out.append(int(value))
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
 def _hits_of(item: Mapping[str, Any]) -> list[dict[str, Any]]:
     dec = item.get("decision")
     return list(dec["hits"]) if dec and dec.get("hits") else []
@@ -139,11 +150,11 @@ def _comment_queue(svc: Services, conn: Connection, site_id: str, name: str, bef
 
 def _cluster_queue(conn: Connection, site_id: str, limit: int) -> dict[str, Any]:
     rows = moderation.list_flags(conn, site_id, kind=FlagKind.COORDINATION.value, limit=limit)
-    names = people.get_accounts(conn, sorted({int(a) for r in rows for a in (r["accounts"] or [])}))
+    names = people.get_accounts(conn, sorted({a for r in rows for a in account_ids(r["accounts"])}))
     return {"queue": "clusters", "next_before": None, "items": [
         {"id": r["id"], "score": r["score"], "created_at": as_utc(r["created_at"]), "key": r["key"],
-         "accounts": [{"id": int(a), "name": names[int(a)]["display_name"] if int(a) in names else f"#{a}",
-                       "state": names[int(a)]["state"] if int(a) in names else "?"} for a in (r["accounts"] or [])],
+         "accounts": [{"id": a, "name": names[a]["display_name"] if a in names else f"#{a}",
+                       "state": names[a]["state"] if a in names else "?"} for a in account_ids(r["accounts"])],
          "signals": signals_of(r["evidence"])} for r in rows]}
 
 
@@ -211,8 +222,8 @@ def account_view(svc: Services, actor: Actor, account_id: int) -> dict[str, Any]
     site_id = history["account"]["site"]
     with svc.db.read() as conn:
         flags = [f for f in dashboard.flags_for_site(conn, site_id)
-                 if account_id in {int(a) for a in (f["accounts"] or [])}]
-        others = sorted({int(a) for f in flags for a in (f["accounts"] or [])} - {account_id})
+                 if account_id in account_ids(f["accounts"])]
+        others = sorted({a for f in flags for a in account_ids(f["accounts"])} - {account_id})
         linked = glance(conn, others, svc.now())
         me = glance(conn, [account_id], svc.now()).get(account_id)
         decisions = {c["id"]: c["decisions"] for c in history["comments"]}
@@ -221,7 +232,7 @@ def account_view(svc: Services, actor: Actor, account_id: int) -> dict[str, Any]
         comment["segments"] = highlight(comment["text"], pipeline[-1]["hits"] if pipeline else [])
     history["glance"] = me
     history["flags"] = [{"id": f["id"], "kind": f["kind"], "state": f["state"], "score": f["score"],
-                         "created_at": as_utc(f["created_at"]), "accounts": [int(a) for a in f["accounts"] or []]}
+                         "created_at": as_utc(f["created_at"]), "accounts": account_ids(f["accounts"])}
                         for f in flags]
     history["linked"] = [linked[a] for a in others if a in linked]
     return history
