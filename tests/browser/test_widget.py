@@ -477,3 +477,52 @@ def test_theme_override_custom_properties_data_token_and_logout(page: Any, serve
     page.evaluate("Townhall.logout()")
     expect(widget.get_by_text("Sign in to join the conversation.")).to_be_visible()
     expect(widget.get_by_label("Add a comment")).to_have_count(0)
+
+
+def test_embedded_on_another_origin(page: Any, server: LiveServer, api: Api) -> None:
+    """A publisher's page on another origin (its own loopback server): the base URL comes from the script's src,
+    CORS lets it read, write and listen, and the only hosts contacted are the publisher's and Townhall's."""
+    import http.server
+    import threading
+
+    article_html = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Elsewhere</title></head>
+      <body><h1>A publisher's article</h1>
+      <div id="townhall" data-thread="{THREAD}" data-url="/news/1" data-title="Elsewhere"
+           data-token="{make_token('olga', 'Olga')}"></div>
+      <script src="{server.url}/embed.js" async></script></body></html>""".encode()
+
+    class Publisher(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            self.send_response(200 if self.path == "/news/1" else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(article_html if self.path == "/news/1" else b"")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    publisher = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Publisher)
+    threading.Thread(target=publisher.serve_forever, daemon=True).start()
+    try:
+        origin = f"127.0.0.1:{publisher.server_address[1]}"
+        hosts: set[str] = set()
+        page.on("request", lambda req: hosts.add(urlsplit(req.url).netloc))
+        api.post(make_token("bob", "Bob"), "Hello from the Townhall side.")
+        page.goto(f"http://{origin}/news/1")
+        widget = page.locator("#townhall")
+        expect(widget.locator(".th-account")).to_contain_text("Signed in as Olga")
+        expect(widget.get_by_text("Hello from the Townhall side.")).to_be_visible()
+        widget.get_by_label("Add a comment").fill("Posted from the publisher's own domain.")
+        answer = submit(page, widget.get_by_role("button", name="Post comment"))
+        assert answer["verdict"] == "published"
+        mine = article(widget, answer["comment"]["id"])
+        expect(mine).to_contain_text("Posted from the publisher's own domain.")
+        expect(mine.locator(".th-meta a")).to_have_attribute("href", f"/news/1#comment-{answer['comment']['id']}")
+        page.wait_for_function("() => document.getElementById('townhall').dataset.live === 'sse'")
+        page.wait_for_timeout(300)
+        api.post(make_token("bob", "Bob"), "And a live one.")
+        expect(widget.get_by_role("button", name="1 new comment — show")).to_be_visible()
+        assert hosts == {origin, urlsplit(server.url).netloc}
+    finally:
+        publisher.shutdown()
+        publisher.server_close()

@@ -403,7 +403,10 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       if (!res.ok) {
         const err = (data && data.error) || {};
         const apiErr = new ApiError(res.status, err.code || 'error', err.message || res.statusText, err.details, Number(res.headers.get('Retry-After')) || null);
-        if (res.status === 401 && tok) this.onAuthFailure(apiErr);
+        if (res.status === 401 && tok) {
+          this.onAuthFailure(apiErr);
+          if (method === 'GET' && !this.token()) return this.api(method, path, body, query);  // read as a visitor
+        }
         throw apiErr;
       }
       return data;
@@ -760,12 +763,15 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     relative(date) {
       const diff = (date.getTime() - Date.now()) / 1000;
       const abs = Math.abs(diff);
-      const rtf = new Intl.RelativeTimeFormat(this.lang, { numeric: 'auto' });
+      const rtf = this.rtf || (this.rtf = new Intl.RelativeTimeFormat(this.lang, { numeric: 'auto' }));
       const steps = [[60, 'second', 1], [3600, 'minute', 60], [86400, 'hour', 3600], [604800, 'day', 86400], [2629800, 'week', 604800], [31557600, 'month', 2629800], [Infinity, 'year', 31557600]];
       for (const [limit, unit, size] of steps) if (abs < limit) return rtf.format(Math.round(diff / size), unit);
       return '';
     }
-    exact(date) { return new Intl.DateTimeFormat(this.lang, { dateStyle: 'full', timeStyle: 'short' }).format(date); }
+    exact(date) {
+      const dtf = this.dtf || (this.dtf = new Intl.DateTimeFormat(this.lang, { dateStyle: 'full', timeStyle: 'short' }));
+      return dtf.format(date);
+    }
     timeEl(iso) {
       const d = new Date(iso);
       return h('time', { datetime: iso, title: this.exact(d), text: this.relative(d) });
