@@ -253,7 +253,7 @@ def townhall_post(base: str, thread: str, *, accounts: int = 200, seed: int = 1,
         token = tokens[rng.randrange(accounts)]
         r = await client.post(url, json={"text": comment_text(rng)}, headers={"Authorization": f"Bearer {token}"})
         if r.status_code == 201:
-            return r.json().get("verdict", "201"), True
+            return r.json()["comment"]["status"], True
         if r.status_code == 422 and r.json().get("error", {}).get("code") == "rejected_by_house_rules":
             return "rejected", True  # judged and answered: a rejection is as much work as a publication
         return str(r.status_code), False
@@ -282,7 +282,7 @@ def seed_thread(base: str, thread: str, count: int = 100, secret: str = SSO_SECR
             token = mint_token(f"seed-{attempts % 25}", f"Seeder {attempts % 25}", secret)
             r = client.post(f"{base}/api/v1/threads/{thread}/comments", json={"text": comment_text(rng)},
                             headers={"Authorization": f"Bearer {token}"})
-            if r.status_code == 201 and r.json()["verdict"] == "publish":
+            if r.status_code == 201 and r.json()["comment"]["status"] == "published":
                 published += 1
         r = client.get(f"{base}/api/v1/threads/{thread}/comments", params={"limit": 100})
         r.raise_for_status()

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any, Mapping
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
 
 from townhall.policy.types import Action, Decision, Hit, Subject, Verdict
 from townhall.service import accounts as acct
@@ -53,8 +54,15 @@ def get_or_create_thread(conn: Connection, svc: Services, site: Mapping[str, Any
         return thread
     if not site["auto_create_threads"]:
         raise NotFound("No such thread, and this site does not create threads on first comment.", {"thread_id": external_id})
-    thread_id = content.insert_thread(conn, site_id=site["id"], external_id=external_id, url=_short(url, 2000),
-                                      title=_short(title, 500), now=svc.now())
+    try:
+        with conn.begin_nested():
+            thread_id = content.insert_thread(conn, site_id=site["id"], external_id=external_id, url=_short(url, 2000),
+                                              title=_short(title, 500), now=svc.now())
+    except IntegrityError:  # PostgreSQL: a concurrent first comment created the thread a moment ago
+        row = content.get_thread(conn, site["id"], external_id)
+        if row is None:
+            raise
+        return row
     row = content.get_thread_by_id(conn, thread_id)
     assert row is not None
     return row

@@ -54,7 +54,8 @@ class Database:
                 try:
                     yield conn
                 finally:
-                    conn.info.pop("after_commit", None)
+                    if not conn.invalidated:  # a lost connection would raise here instead of below
+                        conn.info.pop("after_commit", None)
         except OperationalError as exc:
             if _is_unavailable(exc):
                 raise DatabaseUnavailable(str(exc.orig)) from exc
@@ -136,4 +137,10 @@ def _is_unavailable(exc: DBAPIError) -> bool:
     if exc.connection_invalidated:
         return True
     text = str(exc.orig).lower()
-    return any(s in text for s in ("connection refused", "server closed", "terminating connection", "could not connect", "connection is closed", "the database system is"))
+    return any(s in text for s in (
+        "connection refused", "server closed", "terminating connection", "could not connect", "connection is closed",
+        "the database system is",
+        # psycopg 3 wording for a server that went away mid-connect or mid-query
+        "connection failed", "connection reset", "consuming input failed", "no connection to the server",
+        "connection timed out", "timeout expired",
+    ))
