@@ -10,7 +10,7 @@ import click
 from townhall import __version__
 
 # Modules under townhall.commands that contribute commands, in help order.
-COMMAND_MODULES: tuple[str, ...] = ("server", "policy", "trolls", "archive", "users", "webhooks", "mail", "privacy", "maintenance")
+COMMAND_MODULES: tuple[str, ...] = ("server", "policy", "classifiers", "archive", "webhooks", "mail", "privacy", "maintenance", "trolls", "users")
 
 
 def build_cli() -> click.Group:

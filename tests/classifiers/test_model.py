@@ -1,0 +1,91 @@
+"""The shipped model: format, load time, scores, explanations, featurisation details."""
+
+from __future__ import annotations
+
+import json
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from townhall.policy.classifiers import ARTIFACTS, FORMAT_VERSION, LABELS, ModelFormatError, ToxicityModel
+from townhall.policy.classifiers import load_model, read_format_version
+from townhall.policy.classifiers.features import F_TOKEN, ID_TOKEN, extract, tokens, word_spans
+
+
+def test_shipped_format_matches_code_and_loads_fast() -> None:
+    assert read_format_version() == FORMAT_VERSION
+    start = time.perf_counter()
+    load_model()
+    assert time.perf_counter() - start < 1.0
+
+
+def test_artifacts_are_small_and_hold_no_pickles() -> None:
+    files = [f for f in ARTIFACTS.iterdir() if f.is_file()]
+    assert sum(f.stat().st_size for f in files) <= 30 * 1024 * 1024
+    assert not [f for f in files if f.suffix in {".pkl", ".pickle", ".joblib"}]
+    with zipfile.ZipFile(ARTIFACTS / "weights.npz") as z:
+        for name in z.namelist():  # every array is numeric: np.load(allow_pickle=False) would refuse objects
+            assert name.endswith(".npy")
+    with np.load(ARTIFACTS / "weights.npz", allow_pickle=False) as z:
+        assert all(z[k].dtype.kind == "f" for k in z.files)
+
+
+def test_wrong_format_version_is_refused(tmp_path: Path) -> None:
+    for f in ARTIFACTS.iterdir():
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    doc = json.loads((tmp_path / "model.json").read_text())
+    doc["format_version"] = FORMAT_VERSION + 1
+    (tmp_path / "model.json").write_text(json.dumps(doc))
+    with pytest.raises(ModelFormatError):
+        load_model(tmp_path)
+    with pytest.raises(ModelFormatError):
+        load_model(tmp_path / "absent")
+
+
+def test_scores_are_probabilities_in_one_pass(model: ToxicityModel) -> None:
+    texts = ["Thanks for the thoughtful article.", "You are a pathetic idiot and a liar.",
+             "What a load of crap, this shit is disgusting filth.", ""]
+    scores = model.score(texts)
+    assert set(scores) == set(LABELS)
+    for v in scores.values():
+        assert v.shape == (4,) and np.all((v >= 0) & (v < 1))
+    assert scores["abusive"][1] > scores["abusive"][0] + 0.5
+    assert scores["obscene"][2] > scores["obscene"][0] + 0.3
+    one = model.score_one(texts[1])
+    assert one == pytest.approx({k: float(v[1]) for k, v in scores.items()})
+
+
+def test_scoring_is_deterministic_and_batch_independent(model: ToxicityModel) -> None:
+    texts = ["You idiot.", "Lovely weather today in the park.", "this is crap"] * 3
+    batch = model.score(texts)
+    singles = [model.score([t]) for t in texts]
+    for label in LABELS:
+        assert np.allclose(batch[label], [s[label][0] for s in singles])
+
+
+def test_explain_and_span_point_at_the_readers_words(model: ToxicityModel) -> None:
+    text = "Honestly, you are an IDIOT."
+    words = [w for w, _ in model.explain(text, "abusive", k=3)]
+    assert words[0] == "idiot"
+    start, end = model.strongest_span(text, "abusive") or (0, 0)
+    assert text[start:end] == "IDIOT"
+    assert model.explain("", "abusive") == []
+
+
+def test_the_f_word_does_not_make_a_comment_obscene(model: ToxicityModel) -> None:
+    clean = model.score_one("That was a really good game last night")["obscene"]
+    f_word = model.score_one("That was a fucking good game last night")["obscene"]
+    assert abs(f_word - clean) < 0.02
+
+
+def test_featurisation_masks_identity_terms_and_folds_the_f_word() -> None:
+    assert tokens("I am a gay Muslim woman") == ["i", "am", "a", ID_TOKEN, ID_TOKEN, ID_TOKEN]
+    assert tokens("f*cking fuuuck phuck fck") == [F_TOKEN] * 4
+    assert tokens("sh!t b1tch") == ["shit", "bitch"]
+    words, chars = extract("my gay neighbour")
+    assert not any(ID_TOKEN in w or "gay" in w for w in words + chars)
+    assert "my neighbour" not in words  # no bigram across a masked word
+    assert [tok for _, _, tok in word_spans("Héllo, wörld!")] == ["hello", "world"]

@@ -1,0 +1,61 @@
+"""End to end: ``townhall train --limit`` on a slice of the public data writes a model that loads and scores,
+and a report; ``townhall eval`` measures a labelled file at a policy's thresholds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from townhall.cli import build_cli
+from townhall.policy.classifiers import FORMAT_VERSION, LABELS, load_model, read_format_version
+
+pytestmark = [pytest.mark.shared_data, pytest.mark.slow]
+
+
+def test_train_small_slice_end_to_end(shared_data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    result = CliRunner().invoke(build_cli(), ["train", "--data", str(shared_data), "--out", str(out),
+                                              "--seed", "5", "--limit", "400"])
+    assert result.exit_code == 0, result.output
+    assert read_format_version(out / "model") == FORMAT_VERSION
+    model = load_model(out / "model")
+    scores = model.score(["You are a worthless idiot.", "Thank you for the article."])
+    assert set(scores) == set(LABELS)
+    assert all(np.all((v >= 0) & (v < 1)) for v in scores.values())
+    report = json.loads((out / "report.json").read_text())
+    assert set(report["thresholds"]) == set(LABELS)
+    for th in report["thresholds"].values():
+        assert 0 <= th["hold_at"] <= th["reject_at"] <= 1
+    assert {t["set"] for t in report["tasks"]} >= {"civil_comments_spans", "olid", "jigsaw2018_sample"}
+    assert (out / "report.md").read_text().startswith("# Classifier training report")
+    assert (out / "pr_curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the same seed and data give the same model
+    again = tmp_path / "again"
+    assert CliRunner().invoke(build_cli(), ["train", "--data", str(shared_data), "--out", str(again),
+                                            "--seed", "5", "--limit", "400"]).exit_code == 0
+    with np.load(out / "model" / "weights.npz") as a, np.load(again / "model" / "weights.npz") as b:
+        assert all(np.array_equal(a[k], b[k]) for k in a.files)
+
+
+def test_eval_command_on_csv_and_jsonl(tmp_path: Path) -> None:
+    rows = [("You are a pathetic idiot and a liar.", 1, 0), ("Thanks, a very useful article.", 0, 0),
+            ("What a stupid moron you are.", 1, 0), ("I disagree with the council's budget.", 0, 0),
+            ("This is crap, shit and filth.", 0, 1)]
+    csv_file = tmp_path / "labels.csv"
+    csv_file.write_text("text,y,abusive,obscene\n" + "".join(f'"{t}",{a or o},{a},{o}\n' for t, a, o in rows))
+    result = CliRunner().invoke(build_cli(), ["eval", str(csv_file), "--label-column", "y"])
+    assert result.exit_code == 0, result.output
+    assert "either rule" in result.output and "abusive" in result.output
+    jsonl = tmp_path / "labels.jsonl"
+    jsonl.write_text("".join(json.dumps({"body": t, "a": a, "o": o}) + "\n" for t, a, o in rows))
+    result = CliRunner().invoke(build_cli(), ["eval", str(jsonl), "--text-column", "body",
+                                              "--label-column", "abusive=a", "--label-column", "obscene=o"])
+    assert result.exit_code == 0, result.output
+    abusive_line = next(line for line in result.output.splitlines() if line.startswith("abusive"))
+    assert float(abusive_line.split()[3]) == 1.0  # AUC: both insults outrank the three others
+    bad = CliRunner().invoke(build_cli(), ["eval", str(csv_file), "--label-column", "missing"])
+    assert bad.exit_code != 0 and "missing" in bad.output

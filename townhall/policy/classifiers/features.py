@@ -1,0 +1,156 @@
+"""Text normalisation and n-gram extraction shared by training and scoring.
+
+One function, :func:`extract`, turns a comment into two bags of features: word features (unigrams and
+bigrams, prefixed ``w|`` and ``b|``) and character features (3- to 5-grams inside each word, prefixed
+``c|``). Training builds its vocabulary with the same function, so the shipped model and the trainer can
+never disagree about what a feature is.
+
+Two deliberate blind spots:
+
+* **Identity terms** (``gay``, ``muslim``, ``black``, ``immigrant``, country and party names …) produce no
+  features at all, and neither does any bigram that contains one. The training sets pair these words with
+  hate far more often than with ordinary speech, and a model that learns them punishes readers for naming
+  who they are. The model judges the words *around* them instead (``… are vermin``).
+* **The F word** is reduced to one token, ``<f>``, with no character n-grams; the obscene model is trained
+  without any feature containing it, because the F word has its own rule (rejected, no strike).
+
+Pure functions; no state.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+F_TOKEN = "<f>"
+ID_TOKEN = "\x00"  # placeholder for an identity term: every feature containing it is dropped
+
+_URL = re.compile(r"(?:https?://|www\.)\S+")
+_MENTION = re.compile(r"@\w+")
+_ENTITY = re.compile(r"&(?:amp|lt|gt|quot|#\d+);")
+_REPEAT = re.compile(r"(.)\1{2,}")
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9*$@!']*[a-z0-9*]|[a-z0-9]")
+_HAS_LETTER = re.compile(r"[a-z]")
+_FWORD = re.compile(r"f+[u*@v]+c+k|f+u+k|f\*+c?k|fcuk|phuck|fvck|fck")
+_LEET = str.maketrans({"@": "a", "$": "s", "!": "i", "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"})
+
+# Groups of people (and the places and parties people belong to) that readers name about themselves and
+# others. Not slurs: slurs stay visible to the model.
+IDENTITY_TERMS: frozenset[str] = frozenset(
+    """
+    gay gays lesbian lesbians bisexual homosexual homosexuals heterosexual queer lgbt lgbtq lgbtqia
+    trans transgender transgenders transsexual nonbinary intersex
+    muslim muslims islam islamic moslem moslems jew jews jewish judaism christian christians christianity
+    catholic catholics protestant protestants evangelical evangelicals mormon mormons hindu hindus sikh sikhs
+    buddhist buddhists atheist atheists religious
+    black blacks white whites brown asian asians african africans hispanic hispanics latino latinos latina
+    latinas latinx caucasian caucasians indigenous native natives aboriginal
+    arab arabs arabic mexican mexicans chinese japanese korean koreans indian indians pakistani pakistanis
+    somali somalis syrian syrians iranian iranians iraqi iraqis afghan afghans turkish turks kurd kurds
+    russian russians ukrainian ukrainians israeli israelis palestinian palestinians american americans
+    european europeans british french german germans irish italian italians polish canadian canadians
+    immigrant immigrants migrant migrants refugee refugees asylum foreigner foreigners
+    disabled disability disabilities handicapped deaf blind autistic autism wheelchair
+    woman women female females girl girls lady ladies man men male males boy boys feminist feminists
+    elderly
+    russia ukraine nato israel palestine gaza america usa uk china iran syria assad putin zelensky
+    netanyahu hamas hezbollah mexico europe eu
+    democrat democrats republican republicans liberal liberals conservative conservatives progressive
+    progressives leftist leftists rightwing leftwing libertarian socialist socialists
+    communist communists trump biden obama clinton harris
+    """.split()
+)
+
+
+def normalise(text: str) -> str:
+    """Lower-case, fold accents and compatibility characters, drop links and @mentions, squeeze repeats."""
+    if text.isascii():
+        t = text.lower()
+    else:
+        t = unicodedata.normalize("NFKD", text)
+        t = "".join(ch for ch in t if not unicodedata.combining(ch)).lower()
+    if "&" in t:
+        t = _ENTITY.sub(" ", t)
+    if "http" in t or "www." in t:
+        t = _URL.sub(" ", t)
+    if "@" in t:
+        t = _MENTION.sub(" ", t)
+    return _REPEAT.sub(r"\1\1", t)
+
+
+def _canonical(tok: str) -> str:
+    if tok.endswith("'s"):
+        tok = tok[:-2]
+    if tok in IDENTITY_TERMS:
+        return ID_TOKEN
+    if not tok.isalpha() and _HAS_LETTER.search(tok):
+        tok = tok.translate(_LEET)
+        if tok in IDENTITY_TERMS:
+            return ID_TOKEN
+    if "f" in tok and _FWORD.search(tok):
+        return F_TOKEN
+    if "ph" in tok and _FWORD.search(tok):
+        return F_TOKEN
+    return tok
+
+
+def tokens(text: str) -> list[str]:
+    """Normalised tokens; identity terms become :data:`ID_TOKEN` and F-word forms become ``<f>``."""
+    return [_canonical(tok) for tok in _TOKEN.findall(normalise(text))]
+
+
+def word_grams(toks: list[str]) -> list[str]:
+    """Unigrams and bigrams (space-joined); nothing that contains an identity placeholder."""
+    out: list[str] = []
+    prev = ""
+    for tok in toks:
+        if tok == ID_TOKEN:
+            prev = ""
+            continue
+        out.append(tok)
+        if prev:
+            out.append(prev + " " + tok)
+        prev = tok
+    return out
+
+
+def char_grams(tok: str) -> list[str]:
+    """Character 3- to 5-grams of one token padded with spaces; none for placeholders."""
+    if tok == ID_TOKEN or tok == F_TOKEN:
+        return []
+    p = " " + tok + " "
+    size = len(p)
+    return [p[i : i + n] for n in (3, 4, 5) for i in range(size - n + 1)]
+
+
+def extract(text: str) -> tuple[list[str], list[str]]:
+    """(word features, character features) of one text, with repetitions."""
+    toks = tokens(text)
+    chars: list[str] = []
+    for tok in toks:
+        chars.extend(char_grams(tok))
+    return word_grams(toks), chars
+
+
+_LEAD = re.compile(r"[^\w*@$]*")
+_TRAIL = re.compile(r"[^\w*]*$")
+
+
+def word_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, canonical token) for each token of the ORIGINAL text (punctuation at a word's edges
+    excluded), to locate evidence."""
+    out: list[tuple[int, int, str]] = []
+    for m in re.finditer(r"\S+", text):
+        chunk = m.group()
+        lead = _LEAD.match(chunk)
+        start = lead.end() if lead else 0
+        trail = _TRAIL.search(chunk, start)
+        end = trail.start() if trail else len(chunk)
+        for tok in _TOKEN.findall(normalise(chunk)):
+            out.append((m.start() + start, m.start() + max(end, start + 1), _canonical(tok)))
+    return out
+
+
+def mentions_fword(feature: str) -> bool:
+    """True for a word feature that contains the F word (excluded from the obscene model)."""
+    return F_TOKEN in feature

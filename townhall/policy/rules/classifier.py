@@ -1,0 +1,86 @@
+"""The ``classifier`` rule type: act on the shipped model's probability for one label.
+
+Policy entry options::
+
+    label = "abusive"     # or "obscene"
+    hold_at = 0.5         # a moderator looks first at or above this score
+    reject_at = 0.9       # refused at or above this score (with the rule's action and strike)
+
+At ``reject_at`` or above the hit carries the rule's own action and strike; between ``hold_at`` and
+``reject_at`` it is a HOLD without strike, or a FLAG for a trusted account (trusted readers skip borderline
+holds). The score is always reported in ``RuleResult.scores`` under the label's name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from townhall.policy.rules.base import Resources, RuleConfigError, RuleSpec
+from townhall.policy.types import Action, Hit, RuleResult, Subject
+
+KNOWN_LABELS = ("abusive", "obscene")
+_OPTIONS = frozenset({"label", "hold_at", "reject_at"})
+
+
+def _threshold(options: Any, key: str) -> float:
+    if key not in options:
+        raise RuleConfigError(key, f"classifier rules need `{key}` (a score between 0 and 1)")
+    value = options[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RuleConfigError(key, f"`{key}` must be a number between 0 and 1, not {value!r}")
+    if not 0.0 <= float(value) <= 1.0:
+        raise RuleConfigError(key, f"`{key}` must be between 0 and 1, not {value}")
+    return float(value)
+
+
+@dataclass(frozen=True, slots=True)
+class ClassifierRule:
+    """Holds or refuses comments whose classifier score for ``label`` reaches the thresholds."""
+
+    type_name: ClassVar[str] = "classifier"
+
+    name: str
+    description: str
+    label: str
+    hold_at: float
+    reject_at: float
+    action: Action
+    strike: bool
+    model: Any  # townhall.policy.classifiers.ToxicityModel, shared by every classifier rule
+
+    @classmethod
+    def from_spec(cls, spec: RuleSpec, resources: Resources) -> ClassifierRule:
+        options = spec.options
+        unknown = sorted(set(options) - _OPTIONS)
+        if unknown:
+            raise RuleConfigError(unknown[0], f"unknown option `{unknown[0]}` for a classifier rule "
+                                              f"(expected: label, hold_at, reject_at)")
+        label = options.get("label")
+        if label is None:
+            raise RuleConfigError("label", f"classifier rules need `label` (one of {', '.join(KNOWN_LABELS)})")
+        if label not in KNOWN_LABELS:
+            raise RuleConfigError("label", f"unknown label {label!r}; expected one of {', '.join(KNOWN_LABELS)}")
+        hold_at = _threshold(options, "hold_at")
+        reject_at = _threshold(options, "reject_at")
+        if hold_at > reject_at:
+            raise RuleConfigError("hold_at", f"`hold_at` ({hold_at}) must not be above `reject_at` ({reject_at})")
+        return cls(name=spec.name, description=spec.description, label=str(label), hold_at=hold_at,
+                   reject_at=reject_at, action=spec.action, strike=spec.strike, model=resources.classifier_model())
+
+    def evaluate(self, subject: Subject) -> RuleResult:
+        p = float(self.model.score_one(subject.text)[self.label])
+        scores = {self.label: p}
+        if p >= self.reject_at:
+            action, strike = self.action, self.strike
+        elif p >= self.hold_at:
+            action, strike = (Action.FLAG if subject.account_trusted else Action.HOLD), False
+        else:
+            return RuleResult(scores=scores)
+        reasons = tuple(gram for gram, _ in self.model.explain(subject.text, self.label, k=5))
+        evidence = f"{self.label} score {p:.2f}; driven by: " + ", ".join(f"“{r}”" for r in reasons) if reasons \
+            else f"{self.label} score {p:.2f}"
+        hit = Hit(rule=self.name, description=self.description, action=action,
+                  span=self.model.strongest_span(subject.text, self.label), evidence=evidence, score=p,
+                  strike=strike, reasons=reasons)
+        return RuleResult(hits=(hit,), scores=scores)

@@ -1,0 +1,1 @@
+"""Offline training of the shipped classifiers. Imported only by ``townhall train``; reads ../shared/data."""
