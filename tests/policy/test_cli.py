@@ -10,7 +10,7 @@ from importlib import resources as importlib_resources
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from townhall.cli import build_cli
 
@@ -27,7 +27,7 @@ def policy_file(tmp_path: Path) -> Path:
     return path
 
 
-def _run(args: list[str], stdin: str | None = None, **obj: object):
+def _run(args: list[str], stdin: str | None = None, **obj: object) -> Result:
     return CliRunner().invoke(build_cli(), args, input=stdin, obj=dict(obj) or None)
 
 

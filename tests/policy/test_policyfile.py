@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 from importlib import resources as importlib_resources
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -17,7 +18,9 @@ from townhall.policy.types import Action, Hit, RuleResult, Subject, Verdict
 
 from tests.policy.stubs import NoModelResources
 
-DEFAULT_BYTES = importlib_resources.files("townhall.policy").joinpath("default.policy.toml").read_bytes()
+
+def _default_bytes() -> bytes:
+    return importlib_resources.files("townhall.policy").joinpath("default.policy.toml").read_bytes()
 
 MINIMAL = """\
 [policy]
@@ -47,9 +50,10 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 
 def test_default_policy_loads_into_the_publishers_sentence() -> None:
+    raw = _default_bytes()
     policy = load_policy(resources=NoModelResources())
     assert policy.source == "default"
-    assert policy.version == hashlib.sha256(DEFAULT_BYTES).hexdigest()[:12]
+    assert policy.version == hashlib.sha256(raw).hexdigest()[:12]
     assert [r.name for r in policy.rules] == ["f_word", "abusive", "obscene", "paid_troll"]
     assert [p.name for p in policy.phases()] == ["length", "closed_thread", "f_word", "abusive", "obscene",
                                                  "paid_troll"]
@@ -86,13 +90,15 @@ def test_evaluate_runs_builtin_phases_and_rules(tmp_path: Path) -> None:
 
 def test_trusted_accounts_get_flags_for_borderline_holds_but_never_for_the_f_word(tmp_path: Path) -> None:
     policy = load_policy(_write(tmp_path, MINIMAL))
-    troll = dict(coordination_score=0.9, coordination_cluster="c17")
-    held = policy.evaluate(Subject("Vote early!", **troll))
+    def troll(text: str, trusted: bool = False) -> Subject:
+        return Subject(text, account_trusted=trusted, coordination_score=0.9, coordination_cluster="c17")
+
+    held = policy.evaluate(troll("Vote early!"))
     assert held.verdict is Verdict.HOLD
     assert held.hits[0].evidence == "account is in coordinated cluster c17" and held.scores["paid_troll"] == 0.9
-    trusted = policy.evaluate(Subject("Vote early!", account_trusted=True, **troll))
+    trusted = policy.evaluate(troll("Vote early!", trusted=True))
     assert trusted.verdict is Verdict.PUBLISH and trusted.hits[0].action is Action.FLAG
-    rejected = policy.evaluate(Subject("fuck this", account_trusted=True, **troll))
+    rejected = policy.evaluate(troll("fuck this", trusted=True))
     assert rejected.verdict is Verdict.REJECT
     assert [h.action for h in rejected.hits] == [Action.REJECT, Action.FLAG]
 
@@ -177,7 +183,7 @@ ERRORS = [
 
 
 @pytest.mark.parametrize(("edit", "line", "message"), ERRORS, ids=[e[2][:40] for e in ERRORS])
-def test_errors_name_file_line_and_key(tmp_path: Path, edit, line: int, message: str) -> None:
+def test_errors_name_file_line_and_key(tmp_path: Path, edit: Callable[[str], str], line: int, message: str) -> None:
     path = _write(tmp_path, edit(MINIMAL))
     with pytest.raises(PolicyError) as info:
         load_policy(path)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from importlib import resources as importlib_resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Mapping, cast
 
 from townhall.policy.config import CommentsConfig, EnforcementConfig, EvasionAction, EvasionConfig, LadderStep
 from townhall.policy.config import PolicySettings, ReportsConfig, Sanction, TrustConfig
@@ -191,13 +191,16 @@ class Policy:
     trust_softened: frozenset[str] = frozenset()  # names of rules whose holds become flags when trusted
 
     def phases(self) -> tuple[Phase, ...]:
-        return (LengthPhase(self.settings.comments.max_length), ClosedThreadPhase(), *self.rules)
+        # (cast: the built-in phases are frozen dataclasses, whose read-only fields satisfy Phase at run time)
+        builtin = cast(tuple[Phase, ...], (LengthPhase(self.settings.comments.max_length), ClosedThreadPhase()))
+        return (*builtin, *self.rules)
 
     def evaluate(self, subject: Subject) -> Decision:
         phases = self.phases()
         if subject.account_trusted and self.trust_softened:
             phases = tuple(
-                _TrustSoftened(p, p.name, p.description) if p.name in self.trust_softened else p for p in phases
+                cast(Phase, _TrustSoftened(p, p.name, p.description)) if p.name in self.trust_softened else p
+                for p in phases
             )
         return run_pipeline(phases, subject, self.version)
 

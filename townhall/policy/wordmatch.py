@@ -66,7 +66,10 @@ _WORDISH = "a-z0-9" + re.escape(MASK_CHARS + "|()<>{}[]/\\^")
 
 
 class Matcher(Protocol):
-    word: str
+    @property
+    def word(self) -> str:
+        """The listed word, folded."""
+        ...
 
     def find(self, folded: str) -> Iterator[tuple[int, int]]:
         """Spans ``[start, end)`` in folded text where the word appears, in order."""

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import importlib
 from types import MappingProxyType
-from typing import Mapping, Union
+from typing import Mapping, Union, cast
+
+from townhall.policy.rules.base import RuleType
 
 __all__ = ["BUILTIN_RULE_TYPES", "RuleTypeRef", "UnknownRuleType", "known_rule_types", "resolve_rule_type"]
 
@@ -34,13 +36,13 @@ def known_rule_types(extra: Mapping[str, RuleTypeRef] | None = None) -> tuple[st
     return tuple(sorted({*BUILTIN_RULE_TYPES, *(extra or {})}))
 
 
-def resolve_rule_type(name: str, extra: Mapping[str, RuleTypeRef] | None = None) -> type:
+def resolve_rule_type(name: str, extra: Mapping[str, RuleTypeRef] | None = None) -> type[RuleType]:
     """The class for rule type ``name``; ``extra`` entries take precedence over the built-in ones."""
     ref: RuleTypeRef | None = (extra or {}).get(name, BUILTIN_RULE_TYPES.get(name))
     if ref is None:
         raise UnknownRuleType(f"unknown rule type {name!r}; known types: {', '.join(known_rule_types(extra))}")
     if isinstance(ref, type):
-        return ref
+        return cast("type[RuleType]", ref)
     module_name, _, class_name = ref.partition(":")
     try:
         module = importlib.import_module(module_name)
@@ -49,4 +51,4 @@ def resolve_rule_type(name: str, extra: Mapping[str, RuleTypeRef] | None = None)
         raise UnknownRuleType(f"rule type {name!r} is not available ({ref}: {exc})") from exc
     if not isinstance(cls, type):
         raise UnknownRuleType(f"rule type {name!r}: {ref} is not a class")
-    return cls
+    return cast("type[RuleType]", cls)
