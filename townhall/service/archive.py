@@ -144,10 +144,10 @@ def _insert(conn: Connection, kind: str, record: dict[str, Any], site_id: str, i
             raise ArchiveError(f"line {number}: {kind} refers to {target} {ref}, which is not earlier in the file")
         values[column] = new
     if kind == "audit":
-        target = _AUDIT_SUBJECTS.get(str(values.get("subject_type")))
+        subject = _AUDIT_SUBJECTS.get(str(values.get("subject_type")))
         ref = values.get("subject_id")
-        if target and ref is not None and str(ref).isdigit() and int(ref) in ids[target]:
-            values["subject_id"] = str(ids[target][int(ref)])
+        if subject and ref is not None and str(ref).isdigit() and int(ref) in ids[subject]:
+            values["subject_id"] = str(ids[subject][int(ref)])
     new_id = store.insert_record(conn, kind, values)
     if old_id is not None and new_id is not None:
         ids[kind][int(old_id)] = new_id
@@ -175,9 +175,9 @@ def canonical(lines: Iterable[str]) -> list[dict[str, Any]]:
             if item.get(column) is not None:
                 item[column] = order.get(target, {}).get(int(item[column]), f"missing:{item[column]}")
         if kind == "audit":
-            target = _AUDIT_SUBJECTS.get(str(item.get("subject_type")))
+            subject = _AUDIT_SUBJECTS.get(str(item.get("subject_type")))
             ref = item.get("subject_id")
-            if target and ref is not None and str(ref).isdigit():
-                item["subject_id"] = order.get(target, {}).get(int(ref), f"missing:{ref}")
+            if subject and ref is not None and str(ref).isdigit():
+                item["subject_id"] = order.get(subject, {}).get(int(ref), f"missing:{ref}")
         out.append(item)
     return out

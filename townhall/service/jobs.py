@@ -73,13 +73,12 @@ class JobQueue:
                 conn: Connection | None = None, max_attempts: int | None = None) -> int:
         """Store a job (inside ``conn``'s transaction when given, so it commits with the work that caused it)."""
         now = self.clock()
-        values = {"kind": kind, "payload": payload, "run_at": run_at or now,
-                  "max_attempts": max_attempts or self.max_attempts, "now": now}
+        attempts = max_attempts or self.max_attempts
         if conn is not None:
-            job_id = store.enqueue(conn, **values)
+            job_id = store.enqueue(conn, kind=kind, payload=payload, run_at=run_at or now, max_attempts=attempts, now=now)
         else:
             with self.svc.db.write() as own:
-                job_id = store.enqueue(own, **values)
+                job_id = store.enqueue(own, kind=kind, payload=payload, run_at=run_at or now, max_attempts=attempts, now=now)
         self._wake.set()
         return job_id
 

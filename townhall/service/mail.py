@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from datetime import UTC
 import ssl
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
@@ -129,7 +130,7 @@ def _sanction(svc: Services, conn: Any, payload: dict[str, Any]) -> Built:
     verb = {"warn": "warned", "suspend": "suspended", "ban": "banned"}.get(action["kind"], action["kind"])
     text = _templates().get_template("sanction.txt").render(
         name=reader["display_name"], site_name=site["name"] if site else "Townhall", verb=verb, reason=action["reason"],
-        until=as_utc(action["ends_at"]).isoformat() if action["ends_at"] else None,
+        until=_utc_text(action["ends_at"]),
         appeal_url=f"{base_url(svc)}/api/v1/me/actions/{action['id']}/appeal")
     return [reader["email"]], f"Your account on {site['name'] if site else 'Townhall'} was {verb}", text, {}
 
@@ -144,6 +145,11 @@ def _appeal(svc: Services, conn: Any, payload: dict[str, Any]) -> Built:
         name=reader["display_name"], site_name=site["name"] if site else "Townhall",
         reversed=row["state"] == AppealState.REVERSED.value, response=row["response"] or "")
     return [reader["email"]], "Your appeal was decided", text, {}
+
+
+def _utc_text(value: Any) -> str | None:
+    stamp = as_utc(value)
+    return stamp.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if stamp is not None else None
 
 
 _BUILDERS = {"reply": _reply, "sanction": _sanction, "appeal_decided": _appeal}

@@ -41,8 +41,8 @@ def _iso(value: Any) -> Any:
     return as_utc(value).isoformat() if hasattr(value, "isoformat") else value  # type: ignore[union-attr]
 
 
-def _plain(row: Mapping[str, Any], drop: tuple[str, ...] = ()) -> dict[str, Any]:
-    return {k: _iso(v) for k, v in row.items() if k not in drop}
+def _plain(row: Mapping[Any, Any]) -> dict[str, Any]:
+    return {str(k): _iso(v) for k, v in row.items()}
 
 
 def export_account(svc: Services, account_id: int) -> dict[str, Any]:

@@ -88,8 +88,12 @@ def deliveries(svc: Services, site_id: str, *, state: str | None = None, limit: 
         rows = store.deliveries(conn, site_id, state=state, limit=limit)
     return [{"id": r["id"], "webhook_id": r["webhook_id"], "url": r["url"], "event": r["event"], "event_id": r["event_id"],
              "state": r["state"], "attempts": r["attempts"], "last_status": r["last_status"], "last_error": r["last_error"],
-             "created_at": as_utc(r["created_at"]).isoformat(),
-             "delivered_at": as_utc(r["delivered_at"]).isoformat() if r["delivered_at"] else None} for r in rows]
+             "created_at": _iso(r["created_at"]), "delivered_at": _iso(r["delivered_at"])} for r in rows]
+
+
+def _iso(value: Any) -> str | None:
+    stamp = as_utc(value)
+    return stamp.isoformat() if stamp is not None else None
 
 
 def listener(svc: Services, queue: JobQueue) -> Any:

@@ -56,10 +56,11 @@ def read(text: str) -> Archive:
             archive.threads.setdefault(thread.key, thread)
             continue
         thread_ref = attr(el.find("d:thread", NS), "id")
-        thread = by_dsq.get(thread_ref or "")
-        if thread is None:
+        found = by_dsq.get(thread_ref or "")
+        if found is None:
             archive.problem(where, f"refers to unknown thread {thread_ref!r}; skipped")
             continue
+        thread = found
         try:
             created = parse_time(child_text(el, "d:createdAt", NS))
         except ValueError as exc:
