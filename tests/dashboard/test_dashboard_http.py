@@ -126,6 +126,15 @@ def test_sign_out_ends_the_session(app: Townhall, client: TestClient) -> None:
     assert client.get("/admin/queue/held", follow_redirects=False).status_code == 303
 
 
+def test_new_password_ends_older_sessions(app: Townhall, client: TestClient) -> None:
+    add_moderator(app.services, "mod@example.org")
+    sign_in(client, "mod@example.org")
+    assert client.get("/admin/queue/held").status_code == 200
+    moderators.add_moderator(app.services, "mod@example.org", "a brand new password")
+    assert client.get("/admin/queue/held", follow_redirects=False).status_code == 303
+    assert sign_in(client, "mod@example.org", "a brand new password").status_code == 303
+
+
 def test_removed_moderator_loses_the_session(app: Townhall, client: TestClient) -> None:
     add_moderator(app.services, "boss@example.org", admin=True)
     mid = add_moderator(app.services, "mod@example.org")

@@ -84,6 +84,8 @@ def authenticate(svc: Services, email: str, password: str) -> Mapping[str, Any]:
     if hasher.check_needs_rehash(row["password_hash"]):
         with svc.db.write() as conn:
             dashboard.update_moderator(conn, int(row["id"]), password_hash=hasher.hash(password))
+            row = people.get_moderator_by_id(conn, int(row["id"]))
+        assert row is not None
     with svc.db.write() as conn:
         svc.audit(conn, action="moderator.signed_in", subject_type="moderator", subject_id=row["id"],
                   actor_kind=ActorKind.MODERATOR.value, actor=f"mod:{row['email']}", site_id=None, details={})

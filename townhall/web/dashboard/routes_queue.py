@@ -65,7 +65,7 @@ def login(request: Request, email: str = Form("", max_length=300), password: str
     except Unauthenticated as exc:
         return _login_page(request, next, exc.message, status=401)
     response = RedirectResponse(safe_next(next), status_code=303)
-    sess.issue(request, response, svc, {"k": "local", "m": int(row["id"])})
+    sess.issue(request, response, svc, {"k": "local", "m": int(row["id"]), "pw": sess.password_mark(svc, str(row["password_hash"]))})
     return response
 
 

@@ -48,6 +48,11 @@ def _sign(svc: Services, purpose: str, text: str) -> str:
     return _b64(hmac.new(_key(svc, purpose), text.encode(), hashlib.sha256).digest())
 
 
+def password_mark(svc: Services, password_hash: str) -> str:
+    """Binds a session to the password it was opened with: a new password ends older sessions."""
+    return _sign(svc, "password", password_hash)[:16]
+
+
 def csrf_for(svc: Services, nonce: str) -> str:
     return _sign(svc, "csrf", nonce)
 
@@ -87,8 +92,8 @@ def read(request: Request, svc: Services) -> Session | None:
     nonce = str(body.get("n", ""))
     if body.get("k") == "local":
         row = moderators.load(svc, int(body.get("m", 0)))
-        if row is None:
-            return None
+        if row is None or not hmac.compare_digest(str(body.get("pw", "")), password_mark(svc, str(row["password_hash"]))):
+            return None  # removed, or the password changed since: sign in again
         actor, label = moderators.actor_for(row), str(row["email"])
     elif body.get("k") == "sso":
         site, sub = str(body.get("site")), str(body.get("sub"))
