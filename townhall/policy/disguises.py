@@ -42,7 +42,8 @@ F_WORD_DISGUISED: tuple[Case, ...] = (
             "fuc k you", "f u c king", "f u k", "f.u.k"),
     *_cases("repeated letters", "fuuuuck", "fuckkkk", "ffffuck", "fuuuccckkk", "FUUUUUUCK", "fuckkk offff"),
     *_cases("phonetic spellings", "fuk off", "fukk you", "phuck you", "phuk you", "fvck off", "fck this",
-            "fcking hell", "fucc this", "fuccin", "fuq you", "fcuk", "fuking", "fuker", "phucking"),
+            "fcking hell", "fucc this", "fuccin", "fuq you", "fcuk", "fuking", "fuker", "phucking",
+            "dafuq", "phhhuck"),
     *_cases("compounds", "motherfucker", "fuckwit", "clusterfuck", "#fuckthis", "unfuckingbelievable",
             "fuckface", "mindfuck", "absofuckinglutely", "#FuckTrump", "@fuckyou", "dumbfuck"),
     *_cases("combinations", "ｆ*ｃｋ", "f\u200b*\u200bck", "𝐟 𝐮 𝐜 𝐤", "f.v.c.k", "ph*ck", "FUUU(K",
@@ -62,6 +63,9 @@ F_WORD_INNOCENT: tuple[Case, ...] = (
             "chief UK economist", "Grade F. UK schools", "Plan F, UK-wide", "FC Köln", "half cake",
             "fructose", "Fokker aircraft", "Phuong"),
     *_cases("spacing", "of u c k", "if u c kids", "f k", "a f k", "tf u k"),
+    *_cases("punctuation between words", "unpredictable like air itself...KAHLILI", "enough stuff!!Kids",
+            "@jeff__kent said", "kung fu((", "f*k", "F-K", "the al-Tawafuq list"),
+    *_cases("links", "see http://t.co/7FcCkRhxJI", "pic https://t.co/cJS7PmfVVk", "http://t.co/dnb0q5phVk"),
 )
 
 # Mentions of the word, not the word: allowed by design (see docs/policy.md).
