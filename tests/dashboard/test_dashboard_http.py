@@ -308,6 +308,9 @@ def test_admin_manages_sites_and_moderators(app: Townhall, client: TestClient) -
         mod_token = csrf_token(other.get("/admin/queue/held?site=gazette").text)
         grab = other.post("/admin/sites", data={"site_id": "mine", "name": "Mine", "csrf_token": mod_token})
         assert grab.status_code == 403
+        promote = other.post("/admin/moderators", data={"email": "pal@example.org", "password": PASSWORD, "role": "admin",
+                                                       "csrf_token": mod_token})
+        assert promote.status_code == 403
     audit = client.get("/admin/audit.jsonl?site=gazette&action=site.").text.splitlines()
     assert [json.loads(x)["action"] for x in audit] == ["site.created"]
 

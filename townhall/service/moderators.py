@@ -48,7 +48,10 @@ def check_password(password: str) -> str:
 
 def add_moderator(svc: Services, email: str, password: str, *, admin: bool = False, sites: Sequence[str] = (),
                   by: Actor | None = None) -> int:
-    """Create (or update the password, role and sites of) a local moderator."""
+    """Create (or update the password, role and sites of) a local moderator: from the command line
+    (``by`` None) or by an installation admin in the dashboard."""
+    if by is not None:
+        _require_admin(by)
     email = check_email(email)
     check_password(password)
     role = Role.ADMIN if admin else Role.MODERATOR

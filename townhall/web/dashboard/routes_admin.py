@@ -102,9 +102,7 @@ def moderators_page(request: Request) -> Response:
 @action
 def moderator_add(request: Request, email: str = Form("", max_length=300), password: str = Form("", max_length=1000),
                   role: str = Form("moderator"), sites: list[str] = Form([]), csrf_token: str = Form("")) -> Response:
-    actor = session_of(request).actor
-    moderators.list_moderators(services(request), actor)  # admins only
-    moderators.add_moderator(services(request), email, password, admin=role == "admin", sites=sites, by=actor)
+    moderators.add_moderator(services(request), email, password, admin=role == "admin", sites=sites, by=session_of(request).actor)
     return done(request, {}, "/admin/moderators")
 
 
