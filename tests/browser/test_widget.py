@@ -526,3 +526,16 @@ def test_embedded_on_another_origin(page: Any, server: LiveServer, api: Api) -> 
     finally:
         publisher.shutdown()
         publisher.server_close()
+
+
+def test_closed_thread_offers_no_comment_box(page: Any, server: LiveServer, api: Api) -> None:
+    first = api.post(make_token("bob", "Bob"), "Said before the thread was closed.")
+    r = api.http.put(f"/api/v1/mod/threads/{THREAD}/state", json={"state": "closed"},
+                     headers=api.headers(make_token("mod", role="moderator")))
+    assert r.status_code == 200, r.text
+    widget = open_demo(page, server)
+    login(page, make_token("alice", "Alice"))
+    expect(widget.get_by_text("Comments on this article are closed.")).to_be_visible()
+    expect(widget.get_by_label("Add a comment")).to_have_count(0)
+    expect(article(widget, first["id"]).get_by_role("button", name="Reply")).to_have_count(0)
+    expect(article(widget, first["id"]).get_by_role("button", name="Like")).to_be_visible()

@@ -89,6 +89,7 @@
       retry: 'Try again',
       houseRules: 'House rules: you can say pretty much anything except the F word. If you are abusive, obscene, or a paid troll, we will ban you.',
       errorPrefix: 'Error:',
+      closed: 'Comments on this article are closed.',
     },
     de: {
       heading: 'Kommentare',
@@ -161,6 +162,7 @@
       retry: 'Erneut versuchen',
       houseRules: 'Hausregeln: Sie dürfen so gut wie alles sagen, außer dem F-Wort. Wer beleidigt, obszön schreibt oder als bezahlter Troll auftritt, wird gesperrt.',
       errorPrefix: 'Fehler:',
+      closed: 'Die Kommentare zu diesem Artikel sind geschlossen.',
     },
   };
 
@@ -512,7 +514,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       this.renderCompose();
     }
 
-    canWrite() { return !!(this.me || this.o.guests) && !(this.me && this.me.sanction); }
+    canWrite() { return !this.closed && !!(this.me || this.o.guests) && !(this.me && this.me.sanction); }
 
     renderSanction(s) {
       const t = this.t;
@@ -569,10 +571,11 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
 
     renderCompose() {
       // Keep the reader's form (and what is in it) unless who may write, or how, has changed.
-      const key = this.canWrite() + '|' + !!this.token();
+      const key = this.canWrite() + '|' + !!this.token() + '|' + !!this.closed;
       if (this.composeKey === key && this.composeSlot.firstChild) return;
       this.composeKey = key;
       this.composeSlot.replaceChildren();
+      if (this.closed) { this.composeSlot.append(h('p', { class: 'th-note', text: this.t('closed') })); return; }
       if (!this.canWrite()) return;
       this.mainForm = this.composeForm({
         label: this.t('composeLabel'), submitText: this.t('post'), busyText: this.t('posting'),
@@ -723,6 +726,8 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     }
 
     take(data) {
+      const closed = data.thread.state === 'closed';
+      if (closed !== !!this.closed) { this.closed = closed; this.renderCompose(); }
       this.count = data.thread.count;
       this.countEl.textContent = this.t('count', { n: this.count });
       this.thread = data.thread;
@@ -791,7 +796,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       if (replies.length) {
         if (depth + 1 >= this.o.maxDepth) {
           const n = countDeep(replies);
-          const btn = h('button', { type: 'button', class: 'th-quiet', text: this.t('continueThread', { n }), 'aria-expanded': 'false' });
+          const btn = h('button', { type: 'button', class: 'th-quiet', text: this.t('continueThread', { n }) });
           const reveal = () => {
             if (!btn.isConnected) return;
             const ol = h('ol', { class: 'th-replies th-continued' }, replies.map((r) => this.renderItem(r, 0)));
