@@ -433,17 +433,27 @@ def test_axe_finds_no_serious_violations(browser: Any, server: LiveServer, api: 
         article(widget, first["id"]).get_by_role("button", name="Report").click()
         assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark")
         page.add_script_tag(path=str(AXE))
-        result = page.evaluate("""async () => {
-          const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
-          return {violations: r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                   nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' :: ' + n.failureSummary)})),
-                  passes: r.passes.map(p => p.id)};
-        }""")
-        bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
-        assert not bad, json.dumps(bad, indent=1)
-        assert "color-contrast" in result["passes"]  # the check ran over the widget's text
+        check_axe(page)  # thread, badges, rejection panel with <mark>, report form
+
+        api.sanction(api.me(make_token("alice", "Alice"))["id"], "ban", "Repeated insults.")
+        widget.get_by_label("Add a comment").fill("Still here?")
+        widget.get_by_role("button", name="Post comment").click()
+        expect(widget.get_by_label("Appeal: explain why the decision should be reversed")).to_be_visible()
+        check_axe(page)  # the ban notice and the appeal form
     finally:
         ctx.close()
+
+
+def check_axe(page: Any) -> None:
+    result = page.evaluate("""async () => {
+      const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+      return {violations: r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+               nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' :: ' + n.failureSummary)})),
+              passes: r.passes.map(p => p.id)};
+    }""")
+    bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert not bad, json.dumps(bad, indent=1)
+    assert "color-contrast" in result["passes"]  # the check ran over the widget's text
 
 
 def test_embed_js_is_small_and_self_contained(server: LiveServer, api: Api) -> None:
