@@ -463,7 +463,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       this.moreBtn = h('button', { type: 'button', class: 'th-more', hidden: true, text: t('loadMore'), onclick: () => this.loadMore(true) });
       this.section = h('section', { class: 'th', lang: this.lang, 'aria-labelledby': headingId },
         h('div', { class: 'th-head' },
-          h('h2', { id: headingId }, t('heading'), this.countEl),
+          h('h2', { id: headingId, tabindex: '-1' }, t('heading'), this.countEl),
           h('div', null, h('label', { class: 'th-inline', for: this.sortSel.id, text: t('sortBy') }), this.sortSel)),
         this.polite, this.assertive, this.account, this.sanction, this.composeSlot,
         this.banner, this.status, this.list, this.moreBtn,
