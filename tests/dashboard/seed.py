@@ -161,6 +161,6 @@ def seed_morning(svc: Services, clock: MovableClock) -> Seeded:
         ],
     }
     out.flag = clusters.record_flag(svc, svc.settings.default_site, FlagKind.COORDINATION, out.trolls, 0.93, evidence,
-                                    key=evidence["id"])
+                                    key=str(evidence["id"]))
     clock.now = start
     return out

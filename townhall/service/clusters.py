@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence, cast
 
 from townhall.service.core import Services, as_utc
-from townhall.service.dashboard import account_ids, glance, signals_of
+from townhall.service.dashboard import account_ids, glance, signals_of, utc
 from townhall.service.enforcement import take_action
 from townhall.service.errors import Conflict, Invalid, NotFound
 from townhall.service.identity import Actor
@@ -46,13 +46,13 @@ def cluster_view(svc: Services, actor: Actor, flag_id: int) -> dict[str, Any]:
         ids = account_ids(flag["accounts"])
         members = glance(conn, ids, svc.now())
         rows = dashboard.comments_of_accounts(conn, ids)
-        times = [as_utc(r["created_at"]) for r in rows]
+        times = [utc(r["created_at"]) for r in rows]
         thread_ids = sorted({int(r["thread_id"]) for r in rows})
         if times:
             start, end = min(times), max(times)
             pad = max((end - start) / 10, timedelta(minutes=30))
             start, end = start - pad, end + pad
-            overall = [as_utc(t) for t in dashboard.thread_comment_times(conn, thread_ids, start, end)]
+            overall = [utc(t) for t in dashboard.thread_comment_times(conn, thread_ids, start, end)]
         else:
             start = end = svc.now()
             overall = []
@@ -129,7 +129,7 @@ def confirm_cluster(svc: Services, actor: Actor, flag_id: int, reason: str = "")
             if account is None or account["site_id"] != flag["site_id"]:
                 continue
             hours = 24.0 * 30 if kind is ActionKind.SUSPEND else None
-            actions[account_id] = take_action(conn, svc, account=account, kind=kind, actor=actor, reason=text,
+            actions[account_id] = take_action(conn, svc, account=cast(Mapping[str, Any], account), kind=kind, actor=actor, reason=text,
                                               rule="coordination", hours=hours, policy_version=getattr(policy, "version", None))
         svc.audit(conn, action="flag.confirmed", subject_type="flag", subject_id=flag_id, actor_kind=actor.kind.value,
                   actor=actor.id, site_id=flag["site_id"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Sequence, cast
 
 from sqlalchemy import Connection
 
@@ -20,6 +20,13 @@ PAGE = 50
 COMMENT_QUEUES = ("held", "reported", "rejected")
 QUEUE_TABS = ("held", "reported", "clusters", "appeals", "rejected")
 RECENT_DAYS = 7  # "recent rejections": the tab counts this many days
+
+
+def utc(value: Any) -> datetime:
+    """A stored timestamp of a NOT NULL column as an aware UTC datetime."""
+    out = as_utc(value)
+    assert out is not None
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +132,7 @@ def _comment_queue(svc: Services, conn: Connection, site_id: str, name: str, bef
     ids = [int(r["id"]) for r in rows]
     decisions = moderation.latest_decisions(conn, ids)
     authors = people.get_accounts(conn, sorted({int(r["account_id"]) for r in rows}))
-    items = [svc_mod.comment_item(conn, r, decisions, authors) for r in rows]
+    items = [svc_mod.comment_item(conn, cast(Mapping[str, Any], r), decisions, authors) for r in rows]
     parents = {int(r["id"]): r for r in content.get_comments(conn, {i["parent_id"] for i in items if i["parent_id"]})}
     glances = glance(conn, [i["author"]["id"] for i in items if i.get("author")], svc.now())
     for item in items:
@@ -142,7 +149,7 @@ def _comment_queue(svc: Services, conn: Connection, site_id: str, name: str, bef
             who = people.get_accounts(conn, sorted({int(r["account_id"]) for r in reports}))
             item["reports"] = [{"account_id": r["account_id"], "reason": r["reason"], "note": r["note"], "weight": r["weight"],
                                 "name": who[r["account_id"]]["display_name"] if r["account_id"] in who else None,
-                                "age_days": (svc.now() - as_utc(who[r["account_id"]]["created_at"])).days if r["account_id"] in who else None}
+                                "age_days": (svc.now() - utc(who[r["account_id"]]["created_at"])).days if r["account_id"] in who else None}
                                for r in reports]
     more = name != "reported" and len(ids) == limit
     return {"queue": name, "items": items, "next_before": ids[-1] if more else None}

@@ -8,6 +8,7 @@ import secrets
 from typing import Any, Mapping, Sequence
 
 from argon2 import PasswordHasher
+from sqlalchemy.engine import RowMapping
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from townhall.service.core import Services
@@ -27,7 +28,7 @@ def _hasher() -> PasswordHasher:
     return PasswordHasher()
 
 
-def actor_for(row: Mapping[str, Any]) -> Actor:
+def actor_for(row: Mapping[Any, Any]) -> Actor:
     role = Role(row["role"])
     sites = None if role is Role.ADMIN else frozenset(str(s) for s in (row["sites"] or []))
     return Actor(ActorKind.MODERATOR, f"mod:{row['email']}", role, sites)
@@ -70,7 +71,7 @@ def add_moderator(svc: Services, email: str, password: str, *, admin: bool = Fal
     return mid
 
 
-def authenticate(svc: Services, email: str, password: str) -> Mapping[str, Any]:
+def authenticate(svc: Services, email: str, password: str) -> RowMapping:
     """The moderator row for a correct e-mail and password; otherwise Unauthenticated (same message either way)."""
     with svc.db.read() as conn:
         row = people.get_moderator(conn, (email or "").strip())
@@ -95,7 +96,7 @@ def authenticate(svc: Services, email: str, password: str) -> Mapping[str, Any]:
     return row
 
 
-def load(svc: Services, moderator_id: int) -> Mapping[str, Any] | None:
+def load(svc: Services, moderator_id: int) -> RowMapping | None:
     with svc.db.read() as conn:
         return people.get_moderator_by_id(conn, moderator_id)
 

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from statistics import median
 from typing import Any
 
-from townhall.service.core import Services, as_utc
+from townhall.service.core import Services
+from townhall.service.dashboard import utc
 from townhall.service.identity import Actor
 from townhall.store import stats
 
@@ -72,11 +73,11 @@ def numbers(svc: Services, actor: Actor, site_id: str, days: int = 30) -> dict[s
             if cid in auto and d["verdict"] == "publish":
                 reversed_ids.add(cid)
             if d["verdict"] in ("publish", "reject"):
-                hours = (as_utc(d["created_at"]) - as_utc(d["comment_created_at"])).total_seconds() / 3600
+                hours = (utc(d["created_at"]) - utc(d["comment_created_at"])).total_seconds() / 3600
                 response.setdefault(str(d["moderator"]), []).append(max(0.0, hours))
     for a in appeals:
         if a["decided_by"]:
-            hours = (as_utc(a["decided_at"]) - as_utc(a["created_at"])).total_seconds() / 3600
+            hours = (utc(a["decided_at"]) - utc(a["created_at"])).total_seconds() / 3600
             response.setdefault(str(a["decided_by"]), []).append(max(0.0, hours))
 
     per_rule: dict[str, list[int]] = {}
@@ -86,7 +87,7 @@ def numbers(svc: Services, actor: Actor, site_id: str, days: int = 30) -> dict[s
             row[0 if verdict == "hold" else 1] += 1
             row[2] += cid in reversed_ids
     total_comments = sum(sum(v.values()) for v in daily.values())
-    rules = sorted((RuleRow(r, *v) for r, v in per_rule.items()), key=lambda r: -r.total)
+    rule_rows = sorted((RuleRow(r, *v) for r, v in per_rule.items()), key=lambda r: -r.total)
     return {
         "site": site_id, "days": days, "since": since, "now": now,
         "daily": [{"day": d, **daily[d]} for d in day_keys],
@@ -94,8 +95,8 @@ def numbers(svc: Services, actor: Actor, site_id: str, days: int = 30) -> dict[s
         "rules": [{"rule": r.rule, "held": r.held, "rejected": r.rejected, "reversed": r.reversed,
                    "share_held": r.held / total_comments if total_comments else 0.0,
                    "share_rejected": r.rejected / total_comments if total_comments else 0.0,
-                   "false_positive_rate": r.false_positive_rate} for r in rules],
-        "queues": [{"queue": q, "size": n, "oldest_hours": ((now - as_utc(oldest)).total_seconds() / 3600) if oldest else None}
+                   "false_positive_rate": r.false_positive_rate} for r in rule_rows],
+        "queues": [{"queue": q, "size": n, "oldest_hours": ((now - utc(oldest)).total_seconds() / 3600) if oldest else None}
                    for q, (n, oldest) in queues.items()],
         "moderators": [{"moderator": m, "decisions": len(v), "median_hours": median(v), "p90_hours": _pct(v, 0.9)}
                        for m, v in sorted(response.items())],

@@ -30,7 +30,9 @@ def _flag(value: str | None) -> bool:
 def read(text: str) -> Archive:
     archive = Archive("disqus")
     by_dsq: dict[str, ImportedThread] = {}
-    for rec in records(text, {"thread", "post", "category"}):
+    found = list(records(text, {"thread", "post", "category"}))
+    found.sort(key=lambda r: r.name != "thread")  # threads first: a post may come before its thread in the file
+    for rec in found:
         where = f"line {rec.line} <{rec.name}>"
         if rec.error is not None or rec.element is None:
             archive.problem(where, f"{rec.error}; skipped")

@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from townhall.service import moderators
 from townhall.service.core import Services, as_utc
+from townhall.service.dashboard import utc
 from townhall.service.errors import Forbidden, ServiceError
 from townhall.web.dashboard import charts
 from townhall.web.dashboard.session import CSRF_FIELD, Session, csrf_ok, read
@@ -31,7 +32,7 @@ def _ago(value: Any, now: datetime) -> str:
         return "—"
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    seconds = (now - as_utc(value)).total_seconds()
+    seconds = (now - utc(value)).total_seconds()
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if abs(seconds) >= size:
             return f"{int(seconds // size)}{unit} ago"
