@@ -32,6 +32,8 @@ def test_flagged_cluster_carries_readable_evidence(synthetic: tuple[object, obje
     assert flagged
     for cluster in flagged:
         assert len(cluster.members) >= 2 and cluster.score >= 0.8
+        assert set(cluster.flagged_members) == {m for m in cluster.members if report.accounts[m].flagged}  # type: ignore[attr-defined]
+        assert cluster.to_dict()["flagged_members"] == list(cluster.flagged_members)
         assert sum(1 for v in cluster.strengths.values() if v >= 0.5) >= 1
         kinds = {item["signal"] for item in cluster.evidence}
         assert kinds, cluster

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TextIO
 
 import click
 from rich.console import Console
@@ -18,7 +19,7 @@ def register(group: click.Group) -> None:
     @click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=0.8, show_default=True,
                   help="Score at which an account is flagged (0.8 = two independent kinds of coordination).")
     @click.option("--seed", type=int, default=0, show_default=True, help="Seed for community detection.")
-    def trolls(source: click.utils.LazyFile, threshold: float, seed: int) -> None:
+    def trolls(source: TextIO, threshold: float, seed: int) -> None:
         """Read comment events (JSON lines) and write one JSON line per account with its coordination
         score, whether it is flagged, its cluster and the evidence. Opinions are never a feature."""
         err = Console(stderr=True)

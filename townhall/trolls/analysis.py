@@ -94,8 +94,9 @@ def analyse_store(store: EventStore, now: datetime, cfg: DetectorConfig, rng: ra
                 local = float(np.log10(len(born) * max(len(groups), 1)) + 2.0)
                 group_set = {int(m) for m in members}
                 extra = []
+                prepared = {kind: idx.group(group_set) for kind, idx in cells.items()}
                 for x in born:
-                    st = {kind: idx.strength(x, group_set, local) for kind, idx in cells.items()}
+                    st = {kind: idx.strength(x, prepared[kind], local) for kind, idx in cells.items()}
                     if max(st.values()) >= 0.5:
                         extra.append(x)
                         attached[x] = {k: v for k, v in st.items() if v > 0}
@@ -136,7 +137,8 @@ def analyse_store(store: EventStore, now: datetime, cfg: DetectorConfig, rng: ra
         if cscore >= 0.5:
             items = _evidence(store, c, members, per_member, stats_of, n_acc, labels, valid, ev_of_row, thr, brig_arr,
                               dev_sizes, ip_sizes, (burst, start, count, expected, cw), (rhythm, r_mean, baseline), cfg)
-        clusters.append(Cluster(cid, tuple(sorted(member_names)), cscore, state, med, tuple(items)))
+        scores = {names[m]: v[0] for m, v in member_scores.items()}
+        clusters.append(Cluster(cid, tuple(sorted(member_names)), cscore, state, med, tuple(items), scores, cfg.threshold))
         for m, (score, s) in member_scores.items():
             results[names[m]] = AccountResult(names[m], score, cid, state is ClusterState.FLAGGED and score >= cfg.threshold, s)
     for a in active.tolist():

@@ -188,32 +188,35 @@ class CellIndex:
         self._order = order
         self._starts = np.searchsorted(self.acc[order], np.arange(int(self.acc.max(initial=-1)) + 2))
         self.total = max(len(self.acc), 1)
+        self.t0 = int(self.ts.min(initial=0))
 
     def of(self, account: int) -> np.ndarray:
         if account + 1 >= len(self._starts):
             return np.zeros(0, np.int64)
         return self._order[self._starts[account] : self._starts[account + 1]]
 
-    def strength(self, account: int, members: set[int], needed: float) -> float:
+    def _keys(self, idx: np.ndarray) -> np.ndarray:
+        return (self.cell[idx].astype(np.int64) << 32) | (self.ts[idx] - self.t0)
+
+    def group(self, members: set[int]) -> tuple[np.ndarray, float]:
+        """Prepared once per cluster: the members' sorted (cell, time) keys and their share of arrivals."""
+        parts = [self.of(m) for m in members]
+        idx = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        return np.sort(self._keys(idx)), len(idx) / self.total
+
+    def strength(self, account: int, prepared: tuple[np.ndarray, float], needed: float) -> float:
         """Distinct cells where ``account`` arrived within the window of any member, against chance:
         E = sum over its arrivals of (crowd - 1) * (members' share of all arrivals) — an upper bound on
         the chance of meeting at least one member, so the test errs towards 'not coordinated'."""
+        keys, share = prepared
         mine = self.of(account)
-        if not len(mine):
+        if not len(mine) or not len(keys):
             return 0.0
-        member_idx = np.concatenate([self.of(m) for m in members])
-        if not len(member_idx):
-            return 0.0
-        share = len(member_idx) / self.total
         expected = float(((self.crowd[mine] - 1) * share).sum())
-        by_cell: dict[int, list[int]] = {}
-        for c, t in zip(self.cell[member_idx].tolist(), self.ts[member_idx].tolist()):
-            by_cell.setdefault(c, []).append(t)
-        observed = 0
-        for c, t in zip(self.cell[mine].tolist(), self.ts[mine].tolist()):
-            times = by_cell.get(c)
-            if times and min(abs(t - u) for u in times) <= self.window:
-                observed += 1
+        mk = self._keys(mine)
+        lo = np.searchsorted(keys, mk - self.window, side="left")
+        hi = np.searchsorted(keys, mk + self.window, side="right")
+        observed = int((hi > lo).sum())
         bits = float(poisson_bits(np.array([observed]), np.array([expected]))[0])
         return min(2.0, 0.5 * bits / needed)
 
@@ -228,8 +231,9 @@ def attach(groups: list[np.ndarray], adj: Adjacency, cells: dict[Signal, CellInd
         members = {int(m) for m in group}
         candidates = sorted({o for m in members for o, kind, *_ in adj.get(m, ()) if o not in assigned and kind in cells})
         extra = []
+        prepared = {kind: idx.group(members) for kind, idx in cells.items()} if candidates else {}
         for x in candidates:
-            strengths = {kind: idx.strength(x, members, needed) for kind, idx in cells.items()}
+            strengths = {kind: idx.strength(x, prepared[kind], needed) for kind, idx in cells.items()}
             if max(strengths.values()) >= 0.5:
                 extra.append(x)
                 attached[x] = {k: v for k, v in strengths.items() if v > 0}

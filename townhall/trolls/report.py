@@ -40,15 +40,27 @@ class Cluster:
     state: ClusterState
     strengths: Mapping[Signal, float]  # 0.5 = significant, 1.0 = twice the bits needed, 2.0 cap
     evidence: tuple[Mapping[str, Any], ...] = ()
+    member_scores: Mapping[str, float] = field(default_factory=dict)
+    threshold: float = 0.8
 
     @property
     def flagged(self) -> bool:
         return self.state is ClusterState.FLAGGED
 
+    @property
+    def flagged_members(self) -> tuple[str, ...]:
+        """Members whose own score reaches the threshold: the accounts to act on when a moderator
+        confirms the cluster (a member only loosely tied to it is shown, not sanctioned)."""
+        if not self.flagged:
+            return ()
+        return tuple(m for m in self.members if self.member_scores.get(m, 0.0) >= self.threshold)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "members": list(self.members),
+            "flagged_members": list(self.flagged_members),
+            "member_scores": {m: round(v, 4) for m, v in self.member_scores.items()},
             "score": round(self.score, 4),
             "state": self.state.value,
             "signals": {k.value: round(v, 3) for k, v in self.strengths.items()},

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 from pathlib import Path
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -176,12 +177,11 @@ def _assign_ips(accounts: list[str], ip: dict[str, str], gen: np.random.Generato
 
 
 def _hard_negatives(config: SimConfig, rows: _Rows, roles: dict[str, Role], groups: dict[str, set[str]],
-                    created: dict[str, float], side: dict[str, int], picked: object, pub: np.ndarray, pop: np.ndarray,
-                    minutes: int, gen: np.random.Generator, say: object, organic_time: object, ip: dict[str, str]) -> None:
-    it = iter(picked)  # type: ignore[call-overload]
-    take = lambda n: [next(it) for _ in range(n)]  # noqa: E731
-    t_of = organic_time  # type: ignore[assignment]
-    talk = say  # type: ignore[assignment]
+                    created: dict[str, float], side: dict[str, int], picked: Iterator[str], pub: np.ndarray, pop: np.ndarray,
+                    minutes: int, gen: np.random.Generator, talk: Callable[..., str], t_of: Callable[..., float],
+                    ip: dict[str, str]) -> None:
+    def take(n: int) -> list[str]:
+        return [next(picked) for _ in range(n)]
 
     heavy = take(config.heavy)
     for a in heavy:  # read nearly every popular story, early
@@ -269,8 +269,8 @@ def _edit(text: str, gen: np.random.Generator) -> str:
 
 def _campaign(ci: int, spec: CampaignSpec, rows: _Rows, roles: dict[str, Role], groups: dict[str, set[str]],
               created: dict[str, float], device: dict[str, str], ip: dict[str, str], pub: np.ndarray, pop: np.ndarray,
-              minutes: int, gen: np.random.Generator, mat: SimMaterial, pools: tuple[list[str], list[str]], say: object) -> None:
-    talk = say  # type: ignore[assignment]
+              minutes: int, gen: np.random.Generator, mat: SimMaterial, pools: tuple[list[str], list[str]],
+              talk: Callable[..., str]) -> None:
     members = [f"t{ci}-{i}" for i in range(spec.size)]
     groups[f"campaign:{ci}"] = set(members)
     burst_day = float(gen.uniform(-60 * 1440, -2 * 1440))

@@ -101,9 +101,12 @@ class TextFingerprinter:
 
 def band_keys(sigs: np.ndarray) -> np.ndarray:
     """LSH band keys for an (n, NUM_PERM) signature matrix: (n, BANDS) 64-bit keys; equal key = candidate."""
-    rows = sigs.astype(np.uint64).reshape(len(sigs), BANDS, ROWS)
+    rows = sigs.reshape(len(sigs), BANDS, ROWS)
+    out = np.zeros((len(sigs), BANDS), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        return (rows * _BAND_MIX).sum(axis=2, dtype=np.uint64)
+        for r in range(ROWS):
+            out += rows[:, :, r].astype(np.uint64) * _BAND_MIX[r]
+    return out
 
 
 def jaccard(a: LeanMinHash, b: LeanMinHash) -> float:
