@@ -138,7 +138,7 @@ def seed(app: Townhall, thread: str, n: int, *, via_service: bool, clock: Clock,
             clock.offset += step
     else:
         with svc.db.write() as conn:
-            site = content.get_site(conn, svc.settings.default_site)
+            site: Any = content.get_site(conn, svc.settings.default_site)
             assert site is not None
             row = svc_comments.get_or_create_thread(conn, svc, site, thread)
             shape: dict[int, tuple[int | None, int]] = {}  # id -> (root id, depth)
