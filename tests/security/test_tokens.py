@@ -115,3 +115,13 @@ def test_a_valid_token_of_another_identity_cannot_be_edited(sec_client: TestClie
     forged_payload = b64url(f'{{"sub":"carol","name":"Carol","role":"moderator","exp":{NOW + 3600}}}'.encode())
     r = sec_client.get("/api/v1/mod/queues/held", headers={"Authorization": f"Bearer {head}.{forged_payload}.{sig}"})
     assert_envelope(r, 401)
+
+
+def test_demo_token_endpoint_never_mints_a_moderator(sec_client: TestClient) -> None:
+    """/demo/token is public and signs with the default site's secret: it must not hand out moderator power."""
+    r = sec_client.get("/demo/token", params={"name": "Eve", "role": "moderator"})
+    assert r.status_code == 422
+    token = sec_client.get("/demo/token", params={"name": "Eve"}).json()["token"]
+    assert jwt.decode(token, options={"verify_signature": False}).get("role") in (None, "reader")
+    r = sec_client.get("/api/v1/mod/queues/held", headers={"Authorization": f"Bearer {token}"})
+    assert_envelope(r, 403)

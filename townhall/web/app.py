@@ -83,8 +83,9 @@ def create_asgi(svc: Services) -> FastAPI:
 
         @app.get("/demo/token", include_in_schema=False)
         def demo_token(name: str = Query("Demo reader", min_length=1, max_length=80),
-                       role: Literal["reader", "moderator"] = "reader", supporter: bool = False) -> JSONResponse:
-            """Plays the publisher's part on the demo page: signs a reader JWT with the default site's secret."""
+                       role: Literal["reader"] = "reader", supporter: bool = False) -> JSONResponse:
+            """Plays the publisher's part on the demo page: signs a reader JWT with the default site's secret.
+            Never a moderator token: anyone can call this, and it signs for the default site."""
             return JSONResponse({"token": demo_jwt(svc, name, role, supporter)})
 
         @app.get("/", include_in_schema=False)
