@@ -102,6 +102,7 @@ def test_clear_held_comment_by_keyboard(app: Townhall, seeded: Seeded, server: L
     page.keyboard.press("a")
     page.wait_for_selector(f"#item-{first}", state="detached")
     assert status_of(app, first) == "published"
+    assert page.locator(".tabs a.current .count").inner_text() == str(len(seeded.held) - 1)
     assert page.locator(".item.selected").get_attribute("data-id") == str(second)
     with app.services.db.read() as conn:
         entries = moderation.audit_entries(conn, subject_type="comment", subject_id=str(first), action="comment.approved")

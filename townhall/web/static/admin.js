@@ -100,6 +100,8 @@
       restore: function () { targets.forEach(function (el) { el.hidden = false; }); },
       finish: function (data) {
         targets.forEach(function (el) { el.remove(); });
+        var count = document.querySelector(".tabs a.current .count");
+        if (count && targets.length) count.textContent = String(Math.max(0, Number(count.textContent) - targets.length));
         if (!form.classList.contains("bulk") && !removesItem(form)) { window.location.reload(); return; }
         updateBulk();
       }
