@@ -36,7 +36,8 @@ F_WORD_DISGUISED: tuple[Case, ...] = (
     *_cases("leetspeak and symbols", "fu(k you", "fu<k you", "f|_|ck you", "f(_)ck you", "fvck you",
             "fu|<", "FV<K"),
     *_cases("masking", "f*ck you", "f**k you", "f#@k you", "f_ck you", "f-ck this", "fu*k this", "f*cking hell",
-            "f**king hell", "f.ck it", "f%ck", "f@#k off", "F$CK", "f!ck", "motherf*cker"),
+            "f**king hell", "f.ck it", "f%ck", "f@#k off", "F$CK", "f!ck", "motherf*cker", "f💩ck", "f♥ck off",
+            "f●●k"),
     *_cases("separated letters", "f u c k you", "f.u.c.k", "f-u-c-k off", "f_u_c_k", "f/u/c/k", "F U C K",
             "f  u  c  k", "f. u. c. k.", "f•u•c•k", "f\nu\nc\nk", "f🙂u🙂c🙂k", "fu ck you", "f uck you",
             "fuc k you", "f u c king", "f u k", "f.u.k"),
@@ -64,7 +65,8 @@ F_WORD_INNOCENT: tuple[Case, ...] = (
             "fructose", "Fokker aircraft", "Phuong"),
     *_cases("spacing", "of u c k", "if u c kids", "f k", "a f k", "tf u k"),
     *_cases("punctuation between words", "unpredictable like air itself...KAHLILI", "enough stuff!!Kids",
-            "@jeff__kent said", "kung fu((", "f*k", "F-K", "the al-Tawafuq list"),
+            "@jeff__kent said", "kung fu((", "f*k", "F-K", "the al-Tawafuq list",
+            "love this stuff😂😂kids are great", "off🙂🙂kids"),
     *_cases("links", "see http://t.co/7FcCkRhxJI", "pic https://t.co/cJS7PmfVVk", "http://t.co/dnb0q5phVk"),
 )
 

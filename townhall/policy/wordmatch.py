@@ -56,8 +56,11 @@ LEET: Mapping[str, tuple[str, ...]] = MappingProxyType(
 
 # Characters that hide a letter: f*ck, f**k, f#@k, f_ck, f-ck, f.ck.
 MASK_CHARS = "*#@_%$!?^~+=&.-"
-_MASK = "[" + re.escape(MASK_CHARS) + "]"
-_WEAK_MASKS = ".-_?!~"  # mask characters that also occur naturally between words
+# Symbols and emoji hide a letter too (f💩ck, f♥ck, f●ck): bullets, geometric shapes, miscellaneous
+# symbols, dingbats, arrows/stars and the emoji planes.
+_SYMBOL_MASKS = "\u2022\u00b7\u25a0-\u25ff\u2600-\u27bf\u2b00-\u2bff\U0001f300-\U0001faff"
+_MASK = "[" + re.escape(MASK_CHARS) + _SYMBOL_MASKS + "]"
+_WEAK_MASKS = ".-_?!~"  # mask characters that also occur naturally between words (so do emoji)
 # Characters that may separate the letters of a spelled-out word: f u c k, f.u.c.k, f-u-c-k, f_u_c_k,
 # f/u/c/k, one letter per line, or emoji between letters (any non-ASCII character left after folding).
 _SEP = r"(?:[\s.\-_,/\\~'\"`:;+*=|]|[^\x00-\x7f])"
@@ -155,7 +158,7 @@ class FWordMatcher:
             # sits between words ("itself...kind", "stuff!!Kids", "jeff__kent") masks only at a word start
             if m.end() - m.start() < 4:
                 return False
-            if not m.group("m").strip(_WEAK_MASKS):
+            if all(ch in _WEAK_MASKS or not ch.isascii() for ch in m.group("m")):
                 return not _letter_at(text, m.start() - 1) and not text[m.start() - 1 : m.start()].isdigit()
             return True
         return True
