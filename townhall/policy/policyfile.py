@@ -221,8 +221,7 @@ class Policy:
             if callable(explain):
                 lines.append(str(explain()))
             else:
-                kind = self.rule_type_names.get(rule.name, "rule")
-                lines.append(f"{rule.name} ({kind}): {rule.description}")
+                lines.append(_plain_words(rule, self.rule_type_names.get(rule.name, "rule")))
         ladder = ", ".join(
             f"{step.strikes} strike{'s' if step.strikes != 1 else ''}: {step.sanction.value}"
             + (f" for {step.hours:g} hours" if step.hours else "")
@@ -237,6 +236,19 @@ class Policy:
         lines.append(f"edits: a comment may be edited for {s.comments.edit_window_minutes:g} minutes and is "
                      "moderated again." + (" New accounts are premoderated." if s.comments.premoderate_new_accounts else ""))
         return lines
+
+
+def _plain_words(rule: Phase, kind: str) -> str:
+    """A rule without ``explain()``: its description, plus its thresholds when it has the usual ones."""
+    text = f"{rule.name} ({kind}): {rule.description}"
+    hold_at, reject_at = getattr(rule, "hold_at", None), getattr(rule, "reject_at", None)
+    if isinstance(hold_at, float) and isinstance(reject_at, float):
+        action = getattr(rule, "action", Action.REJECT)
+        verb = {Action.REJECT: "refused", Action.HOLD: "held", Action.FLAG: "flagged"}.get(action, "refused")
+        then = f"{verb} from {reject_at:.2f}" if reject_at < 1.0 else f"never {verb} automatically"
+        text += f" (score from {hold_at:.2f}: held for a moderator; {then}"
+        text += "; a refusal counts as a strike)" if getattr(rule, "strike", False) and reject_at < 1.0 else ")"
+    return text
 
 
 _TOP_KEYS = {"policy", "comments", "rules", "enforcement", "reports", "trust", "evasion"}
