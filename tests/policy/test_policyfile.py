@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Callable
@@ -64,7 +65,10 @@ def test_default_policy_loads_into_the_publishers_sentence() -> None:
     assert s.enforcement.ladder == (LadderStep(1, Sanction.WARN), LadderStep(2, Sanction.SUSPEND, 24.0),
                                     LadderStep(3, Sanction.BAN))
     assert s.reports.new_account_weight == 0.25 and s.trust.min_published == 20
-    words = " ".join(policy.describe())
+    described = policy.describe()
+    assert any(re.match(r"abusive \(classifier\): .*\(score from 0\.\d\d: held for a moderator", line)
+               for line in described)
+    words = " ".join(described)
     assert "F word" in policy.summary and "f_word" in words and "paid_troll" in words and "3 strikes: ban" in words
 
 
