@@ -14,7 +14,7 @@ from townhall.policy.types import Subject
 from tests.policy.helpers import wordlist
 
 MB = 1_000_000
-RULE = wordlist(["fuck", "shit", "kill", "ass", "lil", "bastard"])
+RULE = wordlist(["fuck", "shit", "kill", "ass", "lil", "bastard"], allow=["Fucking, Austria"])
 
 
 def _adversarial(n: int) -> dict[str, str]:
@@ -36,6 +36,8 @@ def _adversarial(n: int) -> dict[str, str]:
         "url": "http://" + "fvk" * (n // 3),
         "random symbols": "".join(rng.choice("fuckphvq*#_. |<($!1s@") for _ in range(n)),
         "many hits": "fuk " * (n // 4),
+        "one word of hits": "fuck" * (n // 4),  # every match widens to the same 1 MB word
+        "allow-listed hits": "fucking, austria " * (n // 17),
         "wide chars": "ｆ\u200bｕ" * (n // 3),
         "marks": "f" + "\u0301" * n,
     }
