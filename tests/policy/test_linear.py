@@ -44,9 +44,10 @@ def _adversarial(n: int) -> dict[str, str]:
 
 
 def _seconds(fn: Callable[[], object]) -> float:
-    start = time.perf_counter()
+    """CPU seconds (other jobs on a busy machine do not count)."""
+    start = time.process_time()
     fn()
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 @pytest.mark.slow
@@ -59,7 +60,7 @@ def test_one_megabyte_adversarial_input_is_linear(name: str) -> None:
     t_small = min(_seconds(lambda: RULE.evaluate(Subject(small))) for _ in range(3))
     assert t_big < 10.0, f"{name}: 1 MB took {t_big:.2f}s"
     # 8x the input may take ~8x the time; a quadratic matcher would take ~64x
-    assert t_big < 24 * t_small + 0.05, f"{name}: 1 MB {t_big:.3f}s vs 125 kB {t_small:.3f}s"
+    assert t_big < 24 * t_small + 0.1, f"{name}: 1 MB {t_big:.3f}s vs 125 kB {t_small:.3f}s"
 
 
 @pytest.mark.timeout(120)
