@@ -83,7 +83,7 @@ def shoot(out: Path) -> list[Path]:
                 expect(widget.locator(".th-account")).to_contain_text("Alex Reader")
                 widget.locator(f"#comment-{ids[4]} > article .th-like").click()
                 expect(widget.locator(f"#comment-{ids[4]} > article .th-like")).to_have_attribute("aria-pressed", "true")
-                page.wait_for_function("() => document.getElementById('townhall').dataset.live === 'sse'")
+                page.wait_for_function("() => document.getElementById('townhall').dataset.liveState === 'sse'")
                 page.wait_for_timeout(300)
                 svc_comments.post(app.services, late, THREAD, "Late to this: is there a map of the bases anywhere?")
                 expect(widget.locator(".th-banner")).to_be_visible()

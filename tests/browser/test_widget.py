@@ -202,7 +202,7 @@ def test_second_reader_is_told_about_new_comments_live(browser: Any, page: Any, 
         reader_page = other.new_page()
         reader = open_demo(reader_page, server)
         expect(reader.get_by_text("No comments yet")).to_be_visible()
-        reader_page.wait_for_function("() => document.getElementById('townhall').dataset.live === 'sse'")
+        reader_page.wait_for_function("() => document.getElementById('townhall').dataset.liveState === 'sse'")
         reader_page.wait_for_timeout(300)  # the EventSource is subscribed
 
         writer.get_by_label("Add a comment").fill("First to arrive live.")
@@ -232,7 +232,7 @@ def test_polling_takes_over_when_the_live_stream_fails(page: Any, server: LiveSe
     page.evaluate("Townhall.render(document.getElementById('townhall'), {pollSeconds: 5})")
     widget = page.locator("#townhall")
     expect(widget.get_by_text("No comments yet")).to_be_visible()
-    page.wait_for_function("() => document.getElementById('townhall').dataset.live === 'polling'", timeout=15000)
+    page.wait_for_function("() => document.getElementById('townhall').dataset.liveState === 'polling'", timeout=15000)
     api.post(make_token("bob", "Bob"), "Arrived while the stream was down.")
     expect(widget.get_by_role("button", name="1 new comment — show")).to_be_visible(timeout=12000)
 
@@ -528,7 +528,7 @@ def test_embedded_on_another_origin(page: Any, server: LiveServer, api: Api) -> 
         mine = article(widget, answer["comment"]["id"])
         expect(mine).to_contain_text("Posted from the publisher's own domain.")
         expect(mine.locator(".th-meta a")).to_have_attribute("href", f"/news/1#comment-{answer['comment']['id']}")
-        page.wait_for_function("() => document.getElementById('townhall').dataset.live === 'sse'")
+        page.wait_for_function("() => document.getElementById('townhall').dataset.liveState === 'sse'")
         page.wait_for_timeout(300)
         api.post(make_token("bob", "Bob"), "And a live one.")
         expect(widget.get_by_role("button", name="1 new comment — show")).to_be_visible()

@@ -1128,6 +1128,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       const handler = (ev) => { try { this.onEvent(ev.type, JSON.parse(ev.data)); } catch (e) { /* malformed event */ } };
       ['comment.published', 'comment.edited', 'comment.deleted', 'comment.removed'].forEach((type) => es.addEventListener(type, handler));
       es.onopen = () => {
+        this.el.dataset.liveState = 'sse';
         const wasDown = this.sseFailures > 0 || this.pollTimer;
         this.sseFailures = 0;
         this.stopPolling();
@@ -1143,7 +1144,6 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         clearTimeout(this.sseTimer);
         this.sseTimer = setTimeout(() => this.connectLive(), delay);
       };
-      this.el.dataset.live = 'sse';
     }
 
     stopLive() {
@@ -1154,7 +1154,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
 
     startPolling() {
       if (this.pollTimer || this.destroyed) return;
-      this.el.dataset.live = 'polling';
+      this.el.dataset.liveState = 'polling';
       this.pollTimer = setInterval(() => this.poll(), this.o.pollSeconds * 1000);
     }
 
