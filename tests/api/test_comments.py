@@ -129,6 +129,11 @@ def test_guests_when_allowed(make_app, db_url: str) -> None:
         assert r2.status_code == 201
         assert r2.json()["comment"]["author"]["id"] == r.json()["comment"]["author"]["id"]
         assert r2.json()["comment"]["author"]["guest"] is True
+        r3 = client.post(T, json={"text": "what the fuck", "guest_name": "Newcomer"})
+        assert r3.status_code == 422
+        retry = client.post(T, json={"text": "what the heck"},
+                            headers={"Authorization": f"Bearer {r3.json()['error']['details']['guest_token']}"})
+        assert retry.status_code == 201 and retry.json()["comment"]["author"]["name"] == "Newcomer"
 
 
 def test_reply_to_unknown_or_foreign_parent_is_refused(client: TestClient) -> None:

@@ -13,7 +13,7 @@ from townhall.service import comments as svc_comments
 from townhall.service import threads as svc_threads
 from townhall.service.appeals import appeal as make_appeal
 from townhall.service.core import Services
-from townhall.service.errors import Invalid, Unauthenticated
+from townhall.service.errors import Invalid, RuleRejected, Unauthenticated
 from townhall.service.identity import Identity
 from townhall.web.auth import guest_token, optional_reader, require_reader, site_id_of
 
@@ -100,8 +100,13 @@ def post_comment(request: Request, response: Response, thread_id: str, body: New
         ident = acct.sign_in_guest(svc, site_id_of(request, svc), body.guest_name, None)
         extra["guest_token"] = guest_token(svc, ident)
     rate_limit(request, svc, ident)
-    posted = svc_comments.post(svc, ident, thread_id, body.text, body.parent_id, client_signals(request, body.device),
-                               url=body.url, title=body.title)
+    try:
+        posted = svc_comments.post(svc, ident, thread_id, body.text, body.parent_id, client_signals(request, body.device),
+                                   url=body.url, title=body.title)
+    except RuleRejected as exc:  # a guest keeps the account made for them, to edit and resend
+        if "guest_token" in extra and isinstance(exc.details, dict):
+            exc.details["guest_token"] = extra["guest_token"]
+        raise
     response.headers["Location"] = f"/api/v1/comments/{posted.comment['id']}"
     return {"comment": posted.comment, "verdict": posted.comment["status"], **extra}
 
