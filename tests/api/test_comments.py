@@ -166,3 +166,11 @@ def test_closed_thread_refuses_new_comments(client: TestClient) -> None:
     assert client.put("/api/v1/mod/threads/article-1/state", json={"state": "open"}, headers=mod).status_code == 200
     assert post(client, "open again").status_code == 201
     assert client.put("/api/v1/mod/threads/article-1/state", json={"state": "closed"}, headers=auth("reader")).status_code == 403
+
+
+def test_site_info_tells_the_widget_the_rules(client: TestClient) -> None:
+    info = client.get("/api/v1/site").json()
+    assert info["allow_guests"] is False and info["max_length"] == 5000 and info["edit_window_minutes"] == 15
+    assert "F word" in info["house_rules"]
+    assert [r["name"] for r in info["rules"]] == ["f_word", "abusive", "obscene", "paid_troll"]
+    assert client.get("/api/v1/site", params={"site": "nope"}).status_code == 404

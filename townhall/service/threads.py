@@ -144,3 +144,24 @@ def _reacted(conn: Any, rows: list[Mapping[str, Any]], viewer_id: int | None) ->
     if viewer_id is None:
         return {}
     return content.reactions_by(conn, viewer_id, [r["id"] for r in rows])
+
+
+def site_info(svc: Services, site_id: str) -> dict[str, Any]:
+    """What a widget needs to know about a site before anyone signs in: its rules and limits."""
+    with svc.db.read() as conn:
+        site = content.get_site(conn, site_id)
+    if site is None:
+        raise NotFound("No such site.", {"site": site_id})
+    policy = svc.policies.for_site(site)
+    comments_cfg = policy.settings.comments
+    window = svc.settings.edit_window_minutes
+    return {
+        "id": site["id"],
+        "name": site["name"],
+        "allow_guests": bool(site["allow_guests"]),
+        "max_length": comments_cfg.max_length,
+        "edit_window_minutes": window if window >= 0 else comments_cfg.edit_window_minutes,
+        "house_rules": policy.summary,
+        "rules": [{"name": rule.name, "description": rule.description} for rule in policy.rules],
+        "policy_version": policy.version,
+    }

@@ -72,6 +72,12 @@ class AppealIn(BaseModel):
     text: str = Field(min_length=1, max_length=2000)
 
 
+@router.get("/site", summary="The site's house rules and limits (guests allowed, length, edit window)")
+def site(request: Request) -> dict[str, Any]:
+    svc = services(request)
+    return svc_threads.site_info(svc, site_id_of(request, svc))
+
+
 @router.get("/threads/{thread_id}/comments", summary="Published comments of a thread, nested, one page at a time")
 def list_comments(
     request: Request,
