@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from townhall.app import Townhall
@@ -65,3 +66,21 @@ def test_failures_back_off_then_fail_and_can_be_retried(app: Townhall) -> None:
     calls.clear()
     assert slow.run_until_idle() == 1 and len(calls) == 1  # the retry is an hour away
     assert slow.list(state="queued")[0]["attempts"] == 1
+
+
+def test_daily_purge_is_scheduled_and_reschedules_itself(app: Townhall) -> None:
+    from townhall.service.privacy import PURGE_JOB, schedule_purge
+
+    queue = app.services.operations.queue
+    queue.stop()
+    [scheduled] = queue.list(kind=PURGE_JOB)
+    assert scheduled["state"] == "queued"
+    schedule_purge(app.services, queue)  # what a second process does when it starts: no second job
+    assert len(queue.list(kind=PURGE_JOB)) == 1
+    from townhall.service.operations import handlers
+
+    runner = JobQueue(app.services, handlers(), clock=lambda: queue.clock() + timedelta(minutes=2))
+    assert runner.run_until_idle() == 1
+    jobs = queue.list(kind=PURGE_JOB)
+    assert [j["state"] for j in jobs] == ["queued", "done"]  # newest first: tomorrow's run is queued
+    assert jobs[0]["run_at"].replace(tzinfo=None) > datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=23)

@@ -137,7 +137,10 @@ def purge_signals(svc: Services) -> dict[str, int]:
 
 
 def purge_job(svc: Services, job: Job) -> None:
+    """Daily housekeeping: purge old signals, and forget finished jobs after a week."""
     purge_signals(svc)
+    with svc.db.write() as conn:
+        job_store.prune_done(conn, svc.now() - timedelta(days=7))
     if job.payload.get("repeat", True) and svc.operations is not None:
         svc.operations.queue.enqueue(PURGE_JOB, {"repeat": True}, svc.operations.queue.clock() + PURGE_EVERY)
 
