@@ -15,7 +15,7 @@ from townhall.trolls.simulate import Role
 
 @pytest.fixture(scope="module")
 def synthetic() -> tuple[object, object]:
-    sim = mixed_simulation(None, seed=11, campaigns=6, accounts=1500, comments=15000)
+    sim = mixed_simulation(None, seed=11, campaigns=6, accounts=1200, comments=12000)
     return sim, analyse_events(sim.events, sim.now, rng=random.Random(0))
 
 

@@ -35,6 +35,6 @@ def register(group: click.Group) -> None:
         else:
             summary = run_batch(source, sys.stdout, threshold, seed)
         for problem in summary.problems:
-            err.print(f"skipped {problem}", markup=False)
+            err.print(f"skipped {problem}", markup=False, soft_wrap=True)
         err.print(f"{summary.events} events, {summary.accounts} accounts, {summary.flagged} flagged "
-                  f"in {summary.clusters_flagged} cluster(s); {len(summary.problems)} malformed line(s) skipped")
+                  f"in {summary.clusters_flagged} cluster(s); {len(summary.problems)} malformed line(s) skipped", soft_wrap=True)

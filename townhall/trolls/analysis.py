@@ -11,11 +11,11 @@ import numpy as np
 from townhall.trolls import evidence as ev
 from townhall.trolls.config import DetectorConfig
 from townhall.trolls.detector import (
-    LINKING, CellIndex, adjacency, attach, build_clusters, cluster_id, creation_burst, evidence_level, rhythm_similarity, score_of, ties,
+    LINKING, Adjacency, CellIndex, adjacency, attach, build_clusters, cluster_id, creation_burst, evidence_level, rhythm_similarity, score_of, ties,
 )
 from townhall.trolls.report import AccountResult, Cluster, ClusterState, Report, Signal
 from townhall.trolls.signals import (
-    PairSignal, arrivals, cooccurrence, poisson_bits, reciprocal_pairs, shared_infrastructure, significance_bits, text_groups,
+    PairSignal, arrivals, cooccurrence, is_pair, poisson_bits, pooled_text, reciprocal_pairs, shared_infrastructure, significance_bits, text_groups,
     text_reuse,
 )
 from townhall.trolls.store import NO_TIME, EventStore
@@ -46,16 +46,18 @@ def analyse_store(store: EventStore, now: datetime, cfg: DetectorConfig, rng: ra
     b_cell = np.r_[pos[has_parent], rpos[r_ok]].astype(np.int64)
     b_acc = np.r_[c.acc[has_parent], c.r_acc[r_ok]].astype(np.int64)
     b_ts = np.r_[c.ts[has_parent], c.r_ts[r_ok]]
-    not_self = b_acc != owner[b_cell] if len(b_cell) else np.zeros(0, bool)
-    b_cell, b_acc, b_ts = b_cell[not_self], b_acc[not_self], b_ts[not_self]
     recip = reciprocal_pairs(c.acc[has_parent].astype(np.int64), owner[pos[has_parent]], n_acc)
+    # Not a brigade: replying to yourself, or to someone you converse with (both ways) — friends talking.
+    keep = (b_acc != owner[b_cell]) & ~is_pair(b_acc, owner[b_cell], recip, n_acc) if len(b_cell) else np.zeros(0, bool)
+    b_cell, b_acc, b_ts = b_cell[keep], b_acc[keep], b_ts[keep]
     brig_arr = arrivals(b_cell, b_acc, b_ts, brig_w)
-    brigade = cooccurrence(brig_arr, n_acc, brig_w, cfg.crowd_cap, cfg.min_support, needed, exclude=recip, cell_owner=owner)
+    brigade = cooccurrence(brig_arr, n_acc, brig_w, cfg.crowd_cap, cfg.min_support, needed)
 
     # Text reuse.
     ev_of_row = np.flatnonzero(c.sig_row >= 0)
     labels = text_groups(c.sigs, cfg.text_jaccard)
-    text, valid = text_reuse(labels, c.acc[ev_of_row].astype(np.int64), n_acc, cfg.text_group_cap, cfg.text_min_support, needed)
+    acc_of_row = c.acc[ev_of_row].astype(np.int64)
+    text, valid = text_reuse(labels, acc_of_row, n_acc, cfg.text_group_cap, cfg.text_min_support, needed)
 
     # Shared infrastructure.
     device, dev_sizes = shared_infrastructure(c.device, c.acc, n_acc, cfg.device_cap, cfg.device_cap // 3, 0.25, 2.0)
@@ -114,10 +116,17 @@ def analyse_store(store: EventStore, now: datetime, cfg: DetectorConfig, rng: ra
                 s[Signal.RHYTHM] = rhythm
             own[m] = s
         # The cluster's strength per kind: its typical (median) member's, or for counted co-occurrences the
-        # pooled test over its tied pairs (sum observed vs sum expected), whichever is stronger.
+        # pooled test over all its pairs (sum observed vs sum expected), whichever is stronger.
         med = {k: float(np.median([own[m].get(k, 0.0) for m in own])) for k in Signal}
         for kind in (Signal.TEXT_REUSE, Signal.SYNC, Signal.BRIGADE):
-            obs, exp = _pair_totals(members, stats_of[kind], n_acc)
+            # Pool only a kind most members take part in: a pair of friends inside a cluster held
+            # together by something else must not lend the whole cluster their timing.
+            if sum(1 for m in member_set if _has_edge(m, kind, member_set, adj)) * 2 < len(member_set):
+                continue
+            if kind is Signal.TEXT_REUSE:
+                obs, exp = pooled_text(labels, valid, acc_of_row, members)
+            else:
+                obs, exp = cells[kind].pooled(member_set)
             if obs > 0:
                 pooled = float(poisson_bits(np.array([obs]), np.array([exp]))[0])
                 med[kind] = max(med[kind], min(2.0, 0.5 * pooled / needed))
@@ -135,7 +144,7 @@ def analyse_store(store: EventStore, now: datetime, cfg: DetectorConfig, rng: ra
         cid = cluster_id(member_names)
         items: list[dict[str, Any]] = []
         if cscore >= 0.5:
-            items = _evidence(store, c, members, per_member, stats_of, n_acc, labels, valid, ev_of_row, thr, brig_arr,
+            items = _evidence(store, c, members, per_member, med, stats_of, n_acc, labels, valid, ev_of_row, thr, brig_arr,
                               dev_sizes, ip_sizes, (burst, start, count, expected, cw), (rhythm, r_mean, baseline), cfg)
         scores = {names[m]: v[0] for m, v in member_scores.items()}
         clusters.append(Cluster(cid, tuple(sorted(member_names)), cscore, state, med, tuple(items), scores, cfg.threshold))
@@ -148,6 +157,10 @@ def analyse_store(store: EventStore, now: datetime, cfg: DetectorConfig, rng: ra
     stats = {"comments": int(len(c.acc)), "reactions": int(len(c.r_acc)), "accounts": int(len(active)),
              "needed_bits": round(needed, 2), **{f"pairs_{k.value}": int(len(s.a)) for k, s in signals.items()}}
     return Report(now, cfg.threshold, tuple(clusters), results, stats)
+
+
+def _has_edge(account: int, kind: Signal, members: set[int], adj: Adjacency) -> bool:
+    return any(k is kind and other in members for other, k, *_ in adj.get(account, ()))
 
 
 def _hour_profiles(acc: np.ndarray, ts: np.ndarray, n_acc: int) -> np.ndarray:
@@ -169,7 +182,7 @@ def _pair_totals(members: np.ndarray, stats: dict[int, tuple[float, float]], n_a
     return obs, exp
 
 
-def _evidence(store: EventStore, c: Any, members: np.ndarray, per_member: dict[int, dict[Signal, float]],
+def _evidence(store: EventStore, c: Any, members: np.ndarray, per_member: dict[int, dict[Signal, float]], cluster: dict[Signal, float],
               stats_of: dict[Signal, dict[int, tuple[float, float]]], n_acc: int, labels: np.ndarray, valid: np.ndarray,
               ev_of_row: np.ndarray, thr: Any, brig: Any, dev_sizes: np.ndarray, ip_sizes: np.ndarray,
               burst: tuple[float, int, int, float, int], rhythm: tuple[float, float, float], cfg: DetectorConfig) -> list[dict[str, Any]]:
@@ -177,7 +190,7 @@ def _evidence(store: EventStore, c: Any, members: np.ndarray, per_member: dict[i
     items: list[ev.Item] = []
     for kind in PAIR_KINDS:
         strengths = [s.get(kind, 0.0) for s in per_member.values()]
-        strength = float(np.median(strengths)) if strengths else 0.0
+        strength = cluster.get(kind, 0.0)
         if max(strengths, default=0.0) < 0.25:
             continue
         obs, exp = _pair_totals(members, stats_of[kind], n_acc)

@@ -195,6 +195,25 @@ class CellIndex:
             return np.zeros(0, np.int64)
         return self._order[self._starts[account] : self._starts[account + 1]]
 
+    def pooled(self, members: set[int]) -> tuple[float, float]:
+        """(observed, expected) summed over ALL member pairs — not only pairs that reached the minimum
+        support, so the sum is not selected for being large. E sums (S_a k_b + S_b k_a) / 2K over pairs."""
+        parts = [self.of(m) for m in sorted(members)]
+        idx = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        if len(idx) < 2:
+            return 0.0, 0.0
+        k = np.array([len(p) for p in parts], dtype=np.float64)
+        s = np.array([float((self.crowd[p] - 1).sum()) for p in parts])
+        expected = float((s.sum() * k.sum() - (s * k).sum()) / (2.0 * self.total))
+        keys = np.sort(self._keys(idx))
+        observed = 0
+        for d in range(1, len(keys)):
+            close = (keys[d:] - keys[:-d]) <= self.window  # same cell (high bits) and within the window
+            if not close.any():
+                break
+            observed += int(close.sum())
+        return float(observed), expected
+
     def _keys(self, idx: np.ndarray) -> np.ndarray:
         return (self.cell[idx].astype(np.int64) << 32) | (self.ts[idx] - self.t0)
 

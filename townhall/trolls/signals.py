@@ -154,7 +154,7 @@ def cooccurrence(arr: Arrivals, n_accounts: int, window: int, crowd_cap: int, mi
     a, b, c = np.concatenate(a_l), np.concatenate(b_l), np.concatenate(c_l)
     if exclude is not None and cell_owner is not None and len(exclude):
         owner = cell_owner[c]
-        bad = _is_pair(a, owner, exclude, n_accounts) | _is_pair(b, owner, exclude, n_accounts)
+        bad = is_pair(a, owner, exclude, n_accounts) | is_pair(b, owner, exclude, n_accounts)
         a, b = a[~bad], b[~bad]
     a, b, obs = _count_pairs(a, b, n_accounts, min_support)
     exp = (s[a] * k[b] + s[b] * k[a]) / (2.0 * total)
@@ -162,7 +162,9 @@ def cooccurrence(arr: Arrivals, n_accounts: int, window: int, crowd_cap: int, mi
     return PairSignal(a, b, obs, exp, strength_of(bits, needed))
 
 
-def _is_pair(x: np.ndarray, y: np.ndarray, sorted_keys: np.ndarray, n_accounts: int) -> np.ndarray:
+def is_pair(x: np.ndarray, y: np.ndarray, sorted_keys: np.ndarray, n_accounts: int) -> np.ndarray:
+    if not len(sorted_keys):
+        return np.zeros(len(x), bool)
     key = np.minimum(x, y) * n_accounts + np.maximum(x, y)
     pos = np.minimum(np.searchsorted(sorted_keys, key), len(sorted_keys) - 1)
     return sorted_keys[pos] == key
@@ -230,6 +232,24 @@ def text_reuse(labels: np.ndarray, acc: np.ndarray, n_accounts: int, group_cap: 
     exp = m[a] * m[b] * rate
     bits = poisson_bits(obs, exp)
     return PairSignal(a, b, obs, exp, strength_of(bits, needed)), valid
+
+
+def pooled_text(labels: np.ndarray, valid: np.ndarray, acc: np.ndarray, members: np.ndarray) -> tuple[float, float]:
+    """(observed, expected) shared texts summed over ALL member pairs, with the chance model of
+    :func:`text_reuse` (rate = sum d_g^2 / M^2 over valid groups)."""
+    if not len(labels):
+        return 0.0, 0.0
+    docs_per = np.bincount(labels)
+    total = float(len(labels))
+    rate = float((docs_per[valid[: len(docs_per)]].astype(np.float64) ** 2).sum()) / (total * total)
+    mine = np.isin(acc, members)
+    m = np.bincount(acc[mine]).astype(np.float64)
+    expected = rate * (m.sum() ** 2 - (m * m).sum()) / 2.0
+    sel = mine & valid[labels]
+    key = np.unique(labels[sel].astype(np.int64) * (int(acc.max()) + 1) + acc[sel])
+    n_g = np.bincount(key // (int(acc.max()) + 1)).astype(np.float64)
+    observed = float((n_g * (n_g - 1) / 2.0).sum())
+    return observed, expected
 
 
 def shared_infrastructure(item: np.ndarray, acc: np.ndarray, n_accounts: int, cap: int, common: int,
