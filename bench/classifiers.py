@@ -16,7 +16,7 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
@@ -69,7 +69,7 @@ def main() -> None:
         texts = [e.text for e in dev]
         ours = model.score(texts)
         theirs = np.asarray(predict_prob(texts), dtype=np.float64)
-        rows = []
+        rows: list[dict[str, Any]] = []
         print(f"{'set':<26}{'task':<20}{'score':<9}{'n':>6}{'pos':>6}{'AUC ours':>10}{'AUC apc':>9}  winner")
         for (source, task), (key, idx, y) in tasks(dev).items():
             if not 0 < y.sum() < len(y):

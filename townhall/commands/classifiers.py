@@ -34,7 +34,8 @@ def train_command(data: Path, out: Path, seed: int, limit: int | None, install: 
     from townhall.training.train import TrainConfig, train
 
     results = train(TrainConfig(data=data, out=out, seed=seed, limit=limit), log=click.echo)
-    for label, th in results["thresholds"].items():  # type: ignore[union-attr]
+    thresholds: dict[str, dict[str, float]] = results["thresholds"]  # type: ignore[assignment]
+    for label, th in thresholds.items():
         click.echo(f"{label}: hold_at = {th['hold_at']:.2f}, reject_at = {th['reject_at']:.2f}")
     if install:
         from townhall.policy.classifiers import ARTIFACTS
@@ -97,8 +98,8 @@ def eval_command(file: Path, label_columns: tuple[str, ...], text_column: str, p
     per_rule: dict[str, str] = {}
     for spec in label_columns:
         if "=" in spec:
-            rule, col = spec.split("=", 1)
-            per_rule[rule.strip()] = col.strip()
+            rule, column = spec.split("=", 1)
+            per_rule[rule.strip()] = column.strip()
         else:
             shared = spec
     rows = read_rows(file)

@@ -36,7 +36,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 
 from townhall.policy.classifiers.features import F_TOKEN, normalise, tokens
 
@@ -216,7 +216,7 @@ def load_stormfront(root: Path) -> list[Example]:
     return out
 
 
-LOADERS = {
+LOADERS: Mapping[str, Callable[[Path], list[Example]]] = MappingProxyType({
     "civil_comments_spans": load_civil,
     "jigsaw2018_sample": load_jigsaw,
     "wiki_toxicity_in_context": load_wiki,
@@ -225,7 +225,7 @@ LOADERS = {
     "tweeteval_offensive": load_tweeteval_offensive,
     "tweeteval_hate": load_tweeteval_hate,
     "stormfront": load_stormfront,
-}
+})
 
 
 def load_all(root: Path, seed: int, limit: int | None = None) -> list[Example]:

@@ -6,7 +6,8 @@ import json
 import math
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from types import MappingProxyType
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 from sklearn.metrics import precision_recall_curve, roc_auc_score
@@ -17,10 +18,10 @@ from townhall.training.data import Example
 THRESHOLD_SET = "civil_comments_spans"  # the most comment-like set decides the reject thresholds
 # Hold thresholds also answer to, for abusive, OLID's targeted insults: Civil's spans set is ~93% abusive, so precision
 # there is a weak test on its own; OLID's TIN label is the closest to "abusive" with a natural base rate.
-THRESHOLD_TASKS: dict[str, tuple[tuple[str, str], ...]] = {
+THRESHOLD_TASKS: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType({
     "abusive": ((THRESHOLD_SET, "abusive"), ("olid", "targeted_insult")),
     "obscene": ((THRESHOLD_SET, "obscene"),),
-}
+})
 REJECT_PRECISION = 0.95
 HOLD_PRECISION = 0.80
 HOLD_FLOOR = 0.5  # a moderator looks first only when the model finds abuse more likely than not
@@ -109,9 +110,9 @@ def choose_thresholds(dev: Sequence[Example], scores: dict[str, np.ndarray]) -> 
     return out
 
 
-def ece(y: np.ndarray, p: np.ndarray, bins: int = 10) -> tuple[float, list[dict[str, float]]]:
+def ece(y: np.ndarray, p: np.ndarray, bins: int = 10) -> tuple[float, list[dict[str, Any]]]:
     """Expected calibration error and the reliability table (equal-width bins)."""
-    table = []
+    table: list[dict[str, Any]] = []
     total = 0.0
     edges = np.linspace(0, 1, bins + 1)
     which = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)

@@ -31,7 +31,9 @@ _ENTITY = re.compile(r"&(?:amp|lt|gt|quot|#\d+);")
 _REPEAT = re.compile(r"(.)\1{2,}")
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9*$@!']*[a-z0-9*]|[a-z0-9]")
 _HAS_LETTER = re.compile(r"[a-z]")
-_FWORD = re.compile(r"f+[u*@v]+c+k|f+u+k|f\*+c?k|fcuk|phuck|fvck|fck")
+# The F word and its disguises: anywhere in a token for the full spelling ("motherfucker"), whole-token only
+# for the short ones, so that "Fukushima" or "Fukuyama" stay words.
+_FWORD = re.compile(r"f+[u*@v]+c+k|f\*+c?k|fcuk|phuck|fvck|^f+u+k+(?:s|ed|er|ers|in|ing|king)?$|^fck(?:s|ed|er|in|ing)?$")
 _LEET = str.maketrans({"@": "a", "$": "s", "!": "i", "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"})
 
 # Groups of people (and the places and parties people belong to) that readers name about themselves and
@@ -50,7 +52,18 @@ IDENTITY_TERMS: frozenset[str] = frozenset(
     russian russians ukrainian ukrainians israeli israelis palestinian palestinians american americans
     european europeans british french german germans irish italian italians polish canadian canadians
     immigrant immigrants migrant migrants refugee refugees asylum foreigner foreigners
-    disabled disability disabilities handicapped deaf blind autistic autism wheelchair
+    nigerian nigerians vietnamese filipino filipinos filipina kurdish roma romani jamaican jamaicans haitian
+    haitians cuban cubans rican ricans dominican colombian venezuelan brazilian peruvian ethiopian eritrean
+    sudanese egyptian egyptians moroccan moroccans algerian tunisian libyan lebanese jordanian saudi saudis
+    yemeni armenian armenians greek albanian albanians serbian bosnian croatian romanian romanians bulgarian
+    hungarian czech slovak belarusian lithuanian latvian estonian finnish swedish norwegian danish dutch
+    belgian swiss austrian spanish portuguese scottish welsh english australian australians thai cambodian
+    burmese rohingya malaysian indonesian bangladeshi lankan nepali tibetan uyghur uighur mongolian kazakh
+    uzbek chechen chechens hmong hawaiian samoan maori inuit metis punjabi tamil bengali hebrew sunni shia
+    shiite druze coptic orthodox baptist methodist lutheran quaker amish pagan wiccan agnostic asexual
+    pansexual cisgender transwoman transman
+    disabled disability disabilities handicapped deaf blind autistic autism wheelchair paraplegic amputee
+    dyslexic
     woman women female females girl girls lady ladies man men male males boy boys feminist feminists
     elderly
     russia ukraine nato israel palestine gaza america usa uk china iran syria assad putin zelensky

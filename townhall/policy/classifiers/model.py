@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -202,7 +202,8 @@ def save_model(
     for name, vocab in (("words.txt", words), ("chars.txt", chars)):
         assert all("\n" not in v for v in vocab)
         (out_dir / name).write_text("\n".join(vocab), encoding="utf-8")
-    np.savez_compressed(out_dir / "weights.npz", **{k: v.astype(np.float32) for k, v in arrays.items()})
+    float_arrays: dict[str, Any] = {k: v.astype(np.float32) for k, v in arrays.items()}
+    np.savez_compressed(out_dir / "weights.npz", **float_arrays)
     doc = {
         "format_version": FORMAT_VERSION,
         "labels": list(LABELS),
