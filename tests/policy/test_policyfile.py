@@ -222,3 +222,13 @@ def test_version_changes_with_the_bytes(tmp_path: Path) -> None:
 
 def test_policy_type_is_exported() -> None:
     assert Policy.__name__ == "Policy"
+
+
+def test_coordination_ban_at_marks_the_hit_for_enforcement(tmp_path: Path) -> None:
+    text = MINIMAL.replace("hold_at = 0.8", "hold_at = 0.8\nban_at = 0.95")
+    policy = load_policy(_write(tmp_path, text))
+    held = policy.evaluate(Subject("Vote!", coordination_score=0.9)).hits[0]
+    banned = policy.evaluate(Subject("Vote!", coordination_score=0.97)).hits[0]
+    assert "ban_at" not in held.reasons and "ban_at" in banned.reasons
+    assert held.evidence == "account acts in concert with others"  # no cluster id given
+    assert "at 0.95 the account may be banned automatically" in " ".join(policy.describe())

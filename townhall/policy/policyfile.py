@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from importlib import resources as importlib_resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping, cast
+from typing import AbstractSet, Any, Mapping, cast
 
 from townhall.policy.config import CommentsConfig, EnforcementConfig, EvasionAction, EvasionConfig, LadderStep
 from townhall.policy.config import PolicySettings, ReportsConfig, Sanction, TrustConfig
@@ -109,14 +109,14 @@ class _Checker:
     def fail(self, path: Path_, message: str) -> PolicyError:
         return PolicyError(self.file, self.lines.line(path), f"{_path_str(path)}: {message}" if path else message)
 
-    def table(self, data: Mapping[str, Any], key: str, allowed: set[str], path: Path_ = ()) -> Mapping[str, Any]:
+    def table(self, data: Mapping[str, Any], key: str, allowed: AbstractSet[str], path: Path_ = ()) -> Mapping[str, Any]:
         value = data.get(key, {})
         if not isinstance(value, dict):
             raise self.fail(path + (key,), "must be a table")
         self.known_keys(value, allowed, path + (key,))
         return value
 
-    def known_keys(self, value: Mapping[str, Any], allowed: set[str], path: Path_) -> None:
+    def known_keys(self, value: Mapping[str, Any], allowed: AbstractSet[str], path: Path_) -> None:
         for k in value:
             if k not in allowed:
                 raise self.fail(path + (k,), f"unknown key (expected one of: {', '.join(sorted(allowed))})")
@@ -251,8 +251,8 @@ def _plain_words(rule: Phase, kind: str) -> str:
     return text
 
 
-_TOP_KEYS = {"policy", "comments", "rules", "enforcement", "reports", "trust", "evasion"}
-_RULE_COMMON = {"name", "type", "description", "action", "strike"}
+_TOP_KEYS = frozenset({"policy", "comments", "rules", "enforcement", "reports", "trust", "evasion"})
+_RULE_COMMON = frozenset({"name", "type", "description", "action", "strike"})
 
 
 def _settings(c: _Checker, data: Mapping[str, Any]) -> PolicySettings:

@@ -24,7 +24,7 @@ from townhall.policy.types import Decision, Subject
 
 __all__ = ["BatchStats", "Judge", "decision_record", "moderate_lines", "moderate_text", "subject_from_record"]
 
-_CONTEXT_FIELDS = {"thread_closed": bool, "account_trusted": bool}
+_CONTEXT_FIELDS = ("thread_closed", "account_trusted")  # true/false fields of Subject
 
 
 class Judge(Protocol):
@@ -49,9 +49,9 @@ def subject_from_record(record: Any) -> Subject:
     if not isinstance(text, str):
         raise RecordError('"text" must be a string' if "text" in record else 'missing "text"')
     kwargs: dict[str, Any] = {}
-    for key, kind in _CONTEXT_FIELDS.items():
+    for key in _CONTEXT_FIELDS:
         if key in record:
-            if not isinstance(record[key], kind):
+            if not isinstance(record[key], bool):
                 raise RecordError(f'"{key}" must be true or false')
             kwargs[key] = record[key]
     score = record.get("coordination_score")

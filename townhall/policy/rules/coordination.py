@@ -9,7 +9,8 @@ the hit with the reason ``"ban_at"`` so the enforcement layer may ban without wa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from types import MappingProxyType
+from typing import Any, ClassVar, Mapping
 
 from townhall.policy.rules.base import Resources, RuleConfigError, RuleSpec
 from townhall.policy.types import Action, Hit, RuleResult, Subject
@@ -75,4 +76,6 @@ class CoordinationRule:
                 f"score at least {self.hold_at:.2f}) are {_ACTION_WORDS[self.action]}{ban}.")
 
 
-_ACTION_WORDS = {Action.REJECT: "refused", Action.HOLD: "held for a moderator", Action.FLAG: "published but flagged"}
+_ACTION_WORDS: Mapping[Action, str] = MappingProxyType(
+    {Action.REJECT: "refused", Action.HOLD: "held for a moderator", Action.FLAG: "published but flagged"}
+)
