@@ -174,10 +174,12 @@ def _fmt(v: Any) -> str:
 
 def markdown(results: dict[str, Any]) -> str:
     lines = ["# Classifier training report", "",
-             f"Seed {results.get('seed')}, limit {results.get('limit')}, trained in {results.get('training_seconds')} s.",
+             f"Seed {results.get('seed')}, limit {results.get('limit')}, "
+             f"trained in {results.get('training_seconds')} s.",
              f"Thresholds chosen on the dev splits {results['threshold_tasks']}: reject where precision ≥ "
              f"{results['reject_precision_target']}, hold where precision ≥ {results['hold_precision_target']} "
-             f"(and p ≥ {HOLD_FLOOR}); a reject threshold is never below p = {REJECT_FLOOR}; 1.00 means never.", "", "| label | hold_at | reject_at |", "|---|---|---|"]
+             f"(and p ≥ {HOLD_FLOOR}); a reject threshold is never below p = {REJECT_FLOOR}; 1.00 means never.",
+             "", "| label | hold_at | reject_at |", "|---|---|---|"]
     for label, th in results["thresholds"].items():
         lines.append(f"| {label} | {th['hold_at']:.2f} | {th['reject_at']:.2f} |")
     lines += ["", "## Dev splits", "",

@@ -33,7 +33,9 @@ _TOKEN = re.compile(r"[a-z0-9][a-z0-9*$@!']*[a-z0-9*]|[a-z0-9]")
 _HAS_LETTER = re.compile(r"[a-z]")
 # The F word and its disguises: anywhere in a token for the full spelling ("motherfucker"), whole-token only
 # for the short ones, so that "Fukushima" or "Fukuyama" stay words.
-_FWORD = re.compile(r"f+[u*@v]+c+k|f\*+c?k|fcuk|phuck|fvck|^f+u+k+(?:s|ed|er|ers|in|ing|king)?$|^fck(?:s|ed|er|in|ing)?$")
+_FWORD = re.compile(
+    r"f+[u*@v]+c+k|f\*+c?k|fcuk|phuck|fvck|^f+u+k+(?:s|ed|er|ers|in|ing|king)?$|^fck(?:s|ed|er|in|ing)?$"
+)
 _LEET = str.maketrans({"@": "a", "$": "s", "!": "i", "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"})
 
 # Groups of people (and the places and parties people belong to) that readers name about themselves and
