@@ -61,7 +61,7 @@ def analyse_store(store: EventStore, now: datetime, cfg: DetectorConfig, rng: ra
 
     # Shared infrastructure.
     device, dev_sizes = shared_infrastructure(c.device, c.acc, n_acc, cfg.device_cap, cfg.device_cap // 3, 0.25, 2.0)
-    ip, ip_sizes = shared_infrastructure(c.ip, c.acc, n_acc, cfg.ip_cap, cfg.ip_common, 0.125, 1.0)
+    ip, ip_sizes = shared_infrastructure(c.ip, c.acc, n_acc, cfg.ip_cap, cfg.ip_common, 0.125, 1.0, rarity_bits=1.5)
 
     signals: dict[Signal, PairSignal] = {
         Signal.TEXT_REUSE: text, Signal.SYNC: sync, Signal.BRIGADE: brigade, Signal.DEVICE: device, Signal.IP_PREFIX: ip,

@@ -14,10 +14,12 @@ from scipy.sparse.csgraph import connected_components
 
 from townhall.trolls.config import DetectorConfig
 from townhall.trolls.report import COUNTED, SOLO, Signal
-from townhall.trolls.signals import Arrivals, PairSignal, poisson_bits
+from townhall.trolls.signals import N_STRATA, Arrivals, PairSignal, poisson_bits
 
 # score = 1 - BASE**level; level 1.0 (two significant kinds, or one overwhelming) gives exactly 0.8.
 BASE = 0.2
+# Kinds whose pair edges hold a cluster together. A shared IP prefix links only when a prefix that crowded
+# is rare on this site (NAT and carrier prefixes are not: see shared_infrastructure's rarity_bits).
 LINKING = (Signal.TEXT_REUSE, Signal.SYNC, Signal.BRIGADE, Signal.DEVICE, Signal.IP_PREFIX)
 
 
@@ -182,7 +184,8 @@ class CellIndex:
     def __init__(self, arr: Arrivals, window: int, crowd_cap: int) -> None:
         small = arr.crowd <= crowd_cap
         self.cell, self.acc, self.ts = arr.cell[small], arr.acc[small], arr.ts[small]
-        self.crowd = arr.crowd[small]
+        self.crowd, self.stratum = arr.crowd[small], arr.stratum[small]
+        self.per_stratum = np.maximum(np.bincount(self.stratum, minlength=N_STRATA).astype(np.float64), 1.0)
         self.window = window
         order = np.argsort(self.acc, kind="stable")
         self._order = order
@@ -202,9 +205,10 @@ class CellIndex:
         idx = np.concatenate(parts) if parts else np.zeros(0, np.int64)
         if len(idx) < 2:
             return 0.0, 0.0
-        k = np.array([len(p) for p in parts], dtype=np.float64)
-        s = np.array([float((self.crowd[p] - 1).sum()) for p in parts])
-        expected = float((s.sum() * k.sum() - (s * k).sum()) / (2.0 * self.total))
+        k = np.stack([np.bincount(self.stratum[p], minlength=N_STRATA) for p in parts]).astype(np.float64)
+        s = np.stack([np.bincount(self.stratum[p], weights=(self.crowd[p] - 1).astype(np.float64), minlength=N_STRATA)
+                      for p in parts])
+        expected = float(((s.sum(0) * k.sum(0) - (s * k).sum(0)) / (2.0 * self.per_stratum)).sum())
         keys = np.sort(self._keys(idx))
         observed = 0
         for d in range(1, len(keys)):
@@ -217,13 +221,14 @@ class CellIndex:
     def _keys(self, idx: np.ndarray) -> np.ndarray:
         return (self.cell[idx].astype(np.int64) << 32) | (self.ts[idx] - self.t0)
 
-    def group(self, members: set[int]) -> tuple[np.ndarray, float]:
+    def group(self, members: set[int]) -> tuple[np.ndarray, np.ndarray]:
         """Prepared once per cluster: the members' sorted (cell, time) keys and their share of arrivals."""
         parts = [self.of(m) for m in members]
         idx = np.concatenate(parts) if parts else np.zeros(0, np.int64)
-        return np.sort(self._keys(idx)), len(idx) / self.total
+        share = np.bincount(self.stratum[idx], minlength=N_STRATA) / self.per_stratum
+        return np.sort(self._keys(idx)), share
 
-    def strength(self, account: int, prepared: tuple[np.ndarray, float], needed: float) -> float:
+    def strength(self, account: int, prepared: tuple[np.ndarray, np.ndarray], needed: float) -> float:
         """Distinct cells where ``account`` arrived within the window of any member, against chance:
         E = sum over its arrivals of (crowd - 1) * (members' share of all arrivals) — an upper bound on
         the chance of meeting at least one member, so the test errs towards 'not coordinated'."""
@@ -231,7 +236,7 @@ class CellIndex:
         mine = self.of(account)
         if not len(mine) or not len(keys):
             return 0.0
-        expected = float(((self.crowd[mine] - 1) * share).sum())
+        expected = float(((self.crowd[mine] - 1) * share[self.stratum[mine]]).sum())
         mk = self._keys(mine)
         lo = np.searchsorted(keys, mk - self.window, side="left")
         hi = np.searchsorted(keys, mk + self.window, side="right")

@@ -101,12 +101,19 @@ class Arrivals:
     acc: np.ndarray
     ts: np.ndarray
     crowd: np.ndarray  # distinct accounts arriving in the same cell within +-window
+    stratum: np.ndarray  # how late in the cell's life the arrival came (see STRATA)
+
+
+# Strata of "seconds since the cell's first arrival": early birds meet early birds. Accounts that always
+# comment in a story's first minutes are compared with what other first-minute commenters would give.
+STRATA = np.array([15 * 60, 60 * 60, 4 * 3600])
+N_STRATA = len(STRATA) + 1
 
 
 def arrivals(cell: np.ndarray, acc: np.ndarray, ts: np.ndarray, window: int) -> Arrivals:
     if not len(cell):
         z = np.zeros(0, np.int64)
-        return Arrivals(z, z, z, z)
+        return Arrivals(z, z, z, z, z)
     order = np.lexsort((ts, acc, cell))
     c, a, t = cell[order], acc[order], ts[order]
     first = np.r_[True, (c[1:] != c[:-1]) | (a[1:] != a[:-1])]
@@ -116,16 +123,30 @@ def arrivals(cell: np.ndarray, acc: np.ndarray, ts: np.ndarray, window: int) -> 
     t0 = int(t.min())
     key = (c << 32) | (t - t0)
     crowd = np.searchsorted(key, key + window, side="right") - np.searchsorted(key, key - window, side="left")
-    return Arrivals(c, a, t, crowd)
+    starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+    first_t = np.repeat(t[starts], np.diff(np.r_[starts, len(c)]))
+    stratum = np.searchsorted(STRATA, t - first_t, side="right")
+    return Arrivals(c, a, t, crowd, stratum)
+
+
+def null_tables(arr: Arrivals, small: np.ndarray, n_accounts: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per account and stratum: arrivals k and summed neighbours S; per stratum: total arrivals K."""
+    idx = arr.acc[small] * N_STRATA + arr.stratum[small]
+    size = n_accounts * N_STRATA
+    k = np.bincount(idx, minlength=size).astype(np.float64).reshape(n_accounts, N_STRATA)
+    s = np.bincount(idx, weights=(arr.crowd[small] - 1).astype(np.float64), minlength=size).reshape(n_accounts, N_STRATA)
+    total = np.maximum(np.bincount(arr.stratum[small], minlength=N_STRATA).astype(np.float64), 1.0)
+    return k, s, total
 
 
 def cooccurrence(arr: Arrivals, n_accounts: int, window: int, crowd_cap: int, min_support: int, needed: float,
                  exclude: np.ndarray | None = None, cell_owner: np.ndarray | None = None) -> PairSignal:
     """Pairs arriving in the same cell within ``window`` on >= ``min_support`` distinct cells.
 
-    Chance model: each of account a's arrivals had ``crowd - 1`` neighbours; a neighbour is account b
-    with probability k_b / K (b's share of all arrivals). So E[ab] = (S_a k_b + S_b k_a) / 2K, where S_a
-    sums a's crowd sizes — the busier the moments an account posts in, the more company chance gives it.
+    Chance model, per stratum of lateness: each of account a's arrivals had ``crowd - 1`` neighbours; a
+    neighbour is account b with probability k_b / K (b's share of arrivals in that stratum). So
+    E[ab] = sum over strata of (S_a k_b + S_b k_a) / 2K, where S_a sums a's crowd sizes — the busier the
+    moments an account posts in, the more company chance gives it, and early commenters meet early ones.
     Crowds above ``crowd_cap`` (breaking news) are left out of both the counts and the model.
     ``exclude`` (sorted pair keys) drops pairs where either account converses with the cell's owner.
     """
@@ -133,9 +154,7 @@ def cooccurrence(arr: Arrivals, n_accounts: int, window: int, crowd_cap: int, mi
     if n < 2:
         return PairSignal.empty()
     small = arr.crowd <= crowd_cap  # only crowds small enough to give pair evidence enter the model
-    k = np.bincount(arr.acc[small], minlength=n_accounts).astype(np.float64)
-    s = np.bincount(arr.acc[small], weights=(arr.crowd[small] - 1).astype(np.float64), minlength=n_accounts)
-    total = float(max(small.sum(), 1))
+    k, s, total = null_tables(arr, small, n_accounts)
     a_l, b_l, c_l = [], [], []
     idx = np.arange(n)
     for d in range(1, crowd_cap):
@@ -157,7 +176,7 @@ def cooccurrence(arr: Arrivals, n_accounts: int, window: int, crowd_cap: int, mi
         bad = is_pair(a, owner, exclude, n_accounts) | is_pair(b, owner, exclude, n_accounts)
         a, b = a[~bad], b[~bad]
     a, b, obs = _count_pairs(a, b, n_accounts, min_support)
-    exp = (s[a] * k[b] + s[b] * k[a]) / (2.0 * total)
+    exp = ((s[a] * k[b] + s[b] * k[a]) / (2.0 * total)).sum(axis=1)
     bits = poisson_bits(obs, exp)
     return PairSignal(a, b, obs, exp, strength_of(bits, needed))
 
@@ -253,9 +272,10 @@ def pooled_text(labels: np.ndarray, valid: np.ndarray, acc: np.ndarray, members:
 
 
 def shared_infrastructure(item: np.ndarray, acc: np.ndarray, n_accounts: int, cap: int, common: int,
-                          per_extra: float, ceiling: float) -> tuple[PairSignal, np.ndarray]:
+                          per_extra: float, ceiling: float, rarity_bits: float | None = None) -> tuple[PairSignal, np.ndarray]:
     """Pairs of accounts on one device / IP prefix. Strength grows with how many accounts share it
-    (two is a household, five is a farm) and shrinks once the item is common (NAT, popular fingerprint).
+    (two is a household, five is a farm) — or, with ``rarity_bits``, with how rare so crowded an item is
+    on this site — and shrinks once the item is common (NAT, popular fingerprint).
     Returns (signal, accounts per item)."""
     ok = item >= 0
     if not ok.any():
@@ -267,6 +287,13 @@ def shared_infrastructure(item: np.ndarray, acc: np.ndarray, n_accounts: int, ca
     a, b, g = _pairs_from_groups(it, ac, cap)
     n = size[g].astype(np.float64)
     strength = np.minimum(ceiling, per_extra * (n - 1)) * np.minimum(1.0, common / n)
+    if rarity_bits is not None:
+        # How rare is an item this crowded on this site? -log10(share of items with >= n accounts); below
+        # ``rarity_bits`` the strength shrinks in proportion. On a small site every carrier prefix is crowded.
+        used = np.sort(size[size > 0])
+        at_least = len(used) - np.searchsorted(used, n, side="left")
+        bits = -np.log10(np.maximum(at_least, 1) / max(len(used), 1))
+        strength = strength * np.minimum(1.0, bits / rarity_bits)
     key = a * n_accounts + b
     order = np.lexsort((-strength, key))
     key, strength, n = key[order], strength[order], n[order]

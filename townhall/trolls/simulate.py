@@ -168,7 +168,7 @@ def simulate(config: SimConfig, data_dir: Path | None, material: SimMaterial | N
 
 def _assign_ips(accounts: list[str], ip: dict[str, str], gen: np.random.Generator) -> None:
     n = len(accounts)
-    carriers = 20
+    carriers = max(2, int(n * 0.4 / 50))  # carrier-grade NAT: dozens of readers or more per prefix
     for a in accounts:
         if gen.random() < 0.4:  # mobile carrier / big ISP pools: many readers per prefix
             ip[a] = f"ip-carrier-{int(gen.integers(carriers))}"
