@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable
+from types import MappingProxyType
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from townhall.trolls.report import Signal
 
-WHY = {
+WHY: Mapping[Signal, str] = MappingProxyType({
     Signal.TEXT_REUSE: "these accounts posted the same or nearly the same wording {obs:g} times between them; "
     "given how much each writes and how often texts repeat here, chance predicts {exp:.3g}",
     Signal.SYNC: "these accounts arrived on the same threads within minutes of each other {obs:g} times; "
@@ -23,7 +24,7 @@ WHY = {
     Signal.CREATION_BURST: "{obs:g} of the accounts were created within the same window, "
     "where the site's sign-up rate predicts {exp:.3g}",
     Signal.RHYTHM: "the accounts keep the same hours (supporting only): similarity {obs:.2f} vs {exp:.2f} for random accounts",
-}
+})
 
 
 def iso(ts: int) -> str:

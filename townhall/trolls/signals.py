@@ -106,7 +106,7 @@ class Arrivals:
 
 # Strata of "seconds since the cell's first arrival": early birds meet early birds. Accounts that always
 # comment in a story's first minutes are compared with what other first-minute commenters would give.
-STRATA = np.array([15 * 60, 60 * 60, 4 * 3600])
+STRATA = (15 * 60, 60 * 60, 4 * 3600)
 N_STRATA = len(STRATA) + 1
 
 
@@ -125,7 +125,7 @@ def arrivals(cell: np.ndarray, acc: np.ndarray, ts: np.ndarray, window: int) -> 
     crowd = np.searchsorted(key, key + window, side="right") - np.searchsorted(key, key - window, side="left")
     starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
     first_t = np.repeat(t[starts], np.diff(np.r_[starts, len(c)]))
-    stratum = np.searchsorted(STRATA, t - first_t, side="right")
+    stratum = np.searchsorted(np.array(STRATA, dtype=np.int64), t - first_t, side="right")
     return Arrivals(c, a, t, crowd, stratum)
 
 

@@ -120,7 +120,7 @@ def _ira_timing(path: Path) -> tuple[list[np.ndarray], list[np.ndarray]]:
     return gaps, hours
 
 
-_SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "ta", "so", "vi", "da", "pe", "ro", "zu", "fa", "gi", "ho", "be"]
+_SYLLABLES = ("ka", "lo", "mi", "ne", "ru", "ta", "so", "vi", "da", "pe", "ro", "zu", "fa", "gi", "ho", "be")
 
 
 def _synthetic_texts(rng: random.Random, n: int) -> list[str]:

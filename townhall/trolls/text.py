@@ -30,7 +30,7 @@ _STOPWORDS = frozenset(
     same more most other both each few nor s t don didn doesn isn wasn aren weren""".split()
 )
 # Odd multipliers that fold a band's rows into one 64-bit key (wrapping arithmetic).
-_BAND_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93][:ROWS], dtype=np.uint64)
+_BAND_MIX = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93)
 
 
 def normalise(text: str) -> str:
@@ -105,7 +105,7 @@ def band_keys(sigs: np.ndarray) -> np.ndarray:
     out = np.zeros((len(sigs), BANDS), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for r in range(ROWS):
-            out += rows[:, :, r].astype(np.uint64) * _BAND_MIX[r]
+            out += rows[:, :, r].astype(np.uint64) * np.uint64(_BAND_MIX[r])
     return out
 
 
