@@ -148,7 +148,9 @@ def rhythm_similarity(hours: np.ndarray, members: np.ndarray, baseline: float) -
 
 
 def cluster_id(names: list[str]) -> str:
-    digest = hashlib.blake2b("\n".join(sorted(names)).encode(), digest_size=5).hexdigest()
+    """Named after its first member (clusters are disjoint), so a cluster that gains or loses a newer
+    account between runs keeps its id and the moderators' flag for it is updated, not duplicated."""
+    digest = hashlib.blake2b(min(names).encode(), digest_size=5).hexdigest()
     return f"c-{digest}"
 
 
