@@ -165,3 +165,17 @@ def test_add_is_milliseconds() -> None:
         index.add(ev)
         lat.append(time.thread_time() - s)
     assert float(np.percentile(lat, 99)) < 0.005
+
+
+def test_empty_and_tiny_inputs_and_stable_cluster_ids() -> None:
+    from townhall.trolls.detector import cluster_id
+
+    index = CoordinationIndex()
+    assert index.analyse(T0).accounts == {}
+    index.add(comment(1, "a", "t", 0, ""))
+    index.add(ReactionEvent("b", "e1", ReactionKind.LIKE, T0))
+    index.add(ReactionEvent("b", "no-such-comment", ReactionKind.LIKE, T0))
+    report = index.analyse(T0 + timedelta(minutes=1))
+    assert set(report.accounts) == {"a", "b"} and not report.flagged_accounts()
+    assert index.account_score("a") == (0.0, None)
+    assert cluster_id(["paid1", "paid2"]) == cluster_id(["paid3", "paid1"]) != cluster_id(["paid2", "paid3"])
