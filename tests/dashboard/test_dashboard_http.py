@@ -269,7 +269,7 @@ def test_confirming_a_cluster_bans_every_account_once(app: Townhall, client: Tes
     assert again.status_code == 409
     for sub in ("troll0", "troll1", "troll2"):
         me = client.get("/api/v1/me", headers=auth(sub)).json()
-        assert me["state"] == "banned" and me["sanction"]["rule"] == "coordination"
+        assert me["state"] == "banned" and me["sanction"]["rule"] == "paid_troll"
     lines = [json.loads(x) for x in client.get("/admin/audit.jsonl?action=account.ban").text.splitlines()]
     assert sorted(int(e["subject_id"]) for e in lines) == sorted(ids)
 

@@ -65,7 +65,7 @@ def test_campaign_is_flagged_held_and_banned_in_one_action(client: TestClient, c
 
     flag_id = coordination[0]["id"]
     r = client.post(f"/api/v1/mod/flags/{flag_id}/decision", json={"outcome": "confirm"}, headers=MOD)
-    assert r.status_code == 200 and set(r.json()["sanctioned"]) == set(coordination[0]["accounts"])
+    assert r.status_code == 200 and {int(a) for a in r.json()["actions"]} == set(coordination[0]["accounts"])
     for t in trolls:
         me = client.get("/api/v1/me", headers=auth(t)).json()
         if me["id"] in coordination[0]["accounts"]:

@@ -126,11 +126,11 @@ def confirm_cluster(svc: Services, actor: Actor, flag_id: int, reason: str = "")
         actions: dict[int, int] = {}
         for account_id in account_ids(flag["accounts"]):
             account = people.get_account(conn, account_id)
-            if account is None or account["site_id"] != flag["site_id"]:
+            if account is None or account["site_id"] != flag["site_id"] or account["state"] == "banned":
                 continue
             hours = 24.0 * 30 if kind is ActionKind.SUSPEND else None
             actions[account_id] = take_action(conn, svc, account=cast(Mapping[str, Any], account), kind=kind, actor=actor, reason=text,
-                                              rule="coordination", hours=hours, policy_version=getattr(policy, "version", None))
+                                              rule="paid_troll", hours=hours, policy_version=getattr(policy, "version", None))
         svc.audit(conn, action="flag.confirmed", subject_type="flag", subject_id=flag_id, actor_kind=actor.kind.value,
                   actor=actor.id, site_id=flag["site_id"],
                   details={"sanction": kind.value, "accounts": sorted(actions), "actions": sorted(actions.values()), "reason": text})

@@ -9,13 +9,11 @@ import random
 import threading
 from typing import Any, Mapping
 
-from townhall.policy.config import Sanction
 from townhall.service.core import Services, as_utc
-from townhall.service.enforcement import take_action
-from townhall.service.errors import Conflict, Invalid, NotFound
+from townhall.service.clusters import confirm_cluster
 from townhall.service.identity import Actor
-from townhall.store import content, moderation, people
-from townhall.store.schema import AccountState, ActionKind, FlagKind, FlagState
+from townhall.store import content, moderation
+from townhall.store.schema import FlagKind, FlagState
 from townhall.trolls.events import CommentEvent, ReactionEvent, ReactionKind
 from townhall.trolls.index import CoordinationIndex
 from townhall.trolls.report import Report
@@ -119,7 +117,8 @@ def record_clusters(svc: Services, site_id: str, report: Report) -> list[int]:
         with svc.db.write() as conn:
             site = content.get_site(conn, site_id)
             policy = svc.policies.for_site(site)
-            members = [int(m) for m in cluster.members if m.isdigit()]
+            # only the members the detector itself flags are proposed for sanction; looser ties stay in the evidence
+            members = [int(m) for m in cluster.flagged_members if m.isdigit()]
             evidence = cluster.to_dict()
             existing = moderation.find_open_flag(conn, site_id, FlagKind.COORDINATION.value, cluster.id)
             if existing is not None:
@@ -145,45 +144,3 @@ def _ban_at(policy: Any) -> float:
         if value:
             return float(value)
     return 0.0
-
-
-def confirm_cluster(svc: Services, actor: Actor, flag_id: int, reason: str = "") -> dict[str, Any]:
-    """A moderator confirms a troll cluster: every account in it gets the policy's sanction (ban)."""
-    with svc.db.write() as conn:
-        flag = moderation.get_flag(conn, flag_id)
-        if flag is None:
-            raise NotFound("No such flag.")
-        actor.require_site(flag["site_id"])
-        if flag["kind"] != FlagKind.COORDINATION.value:
-            raise Invalid("Only coordination clusters are confirmed this way; ban evasion suspects one by one.")
-        if not moderation.decide_flag(conn, flag_id, state=FlagState.CONFIRMED, by=actor.id, now=svc.now()):
-            raise Conflict("This cluster has already been decided.")
-        policy = svc.policies.for_site(content.get_site(conn, flag["site_id"]))
-        sanction = policy.settings.enforcement.troll_confirmed
-        kind = ActionKind(sanction.value)
-        text = reason.strip() or "Part of a coordinated paid-troll campaign, confirmed by a moderator."
-        acted = []
-        for account_id in flag["accounts"]:
-            account = people.get_account(conn, int(account_id))
-            if account is None or account["site_id"] != flag["site_id"] or account["state"] == AccountState.BANNED.value:
-                continue
-            take_action(conn, svc, account=account, kind=kind, actor=actor, reason=text, rule="paid_troll",
-                        hours=24 * 30 if sanction is Sanction.SUSPEND else None, policy_version=policy.version)
-            acted.append(int(account_id))
-        svc.audit(conn, action="trolls.cluster_confirmed", subject_type="flag", subject_id=flag_id, actor_kind=actor.kind.value,
-                  actor=actor.id, site_id=flag["site_id"], policy_version=policy.version,
-                  details={"accounts": acted, "sanction": sanction.value})
-    return {"flag_id": flag_id, "state": FlagState.CONFIRMED.value, "sanctioned": acted, "sanction": sanction.value}
-
-
-def dismiss_flag(svc: Services, actor: Actor, flag_id: int, reason: str = "") -> dict[str, Any]:
-    with svc.db.write() as conn:
-        flag = moderation.get_flag(conn, flag_id)
-        if flag is None:
-            raise NotFound("No such flag.")
-        actor.require_site(flag["site_id"])
-        if not moderation.decide_flag(conn, flag_id, state=FlagState.DISMISSED, by=actor.id, now=svc.now()):
-            raise Conflict("This flag has already been decided.")
-        svc.audit(conn, action=f"{flag['kind']}.flag_dismissed", subject_type="flag", subject_id=flag_id,
-                  actor_kind=actor.kind.value, actor=actor.id, site_id=flag["site_id"], details={"reason": reason})
-    return {"flag_id": flag_id, "state": FlagState.DISMISSED.value}

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from townhall.service import appeals as svc_appeals
 from townhall.service import enforcement
 from townhall.service import moderation as svc_mod
-from townhall.service import trolls as svc_trolls
+from townhall.service import clusters as svc_clusters
 from townhall.service.comments import check_thread_id
 from townhall.web.api import MAX_ID, Id, services
 from townhall.web.auth import require_moderator, site_id_of
@@ -145,8 +145,8 @@ def decide_flag(request: Request, flag_id: Id, body: FlagDecision) -> dict[str, 
     svc = services(request)
     actor = require_moderator(request, svc)
     if body.outcome == "confirm":
-        return svc_trolls.confirm_cluster(svc, actor, flag_id, body.reason)
-    return svc_trolls.dismiss_flag(svc, actor, flag_id, body.reason)
+        return svc_clusters.confirm_cluster(svc, actor, flag_id, body.reason)
+    return svc_clusters.dismiss_flag(svc, actor, flag_id, body.reason)
 
 
 class ThreadStateIn(BaseModel):
