@@ -85,6 +85,7 @@ def test_featurisation_masks_identity_terms_and_folds_the_f_word() -> None:
     assert tokens("I am a gay Muslim woman") == ["i", "am", "a", ID_TOKEN, ID_TOKEN, ID_TOKEN]
     assert tokens("f*cking fuuuck phuck fck motherfucker") == [F_TOKEN] * 5
     assert tokens("Fukushima and Fukuyama") == ["fukushima", "and", "fukuyama"]
+    assert tokens("You're a fool") == ["you", "are", "a", "fool"]
     assert tokens("sh!t b1tch") == ["shit", "bitch"]
     words, chars = extract("my gay neighbour")
     assert not any(ID_TOKEN in w or "gay" in w for w in words + chars)

@@ -98,6 +98,34 @@ def source_columns(examples: list[Example], sources: list[str]) -> sparse.csr_ma
     return sparse.csr_matrix((np.ones(len(examples)), (rows, cols)), shape=(len(examples), len(sources)))
 
 
+def centred_steps(xs: np.ndarray, ys: np.ndarray) -> tuple[list[float], list[float]]:
+    """Isotonic steps -> a continuous, piecewise-linear map through the centre of each step.
+
+    Plain isotonic calibration is a staircase: every comment on one step gets the same probability, so a
+    threshold can only fall between steps and near-identical comments tie. Interpolating between step
+    centres keeps the calibration (each step's value is reached at its centre) and the order of margins.
+    """
+    centres: list[float] = []
+    values: list[float] = []
+    i = 0
+    while i < len(xs):
+        j = i
+        while j + 1 < len(xs) and ys[j + 1] == ys[i]:
+            j += 1
+        centres.append(float(xs[i] + xs[j]) / 2)
+        values.append(float(ys[i]))
+        i = j + 1
+    out_x, out_y = [float(xs[0])], [values[0]]
+    for x, y in zip(centres, values):
+        if x > out_x[-1]:
+            out_x.append(x)
+            out_y.append(y)
+    if float(xs[-1]) > out_x[-1]:
+        out_x.append(float(xs[-1]))
+        out_y.append(values[-1])
+    return out_x, out_y
+
+
 def _soft_rows(examples: list[Example], label: str,
                exclude: frozenset[str] = frozenset()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(row index, 0/1 target, weight) with each soft label split into a positive and a negative row."""
@@ -158,7 +186,7 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict[str, obj
         cidx, cy, cw = _soft_rows(calib, label, CALIB_EXCLUDE[label])
         margin = np.asarray(x_cal[cidx] @ coef[:, j]).ravel() + intercept[j]
         iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(margin, cy, sample_weight=cw)
-        calibration[label] = (iso.X_thresholds_.tolist(), iso.y_thresholds_.tolist())
+        calibration[label] = centred_steps(iso.X_thresholds_, iso.y_thresholds_)
         log(f"trained {label}: {len(idx)} weighted rows, {int((coef[:, j] != 0).sum())} non-zero weights "
             f"[{time.monotonic() - t0:.0f}s]")
 

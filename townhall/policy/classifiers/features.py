@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from types import MappingProxyType
+from typing import Mapping
 
 F_TOKEN = "<f>"
 ID_TOKEN = "\x00"  # placeholder for an identity term: every feature containing it is dropped
@@ -109,9 +111,24 @@ def _canonical(tok: str) -> str:
     return tok
 
 
+# Contractions whose parts carry the pattern of a personal attack ("you're a …" = "you are a …").
+_CONTRACTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "you're": ("you", "are"), "youre": ("you", "are"), "you've": ("you", "have"),
+    "they're": ("they", "are"), "we're": ("we", "are"), "i'm": ("i", "am"), "he's": ("he", "is"),
+    "she's": ("she", "is"), "it's": ("it", "is"), "that's": ("that", "is"), "you'll": ("you", "will"),
+})
+
+
 def tokens(text: str) -> list[str]:
     """Normalised tokens; identity terms become :data:`ID_TOKEN` and F-word forms become ``<f>``."""
-    return [_canonical(tok) for tok in _TOKEN.findall(normalise(text))]
+    out: list[str] = []
+    for tok in _TOKEN.findall(normalise(text)):
+        parts = _CONTRACTIONS.get(tok)
+        if parts is None:
+            out.append(_canonical(tok))
+        else:
+            out.extend(parts)
+    return out
 
 
 def word_grams(toks: list[str]) -> list[str]:
