@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any, Mapping
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
 
 from townhall.policy.enforcement import is_trusted
 from townhall.service.core import Services, as_utc
@@ -25,6 +26,38 @@ def _clean_name(name: Any, fallback: str) -> str:
     return name or fallback
 
 
+def _profile_changes(row: Mapping[str, Any], name: str, supporter: bool, role: Role, email: str | None) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    if row["display_name"] != name:
+        changes["display_name"] = name
+    if bool(row["supporter"]) != supporter:
+        changes["supporter"] = supporter
+    if row["role"] != role.value:
+        changes["role"] = role.value
+    if email and row["email"] != email:
+        changes["email"] = email
+    return changes
+
+
+def _save_sso_account(svc: Services, site_id: str, sub: str, name: str, supporter: bool, role: Role,
+                      email: str | None) -> int:
+    with svc.db.write() as conn:
+        row = people.find_account(conn, site_id, sub)
+        if row is None and email:  # first sign-in: take over imported accounts with this e-mail (issue 9)
+            from townhall.service.importing import claim_imported
+
+            row = people.get_account(conn, claim_imported(conn, site_id, sub, email) or 0)
+        if row is None:
+            return people.insert_account(
+                conn, site_id=site_id, subject=sub, display_name=name, email=email, supporter=supporter,
+                role=role.value, guest=False, state=AccountState.ACTIVE.value, created_at=svc.now(),
+            )
+        changes = _profile_changes(row, name, supporter, role, email)
+        if changes:
+            people.update_account(conn, int(row["id"]), **changes)
+        return int(row["id"])
+
+
 def sign_in_sso(svc: Services, site_id: str, claims: Mapping[str, Any]) -> Identity:
     """Find or create the account for verified SSO claims and keep its profile in step with them."""
     sub = claims.get("sub")
@@ -38,30 +71,14 @@ def sign_in_sso(svc: Services, site_id: str, claims: Mapping[str, Any]) -> Ident
     except ValueError:
         role = Role.READER
     email = claims.get("email") if isinstance(claims.get("email"), str) else None
-    with svc.db.write() as conn:
+    with svc.db.read() as conn:  # the common case: a known reader whose profile has not changed
         row = people.find_account(conn, site_id, sub)
-        if row is None and email:  # first sign-in: take over imported accounts with this e-mail (issue 9)
-            from townhall.service.importing import claim_imported
-
-            row = people.get_account(conn, claim_imported(conn, site_id, sub, email) or 0)
-        if row is None:
-            account_id = people.insert_account(
-                conn, site_id=site_id, subject=sub, display_name=name, email=email, supporter=supporter,
-                role=role.value, guest=False, state=AccountState.ACTIVE.value, created_at=svc.now(),
-            )
-        else:
-            account_id = int(row["id"])
-            changes = {}
-            if row["display_name"] != name:
-                changes["display_name"] = name
-            if bool(row["supporter"]) != supporter:
-                changes["supporter"] = supporter
-            if row["role"] != role.value:
-                changes["role"] = role.value
-            if email and row["email"] != email:
-                changes["email"] = email
-            if changes:
-                people.update_account(conn, account_id, **changes)
+    if row is not None and not _profile_changes(row, name, supporter, role, email):
+        return Identity(int(row["id"]), site_id, sub, name, role, supporter, False)
+    try:
+        account_id = _save_sso_account(svc, site_id, sub, name, supporter, role, email)
+    except IntegrityError:  # the same reader's first two requests raced; the other one created the account
+        account_id = _save_sso_account(svc, site_id, sub, name, supporter, role, email)
     return Identity(account_id, site_id, sub, name, role, supporter, False)
 
 

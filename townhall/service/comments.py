@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, Mapping
 
@@ -84,14 +84,11 @@ def judge(svc: Services, conn: Connection, policy: Any, account: Mapping[str, An
     score, cluster = (None, None)
     if svc.trolls is not None:
         score, cluster = svc.trolls.account_score(account["site_id"], int(account["id"]))
-    subject = Subject(
-        text=text,
-        thread_closed=thread_closed,
-        account_trusted=acct.trusted(conn, svc, account, policy),
-        coordination_score=score,
-        coordination_cluster=cluster,
-    )
+    subject = Subject(text=text, thread_closed=thread_closed, account_trusted=False, coordination_score=score,
+                      coordination_cluster=cluster)
     decision = policy.evaluate(subject)
+    if decision.verdict is Verdict.HOLD and acct.trusted(conn, svc, account, policy):  # trust only matters for holds
+        decision = policy.evaluate(replace(subject, account_trusted=True))
     if decision.verdict is Verdict.PUBLISH and account["state"] == AccountState.PREMODERATED.value:
         hit = Hit("premoderation", "Comments from this account are reviewed by a moderator before they appear.", Action.HOLD)
         decision = Decision(Verdict.HOLD, decision.hits + (hit,), decision.scores, decision.policy_version)
@@ -113,8 +110,10 @@ def post(svc: Services, ident: Identity, thread_external_id: str, text: Any, par
         raise Invalid("'parent_id' must be a comment id (a positive integer) or null.", {"field": "parent_id"})
     text = text.replace("\x00", "")
     now = svc.now()
+    site = svc.site(ident.site_id)
+    if site is None:
+        raise NotFound("No such site.", {"site": ident.site_id})
     with svc.db.read() as conn:
-        site = _site(conn, ident.site_id)
         policy = svc.policies.for_site(site)
         account = acct.require_can_post(conn, svc, ident.account_id)
         thread = content.get_thread(conn, site["id"], thread_external_id)
@@ -148,6 +147,7 @@ def post(svc: Services, ident: Identity, thread_external_id: str, text: Any, par
             hit = next(h for h in decision.deciding_hits if h.strike)
             actions = apply_strike(conn, svc, account=account, policy=policy, rule=hit.rule, comment_id=comment_id,
                                    reason=hit.description)
+        evasion.check_in(conn, svc, site["id"], ident.account_id, ip_hash, device_hash)
         row = content.get_comment(conn, comment_id)
         assert row is not None
         out = serialize(row, account, viewer_id=ident.account_id, decision=decision)
@@ -175,7 +175,6 @@ def _after_write(svc: Services, site_id: str, thread_external_id: str, row: Mapp
                            {"type": "comment.published", "id": row["id"], "parent_id": row["parent_id"]})
     if svc.trolls is not None:
         svc.trolls.observe(site_id, thread_external_id, row, ip_hash, device_hash, account["created_at"])
-    evasion.check(svc, site_id, ident.account_id, ip_hash, device_hash)
     event = {"published": "comment.created", "held": "comment.held", "rejected": "comment.rejected"}.get(row["status"])
     if event:
         svc.emit(event, site_id, {"comment": out, "thread": thread_external_id, "account_id": ident.account_id})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -70,8 +71,26 @@ class Services:
     operations: Any = None  # townhall.service.operations.Operations (jobs, webhooks, mail), attached by the application
     listeners: list[Callable[[str, str, dict[str, Any]], None]] = field(default_factory=list)
 
+    site_cache_seconds: float = 5.0
+    _sites: dict[str, tuple[float, Any]] = field(default_factory=dict)
+
     def now(self) -> datetime:
         return self.clock()
+
+    def site(self, site_id: str) -> Any:
+        """A site's row, cached for a few seconds (read on every request; changed almost never)."""
+        hit = self._sites.get(site_id)
+        now = time.monotonic()
+        if hit is not None and now - hit[0] < self.site_cache_seconds:
+            return hit[1]
+        with self.db.read() as conn:
+            row = content.get_site(conn, site_id)
+        if row is not None:
+            self._sites[site_id] = (now, row)
+        return row
+
+    def forget_site(self, site_id: str) -> None:
+        self._sites.pop(site_id, None)
 
     def emit(self, event: str, site_id: str, payload: dict[str, Any]) -> None:
         """Tell listeners (webhooks, e-mail) that something happened, after it was committed."""

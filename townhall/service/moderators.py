@@ -183,6 +183,7 @@ def update_site(svc: Services, actor: Actor, site_id: str, *, name: str, allow_g
         content.update_site(conn, site_id, **values)
         svc.audit(conn, action="site.updated", subject_type="site", subject_id=site_id, actor_kind=actor.kind.value,
                   actor=actor.id, site_id=site_id, details=values)
+    svc.forget_site(site_id)
 
 
 def sso_actor(site_id: str, subject: str, role: str) -> Actor | None:

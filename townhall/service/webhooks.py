@@ -103,6 +103,9 @@ def listener(svc: Services, queue: JobQueue) -> Any:
         if event not in EVENTS:
             return
         try:
+            with svc.db.read() as conn:  # most sites have no webhooks: do not take the write lock for them
+                if not any(not h["events"] or event in h["events"] for h in store.for_site(conn, site_id)):
+                    return
             with svc.db.write() as conn:
                 hooks = [h for h in store.for_site(conn, site_id) if not h["events"] or event in h["events"]]
                 if not hooks:

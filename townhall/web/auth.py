@@ -48,8 +48,7 @@ def decode_reader_token(svc: Services, site_id: str, token: str) -> dict[str, An
     if header.get("kid") == GUEST_KID:
         key = svc.secret
     else:
-        with svc.db.read() as conn:
-            site = content.get_site(conn, site_id)
+        site = svc.site(site_id)
         if site is None:
             raise Unauthenticated("Unknown site.")
         key = site["sso_secret"]
