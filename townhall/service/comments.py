@@ -113,30 +113,28 @@ def post(svc: Services, ident: Identity, thread_external_id: str, text: Any, par
     site = svc.site(ident.site_id)
     if site is None:
         raise NotFound("No such site.", {"site": ident.site_id})
-    with svc.db.read() as conn:
-        policy = svc.policies.for_site(site)
-        account = acct.require_can_post(conn, svc, ident.account_id)
-        thread = content.get_thread(conn, site["id"], thread_external_id)
-        closed = thread is not None and thread["state"] == ThreadState.CLOSED.value
-        decision = judge(svc, conn, policy, account, text, closed)
+    policy = svc.policies.for_site(site)
     ip_hash = svc.hasher.ip_prefix(signals.ip, now)
     device_hash = svc.hasher.device(signals.device)
-    with svc.db.write() as conn:
-        account = acct.require_can_post(conn, svc, ident.account_id)  # again, inside the write lock
+    with svc.db.write() as conn:  # one transaction: judged, stored and audited together
+        account = acct.require_can_post(conn, svc, ident.account_id)
         thread = get_or_create_thread(conn, svc, site, thread_external_id, url, title)
         parent = None
         if parent_id is not None:
             parent = content.get_comment(conn, parent_id)
             if parent is None or parent["thread_id"] != thread["id"] or parent["status"] != CommentStatus.PUBLISHED.value:
                 raise Invalid("You can only reply to a published comment of this thread.", {"field": "parent_id"})
+        decision = judge(svc, conn, policy, account, text, thread["state"] == ThreadState.CLOSED.value)
         status = _STATUS[decision.verdict]
-        comment_id = content.insert_comment(
-            conn, thread_id=thread["id"], account_id=ident.account_id, parent_id=parent_id,
+        values: dict[str, Any] = dict(
+            thread_id=thread["id"], account_id=ident.account_id, parent_id=parent_id,
             root_id=(parent["root_id"] or parent["id"]) if parent is not None else None,
             depth=(parent["depth"] + 1) if parent is not None else 0,
-            body=text, html=render(text), status=status.value, reactions=0, created_at=now,
+            body=text, html=render(text), status=status.value, reactions=0, created_at=now, edited_at=None,
             ip_hash=ip_hash, ua_hash=svc.hasher.user_agent(signals.user_agent, now), device_hash=device_hash,
         )
+        comment_id = content.insert_comment(conn, **values)
+        row: Mapping[str, Any] = {"id": comment_id, **values}
         _store_decision(conn, svc, comment_id, decision)
         svc.audit(conn, action=f"comment.{status.value}", subject_type="comment", subject_id=comment_id,
                   actor_kind=ActorKind.POLICY.value, actor="policy", site_id=site["id"], policy_version=decision.policy_version,
@@ -148,8 +146,6 @@ def post(svc: Services, ident: Identity, thread_external_id: str, text: Any, par
             actions = apply_strike(conn, svc, account=account, policy=policy, rule=hit.rule, comment_id=comment_id,
                                    reason=hit.description)
         evasion.check_in(conn, svc, site["id"], ident.account_id, ip_hash, device_hash)
-        row = content.get_comment(conn, comment_id)
-        assert row is not None
         out = serialize(row, account, viewer_id=ident.account_id, decision=decision)
     if device_hash:
         acct.record_device(svc, ident.account_id, device_hash)
