@@ -191,3 +191,24 @@ def test_audit_log_is_append_only(app) -> None:
     import townhall.store.moderation as store_moderation
 
     assert not [n for n in dir(store_moderation) if "audit" in n and any(v in n for v in ("update", "delete", "edit", "remove"))]
+
+
+def test_new_account_writing_like_a_banned_one_is_flagged(client: TestClient) -> None:
+    manifesto = ("The so-called independent observers were bought by the same foundation that funds every "
+                 "opposition newspaper in the region, and nobody here has the courage to say it out loud.")
+    banned = auth("writer-banned")
+    client.post(T, json={"text": manifesto}, headers=banned)
+    aid = client.get("/api/v1/me", headers=banned).json()["id"]
+    client.post(f"/api/v1/mod/accounts/{aid}/sanctions", json={"sanction": "ban", "reason": "troll"}, headers=MOD)
+    other = auth("innocent-bystander")
+    assert client.post(T, json={"text": "A thoughtful piece; thanks for the reporting from the base."}, headers=other).status_code == 201
+    suspect = auth("writer-new")
+    r = client.post(T, json={"text": manifesto.replace("out loud", "aloud")}, headers=suspect)
+    assert r.status_code == 201  # never banned on this alone
+    flags = client.get("/api/v1/mod/queues/flags", headers=MOD).json()["items"]
+    new_id = client.get("/api/v1/me", headers=suspect).json()["id"]
+    bystander = client.get("/api/v1/me", headers=other).json()["id"]
+    flagged = {f["accounts"][0]: f for f in flags if f["kind"] == "evasion"}
+    assert new_id in flagged and aid in flagged[new_id]["accounts"]
+    assert "near-identical writing" in str(flagged[new_id]["evidence"])
+    assert bystander not in flagged

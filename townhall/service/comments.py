@@ -145,7 +145,7 @@ def post(svc: Services, ident: Identity, thread_external_id: str, text: Any, par
             hit = next(h for h in decision.deciding_hits if h.strike)
             actions = apply_strike(conn, svc, account=account, policy=policy, rule=hit.rule, comment_id=comment_id,
                                    reason=hit.description)
-        evasion.check_in(conn, svc, site["id"], ident.account_id, ip_hash, device_hash)
+        evasion.check_in(conn, svc, site["id"], ident.account_id, ip_hash, device_hash, text)
         out = serialize(row, account, viewer_id=ident.account_id, decision=decision)
     if device_hash:
         acct.record_device(svc, ident.account_id, device_hash)

@@ -9,16 +9,20 @@ from typing import Any
 from sqlalchemy import Connection
 
 from townhall.policy.config import EvasionAction
-from townhall.service.core import Services
+from townhall.service.core import Services, as_utc
 from townhall.store import content, moderation, people
 from townhall.store.schema import AccountState, ActionKind, ActorKind, FlagKind, FlagState
 
 
+NEW_ACCOUNT_DAYS = 30  # writing is compared only for accounts younger than this
+SAME_WRITING = 0.8  # estimated Jaccard of content-word shingles that counts as near-identical writing
+
+
 def check_in(conn: Connection, svc: Services, site_id: str, account_id: int, ip_hash: str | None,
-             device_hash: str | None) -> int | None:
+             device_hash: str | None, text: str | None = None) -> int | None:
     """Compare the account's signals with banned accounts of the site, inside the caller's write
     transaction (the one that stored the comment); returns the flag id if flagged."""
-    if (not ip_hash and not device_hash) or not people.site_has_banned(conn, site_id):
+    if (not ip_hash and not device_hash and not text) or not people.site_has_banned(conn, site_id):
         return None
     account = people.get_account(conn, account_id)
     if account is None or account["state"] == AccountState.BANNED.value:
@@ -35,6 +39,12 @@ def check_in(conn: Connection, svc: Services, site_id: str, account_id: int, ip_
         for other in people.accounts_sharing_ip(conn, site_id, ip_hash, since, exclude=account_id):
             if other["state"] == AccountState.BANNED.value:
                 matches.setdefault(int(other["id"]), []).append(f"same network prefix within {cfg.ip_window_hours:g} h")
+    if text and svc.trolls is not None and svc.now() - as_utc(account["created_at"]) < timedelta(days=NEW_ACCOUNT_DAYS):
+        similar = svc.trolls.similar_writers(site_id, text, SAME_WRITING)
+        others = people.get_accounts(conn, sorted(int(a) for a in similar if a.isdigit() and int(a) != account_id))
+        for other_id, other in others.items():
+            if other["state"] == AccountState.BANNED.value:
+                matches.setdefault(other_id, []).append(f"near-identical writing (similarity {similar[str(other_id)]:.2f})")
     if not matches:
         return None
     key = f"evasion:{account_id}"

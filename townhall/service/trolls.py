@@ -55,6 +55,12 @@ class TrollWatch:
         with self._lock:
             idx.add(ReactionEvent(account=str(account_id), comment=str(comment_id), kind=kind, created_at=self.svc.now()))
 
+    def similar_writers(self, site_id: str, text: str, threshold: float) -> dict[str, float]:
+        """Accounts of the site whose recent comments are worded near-identically to ``text``."""
+        with self._lock:
+            idx = self._indexes.get(site_id)
+            return idx.near_duplicate_accounts(text, threshold=threshold) if idx is not None else {}
+
     def account_score(self, site_id: str, account_id: int) -> tuple[float | None, str | None]:
         with self._lock:
             idx = self._indexes.get(site_id)
