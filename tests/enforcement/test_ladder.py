@@ -12,12 +12,26 @@ from tests.fixtures_app import Clock, auth
 
 T = "/api/v1/threads/article-1/comments"
 MOD = auth("mod", role="moderator")
-ABUSE = [
+ABUSE_CANDIDATES = [
     "You are a worthless idiot and everyone here hates you, you pathetic moron.",
     "Shut up you stupid ignorant fool, nobody wants your idiotic garbage here.",
     "You're a disgusting piece of trash and a total moron, go away loser.",
     "What a pathetic stupid idiot you are, you brainless clown.",
+    "You are an idiot.",
+    "You are a moron and a liar.",
+    "Shut up, you pathetic idiot.",
 ]
+
+
+def abusive_texts(app) -> list[str]:
+    """Texts the shipped classifiers refuse with a strike (the ladder, not the model, is under test here)."""
+    from townhall.policy.types import Subject
+
+    policy = app.services.policies.get()
+    found = [t for t in ABUSE_CANDIDATES if policy.evaluate(Subject(text=t)).strike]
+    if len(found) < 3:
+        pytest.fail(f"the shipped model refuses only {len(found)} of the candidate insults; extend ABUSE_CANDIDATES")
+    return found
 
 
 def audit_actions(client: TestClient, **params: str) -> list[dict]:
@@ -28,7 +42,8 @@ def audit_actions(client: TestClient, **params: str) -> list[dict]:
     return [json.loads(line) for line in r.text.splitlines()]
 
 
-def test_abuse_strikes_suspends_bans_then_appeal_restores(client: TestClient, clock: Clock) -> None:
+def test_abuse_strikes_suspends_bans_then_appeal_restores(app, client: TestClient, clock: Clock) -> None:
+    ABUSE = abusive_texts(app)
     reader = auth("troublemaker", name="Trouble")
     r = client.post(T, json={"text": ABUSE[0]}, headers=reader)
     assert r.status_code == 422, r.text
