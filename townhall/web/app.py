@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 from contextlib import asynccontextmanager
 from importlib import resources
-from typing import Any, AsyncIterator
-
-from typing import Literal
-
-from fastapi import FastAPI, Query, Request
-from fastapi.staticfiles import StaticFiles
-from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import HTMLResponse, JSONResponse, Response
-from jinja2 import Environment, PackageLoader, select_autoescape
-
-import hashlib
+from typing import Any, AsyncIterator, Literal
 
 import jwt
+from fastapi import FastAPI, Query, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, PackageLoader, select_autoescape
 
 from townhall import __version__
 from townhall.service.core import Services
