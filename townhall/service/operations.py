@@ -37,10 +37,10 @@ class Operations:
         svc.listeners.append(mail.listener(svc, queue))
         if not svc.db.is_sqlite:
             from townhall.service.ratelimit_pg import PgRateLimiter
-            from townhall.service.relay_pg import PgRelay
+            from townhall.store.notify import PgRelay
 
             svc.limiter = PgRateLimiter(svc.db, svc.settings.rate_limit_per_minute)
-            ops.relay = PgRelay(svc.db.url, svc.events)
+            ops.relay = PgRelay(svc.db.url, svc.events.deliver)
             svc.events.relay = ops.relay
             ops.relay.start()
         if start:

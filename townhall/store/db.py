@@ -83,6 +83,11 @@ class Database:
                 raise DatabaseUnavailable(str(exc.orig)) from exc
             raise
 
+    def ping(self) -> None:
+        """Raise if the database cannot answer a trivial query."""
+        with self.read() as conn:
+            conn.exec_driver_sql("SELECT 1")
+
     def migrate(self) -> list[str]:
         """Bring the schema to the newest revision; returns the revisions applied."""
         with self.write_engine.connect() as conn:

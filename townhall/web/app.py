@@ -57,8 +57,7 @@ def create_asgi(svc: Services) -> FastAPI:
     @app.get("/healthz", summary="Liveness and database check")
     def healthz() -> JSONResponse:
         try:
-            with svc.db.read() as conn:
-                conn.exec_driver_sql("SELECT 1")
+            svc.db.ping()
         except Exception:  # noqa: BLE001 - health must answer, not raise
             return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
         return JSONResponse({"status": "ok", "version": __version__, "database": svc.db.dialect})

@@ -1,8 +1,8 @@
 """Live updates across processes through PostgreSQL LISTEN/NOTIFY.
 
 ``send`` NOTIFYs the event on one channel; every process (this one included) runs a listener thread
-with its own psycopg connection that receives it and calls ``EventBus.deliver``, which hands it to that
-process's SSE readers. If the database cannot be reached, events are delivered locally only and the
+with its own psycopg connection that receives it and calls ``deliver`` (the service's ``EventBus.deliver``),
+which hands it to that process's SSE readers. It lives in the store because it speaks SQL. If the database cannot be reached, events are delivered locally only and the
 listener reconnects.
 """
 
@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from typing import Any
+from typing import Any, Callable
 
 import psycopg
 from sqlalchemy.engine import make_url
 
-from townhall.service.events import EventBus
 
 log = logging.getLogger("townhall.relay")
 PG_CHANNEL = "townhall_events"
@@ -29,9 +28,9 @@ def conninfo(url: str) -> str:
 
 
 class PgRelay:
-    def __init__(self, url: str, bus: EventBus, channel: str = PG_CHANNEL) -> None:
+    def __init__(self, url: str, deliver: Callable[[str, dict[str, Any]], None], channel: str = PG_CHANNEL) -> None:
         self.dsn = conninfo(url)
-        self.bus = bus
+        self.deliver = deliver
         self.channel = channel
         self._send_lock = threading.Lock()
         self._sender: psycopg.Connection[Any] | None = None
@@ -48,7 +47,7 @@ class PgRelay:
         payload = json.dumps({"c": channel, "e": event}, separators=(",", ":"))
         if len(payload.encode()) > MAX_PAYLOAD:
             log.warning("live event too large for NOTIFY; delivered in this process only")
-            self.bus.deliver(channel, event)
+            self.deliver(channel, event)
             return
         with self._send_lock:
             for attempt in (1, 2):
@@ -61,7 +60,7 @@ class PgRelay:
                     self._sender = None
                     if attempt == 2:
                         log.warning("NOTIFY failed (%s); delivered in this process only", exc)
-        self.bus.deliver(channel, event)
+        self.deliver(channel, event)
 
     def _listen(self) -> None:
         while not self._stop.is_set():
@@ -80,7 +79,7 @@ class PgRelay:
     def _deliver(self, payload: str) -> None:
         try:
             data = json.loads(payload)
-            self.bus.deliver(str(data["c"]), dict(data["e"]))
+            self.deliver(str(data["c"]), dict(data["e"]))
         except (ValueError, KeyError, TypeError):
             log.warning("ignored a malformed live-update notification")
 
