@@ -46,15 +46,15 @@ def register(group: click.Group) -> None:
     def export(site: str | None, subject: str, config: str | None, database_url: str | None) -> None:
         """Print everything held about one reader, as JSON."""
         from townhall.service import privacy
-        from townhall.store import people
+        from townhall.service.errors import NotFound
 
         svc = services(config, database_url)
         try:
-            with svc.db.read() as conn:
-                account = people.find_account(conn, site or svc.settings.default_site, subject)
-            if account is None:
-                raise click.ClickException("no account with this subject on this site")
-            click.echo(json.dumps(privacy.export_account(svc, int(account["id"])), indent=2, ensure_ascii=False))
+            try:
+                account_id = privacy.account_id_of(svc, site or svc.settings.default_site, subject)
+            except NotFound:
+                raise click.ClickException("no account with this subject on this site") from None
+            click.echo(json.dumps(privacy.export_account(svc, account_id), indent=2, ensure_ascii=False))
         finally:
             svc.db.dispose()
 

@@ -49,12 +49,12 @@ def register(group: click.Group) -> None:
     def list_moderators(config: str | None, database_url: str | None) -> None:
         """List the dashboard's local moderator accounts."""
         from townhall.service.core import build_services
-        from townhall.store import people
+        from townhall.service.identity import Actor
+        from townhall.service.moderators import list_moderators as listing
 
         svc = build_services(load_settings(config, database_url=database_url))
         try:
-            with svc.db.read() as conn:
-                rows = people.list_moderators(conn)
+            rows = listing(svc, Actor.cli())
         finally:
             svc.db.dispose()
         for row in rows:

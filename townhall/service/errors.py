@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from townhall.store.db import DatabaseUnavailable
+
+__all__ = ["Conflict", "DatabaseUnavailable", "Forbidden", "Invalid", "NotFound", "RateLimited", "RuleRejected",
+           "Sanctioned", "ServiceError", "Unauthenticated", "Unavailable"]
+
 
 class ServiceError(Exception):
     """Base class: a code for machines, a message for people, details for both."""

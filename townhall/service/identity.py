@@ -50,3 +50,8 @@ class Actor:
     @classmethod
     def policy(cls) -> Actor:
         return cls(ActorKind.POLICY, "policy", Role.ADMIN, None)
+
+    @classmethod
+    def cli(cls) -> Actor:
+        """The operator at the command line: an installation admin."""
+        return cls(ActorKind.SYSTEM, "cli", Role.ADMIN, None)

@@ -107,6 +107,7 @@ def _require_admin(actor: Actor) -> None:
 
 
 def list_moderators(svc: Services, actor: Actor) -> list[dict[str, Any]]:
+    """Local moderator accounts (installation admins only; the command line acts as one)."""
     _require_admin(actor)
     with svc.db.read() as conn:
         return [{"id": r["id"], "email": r["email"], "role": r["role"], "sites": list(r["sites"] or [])}

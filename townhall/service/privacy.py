@@ -116,12 +116,16 @@ def erase_account(svc: Services, account_id: int, *, actor: str, mode: str | Non
     return {"account_id": account_id, "erased": True, "comments": n, "mode": mode}
 
 
-def erase_subject(svc: Services, site_id: str, subject: str, *, mode: str | None = None) -> dict[str, Any]:
+def account_id_of(svc: Services, site_id: str, subject: str) -> int:
     with svc.db.read() as conn:
         account = people.find_account(conn, site_id, subject)
     if account is None:
         raise NotFound("No account with this subject on this site.", {"site": site_id})
-    return erase_account(svc, int(account["id"]), actor="cli", mode=mode)
+    return int(account["id"])
+
+
+def erase_subject(svc: Services, site_id: str, subject: str, *, mode: str | None = None) -> dict[str, Any]:
+    return erase_account(svc, account_id_of(svc, site_id, subject), actor="cli", mode=mode)
 
 
 def purge_signals(svc: Services) -> dict[str, int]:

@@ -16,7 +16,6 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from townhall import __version__
 from townhall.service.core import Services
-from townhall.store import content
 from townhall.web import api, dashboard, errors, live, mod_api, ops_api
 from townhall.web.middleware import BodyLimit, SecurityHeaders
 
@@ -96,8 +95,7 @@ def create_asgi(svc: Services) -> FastAPI:
 
 
 def demo_jwt(svc: Services, name: str, role: str, supporter: bool) -> str:
-    with svc.db.read() as conn:
-        site = content.get_site(conn, svc.settings.default_site)
+    site = svc.site(svc.settings.default_site)
     assert site is not None
     now = int(svc.now().timestamp())
     subject = "demo-" + hashlib.sha256(name.strip().lower().encode()).hexdigest()[:12]

@@ -13,7 +13,6 @@ from townhall.service import accounts as acct
 from townhall.service.core import Services
 from townhall.service.errors import Forbidden, Unauthenticated
 from townhall.service.identity import Actor, Identity
-from townhall.store import content
 
 MAX_TOKEN = 8192
 LEEWAY = 30

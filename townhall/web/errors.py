@@ -10,8 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from townhall.service.errors import RateLimited, ServiceError
-from townhall.store.db import DatabaseUnavailable
+from townhall.service.errors import DatabaseUnavailable, RateLimited, ServiceError
 
 log = logging.getLogger("townhall.web")
 
