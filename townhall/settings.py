@@ -47,6 +47,7 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("mail_from", str, "townhall@localhost", "From address of e-mails."),
     SettingSpec("model_dir", str, "", "Directory of classifier artifacts; empty means those shipped in the package."),
     SettingSpec("log_level", str, "info", "Logging level: debug, info, warning or error."),
+    SettingSpec("worker_threads", int, 8, "Threads per process that run request handlers (0: the server's default of 40)."),
 )
 
 _BY_NAME = {spec.name: spec for spec in SPECS}
@@ -75,6 +76,7 @@ class Settings:
     mail_from: str = "townhall@localhost"
     model_dir: str = ""
     log_level: str = "info"
+    worker_threads: int = 8
 
     @property
     def resolved_database_url(self) -> str:

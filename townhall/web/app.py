@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any, AsyncIterator, Literal
 
+import anyio.to_thread
 import jwt
 from fastapi import FastAPI, Query, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -32,6 +33,8 @@ def _asset(name: str) -> bytes | None:
 def create_asgi(svc: Services) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if svc.settings.worker_threads > 0:  # fewer threads contend less for the GIL and the writer lock
+            anyio.to_thread.current_default_thread_limiter().total_tokens = svc.settings.worker_threads
         if svc.trolls is not None:
             svc.trolls.start(svc.settings.troll_interval_seconds)
         yield
