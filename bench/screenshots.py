@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from widget import ROOT, Clock, Server, launch, make_app, scratch_dir  # noqa: E402
+from widget import ROOT, Clock, LiveServer, launch, make_app, scratch_dir  # noqa: E402
 
 from townhall.service import accounts as acct  # noqa: E402
 from townhall.service import comments as svc_comments  # noqa: E402
@@ -68,7 +68,7 @@ def shoot(out: Path) -> list[Path]:
             try:
                 ids = seed(app, clock)
                 late = acct.sign_in_sso(app.services, app.services.settings.default_site, {"sub": "shot-sam", "name": "Sam Okafor"})
-                server = Server(app).__enter__()
+                server = LiveServer(app).__enter__()
                 ctx = browser.new_context(color_scheme=scheme, viewport={"width": 820, "height": 1400}, locale="en-GB")
                 page = ctx.new_page()
                 page.goto(server.url + "/demo")

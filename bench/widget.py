@@ -26,11 +26,9 @@ import argparse
 import gzip
 import os
 import random
-import socket
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,13 +37,13 @@ from typing import Any, Callable
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import uvicorn  # noqa: E402
 
 from townhall.app import Townhall, create_app  # noqa: E402
 from townhall.service import accounts as acct  # noqa: E402
 from townhall.service import comments as svc_comments  # noqa: E402
 from townhall.service.render import render  # noqa: E402
 from townhall.settings import Settings  # noqa: E402
+from townhall.testing import LiveServer  # noqa: E402
 from townhall.store import content  # noqa: E402
 
 EMBED = ROOT / "townhall" / "web" / "static" / "embed.js"
@@ -73,36 +71,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return datetime.now(UTC) + self.offset
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """Townhall on a loopback port in a background thread."""
-
-    def __init__(self, app: Townhall) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                    lifespan="off", timeout_graceful_shutdown=1))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> Server:
-        self.thread.start()
-        deadline = time.time() + 15
-        while not self.server.started:
-            if time.time() > deadline:
-                raise RuntimeError("server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.server.should_exit = True
-        self.thread.join(5)
 
 
 def make_app(directory: str, clock: Clock, **overrides: Any) -> Townhall:
@@ -228,7 +196,7 @@ def run(sizes: list[int], runs: int, service_limit: int, out: Callable[[str], No
                 ids = seed(app, thread, n, via_service=n <= service_limit, clock=clock, rng=random.Random(n))
                 seeded = time.perf_counter() - t0
                 out(f"{len(ids):>6,} comments, seeded via {'service' if n <= service_limit else 'store (bulk)'} in {seeded:.1f} s")
-                with Server(app) as server:
+                with LiveServer(app) as server:
                     for sort in ("newest", "oldest"):
                         measure(browser, server.url, thread, sort)  # warm-up: server code paths, Chromium processes
                         samples = [measure(browser, server.url, thread, sort) for _ in range(runs)]

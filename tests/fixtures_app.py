@@ -4,9 +4,6 @@ an in-process HTTP client (``client``) or a real server on a loopback port (``li
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -15,10 +12,10 @@ from typing import Any, Callable, Iterator
 
 import jwt
 import pytest
-import uvicorn
 from starlette.testclient import TestClient
 
 from townhall.app import Townhall, create_app
+from townhall.testing import LiveServer, free_port  # noqa: F401 - re-exported for tests
 from townhall.settings import Settings
 from tests.conftest import unavailable
 
@@ -148,35 +145,6 @@ def app(make_app: AppFactory, db_url: str) -> Townhall:
 def client(app: Townhall) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class LiveServer:
-    def __init__(self, app: Townhall) -> None:
-        self.app = app
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.time() + 15
-        while not self.server.started:
-            if time.time() > deadline:
-                raise RuntimeError("server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
 
 
 @pytest.fixture
