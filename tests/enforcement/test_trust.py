@@ -58,3 +58,21 @@ def test_supporter_badge_but_no_exemption(client: TestClient) -> None:
     r = client.post("/api/v1/threads/x/comments", json={"text": "Fine reporting."}, headers=supporter)
     assert r.json()["comment"]["author"]["supporter"] is True
     assert client.post("/api/v1/threads/x/comments", json={"text": "fvck this"}, headers=supporter).status_code == 422
+
+
+def test_moderator_rejecting_a_held_abusive_comment_gives_the_strike(app, client: TestClient) -> None:
+    text = borderline(app)
+    reader = auth("borderline-writer")
+    r = client.post("/api/v1/threads/x/comments", json={"text": text}, headers=reader)
+    assert r.json()["verdict"] == "held"
+    mod = auth("mod", role="moderator")
+    assert client.get("/api/v1/me", headers=reader).json()["active_strikes"] == 0
+    r = client.post(f"/api/v1/mod/comments/{r.json()['comment']['id']}/decision",
+                    json={"action": "reject", "reason": "An insult, as the rules say."}, headers=mod)
+    assert r.status_code == 200
+    me = client.get("/api/v1/me", headers=reader).json()
+    assert me["active_strikes"] == 1 and me["state"] == "warned"
+    # approving a held comment gives nothing
+    r = client.post("/api/v1/threads/x/comments", json={"text": text}, headers=auth("another"))
+    client.post(f"/api/v1/mod/comments/{r.json()['comment']['id']}/decision", json={"action": "approve"}, headers=mod)
+    assert client.get("/api/v1/me", headers=auth("another")).json()["active_strikes"] == 0

@@ -95,9 +95,9 @@ def apply_strike(
     ]
     strikes = len(moderation.active_strikes(conn, int(account["id"]), svc.now()))
     step = step_for(policy.settings.enforcement, strikes)
-    if step is not None:
-        fresh = people.get_account(conn, int(account["id"]))
-        assert fresh is not None
+    fresh = people.get_account(conn, int(account["id"]))
+    assert fresh is not None
+    if step is not None and fresh["state"] != AccountState.BANNED.value:  # a banned account climbs no further
         kind = ActionKind(step.sanction.value)
         text = f"{strikes} strike{'s' if strikes != 1 else ''} under the house rules; the latest: {reason}"
         taken.append(

@@ -35,6 +35,30 @@ def set_comment_status(conn: Connection, svc: Services, row: Mapping[str, Any], 
               details={"before": row["status"], "after": status.value, "reason": reason})
 
 
+def _strike_confirmed_hold(conn: Connection, svc: Services, row: Mapping[str, Any], site_id: str) -> None:
+    """A moderator who rejects a comment the house rules held for a strike-bearing rule (abusive, obscene)
+    confirms the rule: the author gets the strike the rule would have given on an automatic rejection."""
+    from townhall.service.enforcement import apply_strike
+
+    pipeline = [d for d in moderation.decisions_for(conn, [row["id"]]) if d["source"] == DecisionSource.PIPELINE.value]
+    if not pipeline:
+        return
+    policy = svc.policies.for_site(content.get_site(conn, site_id))
+    for hit in pipeline[-1]["hits"] or []:
+        if hit.get("action") != "hold":
+            continue
+        try:
+            rule = policy.rule(hit.get("rule"))
+        except KeyError:
+            continue
+        if getattr(rule, "strike", False):
+            account = people.get_account(conn, row["account_id"])
+            if account is not None:
+                apply_strike(conn, svc, account=account, policy=policy, rule=str(hit["rule"]), comment_id=int(row["id"]),
+                             reason=str(hit.get("description") or hit["rule"]))
+            return
+
+
 def decide_comment(svc: Services, actor: Actor, comment_id: int, *, approve: bool, reason: str = "",
                    expect_status: str | None = None) -> dict[str, Any]:
     """Approve or reject a comment. Two moderators acting at once: the first wins, the second gets 409
@@ -56,6 +80,8 @@ def decide_comment(svc: Services, actor: Actor, comment_id: int, *, approve: boo
         else:
             conflict = None
             set_comment_status(conn, svc, row, target, actor, reason.strip() or "Approved by a moderator")
+            if not approve and row["status"] == CommentStatus.HELD.value:
+                _strike_confirmed_hold(conn, svc, row, site_id)
         thread = content.get_thread_by_id(conn, row["thread_id"])
     if conflict is not None:
         raise conflict
