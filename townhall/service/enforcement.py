@@ -128,6 +128,15 @@ def restore(conn: Connection, svc: Services, *, account: Mapping[str, Any], acto
     return action_id
 
 
+def moderated_account(conn: Connection, actor: Actor, account_id: int) -> Mapping[str, Any]:
+    """The account a moderator acts on: 404 if it does not exist, 403 if it is not on their sites."""
+    account = people.get_account(conn, account_id)
+    if account is None:
+        raise NotFound("No such account.")
+    actor.require_site(account["site_id"])
+    return account
+
+
 def moderator_sanction(svc: Services, actor: Actor, account_id: int, sanction: Sanction | str, reason: str,
                        hours: float | None = None) -> int:
     try:
@@ -137,19 +146,13 @@ def moderator_sanction(svc: Services, actor: Actor, account_id: int, sanction: S
     if not reason or not reason.strip():
         raise Invalid("Give a reason; the reader will see it.", {"field": "reason"})
     with svc.db.write() as conn:
-        account = people.get_account(conn, account_id)
-        if account is None:
-            raise NotFound("No such account.")
-        actor.require_site(account["site_id"])
+        account = moderated_account(conn, actor, account_id)
         return take_action(conn, svc, account=account, kind=kind, actor=actor, reason=reason.strip(), hours=hours)
 
 
 def moderator_restore(svc: Services, actor: Actor, account_id: int, reason: str) -> int:
     with svc.db.write() as conn:
-        account = people.get_account(conn, account_id)
-        if account is None:
-            raise NotFound("No such account.")
-        actor.require_site(account["site_id"])
+        account = moderated_account(conn, actor, account_id)
         return restore(conn, svc, account=account, actor=actor, reason=reason or "Lifted by a moderator")
 
 
@@ -158,10 +161,7 @@ def reject_all(svc: Services, actor: Actor, account_id: int, reason: str) -> lis
     from townhall.service.moderation import set_comment_status
 
     with svc.db.write() as conn:
-        account = people.get_account(conn, account_id)
-        if account is None:
-            raise NotFound("No such account.")
-        actor.require_site(account["site_id"])
+        moderated_account(conn, actor, account_id)
         rows = content.list_account_comments(conn, account_id, statuses=[CommentStatus.PUBLISHED, CommentStatus.HELD], limit=100_000)
         ids = [int(r["id"]) for r in rows]
         for row in rows:

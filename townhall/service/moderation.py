@@ -7,6 +7,7 @@ from typing import Any, Mapping
 from sqlalchemy import Connection
 
 from townhall.service.core import Services, as_utc
+from townhall.service.enforcement import apply_strike, moderated_account
 from townhall.service.errors import Conflict, Invalid, NotFound
 from townhall.service.identity import Actor
 from townhall.store import content, moderation, people
@@ -38,8 +39,6 @@ def set_comment_status(conn: Connection, svc: Services, row: Mapping[str, Any], 
 def _strike_confirmed_hold(conn: Connection, svc: Services, row: Mapping[str, Any], site_id: str) -> None:
     """A moderator who rejects a comment the house rules held for a strike-bearing rule (abusive, obscene)
     confirms the rule: the author gets the strike the rule would have given on an automatic rejection."""
-    from townhall.service.enforcement import apply_strike
-
     pipeline = [d for d in moderation.decisions_for(conn, [row["id"]]) if d["source"] == DecisionSource.PIPELINE.value]
     if not pipeline:
         return
@@ -95,10 +94,7 @@ def add_note(svc: Services, actor: Actor, account_id: int, text: str) -> int:
     if not isinstance(text, str) or not text.strip():
         raise Invalid("A note needs text.", {"field": "text"})
     with svc.db.write() as conn:
-        account = people.get_account(conn, account_id)
-        if account is None:
-            raise NotFound("No such account.")
-        actor.require_site(account["site_id"])
+        account = moderated_account(conn, actor, account_id)
         note_id = moderation.insert_note(conn, account_id=account_id, author=actor.id, text=text.strip()[:5000], created_at=svc.now())
         svc.audit(conn, action="account.note", subject_type="account", subject_id=account_id, actor_kind=actor.kind.value,
                   actor=actor.id, site_id=account["site_id"], details={"note_id": note_id})
@@ -154,10 +150,7 @@ def queue(svc: Services, actor: Actor, site_id: str, name: str, *, limit: int = 
 
 def account_history(svc: Services, actor: Actor, account_id: int) -> dict[str, Any]:
     with svc.db.read() as conn:
-        account = people.get_account(conn, account_id)
-        if account is None:
-            raise NotFound("No such account.")
-        actor.require_site(account["site_id"])
+        account = moderated_account(conn, actor, account_id)
         rows = content.list_account_comments(conn, account_id, limit=500)
         decisions = moderation.decisions_for(conn, [r["id"] for r in rows])
         by_comment: dict[int, list[Any]] = {}
