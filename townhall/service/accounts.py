@@ -204,12 +204,3 @@ def _removed_by_moderators(conn: Connection, account_id: int) -> list[dict[str, 
     return [{"id": r["id"], "text": r["body"], "reason": latest[r["id"]]["reason"],
              "at": as_utc(latest[r["id"]]["created_at"]).isoformat()}
             for r in rows if r["id"] in latest and latest[r["id"]]["source"] == "moderator"]
-
-
-def record_device(svc: Services, account_id: int, device_hash: str | None) -> None:
-    if not device_hash:
-        return
-    with svc.db.write() as conn:
-        account = people.get_account(conn, account_id)
-        if account is not None and account["device_hash"] is None:
-            people.update_account(conn, account_id, device_hash=device_hash)

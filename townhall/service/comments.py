@@ -145,10 +145,10 @@ def post(svc: Services, ident: Identity, thread_external_id: str, text: Any, par
             hit = next(h for h in decision.deciding_hits if h.strike)
             actions = apply_strike(conn, svc, account=account, policy=policy, rule=hit.rule, comment_id=comment_id,
                                    reason=hit.description)
+        if device_hash and account["device_hash"] is None:  # the account's first device, kept as evasion evidence
+            people.update_account(conn, ident.account_id, device_hash=device_hash)
         evasion.check_in(conn, svc, site["id"], ident.account_id, ip_hash, device_hash, text)
         out = serialize(row, account, viewer_id=ident.account_id, decision=decision)
-    if device_hash:
-        acct.record_device(svc, ident.account_id, device_hash)
     _after_write(svc, site["id"], thread_external_id, row, out, ident, account, ip_hash, device_hash)
     if decision.verdict is Verdict.REJECT:
         raise rejection(decision, comment_id, text)
