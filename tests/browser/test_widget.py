@@ -428,7 +428,10 @@ def test_axe_finds_no_serious_violations(browser: Any, server: LiveServer, api: 
         page = ctx.new_page()
         widget = open_demo(page, server, make_token("alice", "Alice", supporter=True))
         widget.get_by_label("Add a comment").fill("what the fuck")
-        widget.get_by_role("button", name="Post comment").click()
+        # A rejection makes the widget re-read the reader's standing (GET /me) a moment later; let that
+        # finish before the ban below, or a late answer would show the ban before the test posts.
+        with page.expect_response(lambda r: "/api/v1/me?" in r.url and r.request.method == "GET"):
+            widget.get_by_role("button", name="Post comment").click()
         expect(widget.locator(".th-rejected mark")).to_have_text("fuck")
         article(widget, first["id"]).get_by_role("button", name="Report").click()
         assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark")
