@@ -71,6 +71,14 @@ def sign_in_sso(svc: Services, site_id: str, claims: Mapping[str, Any]) -> Ident
     except ValueError:
         role = Role.READER
     email = claims.get("email") if isinstance(claims.get("email"), str) else None
+    # A reader sends the same claims with every request: which account they name is kept for a few seconds
+    # (an account's id never changes; its state is read again by whatever the request does).
+    key = f"identity:{site_id}:{sub}\x00{name}\x00{supporter}\x00{role.value}\x00{email or ''}"
+    return svc.cached(key, lambda: _sso_identity(svc, site_id, sub, name, supporter, role, email))
+
+
+def _sso_identity(svc: Services, site_id: str, sub: str, name: str, supporter: bool, role: Role,
+                  email: str | None) -> Identity:
     with svc.db.read() as conn:  # the common case: a known reader whose profile has not changed
         row = people.find_account(conn, site_id, sub)
     if row is not None and not _profile_changes(row, name, supporter, role, email):

@@ -72,25 +72,46 @@ class Services:
     listeners: list[Callable[[str, str, dict[str, Any]], None]] = field(default_factory=list)
 
     site_cache_seconds: float = 5.0
-    _sites: dict[str, tuple[float, Any]] = field(default_factory=dict)
+    cache_entries: int = 20_000
+    _cache: dict[str, tuple[float, Any]] = field(default_factory=dict)
 
     def now(self) -> datetime:
         return self.clock()
 
-    def site(self, site_id: str) -> Any:
-        """A site's row, cached for a few seconds (read on every request; changed almost never)."""
-        hit = self._sites.get(site_id)
+    def cached(self, key: str, load: Callable[[], Any]) -> Any:
+        """What ``load()`` answers, kept for ``site_cache_seconds``: for facts read on every request and
+        changed almost never (a site's row, its webhooks). This process forgets a key when it changes the
+        fact itself (``forget``); another process's change is seen within the same few seconds."""
+        hit = self._cache.get(key)
         now = time.monotonic()
         if hit is not None and now - hit[0] < self.site_cache_seconds:
             return hit[1]
-        with self.db.read() as conn:
-            row = content.get_site(conn, site_id)
-        if row is not None:
-            self._sites[site_id] = (now, row)
-        return row
+        value = load()
+        if value is not None:
+            if len(self._cache) >= self.cache_entries:  # bounded: drop what has expired, or else everything
+                for k in [k for k, (t, _) in self._cache.items() if now - t >= self.site_cache_seconds]:
+                    del self._cache[k]
+                if len(self._cache) >= self.cache_entries:
+                    self._cache.clear()
+            self._cache[key] = (now, value)
+        return value
+
+    def forget(self, prefix: str) -> None:
+        """Drop every cached fact whose key starts with ``prefix``."""
+        for key in [k for k in self._cache if k.startswith(prefix)]:
+            self._cache.pop(key, None)
+
+    def site(self, site_id: str) -> Any:
+        """A site's row, cached for a few seconds (read on every request; changed almost never)."""
+
+        def load() -> Any:
+            with self.db.read() as conn:
+                return content.get_site(conn, site_id)
+
+        return self.cached(f"site:{site_id}", load)
 
     def forget_site(self, site_id: str) -> None:
-        self._sites.pop(site_id, None)
+        self._cache.pop(f"site:{site_id}", None)
 
     def emit(self, event: str, site_id: str, payload: dict[str, Any]) -> None:
         """Tell listeners (webhooks, e-mail) that something happened, after it was committed."""

@@ -55,6 +55,8 @@ def take_action(
     state = _STATE_FOR.get(kind)
     if state is not None and not _outranked(account["state"], state):
         people.update_account(conn, int(account["id"]), state=state.value, state_until=ends)
+        if state is AccountState.BANNED:  # evasion checks start for this site at once, in this process
+            svc.db.after_commit(conn, lambda: svc.forget(f"has_banned:{account['site_id']}"))
     svc.audit(
         conn, action=f"account.{kind.value}", subject_type="account", subject_id=account["id"],
         actor_kind=actor.kind.value, actor=actor.id, site_id=account["site_id"], policy_version=policy_version,

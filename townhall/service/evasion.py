@@ -22,7 +22,11 @@ def check_in(conn: Connection, svc: Services, site_id: str, account_id: int, ip_
              device_hash: str | None, text: str | None = None) -> int | None:
     """Compare the account's signals with banned accounts of the site, inside the caller's write
     transaction (the one that stored the comment); returns the flag id if flagged."""
-    if (not ip_hash and not device_hash and not text) or not people.site_has_banned(conn, site_id):
+    if not ip_hash and not device_hash and not text:
+        return None
+    # Whether the site has banned anyone is asked on every post and changes rarely: cached for a few seconds,
+    # forgotten at once when this process bans someone (enforcement.take_action).
+    if not svc.cached(f"has_banned:{site_id}", lambda: people.site_has_banned(conn, site_id)):
         return None
     account = people.get_account(conn, account_id)
     if account is None or account["state"] == AccountState.BANNED.value:

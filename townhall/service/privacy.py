@@ -113,6 +113,7 @@ def erase_account(svc: Services, account_id: int, *, actor: str, mode: str | Non
         svc.audit(conn, action="account.erased", subject_type="account", subject_id=account_id,
                   actor_kind=ActorKind.READER.value if actor.startswith("account:") else ActorKind.SYSTEM.value,
                   actor=actor, site_id=site_id, details={"comments": n, "mode": mode})
+    svc.forget(f"identity:{site_id}:")  # the erased subject signs in as a new reader from now on
     return {"account_id": account_id, "erased": True, "comments": n, "mode": mode}
 
 

@@ -68,6 +68,7 @@ def add(svc: Services, site_id: str, url: str, *, secret: str | None = None, eve
         if content.get_site(conn, site_id) is None:
             raise NotFound("No such site.", {"site": site_id})
         webhook_id = store.add(conn, site_id=site_id, url=url, secret=secret, events=list(events or []), now=svc.now())
+    svc.forget(f"webhooks:{site_id}")
     return {"id": webhook_id, "site": site_id, "url": url, "secret": secret, "events": list(events or EVENTS)}
 
 
@@ -79,7 +80,9 @@ def list_webhooks(svc: Services, site_id: str) -> list[dict[str, Any]]:
 
 def remove(svc: Services, webhook_id: int) -> bool:
     with svc.db.write() as conn:
-        return store.set_active(conn, webhook_id, False)
+        removed = store.set_active(conn, webhook_id, False)
+    svc.forget("webhooks:")
+    return removed
 
 
 def deliveries(svc: Services, site_id: str, *, state: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
@@ -102,10 +105,13 @@ def listener(svc: Services, queue: JobQueue) -> Any:
     def on_event(event: str, site_id: str, payload: dict[str, Any]) -> None:
         if event not in EVENTS:
             return
-        try:
-            with svc.db.read() as conn:  # most sites have no webhooks: do not take the write lock for them
-                if not any(not h["events"] or event in h["events"] for h in store.for_site(conn, site_id)):
-                    return
+        def subscriptions() -> list[list[str]]:
+            with svc.db.read() as conn:
+                return [list(h["events"] or EVENTS) for h in store.for_site(conn, site_id)]
+
+        try:  # most sites have no webhooks: know that without a query per event, and without the write lock
+            if not any(event in events for events in svc.cached(f"webhooks:{site_id}", subscriptions)):
+                return
             with svc.db.write() as conn:
                 hooks = [h for h in store.for_site(conn, site_id) if not h["events"] or event in h["events"]]
                 if not hooks:

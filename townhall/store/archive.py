@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Table, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 
 from townhall.store.schema import (
+    insert_row,
     account_actions,
     accounts,
     appeals,
@@ -47,7 +48,7 @@ def imported_comments(conn: Connection, site_id: str, external_ids: Sequence[str
 
 
 def insert_thread(conn: Connection, **values: Any) -> int:
-    return int(conn.execute(insert(threads).values(**values)).inserted_primary_key[0])
+    return insert_row(conn, threads, values)
 
 
 def unclaimed_accounts_by_email(conn: Connection, site_id: str, email: str) -> list[Row]:

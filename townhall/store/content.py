@@ -9,7 +9,7 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 
-from townhall.store.schema import CommentStatus, ThreadState, comments, reactions, reports, sites, threads
+from townhall.store.schema import CommentStatus, ThreadState, comments, reactions, reports, sites, threads, insert_row
 
 Row = RowMapping
 
@@ -61,8 +61,7 @@ def list_threads(conn: Connection, site_id: str, limit: int = 100) -> list[Row]:
 
 # --- comments ----------------------------------------------------------------------------------------
 def insert_comment(conn: Connection, **values: Any) -> int:
-    res = conn.execute(insert(comments).values(**values))
-    return int(res.inserted_primary_key[0])
+    return insert_row(conn, comments, values)
 
 
 def get_comment(conn: Connection, comment_id: int, *, for_update: bool = False) -> Row | None:
@@ -228,7 +227,7 @@ def get_report(conn: Connection, comment_id: int, account_id: int) -> Row | None
 
 
 def insert_report(conn: Connection, **values: Any) -> int:
-    return int(conn.execute(insert(reports).values(**values)).inserted_primary_key[0])
+    return insert_row(conn, reports, values)
 
 
 def open_reports(conn: Connection, comment_id: int) -> list[Row]:

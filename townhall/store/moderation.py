@@ -8,10 +8,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Iterator, Sequence
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, func, or_, select, update
 from sqlalchemy.engine import RowMapping
 
 from townhall.store.schema import (
+    insert_row,
     ActionKind,
     AppealState,
     FlagState,
@@ -29,7 +30,7 @@ Row = RowMapping
 
 # --- decisions ---------------------------------------------------------------------------------------
 def insert_decision(conn: Connection, **values: Any) -> int:
-    return int(conn.execute(insert(decisions).values(**values)).inserted_primary_key[0])
+    return insert_row(conn, decisions, values)
 
 
 def decisions_for(conn: Connection, comment_ids: Sequence[int]) -> list[Row]:
@@ -48,7 +49,7 @@ def latest_decisions(conn: Connection, comment_ids: Sequence[int]) -> dict[int, 
 
 # --- account actions ---------------------------------------------------------------------------------
 def insert_action(conn: Connection, **values: Any) -> int:
-    return int(conn.execute(insert(account_actions).values(**values)).inserted_primary_key[0])
+    return insert_row(conn, account_actions, values)
 
 
 def get_action(conn: Connection, action_id: int) -> Row | None:
@@ -90,7 +91,7 @@ def recent_actions(conn: Connection, account_id: int, since: datetime) -> list[R
 
 # --- appeals -----------------------------------------------------------------------------------------
 def insert_appeal(conn: Connection, **values: Any) -> int:
-    return int(conn.execute(insert(appeals).values(**values)).inserted_primary_key[0])
+    return insert_row(conn, appeals, values)
 
 
 def get_appeal(conn: Connection, appeal_id: int) -> Row | None:
@@ -129,7 +130,7 @@ def appeals_for_account(conn: Connection, account_id: int) -> list[Row]:
 
 # --- notes -------------------------------------------------------------------------------------------
 def insert_note(conn: Connection, **values: Any) -> int:
-    return int(conn.execute(insert(notes).values(**values)).inserted_primary_key[0])
+    return insert_row(conn, notes, values)
 
 
 def notes_for(conn: Connection, account_id: int) -> list[Row]:
@@ -138,7 +139,7 @@ def notes_for(conn: Connection, account_id: int) -> list[Row]:
 
 # --- flags (ban evasion, coordination clusters) ------------------------------------------------------
 def insert_flag(conn: Connection, **values: Any) -> int:
-    return int(conn.execute(insert(flags).values(**values)).inserted_primary_key[0])
+    return insert_row(conn, flags, values)
 
 
 def get_flag(conn: Connection, flag_id: int) -> Row | None:
@@ -176,7 +177,7 @@ def list_flags(conn: Connection, site_id: str, *, kind: str | None = None, state
 
 # --- audit log (append-only) -------------------------------------------------------------------------
 def append_audit(conn: Connection, **values: Any) -> int:
-    return int(conn.execute(insert(audit_log).values(**values)).inserted_primary_key[0])
+    return insert_row(conn, audit_log, values)
 
 
 def audit_entries(

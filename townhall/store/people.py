@@ -8,7 +8,7 @@ from typing import Any, Sequence
 from sqlalchemy import Connection, func, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 
-from townhall.store.schema import accounts, comments, meta, moderators
+from townhall.store.schema import accounts, comments, meta, moderators, insert_row
 
 Row = RowMapping
 
@@ -36,7 +36,7 @@ def find_account(conn: Connection, site_id: str, subject: str) -> Row | None:
 
 
 def insert_account(conn: Connection, **values: Any) -> int:
-    return int(conn.execute(insert(accounts).values(**values)).inserted_primary_key[0])
+    return insert_row(conn, accounts, values)
 
 
 def update_account(conn: Connection, account_id: int, **values: Any) -> None:

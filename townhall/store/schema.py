@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
+    Connection,
+    insert,
     JSON,
     Boolean,
     Column,
@@ -93,6 +96,12 @@ class FlagState(StrEnum):
     OPEN = "open"
     CONFIRMED = "confirmed"
     DISMISSED = "dismissed"
+
+
+def insert_row(conn: Connection, table: Table, values: dict[str, Any]) -> int:
+    """Insert one row and return its id. The values travel as bound parameters of one cached statement per
+    table and column set, instead of a new statement with its own literals per call (a fifth of a post's CPU)."""
+    return int(conn.execute(insert(table), values).inserted_primary_key[0])
 
 
 def _ts(name: str, nullable: bool = False) -> Column:

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
+from townhall.store.schema import insert_row
 from sqlalchemy.engine import RowMapping
 
 from townhall.store.ops_tables import webhook_deliveries, webhooks
@@ -35,7 +36,7 @@ def set_active(conn: Connection, webhook_id: int, active: bool) -> bool:
 
 
 def add_delivery(conn: Connection, **values: Any) -> int:
-    return int(conn.execute(insert(webhook_deliveries).values(**values)).inserted_primary_key[0])
+    return insert_row(conn, webhook_deliveries, values)
 
 
 def get_delivery(conn: Connection, delivery_id: int) -> Row | None:

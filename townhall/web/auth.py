@@ -3,6 +3,7 @@ signed by this installation, and moderator sessions from the dashboard."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -38,19 +39,36 @@ def _bearer(request: Request) -> str | None:
 
 
 def decode_reader_token(svc: Services, site_id: str, token: str) -> dict[str, Any]:
+    """The verified claims of a reader's token. A verified token is remembered for a few seconds together
+    with the key that verified it, since a reader sends the same one with every request; a changed site
+    secret or an expiry still refuses it."""
+    cache_key = f"token:{site_id}:{token}"
+    claims, verified_with = svc.cached(cache_key, lambda: _decode_reader_token(svc, site_id, token))
+    exp = claims.get("exp")
+    if verified_with != _key(svc, site_id, claims["_guest"]) or (isinstance(exp, (int, float)) and exp < time.time() - LEEWAY):
+        svc.forget(cache_key)
+        claims, _ = _decode_reader_token(svc, site_id, token)
+    return dict(claims)
+
+
+def _key(svc: Services, site_id: str, guest: bool) -> str | None:
+    if guest:
+        return svc.secret
+    site = svc.site(site_id)
+    return site["sso_secret"] if site is not None else None
+
+
+def _decode_reader_token(svc: Services, site_id: str, token: str) -> tuple[dict[str, Any], str]:
+    """Verify a token: its claims (with ``_guest``) and the key that verified them."""
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:
         raise Unauthenticated("The sign-in token is malformed.") from exc
     if header.get("alg") != "HS256":
         raise Unauthenticated("The sign-in token must be signed with HS256.")
-    if header.get("kid") == GUEST_KID:
-        key = svc.secret
-    else:
-        site = svc.site(site_id)
-        if site is None:
-            raise Unauthenticated("Unknown site.")
-        key = site["sso_secret"]
+    key = _key(svc, site_id, header.get("kid") == GUEST_KID)
+    if key is None:
+        raise Unauthenticated("Unknown site.")
     try:
         claims = jwt.decode(token, key, algorithms=["HS256"], leeway=LEEWAY, options={"require": ["sub"]})
     except jwt.ExpiredSignatureError as exc:
@@ -63,7 +81,7 @@ def decode_reader_token(svc: Services, site_id: str, token: str) -> dict[str, An
     if header.get("kid") == GUEST_KID and claims.get("site") != site_id:
         raise Unauthenticated("This guest token belongs to another site.")
     claims["_guest"] = header.get("kid") == GUEST_KID
-    return claims
+    return claims, key
 
 
 def guest_token(svc: Services, ident: Identity) -> str:
