@@ -1,8 +1,8 @@
 """API benchmark: comments posted per second and read latency of a real Townhall server.
 
 Starts ``townhall serve`` (SQLite in a temporary directory, the packaged default policy with every rule
-on, rate limits off) as a subprocess on a loopback port, then drives it from this process with httpx
-(asyncio) and prints, per concurrency level:
+on, rate limits off) as a subprocess on a loopback port, then drives it from this process (asyncio, one
+keep-alive connection per simulated user, ``bench/loadclient.py``) and prints, per concurrency level:
 
 * POST /api/v1/threads/{id}/comments: comments answered per second, p50/p99 latency, verdicts;
 * GET  /api/v1/threads/{id}/comments?limit=100 on a 100-comment thread: reads per second, p50/p99.
@@ -39,6 +39,9 @@ from typing import Any, Awaitable, Callable
 
 import httpx
 import jwt
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from loadclient import LoadClient  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SSO_SECRET = "bench-sso-secret-which-is-long-enough-for-hs256"
@@ -199,7 +202,7 @@ def percentile(values: list[float], q: float) -> float:
 
 # One request: given the client and the worker's index, returns a label for the outcome and whether it
 # counts as a success (its latency is then recorded).
-Request = Callable[[httpx.AsyncClient, int], Awaitable[tuple[str, bool]]]
+Request = Callable[[LoadClient, int], Awaitable[tuple[str, bool]]]
 
 
 async def drive(request: Request, concurrency: int, seconds: float, *, warmup: float = 1.0,
@@ -207,24 +210,23 @@ async def drive(request: Request, concurrency: int, seconds: float, *, warmup: f
     """``concurrency`` workers each send one request after another for ``seconds`` (after a warm-up whose
     requests are not counted), or until ``max_requests`` have been counted."""
     stats = Stats()
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=timeout) as client:
-        loop = asyncio.get_running_loop()
-        start = loop.time()
-        measure_from = start + warmup
-        stop_at = measure_from + seconds
-        counted = 0
-        cpu0: list[float] = []
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    measure_from = start + warmup
+    stop_at = measure_from + seconds
+    counted = 0
+    cpu0: list[float] = []
 
-        async def worker(index: int) -> None:
-            nonlocal counted
+    async def worker(index: int) -> None:
+        nonlocal counted
+        async with LoadClient(timeout=timeout) as client:  # one keep-alive connection per simulated user
             while True:
                 t0 = loop.time()
                 if t0 >= stop_at or (max_requests is not None and counted >= max_requests):
                     return
                 try:
                     label, ok = await request(client, index)
-                except httpx.HTTPError as exc:
+                except (OSError, asyncio.TimeoutError) as exc:
                     label, ok = type(exc).__name__, False
                 t1 = loop.time()
                 if t0 >= measure_from:
@@ -235,10 +237,10 @@ async def drive(request: Request, concurrency: int, seconds: float, *, warmup: f
                     if ok:
                         stats.latencies.append(t1 - t0)
 
-        await asyncio.gather(*(worker(i) for i in range(concurrency)))
-        end = loop.time()
-        stats.elapsed = max(1e-9, min(end, stop_at) - measure_from) if max_requests is None else end - measure_from
-        stats.client_cpu = time.process_time() - (cpu0[0] if cpu0 else time.process_time())
+    await asyncio.gather(*(worker(i) for i in range(concurrency)))
+    end = loop.time()
+    stats.elapsed = max(1e-9, min(end, stop_at) - measure_from) if max_requests is None else end - measure_from
+    stats.client_cpu = time.process_time() - (cpu0[0] if cpu0 else time.process_time())
     return stats
 
 
@@ -249,7 +251,7 @@ def townhall_post(base: str, thread: str, *, accounts: int = 200, seed: int = 1,
     tokens = [mint_token(f"bench-{seed}-{i}", f"Reader {i}", secret) for i in range(accounts)]
     url = f"{base}/api/v1/threads/{thread}/comments"
 
-    async def post(client: httpx.AsyncClient, index: int) -> tuple[str, bool]:
+    async def post(client: LoadClient, index: int) -> tuple[str, bool]:
         token = tokens[rng.randrange(accounts)]
         r = await client.post(url, json={"text": comment_text(rng)}, headers={"Authorization": f"Bearer {token}"})
         if r.status_code == 201:
@@ -264,7 +266,7 @@ def townhall_post(base: str, thread: str, *, accounts: int = 200, seed: int = 1,
 def townhall_read(base: str, thread: str) -> Request:
     url = f"{base}/api/v1/threads/{thread}/comments"
 
-    async def read(client: httpx.AsyncClient, index: int) -> tuple[str, bool]:
+    async def read(client: LoadClient, index: int) -> tuple[str, bool]:
         r = await client.get(url, params={"limit": 100, "sort": "oldest"})
         return str(r.status_code), r.status_code == 200
 
