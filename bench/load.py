@@ -106,39 +106,40 @@ async def sse_reader(index: int, host: str, port: int, thread: str, deadline: fl
         writer.close()
 
 
-async def page_reader(client: httpx.AsyncClient, base: str, thread: str, every: float, deadline: float,
-                      tally: Tally, rng: random.Random) -> None:
+async def page_reader(base: str, thread: str, every: float, deadline: float, tally: Tally, rng: random.Random) -> None:
     await asyncio.sleep(rng.uniform(0, every))
-    while time.monotonic() < deadline:
-        t0 = time.monotonic()
-        try:
-            r = await client.get(f"{base}/api/v1/threads/{thread}/comments", params={"limit": 100})
-            label = "2xx" if r.status_code < 300 else str(r.status_code)
-        except httpx.HTTPError as exc:
-            label = type(exc).__name__
-        tally.outcomes[f"read:{label}"] += 1
-        if label == "2xx":
-            tally.read_latency.append(time.monotonic() - t0)
-        await asyncio.sleep(max(0.0, every * rng.uniform(0.5, 1.5) - (time.monotonic() - t0)))
+    async with th.LoadClient(timeout=30) as client:
+        while time.monotonic() < deadline:
+            t0 = time.monotonic()
+            try:
+                r = await client.get(f"{base}/api/v1/threads/{thread}/comments", params={"limit": 100})
+                label = "2xx" if r.status_code < 300 else str(r.status_code)
+            except (OSError, asyncio.TimeoutError) as exc:
+                label = type(exc).__name__
+            tally.outcomes[f"read:{label}"] += 1
+            if label == "2xx":
+                tally.read_latency.append(time.monotonic() - t0)
+            await asyncio.sleep(max(0.0, every * rng.uniform(0.5, 1.5) - (time.monotonic() - t0)))
 
 
-async def writer(index: int, client: httpx.AsyncClient, base: str, every: float, deadline: float, tally: Tally) -> None:
+async def writer(index: int, base: str, every: float, deadline: float, tally: Tally) -> None:
     rng = random.Random(index)
     token = th.mint_token(f"load-writer-{index}", f"Writer {index}")
     await asyncio.sleep(rng.uniform(0, every))
-    while time.monotonic() < deadline:
-        thread = f"load-{rng.randrange(THREADS)}"
-        t0 = time.monotonic()
-        try:
-            r = await client.post(f"{base}/api/v1/threads/{thread}/comments", json={"text": th.comment_text(rng)},
-                                  headers={"Authorization": f"Bearer {token}"})
-            label = "2xx" if r.status_code < 300 else str(r.status_code)
-        except httpx.HTTPError as exc:
-            label = type(exc).__name__
-        tally.outcomes[f"write:{label}"] += 1
-        if label in ("2xx", "422"):
-            tally.write_latency.append(time.monotonic() - t0)
-        await asyncio.sleep(max(0.0, every * rng.uniform(0.5, 1.5) - (time.monotonic() - t0)))
+    async with th.LoadClient(timeout=30) as client:
+        while time.monotonic() < deadline:
+            thread = f"load-{rng.randrange(THREADS)}"
+            t0 = time.monotonic()
+            try:
+                r = await client.post(f"{base}/api/v1/threads/{thread}/comments", json={"text": th.comment_text(rng)},
+                                      headers={"Authorization": f"Bearer {token}"})
+                label = "2xx" if r.status_code < 300 else str(r.status_code)
+            except (OSError, asyncio.TimeoutError) as exc:
+                label = type(exc).__name__
+            tally.outcomes[f"write:{label}"] += 1
+            if label in ("2xx", "422"):
+                tally.write_latency.append(time.monotonic() - t0)
+            await asyncio.sleep(max(0.0, every * rng.uniform(0.5, 1.5) - (time.monotonic() - t0)))
 
 
 def server_rss(pid: int) -> int:
@@ -163,17 +164,16 @@ async def run(server: th.Server, args: argparse.Namespace) -> Tally:
     start = time.monotonic()
     deadline = start + args.seconds
     rng = random.Random(1)
-    limits = httpx.Limits(max_connections=args.writers + 100, max_keepalive_connections=args.writers + 100)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-        tasks = [asyncio.create_task(sample_rss(server.pid, deadline, tally))]
-        ramp = min(10.0, args.seconds / 4)  # open the streams over the first seconds, as page views arrive
-        for i in range(args.readers):
-            thread = f"load-{i % THREADS}"
-            tasks.append(asyncio.create_task(sse_reader(i, host, port, thread, deadline, tally, ramp * i / args.readers)))
-            tasks.append(asyncio.create_task(page_reader(client, server.url, thread, args.read_every, deadline, tally, rng)))
-        for i in range(args.writers):
-            tasks.append(asyncio.create_task(writer(i, client, server.url, args.write_every, deadline, tally)))
-        await asyncio.wait_for(asyncio.gather(*tasks), args.seconds + 60)
+    # Every reader and writer has its own keep-alive connection (bench/loadclient.py), as browsers would.
+    tasks = [asyncio.create_task(sample_rss(server.pid, deadline, tally))]
+    ramp = min(10.0, args.seconds / 4)  # open the streams over the first seconds, as page views arrive
+    for i in range(args.readers):
+        thread = f"load-{i % THREADS}"
+        tasks.append(asyncio.create_task(sse_reader(i, host, port, thread, deadline, tally, ramp * i / args.readers)))
+        tasks.append(asyncio.create_task(page_reader(server.url, thread, args.read_every, deadline, tally, rng)))
+    for i in range(args.writers):
+        tasks.append(asyncio.create_task(writer(i, server.url, args.write_every, deadline, tally)))
+    await asyncio.wait_for(asyncio.gather(*tasks), args.seconds + 60)
     return tally
 
 

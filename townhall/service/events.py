@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Protocol
+from typing import Any, Protocol
 
 
 class Relay(Protocol):
@@ -20,15 +20,26 @@ class Relay(Protocol):
 
 
 @dataclass(eq=False)
-class _Subscriber:
+class Subscription:
+    """One reader's stream of a channel's events, on the event loop that subscribed. ``get`` may be
+    cancelled (a timeout) without ending the subscription; ``close`` ends it."""
+
+    bus: EventBus
+    channel: str
     loop: asyncio.AbstractEventLoop
     queue: asyncio.Queue[dict[str, Any]] = field(default_factory=lambda: asyncio.Queue(maxsize=1000))
+
+    async def get(self) -> dict[str, Any]:
+        return await self.queue.get()
+
+    def close(self) -> None:
+        self.bus._remove(self.channel, self)
 
 
 class EventBus:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._subs: dict[str, set[_Subscriber]] = {}
+        self._subs: dict[str, set[Subscription]] = {}
         self.relay: Relay | None = None
 
     @staticmethod
@@ -44,11 +55,15 @@ class EventBus:
     def deliver(self, channel: str, event: dict[str, Any]) -> None:
         with self._lock:
             subs = list(self._subs.get(channel, ()))
+        by_loop: dict[asyncio.AbstractEventLoop, list[Subscription]] = {}
         for sub in subs:
+            by_loop.setdefault(sub.loop, []).append(sub)
+        for loop, group in by_loop.items():  # one wake-up per event loop, not one per reader
             try:
-                sub.loop.call_soon_threadsafe(_offer, sub.queue, event)
+                loop.call_soon_threadsafe(_offer, group, event)
             except RuntimeError:  # loop closed
-                self._remove(channel, sub)
+                for sub in group:
+                    self._remove(channel, sub)
 
     def subscriber_count(self, channel: str | None = None) -> int:
         with self._lock:
@@ -56,17 +71,14 @@ class EventBus:
                 return sum(len(s) for s in self._subs.values())
             return len(self._subs.get(channel, ()))
 
-    async def subscribe(self, channel: str) -> AsyncIterator[dict[str, Any]]:
-        sub = _Subscriber(asyncio.get_running_loop())
+    def subscribe(self, channel: str) -> Subscription:
+        """Subscribe from inside a running event loop; ``close()`` the subscription when done."""
+        sub = Subscription(self, channel, asyncio.get_running_loop())
         with self._lock:
             self._subs.setdefault(channel, set()).add(sub)
-        try:
-            while True:
-                yield await sub.queue.get()
-        finally:
-            self._remove(channel, sub)
+        return sub
 
-    def _remove(self, channel: str, sub: _Subscriber) -> None:
+    def _remove(self, channel: str, sub: Subscription) -> None:
         with self._lock:
             subs = self._subs.get(channel)
             if subs is not None:
@@ -75,6 +87,7 @@ class EventBus:
                     del self._subs[channel]
 
 
-def _offer(queue: asyncio.Queue[dict[str, Any]], event: dict[str, Any]) -> None:
-    if not queue.full():  # a reader too slow to keep up misses events and catches up by polling
-        queue.put_nowait(event)
+def _offer(group: list[Subscription], event: dict[str, Any]) -> None:
+    for sub in group:
+        if not sub.queue.full():  # a reader too slow to keep up misses events and catches up by polling
+            sub.queue.put_nowait(event)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, AsyncIterator
+from typing import AsyncIterator
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
@@ -25,25 +25,20 @@ async def live(request: Request, thread_id: str) -> StreamingResponse:
     channel = svc.events.channel(site_id_of(request, svc), thread_id)
 
     async def stream() -> AsyncIterator[str]:
+        # Starlette cancels this generator when the reader goes away (it listens for the disconnect).
         yield "retry: 3000\n\n"
-        events = svc.events.subscribe(channel)
-        pending: asyncio.Task[Any] | None = None
+        subscription = svc.events.subscribe(channel)
         try:
-            while not await request.is_disconnected():
-                if pending is None:
-                    pending = asyncio.ensure_future(events.__anext__())
-                done, _ = await asyncio.wait({pending}, timeout=HEARTBEAT_SECONDS)
-                if not done:
+            while True:
+                try:
+                    async with asyncio.timeout(HEARTBEAT_SECONDS):
+                        event = await subscription.get()
+                except TimeoutError:
                     yield ": heartbeat\n\n"
                     continue
-                event = pending.result()
-                pending = None
                 yield f"event: {event.get('type', 'message')}\ndata: {json.dumps(event)}\n\n"
         finally:
-            if pending is not None and not pending.done():
-                pending.cancel()  # the read is inside the subscription: cancelling it closes the subscription too
-            else:
-                await events.aclose()
+            subscription.close()
 
     return StreamingResponse(stream(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

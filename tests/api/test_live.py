@@ -1,0 +1,63 @@
+"""Live updates (Server-Sent Events) through a real server: a published comment reaches every open stream
+of its thread, and a reader who leaves stops costing the server anything."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import httpx
+
+from townhall.app import Townhall
+from tests.fixtures_app import LiveServer, auth
+
+THREAD = "live-article"
+
+
+def open_stream(server: LiveServer) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    sock.sendall(f"GET /api/v1/threads/{THREAD}/live HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n".encode())
+    return sock
+
+
+def read_until(sock: socket.socket, needle: bytes, limit: float = 10.0) -> bytes:
+    data = b""
+    deadline = time.monotonic() + limit
+    while needle not in data:
+        assert time.monotonic() < deadline, data
+        chunk = sock.recv(65536)
+        assert chunk, data
+        data += chunk
+    return data
+
+
+def wait_for(predicate: object, limit: float = 10.0) -> None:
+    deadline = time.monotonic() + limit
+    while not predicate():  # type: ignore[operator]
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def test_published_comments_reach_every_stream_and_leaving_readers_unsubscribe(app: Townhall, live_server: LiveServer) -> None:
+    bus = app.services.events
+    channel = bus.channel(app.settings.default_site, THREAD)
+    streams = [open_stream(live_server) for _ in range(3)]
+    try:
+        for s in streams:
+            assert b"200 OK" in read_until(s, b"retry: 3000")
+        wait_for(lambda: bus.subscriber_count(channel) == 3)
+
+        r = httpx.post(f"{live_server.url}/api/v1/threads/{THREAD}/comments", json={"text": "Live from the scene."},
+                       headers=auth("alice"))
+        assert r.status_code == 201, r.text
+        cid = r.json()["comment"]["id"]
+        for s in streams:
+            got = read_until(s, f'"id": {cid}'.encode())
+            assert b"event: comment.published" in got
+
+        streams[0].close()
+        wait_for(lambda: bus.subscriber_count(channel) == 2)  # the server noticed and let go of it
+    finally:
+        for s in streams:
+            s.close()
+    wait_for(lambda: bus.subscriber_count(channel) == 0)
