@@ -62,6 +62,9 @@ def register(group: click.Group) -> None:
             uvicorn.run("townhall.web.factory:app", host=host, port=port, workers=workers, factory=True,
                         log_level=settings.log_level)
         else:
+            from townhall.web.factory import tune_collector
+
+            tune_collector()
             uvicorn.run(app, host=host, port=port, log_level=settings.log_level)
 
     @group.command()

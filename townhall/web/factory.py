@@ -3,8 +3,25 @@ the environment (TOWNHALL_*)."""
 
 from __future__ import annotations
 
+import gc
+
 from townhall.app import Townhall, create_app
+
+# Young-generation size for a serving process. Python's default (700) made a full collection run every
+# few seconds under load, each walking every live object (500 open live-update streams included) for
+# 100-200 ms while every request waited: write p99 went from ~60 ms to 300-450 ms.
+GEN0_THRESHOLD = 50_000
+
+
+def tune_collector() -> None:
+    """For a long-running server process, once the application is built: move everything built so far
+    (model, tables, routes) out of the cycle collector's sight, and collect young objects less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GEN0_THRESHOLD, 20, 20)
 
 
 def app() -> Townhall:
-    return create_app()
+    built = create_app()
+    tune_collector()
+    return built
