@@ -1,0 +1,24 @@
+"""The benchmark harness itself works: ``bench/api.py`` starts a real server, drives it with its load client
+(bench/loadclient.py) and reports every request it sent, none failed. Figures are not checked here: they
+belong to the README, measured by the scripts, not to a timed test."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_api_bench_runs_and_counts_every_request() -> None:
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "api.py"), "--seconds", "0.5", "--concurrency", "2", "--json"],
+                         capture_output=True, text=True, timeout=180, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-3000:]
+    rows = {r["workload"]: r for r in json.loads(out.stdout)["rows"]}
+    assert set(rows) == {"post", "read100"}
+    for row in rows.values():
+        assert row["ok"] > 0 and row["errors"] == 0, row
+    assert set(rows["post"]["statuses"]) <= {"published", "held", "rejected"}
+    assert rows["read100"]["statuses"] == {"200": rows["read100"]["ok"]}
