@@ -89,3 +89,28 @@ def test_signature_helpers() -> None:
     assert not webhooks.verify("other", header, body)
     old = webhooks.sign(SECRET, int(time.time()) - 301, body)
     assert not webhooks.verify(SECRET, old, body)  # replay protection: older than five minutes
+
+
+def test_a_webhook_added_while_serving_gets_the_next_events(app: Townhall, client: Any) -> None:
+    """Which sites have webhooks is kept for a few seconds; a webhook added in this process counts at once,
+    one added from elsewhere (the CLI, another worker) once that time has passed."""
+    svc = app.services
+    svc.site_cache_seconds = 0.3
+    svc.operations.queue.poll_seconds = 0.05
+    runner = CliRunner(env={"TOWNHALL_POLICY": POLICY})
+    texts = lambda: [a["data"]["comment"]["text"] for a in rx.acked if a["event"] == "comment.created"]  # noqa: E731
+    with Receiver(SECRET) as rx:
+        assert client.post("/api/v1/threads/t1/comments", json={"text": "Before any hook"}, headers=auth("alice")).status_code == 201
+        added = runner.invoke(build_cli(), ["webhooks", "add", rx.url + "/cli", "--secret", SECRET, "--db", app.settings.database_url])
+        assert added.exit_code == 0, added.output
+        time.sleep(0.4)
+        assert client.post("/api/v1/threads/t1/comments", json={"text": "After the CLI hook"}, headers=auth("alice")).status_code == 201
+        wait_for(lambda: texts() == ["After the CLI hook"])
+
+        webhooks.add(svc, "default", rx.url + "/here", secret=SECRET, events=["comment.held"])
+        held = client.post("/api/v1/threads/t1/comments", json={"text": "Hold me"}, headers=auth("bob"))
+        assert held.status_code == 201
+        enforcement.moderator_sanction(svc, Actor(ActorKind.MODERATOR, "m@example.org", Role.MODERATOR, None),
+                                       held.json()["comment"]["author"]["id"], "premoderate", "Watching")
+        assert client.post("/api/v1/threads/t1/comments", json={"text": "Now held"}, headers=auth("bob")).json()["verdict"] == "held"
+        wait_for(lambda: any(a["path"] == "/here" and a["event"] == "comment.held" for a in rx.acked))

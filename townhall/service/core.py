@@ -74,6 +74,7 @@ class Services:
     site_cache_seconds: float = 5.0
     cache_entries: int = 20_000
     _cache: dict[str, tuple[float, Any]] = field(default_factory=dict)
+    _cache_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def now(self) -> datetime:
         return self.clock()
@@ -86,20 +87,22 @@ class Services:
         now = time.monotonic()
         if hit is not None and now - hit[0] < self.site_cache_seconds:
             return hit[1]
-        value = load()
+        value = load()  # outside the lock: two threads may both load, and the last one's answer is kept
         if value is not None:
-            if len(self._cache) >= self.cache_entries:  # bounded: drop what has expired, or else everything
-                for k in [k for k, (t, _) in self._cache.items() if now - t >= self.site_cache_seconds]:
-                    del self._cache[k]
-                if len(self._cache) >= self.cache_entries:
-                    self._cache.clear()
-            self._cache[key] = (now, value)
+            with self._cache_lock:
+                if len(self._cache) >= self.cache_entries:  # bounded: drop what has expired, or else everything
+                    for k in [k for k, (t, _) in self._cache.items() if now - t >= self.site_cache_seconds]:
+                        del self._cache[k]
+                    if len(self._cache) >= self.cache_entries:
+                        self._cache.clear()
+                self._cache[key] = (now, value)
         return value
 
     def forget(self, prefix: str) -> None:
         """Drop every cached fact whose key starts with ``prefix``."""
-        for key in [k for k in self._cache if k.startswith(prefix)]:
-            self._cache.pop(key, None)
+        with self._cache_lock:
+            for key in [k for k in self._cache if k.startswith(prefix)]:
+                del self._cache[key]
 
     def site(self, site_id: str) -> Any:
         """A site's row, cached for a few seconds (read on every request; changed almost never)."""
@@ -111,7 +114,8 @@ class Services:
         return self.cached(f"site:{site_id}", load)
 
     def forget_site(self, site_id: str) -> None:
-        self._cache.pop(f"site:{site_id}", None)
+        with self._cache_lock:
+            self._cache.pop(f"site:{site_id}", None)
 
     def emit(self, event: str, site_id: str, payload: dict[str, Any]) -> None:
         """Tell listeners (webhooks, e-mail) that something happened, after it was committed."""

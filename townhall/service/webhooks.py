@@ -105,6 +105,7 @@ def listener(svc: Services, queue: JobQueue) -> Any:
     def on_event(event: str, site_id: str, payload: dict[str, Any]) -> None:
         if event not in EVENTS:
             return
+
         def subscriptions() -> list[list[str]]:
             with svc.db.read() as conn:
                 return [list(h["events"] or EVENTS) for h in store.for_site(conn, site_id)]
