@@ -180,6 +180,8 @@ comments = Table(
     Column("device_hash", String(64), nullable=True),
     Column("external_id", String(300), nullable=True),  # id in an imported archive
     Index("ix_comments_thread_root", "thread_id", "root_id", "status", "created_at"),
+    Index("ix_comments_thread_root_id", "thread_id", "root_id", "id"),  # a page of top-level comments, newest/oldest
+    Index("ix_comments_thread_root_top", "thread_id", "root_id", "reactions", "id"),  # … by reactions
     Index("ix_comments_account", "account_id", "created_at"),
     Index("ix_comments_status", "status", "created_at"),
     Index("ix_comments_device_hash", "device_hash"),

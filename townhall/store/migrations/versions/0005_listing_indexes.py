@@ -1,0 +1,25 @@
+"""Indexes that list a thread's top-level comments in page order (newest/oldest by id, top by reactions),
+so a page of 100 is read from the index instead of sorting the whole thread on every read.
+
+Revision ID: 0005_listing_indexes
+Revises: 0004_operations
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0005_listing_indexes"
+down_revision = "0004_operations"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_comments_thread_root_id", "comments", ["thread_id", "root_id", "id"])
+    op.create_index("ix_comments_thread_root_top", "comments", ["thread_id", "root_id", "reactions", "id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_comments_thread_root_top", "comments")
+    op.drop_index("ix_comments_thread_root_id", "comments")
