@@ -71,7 +71,7 @@ def _data_0005(conn: sa.Connection) -> None:
     _put(conn, "comments", id=3, thread_id=1, account_id=1, parent_id=None, root_id=None, depth=0, body="Top", html="<p>Top</p>",
          status="published", reactions=7, created_at=T0)
     names = {ix["name"] for ix in sa.inspect(conn).get_indexes("comments")}
-    assert {"ix_comments_thread_root_id", "ix_comments_thread_root_top"} <= names
+    assert {"ix_comments_thread_root_id", "ix_comments_thread_root_top", "ix_comments_root"} <= names
 
 
 DATA: dict[str, Callable[[sa.Connection], None]] = {

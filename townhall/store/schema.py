@@ -182,6 +182,7 @@ comments = Table(
     Index("ix_comments_thread_root", "thread_id", "root_id", "status", "created_at"),
     Index("ix_comments_thread_root_id", "thread_id", "root_id", "id"),  # a page of top-level comments, newest/oldest
     Index("ix_comments_thread_root_top", "thread_id", "root_id", "reactions", "id"),  # … by reactions
+    Index("ix_comments_root", "root_id", "status", "id"),  # the replies of a page's top-level comments
     Index("ix_comments_account", "account_id", "created_at"),
     Index("ix_comments_status", "status", "created_at"),
     Index("ix_comments_device_hash", "device_hash"),

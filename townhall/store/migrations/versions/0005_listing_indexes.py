@@ -1,5 +1,6 @@
 """Indexes that list a thread's top-level comments in page order (newest/oldest by id, top by reactions),
-so a page of 100 is read from the index instead of sorting the whole thread on every read.
+so a page of 100 is read from the index instead of sorting the whole thread on every read; and the replies
+of a page's top-level comments by their root (that query scanned the whole comments table).
 
 Revision ID: 0005_listing_indexes
 Revises: 0004_operations
@@ -18,8 +19,10 @@ depends_on = None
 def upgrade() -> None:
     op.create_index("ix_comments_thread_root_id", "comments", ["thread_id", "root_id", "id"])
     op.create_index("ix_comments_thread_root_top", "comments", ["thread_id", "root_id", "reactions", "id"])
+    op.create_index("ix_comments_root", "comments", ["root_id", "status", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_comments_root", "comments")
     op.drop_index("ix_comments_thread_root_top", "comments")
     op.drop_index("ix_comments_thread_root_id", "comments")
