@@ -8,7 +8,8 @@ runs each server in turn on a loopback port, both on SQLite:
 * Isso: ``gunicorn isso.run`` with one worker process and 16 threads (``--isso-workers``/``--isso-threads``
   to change), its guard (per-IP rate limit) off, no moderation queue.
 
-The load comes from this process (httpx, asyncio), never from inside a server: comments posted per second
+The load comes from this process (asyncio, one keep-alive connection per simulated user: bench/loadclient.py),
+never from inside a server: comments posted per second
 and p50/p99 latency at concurrency 1, 16 and 64, and reads of a 100-comment thread per second and p99.
 Both servers run at once but are loaded one at a time, row by row (Townhall, then Isso), and each row also
 reports the server's CPU time per request (process and children, from /proc), which a busy machine
