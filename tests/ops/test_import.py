@@ -162,3 +162,11 @@ def test_sso_sign_in_claims_imported_account_by_email(app: Townhall, client: Any
     assert _comment(app, "disqus:3001")["subject"] == "sso-anna"
     other = client.get("/api/v1/me", headers=auth("sso-nobody", email="nobody@example.org"))
     assert other.json()["id"] != before["account_id"]
+
+
+def test_a_file_that_is_not_an_isso_database_is_refused_plainly(app: Townhall, tmp_path: Path) -> None:
+    (tmp_path / "notes.db").write_text("these are my notes, not a database")
+    runner = CliRunner(env={"TOWNHALL_POLICY": POLICY})
+    out = runner.invoke(build_cli(), ["import", "isso", str(tmp_path / "notes.db"), "--db", app.settings.database_url])
+    assert out.exit_code == 1 and "notes.db" in out.output and "Traceback" not in out.output
+    assert _rows(app, "SELECT id FROM comments") == []

@@ -141,3 +141,18 @@ def test_step_by_step_from_base_keeps_every_row(empty_db: str) -> None:
         assert db.migrate() == []  # at head: nothing more to apply
     finally:
         db.dispose()
+
+
+def test_cli_migrate_applies_every_step_then_reports_up_to_date(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from townhall.cli import build_cli
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    cfg = _alembic_config(url)
+    revisions = [r.revision for r in reversed(list(ScriptDirectory.from_config(cfg).walk_revisions("base", "heads")))]
+    first = CliRunner().invoke(build_cli(), ["migrate", "--db", url])
+    assert first.exit_code == 0, first.output
+    assert first.output.strip() == f"applied: {', '.join(revisions)}"
+    again = CliRunner().invoke(build_cli(), ["migrate", "--db", url])
+    assert again.exit_code == 0 and again.output.strip() == f"up to date at {revisions[-1]}"

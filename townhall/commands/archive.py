@@ -28,12 +28,12 @@ def _read_archive(kind: str, path: Path) -> Any:
     from townhall.service.importers import disqus, isso, wordpress
 
     if kind == "isso":
-        from townhall.store.isso_source import NotAnIssoDatabase
+        from townhall.service.errors import Invalid
 
         try:
             return isso.read(path)
-        except NotAnIssoDatabase as exc:
-            raise click.ClickException(str(exc)) from exc
+        except Invalid as exc:
+            raise click.ClickException(exc.message) from exc
     text = path.read_text(encoding="utf-8", errors="replace")
     return disqus.read(text) if kind == "disqus" else wordpress.read(text)
 

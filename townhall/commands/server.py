@@ -72,12 +72,11 @@ def register(group: click.Group) -> None:
     @click.option("--db", "database_url", help="Database URL.")
     def migrate(config: str | None, database_url: str | None) -> None:
         """Bring the database schema up to date."""
-        from townhall.store.db import Database
+        from townhall.service.maintenance import migrate as migrate_schema
 
         settings = load_settings(config, database_url=database_url)
-        db = Database(settings.resolved_database_url)
         try:
-            applied = db.migrate()
+            applied, current = migrate_schema(settings)
         except Exception as exc:  # noqa: BLE001
             raise click.ClickException(f"migration failed: {exc}") from exc
-        click.echo(f"applied: {', '.join(applied)}" if applied else f"up to date at {db.current_revision()}")
+        click.echo(f"applied: {', '.join(applied)}" if applied else f"up to date at {current}")

@@ -36,6 +36,16 @@ class NotSQLite(ValueError):
     """Backups of PostgreSQL are pg_dump's job; the message says how."""
 
 
+def migrate(settings: Settings) -> tuple[list[str], str | None]:
+    """Bring the schema up to date: the revisions applied and the revision the database is at now."""
+    db = Database(settings.resolved_database_url)
+    try:
+        applied = db.migrate()
+        return applied, db.current_revision()
+    finally:
+        db.dispose()
+
+
 def pg_dump_advice(url: str) -> str:
     parsed = make_url(url)
     safe = parsed.set(drivername="postgresql").render_as_string(hide_password=True)

@@ -16,14 +16,19 @@ from townhall.service.importers.model import (
     clean_email,
     clean_name,
 )
-from townhall.store.isso_source import read_isso
+from townhall.service.errors import Invalid
+from townhall.store.isso_source import NotAnIssoDatabase, read_isso
 from townhall.store.schema import CommentStatus
 
 _MODES = {1: CommentStatus.PUBLISHED, 2: CommentStatus.HELD, 4: CommentStatus.DELETED}
 
 
 def read(path: str | Path) -> Archive:
-    threads, comments = read_isso(path)
+    """Read an Isso database; a file that is not one is answered with ``Invalid`` and why."""
+    try:
+        threads, comments = read_isso(path)
+    except NotAnIssoDatabase as exc:
+        raise Invalid(str(exc), {"path": str(path)}) from exc
     return from_rows(threads, comments)
 
 
