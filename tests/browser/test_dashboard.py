@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from tests.dashboard.helpers import PASSWORD, add_moderator, write_policy
-from tests.dashboard.seed import Seeded, seed_morning
+from tests.dashboard.seed import BUDGET, Seeded, moderator_actor, reader, say, seed_morning
 from tests.fixtures_app import AppFactory, Clock, LiveServer, make_token
 from townhall.app import Townhall
-from townhall.service import moderators
+from townhall.service import enforcement, moderators
 from townhall.store import content, moderation, people
 
 pytestmark = pytest.mark.browser
@@ -223,3 +223,27 @@ def test_moderator_of_one_site_cannot_open_another(app: Townhall, seeded: Seeded
                                 form={"decision": "approve", "csrf_token": csrf}, headers={"X-Requested-With": "fetch"})
     assert attempt.status == 403
     assert status_of(app, other["id"]) == "held"
+
+
+def test_new_arrivals_are_announced_without_moving_the_queue(app: Townhall, seeded: Seeded, server: LiveServer, page: Any) -> None:
+    sign_in(page, server)
+    page.wait_for_selector(".queue .item.selected")
+    page.evaluate("window.sessionStorage.setItem('th-poll-ms', '300')")
+    page.reload()
+    page.wait_for_selector(".queue .item.selected")
+    before = len(seeded.held)
+    svc = app.services
+    newcomer = reader(svc, "ivan", "Ivan Novak")
+    enforcement.moderator_sanction(svc, moderator_actor(), newcomer.account_id, "premoderate", "New account, first comments reviewed.")
+    held = say(svc, newcomer, BUDGET, "The budget vote is on Thursday, for anyone who wants to attend.")
+    assert held["status"] == "held"
+
+    note = page.locator(".queue .new-items")
+    note.wait_for()
+    assert note.inner_text() == "1 new item in this queue: show"
+    assert page.locator(".tabs a.current .count").inner_text() == str(before + 1)
+    assert page.locator(".queue .item").count() == before  # nothing moved under the cursor
+    note.get_by_role("link").click()
+    page.wait_for_selector(f"#item-{held['id']}")
+    assert page.locator(".queue .item").count() == before + 1
+    assert page.locator(".queue .new-items").count() == 0

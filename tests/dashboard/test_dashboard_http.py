@@ -164,6 +164,7 @@ def test_moderator_of_one_site_cannot_open_or_act_on_another(app: Townhall, clie
     assert client.get("/admin/queue/reported?site=other").status_code == 403
     assert client.get("/admin/numbers?site=other").status_code == 403
     assert client.get("/admin/audit.jsonl?site=other").status_code == 403
+    assert client.get("/admin/queue-sizes?site=other").status_code == 403
     assert client.get(f"/admin/accounts/{other_comment['author']['id']}").status_code == 403
     token = csrf_token(client.get("/admin/queue/held").text)
     act = client.post(f"/admin/comments/{other_comment['id']}/decision", data={"decision": "approve", "csrf_token": token},
@@ -359,3 +360,14 @@ def test_queue_pages_load_more_with_htmx(app: Townhall, client: TestClient) -> N
     assert "<html" not in more.text
     rest = [int(x) for x in re.findall(r'<article class="item" id="item-(\d+)"', more.text)]
     assert rest == sorted(ids, reverse=True)[50:] and "Load more" not in more.text
+
+
+def test_queue_sizes_for_the_live_counts(app: Townhall, client: TestClient) -> None:
+    add_moderator(app.services, "mod@example.org")
+    assert client.get("/admin/queue-sizes", follow_redirects=False).status_code == 303  # signed out: to the sign-in page
+    sign_in(client, "mod@example.org")
+    empty = client.get("/admin/queue-sizes")
+    assert empty.status_code == 200 and empty.headers["cache-control"] == "no-store"
+    assert empty.json() == {"held": 0, "reported": 0, "clusters": 0, "appeals": 0, "rejected": 0}
+    post(client, "p1", "You idiot.")
+    assert client.get("/admin/queue-sizes?site=default").json()["held"] == 1

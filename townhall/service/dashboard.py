@@ -122,6 +122,13 @@ def queue_view(svc: Services, actor: Actor, site_id: str, name: str, *, before_i
     return out
 
 
+def queue_sizes(svc: Services, actor: Actor, site_id: str) -> dict[str, int]:
+    """How many items wait in each queue of a site (the dashboard asks every few seconds)."""
+    actor.require_site(site_id)
+    with svc.db.read() as conn:
+        return _sizes(conn, site_id, svc.now())
+
+
 def _comment_queue(svc: Services, conn: Connection, site_id: str, name: str, before_id: int | None, limit: int) -> dict[str, Any]:
     if name == "reported":
         cfg = svc.policies.for_site(content.get_site(conn, site_id)).settings.reports

@@ -7,7 +7,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from townhall.service import appeals as svc_appeals
 from townhall.service import clusters, enforcement, moderators
@@ -117,6 +117,15 @@ def queue(request: Request, name: Queue, site: str | None = Query(None, max_leng
     if before is not None and request.headers.get("hx-request") == "true":
         return render(request, "admin/_items.html", site=site_id, **data)
     return render(request, "admin/queue.html", site=site_id, tab=name, **data)
+
+
+@router.get("/queue-sizes")
+@page
+def queue_sizes(request: Request, site: str | None = Query(None, max_length=64)) -> Response:
+    """The size of every queue, as JSON: the queue page polls it to show new arrivals."""
+    svc = services(request)
+    return JSONResponse(dash.queue_sizes(svc, session_of(request).actor, site or svc.settings.default_site),
+                        headers={"Cache-Control": "no-store"})
 
 
 @router.post("/comments/{comment_id}/decision")

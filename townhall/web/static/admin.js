@@ -3,7 +3,9 @@
 (function () {
   "use strict";
   var UNDO_MS = Number(window.sessionStorage.getItem("th-undo-ms")) || 5000;
+  var POLL_MS = Number(window.sessionStorage.getItem("th-poll-ms")) || 15000;
   var pending = [];
+  var arrived = 0;
 
   function csrf() {
     var meta = document.querySelector('meta[name="csrf-token"]');
@@ -215,8 +217,51 @@
     ev.preventDefault();
   });
 
+  // New arrivals: the queue page asks for every queue's size every few seconds (while the tab is visible),
+  // updates the counts, and offers to show what arrived in the open queue rather than moving items under
+  // the moderator's cursor.
+  function showArrivals(section) {
+    var note = section.querySelector(".new-items");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "new-items";
+      note.setAttribute("role", "status");
+      var link = document.createElement("a");
+      link.href = window.location.pathname + window.location.search;
+      note.appendChild(link);
+      section.insertBefore(note, section.firstChild);
+    }
+    note.firstChild.textContent = arrived + (arrived === 1 ? " new item" : " new items") + " in this queue: show";
+  }
+  function pollSizes() {
+    var section = document.querySelector("section.queue");
+    if (!section || document.hidden) return;
+    var site = new URLSearchParams(window.location.search).get("site");
+    fetch("/admin/queue-sizes" + (site ? "?site=" + encodeURIComponent(site) : ""),
+          { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (r) {
+        var json = (r.headers.get("content-type") || "").indexOf("application/json") === 0;
+        return r.ok && json ? r.json() : null;
+      })
+      .then(function (sizes) {
+        if (!sizes) return;
+        var open = section.getAttribute("data-queue");
+        Array.prototype.forEach.call(document.querySelectorAll(".tabs .count[data-queue]"), function (el) {
+          var q = el.getAttribute("data-queue");
+          if (typeof sizes[q] !== "number") return;
+          if (q === open && sizes[q] > Number(el.textContent)) {
+            arrived += sizes[q] - Number(el.textContent);
+            showArrivals(section);
+          }
+          el.textContent = String(sizes[q]);
+        });
+      })
+      .catch(function () { /* offline for a moment: the next poll tries again */ });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var list = items();
     if (list.length) select(list[0]);
+    if (document.querySelector("section.queue")) window.setInterval(pollSizes, POLL_MS);
   });
 })();
