@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import time
+from typing import Callable
 
 import httpx
 
@@ -31,9 +32,9 @@ def read_until(sock: socket.socket, needle: bytes, limit: float = 10.0) -> bytes
     return data
 
 
-def wait_for(predicate: object, limit: float = 10.0) -> None:
+def wait_for(predicate: Callable[[], bool], limit: float = 10.0) -> None:
     deadline = time.monotonic() + limit
-    while not predicate():  # type: ignore[operator]
+    while not predicate():
         assert time.monotonic() < deadline
         time.sleep(0.05)
 
