@@ -92,18 +92,18 @@ def _request_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Request:
     return request
 
 
-def page(fn: F) -> F:
-    """A page: needs a session (else to the sign-in page); service errors become an error page."""
+def _guarded(fn: F, refuse: Callable[[Request, Session | None, dict[str, Any]], Response | None]) -> F:
+    """Run a dashboard route for a signed-in moderator, unless ``refuse`` answers instead; service errors
+    become an error page (or fragment)."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         request = _request_of(args, kwargs)
         session = read(request, services(request))
-        if session is None:
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            if request.headers.get("hx-request") == "true":
-                return Response(status_code=401, headers={"HX-Redirect": "/admin/login"})
-            return RedirectResponse(f"/admin/login?next={_quote(target)}", status_code=303)
+        refused = refuse(request, session, kwargs)
+        if refused is not None:
+            return refused
+        assert session is not None
         request.state.moderator = session.actor
         request.state.dash_session = session
         try:
@@ -112,29 +112,35 @@ def page(fn: F) -> F:
             return error_response(request, exc)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _to_sign_in(request: Request, session: Session | None, _kwargs: dict[str, Any]) -> Response | None:
+    if session is not None:
+        return None
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.headers.get("hx-request") == "true":
+        return Response(status_code=401, headers={"HX-Redirect": "/admin/login"})
+    return RedirectResponse(f"/admin/login?next={_quote(target)}", status_code=303)
+
+
+def _refuse_action(request: Request, session: Session | None, kwargs: dict[str, Any]) -> Response | None:
+    if session is None:
+        return error_response(request, _Unauth())
+    if not csrf_ok(request, session, kwargs.get(CSRF_FIELD)):
+        request.state.dash_session = session
+        return error_response(request, Forbidden("The form has expired or did not come from this dashboard; reload the page.",
+                                                 code="csrf_failed"))
+    return None
+
+
+def page(fn: F) -> F:
+    """A page: needs a session (else to the sign-in page); service errors become an error page."""
+    return _guarded(fn, _to_sign_in)
 
 
 def action(fn: F) -> F:
     """A state change: needs a session and the CSRF token (form field or X-CSRF-Token header)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        request = _request_of(args, kwargs)
-        session = read(request, services(request))
-        if session is None:
-            return error_response(request, _Unauth())
-        if not csrf_ok(request, session, kwargs.get(CSRF_FIELD)):
-            request.state.dash_session = session
-            return error_response(request, Forbidden("The form has expired or did not come from this dashboard; reload the page.",
-                                                     code="csrf_failed"))
-        request.state.moderator = session.actor
-        request.state.dash_session = session
-        try:
-            return fn(*args, **kwargs)
-        except ServiceError as exc:
-            return error_response(request, exc)
-
-    return wrapper  # type: ignore[return-value]
+    return _guarded(fn, _refuse_action)
 
 
 class _Unauth(ServiceError):
