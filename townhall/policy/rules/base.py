@@ -31,6 +31,21 @@ class RuleConfigError(ValueError):
         self.message = message
 
 
+def unit_interval(options: Mapping[str, Any], key: str, default: float | None = None, *, missing: str = "") -> float:
+    """A rule option that is a score between 0 and 1: ``default`` when it is absent, or, without a default,
+    an error saying ``missing``. The loader puts the rule and key in front of the message."""
+    if key not in options:
+        if default is None:
+            raise RuleConfigError(key, missing or "is required (a score between 0 and 1)")
+        return default
+    value = options[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RuleConfigError(key, f"must be a number between 0 and 1, not {value!r}")
+    if not 0.0 <= float(value) <= 1.0:
+        raise RuleConfigError(key, f"must be between 0 and 1, not {value}")
+    return float(value)
+
+
 class Resources:
     """Heavy things that rules share, loaded once per application on first use (never at import)."""
 

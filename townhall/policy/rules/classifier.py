@@ -16,22 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from townhall.policy.rules.base import Resources, RuleConfigError, RuleSpec
+from townhall.policy.rules.base import Resources, RuleConfigError, RuleSpec, unit_interval
 from townhall.policy.types import Action, Hit, RuleResult, Subject
 
 KNOWN_LABELS = ("abusive", "obscene")
 _OPTIONS = frozenset({"label", "hold_at", "reject_at"})
-
-
-def _threshold(options: Any, key: str) -> float:
-    if key not in options:
-        raise RuleConfigError(key, f"classifier rules need `{key}` (a score between 0 and 1)")
-    value = options[key]
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise RuleConfigError(key, f"`{key}` must be a number between 0 and 1, not {value!r}")
-    if not 0.0 <= float(value) <= 1.0:
-        raise RuleConfigError(key, f"`{key}` must be between 0 and 1, not {value}")
-    return float(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +50,8 @@ class ClassifierRule:
             raise RuleConfigError("label", f"classifier rules need `label` (one of {', '.join(KNOWN_LABELS)})")
         if label not in KNOWN_LABELS:
             raise RuleConfigError("label", f"unknown label {label!r}; expected one of {', '.join(KNOWN_LABELS)}")
-        hold_at = _threshold(options, "hold_at")
-        reject_at = _threshold(options, "reject_at")
+        hold_at = unit_interval(options, "hold_at", missing="classifier rules need `hold_at` (a score between 0 and 1)")
+        reject_at = unit_interval(options, "reject_at", missing="classifier rules need `reject_at` (a score between 0 and 1)")
         if hold_at > reject_at:
             raise RuleConfigError("hold_at", f"`hold_at` ({hold_at}) must not be above `reject_at` ({reject_at})")
         return cls(name=spec.name, description=spec.description, label=str(label), hold_at=hold_at,

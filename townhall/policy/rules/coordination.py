@@ -10,23 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, ClassVar, Mapping
+from typing import ClassVar, Mapping
 
-from townhall.policy.rules.base import Resources, RuleConfigError, RuleSpec
+from townhall.policy.rules.base import Resources, RuleConfigError, RuleSpec, unit_interval
 from townhall.policy.types import Action, Hit, RuleResult, Subject
 
 __all__ = ["CoordinationRule", "BAN_REASON"]
 
 BAN_REASON = "ban_at"
-
-
-def _unit_interval(options: dict[str, Any], key: str, default: float) -> float:
-    value = options.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise RuleConfigError(key, f"must be a number between 0 and 1, not {value!r}")
-    if not 0.0 <= float(value) <= 1.0:
-        raise RuleConfigError(key, f"must be between 0 and 1, not {value}")
-    return float(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +38,8 @@ class CoordinationRule:
         unknown = sorted(set(options) - {"hold_at", "ban_at"})
         if unknown:
             raise RuleConfigError(unknown[0], "unknown option for a coordination rule (options: hold_at, ban_at)")
-        hold_at = _unit_interval(options, "hold_at", 0.8)
-        ban_at = _unit_interval(options, "ban_at", 0.0)
+        hold_at = unit_interval(options, "hold_at", 0.8)
+        ban_at = unit_interval(options, "ban_at", 0.0)
         if ban_at and ban_at < hold_at:
             raise RuleConfigError("ban_at", f"must be 0 (never) or at least hold_at ({hold_at}), not {ban_at}")
         return cls(spec.name, spec.description, spec.action, spec.strike, hold_at, ban_at)
