@@ -12,6 +12,7 @@ from townhall.trolls import evidence as ev
 from townhall.trolls.config import DetectorConfig
 from townhall.trolls.detector import (
     LINKING, Adjacency, CellIndex, adjacency, attach, build_clusters, cluster_id, creation_burst, evidence_level, rhythm_similarity, score_of, ties,
+    tied_outsiders,
 )
 from townhall.trolls.report import AccountResult, Cluster, ClusterState, Report, Signal
 from townhall.trolls.signals import (
@@ -95,13 +96,7 @@ def analyse_store(store: EventStore, now: datetime, cfg: DetectorConfig, rng: ra
             if born:
                 local = float(np.log10(len(born) * max(len(groups), 1)) + 2.0)
                 group_set = {int(m) for m in members}
-                extra = []
-                prepared = {kind: idx.group(group_set) for kind, idx in cells.items()}
-                for x in born:
-                    st = {kind: idx.strength(x, prepared[kind], local) for kind, idx in cells.items()}
-                    if max(st.values()) >= 0.5:
-                        extra.append(x)
-                        attached[x] = {k: v for k, v in st.items() if v > 0}
+                extra = tied_outsiders(group_set, born, cells, local, attached)
                 assigned.update(extra)
                 members = np.array(sorted(group_set | set(extra)), dtype=np.int64)
         member_set = {int(m) for m in members}

@@ -247,6 +247,22 @@ class CellIndex:
         return min(2.0, 0.5 * bits / needed)
 
 
+def tied_outsiders(members: set[int], candidates: list[int], cells: dict[Signal, CellIndex], needed: float,
+                   attached: dict[int, dict[Signal, float]]) -> list[int]:
+    """The candidates whose distinct-cell tie to ``members`` is significant (strength >= 0.5 on some
+    signal); each one's tie strengths are recorded in ``attached``."""
+    if not candidates:
+        return []
+    prepared = {kind: idx.group(members) for kind, idx in cells.items()}
+    extra = []
+    for x in candidates:
+        strengths = {kind: idx.strength(x, prepared[kind], needed) for kind, idx in cells.items()}
+        if max(strengths.values()) >= 0.5:
+            extra.append(x)
+            attached[x] = {k: v for k, v in strengths.items() if v > 0}
+    return extra
+
+
 def attach(groups: list[np.ndarray], adj: Adjacency, cells: dict[Signal, CellIndex], needed: float,
            ) -> tuple[list[np.ndarray], dict[int, dict[Signal, float]]]:
     """Add outsiders with no significant pair edge whose distinct-cell tie to one cluster is significant.
@@ -256,13 +272,7 @@ def attach(groups: list[np.ndarray], adj: Adjacency, cells: dict[Signal, CellInd
     for group in groups:
         members = {int(m) for m in group}
         candidates = sorted({o for m in members for o, kind, *_ in adj.get(m, ()) if o not in assigned and kind in cells})
-        extra = []
-        prepared = {kind: idx.group(members) for kind, idx in cells.items()} if candidates else {}
-        for x in candidates:
-            strengths = {kind: idx.strength(x, prepared[kind], needed) for kind, idx in cells.items()}
-            if max(strengths.values()) >= 0.5:
-                extra.append(x)
-                attached[x] = {k: v for k, v in strengths.items() if v > 0}
+        extra = tied_outsiders(members, candidates, cells, needed, attached)
         assigned.update(extra)
         out.append(np.array(sorted(members | set(extra)), dtype=np.int64))
     return out, attached
