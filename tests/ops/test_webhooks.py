@@ -95,7 +95,7 @@ def test_a_webhook_added_while_serving_gets_the_next_events(app: Townhall, clien
     """Which sites have webhooks is kept for a few seconds; a webhook added in this process counts at once,
     one added from elsewhere (the CLI, another worker) once that time has passed."""
     svc = app.services
-    svc.site_cache_seconds = 0.3
+    svc.cache_seconds = 0.3
     svc.operations.queue.poll_seconds = 0.05
     runner = CliRunner(env={"TOWNHALL_POLICY": POLICY})
     texts = lambda: [a["data"]["comment"]["text"] for a in rx.acked if a["event"] == "comment.created"]  # noqa: E731

@@ -71,7 +71,7 @@ class Services:
     operations: Any = None  # townhall.service.operations.Operations (jobs, webhooks, mail), attached by the application
     listeners: list[Callable[[str, str, dict[str, Any]], None]] = field(default_factory=list)
 
-    site_cache_seconds: float = 5.0
+    cache_seconds: float = 5.0
     cache_entries: int = 20_000
     _cache: dict[str, tuple[float, Any]] = field(default_factory=dict)
     _cache_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -80,18 +80,18 @@ class Services:
         return self.clock()
 
     def cached(self, key: str, load: Callable[[], Any]) -> Any:
-        """What ``load()`` answers, kept for ``site_cache_seconds``: for facts read on every request and
+        """What ``load()`` answers, kept for ``cache_seconds``: for facts read on every request and
         changed almost never (a site's row, its webhooks). This process forgets a key when it changes the
         fact itself (``forget``); another process's change is seen within the same few seconds."""
         hit = self._cache.get(key)
         now = time.monotonic()
-        if hit is not None and now - hit[0] < self.site_cache_seconds:
+        if hit is not None and now - hit[0] < self.cache_seconds:
             return hit[1]
         value = load()  # outside the lock: two threads may both load, and the last one's answer is kept
         if value is not None:
             with self._cache_lock:
                 if len(self._cache) >= self.cache_entries:  # bounded: drop what has expired, or else everything
-                    for k in [k for k, (t, _) in self._cache.items() if now - t >= self.site_cache_seconds]:
+                    for k in [k for k, (t, _) in self._cache.items() if now - t >= self.cache_seconds]:
                         del self._cache[k]
                     if len(self._cache) >= self.cache_entries:
                         self._cache.clear()
