@@ -89,7 +89,9 @@ def set_status_many(conn: Connection, comment_ids: Sequence[int], status: Commen
         conn.execute(update(comments).where(comments.c.id.in_(list(comment_ids))).values(status=status.value))
 
 
-def _visible(viewer_id: int | None) -> Any:
+def _visible(viewer_id: Any) -> Any:
+    """Published and deleted comments, and the viewer's own held ones (``viewer_id``: an id, a bound
+    parameter, or None for nobody)."""
     shown = comments.c.status.in_([CommentStatus.PUBLISHED.value, CommentStatus.DELETED.value])
     if viewer_id is None:
         return shown
@@ -130,9 +132,8 @@ def list_roots(
 
 def _replies_of_roots_statement(with_viewer: bool) -> Any:
     rn = func.row_number().over(partition_by=comments.c.root_id, order_by=comments.c.id.asc()).label("rn")
-    shown: Any = comments.c.status.in_([CommentStatus.PUBLISHED.value, CommentStatus.DELETED.value])
-    if with_viewer:  # a separate statement: with the OR, SQLite scanned by status instead of by root
-        shown = or_(shown, and_(comments.c.status == CommentStatus.HELD.value, comments.c.account_id == bindparam("viewer")))
+    # Two statements: with the viewer's OR, SQLite scanned by status instead of by root.
+    shown = _visible(bindparam("viewer") if with_viewer else None)
     inner = select(comments, rn).where(comments.c.root_id.in_(bindparam("roots", expanding=True)), shown).subquery()
     return select(inner).where(inner.c.rn <= bindparam("keep")).order_by(inner.c.id.asc())
 
