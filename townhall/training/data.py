@@ -259,3 +259,18 @@ def load_all(root: Path, seed: int, limit: int | None = None) -> list[Example]:
             e.split = split_of(e.text, seed)
         out.extend(rows)
     return out
+
+
+def _key(text: str) -> str:
+    return " ".join(tokens(text))
+
+
+def partition(examples: list[Example]) -> tuple[list[Example], list[Example], list[Example]]:
+    """(fit, calib, dev): labelled rows of each split, with every non-dev row whose text matches a dev text
+    (after normalisation) dropped, so that no model or calibration sees a dev comment."""
+    dev_keys = {_key(e.text) for e in examples if e.split == "dev"}
+    usable = [e for e in examples if e.split == "dev" or _key(e.text) not in dev_keys]
+    fit = [e for e in usable if e.split == "fit" and (e.abusive is not None or e.obscene is not None)]
+    calib = [e for e in usable if e.split == "calib" and (e.abusive is not None or e.obscene is not None)]
+    dev = [e for e in usable if e.split == "dev"]
+    return fit, calib, dev

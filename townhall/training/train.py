@@ -10,6 +10,7 @@ on the *dev* split, which nothing before has seen.
 from __future__ import annotations
 
 import math
+import shutil
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from sklearn.linear_model import LogisticRegression
 
 from townhall.policy.classifiers.features import ID_TOKEN, char_grams, mentions_fword, tokens, word_grams
 from townhall.policy.classifiers.model import LABELS, Calibration, ToxicityModel, load_model, save_model
-from townhall.training.data import SET_WEIGHTS, Example, load_all
+from townhall.training.data import SET_WEIGHTS, Example, load_all, partition
 
 MAX_WORDS = 120_000
 MAX_CHARS = 200_000
@@ -45,10 +46,7 @@ class TrainConfig:
     out: Path
     seed: int = 13
     limit: int | None = None
-
-
-def _key(text: str) -> str:
-    return " ".join(tokens(text))
+    encoder: Path | None = None  # model.onnx + tokenizer.json from finetune_encoder.py export
 
 
 def _vocab(counts: Counter[str], max_size: int, min_df: int) -> list[str]:
@@ -149,13 +147,10 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict[str, obj
 
     t0 = time.monotonic()
     examples = load_all(cfg.data, cfg.seed, cfg.limit)
-    dev_keys = {_key(e.text) for e in examples if e.split == "dev"}
-    usable = [e for e in examples if e.split == "dev" or _key(e.text) not in dev_keys]
-    fit = [e for e in usable if e.split == "fit" and (e.abusive is not None or e.obscene is not None)]
-    calib = [e for e in usable if e.split == "calib" and (e.abusive is not None or e.obscene is not None)]
-    dev = [e for e in usable if e.split == "dev"]
+    fit, calib, dev = partition(examples)
+    dropped = len(examples) - len(fit) - len(calib) - len(dev)
     log(f"loaded {len(examples)} rows: fit {len(fit)}, calib {len(calib)}, dev {len(dev)} "
-        f"({len(examples) - len(usable)} dropped as duplicates of dev texts) [{time.monotonic() - t0:.0f}s]")
+        f"({dropped} unlabelled or duplicates of dev texts) [{time.monotonic() - t0:.0f}s]")
 
     words, chars, idf_w, idf_c = build_vocabulary([e.text for e in fit], MIN_DF if cfg.limit is None else 1)
     log(f"vocabulary: {len(words)} word n-grams, {len(chars)} char n-grams [{time.monotonic() - t0:.0f}s]")
@@ -197,13 +192,26 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict[str, obj
                                "set_weights": dict(SET_WEIGHTS), "C": dict(C_BY_LABEL),
                                "calibration_excludes": {k: sorted(v) for k, v in CALIB_EXCLUDE.items()}}
     save_model(model_dir, words, chars, arrays, calibration, meta)
-    model = load_model(model_dir)
-    scores = model.score([e.text for e in dev])
+    shutil.rmtree(model_dir / "encoder", ignore_errors=True)
+    linear = load_model(model_dir, encoder=False)
+    dev_texts = [e.text for e in dev]
+    linear_scores = linear.score(dev_texts)
+    scores, compare = linear_scores, {}
+    if cfg.encoder is not None:
+        from townhall.training.cascade import attach_encoder
+
+        cascade = attach_encoder(model_dir, cfg.encoder, linear, calib, dev, dict(CALIB_EXCLUDE), cfg.seed, log)
+        scores = cascade.score(dev_texts)
+        compare = {"linear": linear_scores, "encoder_all": cascade.with_route_at(0.0).score(dev_texts)}
+        log(f"cascade: the encoder reads {cascade.routed(linear_scores).mean():.1%} of dev comments "
+            f"(route_at {cascade.settings.route_at}) [{time.monotonic() - t0:.0f}s]")
     thresholds = choose_thresholds(dev, scores)
-    results = evaluate(dev, scores, thresholds)
+    results = evaluate(dev, scores, thresholds, compare)
     results["training_seconds"] = round(time.monotonic() - t0, 1)
     results["seed"] = cfg.seed
     results["limit"] = cfg.limit
+    if cfg.encoder is not None:
+        results["route_at"] = cascade.settings.route_at
     write_report(cfg.out, results, dev, scores)
     log(f"wrote {model_dir} and report to {cfg.out} [{time.monotonic() - t0:.0f}s]")
     return results
