@@ -46,6 +46,7 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("smtp_url", str, "", "SMTP server for e-mail, e.g. smtp://localhost:25; empty disables e-mail."),
     SettingSpec("mail_from", str, "townhall@localhost", "From address of e-mails."),
     SettingSpec("model_dir", str, "", "Directory of classifier artifacts; empty means those shipped in the package."),
+    SettingSpec("classifier_route_at", float, -1.0, "Linear score from which the encoder re-reads a comment (0: every comment, 1: none; negative: the model's trained value)."),
     SettingSpec("log_level", str, "info", "Logging level: debug, info, warning or error."),
     SettingSpec("worker_threads", int, 8, "Threads per process that run request handlers (0: the server's default of 40)."),
 )
@@ -75,6 +76,7 @@ class Settings:
     smtp_url: str = ""
     mail_from: str = "townhall@localhost"
     model_dir: str = ""
+    classifier_route_at: float = -1.0
     log_level: str = "info"
     worker_threads: int = 8
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from townhall.policy.classifiers import ToxicityModel, load_model
+from townhall.policy.classifiers.encoder import CascadeModel
 from townhall.policy.rules.base import Resources, RuleConfigError, RuleSpec
 from townhall.policy.rules.classifier import ClassifierRule
 from townhall.policy.types import Action, Subject
@@ -112,10 +113,26 @@ class CountingModel(ToxicityModel):
         return super().margins(texts)
 
 
+class CountingEncoder:
+    """The real encoder, counting the comments it reads."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.read = 0
+
+    def logits(self, texts: Any) -> Any:
+        self.read += len(texts)
+        return self.real.logits(texts)
+
+
 def test_two_rules_share_one_model_and_featurise_each_comment_once(tmp_path: Path) -> None:
     real = load_model()
-    counting = CountingModel(real.words, real.chars, real._idf_w, real._idf_c, real._coef_w, real._coef_c,
-                             real._intercept, real.calibration, real.labels)
+    assert isinstance(real, CascadeModel)
+    lin = real.linear
+    counting_linear = CountingModel(lin.words, lin.chars, lin._idf_w, lin._idf_c, lin._coef_w, lin._coef_c,
+                                    lin._intercept, lin.calibration, lin.labels)
+    encoder = CountingEncoder(real.encoder)
+    counting = CascadeModel(counting_linear, encoder, real.settings)
     resources = FakeResources(counting)
     abusive = ClassifierRule.from_spec(spec(), resources)
     obscene = ClassifierRule.from_spec(spec(label="obscene"), resources)
@@ -125,7 +142,8 @@ def test_two_rules_share_one_model_and_featurise_each_comment_once(tmp_path: Pat
         a = abusive.evaluate(Subject(text=text)).scores["abusive"]
         o = obscene.evaluate(Subject(text=text)).scores["obscene"]
         assert 0.0 <= a <= 1.0 and 0.0 <= o <= 1.0
-    assert CountingModel.passes == 2
+    assert CountingModel.passes == 2  # one linear pass per comment for both rules
+    assert encoder.read == 1  # only the insult is doubtful enough for the encoder, and it is read once
     # the cached scores are the same numbers a fresh pass gives
     assert counting.score_one("You are a stupid idiot.") == {k: float(v[0]) for k, v in
                                                            real.score(["You are a stupid idiot."]).items()}

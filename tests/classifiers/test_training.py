@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from townhall.cli import build_cli
-from townhall.policy.classifiers import FORMAT_VERSION, LABELS, load_model, read_format_version
+from townhall.policy.classifiers import ARTIFACTS, FORMAT_VERSION, LABELS, load_model, read_format_version
+from townhall.policy.classifiers.encoder import ENCODER_FORMAT_VERSION, CascadeModel, read_encoder_format_version
 
 pytestmark = [pytest.mark.shared_data, pytest.mark.slow]
 
@@ -41,6 +42,29 @@ def test_train_small_slice_end_to_end(shared_data: Path, tmp_path: Path) -> None
         assert all(np.array_equal(a[k], b[k]) for k in a.files)
 
 
+def test_train_attaches_the_encoder_as_second_stage(shared_data: Path, tmp_path: Path) -> None:
+    """The CPU half of the encoder's pipeline: fit the blends on a slice with the shipped encoder, write
+    ``encoder/``, and load the result as a cascade that scores; the report compares the stages."""
+    out = tmp_path / "run"
+    result = CliRunner().invoke(build_cli(), ["train", "--data", str(shared_data), "--out", str(out), "--seed", "5",
+                                              "--limit", "150", "--encoder", str(ARTIFACTS / "encoder")])
+    assert result.exit_code == 0, result.output
+    assert "the encoder reads" in result.output
+    assert read_encoder_format_version(out / "model" / "encoder") == ENCODER_FORMAT_VERSION
+    model = load_model(out / "model")
+    assert isinstance(model, CascadeModel)
+    scores = model.score(["You are a worthless idiot.", "Thank you for the article."])
+    assert scores["abusive"][0] > scores["abusive"][1]
+    report = json.loads((out / "report.json").read_text())
+    assert report["route_at"] == model.settings.route_at
+    assert all("linear_auc" in t and "encoder_all_auc" in t for t in report["tasks"])
+    assert "encoder-on-all AUC" in (out / "report.md").read_text()
+    # training again without --encoder leaves no stale second stage behind
+    assert CliRunner().invoke(build_cli(), ["train", "--data", str(shared_data), "--out", str(out), "--seed", "5",
+                                            "--limit", "150"]).exit_code == 0
+    assert not (out / "model" / "encoder").exists()
+
+
 def test_eval_command_on_csv_and_jsonl(tmp_path: Path) -> None:
     rows = [("You are a pathetic idiot and a liar.", 1, 0), ("Thanks, a very useful article.", 0, 0),
             ("What a stupid moron you are.", 1, 0), ("I disagree with the council's budget.", 0, 0),
@@ -59,3 +83,5 @@ def test_eval_command_on_csv_and_jsonl(tmp_path: Path) -> None:
     assert float(abusive_line.split()[3]) == 1.0  # AUC: both insults outrank the three others
     bad = CliRunner().invoke(build_cli(), ["eval", str(csv_file), "--label-column", "missing"])
     assert bad.exit_code != 0 and "missing" in bad.output
+    linear_only = CliRunner().invoke(build_cli(), ["eval", str(csv_file), "--label-column", "y", "--route-at", "1"])
+    assert linear_only.exit_code == 0, linear_only.output

@@ -28,21 +28,23 @@ def register(group: click.Group) -> None:
               help="Folder for model/, report.json, report.md and pr_curves.png.")
 @click.option("--seed", default=13, show_default=True, help="Seed for the dev/calibration split.")
 @click.option("--limit", type=int, default=None, help="Use at most N rows per data set (a quick smoke run).")
+@click.option("--encoder", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Add the cascade's second stage: a folder with model.onnx and tokenizer.json "
+                   "(from townhall/training/finetune_encoder.py export).")
 @click.option("--install", is_flag=True, help="Also copy the model into the package's artifacts folder.")
-def train_command(data: Path, out: Path, seed: int, limit: int | None, install: bool) -> None:
+def train_command(data: Path, out: Path, seed: int, limit: int | None, encoder: Path | None, install: bool) -> None:
     """Train the abusive/obscene classifiers and write artifacts plus a report."""
     from townhall.training.train import TrainConfig, train
 
-    results = train(TrainConfig(data=data, out=out, seed=seed, limit=limit), log=click.echo)
+    results = train(TrainConfig(data=data, out=out, seed=seed, limit=limit, encoder=encoder), log=click.echo)
     thresholds: dict[str, dict[str, float]] = results["thresholds"]  # type: ignore[assignment]
     for label, th in thresholds.items():
         click.echo(f"{label}: hold_at = {th['hold_at']:.2f}, reject_at = {th['reject_at']:.2f}")
     if install:
         from townhall.policy.classifiers import ARTIFACTS
 
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        for f in (out / "model").iterdir():
-            shutil.copy2(f, ARTIFACTS / f.name)
+        shutil.rmtree(ARTIFACTS, ignore_errors=True)
+        shutil.copytree(out / "model", ARTIFACTS)
         click.echo(f"installed into {ARTIFACTS}")
 
 
@@ -85,7 +87,11 @@ def _binary(value: Any) -> int:
 @click.option("--text-column", default="text", show_default=True)
 @click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=DEFAULT_POLICY,
               help="Policy file whose classifier thresholds to use (default: the shipped policy).")
-def eval_command(file: Path, label_columns: tuple[str, ...], text_column: str, policy: Path) -> None:
+@click.option("--route-at", type=click.FloatRange(0.0, 1.0), default=None,
+              help="Linear score from which the encoder reads a comment (0: every comment, 1: none; "
+                   "default: the shipped model's).")
+def eval_command(file: Path, label_columns: tuple[str, ...], text_column: str, policy: Path,
+                 route_at: float | None) -> None:
     """Measure the classifier rules of a policy on a labelled CSV or JSONL file."""
     from sklearn.metrics import roc_auc_score
 
@@ -106,7 +112,7 @@ def eval_command(file: Path, label_columns: tuple[str, ...], text_column: str, p
     if not rows or text_column not in rows[0]:
         raise click.ClickException(f"{file}: no column {text_column!r}")
     texts = [str(r[text_column] or "") for r in rows]
-    scores = load_model().score(texts)
+    scores = load_model(route_at=route_at).score(texts)
     click.echo(f"{file}: {len(rows)} rows; thresholds from {policy}")
     click.echo(f"{'rule':<16}{'n':>7}{'pos':>7}{'AUC':>8}{'hold P':>9}{'hold R':>9}{'rej P':>8}{'rej R':>8}")
     any_hold = np.zeros(len(rows), dtype=bool)

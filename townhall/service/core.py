@@ -149,6 +149,12 @@ class Services:
         )
 
 
+def policy_resources(settings: Settings) -> Resources:
+    """What the policy's rules share (the classifier model), as the settings configure it."""
+    route_at = settings.classifier_route_at if settings.classifier_route_at >= 0 else None
+    return Resources(Path(settings.model_dir) if settings.model_dir else None, route_at)
+
+
 def build_services(settings: Settings, *, clock: Clock = utcnow, migrate: bool = True) -> Services:
     db = Database(settings.resolved_database_url)
     if migrate:
@@ -178,7 +184,7 @@ def build_services(settings: Settings, *, clock: Clock = utcnow, migrate: bool =
                 changes["allow_guests"] = settings.allow_guests
             if changes:
                 content.update_site(conn, settings.default_site, **changes)
-    resources = Resources(Path(settings.model_dir) if settings.model_dir else None)
+    resources = policy_resources(settings)
     return Services(
         settings=settings,
         db=db,

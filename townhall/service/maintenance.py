@@ -100,10 +100,9 @@ def doctor(settings: Settings) -> list[Check]:
 
 
 def _policy_checks(settings: Settings) -> list[Check]:
-    from townhall.policy.rules.base import Resources
-    from townhall.service.core import PolicyBook
+    from townhall.service.core import PolicyBook, policy_resources
 
-    book = PolicyBook(settings.policy, Resources(Path(settings.model_dir) if settings.model_dir else None))
+    book = PolicyBook(settings.policy, policy_resources(settings))
     try:
         policy = book.get()
     except Exception as exc:  # noqa: BLE001

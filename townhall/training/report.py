@@ -135,9 +135,10 @@ def _baseline() -> Callable[[list[str]], np.ndarray] | None:
     return lambda texts: np.asarray(predict_prob(texts), dtype=np.float64)
 
 
-def evaluate(dev: Sequence[Example], scores: dict[str, np.ndarray],
-             thresholds: dict[str, dict[str, float]]) -> dict[str, Any]:
-    """Per set and task: AUC, precision/recall at hold and reject, calibration; baseline AUC if installed."""
+def evaluate(dev: Sequence[Example], scores: dict[str, np.ndarray], thresholds: dict[str, dict[str, float]],
+             compare: Mapping[str, dict[str, np.ndarray]] | None = None) -> dict[str, Any]:
+    """Per set and task: AUC, precision/recall at hold and reject, calibration; baseline AUC if installed;
+    ``compare`` adds ``{name}_auc`` for other scorings of the same rows (the cascade's stages)."""
     baseline = _baseline()
     base_scores = baseline([e.text for e in dev]) if baseline else None
     hold = {k: v["hold_at"] for k, v in thresholds.items()}
@@ -150,6 +151,8 @@ def evaluate(dev: Sequence[Example], scores: dict[str, np.ndarray],
                                  "auc": safe_auc(y, s)}
         if base_scores is not None:
             entry["baseline_auc"] = safe_auc(y, base_scores[rows])
+        for name, other in (compare or {}).items():
+            entry[f"{name}_auc"] = safe_auc(y, task_scores(key, {k: v[rows] for k, v in other.items()}))
         for name, th in (("hold", hold), ("reject", reject)):
             f = fires(key, sub, th)
             tp = int((f & (y == 1)).sum())
@@ -173,24 +176,30 @@ def _fmt(v: Any) -> str:
 
 
 def markdown(results: dict[str, Any]) -> str:
+    cascade = any("linear_auc" in t for t in results["tasks"])
     lines = ["# Classifier training report", "",
              f"Seed {results.get('seed')}, limit {results.get('limit')}, "
              f"trained in {results.get('training_seconds')} s.",
              f"Thresholds chosen on the dev splits {results['threshold_tasks']}: reject where precision ≥ "
              f"{results['reject_precision_target']}, hold where precision ≥ {results['hold_precision_target']} "
              f"(and p ≥ {HOLD_FLOOR}); a reject threshold is never below p = {REJECT_FLOOR}; 1.00 means never.",
+             *([f"Cascade: the encoder reads a comment when the linear model gives either label ≥ "
+                f"{results['route_at']}; `AUC` is the cascade's, `linear AUC` the first stage's alone, "
+                f"`encoder-on-all AUC` the blend with the encoder reading every comment."]
+               if cascade else []),
              "", "| label | hold_at | reject_at |", "|---|---|---|"]
     for label, th in results["thresholds"].items():
         lines.append(f"| {label} | {th['hold_at']:.2f} | {th['reject_at']:.2f} |")
     lines += ["", "## Dev splits", "",
               "`score` is the model score that answers the set's question (`any` = the larger of abusive and obscene; "
               "precision/recall for `any` count a comment caught by either rule). Baseline = alt-profanity-check.", "",
-              "| set | task | score | n | pos | AUC | baseline AUC | hold P | hold R | reject P | reject R | ECE |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+              "| set | task | score | n | pos | AUC | baseline AUC | hold P | hold R | reject P | reject R | ECE |"
+              + (" linear AUC | encoder-on-all AUC |" if cascade else ""),
+              "|---|---|---|---|---|---|---|---|---|---|---|---|" + ("---|---|" if cascade else "")]
+    keys = ["set", "task", "score", "n", "positives", "auc", "baseline_auc", "hold_precision", "hold_recall",
+            "reject_precision", "reject_recall", "ece"] + (["linear_auc", "encoder_all_auc"] if cascade else [])
     for t in results["tasks"]:
-        lines.append("| " + " | ".join(_fmt(t.get(k)) for k in (
-            "set", "task", "score", "n", "positives", "auc", "baseline_auc", "hold_precision", "hold_recall",
-            "reject_precision", "reject_recall", "ece")) + " |")
+        lines.append("| " + " | ".join(_fmt(t.get(k)) for k in keys) + " |")
     for t in results["tasks"]:
         if t["set"] == results["threshold_set"] and t.get("reliability"):
             lines += ["", f"### Reliability, {t['set']} / {t['task']}", "", "| bin | n | mean p | observed |",

@@ -218,9 +218,24 @@ def read_format_version(model_dir: Path | None = None) -> int:
     return int(doc["format_version"])
 
 
-def load_model(model_dir: Path | None = None) -> ToxicityModel:
-    """Load the shipped model (or one written by ``townhall train`` to ``model_dir``)."""
+def load_model(model_dir: Path | None = None, *, encoder: bool = True, route_at: float | None = None) -> Any:
+    """Load the shipped model (or one written by ``townhall train`` to ``model_dir``).
+
+    Where the folder holds an ``encoder/`` (the cascade's second stage), the result is a
+    :class:`~townhall.policy.classifiers.encoder.CascadeModel` with the same scoring API, routing at its
+    trained threshold or at ``route_at``; ``encoder=False`` gives the linear model alone.
+    """
     d = Path(model_dir) if model_dir is not None else ARTIFACTS
+    linear = _load_linear(d)
+    if not encoder or not (d / "encoder").is_dir():
+        return linear
+    from townhall.policy.classifiers.encoder import load_cascade
+
+    cascade = load_cascade(linear, d / "encoder")
+    return cascade if route_at is None else cascade.with_route_at(route_at)
+
+
+def _load_linear(d: Path) -> ToxicityModel:
     try:
         doc = json.loads((d / "model.json").read_text(encoding="utf-8"))
     except FileNotFoundError as exc:

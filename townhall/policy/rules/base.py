@@ -49,15 +49,16 @@ def unit_interval(options: Mapping[str, Any], key: str, default: float | None = 
 class Resources:
     """Heavy things that rules share, loaded once per application on first use (never at import)."""
 
-    def __init__(self, model_dir: Path | None = None) -> None:
+    def __init__(self, model_dir: Path | None = None, route_at: float | None = None) -> None:
         self.model_dir = model_dir
+        self.route_at = route_at  # None: the model's own routing threshold for its second stage
         self._classifier_model: Any = None
 
     def classifier_model(self) -> Any:
         if self._classifier_model is None:
             from townhall.policy.classifiers import load_model
 
-            self._classifier_model = load_model(self.model_dir)
+            self._classifier_model = load_model(self.model_dir, route_at=self.route_at)
         return self._classifier_model
 
 

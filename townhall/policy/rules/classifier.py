@@ -36,7 +36,7 @@ class ClassifierRule:
     reject_at: float
     action: Action
     strike: bool
-    model: Any  # townhall.policy.classifiers.ToxicityModel, shared by every classifier rule
+    model: Any  # ToxicityModel or CascadeModel (townhall.policy.classifiers), shared by every classifier rule
 
     @classmethod
     def from_spec(cls, spec: RuleSpec, resources: Resources) -> ClassifierRule:

@@ -1,0 +1,204 @@
+"""The second stage of the cascade: a fine-tuned MiniLM-L6 encoder, int8, run by ONNX Runtime on a CPU.
+
+The linear model (:mod:`.model`) scores every comment in a fraction of a millisecond. Only comments it finds
+*possibly* abusive or obscene (a linear score at or above ``route_at`` for either label) are read again by
+the encoder, whose verdict is blended with the linear score by a small logistic model fitted on the
+calibration split. Everything else keeps its linear score. Explanations (the words that drove a score)
+always come from the linear model.
+
+Artifacts (``artifacts/encoder/``): ``model.onnx`` (int8 weights), ``tokenizer.json`` and ``encoder.json``
+(format version, routing thresholds, blend coefficients, calibration). The encoder loads lazily, on the
+first comment that needs it, so a process that never sees a doubtful comment never pays for it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, Sequence
+
+import numpy as np
+
+from townhall.policy.classifiers.features import F_TOKEN, word_spans
+
+ENCODER_FORMAT_VERSION = 1
+MAX_TOKENS = 128
+MASK = "[MASK]"
+
+
+def encoder_text(text: str) -> str:
+    """The text the encoder reads: the F word (which has its own rule) hidden behind ``[MASK]``.
+
+    Without this the obscene head would learn the F word itself, which the house rules treat apart (refused,
+    no strike). The position stays visible, so "[MASK] you" can still read as an attack.
+    """
+    spans = [(s, e) for s, e, tok in word_spans(text) if tok == F_TOKEN]
+    if not spans:
+        return text
+    out, last = [], 0
+    for s, e in spans:
+        if s < last:
+            continue
+        out.append(text[last:s])
+        out.append(MASK)
+        last = e
+    out.append(text[last:])
+    return "".join(out)
+
+
+class EncoderFormatError(RuntimeError):
+    """The encoder artifacts are missing, incomplete or from an incompatible trainer."""
+
+
+def logodds(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-4, 1 - 1e-4)
+    return np.log(p / (1 - p))
+
+
+@dataclass(frozen=True, slots=True)
+class Blend:
+    """P(label) for a routed comment: a logistic model over the linear score's log-odds and the encoder's
+    logit, fitted on the calibration split."""
+
+    w_linear: float
+    w_encoder: float
+    bias: float
+
+    def __call__(self, p_linear: np.ndarray, encoder_logit: np.ndarray) -> np.ndarray:
+        z = self.w_linear * logodds(p_linear) + self.w_encoder * encoder_logit + self.bias
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+class Encoder:
+    """Tokenizer + ONNX session, loaded on first use; safe to call from several threads."""
+
+    def __init__(self, directory: Path, threads: int = 1) -> None:
+        self.directory = directory
+        self.threads = threads
+        self._lock = threading.Lock()
+        self._session: Any = None
+        self._tokenizer: Any = None
+
+    def _load(self) -> None:
+        with self._lock:
+            if self._session is not None:
+                return
+            try:
+                import onnxruntime as ort
+                from tokenizers import Tokenizer
+            except ImportError as exc:  # pragma: no cover - both are dependencies of the package
+                raise EncoderFormatError(f"the encoder needs onnxruntime and tokenizers: {exc}") from exc
+            tok = Tokenizer.from_file(str(self.directory / "tokenizer.json"))
+            tok.enable_truncation(MAX_TOKENS)
+            tok.no_padding()
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads = self.threads
+            opts.inter_op_num_threads = 1
+            opts.log_severity_level = 3
+            self._session = ort.InferenceSession(str(self.directory / "model.onnx"), opts,
+                                                 providers=["CPUExecutionProvider"])
+            self._tokenizer = tok
+
+    def logits(self, texts: Sequence[str]) -> np.ndarray:
+        """Raw logits (abusive, obscene) for each text, shape (len(texts), 2).
+
+        One comment per run, never padded batches: int8 activations are quantized with one scale per run,
+        so in a batch a comment's score would depend on its neighbours. (Batches gave no speed-up on a CPU.)
+        """
+        out = np.zeros((len(texts), 2), dtype=np.float64)
+        if not texts:
+            return out
+        if self._session is None:
+            self._load()
+        for i, encoded in enumerate(self._tokenizer.encode_batch([encoder_text(t) for t in texts])):
+            ids = np.array([encoded.ids], dtype=np.int64)
+            (result,) = self._session.run(["logits"], {"input_ids": ids, "attention_mask": np.ones_like(ids)})
+            out[i] = result[0]
+        return out
+
+
+class LogitSource(Protocol):
+    def logits(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CascadeSettings:
+    route_at: float  # a comment whose linear score for either label reaches this is read by the encoder
+    blends: dict[str, Blend]
+
+
+class CascadeModel:
+    """The linear model for every comment, the encoder for the doubtful ones (same API as ToxicityModel)."""
+
+    def __init__(self, linear: Any, encoder: LogitSource, settings: CascadeSettings) -> None:
+        self.linear = linear
+        self.encoder = encoder
+        self.settings = settings
+        self.labels = linear.labels
+        self.meta = dict(linear.meta, encoder=True, route_at=settings.route_at)
+        self._last: tuple[str, dict[str, float]] | None = None
+
+    def with_route_at(self, route_at: float) -> CascadeModel:
+        """The same models with another routing threshold (0 = the encoder reads every comment)."""
+        return CascadeModel(self.linear, self.encoder, CascadeSettings(route_at, self.settings.blends))
+
+    def routed(self, linear_scores: dict[str, np.ndarray]) -> np.ndarray:
+        return np.max(np.stack([linear_scores[k] for k in self.labels], 1), axis=1) >= self.settings.route_at
+
+    def score(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        lin = self.linear.score(texts)
+        out = {k: v.copy() for k, v in lin.items()}
+        routed = np.flatnonzero(self.routed(lin)) if len(texts) else np.zeros(0, dtype=np.int64)
+        if routed.size:
+            logits = self.encoder.logits([texts[i] for i in routed])
+            for j, label in enumerate(self.labels):
+                out[label][routed] = np.minimum(self.settings.blends[label](lin[label][routed], logits[:, j]), 0.999)
+        return out
+
+    def score_one(self, text: str) -> dict[str, float]:
+        last = self._last
+        if last is not None and last[0] == text:
+            return dict(last[1])
+        scores = {k: float(v[0]) for k, v in self.score([text]).items()}
+        self._last = (text, scores)
+        return dict(scores)
+
+    def explain(self, text: str, label: str, k: int = 5) -> list[tuple[str, float]]:
+        return self.linear.explain(text, label, k)
+
+    def strongest_span(self, text: str, label: str) -> tuple[int, int] | None:
+        return self.linear.strongest_span(text, label)
+
+
+def save_encoder_settings(directory: Path, settings: CascadeSettings, meta: dict[str, object]) -> None:
+    doc = {"format_version": ENCODER_FORMAT_VERSION, "route_at": settings.route_at, "max_tokens": MAX_TOKENS,
+           "blends": {k: {"w_linear": b.w_linear, "w_encoder": b.w_encoder, "bias": b.bias}
+                      for k, b in settings.blends.items()},
+           "meta": meta}
+    (directory / "encoder.json").write_text(json.dumps(doc, indent=1, sort_keys=True), encoding="utf-8")
+
+
+def read_encoder_format_version(directory: Path) -> int:
+    return int(json.loads((directory / "encoder.json").read_text(encoding="utf-8"))["format_version"])
+
+
+def load_cascade(linear: Any, directory: Path, threads: int = 1) -> CascadeModel:
+    """Wrap ``linear`` with the encoder in ``directory`` (checked now, loaded on first use)."""
+    try:
+        doc = json.loads((directory / "encoder.json").read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise EncoderFormatError(f"no encoder in {directory}") from exc
+    if doc.get("format_version") != ENCODER_FORMAT_VERSION:
+        raise EncoderFormatError(f"encoder in {directory} has format {doc.get('format_version')}, "
+                                 f"this code reads {ENCODER_FORMAT_VERSION}")
+    if doc.get("max_tokens") != MAX_TOKENS:
+        raise EncoderFormatError(f"encoder in {directory} reads {doc.get('max_tokens')} tokens, this code {MAX_TOKENS}")
+    for name in ("model.onnx", "tokenizer.json"):
+        if not (directory / name).is_file():
+            raise EncoderFormatError(f"encoder in {directory} lacks {name}")
+    blends = {k: Blend(float(v["w_linear"]), float(v["w_encoder"]), float(v["bias"])) for k, v in doc["blends"].items()}
+    if set(blends) != set(linear.labels):
+        raise EncoderFormatError(f"encoder in {directory} blends {sorted(blends)}, the model has {list(linear.labels)}")
+    return CascadeModel(linear, Encoder(directory, threads), CascadeSettings(float(doc["route_at"]), blends))

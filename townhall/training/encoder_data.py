@@ -1,0 +1,30 @@
+"""Rows for fine-tuning the encoder on a GPU machine (see :mod:`townhall.training.finetune_encoder`).
+
+The same loaders, label mapping and splits as the linear model (:func:`townhall.training.data.partition`),
+written as gzipped JSON lines ``{"t": encoder text, "s": data set, "a": abusive, "o": obscene, "sp": split}``
+so that the GPU machine needs neither ``../shared/data`` nor Townhall's dependencies.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+from townhall.policy.classifiers.encoder import encoder_text
+from townhall.training.data import Example, load_all, partition
+
+
+def encoder_rows(data: Path, seed: int, limit: int | None = None) -> list[tuple[Example, dict[str, object]]]:
+    fit, calib, dev = partition(load_all(data, seed, limit))
+    return [(e, {"t": encoder_text(e.text), "s": e.source, "a": e.abusive, "o": e.obscene, "sp": e.split})
+            for e in fit + calib + dev]
+
+
+def write_encoder_rows(data: Path, out: Path, seed: int, limit: int | None = None) -> int:
+    rows = encoder_rows(data, seed, limit)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(out, "wt", encoding="utf-8", compresslevel=9) as fh:
+        for _, r in rows:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return len(rows)
