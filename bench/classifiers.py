@@ -1,8 +1,10 @@
 """Benchmark: Townhall's abusive/obscene model against alt-profanity-check, side by side.
 
-Prints, for every dev split (same rows, same labels): ROC AUC of our score and of alt-profanity-check's
-``predict_prob``; then throughput (comments/second on one core, both labels together) and p99 latency for
-one comment, for both models, on real comments (the Civil Comments dev split).
+Prints, for every dev split (same rows, same labels): ROC AUC of the shipped cascade, of its first stage
+alone (linear), of the cascade with the encoder reading every comment, and of alt-profanity-check's
+``predict_prob``; then, for each of these, throughput (comments/second on one core, both labels together),
+latency for one comment and the share of comments the encoder read, on two samples of real comments: the
+Civil Comments dev split (toxic-heavy) and the Wikipedia talk + Jigsaw dev splits (closer to ordinary traffic).
 
     taskset -c 0 python bench/classifiers.py --data ../shared/data
 
@@ -51,10 +53,32 @@ def latency(fn: Callable[[str], object], texts: Sequence[str]) -> dict[str, floa
             "cpu_p50": round(float(np.median(c)), 3), "cpu_p99": round(float(np.percentile(c, 99)), 3)}
 
 
+MODES = ("cascade", "linear", "encoder_all")  # shipped default; first stage alone; encoder reads every comment
+
+
+def models() -> dict[str, Any]:
+    return {"cascade": load_model(), "linear": load_model(encoder=False), "encoder_all": load_model(route_at=0.0)}
+
+
+def speed(texts: list[str], predict_prob: Callable[[list[str]], Any]) -> dict[str, dict[str, Any]]:
+    """Per mode (and alt-profanity-check): comments/s by CPU and wall time, latency, share read by the encoder."""
+    out: dict[str, dict[str, Any]] = {}
+    for mode, model in models().items():  # fresh models: no warm caches from the AUC pass
+        share = float(model.routed(model.linear.score(texts)).mean()) if mode != "linear" else 0.0
+        cpu, wall = throughput(model.score, texts, batch=500)
+        out[mode] = {"cpu": round(cpu), "wall": round(wall), "encoder_share": round(share, 3),
+                     **latency(lambda t, m=model: m.score_one(t), texts[: len(texts) // 2])}
+    cpu, wall = throughput(predict_prob, texts, batch=500)
+    out["alt_profanity_check"] = {"cpu": round(cpu), "wall": round(wall),
+                                  **latency(lambda t: predict_prob([t]), texts[: len(texts) // 2])}
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
     ap.add_argument("--seed", type=int, default=SEED)
+    ap.add_argument("--sample", type=int, default=2000, help="comments per speed sample")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = ap.parse_args()
     from profanity_check import predict_prob
@@ -63,49 +87,55 @@ def main() -> None:
     out: dict[str, object] = {"cpus_allowed": affinity}
     with threadpool_limits(limits=1):
         t0 = time.perf_counter()
-        model = load_model()
-        out["load_seconds"] = round(time.perf_counter() - t0, 3)
+        load_model(encoder=False)
+        out["load_seconds_linear"] = round(time.perf_counter() - t0, 3)
+        t0 = time.perf_counter()
+        warm = load_model()
+        warm.encoder.logits(["first comment"])
+        out["load_seconds_cascade"] = round(time.perf_counter() - t0, 3)
         dev = [e for e in load_all(args.data, args.seed) if e.split == "dev"]
         texts = [e.text for e in dev]
-        ours = model.score(texts)
+        scored = {mode: m.score(texts) for mode, m in models().items()}
         theirs = np.asarray(predict_prob(texts), dtype=np.float64)
         rows: list[dict[str, Any]] = []
-        print(f"{'set':<26}{'task':<20}{'score':<9}{'n':>6}{'pos':>6}{'AUC ours':>10}{'AUC apc':>9}  winner")
+        print(f"{'set':<26}{'task':<20}{'score':<9}{'n':>6}{'pos':>6}{'cascade':>9}{'linear':>8}{'enc-all':>9}"
+              f"{'apc':>7}  winner (shipped cascade vs apc)")
         for (source, task), (key, idx, y) in tasks(dev).items():
             if not 0 < y.sum() < len(y):
                 continue
-            a = float(roc_auc_score(y, task_scores(key, {k: v[idx] for k, v in ours.items()})))
+            aucs = {m: float(roc_auc_score(y, task_scores(key, {k: v[idx] for k, v in scored[m].items()})))
+                    for m in MODES}
             b = float(roc_auc_score(y, theirs[idx]))
             rows.append({"set": source, "task": task, "score": key, "n": len(idx), "positives": int(y.sum()),
-                         "auc": round(a, 4), "baseline_auc": round(b, 4)})
-            print(f"{source:<26}{task:<20}{key:<9}{len(idx):>6}{int(y.sum()):>6}{a:>10.3f}{b:>9.3f}  "
-                  f"{'ours' if a > b else 'alt-profanity-check'}")
+                         "auc": round(aucs["cascade"], 4), "linear_auc": round(aucs["linear"], 4),
+                         "encoder_all_auc": round(aucs["encoder_all"], 4), "baseline_auc": round(b, 4)})
+            print(f"{source:<26}{task:<20}{key:<9}{len(idx):>6}{int(y.sum()):>6}{aucs['cascade']:>9.3f}"
+                  f"{aucs['linear']:>8.3f}{aucs['encoder_all']:>9.3f}{b:>7.3f}  "
+                  f"{'ours' if aucs['cascade'] > b else 'alt-profanity-check'}")
         out["auc"] = rows
-        out["wins"] = f"{sum(r['auc'] > r['baseline_auc'] for r in rows)}/{len(rows)}"
-        print(f"ours better on {out['wins']} dev tasks")
+        for m, key in (("cascade", "auc"), ("linear", "linear_auc"), ("encoder_all", "encoder_all_auc")):
+            out[f"wins_{m}"] = f"{sum(r[key] > r['baseline_auc'] for r in rows)}/{len(rows)}"
+        print("better than alt-profanity-check on: " + ", ".join(f"{m} {out[f'wins_{m}']}" for m in MODES))
 
         civil = [e.text for e in dev if e.source == "civil_comments_spans"]
-        sample = (civil * 3)[:6000]
-        fresh = load_model()  # no warm caches from the AUC pass
-        ours_tp = throughput(fresh.score, sample, batch=500)
-        theirs_tp = throughput(predict_prob, sample, batch=500)
-        one = load_model()
-        ours_lat = latency(lambda t: one.score_one(t), civil[:2000])
-        theirs_lat = latency(lambda t: predict_prob([t]), civil[:2000])
-        out["throughput_per_core"] = {"townhall": {"cpu": round(ours_tp[0]), "wall": round(ours_tp[1])},
-                                      "alt_profanity_check": {"cpu": round(theirs_tp[0]), "wall": round(theirs_tp[1])}}
-        out["latency_ms"] = {"townhall": ours_lat, "alt_profanity_check": theirs_lat}
-    mean_len = sum(map(len, civil)) / len(civil)
+        traffic = [e.text for e in dev if e.source in ("wiki_toxicity_in_context", "jigsaw2018_sample")]
+        samples = {"civil_dev": (civil * 3)[: args.sample], "traffic_like": traffic[: args.sample]}
+        out["samples"] = {k: {"n": len(v), "mean_chars": round(sum(map(len, v)) / len(v))} for k, v in samples.items()}
+        out["speed"] = {k: speed(v, predict_prob) for k, v in samples.items()}
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     out["load_average_1min"] = round(load, 2)
-    print(f"\nreal comments (Civil Comments dev, mean {mean_len:.0f} chars); CPUs allowed: {affinity}; 1 thread; "
-          f"load average {load:.1f}")
-    print(f"model load: {out['load_seconds']} s")
-    print(f"throughput, both labels together (per CPU-second / per wall-second):  townhall {ours_tp[0]:,.0f} / "
-          f"{ours_tp[1]:,.0f} comments/s;  alt-profanity-check (one label) {theirs_tp[0]:,.0f} / {theirs_tp[1]:,.0f}")
-    for name, lat in (("townhall", ours_lat), ("alt-profanity-check", theirs_lat)):
-        print(f"latency, one comment, {name}: wall p50 {lat['wall_p50']:.2f} ms, p99 {lat['wall_p99']:.2f} ms; "
-              f"CPU p50 {lat['cpu_p50']:.2f} ms, p99 {lat['cpu_p99']:.2f} ms")
+    print(f"\nCPUs allowed: {affinity}; 1 thread; load average {load:.1f}; model load: linear "
+          f"{out['load_seconds_linear']} s, cascade (encoder session included) {out['load_seconds_cascade']} s")
+    names = {"civil_dev": "Civil Comments dev (toxic-heavy: ~93% abusive)",
+             "traffic_like": "Wikipedia talk + Jigsaw dev (traffic-like: 1-11% toxic)"}
+    for sample, figures in out["speed"].items():  # type: ignore[union-attr]
+        info = out["samples"][sample]  # type: ignore[index]
+        print(f"\n{names[sample]}, {info['n']} comments, mean {info['mean_chars']} chars")
+        print(f"{'':<22}{'read by encoder':>16}{'/CPU-s':>9}{'/wall-s':>9}{'p50 ms':>8}{'p99 ms':>8}{'p99 CPU':>9}")
+        for mode, f in figures.items():
+            share = f"{f['encoder_share']:.1%}" if "encoder_share" in f else "–"
+            print(f"{mode:<22}{share:>16}{f['cpu']:>9,}{f['wall']:>9,}{f['wall_p50']:>8.2f}{f['wall_p99']:>8.2f}"
+                  f"{f['cpu_p99']:>9.2f}")
     if args.json:
         args.json.write_text(json.dumps(out, indent=1), encoding="utf-8")
 

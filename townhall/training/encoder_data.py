@@ -28,3 +28,18 @@ def write_encoder_rows(data: Path, out: Path, seed: int, limit: int | None = Non
         for _, r in rows:
             fh.write(json.dumps(r, ensure_ascii=False) + "\n")
     return len(rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Write the encoder's fine-tuning rows (see finetune_encoder.py).")
+    ap.add_argument("--data", type=Path, required=True, help="the public data sets (../shared/data)")
+    ap.add_argument("--out", type=Path, required=True, help="a .jsonl.gz file")
+    ap.add_argument("--seed", type=int, default=13, help="the split seed (the linear model's)")
+    args = ap.parse_args(argv)
+    print(f"wrote {write_encoder_rows(args.data, args.out, args.seed)} rows to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
