@@ -84,6 +84,19 @@ def test_thresholds(p: float, action: Action | None, strike: bool | None) -> Non
     assert hit.evidence and "idiot" in hit.evidence
 
 
+def test_evidence_says_when_the_encoder_re_read_the_comment() -> None:
+    model = load_model()
+    rule = ClassifierRule.from_spec(spec(), FakeResources(model))
+    text = "You are a pathetic worthless idiot and everyone here knows it."
+    (hit,) = rule.evaluate(Subject(text=text)).hits
+    first = model.linear.score([text])["abusive"][0]
+    assert f"re-read by the encoder; word model alone {first:.2f}" in hit.evidence
+    assert hit.evidence.startswith(f"abusive score {hit.score:.2f}") and "“idiot”" in hit.evidence
+    linear_only = ClassifierRule.from_spec(spec(), FakeResources(model.with_route_at(1.0)))
+    (plain,) = linear_only.evaluate(Subject(text=text)).hits
+    assert "encoder" not in plain.evidence
+
+
 def test_trusted_account_borderline_hold_becomes_flag_but_reject_stays() -> None:
     borderline = ClassifierRule.from_spec(spec(), FakeResources(FakeModel({"abusive": 0.6})))
     (hit,) = borderline.evaluate(Subject(text="you idiot", account_trusted=True)).hits

@@ -138,7 +138,7 @@ class CascadeModel:
         self.settings = settings
         self.labels = linear.labels
         self.meta = dict(linear.meta, encoder=True, route_at=settings.route_at)
-        self._last: tuple[str, dict[str, float]] | None = None
+        self._last: tuple[str, dict[str, float], dict[str, float] | None] | None = None
 
     def with_route_at(self, route_at: float) -> CascadeModel:
         """The same models with another routing threshold (0 = the encoder reads every comment)."""
@@ -152,18 +152,40 @@ class CascadeModel:
         out = {k: v.copy() for k, v in lin.items()}
         routed = np.flatnonzero(self.routed(lin)) if len(texts) else np.zeros(0, dtype=np.int64)
         if routed.size:
-            logits = self.encoder.logits([texts[i] for i in routed])
-            for j, label in enumerate(self.labels):
-                out[label][routed] = np.minimum(self.settings.blends[label](lin[label][routed], logits[:, j]), 0.999)
+            blended = self._blended({k: v[routed] for k, v in lin.items()},
+                                    self.encoder.logits([texts[i] for i in routed]))
+            for label in self.labels:
+                out[label][routed] = blended[label]
         return out
 
+    def _blended(self, lin: dict[str, np.ndarray], logits: np.ndarray) -> dict[str, np.ndarray]:
+        """Scores of comments the encoder read: its logits blended with their linear scores."""
+        return {label: np.minimum(self.settings.blends[label](lin[label], logits[:, j]), 0.999)
+                for j, label in enumerate(self.labels)}
+
     def score_one(self, text: str) -> dict[str, float]:
+        """Scores for one text; the last text's scores are kept so that several rules read it once."""
+        return dict(self._one(text)[1])
+
+    def first_stage(self, text: str) -> dict[str, float] | None:
+        """The linear model's scores for ``text`` where the encoder re-read it (else None), for the evidence
+        a moderator sees."""
+        first = self._one(text)[2]
+        return dict(first) if first is not None else None
+
+    def _one(self, text: str) -> tuple[str, dict[str, float], dict[str, float] | None]:
         last = self._last
         if last is not None and last[0] == text:
-            return dict(last[1])
-        scores = {k: float(v[0]) for k, v in self.score([text]).items()}
-        self._last = (text, scores)
-        return dict(scores)
+            return last
+        lin = self.linear.score([text])
+        routed = bool(self.routed(lin)[0])
+        scores = {k: float(v[0]) for k, v in lin.items()}
+        first = dict(scores) if routed else None
+        if routed:
+            scores = {k: float(v[0]) for k, v in self._blended(lin, self.encoder.logits([text])).items()}
+        entry = (text, scores, first)
+        self._last = entry
+        return entry
 
     def explain(self, text: str, label: str, k: int = 5) -> list[tuple[str, float]]:
         return self.linear.explain(text, label, k)

@@ -67,8 +67,13 @@ class ClassifierRule:
         else:
             return RuleResult(scores=scores)
         reasons = tuple(gram for gram, _ in self.model.explain(subject.text, self.label, k=5))
-        evidence = f"{self.label} score {p:.2f}; driven by: " + ", ".join(f"“{r}”" for r in reasons) if reasons \
-            else f"{self.label} score {p:.2f}"
+        evidence = f"{self.label} score {p:.2f}"
+        first_stage = getattr(self.model, "first_stage", None)
+        stage = first_stage(subject.text) if first_stage is not None else None
+        if stage is not None:
+            evidence += f" (re-read by the encoder; word model alone {stage[self.label]:.2f})"
+        if reasons:
+            evidence += "; driven by: " + ", ".join(f"“{r}”" for r in reasons)
         hit = Hit(rule=self.name, description=self.description, action=action,
                   span=self.model.strongest_span(subject.text, self.label), evidence=evidence, score=p,
                   strike=strike, reasons=reasons)
