@@ -159,7 +159,7 @@ def build_services(settings: Settings, *, clock: Clock = utcnow, migrate: bool =
     db = Database(settings.resolved_database_url)
     if migrate:
         db.migrate()
-    with db.write() as conn:
+    with db.write(exclusive=True) as conn:  # several processes may start at once on a new database
         secret = settings.secret or people.put_meta_if_absent(conn, "secret", secrets.token_urlsafe(32))
         if content.get_site(conn, settings.default_site) is None:
             sso = settings.sso_secret or secrets.token_urlsafe(32)

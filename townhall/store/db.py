@@ -19,6 +19,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool, QueuePool
 
+_EXCLUSIVE_LOCK_ID = 0x746F776E  # "town": the advisory lock of Database.write(exclusive=True)
+
 
 class DatabaseUnavailable(RuntimeError):
     """The database cannot be reached right now (answered as 503 by the web layer)."""
@@ -49,12 +51,18 @@ class Database:
         return self.dialect == "sqlite"
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
+    def write(self, *, exclusive: bool = False) -> Iterator[Connection]:
         """A write transaction (BEGIN IMMEDIATE on SQLite so writers queue instead of failing).
-        Callbacks registered with ``after_commit`` run once it has committed."""
+        Callbacks registered with ``after_commit`` run once it has committed.
+
+        ``exclusive``: such transactions run one at a time across processes (on PostgreSQL a transaction-level
+        advisory lock; SQLite's BEGIN IMMEDIATE already serialises writers) — for check-then-insert work such
+        as the first start of several processes at once."""
         after: list[Callable[[], None]] = []
         try:
             with self._write_lock or nullcontext(), self.write_engine.begin() as conn:
+                if exclusive and not self.is_sqlite:
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_EXCLUSIVE_LOCK_ID})")
                 conn.info["after_commit"] = after
                 try:
                     yield conn
@@ -94,6 +102,8 @@ class Database:
             before = MigrationContext.configure(conn).get_current_revision()
         cfg = _alembic_config(self.url)
         with self.write_engine.begin() as conn:
+            if not self.is_sqlite:  # processes starting at once migrate one after another
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_EXCLUSIVE_LOCK_ID})")
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
         script = ScriptDirectory.from_config(cfg)
