@@ -65,11 +65,31 @@ def test_doctor(db_url: str, tmp_path: Path, smtp_up: bool) -> None:
         if smtp_up:
             assert ok.exit_code == 0, ok.output
             assert "smtp: 127.0.0.1" in lines and "All checks passed" in lines
+            assert "classifier encoder: loaded and answered in" in lines
         else:
             assert ok.exit_code == 1 and "unreachable" in lines and "needs attention" in lines
     finally:
         if smtp_up:
             controller.stop()
+
+
+def test_doctor_finds_an_encoder_that_does_not_run(tmp_path: Path) -> None:
+    import shutil
+
+    from townhall.policy.classifiers import ARTIFACTS
+
+    models = tmp_path / "models"
+    shutil.copytree(ARTIFACTS, models)
+    (models / "encoder" / "model.onnx").write_bytes(b"not an onnx model")
+    url = f"sqlite:///{tmp_path / 'th.db'}"
+    Database(url).migrate()
+    env = {"TOWNHALL_POLICY": POLICY, "TOWNHALL_MODEL_DIR": str(models)}
+    broken = CliRunner(env=env).invoke(build_cli(), ["doctor", "--db", url])
+    lines = " ".join(broken.output.split())
+    assert broken.exit_code == 1 and "classifier encoder: the encoder does not run" in lines, broken.output
+    off = CliRunner(env={**env, "TOWNHALL_MODEL_DIR": "", "TOWNHALL_CLASSIFIER_ROUTE_AT": "1"}).invoke(
+        build_cli(), ["doctor", "--db", url])
+    assert "but off (classifier_route_at 1.0)" in " ".join(off.output.split()), off.output
 
 
 def test_doctor_finds_an_old_schema_and_a_missing_database(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import smtplib
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,12 +103,32 @@ def doctor(settings: Settings) -> list[Check]:
 def _policy_checks(settings: Settings) -> list[Check]:
     from townhall.service.core import PolicyBook, policy_resources
 
-    book = PolicyBook(settings.policy, policy_resources(settings))
+    resources = policy_resources(settings)
+    book = PolicyBook(settings.policy, resources)
     try:
         policy = book.get()
     except Exception as exc:  # noqa: BLE001
         return [Check("policy and models", "error", str(exc))]
-    return [Check("policy and models", "ok", f"{getattr(policy, 'source', 'policy')} loaded (version {getattr(policy, 'version', '?')})")]
+    checks = [Check("policy and models", "ok", f"{getattr(policy, 'source', 'policy')} loaded (version {getattr(policy, 'version', '?')})")]
+    return checks + [_encoder_check(resources.classifier_model())]
+
+
+def _encoder_check(model: object) -> Check:
+    """The classifiers' second stage opens and answers (it loads lazily, so a server would find out late)."""
+    encoder = getattr(model, "encoder", None)
+    if encoder is None:
+        return Check("classifier encoder", "skip", "the model has no second stage: the linear model judges alone")
+    route_at = model.settings.route_at  # type: ignore[attr-defined]
+    try:
+        started = time.perf_counter()
+        encoder.logits(["Townhall doctor: is the encoder there?"])
+        elapsed = (time.perf_counter() - started) * 1000
+    except Exception as exc:  # noqa: BLE001
+        return Check("classifier encoder", "error", f"the encoder does not run: {exc}")
+    if route_at >= 1.0:
+        return Check("classifier encoder", "ok", f"loaded in {elapsed:.0f} ms but off (classifier_route_at {route_at})")
+    return Check("classifier encoder", "ok", f"loaded and answered in {elapsed:.0f} ms; re-reads comments whose "
+                                             f"word-model score reaches {route_at}")
 
 
 def _smtp_check(settings: Settings) -> list[Check]:
