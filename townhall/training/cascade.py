@@ -28,7 +28,7 @@ from townhall.policy.classifiers.encoder import (
     save_encoder_settings,
 )
 from townhall.policy.classifiers.model import LABELS, ToxicityModel
-from townhall.training.data import SET_WEIGHTS, Example
+from townhall.training.data import Example, soft_rows
 
 # A comment is read by the encoder when the linear model gives either label at least this probability.
 # Measured on the dev splits and the fairness sets (docs/classifiers.md, "The cascade"): at 0.3 the identity
@@ -51,19 +51,13 @@ class CachedEncoder:
 
 def fit_blends(examples: Sequence[Example], linear: dict[str, np.ndarray], logits: np.ndarray,
                exclude: dict[str, frozenset[str]], seed: int) -> dict[str, Blend]:
+    """Per label, the logistic blend of linear log-odds and encoder logit on the same soft rows (and
+    exclusions) as the linear model's calibration."""
     blends: dict[str, Blend] = {}
     for j, label in enumerate(LABELS):
-        xs, ys, ws = [], [], []
-        for i, e in enumerate(examples):
-            p = getattr(e, label)
-            if p is None or e.source in exclude[label]:
-                continue
-            for y, share in ((1, p), (0, 1.0 - p)):
-                if share > 0:
-                    xs.append((float(logodds(np.array(linear[label][i]))), float(logits[i, j])))
-                    ys.append(y)
-                    ws.append(SET_WEIGHTS.get(e.source, 1.0) * share)
-        clf = LogisticRegression(C=1.0, random_state=seed).fit(np.array(xs), np.array(ys), sample_weight=np.array(ws))
+        idx, y, w = soft_rows(list(examples), label, exclude[label])
+        x = np.column_stack([logodds(linear[label][idx]), logits[idx, j]])
+        clf = LogisticRegression(C=1.0, random_state=seed).fit(x, y, sample_weight=w)
         blends[label] = Blend(float(clf.coef_[0][0]), float(clf.coef_[0][1]), float(clf.intercept_[0]))
     return blends
 

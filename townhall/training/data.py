@@ -39,6 +39,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Callable, Iterator, Mapping
 
+import numpy as np
+
 from townhall.policy.classifiers.features import F_TOKEN, normalise, tokens
 
 DEV_SHARE = 0.15  # per set, held out for thresholds and reports
@@ -274,3 +276,20 @@ def partition(examples: list[Example]) -> tuple[list[Example], list[Example], li
     calib = [e for e in usable if e.split == "calib" and (e.abusive is not None or e.obscene is not None)]
     dev = [e for e in usable if e.split == "dev"]
     return fit, calib, dev
+
+
+def soft_rows(examples: list[Example], label: str,
+               exclude: frozenset[str] = frozenset()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row index, 0/1 target, weight) with each soft label split into a positive and a negative row."""
+    idx, ys, ws = [], [], []
+    for i, e in enumerate(examples):
+        p = getattr(e, label)
+        if p is None or e.source in exclude:
+            continue
+        w = SET_WEIGHTS.get(e.source, 1.0)
+        for y, share in ((1, p), (0, 1.0 - p)):
+            if share > 0:
+                idx.append(i)
+                ys.append(y)
+                ws.append(w * share)
+    return np.array(idx, dtype=np.int64), np.array(ys), np.array(ws)

@@ -25,7 +25,7 @@ from sklearn.linear_model import LogisticRegression
 
 from townhall.policy.classifiers.features import ID_TOKEN, char_grams, mentions_fword, tokens, word_grams
 from townhall.policy.classifiers.model import LABELS, Calibration, ToxicityModel, load_model, save_model
-from townhall.training.data import SET_WEIGHTS, Example, load_all, partition
+from townhall.training.data import SET_WEIGHTS, Example, load_all, partition, soft_rows
 
 MAX_WORDS = 120_000
 MAX_CHARS = 200_000
@@ -124,23 +124,6 @@ def centred_steps(xs: np.ndarray, ys: np.ndarray) -> tuple[list[float], list[flo
     return out_x, out_y
 
 
-def _soft_rows(examples: list[Example], label: str,
-               exclude: frozenset[str] = frozenset()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(row index, 0/1 target, weight) with each soft label split into a positive and a negative row."""
-    idx, ys, ws = [], [], []
-    for i, e in enumerate(examples):
-        p = getattr(e, label)
-        if p is None or e.source in exclude:
-            continue
-        w = SET_WEIGHTS.get(e.source, 1.0)
-        for y, share in ((1, p), (0, 1.0 - p)):
-            if share > 0:
-                idx.append(i)
-                ys.append(y)
-                ws.append(w * share)
-    return np.array(idx, dtype=np.int64), np.array(ys), np.array(ws)
-
-
 def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict[str, object]:
     """Train, calibrate, write artifacts to ``cfg.out/model`` and the report to ``cfg.out``."""
     from townhall.training.report import choose_thresholds, evaluate, write_report
@@ -169,7 +152,7 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict[str, obj
     intercept = np.zeros(len(LABELS))
     calibration: dict[str, tuple[list[float], list[float]]] = {}
     for j, label in enumerate(LABELS):
-        idx, y, w = _soft_rows(fit, label)
+        idx, y, w = soft_rows(fit, label)
         x = x_fit_src[idx]
         if label == "obscene":  # the F word has its own rule: the obscene model may not use it
             x = x @ sparse.diags(fmask)
@@ -178,7 +161,7 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict[str, obj
         # the set indicators are dropped: at run time every comment is "from no set in particular"
         coef[:, j] = (clf.coef_[0] * (fmask if label == "obscene" else 1.0))[: x_fit.shape[1]]
         intercept[j] = clf.intercept_[0]
-        cidx, cy, cw = _soft_rows(calib, label, CALIB_EXCLUDE[label])
+        cidx, cy, cw = soft_rows(calib, label, CALIB_EXCLUDE[label])
         margin = np.asarray(x_cal[cidx] @ coef[:, j]).ravel() + intercept[j]
         iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(margin, cy, sample_weight=cw)
         calibration[label] = centred_steps(iso.X_thresholds_, iso.y_thresholds_)
