@@ -129,3 +129,27 @@ def _edit(folder: Path, **changes: object) -> None:
     doc = json.loads((folder / "encoder.json").read_text())
     doc.update(changes)
     (folder / "encoder.json").write_text(json.dumps(doc))
+
+
+def test_threads_opening_the_encoder_at_once_all_get_logits() -> None:
+    import threading
+
+    encoder = load_cascade(load_model(encoder=False), ENCODER).encoder  # a fresh, unopened session
+    barrier = threading.Barrier(4)
+    results: list[np.ndarray] = []
+    errors: list[BaseException] = []
+
+    def read() -> None:
+        barrier.wait()
+        try:
+            results.append(encoder.logits(["You are a pathetic idiot."]))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors and len(results) == 4
+    assert all(np.array_equal(r, results[0]) for r in results)

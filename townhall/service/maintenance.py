@@ -109,8 +109,8 @@ def _policy_checks(settings: Settings) -> list[Check]:
         policy = book.get()
     except Exception as exc:  # noqa: BLE001
         return [Check("policy and models", "error", str(exc))]
-    checks = [Check("policy and models", "ok", f"{getattr(policy, 'source', 'policy')} loaded (version {getattr(policy, 'version', '?')})")]
-    return checks + [_encoder_check(resources.classifier_model())]
+    loaded = f"{getattr(policy, 'source', 'policy')} loaded (version {getattr(policy, 'version', '?')})"
+    return [Check("policy and models", "ok", loaded), _encoder_check(resources.classifier_model())]
 
 
 def _encoder_check(model: object) -> Check:

@@ -215,7 +215,8 @@ def main(argv: list[str]) -> None:
     import transformers
 
     (out / "finetune.json").write_text(json.dumps({
-        "args": vars(args), "max_tokens": MAX_TOKENS, "device": torch.cuda.get_device_name() if dev.type == "cuda" else "cpu",
+        "args": vars(args), "max_tokens": MAX_TOKENS,
+        "device": torch.cuda.get_device_name() if dev.type == "cuda" else "cpu",
         "torch": torch.__version__, "transformers": transformers.__version__,
         "log": (out / "log.txt").read_text().splitlines()}, indent=1))
 

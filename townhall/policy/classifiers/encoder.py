@@ -97,9 +97,9 @@ class Encoder:
             opts.intra_op_num_threads = self.threads
             opts.inter_op_num_threads = 1
             opts.log_severity_level = 3
-            self._session = ort.InferenceSession(str(self.directory / "model.onnx"), opts,
-                                                 providers=["CPUExecutionProvider"])
+            session = ort.InferenceSession(str(self.directory / "model.onnx"), opts, providers=["CPUExecutionProvider"])
             self._tokenizer = tok
+            self._session = session  # last: another thread takes a set session as "loaded"
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         """Raw logits (abusive, obscene) for each text, shape (len(texts), 2).
