@@ -85,3 +85,6 @@ def test_eval_command_on_csv_and_jsonl(tmp_path: Path) -> None:
     assert bad.exit_code != 0 and "missing" in bad.output
     linear_only = CliRunner().invoke(build_cli(), ["eval", str(csv_file), "--label-column", "y", "--route-at", "1"])
     assert linear_only.exit_code == 0, linear_only.output
+    assert "the encoder re-read 0.0% of them (route_at 1.0)" in linear_only.output
+    everything = CliRunner().invoke(build_cli(), ["eval", str(csv_file), "--label-column", "y", "--route-at", "0"])
+    assert "the encoder re-read 100.0% of them (route_at 0.0)" in everything.output

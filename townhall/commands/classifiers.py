@@ -112,8 +112,12 @@ def eval_command(file: Path, label_columns: tuple[str, ...], text_column: str, p
     if not rows or text_column not in rows[0]:
         raise click.ClickException(f"{file}: no column {text_column!r}")
     texts = [str(r[text_column] or "") for r in rows]
-    scores = load_model(route_at=route_at).score(texts)
+    model = load_model(route_at=route_at)
+    scores = model.score(texts)
     click.echo(f"{file}: {len(rows)} rows; thresholds from {policy}")
+    if hasattr(model, "routed"):
+        share = float(model.routed(model.linear.score(texts)).mean()) if texts else 0.0
+        click.echo(f"the encoder re-read {share:.1%} of them (route_at {model.settings.route_at})")
     click.echo(f"{'rule':<16}{'n':>7}{'pos':>7}{'AUC':>8}{'hold P':>9}{'hold R':>9}{'rej P':>8}{'rej R':>8}")
     any_hold = np.zeros(len(rows), dtype=bool)
     any_reject = np.zeros(len(rows), dtype=bool)
