@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
 from typing import AsyncIterator
 
 from fastapi import APIRouter, Request
@@ -14,7 +12,7 @@ from townhall.web.api import services
 from townhall.web.auth import site_id_of
 
 router = APIRouter(prefix="/api/v1")
-HEARTBEAT_SECONDS = 15.0
+_HEARTBEAT = b": heartbeat\n\n"
 
 
 @router.get("/threads/{thread_id}/live", summary="Server-Sent Events for a thread (comment.published, …)",
@@ -24,19 +22,16 @@ async def live(request: Request, thread_id: str) -> StreamingResponse:
     check_thread_id(thread_id)
     channel = svc.events.channel(site_id_of(request, svc), thread_id)
 
-    async def stream() -> AsyncIterator[str]:
+    async def stream() -> AsyncIterator[bytes]:
         # Starlette cancels this generator when the reader goes away (it listens for the disconnect).
-        yield "retry: 3000\n\n"
+        yield b"retry: 3000\n\n"
         subscription = svc.events.subscribe(channel)
         try:
             while True:
-                try:
-                    async with asyncio.timeout(HEARTBEAT_SECONDS):
-                        event = await subscription.get()
-                except TimeoutError:
-                    yield ": heartbeat\n\n"
-                    continue
-                yield f"event: {event.get('type', 'message')}\ndata: {json.dumps(event)}\n\n"
+                batch = await subscription.get_all()  # events, or a heartbeat every 15 s when there are none
+                # Everything that arrived together goes out in one write.
+                yield b"".join(_HEARTBEAT if d.heartbeat else b"event: " + d.type.encode() + b"\ndata: " + d.data + b"\n\n"
+                               for d in batch)
         finally:
             subscription.close()
 
