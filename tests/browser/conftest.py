@@ -100,8 +100,10 @@ class Api:
         return r.json()["comment"]  # type: ignore[no-any-return]
 
     def thread(self, token: str | None = None, **params: Any) -> dict[str, Any]:
+        """The thread as ``token``'s reader sees it; by default as a signed-in reader who never posts, which
+        is the public view, read afresh (signed-out page loads may be up to a second old: page_cache_seconds)."""
         r = self.http.get(f"/api/v1/threads/{THREAD}/comments", params=params,
-                          headers=self.headers(token) if token else None)
+                          headers=self.headers(token or make_token("observer")))
         assert r.status_code == 200, r.text
         return r.json()  # type: ignore[no-any-return]
 

@@ -144,7 +144,7 @@ def test_held_comment_visible_to_author_only(make_app, db_url: str) -> None:
         assert [i["id"] for i in held] == [cid]
         r = client.post(f"/api/v1/mod/comments/{cid}/decision", json={"action": "approve"}, headers=MOD)
         assert r.status_code == 200
-        assert cid in [c["id"] for c in client.get(T).json()["comments"]]
+        assert cid in [c["id"] for c in client.get(T, headers=auth("other")).json()["comments"]]
 
 
 def test_reports_queue_and_brigade_discount(client: TestClient, clock: Clock) -> None:

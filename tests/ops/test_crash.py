@@ -375,8 +375,10 @@ def test_postgres_outage_is_503_and_recovers(tmp_path: Path, postgres: Any) -> N
                     assert a.headers.get("retry-after")
         # while the database was away, requests were answered 503 (not queued until it came back)
         during = [a for a in answers if cut_at + 0.5 < a.started and a.ended < restored_at]
-        assert len(during) >= 5 and all(a.status == 503 for a in during), [(a.kind, a.status) for a in during][:10]
-        assert {a.kind for a in during} >= {"post", "read", "health"}
+        # a signed-out page load may still be answered from the page cache (page_cache_seconds) for a moment
+        assert len(during) >= 5 and all(a.status == 503 or (a.kind, a.status) == ("read", 200) for a in during), \
+            [(a.kind, a.status) for a in during][:10]
+        assert {a.kind for a in during if a.status == 503} >= {"post", "read", "health"}
         # after recovery, everything works again without a restart
         after = [a for a in answers if a.started > settled]
         assert after and all(a.status in (200, 201, 422) for a in after), [(a.kind, a.status) for a in after if a.status >= 500][:5]

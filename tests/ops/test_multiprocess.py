@@ -26,7 +26,8 @@ LIMIT = 4
 def servers(postgres: Any, tmp_path: Path) -> Iterator[list[str]]:
     url = postgres.fresh()
     env = {**os.environ, "TOWNHALL_SSO_SECRET": SSO_SECRET, "TOWNHALL_RATE_LIMIT_PER_MINUTE": str(LIMIT),
-           "TOWNHALL_TROLL_INTERVAL_SECONDS": "0", "TOWNHALL_LOG_LEVEL": "warning", "PYTHONUNBUFFERED": "1"}
+           "TOWNHALL_TROLL_INTERVAL_SECONDS": "0", "TOWNHALL_LOG_LEVEL": "warning",
+           "TOWNHALL_PAGE_CACHE_SECONDS": "600", "PYTHONUNBUFFERED": "1"}
     procs: list[subprocess.Popen[bytes]] = []
     bases: list[str] = []
     for index in range(3):
@@ -96,6 +97,20 @@ def test_live_updates_and_rate_limits_across_processes(servers: list[str]) -> No
     assert arrived, f"no live event on process 3: {events}"
     assert arrived[0] - sent < 1.0
     sse.close()
+
+    # process 3 keeps the page it built for signed-out readers (600 s here), until a moderator's removal on
+    # process 1 reaches it through the same relay
+    def anonymous_ids() -> list[int]:
+        return [c["id"] for c in httpx.get(f"{p3}/api/v1/threads/mp-1/comments", timeout=10).json()["comments"]]
+
+    assert anonymous_ids() == [comment_id]
+    removed = httpx.post(f"{p1}/api/v1/mod/comments/{comment_id}/decision", json={"action": "reject", "reason": "Spam"},
+                         headers=auth("mp-mod", role="moderator"), timeout=10)
+    assert removed.status_code == 200, removed.text
+    deadline = time.monotonic() + 5
+    while anonymous_ids() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert anonymous_ids() == []
 
     # the limit counts writes from this IP prefix across all processes: one post is already counted
     codes = []

@@ -13,6 +13,7 @@ from typing import Any
 
 from townhall.policy.rules.base import Resources
 from townhall.service.events import EventBus
+from townhall.service.pages import PageCache
 from townhall.service.ratelimit import MemoryRateLimiter, RateLimiter
 from townhall.service.signals import SignalHasher
 from townhall.settings import Settings
@@ -65,6 +66,7 @@ class Services:
     secret: str
     policies: PolicyBook
     events: EventBus
+    pages: PageCache
     hasher: SignalHasher
     limiter: RateLimiter
     trolls: Any = None  # townhall.service.trolls.TrollWatch, attached by the application
@@ -185,13 +187,17 @@ def build_services(settings: Settings, *, clock: Clock = utcnow, migrate: bool =
             if changes:
                 content.update_site(conn, settings.default_site, **changes)
     resources = policy_resources(settings)
+    events = EventBus()
+    pages = PageCache(settings.page_cache_seconds)
+    events.watchers.append(pages.on_event)
     return Services(
         settings=settings,
         db=db,
         clock=clock,
         secret=secret,
         policies=PolicyBook(settings.policy, resources),
-        events=EventBus(),
+        events=events,
+        pages=pages,
         hasher=SignalHasher(secret, settings.ip_salt_rotation_days),
         limiter=MemoryRateLimiter(settings.rate_limit_per_minute),
     )

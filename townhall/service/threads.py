@@ -10,6 +10,7 @@ from typing import Any, Mapping
 from townhall.service.comments import check_thread_id, serialize
 from townhall.service.core import Services
 from townhall.service.errors import Invalid, NotFound
+from townhall.service.pages import Page
 from townhall.store import content, people
 from townhall.store.content import SORTS, Cursor
 from townhall.store.schema import CommentStatus, ThreadState
@@ -72,11 +73,27 @@ def _empty_tombstone(item: dict[str, Any]) -> bool:
 
 def list_comments(svc: Services, site_id: str, thread_external_id: str, *, sort: str = "newest", limit: int = 20,
                   cursor: str | None = None, viewer_id: int | None = None, root: int | None = None) -> dict[str, Any]:
+    return list_page(svc, site_id, thread_external_id, sort=sort, limit=limit, cursor=cursor, viewer_id=viewer_id,
+                     root=root).data
+
+
+def list_page(svc: Services, site_id: str, thread_external_id: str, *, sort: str = "newest", limit: int = 20,
+              cursor: str | None = None, viewer_id: int | None = None, root: int | None = None) -> Page:
+    """A page of a thread's comments as ``viewer_id`` sees it. The first page as signed-out readers see it
+    comes from the page cache (service/pages.py), shared with other readers: do not change it."""
     check_thread_id(thread_external_id)
     if sort not in SORTS:
         raise Invalid(f"'sort' must be one of {', '.join(SORTS)}.", {"field": "sort"})
     if not 1 <= limit <= MAX_LIMIT:
         raise Invalid(f"'limit' must be between 1 and {MAX_LIMIT}.", {"field": "limit"})
+    if viewer_id is None and cursor is None and root is None:
+        return svc.pages.get_or_build((site_id, thread_external_id, sort, limit),
+                                      lambda: _list(svc, site_id, thread_external_id, sort, limit, None, None, None))
+    return Page(_list(svc, site_id, thread_external_id, sort, limit, cursor, viewer_id, root))
+
+
+def _list(svc: Services, site_id: str, thread_external_id: str, sort: str, limit: int, cursor: str | None,
+          viewer_id: int | None, root: int | None) -> dict[str, Any]:
     pos = decode_cursor(cursor)
     with svc.db.read() as conn:
         if content.get_site(conn, site_id) is None:

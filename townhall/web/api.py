@@ -78,7 +78,8 @@ def site(request: Request) -> dict[str, Any]:
     return svc_threads.site_info(svc, site_id_of(request, svc))
 
 
-@router.get("/threads/{thread_id}/comments", summary="Published comments of a thread, nested, one page at a time")
+@router.get("/threads/{thread_id}/comments", summary="Published comments of a thread, nested, one page at a time",
+            response_model=dict[str, Any])
 def list_comments(
     request: Request,
     thread_id: str,
@@ -86,13 +87,14 @@ def list_comments(
     limit: int = Query(20, ge=1, le=100),
     cursor: str | None = Query(None, max_length=200),
     root: int | None = Query(None, ge=1, le=MAX_ID, description="List further replies of this top-level comment (flat, oldest first)."),
-) -> dict[str, Any]:
+) -> Response:
     svc = services(request)
     viewer = optional_reader(request, svc)
-    return svc_threads.list_comments(
+    page = svc_threads.list_page(
         svc, site_id_of(request, svc), thread_id, sort=sort, limit=limit, cursor=cursor,
         viewer_id=viewer.account_id if viewer else None, root=root,
     )
+    return Response(page.json, media_type="application/json")  # encoded once for every reader of a cached page
 
 
 @router.post("/threads/{thread_id}/comments", status_code=201, summary="Post a comment; the house rules judge it at once")

@@ -1,0 +1,85 @@
+"""A short-lived cache of the first page of a thread as signed-out readers see it.
+
+On a busy article most page loads are anonymous and ask for the same thing: the first page of comments.
+Built afresh, each costs several queries and a few milliseconds of one process's only interpreter lock;
+kept for ``seconds`` (the ``page_cache_seconds`` setting, 1 by default), a hundred readers arriving in
+that second cost one build. What that costs readers, and how the cache keeps it to that:
+
+* a *new* comment reaches signed-out page loads up to ``seconds`` late (live readers get it at once over
+  the event stream; the author, signed in, always reads fresh);
+* anything else that changes what a thread shows — a removal, an edit, a deletion, a moderator's approval
+  — drops the thread's cached pages at once, in every process: the cache listens to the same events the
+  live streams carry, which PostgreSQL relays between workers;
+* signed-in readers, later pages and reply pages are never cached (they carry the reader's own pending
+  comments and reactions, or are rare).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any, Callable
+
+PageKey = tuple[str, str, str, int]  # site, thread, sort, limit
+
+# Events that add a comment to a thread: a cached page may miss it for a moment. Every other event on a
+# thread's channel changes or hides something a cached page may show, so it drops the thread's pages.
+_ADDITIONS = frozenset({"comment.published"})
+
+
+class Page:
+    """A built page, shared by every reader who gets it from the cache: ``data`` must not be changed."""
+
+    __slots__ = ("data", "_json")
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self._json: bytes | None = None
+
+    @property
+    def json(self) -> bytes:
+        """The page as compact UTF-8 JSON, made once (two threads racing make the same bytes)."""
+        if self._json is None:
+            self._json = json.dumps(self.data, ensure_ascii=False, separators=(",", ":")).encode()
+        return self._json
+
+
+class PageCache:
+    def __init__(self, seconds: float, max_entries: int = 2_000, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.max_entries = max_entries
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._pages: dict[PageKey, tuple[float, Page]] = {}
+
+    def get_or_build(self, key: PageKey, build: Callable[[], dict[str, Any]]) -> Page:
+        """The cached page for ``key`` if it is fresh enough, else ``build()``'s (kept for next time)."""
+        if self.seconds <= 0:
+            return Page(build())
+        now = self._clock()
+        hit = self._pages.get(key)
+        if hit is not None and now - hit[0] < self.seconds:
+            return hit[1]
+        page = Page(build())  # outside the lock; two threads may both build, the later one is kept
+        with self._lock:
+            if len(self._pages) >= self.max_entries:
+                for k in [k for k, (t, _) in self._pages.items() if now - t >= self.seconds]:
+                    del self._pages[k]
+                if len(self._pages) >= self.max_entries:
+                    self._pages.clear()
+            self._pages[key] = (now, page)
+        return page
+
+    def drop_thread(self, site_id: str, thread_external_id: str) -> None:
+        with self._lock:
+            for k in [k for k in self._pages if k[0] == site_id and k[1] == thread_external_id]:
+                del self._pages[k]
+
+    def on_event(self, site_id: str, thread_external_id: str, event: dict[str, Any]) -> None:
+        """Called for every event delivered to this process on a thread's channel."""
+        if event.get("type") not in _ADDITIONS:
+            self.drop_thread(site_id, thread_external_id)
+
+    def __len__(self) -> int:
+        return len(self._pages)
