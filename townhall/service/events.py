@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
-FLUSH_EVERY = 0.25  # seconds: at most this late under load; at once when the loop has had nothing for as long
+FLUSH_EVERY = 0.5  # seconds: at most this late under load; at once when the loop has had nothing for as long
 HEARTBEAT_EVERY = 15.0  # seconds: readers with nothing to receive get a heartbeat, so proxies keep the stream
 
 
