@@ -64,3 +64,15 @@ def test_zero_turns_the_cache_off(make_app: AppFactory, db_url: str) -> None:
         post(client, "Second.")
         assert texts(client.get(URL).json()) == ["Second.", "First."]
         assert len(app.services.pages) == 0
+
+
+def test_a_reader_who_knows_of_a_newer_comment_gets_a_page_that_shows_it(make_app: AppFactory, db_url: str) -> None:
+    app = make_app(db_url, page_cache_seconds=600)
+    with TestClient(app) as client:
+        first = post(client, "First.")
+        assert texts(client.get(URL).json()) == ["First."]
+        second = post(client, "Second.")  # the live stream tells the widget about it; it asks for the page
+        assert texts(client.get(URL, params={"since": first}).json()) == ["First."]  # the cached page will do
+        assert texts(client.get(URL, params={"since": second}).json()) == ["Second.", "First."]
+        assert texts(client.get(URL).json()) == ["Second.", "First."]  # and that page is kept for everyone
+        assert client.get(URL, params={"since": 0}).status_code == 422

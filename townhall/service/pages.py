@@ -10,6 +10,9 @@ that second cost one build. What that costs readers, and how the cache keeps it 
 * anything else that changes what a thread shows — a removal, an edit, a deletion, a moderator's approval
   — drops the thread's cached pages at once, in every process: the cache listens to the same events the
   live streams carry, which PostgreSQL relays between workers;
+* a reader who knows a comment exists (the widget, told of it over the live stream, asks for the page to
+  show it) sends its id as ``since``, and gets a page built after it: a cached page whose newest comment
+  is older is built again;
 * signed-in readers, later pages and reply pages are never cached (they carry the reader's own pending
   comments and reactions, or are rare).
 """
@@ -31,10 +34,11 @@ _ADDITIONS = frozenset({"comment.published"})
 class Page:
     """A built page, shared by every reader who gets it from the cache: ``data`` must not be changed."""
 
-    __slots__ = ("data", "_json")
+    __slots__ = ("data", "newest", "_json")
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
+        self.newest = _newest(data.get("comments", ()))  # the highest comment id on the page (0: none)
         self._json: bytes | None = None
 
     @property
@@ -53,13 +57,14 @@ class PageCache:
         self._lock = threading.Lock()
         self._pages: dict[PageKey, tuple[float, Page]] = {}
 
-    def get_or_build(self, key: PageKey, build: Callable[[], dict[str, Any]]) -> Page:
-        """The cached page for ``key`` if it is fresh enough, else ``build()``'s (kept for next time)."""
+    def get_or_build(self, key: PageKey, build: Callable[[], dict[str, Any]], since: int | None = None) -> Page:
+        """The cached page for ``key`` if it is fresh enough and shows comment ``since`` or a newer one,
+        else ``build()``'s (kept for next time)."""
         if self.seconds <= 0:
             return Page(build())
         now = self._clock()
         hit = self._pages.get(key)
-        if hit is not None and now - hit[0] < self.seconds:
+        if hit is not None and now - hit[0] < self.seconds and (since is None or hit[1].newest >= since):
             return hit[1]
         page = Page(build())  # outside the lock; two threads may both build, the later one is kept
         with self._lock:
@@ -83,3 +88,10 @@ class PageCache:
 
     def __len__(self) -> int:
         return len(self._pages)
+
+
+def _newest(comments: Any) -> int:
+    newest = 0
+    for c in comments:
+        newest = max(newest, int(c["id"]), _newest(c.get("replies", ())))
+    return newest

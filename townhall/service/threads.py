@@ -78,9 +78,11 @@ def list_comments(svc: Services, site_id: str, thread_external_id: str, *, sort:
 
 
 def list_page(svc: Services, site_id: str, thread_external_id: str, *, sort: str = "newest", limit: int = 20,
-              cursor: str | None = None, viewer_id: int | None = None, root: int | None = None) -> Page:
+              cursor: str | None = None, viewer_id: int | None = None, root: int | None = None,
+              since: int | None = None) -> Page:
     """A page of a thread's comments as ``viewer_id`` sees it. The first page as signed-out readers see it
-    comes from the page cache (service/pages.py), shared with other readers: do not change it."""
+    comes from the page cache (service/pages.py), shared with other readers: do not change it. ``since``:
+    a comment the reader knows exists; a cached page built before it is not used."""
     check_thread_id(thread_external_id)
     if sort not in SORTS:
         raise Invalid(f"'sort' must be one of {', '.join(SORTS)}.", {"field": "sort"})
@@ -88,7 +90,8 @@ def list_page(svc: Services, site_id: str, thread_external_id: str, *, sort: str
         raise Invalid(f"'limit' must be between 1 and {MAX_LIMIT}.", {"field": "limit"})
     if viewer_id is None and cursor is None and root is None:
         return svc.pages.get_or_build((site_id, thread_external_id, sort, limit),
-                                      lambda: _list(svc, site_id, thread_external_id, sort, limit, None, None, None))
+                                      lambda: _list(svc, site_id, thread_external_id, sort, limit, None, None, None),
+                                      since=since)
     return Page(_list(svc, site_id, thread_external_id, sort, limit, cursor, viewer_id, root))
 
 

@@ -87,12 +87,13 @@ def list_comments(
     limit: int = Query(20, ge=1, le=100),
     cursor: str | None = Query(None, max_length=200),
     root: int | None = Query(None, ge=1, le=MAX_ID, description="List further replies of this top-level comment (flat, oldest first)."),
+    since: int | None = Query(None, ge=1, le=MAX_ID, description="A comment the reader knows exists (e.g. from the live stream): the page is not older than it."),
 ) -> Response:
     svc = services(request)
     viewer = optional_reader(request, svc)
     page = svc_threads.list_page(
         svc, site_id_of(request, svc), thread_id, sort=sort, limit=limit, cursor=cursor,
-        viewer_id=viewer.account_id if viewer else None, root=root,
+        viewer_id=viewer.account_id if viewer else None, root=root, since=since,
     )
     return Response(page.json, media_type="application/json")  # encoded once for every reader of a cached page
 

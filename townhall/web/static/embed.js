@@ -705,8 +705,10 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       this.status.textContent = this.t('loading');
       this.list.setAttribute('aria-busy', 'true');
       try {
-        const data = await this.api('GET', '/threads/' + encodeURIComponent(this.o.thread) + '/comments', null,
-          { sort: this.sort, limit: this.o.pageSize });
+        const query = { sort: this.sort, limit: this.o.pageSize };
+        // the server may answer signed-out readers with a page up to a second old; not older than what we show
+        if (opts && opts.since) query.since = opts.since;
+        const data = await this.api('GET', '/threads/' + encodeURIComponent(this.o.thread) + '/comments', null, query);
         this.map.clear();
         this.list.replaceChildren();
         this.pendingNew.clear(); this.pendingEdits.clear(); this.pollDiff = 0;
@@ -1209,7 +1211,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
 
     async showNew() {
       const ids = new Set(this.pendingNew);
-      await this.load({ focusIds: ids });
+      await this.load({ focusIds: ids, since: ids.size ? Math.max(...ids) : null });
       this.say(this.t('shownNew'));
     }
   }
