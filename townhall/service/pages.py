@@ -5,11 +5,12 @@ Built afresh, each costs several queries and a few milliseconds of one process's
 kept for ``seconds`` (the ``page_cache_seconds`` setting, 1 by default), a hundred readers arriving in
 that second cost one build. What that costs readers, and how the cache keeps it to that:
 
-* a *new* comment reaches signed-out page loads up to ``seconds`` late (live readers get it at once over
-  the event stream; the author, signed in, always reads fresh);
-* anything else that changes what a thread shows — a removal, an edit, a deletion, a moderator's approval
-  — drops the thread's cached pages at once, in every process: the cache listens to the same events the
-  live streams carry, which PostgreSQL relays between workers;
+* a *new* comment — posted, or approved by a moderator — reaches signed-out page loads up to ``seconds``
+  late (live readers get it at once over the event stream; the author, signed in, always reads fresh);
+* an edit, a deletion or a moderator's removal drops the thread's cached pages at once, in every process:
+  the cache listens to the same events the live streams carry, which PostgreSQL relays between workers;
+* changes that send no event (a ban sweeping an account's comments, an erasure, a thread closed, a
+  reaction) reach signed-out page loads within ``seconds``, like new comments;
 * a reader who knows a comment exists (the widget, told of it over the live stream, asks for the page to
   show it) sends its id as ``since``, and gets a page built after it: a cached page whose newest comment
   is older is built again;
