@@ -14,6 +14,7 @@ from typing import Any
 from townhall.policy.rules.base import Resources
 from townhall.service.events import EventBus
 from townhall.service.pages import PageCache
+from townhall.service.ttl import TtlStore
 from townhall.service.ratelimit import MemoryRateLimiter, RateLimiter
 from townhall.service.signals import SignalHasher
 from townhall.settings import Settings
@@ -74,9 +75,7 @@ class Services:
     listeners: list[Callable[[str, str, dict[str, Any]], None]] = field(default_factory=list)
 
     cache_seconds: float = 5.0
-    cache_entries: int = 20_000
-    _cache: dict[str, tuple[float, Any]] = field(default_factory=dict)
-    _cache_lock: threading.Lock = field(default_factory=threading.Lock)
+    _facts: TtlStore[str, Any] = field(default_factory=lambda: TtlStore(max_entries=20_000))
 
     def now(self) -> datetime:
         return self.clock()
@@ -85,26 +84,18 @@ class Services:
         """What ``load()`` answers, kept for ``cache_seconds``: for facts read on every request and
         changed almost never (a site's row, its webhooks). This process forgets a key when it changes the
         fact itself (``forget``); another process's change is seen within the same few seconds."""
-        hit = self._cache.get(key)
         now = time.monotonic()
-        if hit is not None and now - hit[0] < self.cache_seconds:
-            return hit[1]
+        hit = self._facts.fresh(key, now, self.cache_seconds)
+        if hit is not None:
+            return hit
         value = load()  # outside the lock: two threads may both load, and the last one's answer is kept
         if value is not None:
-            with self._cache_lock:
-                if len(self._cache) >= self.cache_entries:  # bounded: drop what has expired, or else everything
-                    for k in [k for k, (t, _) in self._cache.items() if now - t >= self.cache_seconds]:
-                        del self._cache[k]
-                    if len(self._cache) >= self.cache_entries:
-                        self._cache.clear()
-                self._cache[key] = (now, value)
+            self._facts.put(key, value, now, self.cache_seconds)
         return value
 
     def forget(self, prefix: str) -> None:
         """Drop every cached fact whose key starts with ``prefix``."""
-        with self._cache_lock:
-            for key in [k for k in self._cache if k.startswith(prefix)]:
-                del self._cache[key]
+        self._facts.discard(lambda key: key.startswith(prefix))
 
     def site(self, site_id: str) -> Any:
         """A site's row, cached for a few seconds (read on every request; changed almost never)."""
@@ -116,8 +107,8 @@ class Services:
         return self.cached(f"site:{site_id}", load)
 
     def forget_site(self, site_id: str) -> None:
-        with self._cache_lock:
-            self._cache.pop(f"site:{site_id}", None)
+        key = f"site:{site_id}"
+        self._facts.discard(lambda k: k == key)
 
     def emit(self, event: str, site_id: str, payload: dict[str, Any]) -> None:
         """Tell listeners (webhooks, e-mail) that something happened, after it was committed."""

@@ -21,9 +21,10 @@ that second cost one build. What that costs readers, and how the cache keeps it 
 from __future__ import annotations
 
 import json
-import threading
 import time
 from typing import Any, Callable
+
+from townhall.service.ttl import TtlStore
 
 PageKey = tuple[str, str, str, int]  # site, thread, sort, limit
 
@@ -53,10 +54,8 @@ class Page:
 class PageCache:
     def __init__(self, seconds: float, max_entries: int = 2_000, clock: Callable[[], float] = time.monotonic) -> None:
         self.seconds = seconds
-        self.max_entries = max_entries
         self._clock = clock
-        self._lock = threading.Lock()
-        self._pages: dict[PageKey, tuple[float, Page]] = {}
+        self._pages: TtlStore[PageKey, Page] = TtlStore(max_entries)
 
     def get_or_build(self, key: PageKey, build: Callable[[], dict[str, Any]], since: int | None = None) -> Page:
         """The cached page for ``key`` if it is fresh enough and shows comment ``since`` or a newer one,
@@ -64,23 +63,15 @@ class PageCache:
         if self.seconds <= 0:
             return Page(build())
         now = self._clock()
-        hit = self._pages.get(key)
-        if hit is not None and now - hit[0] < self.seconds and (since is None or hit[1].newest >= since):
-            return hit[1]
-        page = Page(build())  # outside the lock; two threads may both build, the later one is kept
-        with self._lock:
-            if len(self._pages) >= self.max_entries:
-                for k in [k for k, (t, _) in self._pages.items() if now - t >= self.seconds]:
-                    del self._pages[k]
-                if len(self._pages) >= self.max_entries:
-                    self._pages.clear()
-            self._pages[key] = (now, page)
+        hit = self._pages.fresh(key, now, self.seconds)
+        if hit is not None and (since is None or hit.newest >= since):
+            return hit
+        page = Page(build())  # two threads may both build; the later one is kept
+        self._pages.put(key, page, now, self.seconds)
         return page
 
     def drop_thread(self, site_id: str, thread_external_id: str) -> None:
-        with self._lock:
-            for k in [k for k in self._pages if k[0] == site_id and k[1] == thread_external_id]:
-                del self._pages[k]
+        self._pages.discard(lambda k: k[0] == site_id and k[1] == thread_external_id)
 
     def on_event(self, site_id: str, thread_external_id: str, event: dict[str, Any]) -> None:
         """Called for every event delivered to this process on a thread's channel."""
