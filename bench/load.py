@@ -111,8 +111,13 @@ async def sse_reader(index: int, host: str, port: int, thread: str, deadline: fl
         writer.close()
 
 
+def until(deadline: float, pause: float) -> float:
+    """``pause``, but never past the deadline (nor below zero)."""
+    return max(0.0, min(pause, deadline - time.monotonic()))
+
+
 async def page_reader(base: str, thread: str, every: float, deadline: float, tally: Tally, rng: random.Random) -> None:
-    await asyncio.sleep(rng.uniform(0, every))
+    await asyncio.sleep(until(deadline, rng.uniform(0, every)))
     async with th.LoadClient(timeout=30) as client:
         while time.monotonic() < deadline:
             t0 = time.monotonic()
@@ -124,13 +129,13 @@ async def page_reader(base: str, thread: str, every: float, deadline: float, tal
             tally.outcomes[f"read:{label}"] += 1
             if label == "2xx":
                 tally.read_latency.append(time.monotonic() - t0)
-            await asyncio.sleep(max(0.0, every * rng.uniform(0.5, 1.5) - (time.monotonic() - t0)))
+            await asyncio.sleep(until(deadline, every * rng.uniform(0.5, 1.5) - (time.monotonic() - t0)))
 
 
 async def writer(index: int, base: str, every: float, deadline: float, tally: Tally) -> None:
     rng = random.Random(index)
     token = th.mint_token(f"load-writer-{index}", f"Writer {index}")
-    await asyncio.sleep(rng.uniform(0, every))
+    await asyncio.sleep(until(deadline, rng.uniform(0, every)))
     async with th.LoadClient(timeout=30) as client:
         while time.monotonic() < deadline:
             thread = f"load-{rng.randrange(THREADS)}"
@@ -144,7 +149,7 @@ async def writer(index: int, base: str, every: float, deadline: float, tally: Ta
             tally.outcomes[f"write:{label}"] += 1
             if label in ("2xx", "422"):
                 tally.write_latency.append(time.monotonic() - t0)
-            await asyncio.sleep(max(0.0, every * rng.uniform(0.5, 1.5) - (time.monotonic() - t0)))
+            await asyncio.sleep(until(deadline, every * rng.uniform(0.5, 1.5) - (time.monotonic() - t0)))
 
 
 def server_rss(pid: int) -> int:
@@ -204,6 +209,25 @@ def drop_pg_database(admin_url: str, name: str) -> None:
     engine.dispose()
 
 
+def cpu_jiffies() -> list[int]:
+    """The machine's CPU time counters (/proc/stat: user nice system idle iowait irq softirq steal), or []."""
+    try:
+        with open("/proc/stat", encoding="ascii") as fh:
+            return [int(v) for v in fh.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return []
+
+
+def cpu_shares(before: list[int], after: list[int]) -> dict[str, float]:
+    if len(before) < 8 or len(after) < 8:
+        return {}
+    d = [b - a for a, b in zip(before, after)]
+    total = sum(d) or 1
+    busy = d[0] + d[1] + d[2] + d[5] + d[6]
+    return {"busy": round(100 * busy / total, 1), "idle": round(100 * (d[3] + d[4]) / total, 1),
+            "steal": round(100 * d[7] / total, 1)}
+
+
 def summary(t: Tally, args: argparse.Namespace, db: str) -> dict[str, Any]:
     ms = lambda v: round(v * 1000, 1)  # noqa: E731
     writes, reads = t.total("write"), t.total("read")
@@ -254,7 +278,9 @@ def main(argv: list[str] | None = None) -> int:
             httpx.post(f"{server.url}/api/v1/threads/load-{i}/comments", json={"text": "First!"},
                        headers={"Authorization": f"Bearer {th.mint_token('load-seed')}"}, timeout=60)
         rss_before = server_rss(server.pid)
+        cpu_before = cpu_jiffies()
         tally = asyncio.run(run(server, args))
+        cpu_after = cpu_jiffies()
         alive = server.proc.poll() is None
     finally:
         if server is not None:
@@ -267,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     out["rss_idle_mb"] = round(rss_before / 2**20, 1)
     out["server_alive_at_end"] = alive
     out["machine"] = th.machine_note()
+    out["machine_cpu"] = cpu_shares(cpu_before, cpu_after)
     if args.json:
         print(json.dumps(out, indent=1))
     else:
@@ -282,6 +309,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  server RSS: idle {out['rss_idle_mb']} MB, max {out['rss_max_mb']} MB, end {out['rss_end_mb']} MB; "
               f"alive at end: {alive}")
         print(f"  outcomes: {out['outcomes']}")
+        shares = out["machine_cpu"]
+        if shares:
+            print("  machine CPU during the run: " + ", ".join(f"{k} {v} %" for k, v in shares.items())
+                  + " (steal: time the hypervisor gave to other machines)")
     return 0
 
 
