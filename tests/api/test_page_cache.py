@@ -4,9 +4,12 @@ readers always read afresh. Through the HTTP API, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 from starlette.testclient import TestClient
+
+from townhall.service.pages import PageCache
 
 from tests.fixtures_app import AppFactory, auth
 
@@ -76,3 +79,53 @@ def test_a_reader_who_knows_of_a_newer_comment_gets_a_page_that_shows_it(make_ap
         assert texts(client.get(URL, params={"since": second}).json()) == ["Second.", "First."]
         assert texts(client.get(URL).json()) == ["Second.", "First."]  # and that page is kept for everyone
         assert client.get(URL, params={"since": 0}).status_code == 422
+
+
+class Ticks:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_while_one_reader_rebuilds_a_page_the_others_get_the_one_it_replaces() -> None:
+    clock = Ticks()
+    cache = PageCache(1.0, clock=clock)
+    key = ("site", "article", "newest", 20)
+    builds: list[int] = []
+    started, release = threading.Event(), threading.Event()
+
+    def build(n: int, wait: bool = False) -> dict:  # type: ignore[type-arg]
+        builds.append(n)
+        if wait:
+            started.set()
+            assert release.wait(5)
+        return {"comments": [{"id": n, "replies": []}]}
+
+    assert cache.get_or_build(key, lambda: build(1)).newest == 1
+    clock.now += 1.5  # expired
+    slow = threading.Thread(target=lambda: cache.get_or_build(key, lambda: build(2, wait=True)))
+    slow.start()
+    assert started.wait(5)
+    assert cache.get_or_build(key, lambda: build(3)).newest == 1  # the old page, no second build
+    assert cache.get_or_build(key, lambda: build(4), since=2).newest == 4  # unless it must show comment 2
+    release.set()
+    slow.join(5)
+    assert builds == [1, 2, 4]
+    clock.now += 2.5  # too old to stand in for anything: built again
+    assert cache.get_or_build(key, lambda: build(5)).newest == 5
+
+
+def test_a_page_built_while_the_thread_changed_is_not_kept() -> None:
+    cache = PageCache(60.0, clock=Ticks())
+    key = ("site", "article", "newest", 20)
+
+    def build_during_a_removal() -> dict:  # type: ignore[type-arg]
+        cache.on_event("site", "article", {"type": "comment.removed", "id": 1})  # lands mid-build
+        return {"comments": [{"id": 1, "replies": []}]}
+
+    assert cache.get_or_build(key, build_during_a_removal).newest == 1  # this reader gets what was read
+    assert len(cache) == 0  # but it is not kept for the next one
+    assert cache.get_or_build(key, lambda: {"comments": []}).newest == 0
+    assert len(cache) == 1

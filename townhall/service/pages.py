@@ -7,6 +7,9 @@ that second cost one build. What that costs readers, and how the cache keeps it 
 
 * a *new* comment — posted, or approved by a moderator — reaches signed-out page loads up to ``seconds``
   late (live readers get it at once over the event stream; the author, signed in, always reads fresh);
+  while one reader rebuilds an expired page, the others get the page it replaces, so on a busy thread it
+  is built once, not by everyone who arrives during the build (never with a page twice ``seconds`` old);
+* a page built while a removal arrived is not kept (the build may have read the database before it);
 * an edit, a deletion or a moderator's removal drops the thread's cached pages at once, in every process:
   the cache listens to the same events the live streams carry, which PostgreSQL relays between workers;
 * changes that send no event (a ban sweeping an account's comments, an erasure, a thread closed, a
@@ -21,6 +24,7 @@ that second cost one build. What that costs readers, and how the cache keeps it 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from typing import Any, Callable
 
@@ -56,22 +60,42 @@ class PageCache:
         self.seconds = seconds
         self._clock = clock
         self._pages: TtlStore[PageKey, Page] = TtlStore(max_entries)
+        self._lock = threading.Lock()  # taken before the store's own lock, never after
+        self._building: set[PageKey] = set()
+        self._drops = 0  # how many times pages were dropped: a build that saw fewer is not kept
 
     def get_or_build(self, key: PageKey, build: Callable[[], dict[str, Any]], since: int | None = None) -> Page:
         """The cached page for ``key`` if it is fresh enough and shows comment ``since`` or a newer one,
-        else ``build()``'s (kept for next time)."""
+        else ``build()``'s (kept for next time). While one reader builds a page's successor, others get
+        the page it replaces (if that is less than twice ``seconds`` old) instead of building it again."""
         if self.seconds <= 0:
             return Page(build())
         now = self._clock()
-        hit = self._pages.fresh(key, now, self.seconds)
-        if hit is not None and (since is None or hit.newest >= since):
-            return hit
-        page = Page(build())  # two threads may both build; the later one is kept
-        self._pages.put(key, page, now, self.seconds)
+        entry = self._pages.entry(key)
+        usable = entry is not None and (since is None or entry[1].newest >= since)
+        if entry is not None and usable and now - entry[0] < self.seconds:
+            return entry[1]
+        with self._lock:
+            if entry is not None and usable and now - entry[0] < 2 * self.seconds and key in self._building:
+                return entry[1]
+            self._building.add(key)
+            drops = self._drops
+        try:
+            page = Page(build())
+        except BaseException:
+            with self._lock:
+                self._building.discard(key)
+            raise
+        with self._lock:
+            self._building.discard(key)
+            if drops == self._drops:  # nothing was dropped while it was built from the database
+                self._pages.put(key, page, now, self.seconds)
         return page
 
     def drop_thread(self, site_id: str, thread_external_id: str) -> None:
-        self._pages.discard(lambda k: k[0] == site_id and k[1] == thread_external_id)
+        with self._lock:
+            self._drops += 1
+            self._pages.discard(lambda k: k[0] == site_id and k[1] == thread_external_id)
 
     def on_event(self, site_id: str, thread_external_id: str, event: dict[str, Any]) -> None:
         """Called for every event delivered to this process on a thread's channel."""
