@@ -76,6 +76,8 @@ class PageCache:
         if entry is not None and usable and now - entry[0] < self.seconds:
             return entry[1]
         with self._lock:
+            entry = self._pages.entry(key)  # again, under the lock drops take: a dropped page is never served
+            usable = entry is not None and (since is None or entry[1].newest >= since)
             if entry is not None and usable and now - entry[0] < 2 * self.seconds and key in self._building:
                 return entry[1]
             self._building.add(key)
