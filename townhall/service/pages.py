@@ -40,12 +40,19 @@ _ADDITIONS = frozenset({"comment.published"})
 class Page:
     """A built page, shared by every reader who gets it from the cache: ``data`` must not be changed."""
 
-    __slots__ = ("data", "newest", "_json")
+    __slots__ = ("data", "_newest", "_json")
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
-        self.newest = _newest(data.get("comments", ()))  # the highest comment id on the page (0: none)
+        self._newest: int | None = None
         self._json: bytes | None = None
+
+    @property
+    def newest(self) -> int:
+        """The highest comment id on the page (0: none); worked out only for pages the cache is asked about."""
+        if self._newest is None:
+            self._newest = _newest(self.data.get("comments", ()))
+        return self._newest
 
     @property
     def json(self) -> bytes:
@@ -71,15 +78,14 @@ class PageCache:
         if self.seconds <= 0:
             return Page(build())
         now = self._clock()
-        entry = self._pages.entry(key)
-        usable = entry is not None and (since is None or entry[1].newest >= since)
-        if entry is not None and usable and now - entry[0] < self.seconds:
-            return entry[1]
+        fresh = self._usable(key, since, now, self.seconds)
+        if fresh is not None:
+            return fresh
         with self._lock:
-            entry = self._pages.entry(key)  # again, under the lock drops take: a dropped page is never served
-            usable = entry is not None and (since is None or entry[1].newest >= since)
-            if entry is not None and usable and now - entry[0] < 2 * self.seconds and key in self._building:
-                return entry[1]
+            # again, under the lock drops take: a page dropped a moment ago is never served
+            stale = self._usable(key, since, now, 2 * self.seconds)
+            if stale is not None and key in self._building:
+                return stale
             self._building.add(key)
             drops = self._drops
         try:
@@ -93,6 +99,11 @@ class PageCache:
             if drops == self._drops:  # nothing was dropped while it was built from the database
                 self._pages.put(key, page, now, self.seconds)
         return page
+
+    def _usable(self, key: PageKey, since: int | None, now: float, max_age: float) -> Page | None:
+        """The cached page for ``key`` if younger than ``max_age`` and showing comment ``since`` or newer."""
+        page = self._pages.fresh(key, now, max_age)
+        return page if page is not None and (since is None or page.newest >= since) else None
 
     def drop_thread(self, site_id: str, thread_external_id: str) -> None:
         with self._lock:

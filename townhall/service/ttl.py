@@ -24,10 +24,6 @@ class TtlStore(Generic[K, V]):
             return hit[1]
         return None
 
-    def entry(self, key: K) -> tuple[float, V] | None:
-        """(when stored, value) for ``key``, however old, or None."""
-        return self._items.get(key)
-
     def put(self, key: K, value: V, now: float, max_age: float) -> None:
         with self._lock:
             if len(self._items) >= self.max_entries:  # bounded: drop what has expired, or else everything
