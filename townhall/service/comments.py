@@ -79,14 +79,28 @@ def _site(conn: Connection, site_id: str) -> Mapping[str, Any]:
     return site
 
 
-def judge(svc: Services, conn: Connection, policy: Any, account: Mapping[str, Any], text: str, thread_closed: bool) -> Decision:
-    """Run the house rules on a text written by ``account``."""
+def judge(svc: Services, policy: Any, site_id: str, account_id: int, text: str) -> tuple[Subject, Decision]:
+    """Run the house rules on ``text`` with what is known before any transaction is opened.
+
+    This is the slow part of posting (the normaliser and the classifiers, a few milliseconds, longer where
+    the encoder re-reads a comment), so it runs before the write lock is taken: SQLite has one writer, and
+    work done while holding it makes every other writer wait. :func:`settle` finishes the decision with the
+    facts read inside the transaction."""
     score, cluster = (None, None)
     if svc.trolls is not None:
-        score, cluster = svc.trolls.account_score(account["site_id"], int(account["id"]))
-    subject = Subject(text=text, thread_closed=thread_closed, account_trusted=False, coordination_score=score,
+        score, cluster = svc.trolls.account_score(site_id, account_id)
+    subject = Subject(text=text, thread_closed=False, account_trusted=False, coordination_score=score,
                       coordination_cluster=cluster)
-    decision = policy.evaluate(subject)
+    return subject, policy.evaluate(subject)
+
+
+def settle(svc: Services, conn: Connection, policy: Any, account: Mapping[str, Any], subject: Subject,
+           decision: Decision, thread_closed: bool) -> Decision:
+    """The decision of :func:`judge`, corrected for the thread's state and the author's standing as the
+    transaction ``conn`` sees them (each re-evaluation is rare: closed threads, holds of trusted readers)."""
+    if thread_closed:
+        subject = replace(subject, thread_closed=True)
+        decision = policy.evaluate(subject)
     if decision.verdict is Verdict.HOLD and acct.trusted(conn, svc, account, policy):  # trust only matters for holds
         decision = policy.evaluate(replace(subject, account_trusted=True))
     if decision.verdict is Verdict.PUBLISH and account["state"] == AccountState.PREMODERATED.value:
@@ -116,7 +130,9 @@ def post(svc: Services, ident: Identity, thread_external_id: str, text: Any, par
     policy = svc.policies.for_site(site)
     ip_hash = svc.hasher.ip_prefix(signals.ip, now)
     device_hash = svc.hasher.device(signals.device)
-    with svc.db.write() as conn:  # one transaction: judged, stored and audited together
+    subject, first = judge(svc, policy, site["id"], ident.account_id, text)
+    html = render(text)
+    with svc.db.write() as conn:  # one transaction: settled, stored and audited together
         account = acct.require_can_post(conn, svc, ident.account_id)
         thread = get_or_create_thread(conn, svc, site, thread_external_id, url, title)
         parent = None
@@ -124,13 +140,13 @@ def post(svc: Services, ident: Identity, thread_external_id: str, text: Any, par
             parent = content.get_comment(conn, parent_id)
             if parent is None or parent["thread_id"] != thread["id"] or parent["status"] != CommentStatus.PUBLISHED.value:
                 raise Invalid("You can only reply to a published comment of this thread.", {"field": "parent_id"})
-        decision = judge(svc, conn, policy, account, text, thread["state"] == ThreadState.CLOSED.value)
+        decision = settle(svc, conn, policy, account, subject, first, thread["state"] == ThreadState.CLOSED.value)
         status = _STATUS[decision.verdict]
         values: dict[str, Any] = dict(
             thread_id=thread["id"], account_id=ident.account_id, parent_id=parent_id,
             root_id=(parent["root_id"] or parent["id"]) if parent is not None else None,
             depth=(parent["depth"] + 1) if parent is not None else 0,
-            body=text, html=render(text), status=status.value, reactions=0, created_at=now, edited_at=None,
+            body=text, html=html, status=status.value, reactions=0, created_at=now, edited_at=None,
             ip_hash=ip_hash, ua_hash=svc.hasher.user_agent(signals.user_agent, now), device_hash=device_hash,
         )
         comment_id = content.insert_comment(conn, **values)
@@ -232,11 +248,13 @@ def edit(svc: Services, ident: Identity, comment_id: int, text: Any) -> Posted:
             raise Forbidden(f"Comments can be edited for {window:g} minutes after posting.", code="edit_window_closed")
         thread = content.get_thread_by_id(conn, row["thread_id"])
         assert thread is not None
-        decision = judge(svc, conn, policy, account, text, thread["state"] == ThreadState.CLOSED.value)
+        subject, first = judge(svc, policy, ident.site_id, ident.account_id, text)
+        decision = settle(svc, conn, policy, account, subject, first, thread["state"] == ThreadState.CLOSED.value)
     status = _STATUS[decision.verdict]
+    html = render(text)
     with svc.db.write() as conn:
         row = _own_comment(conn, ident, comment_id)
-        content.update_comment(conn, comment_id, body=text, html=render(text), status=status.value, edited_at=svc.now())
+        content.update_comment(conn, comment_id, body=text, html=html, status=status.value, edited_at=svc.now())
         _store_decision(conn, svc, comment_id, decision)
         svc.audit(conn, action="comment.edited", subject_type="comment", subject_id=comment_id,
                   actor_kind=ActorKind.READER.value, actor=f"account:{ident.account_id}", site_id=ident.site_id,
