@@ -15,8 +15,16 @@ Row = RowMapping
 
 
 # --- sites -------------------------------------------------------------------------------------------
+# The lookups every post and page read makes are built once, with bound parameters: building a statement
+# and its cache key cost about twice as much CPU as running it on SQLite (0.19 vs 0.06 ms for a row by id).
+_SITE = select(sites).where(sites.c.id == bindparam("site_id"))
+_THREAD = select(threads).where(threads.c.site_id == bindparam("site_id"), threads.c.external_id == bindparam("external_id"))
+_THREAD_BY_ID = select(threads).where(threads.c.id == bindparam("thread_id"))
+_COMMENT = select(comments).where(comments.c.id == bindparam("comment_id"))
+
+
 def get_site(conn: Connection, site_id: str) -> Row | None:
-    return conn.execute(select(sites).where(sites.c.id == site_id)).mappings().first()
+    return conn.execute(_SITE, {"site_id": site_id}).mappings().first()
 
 
 def list_sites(conn: Connection) -> list[Row]:
@@ -33,12 +41,11 @@ def update_site(conn: Connection, site_id: str, **values: Any) -> None:
 
 # --- threads -----------------------------------------------------------------------------------------
 def get_thread(conn: Connection, site_id: str, external_id: str) -> Row | None:
-    q = select(threads).where(threads.c.site_id == site_id, threads.c.external_id == external_id)
-    return conn.execute(q).mappings().first()
+    return conn.execute(_THREAD, {"site_id": site_id, "external_id": external_id}).mappings().first()
 
 
 def get_thread_by_id(conn: Connection, thread_id: int) -> Row | None:
-    return conn.execute(select(threads).where(threads.c.id == thread_id)).mappings().first()
+    return conn.execute(_THREAD_BY_ID, {"thread_id": thread_id}).mappings().first()
 
 
 def insert_thread(conn: Connection, *, site_id: str, external_id: str, url: str | None, title: str | None, now: datetime) -> int:
@@ -67,10 +74,8 @@ def insert_comment(conn: Connection, **values: Any) -> int:
 def get_comment(conn: Connection, comment_id: int, *, for_update: bool = False) -> Row | None:
     """One comment; ``for_update`` locks its row until the transaction ends (PostgreSQL; SQLite's write
     transactions are already exclusive)."""
-    q = select(comments).where(comments.c.id == comment_id)
-    if for_update and conn.dialect.name != "sqlite":
-        q = q.with_for_update()
-    return conn.execute(q).mappings().first()
+    q = _COMMENT.with_for_update() if for_update and conn.dialect.name != "sqlite" else _COMMENT
+    return conn.execute(q, {"comment_id": comment_id}).mappings().first()
 
 
 def get_comments(conn: Connection, ids: Iterable[int]) -> list[Row]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Sequence
 
-from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 
 from townhall.store.schema import accounts, comments, meta, moderators, insert_row
@@ -26,13 +26,17 @@ def put_meta_if_absent(conn: Connection, key: str, value: str) -> str:
     return value
 
 
+# Built once with bound parameters (see store/content.py): asked on every post and sign-in.
+_ACCOUNT = select(accounts).where(accounts.c.id == bindparam("account_id"))
+_ACCOUNT_BY_SUBJECT = select(accounts).where(accounts.c.site_id == bindparam("site_id"), accounts.c.subject == bindparam("subject"))
+
+
 def get_account(conn: Connection, account_id: int) -> Row | None:
-    return conn.execute(select(accounts).where(accounts.c.id == account_id)).mappings().first()
+    return conn.execute(_ACCOUNT, {"account_id": account_id}).mappings().first()
 
 
 def find_account(conn: Connection, site_id: str, subject: str) -> Row | None:
-    q = select(accounts).where(accounts.c.site_id == site_id, accounts.c.subject == subject)
-    return conn.execute(q).mappings().first()
+    return conn.execute(_ACCOUNT_BY_SUBJECT, {"site_id": site_id, "subject": subject}).mappings().first()
 
 
 def insert_account(conn: Connection, **values: Any) -> int:
