@@ -59,6 +59,16 @@ def test_scores_are_probabilities_in_one_pass(model: ToxicityModel) -> None:
     assert one == pytest.approx({k: float(v[1]) for k, v in scores.items()})
 
 
+def test_one_comment_path_gives_the_batch_margins(model: ToxicityModel) -> None:
+    """score([text]) takes a shorter path than a batch; the margins agree to rounding."""
+    texts = ["", "   ", "You idiot.", "Fukushima, Fukuyama and the F word.", "f u c k " * 50, "ünïcödé 🙂 " * 30,
+             "The council should publish the full report before the vote, and the minister must answer."]
+    linear = getattr(model, "linear", model)  # the cascade's first stage
+    batch = linear.margins(texts)
+    for i, text in enumerate(texts):
+        assert np.allclose(linear._margins_one(text), batch[i], rtol=0, atol=1e-12)
+
+
 def test_scoring_is_deterministic_and_batch_independent(model: ToxicityModel) -> None:
     texts = ["You idiot.", "Lovely weather today in the park.", "this is crap"] * 3
     batch = model.score(texts)

@@ -125,6 +125,10 @@ class CountingModel(ToxicityModel):
         type(self).passes += 1
         return super().margins(texts)
 
+    def _margins_one(self, text: str) -> Any:  # the path of a single comment
+        type(self).passes += 1
+        return super()._margins_one(text)
+
 
 class CountingEncoder:
     """The real encoder, counting the comments it reads."""

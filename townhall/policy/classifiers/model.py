@@ -131,10 +131,23 @@ class ToxicityModel:
                     out[:, j] += np.bincount(r, weights=contrib[:, j], minlength=n)
         return out
 
+    def _margins_one(self, text: str) -> np.ndarray:
+        """:meth:`margins` of one text, shape (len(labels),), without the batch bookkeeping: a posted
+        comment is scored alone, and for one text that bookkeeping cost twice the arithmetic (0.45 vs
+        0.15 ms). Same features and weights; the sums may differ from the batch path's in the last bits."""
+        out = self._intercept.copy()
+        for ids, idf, coef in zip(self._ids(text), (self._idf_w, self._idf_c), (self._coef_w, self._coef_c)):
+            if ids:
+                cols, counts = np.unique(np.array(ids, dtype=np.int64), return_counts=True)
+                v = (1.0 + np.log(counts)) * idf[cols]
+                v /= np.sqrt(v @ v)
+                out += v @ coef[cols]
+        return out
+
     # -- public API ---------------------------------------------------------------------------------
     def score(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """Calibrated probability per label for each text (one featurisation pass for all labels)."""
-        m = self.margins(texts)
+        m = self._margins_one(texts[0])[None, :] if len(texts) == 1 else self.margins(texts)
         return {label: self.calibration[label](m[:, j]) for j, label in enumerate(self.labels)}
 
     def score_one(self, text: str) -> dict[str, float]:
