@@ -43,6 +43,19 @@ def test_shipped_encoder_matches_this_code() -> None:
     assert size <= 30_000_000, f"artifacts are {size / 1e6:.1f} MB; the brief allows 30 MB"
 
 
+def test_the_encoder_computes_the_recorded_logits_on_this_cpu(cascade: CascadeModel) -> None:
+    """The shipped encoder gives the logits recorded beside it (``reference.json``, written by
+    ``python -m townhall.training.requantize --reference``), whatever this machine's CPU.
+
+    Its int8 products are exact on every x86 CPU only while the weights stay in a 7-bit range: with the
+    full 8-bit range, CPUs with AVX2 but no VNNI saturate 16-bit sums of products, and on one (AMD EPYC,
+    Zen 3) the logits of these texts moved by up to 1.19 from a VNNI CPU's. Float kernels differ a little
+    between CPUs (layer norms, GELU, the activations' int8 scales), hence the tolerance."""
+    ref = json.loads((ENCODER / "reference.json").read_text(encoding="utf-8"))
+    logits = cascade.encoder.logits(ref["texts"])
+    assert np.abs(logits - np.array(ref["logits"])).max() < 0.05
+
+
 @pytest.mark.parametrize("text, masked", [
     ("what the fuck is this", "what the [MASK] is this"),
     ("f*ck off, you FVCKING idiot", "[MASK] off, you [MASK] idiot"),
