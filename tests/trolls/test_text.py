@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 import zlib
 
 import numpy as np
@@ -20,6 +21,35 @@ def test_signature_is_a_datasketch_minhash() -> None:
     ref.update_batch(shingles(TEXT))
     assert np.array_equal(sig, ref.hashvalues.astype(np.uint32))
     assert jaccard(minhash(TEXT), minhash(TEXT)) == 1.0
+
+
+def test_signatures_from_several_threads_at_once_are_each_texts_own() -> None:
+    """The service works signatures out on request threads, outside the index's lock."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    fp = TextFingerprinter()
+    rng = random.Random(3)
+    texts = [sentence(rng, 20) for _ in range(400)]
+    alone = [fp.signature(t) for t in texts]
+    with ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(fp.signature, texts))
+    assert all(a is not None and np.array_equal(a, b) for a, b in zip(alone, together))
+
+
+def test_an_index_given_the_signature_is_the_index_that_worked_it_out() -> None:
+    rng = random.Random(4)
+    events = [comment(i, f"a{i % 7}", f"t{i % 3}", i * 0.5, sentence(rng, 15)) for i in range(60)]
+    events.append(comment(60, "a0", "t0", 31, "too short"))
+    for j in range(6):  # six accounts posting one script on five threads within a minute: a cluster
+        script = sentence(random.Random(j), 15)
+        events += [comment(100 + 10 * j + k, f"b{k}", f"s{j}", 40 + j + k / 10, script) for k in range(6)]
+    plain, given = CoordinationIndex(), CoordinationIndex()
+    for e in events:
+        plain.add(e)
+        given.add(e, given.signature(e.text))
+    assert given.signature("too short") is None
+    report = given.analyse(T0 + timedelta(hours=2))
+    assert report.clusters and plain.analyse(T0 + timedelta(hours=2)) == report
 
 
 def test_light_edit_is_near_duplicate_and_other_text_is_not() -> None:

