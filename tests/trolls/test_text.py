@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
 import zlib
+from datetime import timedelta
 
 import numpy as np
 from datasketch import MinHash

@@ -26,7 +26,8 @@ def requantize(path: Path) -> int:
     does not. With full-range weights the shipped encoder's dev AUCs fell by up to 0.005 on such a CPU (an
     AMD EPYC Zen 3) against the figures measured on a VNNI CPU; with 7-bit weights they match to 0.001.
     This is what ``quantize_dynamic(reduce_range=True)`` does at export; this command applies it to a model
-    exported without it, such as the one shipped before this was found (each weight w becomes round(w x 63/127), its channel's scale x 127/63)."""
+    exported without it, such as the one shipped before this was found: each weight w of a matrix becomes
+    round(w x 63 / max|w|), each of its channels' scales x max|w| / 63. Returns the number of matrices."""
     import onnx  # training only: not a dependency of the package
     from onnx import numpy_helper
 
@@ -47,7 +48,6 @@ def requantize(path: Path) -> int:
                                                                 base + "_scale"))
     onnx.save(model, str(path))
     return len(weights)
-
 
 
 REFERENCE_TEXTS = (
