@@ -3,11 +3,13 @@ accounts are held, and a moderator's confirmation bans every account in one acti
 
 from __future__ import annotations
 
+import itertools
 import random
+from typing import Sequence
 
 from starlette.testclient import TestClient
 
-from tests.fixtures_app import Clock, auth
+from tests.fixtures_app import AppFactory, Clock, auth
 
 MOD = auth("mod", role="moderator")
 TALKING_POINTS = [
@@ -29,22 +31,32 @@ ORGANIC = [
 ]
 
 
-def test_campaign_is_flagged_held_and_banned_in_one_action(client: TestClient, clock: Clock) -> None:
+def post_campaign(clients: Sequence[TestClient], clock: Clock) -> tuple[list[str], list[str]]:
+    """Eight articles: organic readers drift in over hours, then six accounts arrive together pushing the
+    same lines from one device. The n-th post goes through ``clients[n % len(clients)]``."""
     rng = random.Random(7)
     trolls = [f"troll{i}" for i in range(6)]
     readers = [f"reader{i}" for i in range(30)]
+    posts = itertools.count()
+
+    def post(name: str, body: dict[str, str], sub: str) -> None:
+        client = clients[next(posts) % len(clients)]
+        r = client.post(f"/api/v1/threads/{name}/comments", json=body, headers=auth(sub))
+        assert r.status_code == 201, r.text
+
     for thread in range(8):
         name = f"story-{thread}"
-        for r in rng.sample(readers, 10):  # organic readers drift in over hours
+        for r in rng.sample(readers, 10):
             clock.advance(minutes=rng.uniform(5, 40))
-            text = f"{rng.choice(ORGANIC)} ({r} on {name})"
-            assert client.post(f"/api/v1/threads/{name}/comments", json={"text": text}, headers=auth(r)).status_code == 201
-        for i, t in enumerate(trolls):  # the campaign arrives together, pushing the same lines
+            post(name, {"text": f"{rng.choice(ORGANIC)} ({r} on {name})"}, r)
+        for i, t in enumerate(trolls):
             clock.advance(seconds=rng.uniform(10, 60))
-            point = TALKING_POINTS[(thread + i) % len(TALKING_POINTS)]
-            r = client.post(f"/api/v1/threads/{name}/comments", json={"text": point, "device": "troll-farm-laptop"}, headers=auth(t))
-            assert r.status_code == 201, r.text
+            post(name, {"text": TALKING_POINTS[(thread + i) % len(TALKING_POINTS)], "device": "troll-farm-laptop"}, t)
+    return trolls, readers
 
+
+def test_campaign_is_flagged_held_and_banned_in_one_action(client: TestClient, clock: Clock) -> None:
+    trolls, readers = post_campaign([client], clock)
     report = client.post("/api/v1/mod/trolls/analyse", headers=MOD)
     assert report.status_code == 200, report.text
     clusters = report.json()["clusters"]
@@ -71,3 +83,19 @@ def test_campaign_is_flagged_held_and_banned_in_one_action(client: TestClient, c
         if me["id"] in coordination[0]["accounts"]:
             assert me["state"] == "banned" and me["sanction"]["rule"] == "paid_troll"
     assert client.post(f"/api/v1/mod/flags/{flag_id}/decision", json={"outcome": "confirm"}, headers=MOD).status_code == 409
+
+
+def test_a_campaign_split_between_two_processes_is_found_by_each(make_app: AppFactory, db_url: str, clock: Clock) -> None:
+    """Two Townhalls on one database, as several workers behind a balancer: each took half the campaign,
+    and each clusters all of it, because an analysis first reads what the other processes stored."""
+    first, second = make_app(db_url), make_app(db_url)
+    with TestClient(first, raise_server_exceptions=False) as one, TestClient(second, raise_server_exceptions=False) as two:
+        trolls, _ = post_campaign([one, two], clock)
+        troll_ids = {one.get("/api/v1/me", headers=auth(t)).json()["id"] for t in trolls}
+        for client in (one, two):
+            report = client.post("/api/v1/mod/trolls/analyse", headers=MOD)
+            assert report.status_code == 200, report.text
+            assert report.json()["clusters"], "the campaign was not found"
+        flags = [f for f in two.get("/api/v1/mod/queues/flags", headers=MOD).json()["items"] if f["kind"] == "coordination"]
+        flagged = {a for f in flags for a in f["accounts"]}
+        assert flagged <= troll_ids and len(flagged) >= 5

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+from datetime import datetime, timedelta
 from typing import Any, Mapping
 
 from townhall.service.core import Services, as_utc
@@ -19,6 +20,9 @@ from townhall.trolls.index import CoordinationIndex
 from townhall.trolls.report import Report
 
 log = logging.getLogger("townhall.trolls")
+# How far before the last catch-up the next one reads again: a comment whose transaction was still open then
+# (its time is taken before it commits) is read by the next one. Comments already indexed are skipped.
+CATCH_UP_OVERLAP = timedelta(minutes=2)
 
 
 class TrollWatch:
@@ -30,6 +34,7 @@ class TrollWatch:
         self._indexes: dict[str, CoordinationIndex] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._synced_at: datetime | None = None  # when the database was last read (rebuild or catch-up)
 
     def index(self, site_id: str) -> CoordinationIndex:
         with self._lock:
@@ -70,16 +75,37 @@ class TrollWatch:
 
     def rebuild(self) -> int:
         """Feed the indexes with the comments of the detector's horizon (after a restart)."""
-        horizon = CoordinationIndex().config.horizon
+        return self._read_since(self.svc.now() - CoordinationIndex().config.horizon)
+
+    def catch_up(self) -> int:
+        """Feed the indexes with the comments stored since the last read that this process has not seen:
+        those other processes took (several workers or hosts on one PostgreSQL database). Runs before
+        every analysis, so each process clusters every process's comments. (Reactions are not read back:
+        each process's index holds the reactions it took.)"""
+        if self._synced_at is None:
+            return self.rebuild()
+        return self._read_since(self._synced_at - CATCH_UP_OVERLAP)
+
+    def _read_since(self, since: datetime) -> int:
+        started = self.svc.now()
         count = 0
         with self.svc.db.read() as conn:
-            for row in content.recent_comments_for_trolls(conn, self.svc.now() - horizon):
+            for row in content.recent_comments_for_trolls(conn, since):
+                idx = self.index(row["site_id"])
+                with self._lock:
+                    if idx.has_comment(str(row["id"])):
+                        continue
                 self.observe(row["site_id"], row["thread_external_id"], row, row["ip_hash"], row["device_hash"],
                              row["account_created_at"])
                 count += 1
+        self._synced_at = started
         return count
 
     def analyse(self, site_id: str) -> Report:
+        self.catch_up()
+        return self._analyse(site_id)
+
+    def _analyse(self, site_id: str) -> Report:
         idx = self.index(site_id)
         with self._lock:
             report = idx.analyse(self.svc.now())
@@ -87,11 +113,15 @@ class TrollWatch:
         return report
 
     def analyse_all(self) -> None:
+        try:
+            self.catch_up()
+        except Exception:  # noqa: BLE001 - the schedule goes on with what this process has seen
+            log.exception("coordination catch-up from the database failed")
         with self._lock:
             sites = list(self._indexes)
         for site_id in sites:
             try:
-                self.analyse(site_id)
+                self._analyse(site_id)
             except Exception:  # noqa: BLE001 - a failed run must not stop the schedule
                 log.exception("coordination analysis failed for site %s", site_id)
 

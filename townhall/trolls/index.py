@@ -43,6 +43,10 @@ class CoordinationIndex:
         else:
             self._store.add_reaction(event)
 
+    def has_comment(self, event_id: str) -> bool:
+        """Whether the comment with this id is recorded (recording it again changes nothing)."""
+        return self._store.has_comment(event_id)
+
     def signature(self, text: str) -> np.ndarray | None:
         """The MinHash values under which a comment's text is indexed (``None``: too short to compare).
         Reads nothing of the index: safe to call without holding its lock."""

@@ -108,7 +108,14 @@ class EventStore:
             self._created.append(NO_TIME)
         return a
 
+    def has_comment(self, event_id: str) -> bool:
+        return event_id in self._seq_of
+
     def add_comment(self, ev: CommentEvent, signature: np.ndarray | None | Unset = UNSET) -> None:
+        """Record a comment; one whose id is already recorded is ignored (the same comment may arrive from
+        the process that took it and from the database)."""
+        if ev.id in self._seq_of:
+            return
         a = self._account(ev.account)
         if ev.account_created_at is not None:
             self._created[a] = epoch(ev.account_created_at)
