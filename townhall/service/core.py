@@ -107,8 +107,7 @@ class Services:
         return self.cached(f"site:{site_id}", load)
 
     def forget_site(self, site_id: str) -> None:
-        key = f"site:{site_id}"
-        self._facts.discard(lambda k: k == key)
+        self._facts.pop(f"site:{site_id}")
 
     def emit(self, event: str, site_id: str, payload: dict[str, Any]) -> None:
         """Tell listeners (webhooks, e-mail) that something happened, after it was committed."""

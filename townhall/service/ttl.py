@@ -33,6 +33,11 @@ class TtlStore(Generic[K, V]):
                     self._items.clear()
             self._items[key] = (now, value)
 
+    def pop(self, key: K) -> None:
+        """Forget the entry stored under ``key``, if any."""
+        with self._lock:
+            self._items.pop(key, None)
+
     def discard(self, which: Callable[[K], bool]) -> None:
         """Forget every entry whose key ``which`` picks."""
         with self._lock:

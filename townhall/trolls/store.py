@@ -12,6 +12,7 @@ import numpy as np
 from townhall.trolls.events import CommentEvent, ReactionEvent
 from townhall.trolls.text import NUM_PERM, TextFingerprinter
 
+
 class Unset(Enum):
     """The type of :data:`UNSET`: "not given", where ``None`` is a meaningful value."""
 
@@ -114,7 +115,7 @@ class EventStore:
     def add_comment(self, ev: CommentEvent, signature: np.ndarray | None | Unset = UNSET) -> None:
         """Record a comment; one whose id is already recorded is ignored (the same comment may arrive from
         the process that took it and from the database)."""
-        if ev.id in self._seq_of:
+        if self.has_comment(ev.id):
             return
         a = self._account(ev.account)
         if ev.account_created_at is not None:

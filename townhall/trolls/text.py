@@ -8,8 +8,8 @@ functions serve ban-evasion checks: compare a new account's writing with a banne
 from __future__ import annotations
 
 import re
-import zlib
 import threading
+import zlib
 from typing import Any, Iterable
 
 import numpy as np
