@@ -141,6 +141,26 @@ def test_reactions_feed_brigades() -> None:
     assert crew_result.strengths.get(Signal.SYNC, 0.0) == 0.0  # reactions are not thread arrivals
 
 
+def test_a_reaction_recorded_twice_counts_once_and_leaves_with_the_horizon() -> None:
+    """The same like arrives from the process that took it and from the database: one reaction. Once it is
+    older than the horizon it is dropped with its comment."""
+    rng = random.Random(9)
+    index = CoordinationIndex(DetectorConfig(horizon=timedelta(days=1)))
+    target = comment(1, "writer", "t", 0, sentence(rng))
+    index.add(target)
+    like = ReactionEvent("fan", target.id, ReactionKind.LIKE, T0 + timedelta(minutes=1))
+    index.add(like)
+    index.add(ReactionEvent("fan", target.id, ReactionKind.LIKE, T0 + timedelta(minutes=2)))  # same, other clock
+    index.add(ReactionEvent("fan", target.id, ReactionKind.REPORT, T0 + timedelta(minutes=2)))
+    assert index.analyse(T0 + timedelta(minutes=5)).stats["reactions"] == 2
+    later = comment(2, "writer", "t", 3 * 24 * 60, sentence(rng))
+    index.add(later)
+    assert index.analyse(T0 + timedelta(days=3, minutes=1)).stats["reactions"] == 0
+    index.add(ReactionEvent("fan", target.id, ReactionKind.LIKE, T0 + timedelta(days=3, minutes=2)))  # target gone
+    index.add(ReactionEvent("fan", later.id, ReactionKind.LIKE, T0 + timedelta(days=3, minutes=2)))
+    assert index.analyse(T0 + timedelta(days=3, minutes=3)).stats["reactions"] == 1
+
+
 def test_horizon_bounds_memory() -> None:
     rng = random.Random(7)
     index = CoordinationIndex(DetectorConfig(horizon=timedelta(days=7)))

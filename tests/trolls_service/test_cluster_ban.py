@@ -99,3 +99,28 @@ def test_a_campaign_split_between_two_processes_is_found_by_each(make_app: AppFa
         flags = [f for f in two.get("/api/v1/mod/queues/flags", headers=MOD).json()["items"] if f["kind"] == "coordination"]
         flagged = {a for f in flags for a in f["accounts"]}
         assert flagged <= troll_ids and len(flagged) >= 5
+
+
+def test_likes_and_reports_taken_by_one_process_are_counted_once_by_each(make_app: AppFactory, db_url: str,
+                                                                          clock: Clock) -> None:
+    """Reactions count toward brigades: a process's analysis reads the likes and reports the others took, and
+    one it took itself and also reads back from the database is counted once."""
+    first, second = make_app(db_url), make_app(db_url)
+    with TestClient(first, raise_server_exceptions=False) as one, TestClient(second, raise_server_exceptions=False) as two:
+        ids = []
+        for i in range(3):
+            r = one.post("/api/v1/threads/story-r/comments", json={"text": f"A view worth discussing, number {i}."},
+                         headers=auth(f"writer{i}"))
+            assert r.status_code == 201, r.text
+            ids.append(r.json()["comment"]["id"])
+        clock.advance(minutes=1)
+        for fan in ("fan0", "fan1"):
+            for cid in ids:
+                r = one.put(f"/api/v1/comments/{cid}/reaction", json={"kind": "like"}, headers=auth(fan))
+                assert r.status_code == 200, r.text
+        r = one.post(f"/api/v1/comments/{ids[0]}/reports", json={"reason": "spam"}, headers=auth("fan0"))
+        assert r.status_code == 201, r.text
+        for client in (one, two, one):  # the first process analyses twice: its catch-up must not double them
+            report = client.post("/api/v1/mod/trolls/analyse", headers=MOD)
+            assert report.status_code == 200, report.text
+            assert report.json()["stats"]["reactions"] == 7, report.json()["stats"]

@@ -56,10 +56,13 @@ class TrollWatch:
         with self._lock:
             idx.add(event, signature)
 
-    def observe_reaction(self, site_id: str, account_id: int, comment_id: int, kind: ReactionKind) -> None:
+    def observe_reaction(self, site_id: str, account_id: int, comment_id: int, kind: ReactionKind,
+                         created_at: datetime | None = None) -> None:
         idx = self.index(site_id)
+        event = ReactionEvent(account=str(account_id), comment=str(comment_id), kind=kind,
+                              created_at=as_utc(created_at) if created_at is not None else self.svc.now())
         with self._lock:
-            idx.add(ReactionEvent(account=str(account_id), comment=str(comment_id), kind=kind, created_at=self.svc.now()))
+            idx.add(event)
 
     def similar_writers(self, site_id: str, text: str, threshold: float) -> dict[str, float]:
         """Accounts of the site whose recent comments are worded near-identically to ``text``."""
@@ -74,14 +77,13 @@ class TrollWatch:
         return found if found is not None else (None, None)
 
     def rebuild(self) -> int:
-        """Feed the indexes with the comments of the detector's horizon (after a restart)."""
+        """Feed the indexes with the comments and reactions of the detector's horizon (after a restart)."""
         return self._read_since(self.svc.now() - CoordinationIndex().config.horizon)
 
     def catch_up(self) -> int:
-        """Feed the indexes with the comments stored since the last read that this process has not seen:
-        those other processes took (several workers or hosts on one PostgreSQL database). Runs before
-        every analysis, so each process clusters every process's comments. (Reactions are not read back:
-        each process's index holds the reactions it took.)"""
+        """Feed the indexes with the comments, likes and reports stored since the last read that this
+        process has not seen: those other processes took (several workers or hosts on one database). Runs
+        before every analysis, so each process clusters every process's events."""
         if self._synced_at is None:
             return self.rebuild()
         return self._read_since(self._synced_at - CATCH_UP_OVERLAP)
@@ -98,6 +100,9 @@ class TrollWatch:
                 self.observe(row["site_id"], row["thread_external_id"], row, row["ip_hash"], row["device_hash"],
                              row["account_created_at"])
                 count += 1
+            for r in content.recent_reactions_for_trolls(conn, since):
+                kind = ReactionKind.REPORT if r["kind"] == "report" else ReactionKind.LIKE
+                self.observe_reaction(r["site_id"], r["account_id"], r["comment_id"], kind, r["created_at"])
         self._synced_at = started
         return count
 

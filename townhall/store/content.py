@@ -301,3 +301,24 @@ def recent_comments_for_trolls(conn: Connection, since: datetime) -> Iterable[Ro
         .order_by(comments.c.id)
     )
     return conn.execute(q).mappings()
+
+
+def recent_reactions_for_trolls(conn: Connection, since: datetime) -> list[Row]:
+    """Likes and reports made since ``since``, oldest first: ``site_id``, ``account_id``, ``comment_id``,
+    ``kind`` ("like" or "report") and ``created_at``."""
+    likes = (
+        select(threads.c.site_id, reactions.c.account_id, reactions.c.comment_id, reactions.c.kind, reactions.c.created_at)
+        .join(comments, comments.c.id == reactions.c.comment_id)
+        .join(threads, threads.c.id == comments.c.thread_id)
+        .where(reactions.c.created_at >= since)
+    )
+    reported = (
+        select(threads.c.site_id, reports.c.account_id, reports.c.comment_id, reports.c.created_at)
+        .join(comments, comments.c.id == reports.c.comment_id)
+        .join(threads, threads.c.id == comments.c.thread_id)
+        .where(reports.c.created_at >= since)
+    )
+    rows = [dict(r) for r in conn.execute(likes).mappings()]
+    rows += [dict(r, kind="report") for r in conn.execute(reported).mappings()]
+    rows.sort(key=lambda r: r["created_at"])
+    return rows

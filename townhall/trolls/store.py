@@ -72,7 +72,7 @@ class EventStore:
     __slots__ = (
         "accounts", "threads", "ips", "devices", "fp", "_acc", "_thread", "_ts", "_seq", "_parent", "_ip",
         "_device", "_sig_row", "_blocks", "_n_sig", "_ids", "_texts", "_seq_of", "_next_seq", "_created",
-        "_r_acc", "_r_target", "_r_ts",
+        "_r_acc", "_r_target", "_r_ts", "_r_keys", "_r_key_of_row",
     )
 
     def __init__(self, fingerprinter: TextFingerprinter | None = None) -> None:
@@ -99,6 +99,10 @@ class EventStore:
         self._r_acc = array("i")
         self._r_target = array("q")
         self._r_ts = array("q")
+        # (account, comment, kind) of each recorded reaction: the same reaction may arrive from the process
+        # that took it and from the database, and is recorded once
+        self._r_keys: set[tuple[str, str, str]] = set()
+        self._r_key_of_row: list[tuple[str, str, str]] = []
 
     def __len__(self) -> int:
         return len(self._acc)
@@ -144,9 +148,14 @@ class EventStore:
         self._texts.append(ev.text)
 
     def add_reaction(self, ev: ReactionEvent) -> None:
+        """Record a reaction to a recorded comment; one to an unknown comment, or one already recorded (the
+        same account, comment and kind), is ignored."""
         target = self._seq_of.get(ev.comment)
-        if target is None:
+        key = (ev.account, ev.comment, str(ev.kind))
+        if target is None or key in self._r_keys:
             return
+        self._r_keys.add(key)
+        self._r_key_of_row.append(key)
         self._r_acc.append(self._account(ev.account))
         self._r_target.append(target)
         self._r_ts.append(epoch(ev.created_at))
@@ -215,4 +224,6 @@ class EventStore:
                     col = getattr(self, name)
                     kept = np.frombuffer(col, dtype=np.int32 if col.typecode == "i" else np.int64)[rkeep]
                     setattr(self, name, array(col.typecode, kept.tobytes()))
+                self._r_key_of_row = [k for k, keep_it in zip(self._r_key_of_row, rkeep.tolist()) if keep_it]
+                self._r_keys = set(self._r_key_of_row)
         return dropped

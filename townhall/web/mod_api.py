@@ -137,7 +137,7 @@ def analyse_trolls(request: Request) -> dict[str, Any]:
     actor.require_site(site)
     report = svc.trolls.analyse(site)
     return {"generated_at": report.generated_at.isoformat(), "threshold": report.threshold,
-            "clusters": [c.to_dict() for c in report.clusters if c.flagged]}
+            "clusters": [c.to_dict() for c in report.clusters if c.flagged], "stats": dict(report.stats)}
 
 
 @router.post("/flags/{flag_id}/decision", summary="Confirm a troll cluster (bans every account in it) or dismiss a flag")
