@@ -6,7 +6,8 @@ Starts ``townhall serve`` (default policy, every rule on, rate limits off) on a 
 * ``--readers`` (500) readers, each holding a Server-Sent Events stream open
   (GET /api/v1/threads/{id}/live) and reading its thread (GET …/comments?limit=100) every
   ``--read-every`` seconds (default 10, with jitter);
-* ``--writers`` (50) writers, each posting a comment, then pausing ``--write-every`` seconds (default 1).
+* ``--writers`` (50) writers, each posting a comment, then pausing ``--write-every`` seconds (default 0.5:
+  about 100 comments per second in all, the target load).
 
 It reports the error rate (HTTP errors and transport errors, per kind), p50/p99 write and read latency,
 SSE streams opened/kept/dropped and comment events delivered, and the server's resident memory (RSS, the
@@ -234,7 +235,7 @@ def summary(t: Tally, args: argparse.Namespace, db: str) -> dict[str, Any]:
     return {
         "database": db, "workers": args.workers, "seconds": args.seconds, "readers": args.readers,
         "writers": args.writers,
-        "writes": writes, "write_errors": t.errors("write"),
+        "writes": writes, "writes_per_s": round(writes / args.seconds, 1), "write_errors": t.errors("write"),
         "write_error_rate": round(t.errors("write") / writes, 4) if writes else None,
         "write_p50_ms": ms(th.percentile(t.write_latency, 50)), "write_p99_ms": ms(th.percentile(t.write_latency, 99)),
         "reads": reads, "read_errors": t.errors("read"),
@@ -254,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--readers", type=int, default=500)
     ap.add_argument("--writers", type=int, default=50)
     ap.add_argument("--read-every", type=float, default=10.0, help="seconds between a reader's page reads")
-    ap.add_argument("--write-every", type=float, default=1.0, help="seconds between a writer's comments")
+    ap.add_argument("--write-every", type=float, default=0.5, help="seconds between a writer's comments")
     ap.add_argument("--postgres", action="store_true", help="use a fresh PostgreSQL database (see --pg-admin)")
     ap.add_argument("--pg-admin", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     ap.add_argument("--workers", type=int, default=1, help="server worker processes (PostgreSQL only)")
@@ -300,8 +301,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Townhall soak — {out['machine']}")
         print(f"{out['database']}, {args.workers} worker(s), {args.seconds:g} s: {args.readers} SSE readers "
               f"(page read every ~{args.read_every:g} s) + {args.writers} writers (a comment every ~{args.write_every:g} s)")
-        print(f"  writes: {out['writes']}, errors {out['write_errors']} ({(out['write_error_rate'] or 0) * 100:.2f} %), "
-              f"p50 {out['write_p50_ms']} ms, p99 {out['write_p99_ms']} ms")
+        print(f"  writes: {out['writes']} ({out['writes_per_s']}/s), errors {out['write_errors']} "
+              f"({(out['write_error_rate'] or 0) * 100:.2f} %), p50 {out['write_p50_ms']} ms, p99 {out['write_p99_ms']} ms")
         print(f"  reads:  {out['reads']}, errors {out['read_errors']} ({(out['read_error_rate'] or 0) * 100:.2f} %), "
               f"p50 {out['read_p50_ms']} ms, p99 {out['read_p99_ms']} ms")
         print(f"  SSE: {out['sse_opened']} opened, {out['sse_failed']} failed, {out['sse_dropped']} dropped early, "

@@ -22,3 +22,17 @@ def test_api_bench_runs_and_counts_every_request() -> None:
         assert row["ok"] > 0 and row["errors"] == 0, row
     assert set(rows["post"]["statuses"]) <= {"published", "held", "rejected"}
     assert rows["read100"]["statuses"] == {"200": rows["read100"]["ok"]}
+
+
+def test_soak_bench_runs_with_live_readers_and_reports_no_error() -> None:
+    """A miniature of ``bench/load.py``: live streams open, writes and page reads are answered, events are
+    delivered to the streams, nothing fails (the README's soak figures come from the full-size run)."""
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "load.py"), "--seconds", "3", "--readers", "20",
+                          "--writers", "4", "--read-every", "1", "--json"],
+                         capture_output=True, text=True, timeout=180, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-3000:]
+    report = json.loads(out.stdout)
+    assert report["sse_opened"] == 20 and report["sse_failed"] == 0 and report["sse_dropped"] == 0, report
+    assert report["writes"] > 0 and report["write_errors"] == 0, report
+    assert report["reads"] > 0 and report["read_errors"] == 0, report
+    assert report["sse_events_delivered"] > 0, report
