@@ -36,3 +36,14 @@ def test_soak_bench_runs_with_live_readers_and_reports_no_error() -> None:
     assert report["writes"] > 0 and report["write_errors"] == 0, report
     assert report["reads"] > 0 and report["read_errors"] == 0, report
     assert report["sse_events_delivered"] > 0, report
+
+
+def test_civil_agreement_bench_scores_annotators_and_the_cascade_on_the_same_labels(shared_data: Path) -> None:
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "civil_agreement.py"), "--data", str(shared_data),
+                          "--draws", "3", "--json"], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-3000:]
+    rows = {r["label"]: r for r in json.loads(out.stdout)}
+    assert set(rows) == {"abusive", "obscene"}
+    for row in rows.values():
+        assert row["posts"] > 500 and 0 < row["positives"] < 1, row
+        assert 0.5 < row["annotator_auc"] < 1 and 0.5 < row["cascade_auc"] < 1, row

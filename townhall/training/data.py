@@ -113,16 +113,27 @@ def _rows(path: Path, delimiter: str = ",") -> Iterator[dict[str, str]]:
         yield from csv.DictReader(fh, delimiter=delimiter)
 
 
-def load_civil(root: Path) -> list[Example]:
-    """Share of usable annotators marking each span type.
+@dataclass(frozen=True, slots=True)
+class CivilVotes:
+    """One Civil Comments post and its annotators: who is counted, and who marked each kind of span."""
+
+    text: str
+    workers: frozenset[str]  # annotators whose annotation says something about the type of toxicity
+    abusive: frozenset[str]  # of those, who marked an Insult, Threat or Identity based Attack span
+    obscene: frozenset[str]  # who marked a Profane/Obscene span that is not just the F word
+
+
+def civil_votes(root: Path) -> list[CivilVotes]:
+    """Every post with at least one counted annotator.
 
     An annotation with no spans whose ``all toxic`` box is ticked says nothing about the *type* of toxicity
-    (both boxes ticked at once, 20k rows, is contradictory), so it is left out of the share's denominator.
+    (both boxes ticked at once, 20k rows, is contradictory), so its annotator is not counted for that post.
     """
     d = root / "civil_comments_spans"
     texts = {r["comment_id"]: r["comment_text"] for r in _rows(d / "comments.csv")}
     annotations = list(_rows(d / "annotations.csv"))
-    with_spans = {r["annotation"] for r in _rows(d / "spans.csv") if r["type"]}
+    spans = list(_rows(d / "spans.csv"))
+    with_spans = {r["annotation"] for r in spans if r["type"]}
     annotators: dict[str, set[str]] = defaultdict(set)
     comment_of: dict[str, str] = {}
     worker_of: dict[str, str] = {}
@@ -133,7 +144,7 @@ def load_civil(root: Path) -> list[Example]:
             annotators[r["comment_id"]].add(r["worker"])
     abusive: dict[str, set[str]] = defaultdict(set)
     obscene: dict[str, set[str]] = defaultdict(set)
-    for r in _rows(d / "spans.csv"):
+    for r in spans:
         cid = comment_of.get(r["annotation"])
         if cid is None or cid not in texts:
             continue
@@ -144,15 +155,19 @@ def load_civil(root: Path) -> list[Example]:
             span_text = texts[cid][int(r["start"]) : int(r["end"])]
             if not _only_f(span_text):
                 obscene[cid].add(worker)
+    return [CivilVotes(text, frozenset(annotators[cid]), frozenset(abusive[cid]), frozenset(obscene[cid]))
+            for cid, text in texts.items() if annotators.get(cid)]
+
+
+def load_civil(root: Path) -> list[Example]:
+    """Share of counted annotators marking each span type (see :func:`civil_votes`)."""
     out = []
-    for cid, text in texts.items():
-        n = len(annotators.get(cid, ()))
-        if n == 0:
-            continue
-        a = len(abusive[cid]) / n
-        o = len(obscene[cid]) / n
+    for v in civil_votes(root):
+        n = len(v.workers)
+        a = len(v.abusive) / n
+        o = len(v.obscene) / n
         targets = {"abusive": ("abusive", int(a >= 0.5)), "obscene": ("obscene", int(o >= 0.5))}
-        out.append(Example(text, "civil_comments_spans", a, o, targets))
+        out.append(Example(v.text, "civil_comments_spans", a, o, targets))
     return out
 
 
