@@ -8,6 +8,8 @@ the two sides' score distributions must stay within the stated tolerance.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -176,3 +178,16 @@ def test_viewpoint_sides_score_alike(model: ToxicityModel, label: str) -> None:
     for q in (0.5, 0.9):
         qa, qb = float(np.quantile(a, q)), float(np.quantile(b, q))
         assert abs(qa - qb) <= SIDE_QUANTILE_TOLERANCE, (q, qa, qb)
+
+
+def test_unseen_political_opinions_are_never_refused(model: ToxicityModel, thresholds: dict[str, dict[str, float]]) -> None:
+    """A second set of opinions, written after the model was trained and used for nothing else
+    (bench/data/political_opinions.txt). None may be refused. Some are held for a moderator (4 of 100 by the
+    shipped cascade, 2026-11-26): ``bench/viewpoint.py`` prints which, docs/classifiers.md discusses them."""
+    path = Path(__file__).resolve().parents[2] / "bench" / "data" / "political_opinions.txt"
+    texts = [t for t in (line.strip() for line in path.read_text(encoding="utf-8").splitlines()) if t and not t.startswith("#")]
+    assert len(texts) >= 100
+    scores = model.score(texts)
+    for label, th in thresholds.items():
+        refused = [(t, round(float(p), 3)) for t, p in zip(texts, scores[label]) if p >= th["reject_at"]]
+        assert not refused, f"{label}: {refused}"

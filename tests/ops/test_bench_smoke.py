@@ -47,3 +47,13 @@ def test_civil_agreement_bench_scores_annotators_and_the_cascade_on_the_same_lab
     for row in rows.values():
         assert row["posts"] > 500 and 0 < row["positives"] < 1, row
         assert 0.5 < row["annotator_auc"] < 1 and 0.5 < row["cascade_auc"] < 1, row
+
+
+def test_viewpoint_bench_scores_every_opinion_with_each_model() -> None:
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "viewpoint.py"), "--json"],
+                         capture_output=True, text=True, timeout=180, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-3000:]
+    rows = {r["model"]: r for r in json.loads(out.stdout)}
+    assert set(rows) == {"cascade", "linear", "encoder_all"}
+    for row in rows.values():
+        assert row["comments"] >= 100 and row["held"] == len(row["held_comments"]), row
