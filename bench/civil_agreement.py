@@ -30,8 +30,6 @@ from sklearn.metrics import roc_auc_score
 from townhall.policy.classifiers import load_model
 from townhall.training.data import CivilVotes, civil_votes, split_of
 
-SEED = 13  # the training seed: decides which posts are in the dev split
-
 
 def draw(votes: list[CivilVotes], label: str, rng: random.Random) -> tuple[np.ndarray, np.ndarray]:
     """(held-out annotator's mark, whether at least half of the others marked the post) for every post."""
@@ -54,14 +52,15 @@ def main() -> int:
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args()
 
-    votes = [v for v in civil_votes(args.data) if len(v.workers) >= args.min_annotators
-             and (args.all or split_of(v.text, SEED) == "dev")]
     model = load_model()
+    seed = int(model.meta["seed"])  # the shipped model's training seed decides which posts are in the dev split
+    votes = [v for v in civil_votes(args.data) if len(v.workers) >= args.min_annotators
+             and (args.all or split_of(v.text, seed) == "dev")]
     t0 = time.perf_counter()
     scores = model.score([v.text for v in votes])
     took = time.perf_counter() - t0
     if not args.json:
-        print(f"Civil Comments spans, {'every post' if args.all else 'dev split (seed 13)'}, posts with "
+        print(f"Civil Comments spans, {'every post' if args.all else f'dev split (seed {seed})'}, posts with "
               f">= {args.min_annotators} counted annotators: {len(votes)} (scored by the cascade in {took:.1f} s)")
         print(f"{'label':8} {'positives':>9}  {'one annotator vs the others':>28}  {'cascade vs the same labels':>27}")
     rng = random.Random(0)

@@ -17,16 +17,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import tomllib
 from pathlib import Path
 
 import numpy as np
 
 from townhall.policy.classifiers import load_model
+from townhall.policy.policyfile import load_policy
+from townhall.policy.rules.classifier import ClassifierRule
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_FILE = ROOT / "bench" / "data" / "political_opinions.txt"
-DEFAULT_POLICY = ROOT / "townhall" / "policy" / "default.policy.toml"
+DEFAULT_FILE = Path(__file__).resolve().parent / "data" / "political_opinions.txt"
 
 
 def read_texts(path: Path) -> list[str]:
@@ -34,16 +33,15 @@ def read_texts(path: Path) -> list[str]:
     return [line for line in lines if line and not line.startswith("#")]
 
 
-def thresholds(policy: Path) -> dict[str, tuple[float, float]]:
-    """{label: (hold_at, reject_at)} of the policy's classifier rules."""
-    doc = tomllib.loads(policy.read_text(encoding="utf-8"))
-    return {r["label"]: (float(r["hold_at"]), float(r["reject_at"])) for r in doc["rules"] if r.get("type") == "classifier"}
+def thresholds(policy: Path | None) -> dict[str, tuple[float, float]]:
+    """{label: (hold_at, reject_at)} of the policy's classifier rules (the packaged house rules by default)."""
+    return {r.label: (r.hold_at, r.reject_at) for r in load_policy(policy).rules if isinstance(r, ClassifierRule)}
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--file", type=Path, default=DEFAULT_FILE)
-    ap.add_argument("--policy", type=Path, default=DEFAULT_POLICY)
+    ap.add_argument("--policy", type=Path, default=None, help="policy file (default: the packaged house rules)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
@@ -68,7 +66,8 @@ def main() -> int:
     if args.json:
         print(json.dumps(rows, indent=1))
         return 0
-    print(f"{len(texts)} political opinions from {args.file.name}; thresholds of {args.policy.name}: "
+    print(f"{len(texts)} political opinions from {args.file.name}; thresholds of "
+          f"{args.policy.name if args.policy else 'the packaged house rules'}: "
           + ", ".join(f"{k} hold {h:g} / refuse {r:g}" for k, (h, r) in cuts.items()))
     print(f"{'model':12} {'held':>5} {'refused':>8} {'abusive p90':>12} {'abusive max':>12}")
     for row in rows:
