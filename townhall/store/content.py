@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, literal, or_, select, update
 from sqlalchemy.engine import RowMapping
 
 from townhall.store.schema import CommentStatus, ThreadState, comments, reactions, reports, sites, threads, insert_row
@@ -303,9 +303,10 @@ def recent_comments_for_trolls(conn: Connection, since: datetime) -> Iterable[Ro
     return conn.execute(q).mappings()
 
 
-def recent_reactions_for_trolls(conn: Connection, since: datetime) -> list[Row]:
-    """Likes and reports made since ``since``, oldest first: ``site_id``, ``account_id``, ``comment_id``,
-    ``kind`` ("like" or "report") and ``created_at``."""
+def recent_reactions_for_trolls(conn: Connection, since: datetime) -> Iterator[Row]:
+    """Likes, then reports, made since ``since``: ``site_id``, ``account_id``, ``comment_id``, ``kind`` ("like"
+    or "report") and ``created_at``. Not in time order (the detector does not need it); streamed, so a
+    start-up that reads a month of reactions does not hold them all at once."""
     likes = (
         select(threads.c.site_id, reactions.c.account_id, reactions.c.comment_id, reactions.c.kind, reactions.c.created_at)
         .join(comments, comments.c.id == reactions.c.comment_id)
@@ -313,12 +314,11 @@ def recent_reactions_for_trolls(conn: Connection, since: datetime) -> list[Row]:
         .where(reactions.c.created_at >= since)
     )
     reported = (
-        select(threads.c.site_id, reports.c.account_id, reports.c.comment_id, reports.c.created_at)
+        select(threads.c.site_id, reports.c.account_id, reports.c.comment_id, literal("report").label("kind"),
+               reports.c.created_at)
         .join(comments, comments.c.id == reports.c.comment_id)
         .join(threads, threads.c.id == comments.c.thread_id)
         .where(reports.c.created_at >= since)
     )
-    rows = [dict(r) for r in conn.execute(likes).mappings()]
-    rows += [dict(r, kind="report") for r in conn.execute(reported).mappings()]
-    rows.sort(key=lambda r: r["created_at"])
-    return rows
+    yield from conn.execute(likes).mappings()
+    yield from conn.execute(reported).mappings()
