@@ -36,6 +36,5 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow, migra
     settings = settings or Settings.load()
     services = build_services(settings, clock=clock, migrate=migrate)
     services.trolls = TrollWatch(services)
-    services.trolls.rebuild()
     services.operations = Operations.attach(services)
     return Townhall(settings=settings, services=services, asgi=create_asgi(services))

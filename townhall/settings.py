@@ -47,7 +47,7 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("mail_from", str, "townhall@localhost", "From address of e-mails."),
     SettingSpec("model_dir", str, "", "Directory of classifier artifacts; empty means those shipped in the package."),
     SettingSpec("classifier_route_at", float, -1.0, "Linear score from which the encoder re-reads a comment (0: every comment, 1: none; negative: the model's trained value)."),
-    SettingSpec("log_level", str, "info", "Logging level: debug, info, warning or error."),
+    SettingSpec("log_level", str, "info", "Logging level of the server (uvicorn's lines and Townhall's own): debug, info, warning or error."),
     SettingSpec("page_cache_seconds", float, 1.0, "How long a thread's first page, as signed-out readers see it, is reused (new comments reach it this late at most; removals and edits at once; 0 disables)."),
     SettingSpec("worker_threads", int, 8, "Threads per process that run request handlers (0: the server's default of 40)."),
 )

@@ -57,3 +57,12 @@ def test_viewpoint_bench_scores_every_opinion_with_each_model() -> None:
     assert set(rows) == {"cascade", "linear", "encoder_all"}
     for row in rows.values():
         assert row["comments"] >= 100 and row["held"] == len(row["held_comments"]), row
+
+
+def test_startup_bench_sees_the_server_answer_and_read_its_index_back() -> None:
+    """``bench/startup.py`` in small: the server answers, then logs (at the default level, on its own
+    logger) that it read the paid-troll index back in the background."""
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "startup.py"), "--comments", "2000"],
+                         capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
+    assert "answered /healthz" in out.stdout and "read back 2,000 comments" in out.stdout, out.stdout

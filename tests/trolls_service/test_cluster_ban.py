@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import random
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from typing import Sequence
 
 from starlette.testclient import TestClient
@@ -124,3 +126,37 @@ def test_likes_and_reports_taken_by_one_process_are_counted_once_by_each(make_ap
             report = client.post("/api/v1/mod/trolls/analyse", headers=MOD)
             assert report.status_code == 200, report.text
             assert report.json()["stats"]["reactions"] == 7, report.json()["stats"]
+
+
+def test_a_restarted_townhall_reads_its_index_back_in_the_background(make_app: AppFactory, db_url: str,
+                                                                      clock: Clock) -> None:
+    """After a restart the coordination index is read back from the database by a background thread, so the
+    server answers at once. A post goes through while that read is held up — including the ban-evasion
+    check, which compares the writing of new accounts with banned ones inside the post's transaction — and
+    the first analysis waits for the read and counts every comment once."""
+    before = make_app(db_url)
+    with TestClient(before, raise_server_exceptions=False) as client:
+        post_campaign([client], clock)
+        assert client.post("/api/v1/mod/trolls/analyse", headers=MOD).json()["clusters"]
+        flag = next(f for f in client.get("/api/v1/mod/queues/flags", headers=MOD).json()["items"]
+                    if f["kind"] == "coordination")
+        r = client.post(f"/api/v1/mod/flags/{flag['id']}/decision", json={"outcome": "confirm"}, headers=MOD)
+        assert r.status_code == 200, r.text  # the site now has banned accounts: posts run the evasion check
+    before.close()
+
+    after = make_app(db_url)
+    watch = after.services.trolls
+    assert watch is not None
+    with ExitStack() as stack, ThreadPoolExecutor(1) as pool:
+        with watch._sync_lock:  # the read-back the server starts cannot finish while the test holds this
+            client = stack.enter_context(TestClient(after, raise_server_exceptions=False))  # starts the server
+            pending = pool.submit(client.post, "/api/v1/threads/story-after/comments",
+                                  json={"text": TALKING_POINTS[0]}, headers=auth("newcomer"))
+            try:
+                r = pending.result(timeout=30)
+            except TimeoutError:
+                raise AssertionError("a post waited for the index to be read back") from None
+        assert r.status_code == 201, r.text
+        report = client.post("/api/v1/mod/trolls/analyse", headers=MOD)
+        assert report.status_code == 200, report.text
+        assert report.json()["stats"]["comments"] == 8 * 16 + 1, report.json()["stats"]  # each comment once

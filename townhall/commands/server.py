@@ -44,9 +44,11 @@ def register(group: click.Group) -> None:
         import uvicorn
 
         from townhall.app import create_app
+        from townhall.web.factory import configure_logging, tune_collector
 
         console = Console(stderr=True)
         settings = load_settings(config, database_url=database_url, policy=policy, data_dir=data_dir)
+        configure_logging(settings.log_level)
         if workers > 1 and not settings.resolved_database_url.startswith("postgresql"):
             raise click.ClickException("Several workers need PostgreSQL (--db postgresql+psycopg://…); SQLite runs one process.")
         try:
@@ -62,8 +64,6 @@ def register(group: click.Group) -> None:
             uvicorn.run("townhall.web.factory:app", host=host, port=port, workers=workers, factory=True,
                         log_level=settings.log_level)
         else:
-            from townhall.web.factory import tune_collector
-
             tune_collector()
             uvicorn.run(app, host=host, port=port, log_level=settings.log_level)
 

@@ -4,6 +4,7 @@ the environment (TOWNHALL_*)."""
 from __future__ import annotations
 
 import gc
+import logging
 
 from townhall.app import Townhall, create_app
 
@@ -21,7 +22,20 @@ def tune_collector() -> None:
     gc.set_threshold(GEN0_THRESHOLD, 20, 20)
 
 
+def configure_logging(level: str) -> None:
+    """Show Townhall's own log lines (``townhall.*``: the paid-troll read-back, failed jobs, …) at ``level``,
+    on standard error beside uvicorn's. Only the server does this; a library user keeps their own set-up."""
+    logger = logging.getLogger("townhall")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)-9s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
+    logger.setLevel(level.upper())
+
+
 def app() -> Townhall:
     built = create_app()
+    configure_logging(built.settings.log_level)
     tune_collector()
     return built
