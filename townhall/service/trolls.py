@@ -133,6 +133,8 @@ class TrollWatch:
                              row["account_created_at"])
                 count += 1
             for r in content.recent_reactions_for_trolls(conn, since):
+                if self._stop.is_set():
+                    raise Stopped
                 kind = ReactionKind.REPORT if r["kind"] == "report" else ReactionKind.LIKE
                 self.observe_reaction(r["site_id"], r["account_id"], r["comment_id"], kind, r["created_at"])
         self._synced_at = started
@@ -152,6 +154,8 @@ class TrollWatch:
     def analyse_all(self) -> None:
         try:
             self.catch_up()
+        except Stopped:
+            return
         except Exception:  # noqa: BLE001 - the schedule goes on with what this process has seen
             log.exception("coordination catch-up from the database failed")
         with self._lock:
