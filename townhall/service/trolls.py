@@ -42,7 +42,7 @@ class TrollWatch:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._warm_up: threading.Thread | None = None
-        self._synced_at: datetime | None = None  # when the database was last read (rebuild or catch-up)
+        self._synced_at: datetime | None = None  # when the database was last read (warm-up or catch-up)
 
     def index(self, site_id: str) -> CoordinationIndex:
         with self._lock:
@@ -87,17 +87,17 @@ class TrollWatch:
         return found if found is not None else (None, None)
 
     def warm_up(self) -> None:
-        """Read the detector's horizon from the database in the background when the server starts (or
-        restarts), so that it answers at once however many comments the horizon holds (100,000 took 4.6 s
-        when this was done before serving). An analysis waits for it (both read under one lock); the
-        paid-troll rule has no report to read before the first analysis anyway."""
-        if self._warm_up is not None:
+        """Read the detector's horizon from the database in a background thread when the server starts or
+        restarts (:meth:`start` calls this), so that it answers at once however many comments the horizon
+        holds (100,000 took 4.6 s when this was done before serving). An analysis waits for it (both read
+        under one lock); the paid-troll rule has no report to read before the first analysis anyway."""
+        if self._warm_up is not None or self._synced_at is not None:
             return
 
         def run() -> None:
             started = time.perf_counter()
             try:
-                count = self.catch_up()
+                count = self.catch_up(stoppable=True)
                 log.info("coordination index read back from the database: %d comments in %.1f s", count,
                          time.perf_counter() - started)
             except Stopped:
@@ -108,22 +108,23 @@ class TrollWatch:
         self._warm_up = threading.Thread(target=run, name="townhall-trolls-warm-up", daemon=True)
         self._warm_up.start()
 
-    def catch_up(self) -> int:
+    def catch_up(self, stoppable: bool = False) -> int:
         """Feed the indexes with the comments, likes and reports stored since the last read that this
         process has not seen: the detector's whole horizon the first time, then those other processes took
         (several workers or hosts on one database). Runs before every analysis, so each process clusters
-        every process's events."""
+        every process's events. ``stoppable``: a background read, abandoned (:class:`Stopped`) when the
+        service stops."""
         with self._sync_lock:
             if self._synced_at is None:
-                return self._read_since(self.svc.now() - CoordinationIndex().config.horizon)
-            return self._read_since(self._synced_at - CATCH_UP_OVERLAP)
+                return self._read_since(self.svc.now() - CoordinationIndex().config.horizon, stoppable)
+            return self._read_since(self._synced_at - CATCH_UP_OVERLAP, stoppable)
 
-    def _read_since(self, since: datetime) -> int:
+    def _read_since(self, since: datetime, stoppable: bool) -> int:
         started = self.svc.now()
         count = 0
         with self.svc.db.read() as conn:
             for row in content.recent_comments_for_trolls(conn, since):
-                if self._stop.is_set():
+                if stoppable and self._stop.is_set():
                     raise Stopped
                 idx = self.index(row["site_id"])
                 with self._lock:
@@ -133,7 +134,7 @@ class TrollWatch:
                              row["account_created_at"])
                 count += 1
             for r in content.recent_reactions_for_trolls(conn, since):
-                if self._stop.is_set():
+                if stoppable and self._stop.is_set():
                     raise Stopped
                 kind = ReactionKind.REPORT if r["kind"] == "report" else ReactionKind.LIKE
                 self.observe_reaction(r["site_id"], r["account_id"], r["comment_id"], kind, r["created_at"])
@@ -153,7 +154,7 @@ class TrollWatch:
 
     def analyse_all(self) -> None:
         try:
-            self.catch_up()
+            self.catch_up(stoppable=True)
         except Stopped:
             return
         except Exception:  # noqa: BLE001 - the schedule goes on with what this process has seen
@@ -167,9 +168,12 @@ class TrollWatch:
                 log.exception("coordination analysis failed for site %s", site_id)
 
     def start(self, interval: float) -> None:
+        """Start the background work of a serving process: the read-back of the horizon (:meth:`warm_up`)
+        and, every ``interval`` seconds (none if ``interval`` <= 0), an analysis of every site."""
+        self._stop.clear()
+        self.warm_up()
         if interval <= 0 or self._thread is not None:
             return
-        self._stop.clear()
 
         def loop() -> None:
             while not self._stop.wait(interval):
@@ -183,7 +187,7 @@ class TrollWatch:
         for thread in (self._thread, self._warm_up):
             if thread is not None:
                 thread.join(5)
-        self._thread = None
+        self._thread = self._warm_up = None
 
 
 def record_clusters(svc: Services, site_id: str, report: Report) -> list[int]:

@@ -35,8 +35,7 @@ def create_asgi(svc: Services) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if svc.settings.worker_threads > 0:  # fewer threads contend less for the GIL and the writer lock
             anyio.to_thread.current_default_thread_limiter().total_tokens = svc.settings.worker_threads
-        if svc.trolls is not None:
-            svc.trolls.warm_up()  # reads the detector's horizon back in the background: serve at once
+        if svc.trolls is not None:  # reads the detector's horizon back in the background, and the schedule
             svc.trolls.start(svc.settings.troll_interval_seconds)
         yield
         if svc.trolls is not None:
