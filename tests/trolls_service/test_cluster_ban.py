@@ -160,3 +160,16 @@ def test_a_restarted_townhall_reads_its_index_back_in_the_background(make_app: A
         report = client.post("/api/v1/mod/trolls/analyse", headers=MOD)
         assert report.status_code == 200, report.text
         assert report.json()["stats"]["comments"] == 8 * 16 + 1, report.json()["stats"]  # each comment once
+
+
+def test_a_server_stopped_and_started_again_still_reads_and_analyses(make_app: AppFactory, db_url: str) -> None:
+    """Stopping abandons the background read; starting again (a second lifespan of the same app) must not
+    leave the watcher stopped: the analysis reads and counts the comment."""
+    app = make_app(db_url)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        r = client.post("/api/v1/threads/story-s/comments", json={"text": "Before the stop."}, headers=auth("reader0"))
+        assert r.status_code == 201, r.text
+    with TestClient(app, raise_server_exceptions=False) as client:
+        report = client.post("/api/v1/mod/trolls/analyse", headers=MOD)
+        assert report.status_code == 200, report.text
+        assert report.json()["stats"]["comments"] == 1
