@@ -16,6 +16,7 @@ from townhall.service.clusters import confirm_cluster
 from townhall.service.identity import Actor
 from townhall.store import content, moderation
 from townhall.store.schema import FlagKind, FlagState
+from townhall.trolls.config import DetectorConfig
 from townhall.trolls.events import CommentEvent, ReactionEvent, ReactionKind
 from townhall.trolls.index import CoordinationIndex
 from townhall.trolls.report import Report
@@ -116,7 +117,7 @@ class TrollWatch:
         service stops."""
         with self._sync_lock:
             if self._synced_at is None:
-                return self._read_since(self.svc.now() - CoordinationIndex().config.horizon, stoppable)
+                return self._read_since(self.svc.now() - DetectorConfig().horizon, stoppable)
             return self._read_since(self._synced_at - CATCH_UP_OVERLAP, stoppable)
 
     def _read_since(self, since: datetime, stoppable: bool) -> int:
