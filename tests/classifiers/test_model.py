@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from townhall.policy.classifiers import ARTIFACTS, FORMAT_VERSION, LABELS, ModelFormatError, ToxicityModel
 from townhall.policy.classifiers import load_model, read_format_version
@@ -102,3 +104,24 @@ def test_featurisation_masks_identity_terms_and_folds_the_f_word() -> None:
     assert not any(ID_TOKEN in w or "gay" in w for w in words + chars)
     assert "my neighbour" not in words  # no bigram across a masked word
     assert [tok for _, _, tok in word_spans("Héllo, wörld!")] == ["hello", "world"]
+
+
+_PIECES = st.sampled_from(["fuck", "f*ck", "FVCK", "fcuk", "phuck", "fuk", "fukushima", "you're", "gay", "idiot",
+                           "coooool", "@fuck", "http://x.org/fuck", "&amp;", "f.u.c.k", "Fück", "ﬀuck", "!!", "'s",
+                           " ", "  ", "\n", ",", ".", "-", "*", "fuck's", "tofu", "cks"])
+_TEXTS = st.lists(_PIECES, max_size=12).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXTS)
+def test_tokens_and_word_spans_agree_on_the_f_word(text: str) -> None:
+    """The encoder looks for F-word spans (word_spans, slow) only where tokens() finds an F word (fast)."""
+    assert (F_TOKEN in tokens(text)) == any(tok == F_TOKEN for _, _, tok in word_spans(text))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_TEXTS, min_size=1, max_size=4))
+def test_a_known_token_table_gives_the_same_tokens(texts: list[str]) -> None:
+    known: dict[str, str] = {}
+    for text in texts + texts:  # the second time every token is known
+        assert tokens(text, known) == tokens(text)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from types import MappingProxyType
-from typing import Mapping
+from typing import Mapping, MutableMapping
 
 F_TOKEN = "<f>"
 ID_TOKEN = "\x00"  # placeholder for an identity term: every feature containing it is dropped
@@ -119,15 +119,23 @@ _CONTRACTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType({
 })
 
 
-def tokens(text: str) -> list[str]:
-    """Normalised tokens; identity terms become :data:`ID_TOKEN` and F-word forms become ``<f>``."""
+def tokens(text: str, known: MutableMapping[str, str] | None = None) -> list[str]:
+    """Normalised tokens; identity terms become :data:`ID_TOKEN` and F-word forms become ``<f>``.
+
+    ``known`` (raw token → canonical token), where the caller keeps one, saves working out again the
+    canonical form of a token seen before; the result is the same."""
     out: list[str] = []
     for tok in _TOKEN.findall(normalise(text)):
         parts = _CONTRACTIONS.get(tok)
-        if parts is None:
+        if parts is not None:
+            out.extend(parts)
+        elif known is None:
             out.append(_canonical(tok))
         else:
-            out.extend(parts)
+            canonical = known.get(tok)
+            if canonical is None:
+                canonical = known[tok] = _canonical(tok)
+            out.append(canonical)
     return out
 
 
@@ -164,6 +172,7 @@ def extract(text: str) -> tuple[list[str], list[str]]:
     return word_grams(toks), chars
 
 
+_CHUNK = re.compile(r"\S+")
 _LEAD = re.compile(r"[^\w*@$]*")
 _TRAIL = re.compile(r"[^\w*]*$")
 
@@ -172,14 +181,19 @@ def word_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, canonical token) for each token of the ORIGINAL text (punctuation at a word's edges
     excluded), to locate evidence."""
     out: list[tuple[int, int, str]] = []
-    for m in re.finditer(r"\S+", text):
+    seen: dict[str, tuple[int, int, list[str]]] = {}  # a long comment repeats its words
+    for m in _CHUNK.finditer(text):
         chunk = m.group()
-        lead = _LEAD.match(chunk)
-        start = lead.end() if lead else 0
-        trail = _TRAIL.search(chunk, start)
-        end = trail.start() if trail else len(chunk)
-        for tok in _TOKEN.findall(normalise(chunk)):
-            out.append((m.start() + start, m.start() + max(end, start + 1), _canonical(tok)))
+        known = seen.get(chunk)
+        if known is None:
+            lead = _LEAD.match(chunk)
+            start = lead.end() if lead else 0
+            trail = _TRAIL.search(chunk, start)
+            end = trail.start() if trail else len(chunk)
+            known = seen[chunk] = (start, max(end, start + 1), [_canonical(t) for t in _TOKEN.findall(normalise(chunk))])
+        start, end, toks = known
+        for tok in toks:
+            out.append((m.start() + start, m.start() + end, tok))
     return out
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -74,6 +75,7 @@ class ToxicityModel:
         self.calibration = calibration
         self.meta = dict(meta or {})
         self._token_chars: dict[str, list[int]] = {}
+        self._canonical: dict[str, str] = {}  # raw token -> canonical token (see features.tokens)
         self._last: tuple[str, dict[str, float]] | None = None  # shared by the rules judging one comment
 
     # -- featurisation ------------------------------------------------------------------------------
@@ -81,31 +83,35 @@ class ToxicityModel:
         ids = self._token_chars.get(tok)
         if ids is None:
             get = self._char_index.get
-            ids = [i for i in (get(g) for g in char_grams(tok)) if i is not None]
+            ids = [i for g in char_grams(tok) if (i := get(g)) is not None]
             if len(self._token_chars) >= _TOKEN_CACHE_MAX:
                 self._token_chars.clear()
             self._token_chars[tok] = ids
         return ids
 
+    def _tokens(self, text: str) -> list[str]:
+        if len(self._canonical) >= _TOKEN_CACHE_MAX:
+            self._canonical.clear()
+        return tokens(text, self._canonical)
+
     def _ids(self, text: str) -> tuple[list[int], list[int]]:
-        toks = tokens(text)
+        toks = self._tokens(text)
         get = self._word_index.get
-        wids = [i for i in (get(g) for g in word_grams(toks)) if i is not None]
-        cids: list[int] = []
-        for tok in toks:
-            if tok != ID_TOKEN and tok != F_TOKEN:
-                cids.extend(self._char_ids(tok))
+        wids = [i for g in word_grams(toks) if (i := get(g)) is not None]
+        cached, char_ids = self._token_chars.get, self._char_ids  # placeholders have no character grams
+        cids = [i for tok in toks for i in (cached(tok) or char_ids(tok))]
         return wids, cids
 
     @staticmethod
     def _block(rows: list[list[int]], idf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(row, column, value) of the sublinear-tf × idf, L2-normalised block for a batch."""
         n = len(rows)
-        lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=n)
-        if lengths.sum() == 0:
+        lengths = np.fromiter(map(len, rows), dtype=np.int64, count=n)
+        total = int(lengths.sum())
+        if total == 0:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, np.zeros(0)
-        cols = np.fromiter((i for r in rows for i in r), dtype=np.int64, count=int(lengths.sum()))
+        cols = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=total)
         row = np.repeat(np.arange(n, dtype=np.int64), lengths)
         key = row * idf.shape[0] + cols
         uniq, counts = np.unique(key, return_counts=True)
@@ -162,7 +168,7 @@ class ToxicityModel:
     def _credit(self, text: str, label: str) -> dict[str, float]:
         """Margin contribution per word feature, with character n-grams credited to the words they occur in."""
         j = self.labels.index(label)
-        toks = tokens(text)
+        toks = self._tokens(text)
         wids, cids = self._ids(text)
         credit: dict[str, float] = {}
         _, c, v = self._block([wids], self._idf_w)
