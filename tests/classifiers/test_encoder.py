@@ -14,10 +14,12 @@ from townhall.policy.classifiers import ARTIFACTS, LABELS, load_model
 from townhall.policy.classifiers.encoder import (
     ENCODER_FORMAT_VERSION,
     MAX_TOKENS,
+    READ_TOKENS,
     CascadeModel,
     EncoderFormatError,
     encoder_text,
     load_cascade,
+    masked_offset,
     read_encoder_format_version,
 )
 from townhall.policy.classifiers.model import ToxicityModel
@@ -37,8 +39,12 @@ def test_shipped_encoder_matches_this_code() -> None:
     assert read_encoder_format_version(ENCODER) == ENCODER_FORMAT_VERSION
     doc = json.loads((ENCODER / "encoder.json").read_text())
     assert doc["max_tokens"] == MAX_TOKENS
+    assert doc["read_tokens"] == READ_TOKENS  # the blends were fitted on logits read through this window
     assert set(doc["blends"]) == set(LABELS)
     assert 0.0 <= doc["route_at"] <= 1.0
+    graph = (ENCODER / "model.onnx").read_bytes()  # op types are plain strings in the protobuf
+    assert b"SkipLayerNormalization" not in graph and b"BiasGelu" not in graph  # training/unfuse.py
+    assert b"LayerNormalization" in graph and b"Gelu" in graph
     size = sum(f.stat().st_size for f in ARTIFACTS.rglob("*") if f.is_file())
     assert size <= 30_000_000, f"artifacts are {size / 1e6:.1f} MB; the brief allows 30 MB"
 
@@ -125,6 +131,8 @@ def test_a_model_folder_without_encoder_is_the_linear_model(tmp_path: Path) -> N
     (lambda d: (d / "model.onnx").unlink(), "lacks model.onnx"),
     (lambda d: _edit(d, format_version=ENCODER_FORMAT_VERSION + 1), "has format"),
     (lambda d: _edit(d, max_tokens=MAX_TOKENS * 2), "tokens"),
+    (lambda d: _edit(d, read_tokens=None), "read window"),
+    (lambda d: _edit(d, read_tokens=MAX_TOKENS + 1), "read window"),
     (lambda d: (d / "encoder.json").unlink(), "no encoder"),
 ])
 def test_a_damaged_encoder_is_refused_with_a_reason(tmp_path: Path, damage, message: str) -> None:
@@ -166,3 +174,53 @@ def test_threads_opening_the_encoder_at_once_all_get_logits() -> None:
         t.join(60)
     assert not errors and len(results) == 4
     assert all(np.array_equal(r, results[0]) for r in results)
+
+
+PREAMBLE = ("The council met on Tuesday to discuss the budget for the coming year, including the repairs to the "
+            "library roof, the new bus timetable, the school meals contract and the plans for the river path. ") * 2
+
+
+def test_a_long_comment_is_read_around_the_linear_models_evidence(cascade: CascadeModel) -> None:
+    """Past READ_TOKENS the encoder reads a window around the strongest word, not the comment's first tokens:
+    an insult at the end of a long comment is still read."""
+    text = PREAMBLE + "And you, the author, are a pathetic worthless idiot who should never write again."
+    assert len(cascade.encoder._tokenizer.encode(text).ids) > READ_TOKENS  # type: ignore[attr-defined]
+    at = cascade.focus(text)
+    assert at is not None and text[at:].split()[0].strip(",.") in ("pathetic", "worthless", "idiot")
+    around = cascade.encoder.logits([text], cascade.focus)[0]
+    first_tokens = cascade.encoder.logits([text])[0]  # no focus: the first READ_TOKENS tokens
+    only_preamble = cascade.encoder.logits([PREAMBLE])[0]
+    assert np.allclose(first_tokens, only_preamble, atol=0.05)  # the head never reaches the insult
+    assert around[0] > 0 > first_tokens[0]  # an attack in the window, none in the first tokens
+
+
+def test_the_window_holds_read_tokens_and_the_focused_word(cascade: CascadeModel) -> None:
+    encoder = cascade.encoder
+    text = PREAMBLE + "idiot " + PREAMBLE
+    encoded = encoder._tokenizer.encode(text)  # type: ignore[attr-defined]
+    at = text.index("idiot")
+    window = encoder._window(encoded, at)  # type: ignore[attr-defined]
+    assert len(window) == READ_TOKENS and window[0] == encoded.ids[0] and window[-1] == encoded.ids[-1]
+    idiot = encoded.ids[next(j for j, (s, e) in enumerate(encoded.offsets) if s == at)]
+    assert idiot in window[1:-1]
+    assert encoder._window(encoded, None) == encoded.ids[: READ_TOKENS - 1] + [encoded.ids[-1]]  # type: ignore[attr-defined]
+    end = encoder._window(encoded, len(text) - 1)  # type: ignore[attr-defined]
+    assert end[1:-1] == encoded.ids[-READ_TOKENS + 1 : -1]  # clamped to the comment's end
+
+
+def test_a_short_comment_never_asks_for_a_focus(cascade: CascadeModel) -> None:
+    def focus(text: str) -> int | None:
+        raise AssertionError(f"asked for a focus on a short comment: {text!r}")
+
+    cascade.encoder.logits(["You utter moron.", "Thanks for the article."], focus)
+
+
+@pytest.mark.parametrize("text, word", [
+    ("you fucking idiot", "idiot"),
+    ("f*ck this, fck that, and you are a moron", "moron"),
+    ("no f word here, just a clown", "clown"),
+])
+def test_offsets_move_with_the_f_word_mask(text: str, word: str) -> None:
+    at = text.index(word)
+    masked = encoder_text(text)
+    assert masked[masked_offset(text, at):].startswith(word)

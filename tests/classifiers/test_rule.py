@@ -137,9 +137,9 @@ class CountingEncoder:
         self.real = real
         self.read = 0
 
-    def logits(self, texts: Any) -> Any:
+    def logits(self, texts: Any, focus: Any = None) -> Any:
         self.read += len(texts)
-        return self.real.logits(texts)
+        return self.real.logits(texts, focus)
 
 
 def test_two_rules_share_one_model_and_featurise_each_comment_once(tmp_path: Path) -> None:

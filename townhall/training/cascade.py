@@ -2,7 +2,7 @@
 
 ``townhall train --encoder DIR`` (DIR holds ``model.onnx`` and ``tokenizer.json`` from
 ``finetune_encoder.py export``) copies the encoder into the model folder, reads the *calib* and *dev* rows
-with it once, fits the blend of linear score and encoder logit per label on the calibration split (the same
+with it once (a long comment through the window around the linear model's evidence, as when serving), fits the blend of linear score and encoder logit per label on the calibration split (the same
 soft rows and exclusions as the linear model's calibration), and writes ``encoder.json`` with the routing
 threshold :data:`ROUTE_AT`.
 """
@@ -23,6 +23,8 @@ from townhall.policy.classifiers.encoder import (
     CascadeModel,
     CascadeSettings,
     Encoder,
+    Focus,
+    evidence_at,
     load_cascade,
     logodds,
     save_encoder_settings,
@@ -45,7 +47,7 @@ class CachedEncoder:
     def __init__(self, texts: Sequence[str], logits: np.ndarray) -> None:
         self._by_text = {t: logits[i] for i, t in enumerate(texts)}
 
-    def logits(self, texts: Sequence[str]) -> np.ndarray:
+    def logits(self, texts: Sequence[str], focus: Focus | None = None) -> np.ndarray:
         return np.array([self._by_text[t] for t in texts], dtype=np.float64).reshape(len(texts), 2)
 
 
@@ -72,14 +74,15 @@ def attach_encoder(model_dir: Path, source: Path, linear: ToxicityModel, calib: 
     for name in ("model.onnx", "tokenizer.json"):
         shutil.copyfile(source / name, target / name)
     texts = list(dict.fromkeys([e.text for e in calib] + [e.text for e in dev]))
-    logits = Encoder(target, threads=2).logits(texts)
+    logits = Encoder(target, threads=2).logits(texts, lambda t: evidence_at(linear, t))
     cached = CachedEncoder(texts, logits)
     log(f"encoder read {len(texts)} calib and dev comments [{time.monotonic() - t0:.0f}s]")
     calib_linear = linear.score([e.text for e in calib])
     blends = fit_blends(calib, calib_linear, cached.logits([e.text for e in calib]), exclude, seed)
     meta: dict[str, object] = {"seed": seed, "rows_calib": len(calib)}
-    if (source / "finetune.json").exists():  # how the encoder was fine-tuned (finetune_encoder.py)
-        meta["finetune"] = json.loads((source / "finetune.json").read_text(encoding="utf-8"))
+    for note in ("finetune", "quantisation", "graph"):  # how the encoder was fine-tuned, quantised, rewritten
+        if (source / f"{note}.json").exists():
+            meta[note] = json.loads((source / f"{note}.json").read_text(encoding="utf-8"))
     save_encoder_settings(target, CascadeSettings(ROUTE_AT, blends), meta)
     cascade = load_cascade(linear, target)
     return CascadeModel(linear, cached, cascade.settings)
