@@ -2,7 +2,8 @@
 
 ``townhall train --encoder DIR`` (DIR holds ``model.onnx`` and ``tokenizer.json`` from
 ``finetune_encoder.py export``) copies the encoder into the model folder, reads the *calib* and *dev* rows
-with it once (a long comment through the window around the linear model's evidence, as when serving), fits the blend of linear score and encoder logit per label on the calibration split (the same
+with it once (a long comment through the window around the linear model's evidence, as when
+serving), fits the blend of linear score and encoder logit per label on the calibration split (the same
 soft rows and exclusions as the linear model's calibration), and writes ``encoder.json`` with the routing
 threshold :data:`ROUTE_AT`.
 """

@@ -8,11 +8,12 @@ always come from the linear model.
 
 The encoder reads at most :data:`READ_TOKENS` tokens of a comment. A longer comment is read through a window of
 that size around the word the linear model found strongest, so the encoder looks where the doubt is. Its
-time grows with the tokens it reads (3.9 ms for 32 tokens, 7.1 ms for 64 and 14.3 ms for 128 on one core of
-the benchmark machine), and on the dev splits the window gave the same ROC AUC, to 0.001, as reading the
-first 128 tokens (docs/classifiers.md).
+time grows with the tokens it reads (2.4 ms for 32 tokens, 4.2 ms for 64 and 8.9 ms for 128 on one core of
+the benchmark machine: bench/encoder_ops.py), and on the dev splits the window gave the same ROC AUC, to
+0.001, as reading the first 128 tokens (docs/classifiers.md).
 
-Artifacts (``artifacts/encoder/``): ``model.onnx`` (int8 weights, layer norms unfused: training/unfuse.py), ``tokenizer.json`` and ``encoder.json``
+Artifacts (``artifacts/encoder/``): ``model.onnx`` (int8 weights, layer norms unfused: training/unfuse.py),
+``tokenizer.json`` and ``encoder.json``
 (format version, routing thresholds, blend coefficients, calibration). The encoder loads lazily, on the
 first comment that needs it, so a process that never sees a doubtful comment never pays for it.
 """

@@ -190,7 +190,8 @@ def word_spans(text: str) -> list[tuple[int, int, str]]:
             start = lead.end() if lead else 0
             trail = _TRAIL.search(chunk, start)
             end = trail.start() if trail else len(chunk)
-            known = seen[chunk] = (start, max(end, start + 1), [_canonical(t) for t in _TOKEN.findall(normalise(chunk))])
+            toks = [_canonical(t) for t in _TOKEN.findall(normalise(chunk))]
+            known = seen[chunk] = (start, max(end, start + 1), toks)
         start, end, toks = known
         for tok in toks:
             out.append((m.start() + start, m.start() + end, tok))

@@ -189,7 +189,8 @@ class ToxicityModel:
                 continue
             share = shares.get(tok)
             if share is None:
-                share = shares[tok] = sum(gram_value.get(ci, 0.0) / occurrences[ci] for ci in self._char_ids(tok).tolist())
+                grams = self._char_ids(tok).tolist()
+                share = shares[tok] = sum(gram_value.get(ci, 0.0) / occurrences[ci] for ci in grams)
             credit[tok] = credit.get(tok, 0.0) + share
         return credit
 
