@@ -78,7 +78,9 @@ def op_profile(unfused: bool, ids: list[int], runs: int) -> dict[str, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=200, help="runs per length")
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON instead of tables")
     args = ap.parse_args()
+    say = (lambda *a, **k: None) if args.json else print
     from tokenizers import Tokenizer
 
     tok = Tokenizer.from_file(str(MODEL.parent / "tokenizer.json"))
@@ -87,19 +89,25 @@ def main() -> None:
     cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     rng = np.random.default_rng(0)
     fused, unfused = session(False), session(True)
-    print(f"one thread; load average {os.getloadavg()[0]:.1f}; {MODEL}")
-    print(f"{'tokens':>7}{'fused ms':>10}{'unfused ms':>12}{'unfused/fused':>15}")
+    say(f"one thread; load average {os.getloadavg()[0]:.1f}; {MODEL}")
+    say(f"{'tokens':>7}{'fused ms':>10}{'unfused ms':>12}{'unfused/fused':>15}")
+    timings = []
     for n in (16, 32, 48, 64, 128):
         ids = [cls, *rng.integers(1000, 20000, n - 2).tolist(), sep]
         a, b = ms_per_run(fused, ids, args.runs), ms_per_run(unfused, ids, args.runs)
-        print(f"{n:>7}{a:>10.2f}{b:>12.2f}{b / a:>15.2f}")
+        timings.append({"tokens": n, "fused_ms": round(a, 3), "unfused_ms": round(b, 3)})
+        say(f"{n:>7}{a:>10.2f}{b:>12.2f}{b / a:>15.2f}")
     diff = 0.0
     for text in REFERENCE_TEXTS:
         f = feed(tok.encode(encoder_text(text)).ids)
         diff = max(diff, float(np.abs(fused.run(["logits"], f)[0] - unfused.run(["logits"], f)[0]).max()))
-    print(f"largest logit difference on the {len(REFERENCE_TEXTS)} reference texts: {diff:.4f}")
+    say(f"largest logit difference on the {len(REFERENCE_TEXTS)} reference texts: {diff:.4f}")
     ids = [cls, *rng.integers(1000, 20000, 46).tolist(), sep]
-    profiles = {"fused": op_profile(False, ids, 50), "unfused": op_profile(True, ids, 50)}
+    runs = min(50, args.runs)
+    profiles = {"fused": op_profile(False, ids, runs), "unfused": op_profile(True, ids, runs)}
+    if args.json:
+        print(json.dumps({"timings": timings, "largest_logit_difference": diff, "profile_us": profiles}))
+        return
     print("\nµs per 48-token run by operator type (ONNX Runtime's profiler):")
     ops = sorted(set(profiles["fused"]) | set(profiles["unfused"]),
                  key=lambda op: -max(profiles["fused"].get(op, 0.0), profiles["unfused"].get(op, 0.0)))

@@ -66,3 +66,33 @@ def test_startup_bench_sees_the_server_answer_and_read_its_index_back() -> None:
                          capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
     assert "answered /healthz" in out.stdout and "read back 2,000 comments" in out.stdout, out.stdout
+
+
+def test_encoder_ops_bench_times_both_graphs_and_the_served_one_stays_unfused() -> None:
+    """``bench/encoder_ops.py`` in miniature. Its profile also shows what no other test can: the session
+    Townhall opens keeps the layer norms unfused (ONNX Runtime would fuse them back), and the fused one has them."""
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "encoder_ops.py"), "--runs", "3", "--json"],
+                         capture_output=True, text=True, timeout=180, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-3000:]
+    report = json.loads(out.stdout)
+    assert [t["tokens"] for t in report["timings"]] == [16, 32, 48, 64, 128]
+    assert all(t["fused_ms"] > 0 and t["unfused_ms"] > 0 for t in report["timings"])
+    assert report["largest_logit_difference"] < 0.05
+    fused, unfused = report["profile_us"]["fused"], report["profile_us"]["unfused"]
+    assert "SkipLayerNormalization" in fused and "LayerNormalization" not in fused
+    assert "SkipLayerNormalization" not in unfused and "LayerNormalization" in unfused
+
+
+def test_classifier_bench_times_every_model_in_a_steady_state(shared_data: Path, tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "classifiers.py"), "--data", str(shared_data),
+                          "--speed-only", "--sample", "60", "--json", str(tmp_path / "bench.json")],
+                         capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-3000:]
+    report = json.loads((tmp_path / "bench.json").read_text(encoding="utf-8"))
+    assert "auc" not in report
+    for sample in ("civil_dev", "traffic_like"):
+        assert report["samples"][sample]["n"] == 60 and report["samples"][sample]["warm_up"] == 60
+        figures = report["speed"][sample]
+        assert set(figures) == {"cascade", "linear", "encoder_all", "alt_profanity_check"}
+        assert all(f["cpu"] > 0 and f["wall_p99"] >= f["wall_p50"] > 0 for f in figures.values())
+        assert figures["linear"]["encoder_share"] == 0 and figures["encoder_all"]["encoder_share"] == 1
