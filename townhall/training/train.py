@@ -2,7 +2,8 @@
 
 Steps: load and map every set (:mod:`townhall.training.data`); build vocabularies on the *fit* split;
 featurise with the very code that scores at run time; fit one L2 logistic regression per label on soft
-labels (each row entered twice, as positive with weight ``w·p`` and as negative with weight ``w·(1-p)``);
+labels (each row entered twice, as positive with weight ``w·p`` and as negative with weight ``w·(1-p)``),
+over features scaled by their naive-Bayes log-count ratios (:func:`nb_scale`);
 calibrate margins with isotonic regression on the *calib* split; choose thresholds and write the report
 on the *dev* split, which nothing before has seen.
 """
@@ -25,12 +26,19 @@ from sklearn.linear_model import LogisticRegression
 
 from townhall.policy.classifiers.features import ID_TOKEN, char_grams, mentions_fword, tokens, word_grams
 from townhall.policy.classifiers.model import LABELS, Calibration, ToxicityModel, load_model, save_model
+from townhall.training.counterfactual import counterfactual_examples
 from townhall.training.data import SET_WEIGHTS, Example, load_all, partition, soft_rows
 
 MAX_WORDS = 120_000
 MAX_CHARS = 200_000
 MIN_DF = 3
-C_BY_LABEL: Mapping[str, float] = MappingProxyType({"abusive": 0.5, "obscene": 0.5})  # C=2 and 8 did worse
+C_BY_LABEL: Mapping[str, float] = MappingProxyType({"abusive": 1.0, "obscene": 1.0})
+# Each feature column is scaled by |log-count ratio|^NB_POWER before the L2 fit (as in NB-SVM, Wang & Manning
+# 2012): words that separate the classes in the fit split are penalised less. Power and C were chosen on the
+# *calib* split (mean AUC over its tasks, powers 0.25-1 x C 0.25-1: 0.8066 without scaling at C=0.5, the earlier
+# model; 0.8166 here). The scale is folded into the weights, so the artifacts' format does not change.
+NB_POWER = 0.75
+NB_ALPHA = 1.0  # additive smoothing of the weighted document counts
 # Sets sampled for the very property a label measures (base rates far from any comment section's) do not
 # calibrate that label: Civil Comments' spans set is ~93% abusive and Davidson's tweets ~94% offensive, and
 # their rows would teach the calibration that ordinary comment prose is probably abusive.
@@ -88,6 +96,17 @@ def featurise(model: ToxicityModel, texts: list[str]) -> sparse.csr_matrix:
     return sparse.hstack(blocks, format="csr")
 
 
+def nb_scale(x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, power: float = NB_POWER,
+             alpha: float = NB_ALPHA) -> np.ndarray:
+    """|log((p_j / |p|) / (q_j / |q|))|^power per column, p and q the weighted counts of positive and negative
+    rows in which column j occurs (plus ``alpha``); a small floor keeps every column usable."""
+    present = x.copy()
+    present.data[:] = 1.0
+    pos = np.asarray(present[y == 1].T @ w[y == 1]).ravel() + alpha
+    neg = np.asarray(present[y == 0].T @ w[y == 0]).ravel() + alpha
+    return np.abs(np.log((pos / pos.sum()) / (neg / neg.sum()))) ** power + 1e-3
+
+
 def source_columns(examples: list[Example], sources: list[str]) -> sparse.csr_matrix:
     """One indicator column per data set, so that each set's base rate is not learned from its vocabulary."""
     col = {s: j for j, s in enumerate(sources)}
@@ -124,16 +143,32 @@ def centred_steps(xs: np.ndarray, ys: np.ndarray) -> tuple[list[float], list[flo
     return out_x, out_y
 
 
+def template_scores(held: list[Example], scores: Mapping[str, np.ndarray], hold_at: float) -> dict[str, object]:
+    """How each model scores the held-out counterfactual templates: mean abusive probability of the sentences
+    aimed at things (not abuse) and at people (abuse), how many reach ``hold_at``, and the ROC AUC."""
+    from sklearn.metrics import roc_auc_score
+
+    y = np.array([e.abusive for e in held])
+    out: dict[str, object] = {"things": int((y == 0).sum()), "people": int((y == 1).sum()), "hold_at": hold_at}
+    for name, p in scores.items():
+        out[name] = {"things_mean": round(float(p[y == 0].mean()), 3), "people_mean": round(float(p[y == 1].mean()), 3),
+                     "things_held": int((p[y == 0] >= hold_at).sum()), "people_held": int((p[y == 1] >= hold_at).sum()),
+                     "auc": round(float(roc_auc_score(y, p)), 4)}
+    return out
+
+
 def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict[str, object]:
     """Train, calibrate, write artifacts to ``cfg.out/model`` and the report to ``cfg.out``."""
     from townhall.training.report import choose_thresholds, evaluate, write_report
 
     t0 = time.monotonic()
     examples = load_all(cfg.data, cfg.seed, cfg.limit)
-    fit, calib, dev = partition(examples)
-    dropped = len(examples) - len(fit) - len(calib) - len(dev)
-    log(f"loaded {len(examples)} rows: fit {len(fit)}, calib {len(calib)}, dev {len(dev)} "
-        f"({dropped} unlabelled or duplicates of dev texts) [{time.monotonic() - t0:.0f}s]")
+    templates, held_templates = counterfactual_examples(cfg.seed)
+    fit, calib, dev = partition(examples + templates)  # templates are fit rows (unless a dev text, dropped)
+    dropped = len(examples) + len(templates) - len(fit) - len(calib) - len(dev)
+    log(f"loaded {len(examples)} rows and {len(templates)} counterfactual templates: fit {len(fit)}, "
+        f"calib {len(calib)}, dev {len(dev)} ({dropped} unlabelled or duplicates of dev texts) "
+        f"[{time.monotonic() - t0:.0f}s]")
 
     words, chars, idf_w, idf_c = build_vocabulary([e.text for e in fit], MIN_DF if cfg.limit is None else 1)
     log(f"vocabulary: {len(words)} word n-grams, {len(chars)} char n-grams [{time.monotonic() - t0:.0f}s]")
@@ -153,13 +188,14 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict[str, obj
     calibration: dict[str, tuple[list[float], list[float]]] = {}
     for j, label in enumerate(LABELS):
         idx, y, w = soft_rows(fit, label)
-        x = x_fit_src[idx]
+        scale = np.r_[nb_scale(x_fit[idx], y, w), np.ones(len(sources))]
         if label == "obscene":  # the F word has its own rule: the obscene model may not use it
-            x = x @ sparse.diags(fmask)
+            scale = scale * fmask
+        x = x_fit_src[idx] @ sparse.diags(scale)
         clf = LogisticRegression(C=C_BY_LABEL[label], solver="liblinear", max_iter=200, random_state=cfg.seed)
         clf.fit(x, y, sample_weight=w)
         # the set indicators are dropped: at run time every comment is "from no set in particular"
-        coef[:, j] = (clf.coef_[0] * (fmask if label == "obscene" else 1.0))[: x_fit.shape[1]]
+        coef[:, j] = (clf.coef_[0] * scale)[: x_fit.shape[1]]
         intercept[j] = clf.intercept_[0]
         cidx, cy, cw = soft_rows(calib, label, CALIB_EXCLUDE[label])
         margin = np.asarray(x_cal[cidx] @ coef[:, j]).ravel() + intercept[j]
@@ -173,6 +209,7 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict[str, obj
               "coef_chars": coef[len(words) :], "intercept": intercept}
     meta: dict[str, object] = {"seed": cfg.seed, "limit": cfg.limit, "rows_fit": len(fit), "rows_calib": len(calib),
                                "set_weights": dict(SET_WEIGHTS), "C": dict(C_BY_LABEL),
+                               "nb_power": NB_POWER, "nb_alpha": NB_ALPHA, "counterfactual_rows": len(templates),
                                "calibration_excludes": {k: sorted(v) for k, v in CALIB_EXCLUDE.items()}}
     save_model(model_dir, words, chars, arrays, calibration, meta)
     shutil.rmtree(model_dir / "encoder", ignore_errors=True)
@@ -180,16 +217,23 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict[str, obj
     dev_texts = [e.text for e in dev]
     linear_scores = linear.score(dev_texts)
     scores, compare = linear_scores, {}
+    scores_of = linear.score
     if cfg.encoder is not None:
         from townhall.training.cascade import attach_encoder
 
         cascade = attach_encoder(model_dir, cfg.encoder, linear, calib, dev, dict(CALIB_EXCLUDE), cfg.seed, log)
         scores = cascade.score(dev_texts)
+        scores_of = load_model(model_dir).score  # the held-out templates are not among the cached logits
         compare = {"linear": linear_scores, "encoder_all": cascade.with_route_at(0.0).score(dev_texts)}
         log(f"cascade: the encoder reads {cascade.routed(linear_scores).mean():.1%} of dev comments "
             f"(route_at {cascade.settings.route_at}) [{time.monotonic() - t0:.0f}s]")
     thresholds = choose_thresholds(dev, scores)
     results = evaluate(dev, scores, thresholds, compare)
+    held_texts = [e.text for e in held_templates]
+    results["counterfactual"] = template_scores(held_templates, {"linear": linear.score(held_texts)["abusive"],
+                                                                 "model": scores_of(held_texts)["abusive"]},
+                                                thresholds["abusive"]["hold_at"])
+    log(f"held-out counterfactual templates (abusive, model): {results['counterfactual']['model']}")
     results["training_seconds"] = round(time.monotonic() - t0, 1)
     results["seed"] = cfg.seed
     results["limit"] = cfg.limit

@@ -1,0 +1,58 @@
+"""Counterfactual templates (``townhall.training.counterfactual``): what training gets, what it never sees, and
+how the shipped model scores the sentences held out of its training."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+
+from tests.classifiers.test_fairness import IDENTITY, NEUTRAL, TEMPLATES, VIEWPOINT_PAIRS
+from townhall.training import counterfactual as cf
+
+SEED = 13  # the shipped model's seed: its held-out templates are these
+OPINIONS = Path(__file__).resolve().parents[2] / "bench" / "data" / "political_opinions.txt"
+
+
+def _harsh_words(text: str) -> set[str]:
+    low = text.lower()
+    words = set(re.findall(r"[a-z'-]+", low))
+    return {w for w in cf.HARSH + cf.INSULTS if (w in low if " " in w else w in words)}
+
+
+def test_deterministic_and_labelled_by_target() -> None:
+    train, held = cf.counterfactual_examples(SEED)
+    again, held_again = cf.counterfactual_examples(SEED)
+    assert [e.text for e in train] == [e.text for e in again] and [e.text for e in held] == [e.text for e in held_again]
+    assert {e.split for e in train + held} == {"fit"} and {e.source for e in train + held} == {cf.SOURCE}
+    assert all(e.obscene is None for e in train + held)
+    for e in train + held:
+        person = any(re.search(rf"\b{re.escape(p)}\b", e.text.lower()) for p in cf.PEOPLE)
+        thing = any(t in e.text.lower() for t in cf.THINGS)
+        assert person != thing, e.text  # each sentence has one target
+        if e.abusive == 1.0:
+            assert person and _harsh_words(e.text), e.text
+        elif person:
+            assert not _harsh_words(e.text), e.text  # people are only ever praised in a non-abusive row
+    kind = [e for e in train if e.abusive == 0.0 and not _harsh_words(e.text)]
+    assert len(kind) >= len(cf.KIND) * len(cf.PEOPLE)  # people with kind words, not abuse
+
+
+def test_held_out_words_never_reach_training() -> None:
+    train, held = cf.counterfactual_examples(SEED)
+    held_words = set().union(*(_harsh_words(e.text) for e in held))
+    assert len(held_words) >= 0.15 * len(cf.HARSH + cf.INSULTS)
+    seen = set().union(*(_harsh_words(e.text) for e in train))
+    # "a joke" and "joke" are not both lists' words, so any overlap is a held word that leaked into training
+    assert not held_words & seen, sorted(held_words & seen)
+    assert {e.abusive for e in held} == {0.0, 1.0}
+
+
+def test_templates_are_not_the_fairness_sets() -> None:
+    """The templates must not copy a sentence the fairness tests or the unseen opinions judge the model by."""
+    train, held = cf.counterfactual_examples(SEED)
+    ours = {e.text.lower().strip() for e in train + held}
+    theirs = {t.lower().strip() for pair in VIEWPOINT_PAIRS for t in pair}
+    theirs |= {t.format(w).lower().strip() for t in TEMPLATES for w in IDENTITY + NEUTRAL}
+    theirs |= {line.strip().lower() for line in OPINIONS.read_text(encoding="utf-8").splitlines() if line.strip()}
+    assert not ours & theirs
