@@ -6,9 +6,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 
 from tests.classifiers.test_fairness import IDENTITY, NEUTRAL, TEMPLATES, VIEWPOINT_PAIRS
+from townhall.policy.classifiers import ToxicityModel, load_model
 from townhall.training import counterfactual as cf
+from townhall.training.train import template_scores
 
 SEED = 13  # the shipped model's seed: its held-out templates are these
 OPINIONS = Path(__file__).resolve().parents[2] / "bench" / "data" / "political_opinions.txt"
@@ -56,3 +59,19 @@ def test_templates_are_not_the_fairness_sets() -> None:
     theirs |= {t.format(w).lower().strip() for t in TEMPLATES for w in IDENTITY + NEUTRAL}
     theirs |= {line.strip().lower() for line in OPINIONS.read_text(encoding="utf-8").splitlines() if line.strip()}
     assert not ours & theirs
+
+
+@pytest.mark.parametrize("encoder", [False, True], ids=["linear", "cascade"])
+def test_shipped_model_separates_held_out_templates(model: ToxicityModel, encoder: bool) -> None:
+    """Harsh words training never saw: aimed at a decision they stay far below hold, aimed at a person they
+    score high. The model shipped before the templates (2026-11-26) failed this: linear means 0.33 (things)
+    vs 0.56 (people), AUC 0.79; the cascade held 3 of the 560 sentences about things."""
+    _, held = cf.counterfactual_examples(SEED)
+    scorer = model if encoder else load_model(encoder=False)
+    p = scorer.score([e.text for e in held])["abusive"]
+    result = template_scores(held, {"m": p}, 0.8)["m"]
+    assert isinstance(result, dict)
+    assert result["things_held"] == 0, result
+    assert result["things_mean"] <= 0.15, result
+    assert result["people_mean"] - result["things_mean"] >= 0.5, result
+    assert result["auc"] >= 0.95, result
