@@ -75,3 +75,17 @@ def test_shipped_model_separates_held_out_templates(model: ToxicityModel, encode
     assert result["things_mean"] <= 0.15, result
     assert result["people_mean"] - result["things_mean"] >= 0.5, result
     assert result["auc"] >= 0.95, result
+
+
+def test_fine_tuning_script_weighs_sets_as_training_does() -> None:
+    """finetune_encoder.py runs on a GPU machine without Townhall installed, so it keeps its own copy of the set
+    weights (read here without importing it: it needs PyTorch)."""
+    import ast
+
+    from townhall import training
+    from townhall.training import data
+
+    tree = ast.parse((Path(training.__file__).parent / "finetune_encoder.py").read_text(encoding="utf-8"))
+    copies = [ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
+              and any(isinstance(t, ast.Name) and t.id == "SET_WEIGHTS" for t in node.targets)]
+    assert copies == [dict(data.SET_WEIGHTS)]

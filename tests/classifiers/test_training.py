@@ -88,3 +88,18 @@ def test_eval_command_on_csv_and_jsonl(tmp_path: Path) -> None:
     assert "the encoder re-read 0.0% of them (route_at 1.0)" in linear_only.output
     everything = CliRunner().invoke(build_cli(), ["eval", str(csv_file), "--label-column", "y", "--route-at", "0"])
     assert "the encoder re-read 100.0% of them (route_at 0.0)" in everything.output
+
+
+def test_encoder_rows_carry_the_counterfactual_templates(shared_data: Path) -> None:
+    """The rows written for fine-tuning the encoder on a GPU hold the training templates in the fit split, and
+    none of the held-out ones."""
+    from townhall.training.counterfactual import SOURCE, counterfactual_examples
+    from townhall.training.encoder_data import encoder_rows
+
+    rows = encoder_rows(shared_data, 13, limit=50)
+    templates = [r for _, r in rows if r["s"] == SOURCE]
+    train, held = counterfactual_examples(13)
+    assert len(templates) == len(train) and {r["sp"] for r in templates} == {"fit"}
+    assert {r["o"] for r in templates} == {None} and {r["a"] for r in templates} == {0.0, 1.0}
+    assert not {r["t"] for r in templates} & {e.text for e in held}
+    assert len(rows) > len(templates)  # the public sets are there too

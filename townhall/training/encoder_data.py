@@ -1,7 +1,8 @@
 """Rows for fine-tuning the encoder on a GPU machine (see :mod:`townhall.training.finetune_encoder`).
 
 The same loaders, label mapping and splits as the linear model (:func:`townhall.training.data.partition`),
-written as gzipped JSON lines ``{"t": encoder text, "s": data set, "a": abusive, "o": obscene, "sp": split}``
+with the same counterfactual templates in the fit split (:mod:`townhall.training.counterfactual`; the shipped
+encoder was fine-tuned before they existed), written as gzipped JSON lines ``{"t": encoder text, "s": data set, "a": abusive, "o": obscene, "sp": split}``
 so that the GPU machine needs neither ``../shared/data`` nor Townhall's dependencies.
 """
 
@@ -12,11 +13,12 @@ import json
 from pathlib import Path
 
 from townhall.policy.classifiers.encoder import encoder_text
+from townhall.training.counterfactual import counterfactual_examples
 from townhall.training.data import Example, load_all, partition
 
 
 def encoder_rows(data: Path, seed: int, limit: int | None = None) -> list[tuple[Example, dict[str, object]]]:
-    fit, calib, dev = partition(load_all(data, seed, limit))
+    fit, calib, dev = partition(load_all(data, seed, limit) + counterfactual_examples(seed)[0])
     return [(e, {"t": encoder_text(e.text), "s": e.source, "a": e.abusive, "o": e.obscene, "sp": e.split})
             for e in fit + calib + dev]
 

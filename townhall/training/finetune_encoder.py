@@ -40,7 +40,7 @@ from transformers import AutoModel, AutoTokenizer
 
 SET_WEIGHTS = {  # as townhall.training.data.SET_WEIGHTS
     "civil_comments_spans": 1.0, "jigsaw2018_sample": 1.0, "wiki_toxicity_in_context": 0.7,
-    "davidson2017": 0.8, "olid": 1.0, "tweeteval_hate": 0.6, "stormfront": 0.7,
+    "davidson2017": 0.8, "olid": 1.0, "tweeteval_hate": 0.6, "stormfront": 0.7, "counterfactual": 0.3,
 }
 MAX_TOKENS = 128
 
