@@ -2,8 +2,9 @@
 
 The same loaders, label mapping and splits as the linear model (:func:`townhall.training.data.partition`),
 with the same counterfactual templates in the fit split (:mod:`townhall.training.counterfactual`; the shipped
-encoder was fine-tuned before they existed), written as gzipped JSON lines ``{"t": encoder text, "s": data set, "a": abusive, "o": obscene, "sp": split}``
-so that the GPU machine needs neither ``../shared/data`` nor Townhall's dependencies.
+encoder was fine-tuned before they existed), written as gzipped JSON lines
+``{"t": encoder text, "s": data set, "a": abusive, "o": obscene, "sp": split}`` so that the GPU machine needs
+neither ``../shared/data`` nor Townhall's dependencies.
 """
 
 from __future__ import annotations

@@ -203,10 +203,11 @@ def markdown(results: dict[str, Any]) -> str:
     cf = results.get("counterfactual")
     if cf:
         lines += ["", "## Held-out counterfactual templates (abusive)", "",
-                  f"Sentences of `townhall.training.counterfactual` whose harsh word training never saw: {cf['things']} "
-                  f"aimed at things (not abuse), {cf['people']} at people (abuse); held = score ≥ hold_at "
-                  f"{cf['hold_at']:.2f}.", "",
-                  "| model | things: mean | things held | people: mean | people held | AUC |", "|---|---|---|---|---|---|"]
+                  f"Sentences of `townhall.training.counterfactual` whose harsh word training never saw: "
+                  f"{cf['things']} aimed at things (not abuse), {cf['people']} at people (abuse); held = score ≥ "
+                  f"hold_at {cf['hold_at']:.2f}.", "",
+                  "| model | things: mean | things held | people: mean | people held | AUC |",
+                  "|---|---|---|---|---|---|"]
         lines += [f"| {name} | {m['things_mean']:.3f} | {m['things_held']} | {m['people_mean']:.3f} | "
                   f"{m['people_held']} | {m['auc']:.3f} |" for name, m in cf.items() if isinstance(m, dict)]
     for t in results["tasks"]:
