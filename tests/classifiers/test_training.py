@@ -51,6 +51,14 @@ def test_train_attaches_the_encoder_as_second_stage(shared_data: Path, tmp_path:
     assert result.exit_code == 0, result.output
     assert "the encoder reads" in result.output
     assert read_encoder_format_version(out / "model" / "encoder") == ENCODER_FORMAT_VERSION
+    # retraining against an installed encoder keeps what is tied to its weights: the reference logits and the
+    # notes on how it was fine-tuned, quantised and rewritten
+    written = out / "model" / "encoder"
+    assert (written / "reference.json").read_bytes() == (ARTIFACTS / "encoder" / "reference.json").read_bytes()
+    shipped_meta = json.loads((ARTIFACTS / "encoder" / "encoder.json").read_text())["meta"]
+    written_meta = json.loads((written / "encoder.json").read_text())["meta"]
+    for note in ("finetune", "quantisation", "graph"):
+        assert written_meta[note] == shipped_meta[note]
     model = load_model(out / "model")
     assert isinstance(model, CascadeModel)
     scores = model.score(["You are a worthless idiot.", "Thank you for the article."])

@@ -74,6 +74,8 @@ def attach_encoder(model_dir: Path, source: Path, linear: ToxicityModel, calib: 
     target.mkdir(parents=True, exist_ok=True)
     for name in ("model.onnx", "tokenizer.json"):
         shutil.copyfile(source / name, target / name)
+    if (source / "reference.json").exists():  # logits of these very weights (requantize --reference), for a test
+        shutil.copyfile(source / "reference.json", target / "reference.json")
     texts = list(dict.fromkeys([e.text for e in calib] + [e.text for e in dev]))
     logits = Encoder(target, threads=2).logits(texts, lambda t: evidence_at(linear, t))
     cached = CachedEncoder(texts, logits)
@@ -81,9 +83,14 @@ def attach_encoder(model_dir: Path, source: Path, linear: ToxicityModel, calib: 
     calib_linear = linear.score([e.text for e in calib])
     blends = fit_blends(calib, calib_linear, cached.logits([e.text for e in calib]), exclude, seed)
     meta: dict[str, object] = {"seed": seed, "rows_calib": len(calib)}
+    # an installed encoder (e.g. the shipped one, retrained against) keeps these notes in its encoder.json
+    installed = source / "encoder.json"
+    notes = json.loads(installed.read_text(encoding="utf-8")).get("meta", {}) if installed.exists() else {}
     for note in ("finetune", "quantisation", "graph"):  # how the encoder was fine-tuned, quantised, rewritten
         if (source / f"{note}.json").exists():
             meta[note] = json.loads((source / f"{note}.json").read_text(encoding="utf-8"))
+        elif note in notes:
+            meta[note] = notes[note]
     save_encoder_settings(target, CascadeSettings(ROUTE_AT, blends), meta)
     cascade = load_cascade(linear, target)
     return CascadeModel(linear, cached, cascade.settings)
