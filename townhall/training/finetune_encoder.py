@@ -1,4 +1,4 @@
-"""Fine-tune the MiniLM-L6 sentence encoder as Townhall's second-stage classifier (run on a GPU).
+"""Fine-tune the MiniLM-L6 sentence encoder as Townhall's second-stage classifier (on a GPU, or briefly on a CPU).
 
 This script is *not* imported by Townhall: it needs PyTorch and transformers, which the package does not
 depend on. It reads the rows written by ``python -m townhall.training.encoder_data`` (every labelled row
@@ -17,6 +17,13 @@ Usage: on the GPU machine ``python3 finetune_encoder.py ROWS.jsonl.gz BASE_DIR O
 anywhere with PyTorch, onnx and onnxruntime, ``python3 finetune_encoder.py export OUT_DIR BASE_DIR ENCODER_DIR``
 writes ``model.onnx`` (graph fused for the CPU, int8 weights) and ``tokenizer.json`` for ``townhall train
 --encoder ENCODER_DIR``.
+
+Without a GPU, a fine-tuning can go on from the shipped encoder: ``python3 finetune_encoder.py recover
+ARTIFACTS/encoder BASE_DIR INIT_DIR`` reads its float weights back from the int8 model (and checks them
+against its ``reference.json``), then ``python3 finetune_encoder.py ROWS.jsonl.gz BASE_DIR OUT_DIR --init
+INIT_DIR --epochs 1 --lr 2e-5 --batch 32 --freeze-embeddings --sample 24000 --whole counterfactual`` trains
+one short epoch (27,820 rows, about 9 minutes on two cores of an AMD EPYC), and ``export`` as above. Run
+both from the repository root with ``PYTHONPATH=.`` (they use :mod:`townhall`).
 Deterministic for a seed on the same hardware and library versions (cuDNN/cuBLAS kernels may differ
 elsewhere).
 """
@@ -43,6 +50,7 @@ SET_WEIGHTS = {  # as townhall.training.data.SET_WEIGHTS
     "davidson2017": 0.8, "olid": 1.0, "tweeteval_hate": 0.6, "stormfront": 0.7, "counterfactual": 0.3,
 }
 MAX_TOKENS = 128
+RECOVER_TOLERANCE = 0.5  # |logit| the recovered float weights may differ from the int8 model (0.30 when written)
 
 
 class Head(nn.Module):
@@ -82,6 +90,12 @@ def main(argv: list[str]) -> None:
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--init", default=None, help="weight parts to start from (e.g. `recover`ed from the shipped "
+                    "encoder) instead of the base model's weights")
+    ap.add_argument("--sample", type=int, default=None, help="train on this many fit rows drawn at random "
+                    "from the sets not named by --whole (for a short run on a CPU)")
+    ap.add_argument("--whole", action="append", default=[], help="a set whose fit rows --sample keeps whole")
+    ap.add_argument("--freeze-embeddings", action="store_true", help="leave the embedding tables as they are")
     args = ap.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -108,6 +122,11 @@ def main(argv: list[str]) -> None:
     log(f"{len(rows)} rows tokenised on {dev} [{time.monotonic() - t0:.0f}s]")
 
     fit = [i for i, r in enumerate(rows) if r["sp"] == "fit"]
+    if args.sample is not None:
+        others = [i for i in fit if rows[i]["s"] not in args.whole]
+        chosen = set(random.Random(args.seed).sample(others, min(args.sample, len(others))))
+        fit = [i for i in fit if rows[i]["s"] in args.whole or i in chosen]
+        log(f"training on {len(fit)} fit rows: {len(chosen)} drawn, the rest from {', '.join(args.whole)}")
     held = [i for i, r in enumerate(rows) if r["sp"] in ("calib", "dev")]
     target = np.zeros((len(rows), 2), dtype=np.float32)
     known = np.zeros((len(rows), 2), dtype=np.float32)
@@ -118,9 +137,14 @@ def main(argv: list[str]) -> None:
                 target[i, j] = r[k]
                 known[i, j] = 1.0
 
-    encoder = AutoModel.from_pretrained(args.base, dtype=torch.float32)
-    model = Head(encoder, encoder.config.hidden_size).to(dev)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    if args.init:
+        model = load_finetuned(Path(args.init), args.base).to(dev)
+    else:
+        encoder = AutoModel.from_pretrained(args.base, dtype=torch.float32)
+        model = Head(encoder, encoder.config.hidden_size).to(dev)
+    if args.freeze_embeddings:
+        model.encoder.embeddings.requires_grad_(False)
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr, weight_decay=0.01)
     steps = args.epochs * math.ceil(len(fit) / args.batch)
     warm = max(1, int(0.06 * steps))
     sched = torch.optim.lr_scheduler.LambdaLR(
@@ -214,9 +238,11 @@ def main(argv: list[str]) -> None:
     log_fh.close()
     import transformers
 
+    before = Path(args.init) / "finetune.json" if args.init else None
     (out / "finetune.json").write_text(json.dumps({
+        **({"continued_from": json.loads(before.read_text())} if before and before.exists() else {}),
         "args": vars(args), "max_tokens": MAX_TOKENS,
-        "device": torch.cuda.get_device_name() if dev.type == "cuda" else "cpu",
+        "device": torch.cuda.get_device_name() if dev.type == "cuda" else f"cpu ({torch.get_num_threads()} threads)",
         "torch": torch.__version__, "transformers": transformers.__version__,
         "log": (out / "log.txt").read_text().splitlines()}, indent=1))
 
@@ -276,11 +302,91 @@ def export(argv: list[str]) -> None:
     shutil.copy(Path(base) / "tokenizer.json", out / "tokenizer.json")
     if (weights / "finetune.json").exists():
         shutil.copy(weights / "finetune.json", out / "finetune.json")
+    day = time.strftime("%Y-%m-%d", time.gmtime())
+    notes = {  # encoder.json keeps these (townhall train --encoder)
+        "quantisation": f"int8 weights with per-channel scales, within ±63 (a 7-bit range; reduce_range at "
+                        f"export, {day}): with the full 8-bit range CPUs with AVX2 but no VNNI saturate "
+                        f"(training/requantize.py)",
+        "graph": f"SkipLayerNormalization and BiasGelu nodes replaced by Add, LayerNormalization and Gelu "
+                 f"(townhall.training.unfuse at export, {day}); faster on x86 CPUs (bench/encoder_ops.py)"}
+    for name, note in notes.items():
+        (out / f"{name}.json").write_text(json.dumps(note) + "\n", encoding="utf-8")
     print(f"wrote {out / 'model.onnx'} ({(out / 'model.onnx').stat().st_size / 1e6:.1f} MB) and tokenizer.json")
+
+
+def recover(argv: list[str]) -> None:
+    """``recover ENCODER_DIR BASE_DIR OUT_DIR``: weight parts, as :func:`main` writes them, read back from an exported
+    int8 ``model.onnx``, for a fine-tuning that goes on from the shipped encoder (``--init OUT_DIR``) on a
+    machine that no longer holds its float weights.
+
+    Every int8 table is multiplied back by its scales (a weight moves by at most half a step, under 1 % of
+    its table's largest weight); the query, key and value projections are cut from the fused attention
+    weights in that order; layer norms and biases are stored in float32 and come back exact. The pooler,
+    which the head does not use and the export drops, is the base model's.
+    """
+    import onnx
+    from onnx import numpy_helper
+
+    from safetensors.numpy import load_file
+
+    encoder, base, out = Path(argv[0]), Path(argv[1]), Path(argv[2])
+    graph = onnx.load(str(encoder / "model.onnx")).graph
+    init = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+
+    def dequant(name: str) -> np.ndarray:
+        q = init[f"{name}_quantized"].astype(np.float32)
+        return (q - init[f"{name}_zero_point"].astype(np.float32)) * init[f"{name}_scale"]
+
+    state: dict[str, np.ndarray] = {}
+    for k in ("word_embeddings.weight", "position_embeddings.weight", "token_type_embeddings.weight",
+              "LayerNorm.weight", "LayerNorm.bias"):
+        state[f"encoder.embeddings.{k}"] = dequant(f"encoder.embeddings.{k}")
+    layer = 0
+    for node in graph.node:
+        if node.op_type == "QAttention":  # input, weight, bias, ...: weight (hidden, 3 * hidden) = [Q | K | V]
+            w, b = dequant(node.input[1].removesuffix("_quantized")), init[node.input[2]]
+            layer = int(node.name.split("_")[1])
+            for n, part in enumerate(("query", "key", "value")):
+                cut = slice(n * w.shape[0], (n + 1) * w.shape[0])
+                state[f"encoder.encoder.layer.{layer}.attention.self.{part}.weight"] = w[:, cut].T
+                state[f"encoder.encoder.layer.{layer}.attention.self.{part}.bias"] = b[cut]
+        elif node.op_type == "MatMulInteger":  # named after the module it came from: /encoder/encoder/layer.N/…
+            module = node.name.rsplit("/", 1)[0].strip("/").replace("/", ".")
+            state[f"{module}.weight"] = dequant(node.input[1].removesuffix("_quantized")).T
+    for name, value in init.items():
+        if name.endswith((".bias", "LayerNorm.weight")) and not name.startswith("encoder.embeddings."):
+            state[name] = value
+    for k, v in load_file(str(base / "model.safetensors")).items():
+        if k.startswith("pooler."):
+            state[f"encoder.{k}"] = v
+    out.mkdir(parents=True, exist_ok=True)
+    save_file({k: torch.from_numpy(np.ascontiguousarray(v, dtype=np.float32).copy()) for k, v in state.items()},
+              str(out / "weights-00.safetensors"))
+    settings = encoder / "encoder.json"  # how the weights were fine-tuned, for the next run's finetune.json
+    history = json.loads(settings.read_text())["meta"].get("finetune") if settings.exists() else None
+    (out / "finetune.json").write_text(json.dumps(
+        {"recovered_from": str(encoder / "model.onnx"), "int8": True, "finetune": history}, indent=1))
+    print(f"recovered {len(state)} tensors ({layer + 1} layers) from {encoder / 'model.onnx'} into {out}")
+    reference = encoder / "reference.json"  # logits the int8 model computed: the float weights must agree
+    if reference.exists():
+        from townhall.policy.classifiers.encoder import encoder_text
+
+        ref = json.loads(reference.read_text())
+        tok = AutoTokenizer.from_pretrained(str(base))
+        batch = tok([encoder_text(t) for t in ref["texts"]], padding=True, truncation=True, max_length=MAX_TOKENS,
+                    return_tensors="pt")
+        with torch.no_grad():
+            logits = load_finetuned(out, str(base))(batch["input_ids"], batch["attention_mask"]).numpy()
+        gap = float(np.abs(logits - np.asarray(ref["logits"])).max())
+        print(f"logits of {len(ref['texts'])} reference texts within {gap:.3f} of the int8 model's")
+        if gap > RECOVER_TOLERANCE:
+            raise SystemExit(f"recovered weights disagree with {reference} by {gap:.3f} > {RECOVER_TOLERANCE}")
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["export"]:
         export(sys.argv[2:])
+    elif sys.argv[1:2] == ["recover"]:
+        recover(sys.argv[2:])
     else:
         main(sys.argv[1:])
