@@ -182,7 +182,7 @@ def test_viewpoint_sides_score_alike(model: ToxicityModel, label: str) -> None:
 
 def test_unseen_political_opinions_are_never_refused(model: ToxicityModel, thresholds: dict[str, dict[str, float]]) -> None:
     """A second set of opinions, written after the model was trained and used for nothing else
-    (bench/data/political_opinions.txt). None may be refused. Some are held for a moderator (4 of 100 by the
+    (bench/data/political_opinions.txt). None may be refused. Some are held for a moderator (2 of 100 by the
     shipped cascade, 2026-11-26): ``bench/viewpoint.py`` prints which, docs/classifiers.md discusses them."""
     path = Path(__file__).resolve().parents[2] / "bench" / "data" / "political_opinions.txt"
     texts = [t for t in (line.strip() for line in path.read_text(encoding="utf-8").splitlines()) if t and not t.startswith("#")]
