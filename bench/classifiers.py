@@ -58,18 +58,21 @@ def latency(fn: Callable[[str], object], texts: Sequence[str]) -> dict[str, floa
 MODES = ("cascade", "linear", "encoder_all")  # shipped default; first stage alone; encoder reads every comment
 
 
-def models() -> dict[str, Any]:
-    return {"cascade": load_model(), "linear": load_model(encoder=False), "encoder_all": load_model(route_at=0.0)}
+def models(route_at: float | None = None) -> dict[str, Any]:
+    """The modes; ``route_at`` (None: the shipped one) is the cascade's routing threshold."""
+    return {"cascade": load_model(route_at=route_at), "linear": load_model(encoder=False),
+            "encoder_all": load_model(route_at=0.0)}
 
 
-def speed(texts: list[str], warm: list[str], predict_prob: Callable[[list[str]], Any]) -> dict[str, dict[str, Any]]:
+def speed(texts: list[str], warm: list[str], predict_prob: Callable[[list[str]], Any],
+          route_at: float | None = None) -> dict[str, dict[str, Any]]:
     """Per mode (and alt-profanity-check): comments/s by CPU and wall time, latency, share read by the encoder.
 
     Each model is fresh (no caches from the AUC pass) and first reads ``warm``, other comments from the same
     sources (training rows): that opens the encoder's session and fills the per-word caches as in a server
     that has been running a while, without ever having seen the timed comments."""
     out: dict[str, dict[str, Any]] = {}
-    for mode, model in models().items():
+    for mode, model in models(route_at).items():
         model.score(warm)
         cpu, wall = throughput(model.score, texts, batch=500)
         share = float(model.routed(model.linear.score(texts)).mean()) if mode != "linear" else 0.0
@@ -82,10 +85,11 @@ def speed(texts: list[str], warm: list[str], predict_prob: Callable[[list[str]],
     return out
 
 
-def auc_table(dev: list[Any], predict_prob: Callable[[list[str]], Any]) -> dict[str, Any]:
+def auc_table(dev: list[Any], predict_prob: Callable[[list[str]], Any],
+              route_at: float | None = None) -> dict[str, Any]:
     """ROC AUC of each mode and of alt-profanity-check on every dev task, printed and returned."""
     texts = [e.text for e in dev]
-    scored = {mode: m.score(texts) for mode, m in models().items()}
+    scored = {mode: m.score(texts) for mode, m in models(route_at).items()}
     theirs = np.asarray(predict_prob(texts), dtype=np.float64)
     rows: list[dict[str, Any]] = []
     print(f"{'set':<26}{'task':<20}{'score':<9}{'n':>6}{'pos':>6}{'cascade':>9}{'linear':>8}{'enc-all':>9}"
@@ -115,11 +119,13 @@ def main() -> None:
     ap.add_argument("--sample", type=int, default=2000, help="comments per speed sample")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     ap.add_argument("--speed-only", action="store_true", help="skip the AUC table")
+    ap.add_argument("--route-at", type=float, default=None,
+                    help="the cascade's routing threshold (default: the shipped model's)")
     args = ap.parse_args()
     from profanity_check import predict_prob
 
     affinity = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
-    out: dict[str, object] = {"cpus_allowed": affinity}
+    out: dict[str, object] = {"cpus_allowed": affinity, "route_at": args.route_at}
     with threadpool_limits(limits=1):
         t0 = time.perf_counter()
         load_model(encoder=False)
@@ -131,7 +137,7 @@ def main() -> None:
         examples = load_all(args.data, args.seed)
         dev = [e for e in examples if e.split == "dev"]
         if not args.speed_only:
-            out.update(auc_table(dev, predict_prob))
+            out.update(auc_table(dev, predict_prob, args.route_at))
 
         civil = [e.text for e in dev if e.source == "civil_comments_spans"]
         traffic = [e.text for e in dev if e.source in ("wiki_toxicity_in_context", "jigsaw2018_sample")]
@@ -142,7 +148,7 @@ def main() -> None:
                    [: args.sample] for k, v in sources.items()}
         out["samples"] = {k: {"n": len(v), "mean_chars": round(sum(map(len, v)) / len(v)), "warm_up": len(warm_up[k])}
                           for k, v in samples.items()}
-        out["speed"] = {k: speed(v, warm_up[k], predict_prob) for k, v in samples.items()}
+        out["speed"] = {k: speed(v, warm_up[k], predict_prob, args.route_at) for k, v in samples.items()}
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     out["load_average_1min"] = round(load, 2)
     print(f"\nCPUs allowed: {affinity}; 1 thread; load average {load:.1f}; model load: linear "
