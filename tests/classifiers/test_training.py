@@ -111,3 +111,23 @@ def test_encoder_rows_carry_the_counterfactual_templates(shared_data: Path) -> N
     assert {r["o"] for r in templates} == {None} and {r["a"] for r in templates} == {0.0, 1.0}
     assert not {r["t"] for r in templates} & {e.text for e in held}
     assert len(rows) > len(templates)  # the public sets are there too
+
+
+def test_training_can_leave_a_source_out(shared_data: Path, tmp_path: Path) -> None:
+    """``TrainConfig.exclude`` (bench/crossset.py) drops the source's fit and calibration rows and keeps its
+    dev rows, so that the model is scored on a source it never saw."""
+    from townhall.training.data import load_all, partition
+    from townhall.training.train import TrainConfig, train
+
+    fit, calib, _ = partition(load_all(shared_data, 5, 200))
+    n_fit = sum(e.source == "stormfront" for e in fit)
+    n_calib = sum(e.source == "stormfront" for e in calib)
+    assert n_fit and n_calib
+    meta = {}
+    for name, exclude in (("all", frozenset()), ("without", frozenset({"stormfront"}))):
+        results = train(TrainConfig(data=shared_data, out=tmp_path / name, seed=5, limit=200, exclude=exclude),
+                        log=lambda _: None)
+        meta[name] = json.loads((tmp_path / name / "model" / "model.json").read_text(encoding="utf-8"))["meta"]
+        assert any(t["set"] == "stormfront" for t in results["tasks"])  # type: ignore[union-attr]
+    assert meta["all"]["rows_fit"] - meta["without"]["rows_fit"] == n_fit
+    assert meta["all"]["rows_calib"] - meta["without"]["rows_calib"] == n_calib

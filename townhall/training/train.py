@@ -55,6 +55,7 @@ class TrainConfig:
     seed: int = 13
     limit: int | None = None
     encoder: Path | None = None  # model.onnx + tokenizer.json from finetune_encoder.py export
+    exclude: frozenset[str] = frozenset()  # sets whose fit and calib rows are left out (bench/crossset.py)
 
 
 def _vocab(counts: Counter[str], max_size: int, min_df: int) -> list[str]:
@@ -162,7 +163,7 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict[str, obj
     from townhall.training.report import choose_thresholds, evaluate, write_report
 
     t0 = time.monotonic()
-    examples = load_all(cfg.data, cfg.seed, cfg.limit)
+    examples = [e for e in load_all(cfg.data, cfg.seed, cfg.limit) if e.split == "dev" or e.source not in cfg.exclude]
     templates, held_templates = counterfactual_examples(cfg.seed)
     fit, calib, dev = partition(examples + templates)  # templates are fit rows (unless a dev text, dropped)
     dropped = len(examples) + len(templates) - len(fit) - len(calib) - len(dev)
@@ -237,6 +238,8 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict[str, obj
     results["training_seconds"] = round(time.monotonic() - t0, 1)
     results["seed"] = cfg.seed
     results["limit"] = cfg.limit
+    if cfg.exclude:
+        results["excluded_sets"] = sorted(cfg.exclude)
     if cfg.encoder is not None:
         results["route_at"] = cascade.settings.route_at
     write_report(cfg.out, results, dev, scores)
