@@ -96,3 +96,18 @@ def test_classifier_bench_times_every_model_in_a_steady_state(shared_data: Path,
         assert set(figures) == {"cascade", "linear", "encoder_all", "alt_profanity_check"}
         assert all(f["cpu"] > 0 and f["wall_p99"] >= f["wall_p50"] > 0 for f in figures.values())
         assert figures["linear"]["encoder_share"] == 0 and figures["encoder_all"]["encoder_share"] == 1
+
+
+def test_crossset_bench_trains_without_the_left_out_source(shared_data: Path, tmp_path: Path) -> None:
+    """A miniature of ``bench/crossset.py``: the model trained without a source is scored on that source's
+    dev rows only, beside the published figures."""
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "crossset.py"), "--data", str(shared_data),
+                          "--limit", "300", "--only", "olid", "--json", str(tmp_path / "crossset.json")],
+                         capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-3000:]
+    rows = json.loads((tmp_path / "crossset.json").read_text(encoding="utf-8"))["rows"]
+    assert {(r["set"], r["task"]) for r in rows} == {("olid", "offensive"), ("olid", "targeted_insult"),
+                                                     ("tweeteval_offensive", "offensive")}
+    for r in rows:
+        assert r["left_out"] == "olid" and r["n"] > 0 and 0.0 <= r["unseen_auc"] <= 1.0
+        assert r["shipped_linear_auc"] is not None and r["alt_profanity_check_auc"] is not None
