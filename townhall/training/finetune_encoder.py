@@ -126,7 +126,8 @@ def main(argv: list[str]) -> None:
         others = [i for i in fit if rows[i]["s"] not in args.whole]
         chosen = set(random.Random(args.seed).sample(others, min(args.sample, len(others))))
         fit = [i for i in fit if rows[i]["s"] in args.whole or i in chosen]
-        log(f"training on {len(fit)} fit rows: {len(chosen)} drawn, the rest from {', '.join(args.whole)}")
+        whole = f", the rest from {', '.join(args.whole)}" if args.whole else ""
+        log(f"training on {len(fit)} fit rows: {len(chosen)} drawn{whole}")
     held = [i for i, r in enumerate(rows) if r["sp"] in ("calib", "dev")]
     target = np.zeros((len(rows), 2), dtype=np.float32)
     known = np.zeros((len(rows), 2), dtype=np.float32)
