@@ -131,3 +131,14 @@ def test_training_can_leave_a_source_out(shared_data: Path, tmp_path: Path) -> N
         assert any(t["set"] == "stormfront" for t in results["tasks"])  # type: ignore[union-attr]
     assert meta["all"]["rows_fit"] - meta["without"]["rows_fit"] == n_fit
     assert meta["all"]["rows_calib"] - meta["without"]["rows_calib"] == n_calib
+
+
+def test_encoder_rows_can_leave_a_source_out(shared_data: Path) -> None:
+    """``encoder_data --exclude`` (bench/crossset_encoder.py): no fit or calib row of the set, its dev rows kept."""
+    from townhall.training.encoder_data import encoder_rows
+
+    every = [r for _, r in encoder_rows(shared_data, 13, limit=100)]
+    without = [r for _, r in encoder_rows(shared_data, 13, limit=100, exclude=frozenset({"stormfront"}))]
+    assert {r["sp"] for r in every if r["s"] == "stormfront"} == {"fit", "calib", "dev"}
+    assert {r["sp"] for r in without if r["s"] == "stormfront"} == {"dev"}
+    assert [r for r in every if r["s"] != "stormfront" or r["sp"] == "dev"] == without

@@ -18,14 +18,19 @@ from townhall.training.counterfactual import counterfactual_examples
 from townhall.training.data import Example, load_all, partition
 
 
-def encoder_rows(data: Path, seed: int, limit: int | None = None) -> list[tuple[Example, dict[str, object]]]:
-    fit, calib, dev = partition(load_all(data, seed, limit) + counterfactual_examples(seed)[0])
+def encoder_rows(data: Path, seed: int, limit: int | None = None,
+                 exclude: frozenset[str] = frozenset()) -> list[tuple[Example, dict[str, object]]]:
+    """Every row; ``exclude``: sets whose fit and calib rows are left out (a source the encoder never sees:
+    ``bench/crossset_encoder.py``)."""
+    examples = [e for e in load_all(data, seed, limit) if e.split == "dev" or e.source not in exclude]
+    fit, calib, dev = partition(examples + counterfactual_examples(seed)[0])
     return [(e, {"t": encoder_text(e.text), "s": e.source, "a": e.abusive, "o": e.obscene, "sp": e.split})
             for e in fit + calib + dev]
 
 
-def write_encoder_rows(data: Path, out: Path, seed: int, limit: int | None = None) -> int:
-    rows = encoder_rows(data, seed, limit)
+def write_encoder_rows(data: Path, out: Path, seed: int, limit: int | None = None,
+                       exclude: frozenset[str] = frozenset()) -> int:
+    rows = encoder_rows(data, seed, limit, exclude)
     out.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(out, "wt", encoding="utf-8", compresslevel=9) as fh:
         for _, r in rows:
@@ -40,8 +45,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--data", type=Path, required=True, help="the public data sets (../shared/data)")
     ap.add_argument("--out", type=Path, required=True, help="a .jsonl.gz file")
     ap.add_argument("--seed", type=int, default=13, help="the split seed (the linear model's)")
+    ap.add_argument("--exclude", action="append", default=[], help="a set whose fit and calib rows are left out")
     args = ap.parse_args(argv)
-    print(f"wrote {write_encoder_rows(args.data, args.out, args.seed)} rows to {args.out}")
+    n = write_encoder_rows(args.data, args.out, args.seed, exclude=frozenset(args.exclude))
+    print(f"wrote {n} rows to {args.out}")
 
 
 if __name__ == "__main__":
