@@ -285,6 +285,12 @@ def _key(text: str) -> str:
     return " ".join(tokens(text))
 
 
+def without_sources(examples: list[Example], sources: frozenset[str]) -> list[Example]:
+    """The examples less the fit and calib rows of ``sources``; their dev rows stay, to score a model on a
+    source it never trained on (bench/crossset.py, bench/crossset_encoder.py)."""
+    return [e for e in examples if e.split == "dev" or e.source not in sources]
+
+
 def partition(examples: list[Example]) -> tuple[list[Example], list[Example], list[Example]]:
     """(fit, calib, dev): labelled rows of each split, with every non-dev row whose text matches a dev text
     (after normalisation) dropped, so that no model or calibration sees a dev comment."""

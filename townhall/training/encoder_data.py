@@ -15,14 +15,14 @@ from pathlib import Path
 
 from townhall.policy.classifiers.encoder import encoder_text
 from townhall.training.counterfactual import counterfactual_examples
-from townhall.training.data import Example, load_all, partition
+from townhall.training.data import Example, load_all, partition, without_sources
 
 
 def encoder_rows(data: Path, seed: int, limit: int | None = None,
                  exclude: frozenset[str] = frozenset()) -> list[tuple[Example, dict[str, object]]]:
     """Every row; ``exclude``: sets whose fit and calib rows are left out (a source the encoder never sees:
     ``bench/crossset_encoder.py``)."""
-    examples = [e for e in load_all(data, seed, limit) if e.split == "dev" or e.source not in exclude]
+    examples = without_sources(load_all(data, seed, limit), exclude)
     fit, calib, dev = partition(examples + counterfactual_examples(seed)[0])
     return [(e, {"t": encoder_text(e.text), "s": e.source, "a": e.abusive, "o": e.obscene, "sp": e.split})
             for e in fit + calib + dev]

@@ -27,7 +27,7 @@ from sklearn.linear_model import LogisticRegression
 from townhall.policy.classifiers.features import ID_TOKEN, char_grams, mentions_fword, tokens, word_grams
 from townhall.policy.classifiers.model import LABELS, Calibration, ToxicityModel, load_model, save_model
 from townhall.training.counterfactual import counterfactual_examples
-from townhall.training.data import SET_WEIGHTS, Example, load_all, partition, soft_rows
+from townhall.training.data import SET_WEIGHTS, Example, load_all, partition, soft_rows, without_sources
 
 MAX_WORDS = 120_000
 MAX_CHARS = 200_000
@@ -163,7 +163,7 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict[str, obj
     from townhall.training.report import choose_thresholds, evaluate, write_report
 
     t0 = time.monotonic()
-    examples = [e for e in load_all(cfg.data, cfg.seed, cfg.limit) if e.split == "dev" or e.source not in cfg.exclude]
+    examples = without_sources(load_all(cfg.data, cfg.seed, cfg.limit), cfg.exclude)
     templates, held_templates = counterfactual_examples(cfg.seed)
     fit, calib, dev = partition(examples + templates)  # templates are fit rows (unless a dev text, dropped)
     dropped = len(examples) + len(templates) - len(fit) - len(calib) - len(dev)
