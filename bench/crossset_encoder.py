@@ -30,9 +30,9 @@ from crossset import GROUPS, fmt
 from sklearn.metrics import roc_auc_score
 
 from townhall.policy.classifiers.encoder import encoder_text
-from townhall.training.counterfactual import counterfactual_examples
-from townhall.training.data import Example, load_all, partition
+from townhall.training.data import Example
 from townhall.training.report import task_scores, tasks
+from townhall.training.splits import training_splits
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -51,6 +51,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--limit", type=int, default=None,
+                    help="rows per set, as given to encoder_data (a smoke test; figures meaningless)")
     ap.add_argument("--all", nargs=2, type=Path, required=True, metavar=("ROWS", "RUN"),
                     help="the rows file and run folder of the run trained on every source")
     ap.add_argument("--left-out", nargs=3, action="append", required=True, metavar=("SOURCE", "ROWS", "RUN"),
@@ -60,7 +62,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = ap.parse_args()
 
-    _, _, dev = partition(load_all(args.data, args.seed) + counterfactual_examples(args.seed)[0])
+    dev = training_splits(args.data, args.seed, args.limit).dev
     linear = {(r["set"], r["task"]): r for r in json.loads(args.linear.read_text(encoding="utf-8"))["rows"]}
     every = dev_scores(dev, *args.all)
     out: list[dict[str, Any]] = []
@@ -82,7 +84,8 @@ def main() -> None:
                   f"{fmt(row['encoder_unseen_auc']):>8}{fmt(row['linear_all_sources_auc']):>12}"
                   f"{fmt(row['linear_unseen_auc']):>8}{fmt(row['alt_profanity_check_auc']):>7}")
     if args.json:
-        args.json.write_text(json.dumps({"seed": args.seed, "rows": out}, indent=1), encoding="utf-8")
+        args.json.write_text(json.dumps({"seed": args.seed, "limit": args.limit, "rows": out}, indent=1),
+                             encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -113,6 +113,22 @@ def test_encoder_rows_carry_the_counterfactual_templates(shared_data: Path) -> N
     assert len(rows) > len(templates)  # the public sets are there too
 
 
+def test_training_splits_keep_dev_texts_out_of_training(shared_data: Path) -> None:
+    """The splits every model reads: the templates join the fit split only, no fit or calib row repeats a dev
+    text, and the rows partitioning drops are counted (``townhall train`` logs them)."""
+    from townhall.training.data import _key
+    from townhall.training.splits import training_splits
+
+    s = training_splits(shared_data, 13, limit=100)
+    dev_keys = {_key(e.text) for e in s.dev}
+    assert not [e for e in s.fit + s.calib if _key(e.text) in dev_keys]
+    assert {e.split for e in s.fit} == {"fit"} and {e.split for e in s.calib} == {"calib"}
+    templates = [e for e in s.fit + s.calib + s.dev if e.source == "counterfactual"]
+    assert {e.split for e in templates} == {"fit"} and 0 < len(templates) <= s.template_rows
+    assert s.held_templates and not {e.text for e in templates} & {e.text for e in s.held_templates}
+    assert s.dropped == s.public_rows + s.template_rows - len(s.fit) - len(s.calib) - len(s.dev) > 0
+
+
 def test_training_can_leave_a_source_out(shared_data: Path, tmp_path: Path) -> None:
     """``TrainConfig.exclude`` (bench/crossset.py) drops the source's fit and calibration rows and keeps its
     dev rows, so that the model is scored on a source it never saw."""

@@ -111,3 +111,48 @@ def test_crossset_bench_trains_without_the_left_out_source(shared_data: Path, tm
     for r in rows:
         assert r["left_out"] == "olid" and r["n"] > 0 and 0.0 <= r["unseen_auc"] <= 1.0
         assert r["shipped_linear_auc"] is not None and r["alt_profanity_check_auc"] is not None
+
+
+def test_crossset_encoder_bench_reads_each_run_for_its_column(shared_data: Path, tmp_path: Path) -> None:
+    """A miniature of ``bench/crossset_encoder.py``. Fine-tuning needs PyTorch, so each run folder's
+    ``scores.npz`` here holds the shipped linear stage's logits for the run's dev rows, and the run without
+    OLID holds them negated: on a one-label task the script must report 1 - AUC of the first run in its
+    "unseen" column (on an "any" task, the larger of two negated scores is not the negated larger one)."""
+    import gzip
+
+    import numpy as np
+
+    from townhall.policy.classifiers import load_model
+
+    linear = load_model(encoder=False)
+    files = {}
+    for name, extra in (("all", []), ("olid", ["--exclude", "olid"])):
+        rows_file = tmp_path / f"{name}.jsonl.gz"
+        made = subprocess.run([sys.executable, "-m", "townhall.training.encoder_data", "--data", str(shared_data),
+                               "--out", str(rows_file), "--limit", "150", *extra],
+                              capture_output=True, text=True, timeout=180, cwd=ROOT)
+        assert made.returncode == 0, made.stderr[-3000:]
+        with gzip.open(rows_file, "rt", encoding="utf-8") as fh:
+            rows = [json.loads(line) for line in fh]
+        held = [i for i, r in enumerate(rows) if r["sp"] in ("calib", "dev")]
+        p = linear.score([rows[i]["t"] for i in held])
+        probs = np.clip(np.stack([p["abusive"], p["obscene"]], 1), 1e-6, 1 - 1e-6)
+        logits = np.log(probs / (1 - probs))
+        (tmp_path / name).mkdir()
+        np.savez_compressed(tmp_path / name / "scores.npz", rows=np.array(held),
+                            logits=logits if name == "all" else -logits)
+        files[name] = (str(rows_file), str(tmp_path / name))
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "crossset_encoder.py"), "--data", str(shared_data),
+                          "--limit", "150", "--all", *files["all"], "--left-out", "olid", *files["olid"],
+                          "--json", str(tmp_path / "out.json")], capture_output=True, text=True, timeout=180, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-3000:]
+    rows = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))["rows"]
+    assert {(r["set"], r["task"]) for r in rows} == {("olid", "offensive"), ("olid", "targeted_insult"),
+                                                     ("tweeteval_offensive", "offensive")}
+    for r in rows:
+        assert r["left_out"] == "olid" and 0.0 < r["encoder_all_sources_auc"] < 1.0
+        if r["task"] == "targeted_insult":  # the abusive score alone
+            assert abs(r["encoder_unseen_auc"] - (1 - r["encoder_all_sources_auc"])) < 2e-4, r
+        else:
+            assert r["encoder_unseen_auc"] < 0.5 < r["encoder_all_sources_auc"], r
+        assert r["linear_unseen_auc"] is not None  # beside docs/training/crossset.json's figures

@@ -26,8 +26,8 @@ from sklearn.linear_model import LogisticRegression
 
 from townhall.policy.classifiers.features import ID_TOKEN, char_grams, mentions_fword, tokens, word_grams
 from townhall.policy.classifiers.model import LABELS, Calibration, ToxicityModel, load_model, save_model
-from townhall.training.counterfactual import counterfactual_examples
-from townhall.training.data import SET_WEIGHTS, Example, load_all, partition, soft_rows, without_sources
+from townhall.training.data import SET_WEIGHTS, Example, soft_rows
+from townhall.training.splits import training_splits
 
 MAX_WORDS = 120_000
 MAX_CHARS = 200_000
@@ -163,12 +163,10 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict[str, obj
     from townhall.training.report import choose_thresholds, evaluate, write_report
 
     t0 = time.monotonic()
-    examples = without_sources(load_all(cfg.data, cfg.seed, cfg.limit), cfg.exclude)
-    templates, held_templates = counterfactual_examples(cfg.seed)
-    fit, calib, dev = partition(examples + templates)  # templates are fit rows (unless a dev text, dropped)
-    dropped = len(examples) + len(templates) - len(fit) - len(calib) - len(dev)
-    log(f"loaded {len(examples)} rows and {len(templates)} counterfactual templates: fit {len(fit)}, "
-        f"calib {len(calib)}, dev {len(dev)} ({dropped} unlabelled or duplicates of dev texts) "
+    splits = training_splits(cfg.data, cfg.seed, cfg.limit, cfg.exclude)
+    fit, calib, dev, held_templates = splits.fit, splits.calib, splits.dev, splits.held_templates
+    log(f"loaded {splits.public_rows} rows and {splits.template_rows} counterfactual templates: fit {len(fit)}, "
+        f"calib {len(calib)}, dev {len(dev)} ({splits.dropped} unlabelled or duplicates of dev texts) "
         f"[{time.monotonic() - t0:.0f}s]")
 
     words, chars, idf_w, idf_c = build_vocabulary([e.text for e in fit], MIN_DF if cfg.limit is None else 1)
@@ -210,7 +208,7 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict[str, obj
               "coef_chars": coef[len(words) :], "intercept": intercept}
     meta: dict[str, object] = {"seed": cfg.seed, "limit": cfg.limit, "rows_fit": len(fit), "rows_calib": len(calib),
                                "set_weights": dict(SET_WEIGHTS), "C": dict(C_BY_LABEL),
-                               "nb_power": NB_POWER, "nb_alpha": NB_ALPHA, "counterfactual_rows": len(templates),
+                               "nb_power": NB_POWER, "nb_alpha": NB_ALPHA, "counterfactual_rows": splits.template_rows,
                                "calibration_excludes": {k: sorted(v) for k, v in CALIB_EXCLUDE.items()}}
     save_model(model_dir, words, chars, arrays, calibration, meta)
     shutil.rmtree(model_dir / "encoder", ignore_errors=True)
