@@ -74,9 +74,18 @@ def _data_0005(conn: sa.Connection) -> None:
     assert {"ix_comments_thread_root_id", "ix_comments_thread_root_top", "ix_comments_root"} <= names
 
 
+def _data_0006(conn: sa.Connection) -> None:
+    _put(conn, "audit_log", id=3, at=T0, site_id="s1", actor_kind="system", action="test.three", subject_type="site", details={})
+    around = ("INSERT OR REPLACE INTO audit_log (id, at, actor_kind, action, subject_type, details) "
+              "VALUES (1, '2024-01-02', 'system', 'forged', 'site', '{}')") if conn.dialect.name == "sqlite" else "TRUNCATE audit_log"
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        with conn.begin_nested():
+            conn.execute(sa.text(around))
+
+
 DATA: dict[str, Callable[[sa.Connection], None]] = {
     "0001_initial": _data_0001, "0002_audit_append_only": _data_0002, "0003_signal_indexes": _data_0003,
-    "0004_operations": _data_0004, "0005_listing_indexes": _data_0005,
+    "0004_operations": _data_0004, "0005_listing_indexes": _data_0005, "0006_audit_no_replace": _data_0006,
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Iterable, NamedTuple
 
 from townhall.policy.config import EnforcementConfig, LadderStep, TrustConfig
 
@@ -31,3 +32,45 @@ def is_trusted(
     if published < config.min_published:
         return False
     return last_sanction_at is None or now - last_sanction_at >= timedelta(days=config.clean_days)
+
+
+class Standing(NamedTuple):
+    """One action on an account, as far as its standing goes (times aware, in UTC)."""
+
+    id: int
+    kind: str  # an ActionKind value: "warn", "premoderate", "suspend", "ban", "strike", "restore"…
+    created_at: datetime
+    ends_at: datetime | None
+    revoked: bool
+    by_policy: bool  # taken by the house rules (the ladder), not by a moderator
+    comment_id: int | None
+
+
+# Weakest first: the strongest sanction in force decides the account's state, whatever order they came in.
+SANCTION_RANK = ("warn", "premoderate", "suspend", "ban")
+
+
+def in_force(actions: Iterable[Standing], now: datetime) -> Standing | None:
+    """The action that decides an account's standing now: of the sanctions neither revoked nor run out, the
+    strongest (ban, then suspension, then premoderation, then warning); of two suspensions, the one that ends
+    last. A later, lighter sanction therefore never shortens or softens one in force."""
+    live = [a for a in actions if a.kind in SANCTION_RANK and not a.revoked and (a.ends_at is None or a.ends_at > now)]
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    return max(live, key=lambda a: (SANCTION_RANK.index(a.kind), a.ends_at or far, a.created_at, a.id), default=None)
+
+
+def reversal(actions: Iterable[Standing], appealed: Standing) -> list[int]:
+    """What a reversed action takes with it (an appeal granted, or a moderator approving a comment the rules
+    rejected): the action itself; the strikes for the same comment; and, once a strike goes, the sanctions
+    the ladder took from then on, which counted it. Later strikes (other comments) and moderators' own
+    sanctions stay: they are decisions of their own."""
+    actions = [a for a in actions if not a.revoked]
+    out = {appealed.id}
+    if appealed.comment_id is not None:
+        out |= {a.id for a in actions if a.kind == "strike" and a.comment_id == appealed.comment_id}
+    strikes = [a.created_at for a in actions if a.id in out and a.kind == "strike"]
+    if strikes:
+        since = min(strikes)
+        out |= {a.id for a in actions
+                if a.kind in SANCTION_RANK and a.by_policy and a.comment_id is not None and a.created_at >= since}
+    return sorted(out)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from datetime import timedelta
 from typing import Any, Mapping
@@ -11,12 +13,15 @@ from sqlalchemy.exc import IntegrityError
 
 from townhall.policy.enforcement import is_trusted
 from townhall.service.core import Services, as_utc
+from townhall.service.enforcement import action_in_force, settle_standing
 from townhall.service.errors import Forbidden, Invalid, NotFound, Sanctioned, Unauthenticated
 from townhall.service.identity import Identity
 from townhall.store import content, moderation, people
 from townhall.store.schema import AccountState, ActionKind, CommentStatus, Role
 
 SANCTIONS = (ActionKind.SUSPEND.value, ActionKind.BAN.value)
+_STATE_OF = {ActionKind.WARN.value: AccountState.WARNED, ActionKind.PREMODERATE.value: AccountState.PREMODERATED,
+             ActionKind.SUSPEND.value: AccountState.SUSPENDED, ActionKind.BAN.value: AccountState.BANNED}
 
 
 def _clean_name(name: Any, fallback: str) -> str:
@@ -39,10 +44,21 @@ def _profile_changes(row: Mapping[str, Any], name: str, supporter: bool, role: R
     return changes
 
 
+def sanctioned_subject(svc: Services, site_id: str, subject: str) -> str:
+    """What an erased account keeps in place of its subject while a ban or suspension is in force: a keyed
+    hash, which names no one, but lets the same sign-in find the account (and its sanction) again."""
+    digest = hmac.new(svc.secret.encode(), f"{site_id}\x00{subject}".encode(), hashlib.sha256).hexdigest()
+    return f"sanctioned:{digest}"
+
+
 def _save_sso_account(svc: Services, site_id: str, sub: str, name: str, supporter: bool, role: Role,
                       email: str | None) -> int:
     with svc.db.write() as conn:
         row = people.find_account(conn, site_id, sub)
+        if row is None:  # an account erased while sanctioned: the sanction still holds for this reader
+            row = people.find_account(conn, site_id, sanctioned_subject(svc, site_id, sub))
+            if row is not None:
+                people.update_account(conn, int(row["id"]), subject=sub)
         if row is None and email:  # first sign-in: take over imported accounts with this e-mail (issue 9)
             from townhall.service.importing import claim_imported
 
@@ -121,18 +137,11 @@ def sign_in_guest(svc: Services, site_id: str, name: Any, guest_id: str | None) 
 
 
 def active_sanction(conn: Connection, svc: Services, account: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """The ban or suspension in force, if any (expired suspensions are lifted here)."""
-    now = svc.now()
-    state = account["state"]
-    if state not in (AccountState.SUSPENDED.value, AccountState.BANNED.value):
-        return None
-    until = as_utc(account["state_until"])
-    if state == AccountState.SUSPENDED.value and until is not None and until <= now:
-        return None
-    for action in reversed(moderation.actions_for(conn, int(account["id"]))):
-        if action["kind"] in SANCTIONS and action["revoked_at"] is None:
-            return action
-    return None
+    """The ban or suspension in force, if any: the strongest one, whatever order they came in."""
+    if account["state"] not in (AccountState.SUSPENDED.value, AccountState.BANNED.value):
+        return None  # the state is written whenever a sanction is taken or lifted; only time can end one
+    action = action_in_force(conn, svc, int(account["id"]))
+    return action if action is not None and action["kind"] in SANCTIONS else None
 
 
 def sanction_details(conn: Connection, action: Mapping[str, Any]) -> dict[str, Any]:
@@ -162,8 +171,10 @@ def require_can_post(conn: Connection, svc: Services, account_id: int) -> Mappin
         else:
             msg = f"You are suspended until {details['until']}: {action['reason']}"
         raise Sanctioned(msg, details)
-    if account["state"] == AccountState.SUSPENDED.value:  # suspension ran out
-        people.update_account(conn, account_id, state=AccountState.ACTIVE.value, state_until=None)
+    if account["state"] in (AccountState.SUSPENDED.value, AccountState.BANNED.value):  # its sanction ran out
+        settle_standing(conn, svc, account_id)  # back to premoderated, warned or active: whatever is in force
+        account = people.get_account(conn, account_id)
+        assert account is not None
     return account
 
 
@@ -184,6 +195,7 @@ def me(svc: Services, ident: Identity) -> dict[str, Any]:
         if account is None:
             raise NotFound("No such account.")
         action = active_sanction(conn, svc, account)
+        deciding = action_in_force(conn, svc, ident.account_id)
         strikes = moderation.active_strikes(conn, ident.account_id, svc.now())
         history = [
             {"id": a["id"], "kind": a["kind"], "reason": a["reason"], "rule": a["rule"],
@@ -197,7 +209,7 @@ def me(svc: Services, ident: Identity) -> dict[str, Any]:
             "supporter": bool(account["supporter"]),
             "role": account["role"],
             "guest": bool(account["guest"]),
-            "state": account["state"] if action is not None or account["state"] != AccountState.SUSPENDED.value else AccountState.ACTIVE.value,
+            "state": _STATE_OF.get(deciding["kind"], AccountState.ACTIVE).value if deciding else AccountState.ACTIVE.value,
             "sanction": sanction_details(conn, action) if action is not None else None,
             "active_strikes": len(strikes),
             "actions": history,

@@ -4,18 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from townhall.service.core import Services, as_utc
-from townhall.service.enforcement import restore
+from sqlalchemy.exc import IntegrityError
+
+from townhall.service.core import Services
+from townhall.service.enforcement import reverse as reverse_action
 from townhall.service.errors import Conflict, Invalid, NotFound
 from townhall.service.identity import Actor, Identity
 from townhall.store import content, moderation, people
 from townhall.store.schema import ActionKind, ActorKind, AppealState, CommentStatus, DecisionSource
+
+
+def _already_appealed() -> Conflict:
+    return Conflict("You have already appealed this action; a moderator will answer.", code="already_appealed")
+
 
 APPEALABLE = (ActionKind.STRIKE.value, ActionKind.WARN.value, ActionKind.SUSPEND.value, ActionKind.BAN.value,
               ActionKind.PREMODERATE.value)
 
 
 def appeal(svc: Services, ident: Identity, action_id: int, text: str) -> dict[str, Any]:
+    try:
+        appeal_id = _file_appeal(svc, ident, action_id, text)
+    except IntegrityError as exc:  # the same appeal sent twice at once: the other request filed it
+        raise _already_appealed() from exc
+    svc.emit("appeal.created", ident.site_id, {"appeal_id": appeal_id, "action_id": action_id, "account_id": ident.account_id})
+    return {"appeal_id": appeal_id, "state": AppealState.OPEN.value}
+
+
+def _file_appeal(svc: Services, ident: Identity, action_id: int, text: str) -> int:
     with svc.db.write() as conn:
         action = moderation.get_action(conn, action_id)
         if action is None or action["account_id"] != ident.account_id:
@@ -25,13 +41,12 @@ def appeal(svc: Services, ident: Identity, action_id: int, text: str) -> dict[st
         if action["revoked_at"] is not None:
             raise Conflict("This action has already been lifted.")
         if moderation.appeal_for_action(conn, action_id) is not None:
-            raise Conflict("You have already appealed this action; a moderator will answer.", code="already_appealed")
+            raise _already_appealed()
         appeal_id = moderation.insert_appeal(conn, action_id=action_id, account_id=ident.account_id, text=text.strip()[:2000],
                                              state=AppealState.OPEN.value, created_at=svc.now())
         svc.audit(conn, action="appeal.created", subject_type="appeal", subject_id=appeal_id, actor_kind=ActorKind.READER.value,
                   actor=f"account:{ident.account_id}", site_id=ident.site_id, details={"action_id": action_id})
-    svc.emit("appeal.created", ident.site_id, {"appeal_id": appeal_id, "action_id": action_id, "account_id": ident.account_id})
-    return {"appeal_id": appeal_id, "state": AppealState.OPEN.value}
+    return appeal_id
 
 
 def decide(svc: Services, actor: Actor, appeal_id: int, *, reverse: bool, response: str,
@@ -42,7 +57,7 @@ def decide(svc: Services, actor: Actor, appeal_id: int, *, reverse: bool, respon
         row = moderation.get_appeal(conn, appeal_id)
         if row is None:
             raise NotFound("No such appeal.")
-        account = people.get_account(conn, row["account_id"])
+        account = people.get_account(conn, row["account_id"], for_update=True)
         assert account is not None
         actor.require_site(account["site_id"])
         state = AppealState.REVERSED if reverse else AppealState.UPHELD
@@ -52,13 +67,8 @@ def decide(svc: Services, actor: Actor, appeal_id: int, *, reverse: bool, respon
         if reverse:
             action = moderation.get_action(conn, row["action_id"])
             assert action is not None
-            revoke = [a["id"] for a in moderation.actions_for(conn, account["id"])
-                      if a["revoked_at"] is None and a["kind"] in APPEALABLE and as_utc(a["created_at"]) >= as_utc(action["created_at"])]
-            if action["kind"] == ActionKind.STRIKE.value or action["comment_id"] is not None:
-                revoke += [a["id"] for a in moderation.actions_for(conn, account["id"])
-                           if a["revoked_at"] is None and a["kind"] == ActionKind.STRIKE.value and a["comment_id"] == action["comment_id"]]
-            restore(conn, svc, account=account, actor=actor, reason=f"Appeal {appeal_id} reversed: {response.strip()}",
-                    revoke=sorted(set(revoke)))
+            reverse_action(conn, svc, account=account, action=action, actor=actor,
+                           reason=f"Appeal {appeal_id} reversed: {response.strip()}")
             if restore_comments:
                 restored = _restore_comments(conn, svc, actor, account, action)
         svc.audit(conn, action=f"appeal.{state.value}", subject_type="appeal", subject_id=appeal_id,

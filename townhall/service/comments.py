@@ -115,14 +115,25 @@ def rejection(decision: Decision, comment_id: int | None, text: str) -> RuleReje
     return RuleRejected(message, {"comment_id": comment_id, "hits": hits, "text": text, "policy_version": decision.policy_version})
 
 
+def _comment_text(text: Any) -> str:
+    """The text as it will be judged and stored: a string, NUL characters dropped, valid Unicode (JSON lets
+    a client send a lone surrogate, which no classifier, database or page can take)."""
+    if not isinstance(text, str):
+        raise Invalid("'text' must be a string.", {"field": "text"})
+    text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise Invalid("The text contains characters that are not valid Unicode.", {"field": "text"}) from exc
+    return text
+
+
 def post(svc: Services, ident: Identity, thread_external_id: str, text: Any, parent_id: Any = None,
          signals: ClientSignals = ClientSignals(), url: str | None = None, title: str | None = None) -> Posted:
     check_thread_id(thread_external_id)
-    if not isinstance(text, str):
-        raise Invalid("'text' must be a string.", {"field": "text"})
+    text = _comment_text(text)
     if parent_id is not None and (not isinstance(parent_id, int) or isinstance(parent_id, bool) or not 1 <= parent_id < 2**31):
         raise Invalid("'parent_id' must be a comment id (a positive integer) or null.", {"field": "parent_id"})
-    text = text.replace("\x00", "")
     now = svc.now()
     site = svc.site(ident.site_id)
     if site is None:
@@ -232,12 +243,22 @@ def _own_comment(conn: Connection, ident: Identity, comment_id: int) -> Mapping[
     return row
 
 
+def _editable(conn: Connection, ident: Identity, comment_id: int) -> Mapping[str, Any]:
+    """The reader's own comment, unless a moderator removed it (editing must not publish it again; one the
+    house rules refused can be mended and sent again)."""
+    row = _own_comment(conn, ident, comment_id)
+    if row["status"] == CommentStatus.REJECTED.value:
+        latest = moderation.latest_decisions(conn, [comment_id]).get(comment_id)
+        if latest is not None and latest["source"] == DecisionSource.MODERATOR.value:
+            raise Forbidden("A moderator removed this comment; it cannot be edited. You may appeal.",
+                            code="removed_by_moderator")
+    return row
+
+
 def edit(svc: Services, ident: Identity, comment_id: int, text: Any) -> Posted:
-    if not isinstance(text, str):
-        raise Invalid("'text' must be a string.", {"field": "text"})
-    text = text.replace("\x00", "")
+    text = _comment_text(text)
     with svc.db.read() as conn:
-        row = _own_comment(conn, ident, comment_id)
+        row = _editable(conn, ident, comment_id)
         site = _site(conn, ident.site_id)
         policy = svc.policies.for_site(site)
         account = acct.require_can_post(conn, svc, ident.account_id)
@@ -252,8 +273,9 @@ def edit(svc: Services, ident: Identity, comment_id: int, text: Any) -> Posted:
         decision = settle(svc, conn, policy, account, subject, first, thread["state"] == ThreadState.CLOSED.value)
     status = _STATUS[decision.verdict]
     html = render(text)
-    with svc.db.write() as conn:
-        row = _own_comment(conn, ident, comment_id)
+    with svc.db.write() as conn:  # checked again: a moderator or a sanction may have come in between
+        row = _editable(conn, ident, comment_id)
+        acct.require_can_post(conn, svc, ident.account_id)
         content.update_comment(conn, comment_id, body=text, html=html, status=status.value, edited_at=svc.now())
         _store_decision(conn, svc, comment_id, decision)
         svc.audit(conn, action="comment.edited", subject_type="comment", subject_id=comment_id,
@@ -328,6 +350,7 @@ def report(svc: Services, ident: Identity, comment_id: int, reason: Any, note: A
         row = _visible_comment(conn, ident, comment_id)
         if row["account_id"] == ident.account_id:
             raise Conflict("You cannot report your own comment.")
+        acct.require_can_post(conn, svc, ident.account_id)  # a banned or suspended reader's reports count for nothing
         if content.get_report(conn, comment_id, ident.account_id) is not None:
             return {"comment_id": comment_id, "reported": True, "duplicate": True}
         site = _site(conn, ident.site_id)

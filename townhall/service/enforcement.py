@@ -8,13 +8,14 @@ from typing import Any, Mapping
 from sqlalchemy import Connection
 
 from townhall.policy.config import Sanction
-from townhall.policy.enforcement import step_for, strike_expiry
-from townhall.service.core import Services
+from townhall.policy.enforcement import Standing, in_force, reversal, step_for, strike_expiry
+from townhall.service.core import Services, as_utc
 from townhall.service.errors import Invalid, NotFound
 from townhall.service.identity import Actor
 from townhall.store import content, moderation, people
-from townhall.store.schema import AccountState, ActionKind, CommentStatus
+from townhall.store.schema import AccountState, ActionKind, ActorKind, CommentStatus
 
+_CARRIED = "Banned on all sites of this installation: "
 _STATE_FOR = {
     ActionKind.WARN: AccountState.WARNED,
     ActionKind.SUSPEND: AccountState.SUSPENDED,
@@ -45,17 +46,16 @@ def take_action(
     if kind is ActionKind.SUSPEND and (hours is None or hours <= 0):
         raise Invalid("A suspension needs a positive number of hours.", {"field": "hours"})
     ends = now + timedelta(hours=hours) if hours and kind in (ActionKind.SUSPEND, ActionKind.STRIKE) else None
-    if kind is ActionKind.STRIKE:
+    if kind in (ActionKind.STRIKE, ActionKind.WARN):  # a warning lasts as long as a strike
         policy = svc.policies.for_site(content.get_site(conn, account["site_id"]))
         ends = strike_expiry(policy.settings.enforcement, now)
     action_id = moderation.insert_action(
         conn, account_id=account["id"], kind=kind.value, actor_kind=actor.kind.value, actor=actor.id, rule=rule,
         comment_id=comment_id, reason=reason, created_at=now, ends_at=ends, policy_version=policy_version,
     )
-    state = _STATE_FOR.get(kind)
-    if state is not None and not _outranked(account["state"], state):
-        people.update_account(conn, int(account["id"]), state=state.value, state_until=ends)
-        if state is AccountState.BANNED:  # evasion checks start for this site at once, in this process
+    if kind in _STATE_FOR:
+        deciding = settle_standing(conn, svc, int(account["id"]))
+        if deciding is not None and deciding["kind"] == ActionKind.BAN.value:  # evasion checks start at once
             svc.db.after_commit(conn, lambda: svc.forget(f"has_banned:{account['site_id']}"))
     svc.audit(
         conn, action=f"account.{kind.value}", subject_type="account", subject_id=account["id"],
@@ -73,17 +73,30 @@ def take_action(
             for other in people.linked_accounts_elsewhere(conn, account):
                 if other["state"] != AccountState.BANNED.value:
                     take_action(conn, svc, account=other, kind=kind, actor=actor, rule=rule, propagated=True,
-                                reason=f"Banned on all sites of this installation: {reason}", policy_version=policy_version)
+                                reason=f"{_CARRIED}{reason}", policy_version=policy_version)
     return action_id
 
 
-def _outranked(current: str, new: AccountState) -> bool:
-    """A warning never softens a suspension or ban; premoderation never softens a ban."""
-    order = [AccountState.ACTIVE, AccountState.WARNED, AccountState.PREMODERATED, AccountState.SUSPENDED, AccountState.BANNED]
-    try:
-        return order.index(AccountState(current)) > order.index(new)
-    except ValueError:
-        return False
+def _standing(row: Mapping[str, Any]) -> Standing:
+    return Standing(int(row["id"]), row["kind"], as_utc(row["created_at"]), as_utc(row["ends_at"]),
+                    row["revoked_at"] is not None, row["actor_kind"] == ActorKind.POLICY.value, row["comment_id"])
+
+
+def action_in_force(conn: Connection, svc: Services, account_id: int) -> Mapping[str, Any] | None:
+    """The sanction that decides the account's standing now (see :func:`townhall.policy.enforcement.in_force`)."""
+    actions = moderation.actions_for(conn, account_id)
+    deciding = in_force([_standing(a) for a in actions], svc.now())
+    return next(a for a in actions if a["id"] == deciding.id) if deciding is not None else None
+
+
+def settle_standing(conn: Connection, svc: Services, account_id: int) -> Mapping[str, Any] | None:
+    """Write the account's state (and when a suspension ends) from the sanctions in force, whatever order
+    they came in and whichever were lifted; returns the deciding action."""
+    deciding = action_in_force(conn, svc, account_id)
+    state = _STATE_FOR[ActionKind(deciding["kind"])] if deciding is not None else AccountState.ACTIVE
+    until = as_utc(deciding["ends_at"]) if deciding is not None and state is AccountState.SUSPENDED else None
+    people.update_account(conn, account_id, state=state.value, state_until=until)
+    return deciding
 
 
 def apply_strike(
@@ -111,15 +124,20 @@ def apply_strike(
 
 def restore(conn: Connection, svc: Services, *, account: Mapping[str, Any], actor: Actor, reason: str,
             revoke: list[int] | None = None) -> int:
-    """Lift sanctions (all active ones, or those listed) and make the account active again."""
+    """Lift sanctions (all active ones, or those listed); the account's state is then whatever is still in
+    force (active, if nothing is). A ban lifted here is lifted on the installation's other sites too, where
+    it was carried by ``ban_scope = "installation"``."""
     now = svc.now()
     ids = revoke if revoke is not None else [
         a["id"] for a in moderation.actions_for(conn, int(account["id"]))
         if a["revoked_at"] is None and a["kind"] in (ActionKind.SUSPEND.value, ActionKind.BAN.value, ActionKind.PREMODERATE.value, ActionKind.WARN.value)
     ]
+    lifted = [a for a in (moderation.get_action(conn, i) for i in ids) if a is not None and a["revoked_at"] is None]
     for action_id in ids:
         moderation.revoke_action(conn, action_id, now)
-    people.update_account(conn, int(account["id"]), state=AccountState.ACTIVE.value, state_until=None)
+    settle_standing(conn, svc, int(account["id"]))
+    for ban in (a for a in lifted if a["kind"] == ActionKind.BAN.value):
+        _lift_carried_ban(conn, svc, account, ban, actor, reason)
     action_id = moderation.insert_action(
         conn, account_id=account["id"], kind=ActionKind.RESTORE.value, actor_kind=actor.kind.value, actor=actor.id,
         reason=reason, created_at=now,
@@ -130,9 +148,32 @@ def restore(conn: Connection, svc: Services, *, account: Mapping[str, Any], acto
     return action_id
 
 
+def _lift_carried_ban(conn: Connection, svc: Services, account: Mapping[str, Any], ban: Mapping[str, Any],
+                      actor: Actor, reason: str) -> None:
+    """The copies of ``ban`` that :func:`take_action` made on the same person's accounts elsewhere."""
+    carried = f"{_CARRIED}{ban['reason']}"
+    for other in people.linked_accounts_elsewhere(conn, account):
+        copies = [a["id"] for a in moderation.actions_for(conn, int(other["id"]))
+                  if a["kind"] == ActionKind.BAN.value and a["revoked_at"] is None and a["reason"] == carried
+                  and a["actor"] == ban["actor"]]
+        if copies:
+            restore(conn, svc, account=other, actor=actor, reason=f"Lifted on {account['site_id']}: {reason}", revoke=copies)
+
+
+def reverse(conn: Connection, svc: Services, *, account: Mapping[str, Any], action: Mapping[str, Any], actor: Actor,
+            reason: str) -> list[int]:
+    """Undo one action and what it brought with it (:func:`townhall.policy.enforcement.reversal`); returns
+    the ids lifted."""
+    actions = moderation.actions_for(conn, int(account["id"]))
+    ids = reversal([_standing(a) for a in actions], _standing(action))
+    restore(conn, svc, account=account, actor=actor, reason=reason, revoke=ids)
+    return ids
+
+
 def moderated_account(conn: Connection, actor: Actor, account_id: int) -> Mapping[str, Any]:
-    """The account a moderator acts on: 404 if it does not exist, 403 if it is not on their sites."""
-    account = people.get_account(conn, account_id)
+    """The account a moderator acts on, locked until the transaction ends: 404 if it does not exist, 403 if
+    it is not on their sites."""
+    account = people.get_account(conn, account_id, for_update=True)
     if account is None:
         raise NotFound("No such account.")
     actor.require_site(account["site_id"])
@@ -140,7 +181,9 @@ def moderated_account(conn: Connection, actor: Actor, account_id: int) -> Mappin
 
 
 def moderator_sanction(svc: Services, actor: Actor, account_id: int, sanction: Sanction | str, reason: str,
-                       hours: float | None = None) -> int:
+                       hours: float | None = None, comment_id: int | None = None) -> int:
+    """``comment_id``: the comment that brought the sanction (rejected with it from a queue), which a
+    reversed appeal publishes again."""
     try:
         kind = ActionKind(Sanction(sanction).value)
     except ValueError as exc:
@@ -149,7 +192,12 @@ def moderator_sanction(svc: Services, actor: Actor, account_id: int, sanction: S
         raise Invalid("Give a reason; the reader will see it.", {"field": "reason"})
     with svc.db.write() as conn:
         account = moderated_account(conn, actor, account_id)
-        return take_action(conn, svc, account=account, kind=kind, actor=actor, reason=reason.strip(), hours=hours)
+        if comment_id is not None:
+            comment = content.get_comment(conn, comment_id)
+            if comment is None or comment["account_id"] != account_id:
+                raise Invalid("That comment is not this account's.", {"field": "comment_id"})
+        return take_action(conn, svc, account=account, kind=kind, actor=actor, reason=reason.strip(), hours=hours,
+                           comment_id=comment_id)
 
 
 def moderator_restore(svc: Services, actor: Actor, account_id: int, reason: str) -> int:

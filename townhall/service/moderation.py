@@ -7,11 +7,11 @@ from typing import Any, Mapping
 from sqlalchemy import Connection
 
 from townhall.service.core import Services, as_utc
-from townhall.service.enforcement import apply_strike, moderated_account
+from townhall.service.enforcement import apply_strike, moderated_account, reverse
 from townhall.service.errors import Conflict, Invalid, NotFound
 from townhall.service.identity import Actor
 from townhall.store import content, moderation, people
-from townhall.store.schema import AppealState, CommentStatus, DecisionSource, FlagState
+from townhall.store.schema import ActionKind, AppealState, CommentStatus, DecisionSource, FlagState
 
 QUEUES = ("held", "reported", "rejected", "appeals", "flags")
 
@@ -58,6 +58,17 @@ def _strike_confirmed_hold(conn: Connection, svc: Services, row: Mapping[str, An
             return
 
 
+def _lift_strikes_for(conn: Connection, svc: Services, actor: Actor, row: Mapping[str, Any]) -> None:
+    """A moderator who publishes a comment the house rules rejected says the rules were wrong: the strike it
+    cost its author goes, with what the ladder did because of it (as when an appeal is granted)."""
+    strikes = [a for a in moderation.actions_for(conn, int(row["account_id"]))
+               if a["kind"] == ActionKind.STRIKE.value and a["comment_id"] == row["id"] and a["revoked_at"] is None]
+    account = people.get_account(conn, int(row["account_id"]), for_update=True)
+    if strikes and account is not None:
+        reverse(conn, svc, account=account, action=strikes[0], actor=actor,
+                reason=f"Comment {row['id']} approved by a moderator")
+
+
 def decide_comment(svc: Services, actor: Actor, comment_id: int, *, approve: bool, reason: str = "",
                    expect_status: str | None = None) -> dict[str, Any]:
     """Approve or reject a comment. Two moderators acting at once: the first wins, the second gets 409
@@ -71,6 +82,8 @@ def decide_comment(svc: Services, actor: Actor, comment_id: int, *, approve: boo
             raise NotFound("No such comment.")
         site_id = _comment_site(conn, row)
         actor.require_site(site_id)
+        if row["status"] == CommentStatus.DELETED.value:
+            raise Conflict("Its author deleted this comment; it cannot be published again.", {"status": row["status"]})
         if expect_status is not None and row["status"] != expect_status:
             svc.audit(conn, action="comment.moderation_conflict", subject_type="comment", subject_id=comment_id,
                       actor_kind=actor.kind.value, actor=actor.id, site_id=site_id,
@@ -81,6 +94,8 @@ def decide_comment(svc: Services, actor: Actor, comment_id: int, *, approve: boo
             set_comment_status(conn, svc, row, target, actor, reason.strip() or "Approved by a moderator")
             if not approve and row["status"] == CommentStatus.HELD.value:
                 _strike_confirmed_hold(conn, svc, row, site_id)
+            if approve:
+                _lift_strikes_for(conn, svc, actor, row)
         thread = content.get_thread_by_id(conn, row["thread_id"])
     if conflict is not None:
         raise conflict

@@ -3,7 +3,10 @@
 Erasure (DELETE /api/v1/me, ``townhall erase``) keeps the moderation record but not the person:
 
 * the account row stays (comments, actions and audit entries point at it) but loses its subject (replaced
-  by ``erased:<random>``), display name, e-mail and device hash; their notification settings go;
+  by ``erased:<random>``), display name, e-mail and device hash; their notification settings go. While a
+  ban or suspension is in force the subject is replaced by a keyed hash of it instead
+  (:func:`townhall.service.accounts.sanctioned_subject`), so that erasure is no way out of a sanction: the
+  same sign-in finds the erased account, and its sanction, again;
 * their comments lose their IP, user-agent and device hashes and, per site policy, are either removed
   (text blanked, status ``deleted``; replies keep their place) or anonymised (text kept, shown under
   "Former reader"); in "remove" mode the evidence the house rules quoted from their text is dropped too;
@@ -22,6 +25,7 @@ import uuid
 from datetime import timedelta
 from typing import Any, Mapping
 
+from townhall.service.accounts import active_sanction, sanctioned_subject
 from townhall.service.core import Services, as_utc
 from townhall.service.errors import Invalid, NotFound
 from townhall.service.jobs import Job, JobQueue
@@ -91,6 +95,7 @@ def _mentions(payload: Any, account_id: int) -> bool:
 def erase_account(svc: Services, account_id: int, *, actor: str, mode: str | None = None) -> dict[str, Any]:
     with svc.db.read() as conn:
         account = people.get_account(conn, account_id)
+        sanctioned = account is not None and active_sanction(conn, svc, account) is not None
     if account is None:
         raise NotFound("No such account.")
     site_id = account["site_id"]
@@ -109,7 +114,8 @@ def erase_account(svc: Services, account_id: int, *, actor: str, mode: str | Non
                 p = row["payload"]
                 store.set_delivery_payload(conn, int(row["id"]), {"id": p.get("id"), "event": p.get("event"), "site": p.get("site"),
                                                                   "created_at": p.get("created_at"), "data": {"erased": True}})
-        store.anonymise_account(conn, account_id, subject=f"erased:{uuid.uuid4().hex}", name=ERASED_NAME)
+        subject = sanctioned_subject(svc, site_id, account["subject"]) if sanctioned else f"erased:{uuid.uuid4().hex}"
+        store.anonymise_account(conn, account_id, subject=subject, name=ERASED_NAME)
         svc.audit(conn, action="account.erased", subject_type="account", subject_id=account_id,
                   actor_kind=ActorKind.READER.value if actor.startswith("account:") else ActorKind.SYSTEM.value,
                   actor=actor, site_id=site_id, details={"comments": n, "mode": mode})

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Sequence
 
-from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 
-from townhall.store.schema import accounts, comments, meta, moderators, insert_row
+from townhall.store.schema import accounts, comments, insert_row, meta, moderators, sites
 
 Row = RowMapping
 
@@ -31,8 +31,11 @@ _ACCOUNT = select(accounts).where(accounts.c.id == bindparam("account_id"))
 _ACCOUNT_BY_SUBJECT = select(accounts).where(accounts.c.site_id == bindparam("site_id"), accounts.c.subject == bindparam("subject"))
 
 
-def get_account(conn: Connection, account_id: int) -> Row | None:
-    return conn.execute(_ACCOUNT, {"account_id": account_id}).mappings().first()
+def get_account(conn: Connection, account_id: int, *, for_update: bool = False) -> Row | None:
+    """One account; ``for_update`` locks its row until the transaction ends (PostgreSQL; SQLite's write
+    transactions are already exclusive), so that two moderators' sanctions are settled one after the other."""
+    q = _ACCOUNT.with_for_update() if for_update and conn.dialect.name != "sqlite" else _ACCOUNT
+    return conn.execute(q, {"account_id": account_id}).mappings().first()
 
 
 def find_account(conn: Connection, site_id: str, subject: str) -> Row | None:
@@ -109,9 +112,13 @@ def site_has_banned(conn: Connection, site_id: str) -> bool:
 
 
 def linked_accounts_elsewhere(conn: Connection, account: Row) -> list[Row]:
-    """The same person's accounts on the installation's other sites: same SSO subject or same e-mail."""
-    same = accounts.c.subject == account["subject"]
+    """The same person's accounts on the installation's other sites: the same e-mail, or the same SSO
+    subject from the same sign-in (a site whose tokens are signed with the same secret; a subject from
+    another publisher's sign-in names someone else)."""
+    own_secret = select(sites.c.sso_secret).where(sites.c.id == account["site_id"]).scalar_subquery()
+    same = and_(accounts.c.subject == account["subject"], sites.c.sso_secret == own_secret)
     if account["email"]:
         same = or_(same, func.lower(accounts.c.email) == str(account["email"]).lower())
-    q = select(accounts).where(accounts.c.site_id != account["site_id"], accounts.c.guest.is_(False), same)
+    q = (select(accounts).join(sites, sites.c.id == accounts.c.site_id)
+         .where(accounts.c.site_id != account["site_id"], accounts.c.guest.is_(False), same))
     return list(conn.execute(q).mappings())
