@@ -168,3 +168,17 @@ def test_a_ban_and_a_suspension_at_once_leave_the_ban(client: TestClient, clock:
             t.join()
         clock.advance(hours=2)
         assert client.post(T, json={"text": "Free?"}, headers=reader).status_code == 403
+
+
+def test_a_reversed_ban_publishes_the_comment_it_was_given_for(client: TestClient) -> None:
+    reader = auth("spammer-or-not")
+    cid = client.post(T, json={"text": "Visit my page for the full story."}, headers=reader).json()["comment"]["id"]
+    ban = _sanction(client, _account(client, reader), "ban", "Spam", comment_id=cid)
+    assert client.post(f"/api/v1/mod/comments/{cid}/decision", json={"action": "reject", "reason": "Spam"},
+                       headers=MOD).status_code == 200
+    assert _reverse_on_appeal(client, reader, ban)["restored_comments"] == [cid]
+    assert cid in [c["id"] for c in client.get(T).json()["comments"]]
+    other = client.post(T, json={"text": "Someone else's comment."}, headers=auth("bystander")).json()["comment"]["id"]
+    r = client.post(f"/api/v1/mod/accounts/{_account(client, reader)}/sanctions",
+                    json={"sanction": "warn", "reason": "x", "comment_id": other}, headers=MOD)
+    assert r.status_code == 422  # a sanction names only the account's own comment

@@ -19,7 +19,7 @@ from townhall.service.identity import Identity
 from townhall.service.render import render
 from townhall.store import content, moderation, people
 from townhall.trolls.events import ReactionKind
-from townhall.store.schema import AccountState, ActorKind, CommentStatus, DecisionSource, ThreadState
+from townhall.store.schema import MAX_ID, AccountState, ActorKind, CommentStatus, DecisionSource, ThreadState
 
 MAX_THREAD_ID = 300
 REPORT_REASONS = ("abusive", "obscene", "f_word", "spam", "paid_troll", "off_topic", "other")
@@ -132,7 +132,7 @@ def post(svc: Services, ident: Identity, thread_external_id: str, text: Any, par
          signals: ClientSignals = ClientSignals(), url: str | None = None, title: str | None = None) -> Posted:
     check_thread_id(thread_external_id)
     text = _comment_text(text)
-    if parent_id is not None and (not isinstance(parent_id, int) or isinstance(parent_id, bool) or not 1 <= parent_id < 2**31):
+    if parent_id is not None and (not isinstance(parent_id, int) or isinstance(parent_id, bool) or not 1 <= parent_id <= MAX_ID):
         raise Invalid("'parent_id' must be a comment id (a positive integer) or null.", {"field": "parent_id"})
     now = svc.now()
     site = svc.site(ident.site_id)

@@ -20,6 +20,7 @@ from townhall.service.signals import SignalHasher
 from townhall.settings import Settings
 from townhall.store import content, moderation, people
 from townhall.store.db import Database
+from townhall.store.schema import MAX_ID  # noqa: F401  (the web layer's id bound comes from here)
 
 Clock = Callable[[], datetime]
 

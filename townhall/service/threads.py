@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from typing import Any, Mapping
 
 from townhall.service.comments import check_thread_id, serialize
@@ -13,7 +14,7 @@ from townhall.service.errors import Invalid, NotFound
 from townhall.service.pages import Page
 from townhall.store import content, people
 from townhall.store.content import SORTS, Cursor
-from townhall.store.schema import CommentStatus, ThreadState
+from townhall.store.schema import MAX_ID, CommentStatus, ThreadState
 
 MAX_LIMIT = 100
 REPLIES_PER_ROOT = 50
@@ -25,15 +26,22 @@ def encode_cursor(cursor: Cursor) -> str:
 
 
 def decode_cursor(value: str | None) -> Cursor | None:
+    """The position a cursor names: ``[key, id]``, a finite number and a comment id (1 to 2**31-1, what a
+    PostgreSQL integer holds). Anything else, forged or damaged, is refused the same way on both databases."""
     if not value:
         return None
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
         key, ident = json.loads(raw)
-        if not isinstance(ident, int) or not isinstance(key, (int, float)) or isinstance(key, bool):
+        if isinstance(ident, bool) or not isinstance(ident, int) or not 1 <= ident <= MAX_ID:
             raise ValueError
-        return Cursor(float(key), ident)
-    except (ValueError, binascii.Error, TypeError, UnicodeDecodeError):
+        if isinstance(key, bool) or not isinstance(key, (int, float)):
+            raise ValueError
+        number = float(key)
+        if not math.isfinite(number):
+            raise ValueError
+        return Cursor(number, ident)
+    except (ValueError, binascii.Error, TypeError, UnicodeDecodeError, OverflowError):
         raise Invalid("The cursor is not one this server gave out.", {"field": "cursor"}) from None
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL: the largest id either database is asked about
 
 metadata = MetaData(
     naming_convention={

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi import Path as FastAPIPath
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from townhall.service import accounts as acct
 from townhall.service import comments as svc_comments
 from townhall.service import threads as svc_threads
 from townhall.service.appeals import appeal as make_appeal
+from townhall.service.comments import check_thread_id
 from townhall.service.core import Services
 from townhall.service.errors import Invalid, RuleRejected, Unauthenticated
 from townhall.service.identity import Identity
 from townhall.web.auth import guest_token, optional_reader, require_reader, site_id_of
+from townhall.web.inputs import MAX_ID, Id, SafeStr, StrictBody
+
+__all__ = ["MAX_ID", "Id", "router", "services", "rate_limit"]
 
 router = APIRouter(prefix="/api/v1")
-
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
-Id = Annotated[int, FastAPIPath(ge=1, le=MAX_ID, description="A numeric id.")]
 
 
 def services(request: Request) -> Services:
@@ -32,44 +32,49 @@ def client_signals(request: Request, device: str | None) -> svc_comments.ClientS
     return svc_comments.ClientSignals(ip=ip, user_agent=request.headers.get("user-agent"), device=device)
 
 
-def rate_limit(request: Request, svc: Services, ident: Identity | None) -> None:
+def limit_account(svc: Services, ident: Identity) -> None:
+    svc.limiter.hit(f"account:{ident.site_id}:{ident.account_id}", svc.now())
+
+
+def limit_network(request: Request, svc: Services) -> None:
     now = svc.now()
-    if ident is not None:
-        svc.limiter.hit(f"account:{ident.site_id}:{ident.account_id}", now)
     prefix = svc.hasher.ip_prefix(request.client.host if request.client else None, now)
     if prefix:
         svc.limiter.hit(f"ip:{prefix}", now)
 
 
-class NewComment(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+def rate_limit(request: Request, svc: Services, ident: Identity | None) -> None:
+    if ident is not None:
+        limit_account(svc, ident)
+    limit_network(request, svc)
+
+
+# Comment text stays a plain ``str``: the comments service removes NUL characters from it, and lone
+# surrogates in it are answered by the UnicodeEncodeError handler (web/errors.py).
+class NewComment(StrictBody):
     text: str = Field(description="The comment as written (plain text; links and paragraphs are rendered).")
-    parent_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="Id of the comment this replies to.")
+    parent_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="Id of the comment this replies to.")
     guest_name: str | None = Field(default=None, max_length=200, description="Display name, for guest commenting where the site allows it.")
-    device: str | None = Field(default=None, max_length=200, description="The widget's hashed device id (ban-evasion evidence only).")
-    url: str | None = Field(default=None, max_length=2000, description="Article URL, used when the thread is created.")
-    title: str | None = Field(default=None, max_length=500, description="Article title, used when the thread is created.")
+    device: SafeStr | None = Field(default=None, max_length=200, description="The widget's hashed device id (ban-evasion evidence only).")
+    url: SafeStr | None = Field(default=None, max_length=2000, description="Article URL, used when the thread is created.")
+    title: SafeStr | None = Field(default=None, max_length=500, description="Article title, used when the thread is created.")
 
 
-class EditComment(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class EditComment(StrictBody):
     text: str
 
 
-class Reaction(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Reaction(StrictBody):
     kind: Literal["like"] | None = Field(default="like", description="'like', or null to take the reaction back.")
 
 
-class Report(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Report(StrictBody):
     reason: Literal["abusive", "obscene", "f_word", "spam", "paid_troll", "off_topic", "other"]
-    note: str | None = Field(default=None, max_length=1000)
+    note: SafeStr | None = Field(default=None, max_length=1000)
 
 
-class AppealIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=2000)
+class AppealIn(StrictBody):
+    text: SafeStr = Field(min_length=1, max_length=2000)
 
 
 @router.get("/site", summary="The site's house rules and limits (guests allowed, length, edit window)")
@@ -106,9 +111,15 @@ def post_comment(request: Request, response: Response, thread_id: str, body: New
     if ident is None:
         if body.guest_name is None:
             raise Unauthenticated("Sign in to comment.")
+        # Everything that can refuse the request comes before the guest's account is made: a refused
+        # request writes nothing.
+        check_thread_id(thread_id)
+        limit_network(request, svc)
         ident = acct.sign_in_guest(svc, site_id_of(request, svc), body.guest_name, None)
         extra["guest_token"] = guest_token(svc, ident)
-    rate_limit(request, svc, ident)
+        limit_account(svc, ident)  # a new account: counts this post, never refuses it
+    else:
+        rate_limit(request, svc, ident)
     try:
         posted = svc_comments.post(svc, ident, thread_id, body.text, body.parent_id, client_signals(request, body.device),
                                    url=body.url, title=body.title)

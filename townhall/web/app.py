@@ -46,6 +46,10 @@ def create_asgi(svc: Services) -> FastAPI:
         title="Townhall",
         version=__version__,
         description="Comments under your articles, with house rules enforced automatically, evenly and in the open.",
+        # No Swagger UI or ReDoc pages: both load scripts from a CDN, which neither an offline installation nor
+        # the Content-Security-Policy (script-src 'self') allows. The schema itself is at /openapi.json.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.services = svc
     app.state.templates = _templates()

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from townhall.service.errors import DatabaseUnavailable, RateLimited, ServiceError
@@ -54,6 +55,23 @@ def install(app: FastAPI) -> None:
         log.info("refused text that is not valid Unicode: %s", exc.reason)
         return envelope(422, "invalid", "The text contains characters that are not valid Unicode.")
 
+    # A safety net behind the validation at the boundary (web/inputs.py): a value the database itself refuses
+    # (PostgreSQL: NUL in text, a number out of range, text longer than its column; SQLite: an integer over
+    # 64 bits) is the client's error. The transaction it happened in has been rolled back by then (the
+    # ``with db.write()`` block was left by the exception), so nothing of the request was written.
+    @app.exception_handler(DataError)
+    async def _data(_: Request, exc: DataError) -> JSONResponse:
+        log.warning("the database refused a value: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
+        return _refused_value()
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(_: Request, exc: OverflowError) -> JSONResponse:
+        if "SQLite INTEGER" not in str(exc):  # only the SQLite driver's refusal is the client's error
+            log.error("unexpected error", exc_info=exc)
+            return _internal()
+        log.warning("the database refused a value: %s", exc)
+        return _refused_value()
+
     @app.exception_handler(DatabaseUnavailable)
     async def _db(_: Request, exc: DatabaseUnavailable) -> JSONResponse:
         log.warning("database unavailable: %s", exc)
@@ -62,4 +80,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error")
-        return envelope(500, "internal", "Something went wrong on our side; it has been logged.")
+        return _internal()
+
+
+def _refused_value() -> JSONResponse:
+    return envelope(422, "invalid", "A value in the request cannot be stored (too long, out of range, or containing NUL).")
+
+
+def _internal() -> JSONResponse:
+    return envelope(500, "internal", "Something went wrong on our side; it has been logged.")

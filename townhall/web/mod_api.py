@@ -7,48 +7,46 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from townhall.service import appeals as svc_appeals
 from townhall.service import enforcement
 from townhall.service import moderation as svc_mod
 from townhall.service import clusters as svc_clusters
 from townhall.service.comments import check_thread_id
-from townhall.web.api import MAX_ID, Id, services
+from townhall.web.api import services
 from townhall.web.auth import require_moderator, site_id_of
+from townhall.web.inputs import MAX_ID, Id, IdValue, SafeStr, StrictBody
 
 router = APIRouter(prefix="/api/v1/mod", tags=["moderation"])
 
 
-class CommentDecision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CommentDecision(StrictBody):
     action: Literal["approve", "reject"]
-    reason: str = Field(default="", max_length=2000)
+    reason: SafeStr = Field(default="", max_length=2000)
     expect_status: Literal["published", "held", "rejected", "deleted"] | None = Field(
         default=None, description="Act only if the comment is still in this state (safe concurrent moderation).")
 
 
-class SanctionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SanctionIn(StrictBody):
     sanction: Literal["warn", "suspend", "ban", "premoderate"]
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: SafeStr = Field(min_length=1, max_length=2000)
     hours: float | None = Field(default=None, gt=0, le=24 * 3650)
+    comment_id: IdValue | None = Field(default=None, description="The account's comment that brought the sanction "
+                                       "(a reversed appeal publishes it again, if it was rejected)")
 
 
-class RestoreIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    reason: str = Field(default="", max_length=2000)
+class RestoreIn(StrictBody):
+    reason: SafeStr = Field(default="", max_length=2000)
 
 
-class NoteIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=5000)
+class NoteIn(StrictBody):
+    text: SafeStr = Field(min_length=1, max_length=5000)
 
 
-class AppealDecision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AppealDecision(StrictBody):
     outcome: Literal["uphold", "reverse"]
-    response: str = Field(min_length=1, max_length=2000)
+    response: SafeStr = Field(min_length=1, max_length=2000)
     restore_comments: bool = True
 
 
@@ -72,7 +70,8 @@ def decide_comment(request: Request, comment_id: Id, body: CommentDecision) -> d
 def sanction(request: Request, account_id: Id, body: SanctionIn) -> dict[str, Any]:
     svc = services(request)
     actor = require_moderator(request, svc)
-    action_id = enforcement.moderator_sanction(svc, actor, account_id, body.sanction, body.reason, body.hours)
+    action_id = enforcement.moderator_sanction(svc, actor, account_id, body.sanction, body.reason, body.hours,
+                                               body.comment_id)
     return {"action_id": action_id, "account_id": account_id, "sanction": body.sanction}
 
 
@@ -112,8 +111,8 @@ def decide_appeal(request: Request, appeal_id: Id, body: AppealDecision) -> dict
 
 
 @router.get("/audit", summary="The audit log as JSON Lines, oldest first")
-def audit(request: Request, actor: str | None = Query(None, max_length=300), action: str | None = Query(None, max_length=64),
-          subject_type: str | None = Query(None, max_length=32), subject_id: str | None = Query(None, max_length=64),
+def audit(request: Request, actor: SafeStr | None = Query(None, max_length=300), action: SafeStr | None = Query(None, max_length=64),
+          subject_type: SafeStr | None = Query(None, max_length=32), subject_id: SafeStr | None = Query(None, max_length=64),
           after_id: int = Query(0, ge=0, le=MAX_ID), limit: int = Query(1000, ge=1, le=10000)) -> StreamingResponse:
     svc = services(request)
     who = require_moderator(request, svc)
@@ -123,10 +122,9 @@ def audit(request: Request, actor: str | None = Query(None, max_length=300), act
     return StreamingResponse(iter([body]), media_type="application/x-ndjson")
 
 
-class FlagDecision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class FlagDecision(StrictBody):
     outcome: Literal["confirm", "dismiss"]
-    reason: str = Field(default="", max_length=2000)
+    reason: SafeStr = Field(default="", max_length=2000)
 
 
 @router.post("/trolls/analyse", summary="Run coordination clustering now; flagged clusters enter the flags queue")
@@ -149,8 +147,7 @@ def decide_flag(request: Request, flag_id: Id, body: FlagDecision) -> dict[str, 
     return svc_clusters.dismiss_flag(svc, actor, flag_id, body.reason)
 
 
-class ThreadStateIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ThreadStateIn(StrictBody):
     state: Literal["open", "closed"]
 
 

@@ -7,18 +7,18 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from townhall.service import mail, privacy
 from townhall.service.errors import Invalid
 from townhall.web.api import rate_limit, services
 from townhall.web.auth import require_reader
+from townhall.web.inputs import StrictBody
 
 router = APIRouter()
 
 
-class Notifications(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Notifications(StrictBody):
     replies: bool = Field(description="E-mail me when someone replies to my comments.")
 
 

@@ -3,6 +3,7 @@ browser (JSON Lines export), and the admin's moderator and site management."""
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
@@ -13,6 +14,7 @@ from townhall.service import dashboard as dash
 from townhall.service import moderators
 from townhall.service import stats as svc_stats
 from townhall.web.dashboard.common import action, done, page, render, services, session_of
+from townhall.web.inputs import MAX_ID, FormText, Id, SafeStr, SiteQuery
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -24,7 +26,7 @@ def _site(request: Request, site: str | None) -> str:
 # --- policy --------------------------------------------------------------------------------------------
 @router.get("/policy")
 @page
-def policy(request: Request, site: str | None = Query(None, max_length=64)) -> Response:
+def policy(request: Request, site: SiteQuery = None) -> Response:
     site_id = _site(request, site)
     data = dash.policy_view(services(request), session_of(request).actor, site_id)
     return render(request, "admin/policy.html", **data)
@@ -32,8 +34,8 @@ def policy(request: Request, site: str | None = Query(None, max_length=64)) -> R
 
 @router.post("/policy/try")
 @action
-def try_it(request: Request, text: str = Form("", max_length=20000), site: str | None = Form(None, max_length=64),
-           csrf_token: str = Form("")) -> Response:
+def try_it(request: Request, text: Annotated[SafeStr, Form(max_length=20000)] = "",
+           site: Annotated[SafeStr | None, Form(max_length=64)] = None, csrf_token: FormText = "") -> Response:
     site_id = _site(request, site)
     result = dash.try_policy(services(request), session_of(request).actor, site_id, text)
     if request.headers.get("hx-request") == "true":
@@ -45,14 +47,14 @@ def try_it(request: Request, text: str = Form("", max_length=20000), site: str |
 # --- numbers -------------------------------------------------------------------------------------------
 @router.get("/numbers")
 @page
-def numbers(request: Request, site: str | None = Query(None, max_length=64), days: int = Query(30, ge=1, le=365)) -> Response:
+def numbers(request: Request, site: SiteQuery = None, days: int = Query(30, ge=1, le=365)) -> Response:
     data = svc_stats.numbers(services(request), session_of(request).actor, _site(request, site), days)
     return render(request, "admin/numbers.html", data=data, days=days, site=data["site"])
 
 
 @router.get("/numbers.csv")
 @page
-def numbers_csv(request: Request, site: str | None = Query(None, max_length=64), days: int = Query(30, ge=1, le=365)) -> Response:
+def numbers_csv(request: Request, site: SiteQuery = None, days: int = Query(30, ge=1, le=365)) -> Response:
     data = svc_stats.numbers(services(request), session_of(request).actor, _site(request, site), days)
     name = f"townhall-{data['site']}-numbers-{svc_stats.timestamp(data['now'])}.csv"
     return Response(svc_stats.to_csv(data), media_type="text/csv; charset=utf-8",
@@ -62,10 +64,10 @@ def numbers_csv(request: Request, site: str | None = Query(None, max_length=64),
 # --- audit log -----------------------------------------------------------------------------------------
 @router.get("/audit")
 @page
-def audit(request: Request, site: str | None = Query(None, max_length=64), actor: str | None = Query(None, max_length=300),
-          account: int | None = Query(None, ge=1), action: str | None = Query(None, max_length=64),
-          rule: str | None = Query(None, max_length=100), since: str | None = Query(None, max_length=10),
-          until: str | None = Query(None, max_length=10), before: int | None = Query(None, ge=1)) -> Response:
+def audit(request: Request, site: SiteQuery = None, actor: SafeStr | None = Query(None, max_length=300),
+          account: int | None = Query(None, ge=1, le=MAX_ID), action: SafeStr | None = Query(None, max_length=64),
+          rule: SafeStr | None = Query(None, max_length=100), since: SafeStr | None = Query(None, max_length=10),
+          until: SafeStr | None = Query(None, max_length=10), before: int | None = Query(None, ge=1, le=MAX_ID)) -> Response:
     svc = services(request)
     who = session_of(request).actor
     site_id = _site(request, site)
@@ -77,10 +79,10 @@ def audit(request: Request, site: str | None = Query(None, max_length=64), actor
 
 @router.get("/audit.jsonl")
 @page
-def audit_export(request: Request, site: str | None = Query(None, max_length=64), actor: str | None = Query(None, max_length=300),
-                 account: int | None = Query(None, ge=1), action: str | None = Query(None, max_length=64),
-                 rule: str | None = Query(None, max_length=100), since: str | None = Query(None, max_length=10),
-                 until: str | None = Query(None, max_length=10)) -> Response:
+def audit_export(request: Request, site: SiteQuery = None, actor: SafeStr | None = Query(None, max_length=300),
+                 account: int | None = Query(None, ge=1, le=MAX_ID), action: SafeStr | None = Query(None, max_length=64),
+                 rule: SafeStr | None = Query(None, max_length=100), since: SafeStr | None = Query(None, max_length=10),
+                 until: SafeStr | None = Query(None, max_length=10)) -> Response:
     site_id = _site(request, site)
     filters = svc_audit.AuditFilter.parse(actor, account, action, rule, since, until)
     body = svc_audit.export_jsonl(services(request), session_of(request).actor, site_id, filters)
@@ -100,31 +102,33 @@ def moderators_page(request: Request) -> Response:
 
 @router.post("/moderators")
 @action
-def moderator_add(request: Request, email: str = Form("", max_length=300), password: str = Form("", max_length=1000),
-                  role: str = Form("moderator"), sites: list[str] = Form([]), csrf_token: str = Form("")) -> Response:
+def moderator_add(request: Request, email: Annotated[SafeStr, Form(max_length=300)] = "",
+                  password: str = Form("", max_length=1000), role: FormText = "moderator",
+                  sites: Annotated[list[SafeStr], Form()] = [], csrf_token: FormText = "") -> Response:
     moderators.add_moderator(services(request), email, password, admin=role == "admin", sites=sites, by=session_of(request).actor)
     return done(request, {}, "/admin/moderators")
 
 
 @router.post("/moderators/{moderator_id}")
 @action
-def moderator_update(request: Request, moderator_id: int, role: str = Form("moderator"), sites: list[str] = Form([]),
-                     csrf_token: str = Form("")) -> Response:
+def moderator_update(request: Request, moderator_id: Id, role: FormText = "moderator",
+                     sites: Annotated[list[SafeStr], Form()] = [], csrf_token: FormText = "") -> Response:
     moderators.update_moderator(services(request), session_of(request).actor, moderator_id, role=role, sites=sites)
     return done(request, {}, "/admin/moderators")
 
 
 @router.post("/moderators/{moderator_id}/remove")
 @action
-def moderator_remove(request: Request, moderator_id: int, csrf_token: str = Form("")) -> Response:
+def moderator_remove(request: Request, moderator_id: Id, csrf_token: FormText = "") -> Response:
     moderators.remove_moderator(services(request), session_of(request).actor, moderator_id)
     return done(request, {}, "/admin/moderators")
 
 
 @router.post("/sites")
 @action
-def site_add(request: Request, site_id: str = Form("", max_length=64), name: str = Form("", max_length=200),
-             allow_guests: str = Form(""), origins: str = Form("", max_length=2000), csrf_token: str = Form("")) -> Response:
+def site_add(request: Request, site_id: Annotated[SafeStr, Form(max_length=64)] = "",
+             name: Annotated[SafeStr, Form(max_length=200)] = "", allow_guests: FormText = "",
+             origins: Annotated[SafeStr, Form(max_length=2000)] = "", csrf_token: FormText = "") -> Response:
     svc = services(request)
     actor = session_of(request).actor
     secret = moderators.add_site(svc, actor, site_id, name, allow_guests=allow_guests == "yes", origins=origins.split())
@@ -134,8 +138,9 @@ def site_add(request: Request, site_id: str = Form("", max_length=64), name: str
 
 @router.post("/sites/{site_id}")
 @action
-def site_update(request: Request, site_id: str, name: str = Form("", max_length=200), allow_guests: str = Form(""),
-                origins: str = Form("", max_length=2000), csrf_token: str = Form("")) -> Response:
+def site_update(request: Request, site_id: SafeStr, name: Annotated[SafeStr, Form(max_length=200)] = "",
+                allow_guests: FormText = "", origins: Annotated[SafeStr, Form(max_length=2000)] = "",
+                csrf_token: FormText = "") -> Response:
     moderators.update_site(services(request), session_of(request).actor, site_id, name=name,
                            allow_guests=allow_guests == "yes", origins=origins.split())
     return done(request, {}, "/admin/moderators")

@@ -3,7 +3,7 @@ page and the troll-cluster page."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
@@ -14,9 +14,10 @@ from townhall.service import clusters, enforcement, moderators
 from townhall.service import dashboard as dash
 from townhall.service import moderation as svc_mod
 from townhall.service.errors import Conflict, Forbidden, Invalid, RateLimited, ServiceError, Unauthenticated
-from townhall.web.auth import decode_reader_token
+from townhall.web.auth import check_sso_claims, decode_reader_token
 from townhall.web.dashboard import session as sess
 from townhall.web.dashboard.common import action, done, error_response, page, render, safe_next, services, session_of
+from townhall.web.inputs import MAX_ID, FormReason, FormText, Id, IdValue, SafeStr, SiteQuery
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -44,15 +45,16 @@ def _login_page(request: Request, next_url: str, error: str | None = None, statu
 
 
 @router.get("/login")
-def login_form(request: Request, next: str = Query("/admin", max_length=500)) -> Response:
+def login_form(request: Request, next: SafeStr = Query("/admin", max_length=500)) -> Response:
     if sess.read(request, services(request)) is not None:
         return RedirectResponse(safe_next(next), status_code=303)
     return _login_page(request, next)
 
 
 @router.post("/login")
-def login(request: Request, email: str = Form("", max_length=300), password: str = Form("", max_length=1000),
-          login_token: str = Form("", max_length=200), next: str = Form("/admin", max_length=500)) -> Response:
+def login(request: Request, email: Annotated[SafeStr, Form(max_length=300)] = "",
+          password: str = Form("", max_length=1000), login_token: Annotated[SafeStr, Form(max_length=200)] = "",
+          next: Annotated[SafeStr, Form(max_length=500)] = "/admin") -> Response:
     svc = services(request)
     try:  # sign-in attempts count against the same per-network limit as readers' posts
         svc.limiter.hit(f"admin-login:{svc.hasher.ip_prefix(request.client.host if request.client else None, svc.now())}", svc.now())
@@ -70,7 +72,7 @@ def login(request: Request, email: str = Form("", max_length=300), password: str
 
 
 @router.get("/sso")
-def sso(request: Request, token: str = Query(..., max_length=8192), site: str | None = Query(None, max_length=64)) -> Response:
+def sso(request: Request, token: SafeStr = Query(..., max_length=8192), site: SiteQuery = None) -> Response:
     """Sign in with a publisher-signed JWT whose role claim is moderator or admin (moderates that site only)."""
     svc = services(request)
     site_id = site or svc.settings.default_site
@@ -78,6 +80,7 @@ def sso(request: Request, token: str = Query(..., max_length=8192), site: str | 
         claims = decode_reader_token(svc, site_id, token)
         if claims.get("_guest") or claims.get("role") not in ("moderator", "admin"):
             raise Forbidden("This sign-in token is not a moderator's.")
+        check_sso_claims(claims)
     except ServiceError as exc:
         return error_response(request, exc)
     response = RedirectResponse(f"/admin/queue/held?site={site_id}", status_code=303)
@@ -91,7 +94,7 @@ def sso(request: Request, token: str = Query(..., max_length=8192), site: str | 
 
 @router.post("/logout")
 @action
-def logout(request: Request, csrf_token: str = Form("")) -> Response:
+def logout(request: Request, csrf_token: FormText = "") -> Response:
     response = RedirectResponse("/admin/login", status_code=303)
     sess.clear(request, response, services(request))
     return response
@@ -109,8 +112,8 @@ def home(request: Request) -> Response:
 
 @router.get("/queue/{name}")
 @page
-def queue(request: Request, name: Queue, site: str | None = Query(None, max_length=64),
-          before: int | None = Query(None, ge=1)) -> Response:
+def queue(request: Request, name: Queue, site: SiteQuery = None,
+          before: int | None = Query(None, ge=1, le=MAX_ID)) -> Response:
     svc = services(request)
     site_id = site or svc.settings.default_site
     data = dash.queue_view(svc, session_of(request).actor, site_id, name, before_id=before)
@@ -121,7 +124,7 @@ def queue(request: Request, name: Queue, site: str | None = Query(None, max_leng
 
 @router.get("/queue-sizes")
 @page
-def queue_sizes(request: Request, site: str | None = Query(None, max_length=64)) -> Response:
+def queue_sizes(request: Request, site: SiteQuery = None) -> Response:
     """The size of every queue, as JSON: the queue page polls it to show new arrivals."""
     svc = services(request)
     return JSONResponse(dash.queue_sizes(svc, session_of(request).actor, site or svc.settings.default_site),
@@ -130,9 +133,9 @@ def queue_sizes(request: Request, site: str | None = Query(None, max_length=64))
 
 @router.post("/comments/{comment_id}/decision")
 @action
-def decide(request: Request, comment_id: int, decision: Literal["approve", "reject"] = Form(...),
-           reason: str = Form("", max_length=2000), expect_status: str | None = Form(None, max_length=16),
-           csrf_token: str = Form("")) -> Response:
+def decide(request: Request, comment_id: Id, decision: Literal["approve", "reject"] = Form(...),
+           reason: FormReason = "", expect_status: Annotated[SafeStr | None, Form(max_length=16)] = None,
+           csrf_token: FormText = "") -> Response:
     svc = services(request)
     out = svc_mod.decide_comment(svc, session_of(request).actor, comment_id, approve=decision == "approve", reason=reason,
                                  expect_status=expect_status or None)
@@ -141,8 +144,9 @@ def decide(request: Request, comment_id: int, decision: Literal["approve", "reje
 
 @router.post("/bulk")
 @action
-def bulk(request: Request, ids: list[int] = Form(...), decision: Literal["approve", "reject"] = Form(...),
-         reason: str = Form("", max_length=2000), csrf_token: str = Form("")) -> Response:
+def bulk(request: Request, ids: Annotated[list[IdValue], Form()],
+         decision: Literal["approve", "reject"] = Form(...),
+         reason: FormReason = "", csrf_token: FormText = "") -> Response:
     svc = services(request)
     if len(ids) > 200:
         raise Invalid("At most 200 comments at once.")
@@ -158,13 +162,14 @@ def bulk(request: Request, ids: list[int] = Form(...), decision: Literal["approv
 
 @router.post("/accounts/{account_id}/sanction")
 @action
-def sanction(request: Request, account_id: int, sanction: Literal["warn", "suspend", "ban", "premoderate"] = Form(...),
-             reason: str = Form("", max_length=2000), hours: float | None = Form(None, gt=0, le=24 * 3650),
-             also_reject: int | None = Form(None, ge=1), csrf_token: str = Form("")) -> Response:
+def sanction(request: Request, account_id: Id, sanction: Literal["warn", "suspend", "ban", "premoderate"] = Form(...),
+             reason: FormReason = "", hours: float | None = Form(None, gt=0, le=24 * 3650),
+             also_reject: int | None = Form(None, ge=1, le=MAX_ID), csrf_token: FormText = "") -> Response:
     """Sanction an account; from a queue item, optionally reject that comment too (same reason)."""
     svc = services(request)
     actor = session_of(request).actor
-    action_id = enforcement.moderator_sanction(svc, actor, account_id, sanction, reason, hours if sanction == "suspend" else None)
+    action_id = enforcement.moderator_sanction(svc, actor, account_id, sanction, reason, hours if sanction == "suspend" else None,
+                                               also_reject)
     rejected = None
     if also_reject is not None:
         try:
@@ -176,8 +181,8 @@ def sanction(request: Request, account_id: int, sanction: Literal["warn", "suspe
 
 @router.post("/accounts/{account_id}/reject-all")
 @action
-def reject_all(request: Request, account_id: int, reason: str = Form("", max_length=2000),
-               csrf_token: str = Form("")) -> Response:
+def reject_all(request: Request, account_id: Id, reason: FormReason = "",
+               csrf_token: FormText = "") -> Response:
     if not reason.strip():
         raise Invalid("Give a reason; the reader will see it.", {"field": "reason"})
     ids = enforcement.reject_all(services(request), session_of(request).actor, account_id, reason.strip())
@@ -186,22 +191,23 @@ def reject_all(request: Request, account_id: int, reason: str = Form("", max_len
 
 @router.post("/accounts/{account_id}/restore")
 @action
-def restore(request: Request, account_id: int, reason: str = Form("", max_length=2000), csrf_token: str = Form("")) -> Response:
+def restore(request: Request, account_id: Id, reason: FormReason = "", csrf_token: FormText = "") -> Response:
     action_id = enforcement.moderator_restore(services(request), session_of(request).actor, account_id, reason.strip())
     return done(request, {"action_id": action_id}, _back(request))
 
 
 @router.post("/accounts/{account_id}/notes")
 @action
-def note(request: Request, account_id: int, text: str = Form("", max_length=5000), csrf_token: str = Form("")) -> Response:
+def note(request: Request, account_id: Id, text: Annotated[SafeStr, Form(max_length=5000)] = "",
+         csrf_token: FormText = "") -> Response:
     note_id = svc_mod.add_note(services(request), session_of(request).actor, account_id, text)
     return done(request, {"note_id": note_id}, _back(request, f"/admin/accounts/{account_id}"))
 
 
 @router.post("/appeals/{appeal_id}/decision")
 @action
-def appeal(request: Request, appeal_id: int, outcome: Literal["uphold", "reverse"] = Form(...),
-           response: str = Form("", max_length=2000), csrf_token: str = Form("")) -> Response:
+def appeal(request: Request, appeal_id: Id, outcome: Literal["uphold", "reverse"] = Form(...),
+           response: FormReason = "", csrf_token: FormText = "") -> Response:
     out = svc_appeals.decide(services(request), session_of(request).actor, appeal_id, reverse=outcome == "reverse",
                              response=response)
     return done(request, out, _back(request))
@@ -210,22 +216,22 @@ def appeal(request: Request, appeal_id: int, outcome: Literal["uphold", "reverse
 # --- account and cluster pages -------------------------------------------------------------------------
 @router.get("/accounts/{account_id}")
 @page
-def account(request: Request, account_id: int) -> Response:
+def account(request: Request, account_id: Id) -> Response:
     data = dash.account_view(services(request), session_of(request).actor, account_id)
     return render(request, "admin/account.html", site=data["account"]["site"], **data)
 
 
 @router.get("/clusters/{flag_id}")
 @page
-def cluster(request: Request, flag_id: int) -> Response:
+def cluster(request: Request, flag_id: Id) -> Response:
     data = clusters.cluster_view(services(request), session_of(request).actor, flag_id)
     return render(request, "admin/cluster.html", site=data["flag"]["site"], **data)
 
 
 @router.post("/clusters/{flag_id}/confirm")
 @action
-def confirm(request: Request, flag_id: int, confirm: str = Form(""), reason: str = Form("", max_length=2000),
-            csrf_token: str = Form("")) -> Response:
+def confirm(request: Request, flag_id: Id, confirm: FormText = "", reason: FormReason = "",
+            csrf_token: FormText = "") -> Response:
     if confirm != "yes":
         raise Invalid("Tick the box to confirm that you checked the evidence.", {"field": "confirm"})
     out = clusters.confirm_cluster(services(request), session_of(request).actor, flag_id, reason)
@@ -234,6 +240,6 @@ def confirm(request: Request, flag_id: int, confirm: str = Form(""), reason: str
 
 @router.post("/clusters/{flag_id}/dismiss")
 @action
-def dismiss(request: Request, flag_id: int, reason: str = Form("", max_length=2000), csrf_token: str = Form("")) -> Response:
+def dismiss(request: Request, flag_id: Id, reason: FormReason = "", csrf_token: FormText = "") -> Response:
     out = clusters.dismiss_flag(services(request), session_of(request).actor, flag_id, reason)
     return done(request, out, f"/admin/clusters/{flag_id}")
