@@ -40,6 +40,13 @@ def _adversarial(n: int) -> dict[str, str]:
         "allow-listed hits": "fucking, austria " * (n // 17),
         "wide chars": "ｆ\u200bｕ" * (n // 3),
         "marks": "f" + "\u0301" * n,
+        "glued weak forms": "xfuk" * (n // 4),  # every candidate looks back for a compound head
+        "camel humps": "aFuk" * (n // 4),
+        "weak form, long ending": "fuk" + "e" * n,
+        "spaced repeated k": "f u c " + "k " * (n // 2),
+        "spaced, a new separator each time": "f" + "".join(chr(0x4E00 + i % 20000) + "u" for i in range(n // 2)),
+        "right-to-left overrides": ("\u202e" + "kcuf") * (n // 5),
+        "short masks": "f*k" * (n // 3),
     }
 
 

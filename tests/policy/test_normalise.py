@@ -16,6 +16,7 @@ from townhall.policy.normalise import normalise
         ("ⓕⓤⓒⓚ 🅵🆄🅲🅺 🄵🅄🄲🄺 🇫🇺🇨🇰", "fuck fuck fuck fuck"),  # circled, negative squared, squared, flags
         ("fuсk ΚΑΟΣ υ ς", "fuck kaoσ u c"),  # Cyrillic с, Greek capitals, υ, final sigma
         ("ꜰᴜᴄᴋ ƒ ĸ", "fuck f k"),  # small capitals, hooked f, kra
+        ("fսck fʉck fuȼk ҒUCK ᵮuck", "fuck fuck fuck fuck fuck"),  # Armenian, barred and stroked letters
         ("fǘçk f\u0301u\u0308ck", "fuck fuck"),  # precomposed and combining accents
         ("f\u200bu\u200cc\u200dk\u2060 \ufeffx\u00ady\u200e", "fuck xy"),  # invisible characters
         ("Straße ﬀ", "strasse ff"),  # expansions

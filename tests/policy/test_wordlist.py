@@ -20,6 +20,10 @@ def _ids(cases: tuple[Case, ...]) -> list[str]:
     return [f"{c.kind}:{c.text!r}" for c in cases]
 
 
+def _cases_of(kind: str, *texts: str) -> tuple[Case, ...]:
+    return tuple(Case(t, kind) for t in texts)
+
+
 @pytest.mark.parametrize("case", F_WORD_DISGUISED, ids=_ids(F_WORD_DISGUISED))
 def test_f_word_disguise_is_caught(case: Case) -> None:
     result = F_RULE.evaluate(Subject(case.text))
@@ -37,6 +41,73 @@ def test_innocent_neighbours_and_mentions_pass(case: Case) -> None:
     result = F_RULE.evaluate(Subject(case.text))
     assert result.hits == (), f"false positive ({case.kind}): {[h.evidence for h in result.hits]}"
     assert result.scores == {"f_word": 0.0}
+
+
+# --- Regression cases from the F-word audit (both directions) ------------------------------------------
+
+AUDIT_PASS: tuple[Case, ...] = (
+    *_cases_of("Scandinavian, Finnish, Icelandic", "Det \u00e4r fuktigt i k\u00e4llaren", "Det er fuktig i dag",
+               "luftfuktighet", "fuktskada", "Fuksit saapuivat", "fuksi", "f\u00fakyr\u00f0i"),
+    *_cases_of("Cantonese, Chinese, Japanese, Thai", "Fuk Wing Street, Sham Shui Po", "Wong Fuk-hing", "Tin Fuk Road",
+               "Fukien province", "Fuke Zen shakuhachi", "fukidashi", "fuki (butterbur)", "Fukiage Gardens",
+               "Phukradueng National Park"),
+    *_cases_of("CamelCase hashtags, handles, domains", "#ProudOfUK", "#BestOfUK", "#GolfUK", "#SurfUK", "#ChefUK",
+               "#KungFuKids", "#tofukitchen", "@tofukitty", "surfuk.com"),
+    *_cases_of("Vietnamese", "ph\u00fac kh\u1ea3o \u0111i\u1ec3m thi", "H\u1ea1nh ph\u00fac kh\u00f4ng?",
+               "ph\u1ee5c k\u00edch", "Nguy\u1ec5n Ph\u00fac Khang", "Phuc Khanh", "Nguyen Xuan Phuc*"),
+    *_cases_of("citations and code", "Fu, C. K., Chen, L.", "Fu C.K. et al. (2019)", "let f, u, c, k be constants",
+               "f=c*k"),
+    *_cases_of("compounds across punctuation", "tofu-kale salad", "kung fu-kicks", "tofu_kebab", "tofu+kale",
+               "Fu-Kiang"),
+    *_cases_of("surnames", "Billy Fuccillo", "Fucci family", "Leopold Fuckel", "genus Fuckelia"),
+    *_cases_of("German", "FCKW-freie Spraydosen", "1. FCK spielt heute"),
+    *_cases_of("random link letters", "http://t.co/fuq2RSR29w", "https://t.co/jThFukY8Gf"),
+)
+
+AUDIT_CAUGHT: tuple[Case, ...] = (
+    *_cases_of("short masks with an ending", "Best f*king concert", "f*ker", "f#king", "this F'king garbage",
+               "got F'ked again"),
+    *_cases_of("other masks", "Stop this f*c*king crap", "FC*K U", "a fuc*** dead man", "fuc*ing", "fuc* off",
+               "go fu/k themselves", "go f\ufffdck yourself"),
+    *_cases_of("dashes, apostrophes, operators", "f\u2014ck", "f\u2013ck", "F\u2014CK YOU", "motherf\u2014cker",
+               "f\u2019ck", "f'ck", "f\u2217ck", "f\u00d7ck"),
+    *_cases_of("symbols between letters", "f!u!c!k", "f#u#c#k", "f@u@c@k", "f$u$c$k", "(f)(u)(c)(k)", "[f][u][c][k]"),
+    *_cases_of("long separators, repeats", "f    u    c    k", "f  -  u  -  c  -  k", "f u u u c k", "F-U-U-U-C-K",
+               "f * c k"),
+    *_cases_of("compounds with punctuation masks", "motherf-cker", "motherf.cker", "clusterf-ck", "mindf-ck"),
+    *_cases_of("right-to-left override", "\u202ekcuf", "well \u202ekcuf\u202c that"),
+    *_cases_of("links", "Awwww.F*ck you", "Ewww.fvck that", "https://x.co/f*ck-you", "www.f-u-c-k.com"),
+    *_cases_of("look-alikes", "f\u057dck", "f\u0289ck", "fu\u023ck", "\u0492UCK", "\u1d6euck"),
+    *_cases_of("jammed", "fukoff", "phukoff", "fukup", "fukc off", "#FukTrump", "WatDaFckYouMean"),
+)
+
+
+@pytest.mark.parametrize("case", AUDIT_CAUGHT, ids=_ids(AUDIT_CAUGHT))
+def test_audit_disguise_is_caught(case: Case) -> None:
+    hits = F_RULE.evaluate(Subject(case.text)).hits
+    assert hits, f"missed {case.kind}: {case.text!r}"
+    assert all(h.span and case.text[h.span[0]:h.span[1]] == h.evidence for h in hits)
+
+
+@pytest.mark.parametrize("case", AUDIT_PASS, ids=_ids(AUDIT_PASS))
+def test_audit_innocent_text_passes(case: Case) -> None:
+    hits = F_RULE.evaluate(Subject(case.text)).hits
+    assert hits == (), f"false positive ({case.kind}): {[h.evidence for h in hits]}"
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        ("Fuk you", ["Fuk"]),  # a name only next to a capitalised word that is not an object
+        ("Fuk Off", ["Fuk"]),
+        ("fuck KD", ["fuck"]),  # a repeated letter across a space is not a spelling
+        ("f u c k kind of", ["f u c k"]),
+        ("f u c k, kill", ["f u c k"]),
+        ("\u202ekcuf ot deirt", ["\u202ekcuf"]),
+    ],
+)
+def test_audit_evidence(text: str, evidence: list[str]) -> None:
+    assert [h.evidence for h in F_RULE.evaluate(Subject(text)).hits] == evidence
 
 
 @pytest.mark.parametrize("case", GENERIC_DISGUISED, ids=_ids(GENERIC_DISGUISED))
@@ -92,6 +163,9 @@ def test_publisher_words_without_code() -> None:
 def test_links_are_not_words_unless_spelled_out() -> None:
     assert F_RULE.evaluate(Subject("see http://t.co/7FcCkRhxJI and https://t.co/cJS7PmfVVk")).hits == ()
     assert F_RULE.evaluate(Subject("go to http://example.com/fuck-you")).hits
+    # a disguise that is a word of the link is read too; a link starts a word ("Awwww.F*ck" is no link)
+    assert F_RULE.evaluate(Subject("https://x.co/f*ck-you and www.f-u-c-k.com")).hits
+    assert [h.evidence for h in F_RULE.evaluate(Subject("Awwww.F*ck you")).hits] == ["F*ck"]
 
 
 @pytest.mark.parametrize(

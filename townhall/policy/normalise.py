@@ -28,9 +28,10 @@ __all__ = ["Normalised", "fold_char", "normalise", "CONFUSABLES", "INVISIBLE"]
 
 # Look-alike letters that Unicode normalisation does not fold, mapped to the Latin letter a reader sees.
 # Curated from Unicode's confusables list for the scripts that comment trolls actually use (Cyrillic,
-# Greek, IPA/small capitals, a few symbols); only letters whose glyph reads as the Latin letter in
-# common fonts, plus a few phonetic equivalents of "f". Keys are single characters; lookups happen both
-# on the raw character (so that upper-case Greek ``Υ`` reads as ``y``) and after case folding.
+# Greek, Armenian, IPA/small capitals, letters with strokes, a few symbols); only letters whose glyph
+# reads as the Latin letter in common fonts, plus a few phonetic equivalents of "f". Keys are single
+# characters; lookups happen both on the raw character (so that upper-case Greek ``Υ`` reads as ``y``)
+# and after case folding.
 CONFUSABLES: Mapping[str, str] = MappingProxyType(
     {
         # Cyrillic, upper case (looked up before case folding)
@@ -53,6 +54,11 @@ CONFUSABLES: Mapping[str, str] = MappingProxyType(
         "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ɢ": "g", "ʜ": "h", "ɪ": "i", "ᴊ": "j",
         "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ʀ": "r", "ꜱ": "s", "ᴛ": "t",
         "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ʏ": "y", "ᴢ": "z",
+        # Letters with strokes, bars and hooks that Unicode does not decompose (fʉck, fuȼk, ᵮuck, ҒUCK)
+        "ʉ": "u", "ᵾ": "u", "ȼ": "c", "ꞓ": "c", "ɕ": "c", "ᵮ": "f", "ꞙ": "f", "ᶂ": "f", "ғ": "f",
+        "ⱪ": "k", "қ": "k", "ҝ": "k", "ҟ": "k", "ӄ": "k",
+        # Armenian
+        "ս": "u", "Ս": "u", "օ": "o",
         # Currency and other symbols read as letters
         "¢": "c", "€": "e", "₣": "f", "₭": "k", "©": "c", "®": "r",
     }

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping
 
 from townhall.policy.normalise import Normalised, normalise
 from townhall.policy.rules.base import Resources, RuleConfigError, RuleSpec
 from townhall.policy.types import Action, Hit, RuleResult, Subject
-from townhall.policy.wordmatch import FWordMatcher, Matcher, matcher_for
+from townhall.policy.wordmatch import FWordMatcher, Matcher, ends_word_in_link, matcher_for
 
 __all__ = ["WordListRule"]
 
@@ -42,7 +43,13 @@ def _string_list(options: Mapping[str, Any], key: str, *, required: bool) -> tup
     return tuple(value)
 
 
-_URL = re.compile(r"(?:https?://|www\.)\S++")
+# A link starts a word: "Awwww.F*ck you" and "Ewww.fvck that" are not links.
+_URL = re.compile(r"(?<![a-z0-9])(?:https?://|www\.)\S++")
+# Right-to-left override (U+202E) displays the Latin letters after it reversed, up to a pop (U+202C),
+# the end of an isolate (U+2069) or of the paragraph: "\u202ekcuf" shows the word. Embeddings and
+# isolates (U+202B, U+2067) do not reverse the letters of a word.
+_RLO = "\u202e"
+_RLO_END = re.compile("[\u202c\u2069\n\r\u2029]")
 
 
 def _urls(folded: str) -> list[tuple[int, int]]:
@@ -117,7 +124,9 @@ class WordListRule:
         norm = normalise(subject.text)
         spans: list[tuple[int, int]] = []
         for matcher in self.matchers:
-            spans.extend(matcher.find(norm.text))
+            spans.extend(matcher.find(norm.text, norm))
+        if _RLO in subject.text:
+            spans.extend(self._reversed_spans(norm))
         hits = self._hits(norm, spans) if spans else ()
         return RuleResult(hits=hits, scores={self.name: 1.0 if hits else 0.0})
 
@@ -139,7 +148,7 @@ class WordListRule:
         for start, end in sorted(spans):
             if allowed.covers(start, end):
                 continue
-            if urls.covers(start, end) and not self._spelled_out(norm.text[start:end]):
+            if urls.covers(start, end) and not self._in_link_word(norm.text, start, end):
                 continue  # random letters of a link (t.co/7FcCkRhx) are not the reader's word
             s, e = norm.span(start, end)
             if words and s < words[-1][1]:  # inside the previous hit's word: widen only past its end
@@ -160,8 +169,27 @@ class WordListRule:
             for s, e in words[:MAX_HITS]
         )
 
-    def _spelled_out(self, folded: str) -> bool:
-        return any(m.word in folded for m in self.matchers)
+    def _in_link_word(self, folded: str, start: int, end: int) -> bool:
+        """A link that spells the word out (/fuck-you) or disguises it as a word of its own (/f*ck-you,
+        www.f-u-c-k.com) is read; a few letters of a random token (t.co/7FcCkRhx) are not."""
+        return any(m.word in folded[start:end] for m in self.matchers) or ends_word_in_link(folded, start, end)
+
+    def _reversed_spans(self, norm: Normalised) -> list[tuple[int, int]]:
+        """Matches in the runs that a right-to-left override displays reversed, as forward folded spans."""
+        spans: list[tuple[int, int]] = []
+        starts = norm.starts
+        if starts is None:  # cannot happen: the override folds to nothing, so the map is explicit
+            return spans
+        at = norm.original.find(_RLO)
+        while at >= 0:
+            stop = _RLO_END.search(norm.original, at + 1)
+            end = stop.start() if stop else len(norm.original)
+            lo, hi = bisect_right(starts, at), bisect_left(starts, end)
+            shown = norm.text[lo:hi][::-1]
+            for matcher in self.matchers:
+                spans.extend((hi - b, hi - a) for a, b in matcher.find(shown))
+            at = norm.original.find(_RLO, max(end, at + 1))
+        return spans
 
     def explain(self) -> str:
         listed = ", ".join(f'"{w}"' for w in self.words)
