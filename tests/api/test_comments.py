@@ -103,6 +103,33 @@ def test_delete_own_comment_keeps_replies_visible(client: TestClient) -> None:
     assert lone not in [c["id"] for c in client.get(T).json()["comments"]]
 
 
+def test_a_removed_comment_keeps_its_published_replies_visible(client: TestClient) -> None:
+    """A moderator's rejection hides the comment, not the readers who answered it: it stays as a tombstone
+    while it has a published reply, as a deleted one does, on the first page and on "more replies"."""
+    mod = auth("mod", role="moderator")
+    root = post(client, "root").json()["comment"]["id"]
+    middle = post(client, "middle", who="bob", parent_id=root).json()["comment"]["id"]
+    leaf = post(client, "leaf", who="carol", parent_id=middle).json()["comment"]["id"]
+    alone = post(client, "alone", who="dave", parent_id=root).json()["comment"]["id"]
+    for cid in (middle, alone):
+        r = client.post(f"/api/v1/mod/comments/{cid}/decision", json={"action": "reject", "reason": "Spam"}, headers=mod)
+        assert r.status_code == 200
+    tree = client.get(T).json()["comments"]
+    replies = {c["id"]: c for c in tree[0]["replies"]}
+    assert alone not in replies  # no reply to keep: gone
+    gone = replies[middle]
+    assert gone["status"] == "rejected" and gone["html"] == "" and gone["author"] is None and "text" not in gone
+    assert [c["id"] for c in gone["replies"]] == [leaf] and gone["replies"][0]["html"] == "<p>leaf</p>"
+    flat = client.get(T, params={"root": root}).json()["comments"]
+    assert {c["id"] for c in flat} == {middle, leaf} and next(c for c in flat if c["id"] == middle)["html"] == ""
+    # as its own author sees it too
+    assert "text" not in next(c for c in client.get(T, headers=auth("bob")).json()["comments"][0]["replies"] if c["id"] == middle)
+    r = client.post(f"/api/v1/mod/comments/{root}/decision", json={"action": "reject", "reason": "Spam"}, headers=mod)
+    assert r.status_code == 200
+    tree = client.get(T).json()["comments"]
+    assert tree[0]["id"] == root and tree[0]["status"] == "rejected" and tree[0]["author"] is None
+
+
 def test_report_with_reason(client: TestClient) -> None:
     cid = post(client, "some opinion").json()["comment"]["id"]
     r = client.post(f"/api/v1/comments/{cid}/reports", json={"reason": "spam"}, headers=auth("bob"))

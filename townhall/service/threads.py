@@ -17,6 +17,7 @@ from townhall.store.content import SORTS, Cursor
 from townhall.store.schema import MAX_ID, CommentStatus, ThreadState
 
 MAX_LIMIT = 100
+_TOMBSTONES = (CommentStatus.DELETED.value, CommentStatus.REJECTED.value)
 REPLIES_PER_ROOT = 50
 
 
@@ -60,13 +61,11 @@ def _nest(roots: list[Mapping[str, Any]], replies: list[Mapping[str, Any]], auth
     by_id: dict[int, dict[str, Any]] = {}
     out = []
     for row in roots:
-        item = serialize(row, authors.get(row["account_id"]), viewer_id=viewer_id, my_reaction=reacted.get(row["id"]))
-        item["replies"] = []
+        item = _listed(row, authors, viewer_id, reacted)
         by_id[row["id"]] = item
         out.append(item)
     for row in replies:
-        item = serialize(row, authors.get(row["account_id"]), viewer_id=viewer_id, my_reaction=reacted.get(row["id"]))
-        item["replies"] = []
+        item = _listed(row, authors, viewer_id, reacted)
         by_id[row["id"]] = item
         parent = by_id.get(row["parent_id"])
         if parent is not None:
@@ -74,9 +73,22 @@ def _nest(roots: list[Mapping[str, Any]], replies: list[Mapping[str, Any]], auth
     return [i for i in out if not _empty_tombstone(i)]
 
 
+def _listed(row: Mapping[str, Any], authors: dict[int, Any], viewer_id: int | None,
+            reacted: dict[int, str]) -> dict[str, Any]:
+    """A comment as a thread shows it. One a moderator removed is listed only while it has a published reply
+    (:func:`townhall.store.content._visible`), as a tombstone like a deleted one: no text, no author."""
+    if row["status"] == CommentStatus.REJECTED.value:
+        item = serialize(row, None, viewer_id=None)
+        item.update(html="", own=False)
+    else:
+        item = serialize(row, authors.get(row["account_id"]), viewer_id=viewer_id, my_reaction=reacted.get(row["id"]))
+    item["replies"] = []
+    return item
+
+
 def _empty_tombstone(item: dict[str, Any]) -> bool:
     item["replies"] = [r for r in item["replies"] if not _empty_tombstone(r)]
-    return item["status"] == CommentStatus.DELETED.value and not item["replies"]
+    return item["status"] in _TOMBSTONES and not item["replies"]
 
 
 def list_comments(svc: Services, site_id: str, thread_external_id: str, *, sort: str = "newest", limit: int = 20,
@@ -153,9 +165,7 @@ def _more_replies(conn: Any, thread: Mapping[str, Any], external_id: str, count:
     reacted = _reacted(conn, rows, viewer_id)
     items = []
     for r in rows:
-        item = serialize(r, authors.get(r["account_id"]), viewer_id=viewer_id, my_reaction=reacted.get(r["id"]))
-        item["replies"] = []
-        items.append(item)
+        items.append(_listed(r, authors, viewer_id, reacted))
     return {
         "thread": _thread_info(thread, external_id, count),
         "comments": items,

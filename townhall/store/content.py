@@ -94,10 +94,24 @@ def set_status_many(conn: Connection, comment_ids: Sequence[int], status: Commen
         conn.execute(update(comments).where(comments.c.id.in_(list(comment_ids))).values(status=status.value))
 
 
+def _may_have_published_reply() -> Any:
+    """A published comment sits deeper and later in the same tree (found through the root, which is indexed).
+    It may answer another branch: the listing drops tombstones left with no reply when it nests them."""
+    reply = comments.alias("reply")
+    return (select(reply.c.id)
+            .where(reply.c.root_id == func.coalesce(comments.c.root_id, comments.c.id),
+                   reply.c.status == CommentStatus.PUBLISHED.value, reply.c.depth > comments.c.depth,
+                   reply.c.id > comments.c.id)
+            .exists())
+
+
 def _visible(viewer_id: Any) -> Any:
-    """Published and deleted comments, and the viewer's own held ones (``viewer_id``: an id, a bound
-    parameter, or None for nobody)."""
-    shown = comments.c.status.in_([CommentStatus.PUBLISHED.value, CommentStatus.DELETED.value])
+    """Published and deleted comments, rejected ones that may have a published reply (shown as "removed by a
+    moderator", so that the replies keep their place), and the viewer's own held ones (``viewer_id``: an id,
+    a bound parameter, or None for nobody). Deleted and rejected comments are tombstones: no text, no author
+    (see :func:`townhall.service.comments.serialize`)."""
+    shown = or_(comments.c.status.in_([CommentStatus.PUBLISHED.value, CommentStatus.DELETED.value]),
+                and_(comments.c.status == CommentStatus.REJECTED.value, _may_have_published_reply()))
     if viewer_id is None:
         return shown
     return or_(shown, and_(comments.c.status == CommentStatus.HELD.value, comments.c.account_id == viewer_id))
