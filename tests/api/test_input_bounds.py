@@ -217,3 +217,11 @@ def test_no_docs_page_and_the_schema_is_served(client: TestClient) -> None:
         assert_envelope(client.get(path), 404, "not_found")
     schema = client.get("/openapi.json")
     assert schema.status_code == 200 and json.loads(schema.text)["info"]["title"] == "Townhall"
+
+
+def test_sign_in_cannot_name_townhall_s_own_accounts(client: TestClient) -> None:
+    """Guests, imported readers and erased accounts have subjects Townhall gives them; a token naming one
+    (signed by the publisher or not) is refused rather than signing in as that account."""
+    for sub in ("guest:1b4e28ba-2fa1-11d2-883f-0016d3cca427", "import:disqus:user:42", "erased:abc", "sanctioned:abc"):
+        r = client.get("/api/v1/me", headers=auth(sub))
+        assert r.status_code == 401 and "prefix" in r.json()["error"]["message"], (sub, r.text)

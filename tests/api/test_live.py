@@ -62,3 +62,21 @@ def test_published_comments_reach_every_stream_and_leaving_readers_unsubscribe(a
         for s in streams:
             s.close()
     wait_for(lambda: bus.subscriber_count(channel) == 0)
+
+
+def test_an_edit_that_is_held_takes_the_old_text_off_live_pages(app: Townhall, live_server: LiveServer) -> None:
+    """Readers who saw a comment must not keep its old text when its author edits it into one the house
+    rules refuse (or hold): the stream says it was removed."""
+    r = httpx.post(f"{live_server.url}/api/v1/threads/{THREAD}/comments", json={"text": "A calm first version."},
+                   headers=auth("editor"))
+    cid = r.json()["comment"]["id"]
+    stream = open_stream(live_server)
+    try:
+        read_until(stream, b"retry: 3000")
+        wait_for(lambda: app.services.events.subscriber_count(app.services.events.channel(app.settings.default_site, THREAD)) == 1)
+        r = httpx.patch(f"{live_server.url}/api/v1/comments/{cid}", json={"text": "Well, f*ck this."}, headers=auth("editor"))
+        assert r.status_code == 422, r.text
+        got = read_until(stream, f'"id": {cid}'.encode())
+        assert b"event: comment.removed" in got
+    finally:
+        stream.close()

@@ -20,6 +20,9 @@ from townhall.store import content, moderation, people
 from townhall.store.schema import AccountState, ActionKind, CommentStatus, Role
 
 SANCTIONS = (ActionKind.SUSPEND.value, ActionKind.BAN.value)
+# Subjects Townhall gives accounts of its own; a publisher's sign-in may not name them (an imported reader's
+# account is claimed by e-mail on first sign-in instead: townhall.service.importing.claim_imported).
+RESERVED_SUBJECTS = ("guest:", "import:", "erased:", "sanctioned:")
 _STATE_OF = {ActionKind.WARN.value: AccountState.WARNED, ActionKind.PREMODERATE.value: AccountState.PREMODERATED,
              ActionKind.SUSPEND.value: AccountState.SUSPENDED, ActionKind.BAN.value: AccountState.BANNED}
 
@@ -79,6 +82,9 @@ def sign_in_sso(svc: Services, site_id: str, claims: Mapping[str, Any]) -> Ident
     sub = claims.get("sub")
     if not isinstance(sub, str) or not sub or len(sub) > 255:
         raise Unauthenticated("The sign-in token has no usable 'sub' claim.")
+    if sub.startswith(RESERVED_SUBJECTS):  # Townhall's own accounts: guests, imported, erased
+        raise Unauthenticated("The sign-in token's 'sub' uses a prefix Townhall keeps for its own accounts.",
+                              {"reserved": list(RESERVED_SUBJECTS)})
     name = _clean_name(claims.get("name"), "Reader")
     supporter = bool(claims.get("supporter", False))
     role_claim = claims.get("role", "reader")

@@ -291,8 +291,11 @@ def edit(svc: Services, ident: Identity, comment_id: int, text: Any) -> Posted:
         author = people.get_account(conn, ident.account_id)
         assert fresh is not None
         out = serialize(fresh, author, viewer_id=ident.account_id, decision=decision)
+    channel = svc.events.channel(ident.site_id, thread["external_id"])
     if status is CommentStatus.PUBLISHED:
-        svc.events.publish(svc.events.channel(ident.site_id, thread["external_id"]), {"type": "comment.edited", "id": comment_id})
+        svc.events.publish(channel, {"type": "comment.edited", "id": comment_id})
+    elif row["status"] == CommentStatus.PUBLISHED.value:  # the edit is held or refused: readers stop seeing the old text
+        svc.events.publish(channel, {"type": "comment.removed", "id": comment_id, "parent_id": row["parent_id"]})
     if decision.verdict is Verdict.REJECT:
         raise rejection(decision, comment_id, text)
     return Posted(out, decision, actions)
