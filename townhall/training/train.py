@@ -39,6 +39,11 @@ C_BY_LABEL: Mapping[str, float] = MappingProxyType({"abusive": 1.0, "obscene": 1
 # model; 0.8166 here). The scale is folded into the weights, so the artifacts' format does not change.
 NB_POWER = 0.75
 NB_ALPHA = 1.0  # additive smoothing of the weighted document counts
+# liblinear's stopping tolerance. At its default (1e-4) the Newton solver stops after 10-11 steps, and one step
+# more or less moves obscene weights by up to 0.03: another CPU's last-bit differences were enough to tip it
+# (scores 0.012 apart on a Zen 4 against a model trained on a Zen 5). At 1e-8 it runs to convergence (14-15
+# steps, ~40 s more on two cores), where one step more changes weights by less than 1e-6.
+LR_TOL = 1e-8
 # Sets sampled for the very property a label measures (base rates far from any comment section's) do not
 # calibrate that label: Civil Comments' spans set is ~93% abusive and Davidson's tweets ~94% offensive, and
 # their rows would teach the calibration that ordinary comment prose is probably abusive.
@@ -191,7 +196,7 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict[str, obj
         if label == "obscene":  # the F word has its own rule: the obscene model may not use it
             scale = scale * fmask
         x = x_fit_src[idx] @ sparse.diags(scale)
-        clf = LogisticRegression(C=C_BY_LABEL[label], solver="liblinear", max_iter=200, random_state=cfg.seed)
+        clf = LogisticRegression(C=C_BY_LABEL[label], solver="liblinear", tol=LR_TOL, max_iter=200, random_state=cfg.seed)
         clf.fit(x, y, sample_weight=w)
         # the set indicators are dropped: at run time every comment is "from no set in particular"
         coef[:, j] = (clf.coef_[0] * scale)[: x_fit.shape[1]]
@@ -208,7 +213,8 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict[str, obj
               "coef_chars": coef[len(words) :], "intercept": intercept}
     meta: dict[str, object] = {"seed": cfg.seed, "limit": cfg.limit, "rows_fit": len(fit), "rows_calib": len(calib),
                                "set_weights": dict(SET_WEIGHTS), "C": dict(C_BY_LABEL),
-                               "nb_power": NB_POWER, "nb_alpha": NB_ALPHA, "counterfactual_rows": splits.template_rows,
+                               "nb_power": NB_POWER, "nb_alpha": NB_ALPHA, "lr_tol": LR_TOL,
+                               "counterfactual_rows": splits.template_rows,
                                "calibration_excludes": {k: sorted(v) for k, v in CALIB_EXCLUDE.items()}}
     save_model(model_dir, words, chars, arrays, calibration, meta)
     shutil.rmtree(model_dir / "encoder", ignore_errors=True)
