@@ -135,7 +135,7 @@ def restore(conn: Connection, svc: Services, *, account: Mapping[str, Any], acto
     lifted = [a for a in (moderation.get_action(conn, i) for i in ids) if a is not None and a["revoked_at"] is None]
     for action_id in ids:
         moderation.revoke_action(conn, action_id, now)
-    settle_standing(conn, svc, int(account["id"]))
+    deciding = settle_standing(conn, svc, int(account["id"]))
     for ban in (a for a in lifted if a["kind"] == ActionKind.BAN.value):
         _lift_carried_ban(conn, svc, account, ban, actor, reason)
     action_id = moderation.insert_action(
@@ -144,7 +144,8 @@ def restore(conn: Connection, svc: Services, *, account: Mapping[str, Any], acto
     )
     svc.audit(conn, action="account.restore", subject_type="account", subject_id=account["id"],
               actor_kind=actor.kind.value, actor=actor.id, site_id=account["site_id"],
-              details={"action_id": action_id, "reason": reason, "revoked": ids})
+              details={"action_id": action_id, "reason": reason, "revoked": ids,
+                       "still_in_force": deciding["id"] if deciding is not None else None})
     return action_id
 
 
