@@ -49,8 +49,8 @@ def rate_limit(request: Request, svc: Services, ident: Identity | None) -> None:
     limit_network(request, svc)
 
 
-# Comment text stays a plain ``str``: the comments service removes NUL characters from it, and lone
-# surrogates in it are answered by the UnicodeEncodeError handler (web/errors.py).
+# Comment text stays a plain ``str``: the comments service removes NUL characters from it and refuses lone
+# surrogates (townhall.service.comments._comment_text), before any classifier reads it.
 class NewComment(StrictBody):
     text: str = Field(description="The comment as written (plain text; links and paragraphs are rendered).")
     parent_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="Id of the comment this replies to.")
