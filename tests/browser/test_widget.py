@@ -230,6 +230,31 @@ def test_second_reader_is_told_about_new_comments_live(browser: Any, page: Any, 
         other.close()
 
 
+def test_a_removal_lowers_the_live_count_and_its_author_sees_the_reason(browser: Any, page: Any, server: LiveServer,
+                                                                         api: Api) -> None:
+    gone = api.post(make_token("erin", "Erin"), "A comment a moderator will remove.")
+    api.post(make_token("finn", "Finn"), "A comment that stays.")
+    reader = open_demo(page, server)
+    expect(reader.get_by_role("heading", name=re.compile("2 comments"))).to_be_visible()
+    page.wait_for_function("() => document.getElementById('townhall').dataset.liveState === 'sse'")
+    page.wait_for_timeout(300)  # the EventSource is subscribed
+    r = api.http.post(f"/api/v1/mod/comments/{gone['id']}/decision", json={"action": "reject", "reason": "Personal attack"},
+                      headers=api.headers(make_token("mod", role="moderator")))
+    assert r.status_code == 200, r.text
+    expect(reader.get_by_text("This comment was removed by a moderator.")).to_be_visible()
+    expect(reader.get_by_role("heading", name=re.compile("1 comment$"))).to_be_visible()
+
+    author = browser.new_context(viewport={"width": 1000, "height": 900})
+    try:
+        erin = open_demo(author.new_page(), server, make_token("erin", "Erin"))
+        summary = erin.get_by_text("A moderator removed one of your comments")
+        expect(summary).to_be_visible()
+        summary.click()
+        expect(erin.get_by_text("Personal attack")).to_be_visible()
+    finally:
+        author.close()
+
+
 def test_polling_takes_over_when_the_live_stream_fails(page: Any, server: LiveServer, api: Api) -> None:
     page.route("**/live**", lambda route: route.abort())
     page.goto(server.url + "/demo")
@@ -331,7 +356,11 @@ def test_keyboard_only_posting(page: Any, server: LiveServer, api: Api) -> None:
     page.keyboard.press("Enter")
     expect(page.locator("#townhall").get_by_text("Typed without a mouse.")).to_be_visible()
     assert [c["html"] for c in api.thread()["comments"]] == ["<p>Typed without a mouse.</p>"]
-    # Onwards from the comment box: the new comment's actions are reachable with Tab too.
+    # Focus follows the new comment (the disabled button would otherwise drop it to the page's body).
+    page.wait_for_function("() => { let a = document.activeElement; while (a && a.shadowRoot && a.shadowRoot.activeElement)"
+                           " a = a.shadowRoot.activeElement; return a && a.tagName === 'ARTICLE'; }")
+    assert "Comment by Kim" in page.evaluate(DEEP_ACTIVE)["label"]
+    # Onwards from the new comment: its actions are reachable with Tab too.
     stops = []
     for _ in range(8):
         page.keyboard.press("Tab")
@@ -377,6 +406,15 @@ def test_pages_sort_and_deep_threads(page: Any, server: LiveServer, api: Api) ->
 
     widget.get_by_label("Sort by").select_option("oldest")
     expect(widget.locator(".th-list > li").first).to_have_attribute("id", f"comment-{roots[0]}")
+
+    # A comment posted while later pages are unread is shown at once, and only once when they are read.
+    login(page, make_token("cleo", "Cleo"))
+    widget.get_by_label("Add a comment").fill("Posted on the oldest-first view.")
+    mine = submit(page, widget.get_by_role("button", name="Post comment"))["comment"]["id"]
+    expect(article(widget, mine)).to_be_visible()
+    widget.get_by_role("button", name="Load more comments").click()
+    expect(widget.locator(".th-list > li")).to_have_count(23)
+    expect(widget.locator(f"#comment-{mine}")).to_have_count(1)
 
 
 def test_guest_commenting_where_the_site_allows_it(browser: Any, make_app: AppFactory, sqlite_url: str) -> None:
@@ -468,7 +506,8 @@ def test_embed_js_is_small_and_self_contained(server: LiveServer, api: Api) -> N
     import gzip
 
     r = api.http.get("/embed.js")
-    assert r.status_code == 200 and r.headers["content-type"].startswith("application/javascript")
+    # charset: on a publisher's ISO-8859-1 page the browser would otherwise read the widget's text as Latin-1
+    assert r.status_code == 200 and r.headers["content-type"] == "application/javascript; charset=utf-8"
     assert len(gzip.compress(r.content, 9)) <= 40 * 1024
     body = r.text
     # No absolute URL to any other host is built into the widget.

@@ -335,6 +335,11 @@ def test_audit_filters_by_rule_account_and_date(app: Townhall, client: TestClien
     mine = [json.loads(x) for x in client.get(f"/admin/audit.jsonl?account={account}").text.splitlines()]
     assert [e["action"] for e in mine] == ["account.note"]
     assert client.get("/admin/audit?since=yesterday").status_code == 422
+    # the filter form sends every box, the empty ones as "": they filter nothing
+    form = client.get("/admin/audit", params={"site": "default", "actor": "", "account": "", "action": "", "rule": "insult",
+                                              "since": "", "until": ""})
+    assert form.status_code == 200 and f"comment #{insult['id']}" in form.text
+    assert client.get("/admin/audit.jsonl", params={"account": "", "rule": "f_word"}).text.count("\n") == 1
 
 
 def test_sign_in_attempts_are_rate_limited(make_app: Any, db_url: str, tmp_path: Any) -> None:
@@ -371,3 +376,9 @@ def test_queue_sizes_for_the_live_counts(app: Townhall, client: TestClient) -> N
     assert empty.json() == {"held": 0, "reported": 0, "clusters": 0, "appeals": 0, "rejected": 0}
     post(client, "p1", "You idiot.")
     assert client.get("/admin/queue-sizes?site=default").json()["held"] == 1
+    # a report counts in the tab only once the comment is in the queue (open reports weigh the threshold)
+    reported = post(client, "p2", "A plain remark about the budget.")
+    r = client.post(f"/api/v1/comments/{reported['id']}/reports", json={"reason": "spam"}, headers=auth("r1"))
+    assert r.status_code == 201 and r.json()["duplicate"] is False
+    assert client.get("/admin/queue-sizes").json()["reported"] == 0
+    assert client.get("/api/v1/mod/queues/reported", headers=auth("m", role="moderator")).json()["items"] == []

@@ -18,9 +18,10 @@ from townhall.service.ttl import TtlStore
 from townhall.service.ratelimit import MemoryRateLimiter, RateLimiter
 from townhall.service.signals import SignalHasher
 from townhall.settings import Settings
-from townhall.store import content, moderation, people
+from townhall.store import content, moderation, people, schema
 from townhall.store.db import Database
-from townhall.store.schema import MAX_ID  # noqa: F401  (the web layer's id bound comes from here)
+
+MAX_ID = schema.MAX_ID  # the largest id either database is asked about; the web layer bounds ids with it
 
 Clock = Callable[[], datetime]
 

@@ -118,21 +118,25 @@ def queue_view(svc: Services, actor: Actor, site_id: str, name: str, *, before_i
             out = _cluster_queue(conn, site_id, limit)
         else:
             out = _appeal_queue(conn, site_id, limit, now)
-        out["sizes"] = _sizes(conn, site_id, now)
+        out["sizes"] = _sizes(svc, conn, site_id, now)
     return out
+
+
+def report_threshold(svc: Services, conn: Connection, site_id: str) -> float:
+    """The weight of open reports at which a comment joins the site's reported queue (its policy's)."""
+    return float(svc.policies.for_site(content.get_site(conn, site_id)).settings.reports.threshold)
 
 
 def queue_sizes(svc: Services, actor: Actor, site_id: str) -> dict[str, int]:
     """How many items wait in each queue of a site (the dashboard asks every few seconds)."""
     actor.require_site(site_id)
     with svc.db.read() as conn:
-        return _sizes(conn, site_id, svc.now())
+        return _sizes(svc, conn, site_id, svc.now())
 
 
 def _comment_queue(svc: Services, conn: Connection, site_id: str, name: str, before_id: int | None, limit: int) -> dict[str, Any]:
     if name == "reported":
-        cfg = svc.policies.for_site(content.get_site(conn, site_id)).settings.reports
-        rows = content.reported_comments(conn, site_id, min_weight=cfg.threshold, limit=limit)
+        rows = content.reported_comments(conn, site_id, min_weight=report_threshold(svc, conn, site_id), limit=limit)
     else:
         status = CommentStatus.HELD if name == "held" else CommentStatus.REJECTED
         rows = dashboard.comment_page(conn, site_id, status.value, limit=limit, before_id=before_id)
@@ -190,8 +194,8 @@ def _appeal_queue(conn: Connection, site_id: str, limit: int, now: datetime) -> 
     return {"queue": "appeals", "items": items, "next_before": None}
 
 
-def _sizes(conn: Connection, site_id: str, now: datetime) -> dict[str, int]:
-    sizes = stats.queue_sizes(conn, site_id)
+def _sizes(svc: Services, conn: Connection, site_id: str, now: datetime) -> dict[str, int]:
+    sizes = stats.queue_sizes(conn, site_id, report_threshold(svc, conn, site_id))
     rejected = dashboard.count_status(conn, site_id, CommentStatus.REJECTED.value, since=now - timedelta(days=RECENT_DAYS))
     clusters = len(moderation.list_flags(conn, site_id, kind=FlagKind.COORDINATION.value, limit=1000))
     return {"held": sizes["held"][0], "reported": sizes["reported"][0], "clusters": clusters,

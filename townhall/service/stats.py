@@ -11,7 +11,7 @@ from statistics import median
 from typing import Any
 
 from townhall.service.core import Services
-from townhall.service.dashboard import utc
+from townhall.service.dashboard import report_threshold, utc
 from townhall.service.identity import Actor
 from townhall.store import stats
 
@@ -49,7 +49,7 @@ def numbers(svc: Services, actor: Actor, site_id: str, days: int = 30) -> dict[s
     with svc.db.read() as conn:
         per_day = stats.comments_per_day(conn, site_id, since)
         decided = stats.decisions_since(conn, site_id, since)
-        queues = stats.queue_sizes(conn, site_id)
+        queues = stats.queue_sizes(conn, site_id, report_threshold(svc, conn, site_id))
         appeals = stats.appeal_times_since(conn, site_id, since)
     day_keys = [(since + timedelta(days=i)).date().isoformat() for i in range(days)]
     daily: dict[str, dict[str, int]] = {d: {"published": 0, "held": 0, "rejected": 0, "deleted": 0} for d in day_keys}

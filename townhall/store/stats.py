@@ -50,8 +50,9 @@ def decisions_since(conn: Connection, site_id: str, since: datetime) -> list[Row
     return list(conn.execute(q).mappings())
 
 
-def queue_sizes(conn: Connection, site_id: str) -> dict[str, tuple[int, Any]]:
-    """Queue name -> (items waiting, creation time of the oldest)."""
+def queue_sizes(conn: Connection, site_id: str, report_threshold: float) -> dict[str, tuple[int, Any]]:
+    """Queue name -> (items waiting, creation time of the oldest). A reported comment waits once its open
+    reports weigh ``report_threshold`` (as :func:`townhall.store.content.reported_comments` lists them)."""
     out: dict[str, tuple[int, Any]] = {}
     for status in (CommentStatus.HELD,):
         q = select(func.count(), func.min(comments.c.created_at)).where(comments.c.status == status.value)
@@ -59,11 +60,15 @@ def queue_sizes(conn: Connection, site_id: str) -> dict[str, tuple[int, Any]]:
             q = q.where(comments.c.thread_id.in_(select(threads.c.id).where(threads.c.site_id == site_id).scalar_subquery()))
         n, oldest = conn.execute(q).one()
         out[status.value] = (int(n), oldest)
-    rq = (
-        select(func.count(func.distinct(reports.c.comment_id)), func.min(reports.c.created_at))
+    weighed = (
+        select(reports.c.comment_id, func.min(reports.c.created_at).label("first"))
         .select_from(reports.join(comments, comments.c.id == reports.c.comment_id).join(threads, threads.c.id == comments.c.thread_id))
         .where(threads.c.site_id == site_id, reports.c.resolved.is_(False), comments.c.status == CommentStatus.PUBLISHED.value)
+        .group_by(reports.c.comment_id)
+        .having(func.sum(reports.c.weight) >= report_threshold)
+        .subquery()
     )
+    rq = select(func.count(), func.min(weighed.c.first))
     n, oldest = conn.execute(rq).one()
     out["reported"] = (int(n), oldest)
     aq = (

@@ -73,7 +73,8 @@ def create_asgi(svc: Services) -> FastAPI:
         body = _asset("embed.js")
         if body is None:
             return Response("/* widget not built */", media_type="application/javascript", status_code=404)
-        return Response(body, media_type="application/javascript", headers={"Cache-Control": "public, max-age=300"})
+        # charset: a publisher's page may be ISO-8859-1, and the browser would read the widget's text that way
+        return Response(body, media_type="application/javascript; charset=utf-8", headers={"Cache-Control": "public, max-age=300"})
 
     app.mount("/static", StaticFiles(packages=[("townhall.web", "static")]), name="static")
 

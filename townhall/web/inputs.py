@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Form, Path, Query
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from townhall.service.core import MAX_ID
 
@@ -41,6 +41,13 @@ def clean_text(value: str) -> str:
 SafeStr = Annotated[str, AfterValidator(clean_text)]
 """Free text that will be stored or compared with stored text; give its length bound with ``Field``,
 ``Query`` or ``Form`` (``max_length``)."""
+
+def _blank_is_none(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+FilterId = Annotated[IdValue | None, BeforeValidator(_blank_is_none), Query()]
+"""An optional id in a filter form's query string, where a box left empty sends ``account=``."""
 
 SiteQuery = Annotated[SafeStr | None, Query(max_length=64, description="A site id.")]
 """The ``?site=`` of dashboard pages."""

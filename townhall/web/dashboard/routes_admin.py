@@ -14,7 +14,7 @@ from townhall.service import dashboard as dash
 from townhall.service import moderators
 from townhall.service import stats as svc_stats
 from townhall.web.dashboard.common import action, done, page, render, services, session_of
-from townhall.web.inputs import MAX_ID, FormText, Id, SafeStr, SiteQuery
+from townhall.web.inputs import MAX_ID, FilterId, FormText, Id, SafeStr, SiteQuery
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -65,7 +65,7 @@ def numbers_csv(request: Request, site: SiteQuery = None, days: int = Query(30, 
 @router.get("/audit")
 @page
 def audit(request: Request, site: SiteQuery = None, actor: SafeStr | None = Query(None, max_length=300),
-          account: int | None = Query(None, ge=1, le=MAX_ID), action: SafeStr | None = Query(None, max_length=64),
+          account: FilterId = None, action: SafeStr | None = Query(None, max_length=64),
           rule: SafeStr | None = Query(None, max_length=100), since: SafeStr | None = Query(None, max_length=10),
           until: SafeStr | None = Query(None, max_length=10), before: int | None = Query(None, ge=1, le=MAX_ID)) -> Response:
     svc = services(request)
@@ -80,7 +80,7 @@ def audit(request: Request, site: SiteQuery = None, actor: SafeStr | None = Quer
 @router.get("/audit.jsonl")
 @page
 def audit_export(request: Request, site: SiteQuery = None, actor: SafeStr | None = Query(None, max_length=300),
-                 account: int | None = Query(None, ge=1, le=MAX_ID), action: SafeStr | None = Query(None, max_length=64),
+                 account: FilterId = None, action: SafeStr | None = Query(None, max_length=64),
                  rule: SafeStr | None = Query(None, max_length=100), since: SafeStr | None = Query(None, max_length=10),
                  until: SafeStr | None = Query(None, max_length=10)) -> Response:
     site_id = _site(request, site)

@@ -45,6 +45,8 @@
       commentBy: 'Comment by {name}',
       deletedComment: 'This comment was deleted.',
       removedComment: 'This comment was removed by a moderator.',
+      removedOwn: { one: 'A moderator removed one of your comments', other: 'A moderator removed {n} of your comments' },
+      removedOwnItem: 'Your comment “{text}” was removed. Reason:',
       awaiting: 'Awaiting review — only you can see this comment until a moderator approves it.',
       heldNotice: 'Your comment is awaiting review by a moderator.',
       publishedNotice: 'Your comment is published.',
@@ -118,6 +120,8 @@
       commentBy: 'Kommentar von {name}',
       deletedComment: 'Dieser Kommentar wurde gelöscht.',
       removedComment: 'Dieser Kommentar wurde von der Moderation entfernt.',
+      removedOwn: { one: 'Die Moderation hat einen Ihrer Kommentare entfernt', other: 'Die Moderation hat {n} Ihrer Kommentare entfernt' },
+      removedOwnItem: 'Ihr Kommentar „{text}“ wurde entfernt. Grund:',
       awaiting: 'Wird geprüft – nur Sie sehen diesen Kommentar, bis die Moderation ihn freigibt.',
       heldNotice: 'Ihr Kommentar wird von der Moderation geprüft.',
       publishedNotice: 'Ihr Kommentar ist veröffentlicht.',
@@ -316,6 +320,7 @@ ol{list-style:none;margin:0;padding:0}
 .th-ok{color:var(--_ok);margin:.4rem 0}
 .th-rejected,.th-sanction{background:var(--_error-bg);border:1px solid var(--_error);border-left-width:5px;border-radius:var(--th-radius,6px);padding:.75rem 1rem;margin:.6rem 0}
 .th-rejected h3,.th-sanction h3{color:var(--_error)}
+.th-removed{margin:.4rem 0}.th-removed ul{margin:.3rem 0;padding-left:1.2rem}
 .th-rejected ul{margin:.2rem 0 .5rem;padding-left:1.2rem}
 .th-marked{white-space:pre-wrap;overflow-wrap:anywhere;background:var(--_bg);padding:.5rem .6rem;border-radius:var(--th-radius,6px);border:1px solid var(--_border);margin:.3rem 0}
 mark{background:var(--_mark);color:var(--_mark-fg);outline:2px solid var(--_error);border-radius:2px}
@@ -511,7 +516,23 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
           h('button', { type: 'button', text: t('signInButton'), onclick: () => this.requestLogin() }));
       }
       this.renderSanction(me && me.sanction);
+      this.renderRemoved(me && me.removed_comments);
       this.renderCompose();
+    }
+
+    // A moderator's reason reaches the comment's author: the comments removed in the last two weeks, each
+    // with the reason given (GET /me's removed_comments), folded away under one line.
+    renderRemoved(list) {
+      const recent = (list || []).filter((r) => Date.now() - new Date(r.at).getTime() < 14 * 86400000);
+      if (this.removed) this.removed.remove();
+      this.removed = null;
+      if (!recent.length) return;
+      const t = this.t;
+      const cut = (text) => (text.length > 80 ? text.slice(0, 79) + '…' : text);
+      this.removed = h('details', { class: 'th-removed' },
+        h('summary', { text: t('removedOwn', { n: recent.length }) }),
+        h('ul', null, recent.map((r) => h('li', null, t('removedOwnItem', { text: cut(r.text || '') }), ' ', r.reason || ''))));
+      this.sanction.after(this.removed);
     }
 
     canWrite() { return !this.closed && !!(this.me || this.o.guests) && !(this.me && this.me.sanction); }
@@ -735,7 +756,11 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       this.thread = data.thread;
       const frag = document.createDocumentFragment();
       const added = [];
-      for (const c of data.comments) { const li = this.renderItem(c, 0); frag.append(li); added.push(li); }
+      for (const c of data.comments) {
+        const shown = this.map.get(c.id);
+        if (shown && shown.li && shown.li.isConnected) continue; // the reader's own new comment, shown when posted
+        const li = this.renderItem(c, 0); frag.append(li); added.push(li);
+      }
       this.list.append(frag);
       this.cursor = data.next_cursor || null;
       this.moreBtn.hidden = !this.cursor;
@@ -1022,7 +1047,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         this.status.hidden = true;
         if (c.status === 'published') { this.count += 1; this.countEl.textContent = this.t('count', { n: this.count }); }
         this.say(this.t(c.status === 'held' ? 'heldNotice' : 'publishedNotice'));
-        if (parentId) setTimeout(() => { const art = li.querySelector('.th-c'); if (art) art.focus(); }, 0);
+        setTimeout(() => { const art = li.querySelector('.th-c'); if (art) art.focus(); }, 0); // focus follows the new comment
         return c;
       } finally {
         this.inflight--;
@@ -1184,6 +1209,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       } else if (type === 'comment.deleted' || type === 'comment.removed') {
         if (this.pendingNew.delete(id)) this.updateBanner(false);
         if (entry && entry.li && entry.c.status !== 'deleted') {
+          if (entry.c.status === 'published') { this.count = Math.max(0, this.count - 1); this.countEl.textContent = this.t('count', { n: this.count }); }
           entry.c = Object.assign({}, entry.c, { status: type === 'comment.deleted' ? 'deleted' : 'removed', author: null, html: '' });
           const art = this.renderArticle(entry);
           entry.li.querySelector('.th-c').replaceWith(art);
