@@ -29,6 +29,12 @@ def _populate(app: Townhall, client: Any) -> None:
     assert first.status_code == 201, first.text
     cid = first.json()["comment"]["id"]
     assert client.post("/api/v1/threads/t-1/comments", json={"text": "A reply", "parent_id": cid}, headers=auth("bob")).status_code == 201
+    # text that looks like a time stays text through the round trip
+    stamp = client.post("/api/v1/threads/t-1/comments", json={"text": "2024-05-01T10:00:00"},
+                        headers=auth("clock", name="2024-05-01T10:00:00Z"))
+    assert stamp.status_code == 201, stamp.text
+    r = client.put("/api/v1/me/notifications", json={"replies": True}, headers=auth("alice", email="a@example.org"))
+    assert r.status_code == 200 and r.json()["replies"] is True
     assert client.put(f"/api/v1/comments/{cid}/reaction", json={"kind": "like"}, headers=auth("bob")).status_code == 200
     assert client.post(f"/api/v1/comments/{cid}/reports", json={"reason": "spam"}, headers=auth("carol")).status_code == 201
     bad = client.post("/api/v1/threads/t-1/comments", json={"text": "fuck this"}, headers=auth("bob"))
@@ -50,7 +56,7 @@ def test_export_import_export_round_trip(app: Townhall, client: Any, db_url: str
     assert out.exit_code == 0, out.output
     kinds = {json.loads(line)["type"] for line in first.read_text(encoding="utf-8").splitlines()}
     assert {"townhall-export", "thread", "comment", "account", "decision", "action", "appeal", "note", "audit",
-            "reaction", "report"} <= kinds
+            "reaction", "report", "prefs"} <= kinds
 
     fresh = (f"sqlite:///{tmp_path / 'fresh.db'}" if db_url.startswith("sqlite")
              else request.getfixturevalue("postgres").fresh())
@@ -64,6 +70,11 @@ def test_export_import_export_round_trip(app: Townhall, client: Any, db_url: str
     assert len(a) == len(b) > 40
     for x, y in zip(a, b):
         assert x == y
+    texts = {json.loads(line).get("body") for line in second.read_text(encoding="utf-8").splitlines()}
+    names = {json.loads(line).get("display_name") for line in second.read_text(encoding="utf-8").splitlines()}
+    assert "2024-05-01T10:00:00" in texts and "2024-05-01T10:00:00Z" in names
+    assert [json.loads(x)["notify_replies"] for x in second.read_text(encoding="utf-8").splitlines()
+            if json.loads(x)["type"] == "prefs"] == [True]
 
     again = runner.invoke(build_cli(), ["import", "townhall", str(first), "--db", fresh])
     assert again.exit_code != 0 and "already has threads" in again.output

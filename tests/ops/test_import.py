@@ -170,3 +170,31 @@ def test_a_file_that_is_not_an_isso_database_is_refused_plainly(app: Townhall, t
     out = runner.invoke(build_cli(), ["import", "isso", str(tmp_path / "notes.db"), "--db", app.settings.database_url])
     assert out.exit_code == 1 and "notes.db" in out.output and "Traceback" not in out.output
     assert _rows(app, "SELECT id FROM comments") == []
+
+
+NESTED_REFERENCES = """<?xml version="1.0" encoding="ISO-8859-1"?>
+<disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals">
+  <category dsq:id="1"><forum>gazette</forum><title>General</title></category>
+  <thread dsq:id="2001"><id>article-one</id><link>https://gazette.example/article-one</link>
+    <title>One</title><category dsq:id="1"></category><createdAt>2016-03-14T18:00:00Z</createdAt></thread>
+  <post dsq:id="3001"><message><![CDATA[<p>Caf\xe9 Z\xfcrich</p>]]></message><createdAt>2016-03-14T18:30:00Z</createdAt>
+    <author><name>Anna</name><isAnonymous>true</isAnonymous></author><thread dsq:id="2001"></thread></post>
+  <post dsq:id="3002"><message><![CDATA[<p>Second</p>]]></message><createdAt>2016-03-14T18:40:00Z</createdAt>
+    <author><name>Bob</name><isAnonymous>true</isAnonymous></author><thread dsq:id="2001"/></post>
+</disqus>
+"""
+
+
+def test_disqus_references_written_open_and_a_declared_charset(app: Townhall, tmp_path: Path) -> None:
+    """Disqus may write a post's thread (or a thread's category) as an element with a closing tag; it is a
+    reference, not a record. And the file is read in the encoding its XML declaration names."""
+    path = tmp_path / "latin1.xml"
+    path.write_bytes(NESTED_REFERENCES.encode("latin-1"))
+    runner = CliRunner(env={"TOWNHALL_POLICY": POLICY})
+    done = runner.invoke(build_cli(), ["import", "disqus", str(path), "--db", app.settings.resolved_database_url, "--json"])
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.output[done.output.index("{"):])
+    assert report["comments_new"] == 2 and report["problems"] == [], report
+    for ext in ("disqus:3001", "disqus:3002"):
+        assert _comment(app, ext)["thread"] == "article-one"
+    assert _comment(app, "disqus:3001")["body"] == "Café Zürich"

@@ -37,6 +37,22 @@ def test_backup_of_a_live_sqlite_database(make_app: Any, sqlite_url: str, tmp_pa
     assert f"schema {head}" in done.output
 
 
+def test_backup_when_the_data_folder_has_a_hash_in_its_name(tmp_path: Path) -> None:
+    """The source is opened as a read-only SQLite URI; a "#" in the path once cut it short, and the backup
+    was an empty database reported as a success."""
+    data = tmp_path / "news#1"
+    runner = CliRunner(env={"TOWNHALL_POLICY": POLICY, "TOWNHALL_DATA_DIR": str(data)})
+    done = runner.invoke(build_cli(), ["import", "disqus", str(Path(__file__).parent / "fixtures" / "disqus.xml")])
+    assert done.exit_code == 0, done.output
+    out = tmp_path / "copy.db"
+    done = runner.invoke(build_cli(), ["backup", "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    copy = sqlite3.connect(out)
+    assert copy.execute("SELECT count(*) FROM comments").fetchone()[0] > 0
+    copy.close()
+    assert not (tmp_path / "news").exists()  # nothing created beside it
+
+
 def test_backup_on_postgres_prints_pg_dump_advice(postgres: Any) -> None:
     url = postgres.fresh()
     done = CliRunner().invoke(build_cli(), ["backup", "--out", "x.db", "--db", url.replace("postgres@", "postgres:s3cret@")])

@@ -89,6 +89,9 @@ def test_signature_helpers() -> None:
     assert not webhooks.verify("other", header, body)
     old = webhooks.sign(SECRET, int(time.time()) - 301, body)
     assert not webhooks.verify(SECRET, old, body)  # replay protection: older than five minutes
+    now = int(time.time())
+    for forged in (f"t={now},v1=\u00e9", f"t={now},v1=\udc80", "t=x", "v1=abc", "", "garbage", f"t={now}"):
+        assert webhooks.verify(SECRET, forged, body) is False, forged  # never an exception: a 500 in the receiver
 
 
 def test_a_webhook_added_while_serving_gets_the_next_events(app: Townhall, client: Any) -> None:

@@ -34,7 +34,9 @@ def _read_archive(kind: str, path: Path) -> Any:
             return isso.read(path)
         except Invalid as exc:
             raise click.ClickException(exc.message) from exc
-    text = path.read_text(encoding="utf-8", errors="replace")
+    from townhall.service.importers.xmlrecords import decode
+
+    text = decode(path.read_bytes())
     return disqus.read(text) if kind == "disqus" else wordpress.read(text)
 
 

@@ -26,7 +26,7 @@ _EXPORTERS = (
     ("thread", store.export_threads), ("account", store.export_accounts), ("comment", store.export_comments),
     ("decision", store.export_decisions), ("reaction", store.export_reactions), ("report", store.export_reports),
     ("action", store.export_actions), ("appeal", store.export_appeals), ("note", store.export_notes),
-    ("audit", store.export_audit),
+    ("prefs", store.export_prefs), ("audit", store.export_audit),
 )
 # column -> record type whose id it refers to
 _REFS: dict[str, dict[str, str]] = {
@@ -37,6 +37,7 @@ _REFS: dict[str, dict[str, str]] = {
     "action": {"account_id": "account", "comment_id": "comment"},
     "appeal": {"action_id": "action", "account_id": "account"},
     "note": {"account_id": "account"},
+    "prefs": {"account_id": "account"},
 }
 _AUDIT_SUBJECTS = {"comment": "comment", "account": "account", "appeal": "appeal", "thread": "thread"}
 
@@ -71,13 +72,16 @@ def export_jsonl(svc: Services, site_id: str, out: IO[str]) -> dict[str, int]:
     return dict(counts)
 
 
-def _parse_time(value: Any) -> Any:
-    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    return value
+def _with_times(values: dict[str, Any], times: frozenset[str]) -> dict[str, Any]:
+    """``values`` with the ISO times of the time columns read back as datetimes; every other field as it is."""
+    out = dict(values)
+    for column in times & out.keys():
+        if isinstance(out[column], str):
+            try:
+                out[column] = datetime.fromisoformat(out[column])
+            except ValueError as exc:
+                raise ArchiveError(f"{column}: {out[column]!r} is not an ISO time") from exc
+    return out
 
 
 def _lines(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -118,7 +122,7 @@ def import_jsonl(svc: Services, lines: Iterable[str], *, site_id: str | None = N
 
 
 def _prepare_site(conn: Connection, target: str, site: Mapping[str, Any]) -> None:
-    values = {k: _parse_time(v) for k, v in site.items() if k != "id"}
+    values = _with_times({k: v for k, v in site.items() if k != "id"}, store.time_columns(None))
     existing = content.get_site(conn, target)
     if existing is None:
         content.insert_site(conn, id=target, **values)
@@ -132,7 +136,10 @@ def _insert(conn: Connection, kind: str, record: dict[str, Any], site_id: str, i
             number: int) -> None:
     columns = set(store.record_columns(kind))
     old_id = record.get("id")
-    values = {k: _parse_time(v) for k, v in record.items() if k in columns and k != "id"}
+    try:
+        values = _with_times({k: v for k, v in record.items() if k in columns and k != "id"}, store.time_columns(kind))
+    except ArchiveError as exc:
+        raise ArchiveError(f"line {number}: {exc}") from exc
     if "site_id" in columns:
         values["site_id"] = site_id
     for column, target in _REFS.get(kind, {}).items():

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, select, update
+from sqlalchemy import Connection, DateTime, Table, func, insert, select, update
 from sqlalchemy.engine import RowMapping
+
+from townhall.store.ops_tables import reader_prefs
 
 from townhall.store.schema import (
     insert_row,
@@ -26,7 +28,8 @@ from townhall.store.schema import (
 # Record types of a Townhall export, in the order they are written and read back (references point backwards).
 RECORD_TABLES: dict[str, Table] = {
     "thread": threads, "account": accounts, "comment": comments, "decision": decisions, "reaction": reactions,
-    "report": reports, "action": account_actions, "appeal": appeals, "note": notes, "audit": audit_log,
+    "report": reports, "action": account_actions, "appeal": appeals, "note": notes, "prefs": reader_prefs,
+    "audit": audit_log,
 }
 
 Row = RowMapping
@@ -112,6 +115,12 @@ def export_notes(conn: Connection, site_id: str) -> Iterator[Row]:
     return _rows(conn, select(notes).where(notes.c.account_id.in_(_site_accounts(site_id))).order_by(notes.c.id))
 
 
+def export_prefs(conn: Connection, site_id: str) -> Iterator[Row]:
+    """Readers' notification settings (reply e-mails they opted into)."""
+    q = select(reader_prefs).where(reader_prefs.c.account_id.in_(_site_accounts(site_id))).order_by(reader_prefs.c.account_id)
+    return _rows(conn, q)
+
+
 def export_audit(conn: Connection, site_id: str) -> Iterator[Row]:
     return _rows(conn, select(audit_log).where(audit_log.c.site_id == site_id).order_by(audit_log.c.id))
 
@@ -129,6 +138,13 @@ def export_reports(conn: Connection, site_id: str) -> Iterator[Row]:
 
 def record_columns(kind: str) -> list[str]:
     return [c.name for c in RECORD_TABLES[kind].columns]
+
+
+def time_columns(kind: str | None) -> frozenset[str]:
+    """The columns that hold a time, of a record type (``None``: the site); only these are read back as
+    times, so that a comment whose text looks like a timestamp stays text."""
+    table = sites if kind is None else RECORD_TABLES[kind]
+    return frozenset(c.name for c in table.columns if isinstance(c.type, DateTime))
 
 
 def count_threads(conn: Connection, site_id: str) -> int:

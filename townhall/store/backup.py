@@ -5,11 +5,20 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
+
+
+def _read_only(path: str | Path) -> sqlite3.Connection:
+    """The database at ``path``, read-only. The path is quoted into the URI: a ``#``, ``?`` or ``%`` in it
+    would otherwise end the path (and drop ``mode=ro``), and SQLite would create an empty file elsewhere."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no database file at {path}")
+    return sqlite3.connect(f"file:{quote(str(Path(path).resolve()))}?mode=ro", uri=True, timeout=30)
 
 
 def sqlite_backup(source: str | Path, target: str | Path, progress: Callable[[int, int], None] | None = None) -> str:
     """Copy ``source`` into ``target`` page by page while others keep writing; returns the copy's integrity check."""
-    src = sqlite3.connect(f"file:{Path(source).resolve()}?mode=ro", uri=True, timeout=30)
+    src = _read_only(source)
     dst = sqlite3.connect(str(target))
     try:
         def report(_status: int, remaining: int, total: int) -> None:
@@ -24,7 +33,7 @@ def sqlite_backup(source: str | Path, target: str | Path, progress: Callable[[in
 
 
 def revision_of(path: str | Path) -> str | None:
-    conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+    conn = _read_only(path)
     try:
         row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         return str(row[0]) if row else None

@@ -2,12 +2,14 @@
 by line and skipped without losing the rest of the file (a strict parser would stop at the first error).
 
 Records are the root's children with the given names (Disqus: thread, post, category; WXR: item). While a
-record is open, a non-self-closing start tag of a record name begins the next record: the open one was not
-closed and is reported.
+record is open, a non-self-closing start tag of the *same* name begins the next record: the open one was not
+closed and is reported. Other record names inside it are references (Disqus writes a post's thread as
+``<thread dsq:id="…"/>``, or as ``<thread dsq:id="…"></thread>``) and belong to the open record.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -18,6 +20,24 @@ _TOKEN = re.compile(
     re.S,
 )
 _XMLNS = re.compile(r"""\sxmlns(?::[\w.\-]+)?\s*=\s*("[^"]*"|'[^']*')""")
+
+
+_DECLARED = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
+def decode(data: bytes) -> str:
+    """An XML file's text, read in the encoding its declaration names (UTF-8 when it names none, as XML
+    says; a UTF-8 or UTF-16 byte-order mark wins). Old WordPress blogs export WXR in the blog's own charset."""
+    for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return data.decode(codec, errors="replace")
+    declared = _DECLARED.match(data[:300])
+    codec = declared.group(1).decode("ascii") if declared else "utf-8"
+    try:
+        codecs.lookup(codec)
+    except LookupError:
+        codec = "utf-8"
+    return data.decode(codec, errors="replace")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +78,7 @@ def records(text: str, names: set[str]) -> Iterator[Record]:
             continue
         self_closing = (rest or "").rstrip().endswith("/")
         local = tag.split(":")[-1]
-        if not closing and not self_closing and local in names:
+        if not closing and not self_closing and local in names and open_name in (None, local):
             if open_name is not None:
                 yield Record(open_name, lines.at(open_start), None, f"<{open_name}> is not closed before the next record")
             open_name, open_start = local, match.start()
