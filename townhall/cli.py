@@ -13,8 +13,30 @@ from townhall import __version__
 COMMAND_MODULES: tuple[str, ...] = ("server", "policy", "classifiers", "archive", "webhooks", "mail", "privacy", "maintenance", "trolls", "users")
 
 
+class _Townhall(click.Group):
+    """The command group. A command that fails on what it was given (a missing site, a broken file, a
+    database it cannot reach) says so in one line and exits 1, rather than printing a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from townhall.service.errors import ServiceError
+        from townhall.service.jobs import PermanentError
+
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except ServiceError as exc:
+            raise click.ClickException(exc.message) from exc
+        except SQLAlchemyError as exc:
+            raise click.ClickException(f"the database refused: {str(exc).splitlines()[0]}") from exc
+        except (OSError, ValueError, KeyError, PermanentError) as exc:
+            raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
+
+
 def build_cli() -> click.Group:
-    @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+    @click.group(cls=_Townhall, context_settings={"help_option_names": ["-h", "--help"]})
     @click.version_option(__version__, prog_name="townhall")
     def cli() -> None:
         """Townhall: comments under your articles, with house rules enforced in the open."""

@@ -83,6 +83,8 @@ def test_export_import_export_round_trip(app: Townhall, client: Any, db_url: str
 def test_import_rejects_broken_files(app: Townhall) -> None:
     with pytest.raises(ArchiveError, match="not a Townhall export"):
         import_jsonl(app.services, ['{"type": "comment"}'])
+    with pytest.raises(ArchiveError, match="names no site"):
+        import_jsonl(app.services, ['{"type": "townhall-export", "version": 1}'])
     header = json.dumps({"type": "townhall-export", "version": 1, "site": {"id": "x2", "name": "X", "sso_secret": "s",
                                                                          "allow_guests": False, "auto_create_threads": True,
                                                                          "policy_path": None, "origins": [],

@@ -125,3 +125,19 @@ def test_doctor_finds_an_old_schema_and_a_missing_database(tmp_path: Path) -> No
     assert old.exit_code == 1 and "0002_audit_append_only" in old.output and "townhall migrate" in old.output
     gone = runner.invoke(build_cli(), ["doctor", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/none"])
     assert gone.exit_code == 1 and "cannot connect" in " ".join(gone.output.split())
+
+
+def test_commands_fail_in_one_line_on_bad_input(tmp_path: Path) -> None:
+    """A missing site, a broken export, a database that cannot be reached: one "Error:" line and exit 1,
+    never a traceback."""
+    header_only = tmp_path / "header.jsonl"
+    header_only.write_text('{"type": "townhall-export", "version": 1}\n', encoding="utf-8")
+    gzipped = tmp_path / "export.jsonl.gz"
+    gzipped.write_bytes(b"\x1f\x8b\x08\x00" + bytes(range(200)))
+    runner = CliRunner(env={"TOWNHALL_POLICY": POLICY, "TOWNHALL_DATA_DIR": str(tmp_path / "data")})
+    for args in (["mail", "digest", "--site", "nope", "--dry-run"], ["privacy", "mode", "remove", "--site", "nope"],
+                 ["import", "townhall", str(header_only)], ["import", "townhall", str(gzipped)],
+                 ["users", "list-moderators", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/x"]):
+        done = runner.invoke(build_cli(), args)
+        assert done.exit_code == 1 and isinstance(done.exception, SystemExit), (args, done.output, done.exception)
+        assert done.output.startswith("Error: ") and done.output.count("\n") == 1, (args, done.output)

@@ -106,6 +106,8 @@ def import_jsonl(svc: Services, lines: Iterable[str], *, site_id: str | None = N
         raise ArchiveError("line 1: not a Townhall export (no 'townhall-export' header)")
     if first[1].get("version") != FORMAT_VERSION:
         raise ArchiveError(f"export format version {first[1].get('version')!r}; this Townhall reads version {FORMAT_VERSION}")
+    if not isinstance(first[1].get("site"), dict) or "id" not in first[1]["site"]:
+        raise ArchiveError("line 1: the header names no site (a 'site' object with an 'id')")
     site = dict(first[1]["site"])
     target = site_id or str(site["id"])
     counts: Counter[str] = Counter()
