@@ -198,3 +198,15 @@ def test_disqus_references_written_open_and_a_declared_charset(app: Townhall, tm
     for ext in ("disqus:3001", "disqus:3002"):
         assert _comment(app, ext)["thread"] == "article-one"
     assert _comment(app, "disqus:3001")["body"] == "Café Zürich"
+
+
+def test_wordpress_comments_on_a_post_that_is_not_public_stay_out_of_sight(app: Townhall) -> None:
+    """A draft, private or trashed post's comments were never public; they are imported held, and said so."""
+    text = (FIXTURES / "wordpress.xml").read_text(encoding="utf-8")
+    private = text.replace("<wp:status><![CDATA[publish]]></wp:status>", "<wp:status><![CDATA[private]]></wp:status>", 1)
+    assert private != text
+    report = run_import(app.services, wordpress.read(private), "default")
+    assert _comment(app, "wordpress:102")["status"] == "held"  # approved, on the now private post
+    assert _comment(app, "wordpress:104")["status"] == "rejected"  # spam stays spam
+    assert _comment(app, "wordpress:301")["status"] == "published"  # another post, public
+    assert any("'private'" in str(p) and "imported as held" in str(p) for p in report.problems)

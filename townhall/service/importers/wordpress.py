@@ -57,12 +57,18 @@ def read(text: str) -> Archive:
         comments = item.findall("wp:comment", ns)
         if comments:
             archive.threads.setdefault(thread.key, thread)
+        post_status = (child_text(item, "wp:status", ns) or "publish").strip()
+        if comments and post_status not in ("publish", "inherit"):
+            # a draft, private, pending or trashed post: its readers' comments were not public, and are
+            # not made public here; moderators see them held
+            archive.problem(where, f"the post's status is {post_status!r}; its {len(comments)} comment(s) imported as held")
         for index, comment in enumerate(comments, 1):
-            _comment(archive, thread, comment, ns, f"{where} comment #{index}")
+            _comment(archive, thread, comment, ns, f"{where} comment #{index}", public=post_status in ("publish", "inherit"))
     return archive
 
 
-def _comment(archive: Archive, thread: ImportedThread, el: ET.Element, ns: dict[str, str], where: str) -> None:
+def _comment(archive: Archive, thread: ImportedThread, el: ET.Element, ns: dict[str, str], where: str,
+             public: bool = True) -> None:
     comment_id = (child_text(el, "wp:comment_id", ns) or "").strip()
     if not comment_id:
         archive.problem(where, "no wp:comment_id; skipped")
@@ -82,6 +88,8 @@ def _comment(archive: Archive, thread: ImportedThread, el: ET.Element, ns: dict[
     status = _STATUS.get(approved)
     if status is None:
         archive.problem(where, f"unknown approval state {approved!r}; imported as held")
+        status = CommentStatus.HELD
+    if not public and status is CommentStatus.PUBLISHED:
         status = CommentStatus.HELD
     body = html_to_text(child_text(el, "wp:comment_content", ns))
     if not body:
