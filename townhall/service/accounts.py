@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from townhall.policy.enforcement import is_trusted
 from townhall.service.core import Services, as_utc
-from townhall.service.enforcement import action_in_force, settle_standing
+from townhall.service.enforcement import action_in_force, settle_standing, state_of
 from townhall.service.errors import Forbidden, Invalid, NotFound, Sanctioned, Unauthenticated
 from townhall.service.identity import Identity
 from townhall.store import content, moderation, people
@@ -23,8 +23,6 @@ SANCTIONS = (ActionKind.SUSPEND.value, ActionKind.BAN.value)
 # Subjects Townhall gives accounts of its own; a publisher's sign-in may not name them (an imported reader's
 # account is claimed by e-mail on first sign-in instead: townhall.service.importing.claim_imported).
 RESERVED_SUBJECTS = ("guest:", "import:", "erased:", "sanctioned:")
-_STATE_OF = {ActionKind.WARN.value: AccountState.WARNED, ActionKind.PREMODERATE.value: AccountState.PREMODERATED,
-             ActionKind.SUSPEND.value: AccountState.SUSPENDED, ActionKind.BAN.value: AccountState.BANNED}
 
 
 def _clean_name(name: Any, fallback: str) -> str:
@@ -200,8 +198,8 @@ def me(svc: Services, ident: Identity) -> dict[str, Any]:
         account = people.get_account(conn, ident.account_id)
         if account is None:
             raise NotFound("No such account.")
-        action = active_sanction(conn, svc, account)
-        deciding = action_in_force(conn, svc, ident.account_id)
+        deciding = action_in_force(conn, svc, ident.account_id)  # live: a warning or suspension may have run out
+        action = deciding if deciding is not None and deciding["kind"] in SANCTIONS else None
         strikes = moderation.active_strikes(conn, ident.account_id, svc.now())
         history = [
             {"id": a["id"], "kind": a["kind"], "reason": a["reason"], "rule": a["rule"],
@@ -215,7 +213,7 @@ def me(svc: Services, ident: Identity) -> dict[str, Any]:
             "supporter": bool(account["supporter"]),
             "role": account["role"],
             "guest": bool(account["guest"]),
-            "state": _STATE_OF.get(deciding["kind"], AccountState.ACTIVE).value if deciding else AccountState.ACTIVE.value,
+            "state": state_of(deciding).value,
             "sanction": sanction_details(conn, action) if action is not None else None,
             "active_strikes": len(strikes),
             "actions": history,

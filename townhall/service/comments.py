@@ -115,16 +115,25 @@ def rejection(decision: Decision, comment_id: int | None, text: str) -> RuleReje
     return RuleRejected(message, {"comment_id": comment_id, "hits": hits, "text": text, "policy_version": decision.policy_version})
 
 
+def storable(value: str) -> bool:
+    """Whether text can be stored the same way on SQLite and PostgreSQL: no NUL, no lone surrogates (JSON lets
+    a client send one, and no classifier, database or page can take it)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _comment_text(text: Any) -> str:
-    """The text as it will be judged and stored: a string, NUL characters dropped, valid Unicode (JSON lets
-    a client send a lone surrogate, which no classifier, database or page can take)."""
+    """The text as it will be judged and stored: a string, NUL characters dropped, otherwise storable."""
     if not isinstance(text, str):
         raise Invalid("'text' must be a string.", {"field": "text"})
     text = text.replace("\x00", "")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise Invalid("The text contains characters that are not valid Unicode.", {"field": "text"}) from exc
+    if not storable(text):
+        raise Invalid("The text contains characters that are not valid Unicode.", {"field": "text"})
     return text
 
 

@@ -89,11 +89,16 @@ def action_in_force(conn: Connection, svc: Services, account_id: int) -> Mapping
     return next(a for a in actions if a["id"] == deciding.id) if deciding is not None else None
 
 
+def state_of(deciding: Mapping[str, Any] | None) -> AccountState:
+    """The account state the deciding action (:func:`action_in_force`) puts an account in."""
+    return _STATE_FOR[ActionKind(deciding["kind"])] if deciding is not None else AccountState.ACTIVE
+
+
 def settle_standing(conn: Connection, svc: Services, account_id: int) -> Mapping[str, Any] | None:
     """Write the account's state (and when a suspension ends) from the sanctions in force, whatever order
     they came in and whichever were lifted; returns the deciding action."""
     deciding = action_in_force(conn, svc, account_id)
-    state = _STATE_FOR[ActionKind(deciding["kind"])] if deciding is not None else AccountState.ACTIVE
+    state = state_of(deciding)
     until = as_utc(deciding["ends_at"]) if deciding is not None and state is AccountState.SUSPENDED else None
     people.update_account(conn, account_id, state=state.value, state_until=until)
     return deciding

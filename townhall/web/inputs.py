@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Form, Path, Query
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from townhall.service.comments import storable
 from townhall.service.core import MAX_ID
 
 
@@ -18,17 +19,6 @@ Id = Annotated[int, Path(ge=1, le=MAX_ID, description="A numeric id.")]
 
 IdValue = Annotated[int, Field(ge=1, le=MAX_ID)]
 """A numeric id in a query string, a form field or a list of them."""
-
-
-def storable(value: str) -> bool:
-    """Whether text can be stored the same way on SQLite and PostgreSQL: no NUL, no lone surrogates."""
-    if "\x00" in value:
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def clean_text(value: str) -> str:
