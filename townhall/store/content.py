@@ -105,13 +105,17 @@ def _may_have_published_reply() -> Any:
             .exists())
 
 
+# Built once, like _REPLIES_OF_ROOTS below: a subquery built per thread read leaves reference cycles behind.
+_MAY_HAVE_PUBLISHED_REPLY = _may_have_published_reply()
+
+
 def _visible(viewer_id: Any) -> Any:
     """Published and deleted comments, rejected ones that may have a published reply (shown as "removed by a
     moderator", so that the replies keep their place), and the viewer's own held ones (``viewer_id``: an id,
     a bound parameter, or None for nobody). Deleted and rejected comments are tombstones: no text, no author
     (see :func:`townhall.service.comments.serialize`)."""
     shown = or_(comments.c.status.in_([CommentStatus.PUBLISHED.value, CommentStatus.DELETED.value]),
-                and_(comments.c.status == CommentStatus.REJECTED.value, _may_have_published_reply()))
+                and_(comments.c.status == CommentStatus.REJECTED.value, _MAY_HAVE_PUBLISHED_REPLY))
     if viewer_id is None:
         return shown
     return or_(shown, and_(comments.c.status == CommentStatus.HELD.value, comments.c.account_id == viewer_id))
