@@ -141,3 +141,16 @@ def test_commands_fail_in_one_line_on_bad_input(tmp_path: Path) -> None:
         done = runner.invoke(build_cli(), args)
         assert done.exit_code == 1 and isinstance(done.exception, SystemExit), (args, done.output, done.exception)
         assert done.output.startswith("Error: ") and done.output.count("\n") == 1, (args, done.output)
+
+
+def test_export_from_a_database_that_is_not_there_is_refused(tmp_path: Path) -> None:
+    runner = CliRunner(env={"TOWNHALL_POLICY": POLICY})
+    missing = tmp_path / "typo" / "townhall.db"
+    done = runner.invoke(build_cli(), ["export", "-o", str(tmp_path / "out.jsonl"), "--db", f"sqlite:///{missing}"])
+    assert done.exit_code == 1 and "no database at" in done.output
+    assert not missing.exists() and not (tmp_path / "out.jsonl").exists()
+    runner = CliRunner(env={"TOWNHALL_POLICY": POLICY, "TOWNHALL_DATA_DIR": str(tmp_path / "data")})
+    assert runner.invoke(build_cli(), ["import", "disqus", str(Path(__file__).parent / "fixtures" / "disqus.xml")]).exit_code == 0
+    done = runner.invoke(build_cli(), ["export", "--site", "nope", "-o", str(tmp_path / "out.jsonl")])
+    assert done.exit_code == 1 and "no site" in done.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]  # no empty or partial export left behind

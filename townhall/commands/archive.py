@@ -14,10 +14,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from townhall.commands.server import load_settings
 
 
-def services(config: str | None, database_url: str | None) -> Any:
+def services(config: str | None, database_url: str | None, *, existing: bool = False) -> Any:
+    """The application's services; ``existing``: refuse a SQLite file that is not there yet (an export from
+    a mistyped path would otherwise create an empty installation and export nothing, successfully)."""
+    from sqlalchemy.engine import make_url
+
     from townhall.service.core import build_services
 
     settings = load_settings(config, database_url=database_url, troll_interval_seconds=0)
+    url = make_url(settings.resolved_database_url)
+    if existing and url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        raise click.ClickException(f"no database at {url.database}; check --db or the data folder")
     try:
         return build_services(settings)
     except Exception as exc:  # noqa: BLE001 - print for people
@@ -125,13 +132,18 @@ def register(group: click.Group) -> None:
         """Export a site as JSON Lines: threads, comments, accounts, decisions, actions, appeals, notes, audit log."""
         from townhall.service.archive import export_jsonl
 
-        svc = services(config, database_url)
+        svc = services(config, database_url, existing=True)
         try:
             if output is None:
                 counts = export_jsonl(svc, site or svc.settings.default_site, sys.stdout)
-            else:
-                with output.open("w", encoding="utf-8") as fh:
-                    counts = export_jsonl(svc, site or svc.settings.default_site, fh)
+            else:  # written beside, then moved: a failed export leaves no file that looks like one
+                partial = output.with_name(output.name + ".partial")
+                try:
+                    with partial.open("w", encoding="utf-8") as fh:
+                        counts = export_jsonl(svc, site or svc.settings.default_site, fh)
+                    partial.replace(output)
+                finally:
+                    partial.unlink(missing_ok=True)
         except Exception as exc:  # noqa: BLE001
             raise click.ClickException(str(exc)) from exc
         finally:
