@@ -255,6 +255,24 @@ def test_a_removal_lowers_the_live_count_and_its_author_sees_the_reason(browser:
         author.close()
 
 
+def test_new_comments_on_the_oldest_first_view_are_read_up_to(page: Any, server: LiveServer, api: Api,
+                                                               app: Townhall) -> None:
+    """On the oldest-first view new comments come last, pages away: "show" reads on until they are shown."""
+    app.services.pages.seconds = 600  # as in the live test above: the widget asks for a page not older than them
+    bob = make_token("bob", "Bob")
+    for i in range(23):
+        api.post(bob, f"Early comment {i}.")
+    reader = open_demo(page, server)
+    reader.get_by_label("Sort by").select_option("oldest")
+    expect(reader.locator(".th-list > li").first).to_contain_text("Early comment 0.")
+    page.wait_for_function("() => document.getElementById('townhall').dataset.liveState === 'sse'")
+    page.wait_for_timeout(300)  # the EventSource is subscribed
+    late = api.post(make_token("cleo", "Cleo"), "A late arrival.")
+    reader.get_by_role("button", name="1 new comment — show").click()
+    expect(article(reader, late["id"])).to_be_focused()
+    expect(reader.locator(".th-list > li")).to_have_count(24)
+
+
 def test_polling_takes_over_when_the_live_stream_fails(page: Any, server: LiveServer, api: Api) -> None:
     page.route("**/live**", lambda route: route.abort())
     page.goto(server.url + "/demo")

@@ -737,7 +737,10 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         this.take(data);
         this.el.dispatchEvent(new CustomEvent('townhall:loaded', { bubbles: true, detail: { thread: this.o.thread, count: this.count } }));
         if (focusIds) {
-          const first = Array.from(this.list.querySelectorAll('.th-c')).find((a) => focusIds.has(Number(a.dataset.id)));
+          const find = () => Array.from(this.list.querySelectorAll('.th-c')).find((a) => focusIds.has(Number(a.dataset.id)));
+          // oldest first (or by likes) the new comments are on a later page: read on until they are shown
+          for (let pages = 0; !find() && this.cursor && this.sort !== 'newest' && pages < 20; pages++) await this.loadMore(false);
+          const first = find();
           if (first) first.focus(); else this.list.closest('section').querySelector('h2').focus();
         }
       } catch (e) {
