@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from townhall.policy.enforcement import is_trusted
-from townhall.service.core import Services, as_utc
+from townhall.service.core import Services, as_utc, storable
 from townhall.service.enforcement import action_in_force, settle_standing, state_of
 from townhall.service.errors import Forbidden, Invalid, NotFound, Sanctioned, Unauthenticated
 from townhall.service.identity import Identity
@@ -23,6 +23,8 @@ SANCTIONS = (ActionKind.SUSPEND.value, ActionKind.BAN.value)
 # Subjects Townhall gives accounts of its own; a publisher's sign-in may not name them (an imported reader's
 # account is claimed by e-mail on first sign-in instead: townhall.service.importing.claim_imported).
 RESERVED_SUBJECTS = ("guest:", "import:", "erased:", "sanctioned:")
+MAX_SUBJECT = 255  # accounts.subject holds 300
+MAX_EMAIL = 300  # accounts.email
 
 
 def _clean_name(name: Any, fallback: str) -> str:
@@ -75,11 +77,21 @@ def _save_sso_account(svc: Services, site_id: str, sub: str, name: str, supporte
         return int(row["id"])
 
 
+def check_claims(claims: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Refuse the claims of a verified publisher token that no account can hold, the same way on both
+    databases: a ``sub`` or ``email`` with a NUL character or a lone surrogate, or too long."""
+    sub = claims.get("sub")
+    if not isinstance(sub, str) or not sub or len(sub) > MAX_SUBJECT or not storable(sub):
+        raise Unauthenticated(f"The sign-in token has no usable 'sub' claim (1 to {MAX_SUBJECT} characters, no NUL).")
+    email = claims.get("email")
+    if isinstance(email, str) and (len(email) > MAX_EMAIL or not storable(email)):
+        raise Unauthenticated(f"The sign-in token's 'email' claim is not usable (at most {MAX_EMAIL} characters, no NUL).")
+    return claims
+
+
 def sign_in_sso(svc: Services, site_id: str, claims: Mapping[str, Any]) -> Identity:
     """Find or create the account for verified SSO claims and keep its profile in step with them."""
-    sub = claims.get("sub")
-    if not isinstance(sub, str) or not sub or len(sub) > 255:
-        raise Unauthenticated("The sign-in token has no usable 'sub' claim.")
+    sub = check_claims(claims)["sub"]
     if sub.startswith(RESERVED_SUBJECTS):  # Townhall's own accounts: guests, imported, erased
         raise Unauthenticated("The sign-in token's 'sub' uses a prefix Townhall keeps for its own accounts.",
                               {"reserved": list(RESERVED_SUBJECTS)})

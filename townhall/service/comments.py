@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from townhall.policy.types import Action, Decision, Hit, Subject, Verdict
 from townhall.service import accounts as acct
 from townhall.service import evasion
-from townhall.service.core import Services, as_utc
+from townhall.service.core import Services, as_utc, storable
 from townhall.service.enforcement import apply_strike
 from townhall.service.errors import Conflict, Forbidden, Invalid, NotFound, RuleRejected
 from townhall.service.identity import Identity
@@ -113,18 +113,6 @@ def rejection(decision: Decision, comment_id: int | None, text: str) -> RuleReje
     hits = [h.to_dict() for h in decision.deciding_hits]
     message = " ".join(dict.fromkeys(h.description for h in decision.deciding_hits)) or "The house rules refused this comment."
     return RuleRejected(message, {"comment_id": comment_id, "hits": hits, "text": text, "policy_version": decision.policy_version})
-
-
-def storable(value: str) -> bool:
-    """Whether text can be stored the same way on SQLite and PostgreSQL: no NUL, no lone surrogates (JSON lets
-    a client send one, and no classifier, database or page can take it)."""
-    if "\x00" in value:
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _comment_text(text: Any) -> str:

@@ -23,6 +23,18 @@ from townhall.store.db import Database
 
 MAX_ID = schema.MAX_ID  # the largest id either database is asked about; the web layer bounds ids with it
 
+
+def storable(value: str) -> bool:
+    """Whether text can be stored the same way on SQLite and PostgreSQL: no NUL, no lone surrogates (JSON lets
+    a client send one, and no classifier, database or page can take it)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
 Clock = Callable[[], datetime]
 
 

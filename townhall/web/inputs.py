@@ -10,9 +10,7 @@ from typing import Annotated
 from fastapi import Form, Path, Query
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from townhall.service.comments import storable
-from townhall.service.core import MAX_ID
-
+from townhall.service.core import MAX_ID, storable
 
 Id = Annotated[int, Path(ge=1, le=MAX_ID, description="A numeric id.")]
 """A numeric id in the path."""
@@ -31,6 +29,7 @@ def clean_text(value: str) -> str:
 SafeStr = Annotated[str, AfterValidator(clean_text)]
 """Free text that will be stored or compared with stored text; give its length bound with ``Field``,
 ``Query`` or ``Form`` (``max_length``)."""
+
 
 def _blank_is_none(value: object) -> object:
     return None if isinstance(value, str) and not value.strip() else value

@@ -9,12 +9,13 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from townhall.service import accounts as acct
 from townhall.service import appeals as svc_appeals
 from townhall.service import clusters, enforcement, moderators
 from townhall.service import dashboard as dash
 from townhall.service import moderation as svc_mod
 from townhall.service.errors import Conflict, Forbidden, Invalid, RateLimited, ServiceError, Unauthenticated
-from townhall.web.auth import check_sso_claims, decode_reader_token
+from townhall.web.auth import decode_reader_token
 from townhall.web.dashboard import session as sess
 from townhall.web.dashboard.common import action, done, error_response, page, render, safe_next, services, session_of
 from townhall.web.inputs import MAX_ID, FormReason, FormText, Id, IdValue, SafeStr, SiteQuery
@@ -80,7 +81,7 @@ def sso(request: Request, token: SafeStr = Query(..., max_length=8192), site: Si
         claims = decode_reader_token(svc, site_id, token)
         if claims.get("_guest") or claims.get("role") not in ("moderator", "admin"):
             raise Forbidden("This sign-in token is not a moderator's.")
-        check_sso_claims(claims)
+        acct.check_claims(claims)
     except ServiceError as exc:
         return error_response(request, exc)
     response = RedirectResponse(f"/admin/queue/held?site={site_id}", status_code=303)
