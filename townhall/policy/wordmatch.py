@@ -91,6 +91,10 @@ def _runs(word: str) -> list[tuple[str, int]]:
     return runs
 
 
+def _alts(letter: str) -> list[str]:
+    return [re.escape(letter)] + [re.escape(a) for a in LEET.get(letter, ())]
+
+
 def _letter_at(text: str, i: int) -> str:
     return text[i] if 0 <= i < len(text) and text[i].isalpha() else ""
 
@@ -156,7 +160,7 @@ def _leet(word: str) -> str:
     """A regex for ``word`` with each letter's run written in letters or leetspeak (fa(e, cl|_|ster)."""
     units = []
     for letter, count in _runs(word):
-        alts = [re.escape(letter)] + [re.escape(a) for a in LEET.get(letter, ())]
+        alts = _alts(letter)
         if letter == "u":
             alts.append("v")
         units.append("(?:" + "|".join(alts) + ")" + ("+" if count == 1 else "{%d,}" % count))
@@ -374,10 +378,6 @@ def _spelled_out(ph: bool, units: list[str], gaps: list[str]) -> tuple[str, bool
 # --- Any other word -------------------------------------------------------------------------------------
 
 _SUFFIXES = ("s", "es", "ed", "er", "ers", "ing", "in", "y", "ies")
-
-
-def _alts(letter: str) -> list[str]:
-    return [re.escape(letter)] + [re.escape(a) for a in LEET.get(letter, ())]
 
 
 def _unit(letter: str, count: int) -> str:
