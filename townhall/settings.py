@@ -50,6 +50,7 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("log_level", str, "info", "Logging level of the server (uvicorn's lines and Townhall's own): debug, info, warning or error."),
     SettingSpec("page_cache_seconds", float, 1.0, "How long a thread's first page, as signed-out readers see it, is reused (new comments reach it this late at most; removals and edits at once; 0 disables)."),
     SettingSpec("worker_threads", int, 8, "Threads per process that run request handlers (0: the server's default of 40)."),
+    SettingSpec("webhooks_allow_private", bool, False, "Allow webhook URLs whose host is, or resolves to, a loopback, private, link-local or other non-public address (off: such URLs are refused when added and when delivering)."),
 )
 
 _BY_NAME = {spec.name: spec for spec in SPECS}
@@ -81,6 +82,7 @@ class Settings:
     log_level: str = "info"
     page_cache_seconds: float = 1.0
     worker_threads: int = 8
+    webhooks_allow_private: bool = False
 
     @property
     def resolved_database_url(self) -> str:

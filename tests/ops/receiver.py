@@ -17,7 +17,11 @@ class Receiver:
         self.secret = secret
         self.fail_first = fail_first
         self.down_paths: set[str] = set()
+        self.redirects: dict[str, str] = {}  # path -> Location answered with 307, without reading further
+        self.connections = 0  # TCP connections accepted, whether or not a request followed
         self.requests = 0
+        self.paths: list[str] = []  # every request's path, in order
+        self.hosts: list[str] = []  # every request's Host header
         self.bad_signatures = 0
         self.acked: list[dict[str, Any]] = []  # bodies answered with 200
         self.lock = threading.Lock()
@@ -26,6 +30,15 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with outer.lock:
+                    outer.paths.append(self.path)
+                    outer.hosts.append(self.headers.get("Host", ""))
+                if self.path in outer.redirects:
+                    self.send_response(307)
+                    self.send_header("Location", outer.redirects[self.path])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 status = outer.handle(self.path, self.headers.get("Townhall-Signature", ""), body)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
@@ -34,7 +47,14 @@ class Receiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def verify_request(self, request: Any, client_address: Any) -> bool:
+                with outer.lock:
+                    outer.connections += 1
+                return True
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

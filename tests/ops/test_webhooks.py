@@ -1,11 +1,13 @@
 """Webhooks end to end: signed deliveries to a real receiver on loopback, retries with backoff, a
-delivery log, failed jobs that can be retried."""
+delivery log, failed jobs that can be retried. The receiver is on the server's own network, so these
+apps (and the CLI) allow private webhook addresses; tests/ops/test_webhook_guard.py tests the default."""
 
 from __future__ import annotations
 
 import time
 from typing import Any, Callable
 
+import pytest
 from click.testing import CliRunner
 
 from townhall.app import Townhall
@@ -18,6 +20,12 @@ from tests.ops.conftest import POLICY
 from tests.ops.receiver import Receiver
 
 SECRET = "whsec-test-secret"
+CLI_ENV = {"TOWNHALL_POLICY": POLICY, "TOWNHALL_WEBHOOKS_ALLOW_PRIVATE": "true"}
+
+
+@pytest.fixture
+def app(make_app: Any, db_url: str) -> Townhall:
+    return make_app(db_url, policy=POLICY, webhooks_allow_private=True)
 
 
 def wait_for(check: Callable[[], bool], timeout: float = 20.0) -> None:
@@ -31,7 +39,7 @@ def test_events_are_signed_retried_and_seen_once(app: Townhall, client: Any) -> 
     svc = app.services
     queue = svc.operations.queue
     queue.poll_seconds, queue.backoff, queue.max_attempts = 0.05, (lambda n: 0.1 * 2 ** (n - 1)), 3
-    runner = CliRunner(env={"TOWNHALL_POLICY": POLICY})
+    runner = CliRunner(env=CLI_ENV)
     with Receiver(SECRET, fail_first=2) as rx:
         added = runner.invoke(build_cli(), ["webhooks", "add", rx.url + "/hook", "--secret", SECRET, "--db", app.settings.database_url])
         assert added.exit_code == 0, added.output
@@ -100,7 +108,7 @@ def test_a_webhook_added_while_serving_gets_the_next_events(app: Townhall, clien
     svc = app.services
     svc.cache_seconds = 0.3
     svc.operations.queue.poll_seconds = 0.05
-    runner = CliRunner(env={"TOWNHALL_POLICY": POLICY})
+    runner = CliRunner(env=CLI_ENV)
     texts = lambda: [a["data"]["comment"]["text"] for a in rx.acked if a["event"] == "comment.created"]  # noqa: E731
     with Receiver(SECRET) as rx:
         assert client.post("/api/v1/threads/t1/comments", json={"text": "Before any hook"}, headers=auth("alice")).status_code == 201

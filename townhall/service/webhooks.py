@@ -9,6 +9,10 @@ carries ``Townhall-Event``, ``Townhall-Delivery`` (the event id: receivers can d
 
 Receivers recompute the HMAC over the raw body, compare in constant time, and reject requests whose
 ``t`` is more than five minutes from their clock (replay protection).
+
+URLs on the server's own network (loopback, private, link-local, … addresses) are refused when added and
+again at every delivery unless the setting ``webhooks_allow_private`` is on; deliveries connect only to
+the address that was checked and never follow redirects (``townhall.service.webhook_guard``).
 """
 
 from __future__ import annotations
@@ -21,10 +25,10 @@ import secrets
 import time
 import uuid
 from typing import Any
-from urllib.parse import urlparse
 
 import httpx
 
+from townhall.service import webhook_guard
 from townhall.service.core import Services, as_utc
 from townhall.service.errors import Invalid, NotFound
 from townhall.service.jobs import Job, JobQueue, PermanentError
@@ -36,6 +40,7 @@ EVENTS = ("comment.created", "comment.held", "comment.rejected", "account.sancti
 JOB_KIND = "webhook.deliver"
 TOLERANCE_SECONDS = 300
 TIMEOUT_SECONDS = 10.0
+CONNECT_TIMEOUT_SECONDS = 5.0
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -58,12 +63,17 @@ def verify(secret: str, header: str, body: bytes, *, now: float | None = None, t
 
 
 def add(svc: Services, site_id: str, url: str, *, secret: str | None = None, events: list[str] | None = None) -> dict[str, Any]:
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise Invalid("A webhook URL must be an http:// or https:// URL.", {"field": "url"})
+    try:
+        webhook_guard.parse(url)
+    except webhook_guard.BadURL as exc:
+        raise Invalid(f"A webhook URL must be an http:// or https:// URL ({exc}).", {"field": "url"}) from exc
     unknown = sorted(set(events or []) - set(EVENTS))
     if unknown:
         raise Invalid(f"Unknown event(s): {', '.join(unknown)}.", {"allowed": list(EVENTS)})
+    try:  # a name that does not resolve now is accepted: every delivery checks the address again
+        webhook_guard.check_registration(url, allow_private=svc.settings.webhooks_allow_private)
+    except webhook_guard.Refused as exc:
+        raise Invalid(f"Refused webhook URL: {exc}.", {"field": "url", "setting": webhook_guard.SETTING}) from exc
     secret = secret or secrets.token_urlsafe(32)
     with svc.db.write() as conn:
         if content.get_site(conn, site_id) is None:
@@ -151,13 +161,23 @@ def deliver(svc: Services, job: Job) -> None:
                "Townhall-Event": delivery["event"], "Townhall-Delivery": delivery["event_id"],
                "Townhall-Signature": sign(hook["secret"], int(time.time()), body)}
     status: int | None = None
+    timeout = httpx.Timeout(TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS)
     try:
-        response = httpx.post(hook["url"], content=body, headers=headers, timeout=TIMEOUT_SECONDS, follow_redirects=False)
+        response = webhook_guard.post(hook["url"], content=body, headers=headers, timeout=timeout,
+                                      allow_private=svc.settings.webhooks_allow_private)
         status = response.status_code
         if 200 <= status < 300:
             _record(svc, delivery_id, state="delivered", attempts=job.attempt, status=status, error=None, delivered=True)
             return
         error = f"HTTP {status}"
+        if response.is_redirect:
+            error += " (redirects are not followed: register the URL it points to)"
+    except webhook_guard.Refused as exc:  # retrying cannot help: only the setting or the URL can change
+        error = f"refused: {exc}"
+        _record(svc, delivery_id, state="failed", attempts=job.attempt, status=None, error=error)
+        raise PermanentError(f"webhook {hook['url']}: {error}") from exc
+    except webhook_guard.Unresolvable as exc:  # DNS may answer again later
+        error = str(exc)
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}"
     _record(svc, delivery_id, state="failed" if job.last_attempt else "retrying", attempts=job.attempt, status=status, error=error)

@@ -1,0 +1,180 @@
+"""Keep webhooks off the server's own network (server-side request forgery).
+
+Unless the setting ``webhooks_allow_private`` is on, a webhook URL whose host is, or resolves to, an
+address that is not publicly routable is refused: loopback (127.0.0.0/8, ::1), private (10/8, 172.16/12,
+192.168/16), link-local (169.254/16 — cloud metadata services — and fe80::/10), unique-local (fc00::/7),
+multicast, unspecified (0.0.0.0, ::), reserved, shared (100.64/10) and the like; IPv6 addresses that carry
+an IPv4 address (IPv4-mapped ``::ffff:a.b.c.d``, 6to4, Teredo, NAT64 ``64:ff9b::/96``) are judged by the
+IPv4 address inside.
+
+A delivery resolves the host once, checks every address it gets, and then connects to a checked address
+itself: the URL's host is replaced by the address, while the ``Host`` header, the TLS server name (SNI)
+and the certificate check keep the URL's host name. A name that resolves to a public address when checked
+and to a private one a moment later (DNS rebinding) therefore cannot redirect the request. Deliveries
+connect directly: proxy environment variables (``HTTP(S)_PROXY``) are not used, since the check only
+means something for the address Townhall connects to; ``SSL_CERT_FILE`` and ``SSL_CERT_DIR`` still are.
+Redirects are never followed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Mapping
+
+import httpx
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+SETTING = "webhooks_allow_private"
+MAX_ADDRESSES = 4  # addresses of one host tried in turn when a connection cannot be opened
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
+_UNIQUE_LOCAL = ipaddress.IPv6Network("fc00::/7")
+_SHARED = ipaddress.IPv4Network("100.64.0.0/10")
+_METADATA = ipaddress.IPv4Address("169.254.169.254")
+
+
+class Refused(Exception):
+    """The URL's host is, or resolves to, an address on the server's own network."""
+
+
+class BadURL(Refused):
+    """Not an http(s) URL with a host that httpx can parse."""
+
+
+class Unresolvable(Exception):
+    """The host name has no address now (DNS may answer later)."""
+
+
+def blocked_reason(address: Address) -> str | None:
+    """Why a webhook may not be sent to ``address`` ("a loopback address", …), or None when it may."""
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(address)
+        if embedded is not None:
+            inner = blocked_reason(embedded)
+            return f"{inner} ({embedded} inside)" if inner else None
+        if address in _NAT64_LOCAL:
+            return "a not publicly routable address"
+    if address.is_unspecified:
+        return "an unspecified address"
+    if address.is_loopback:
+        return "a loopback address"
+    if address == _METADATA:
+        return "a link-local address (the cloud metadata service)"
+    if address.is_link_local:
+        return "a link-local address"
+    if address.is_multicast:
+        return "a multicast address"
+    if isinstance(address, ipaddress.IPv6Address) and (address.is_site_local or address in _UNIQUE_LOCAL):
+        return "a unique-local address"
+    if address.is_reserved:
+        return "a reserved address"
+    if address.is_private:
+        return "a private address"
+    if isinstance(address, ipaddress.IPv4Address) and address in _SHARED:
+        return "a shared (carrier-grade NAT) address"
+    if not address.is_global:
+        return "a not publicly routable address"
+    return None
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]  # the client's address; the server half is a public relay
+    if address in _NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
+def literal(host: str) -> Address | None:
+    """The address when ``host`` is an IP literal (``127.0.0.1``, ``::1``), else None."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
+def resolve(host: str, port: int) -> list[Address]:
+    """Every address of ``host`` in the resolver's order of preference, without repeats."""
+    found = literal(host)
+    if found is not None:
+        return [found]
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, ValueError) as exc:  # socket.gaierror is an OSError; a bad IDNA name a ValueError
+        raise Unresolvable(f"cannot resolve {host}: {exc}") from exc
+    addresses: list[Address] = []
+    for family, _type, _proto, _name, sockaddr in infos:
+        if family not in (socket.AF_INET, socket.AF_INET6):
+            continue
+        address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
+        if address not in addresses:
+            addresses.append(address)
+    if not addresses:
+        raise Unresolvable(f"cannot resolve {host}: no IPv4 or IPv6 address")
+    return addresses
+
+
+def parse(url: str) -> httpx.URL:
+    """The URL as httpx reads it; BadURL when it is not an http(s) URL with a host."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:
+        raise BadURL(f"not a valid URL: {exc}") from exc
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise BadURL("not an http:// or https:// URL with a host")
+    return parsed
+
+
+def vet(url: httpx.URL, *, allow_private: bool) -> list[Address]:
+    """Resolve the URL's host and check every address; the addresses, or Refused / Unresolvable."""
+    host = url.raw_host.decode("ascii")
+    addresses = resolve(host, url.port or (443 if url.scheme == "https" else 80))
+    if allow_private:
+        return addresses
+    for address in addresses:
+        reason = blocked_reason(address)
+        if reason is not None:
+            named = f"{url.host} is" if literal(host) is not None else f"{url.host} resolves to {address}, which is"
+            raise Refused(f"{named} {reason}; webhooks to the server's own network are refused "
+                          f"unless the setting {SETTING} is on (TOWNHALL_{SETTING.upper()}=true)")
+    return addresses
+
+
+def check_registration(url: str, *, allow_private: bool) -> None:
+    """At ``townhall webhooks add``: Refused for a private literal or a name with any private address.
+    A name that does not resolve now is accepted; every delivery checks it again."""
+    parsed = parse(url)
+    try:
+        vet(parsed, allow_private=allow_private)
+    except Unresolvable:
+        return
+
+
+def post(url: str, *, content: bytes, headers: Mapping[str, str], timeout: httpx.Timeout,
+         allow_private: bool) -> httpx.Response:
+    """POST to ``url``, connecting only to addresses checked here (see the module's docstring).
+
+    Raises Refused (sending cannot become allowed by retrying), Unresolvable, or httpx.HTTPError."""
+    target = parse(url)
+    addresses = vet(target, allow_private=allow_private)
+    host = target.raw_host.decode("ascii")
+    pinned_headers = {**headers, "Host": target.netloc.decode("ascii")}
+    extensions = {"sni_hostname": host} if target.scheme == "https" and literal(host) is None else {}
+    ssl_context = httpx.create_ssl_context(trust_env=True)  # honours SSL_CERT_FILE / SSL_CERT_DIR
+    failure: httpx.HTTPError | None = None
+    with httpx.Client(verify=ssl_context, trust_env=False, follow_redirects=False, timeout=timeout) as client:
+        for address in addresses[:MAX_ADDRESSES]:
+            request = client.build_request("POST", target.copy_with(host=str(address)), content=content,
+                                           headers=pinned_headers, extensions=extensions)
+            try:
+                return client.send(request)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                failure = exc  # no connection was made: the next address may answer
+    if failure is None:  # vet() returns at least one address
+        raise Unresolvable(f"cannot resolve {host}")
+    raise failure
