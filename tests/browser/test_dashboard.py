@@ -15,7 +15,9 @@ from tests.dashboard.seed import BUDGET, Seeded, moderator_actor, reader, say, s
 from tests.fixtures_app import AppFactory, Clock, LiveServer, make_token
 from townhall.app import Townhall
 from townhall.service import enforcement, moderators
+from townhall.service.identity import Actor
 from townhall.store import content, moderation, people
+from townhall.store.schema import ActionKind
 
 pytestmark = pytest.mark.browser
 EMAIL = "editor@news.example"
@@ -185,6 +187,27 @@ def test_uphold_and_reverse_appeals(app: Townhall, seeded: Seeded, server: LiveS
     assert hank_me["state"] == "active"
     warn = next(a for a in hank_me["actions"] if a["kind"] == "warn")
     assert warn["revoked"] is True
+
+
+def test_lift_a_ban_and_clear_the_strikes(app: Townhall, seeded: Seeded, server: LiveServer, page: Any) -> None:
+    svc = app.services
+    ivy = reader(svc, "ivy", "Ivy Tran")
+    with svc.db.write() as conn:
+        account = people.get_account(conn, ivy.account_id)
+        for _ in range(3):
+            enforcement.take_action(conn, svc, account=account, kind=ActionKind.STRIKE, actor=Actor.policy(),
+                                    reason="Insults", rule="insult")
+    enforcement.moderator_sanction(svc, moderator_actor(), ivy.account_id, "ban", "Three strikes.")
+    sign_in(page, server, target=f"/admin/accounts/{ivy.account_id}")
+    form = page.locator("form.restore")
+    form.locator("input[name=reason]").fill("Provoked; a fresh start.")
+    form.get_by_label("Also clear the 3 strikes").check()
+    form.get_by_role("button", name="Lift sanctions").click()
+    page.wait_for_selector("text=(0 active strikes)")  # the page reloads once the undo window has passed
+    with httpx.Client(base_url=server.url) as http:
+        me = http.get("/api/v1/me", headers=reader_headers("ivy")).json()
+    assert me["state"] == "active" and me["active_strikes"] == 0
+    assert [a["reason"] for a in me["actions"] if a["kind"] == "restore"] == ["Provoked; a fresh start. (3 strikes cleared)"]
 
 
 def test_try_it_box(app: Townhall, seeded: Seeded, server: LiveServer, page: Any) -> None:

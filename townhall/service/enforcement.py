@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from sqlalchemy import Connection
 
@@ -127,31 +127,49 @@ def apply_strike(
     return taken
 
 
+class Restored(NamedTuple):
+    """What a restore did: its own action, the sanctions it lifted, and the strikes it cleared."""
+
+    action_id: int
+    revoked: list[int]
+    cleared_strikes: list[int]
+
+
 def restore(conn: Connection, svc: Services, *, account: Mapping[str, Any], actor: Actor, reason: str,
-            revoke: list[int] | None = None) -> int:
+            revoke: list[int] | None = None, clear_strikes: bool = False) -> Restored:
     """Lift sanctions (all active ones, or those listed); the account's state is then whatever is still in
     force (active, if nothing is). A ban lifted here is lifted on the installation's other sites too, where
-    it was carried by ``ban_scope = "installation"``."""
+    it was carried by ``ban_scope = "installation"``.
+
+    ``clear_strikes`` also revokes this account's strikes in force (neither run out nor lifted), so that its
+    next violation is a first strike again; strikes on the same person's accounts elsewhere are offences
+    under those sites' rules and stand. The reader reads how many were cleared in the restore's reason."""
     now = svc.now()
     ids = revoke if revoke is not None else [
         a["id"] for a in moderation.actions_for(conn, int(account["id"]))
         if a["revoked_at"] is None and a["kind"] in (ActionKind.SUSPEND.value, ActionKind.BAN.value, ActionKind.PREMODERATE.value, ActionKind.WARN.value)
     ]
     lifted = [a for a in (moderation.get_action(conn, i) for i in ids) if a is not None and a["revoked_at"] is None]
-    for action_id in ids:
+    cleared = [int(a["id"]) for a in moderation.active_strikes(conn, int(account["id"]), now)] if clear_strikes else []
+    for action_id in [*ids, *cleared]:
         moderation.revoke_action(conn, action_id, now)
     deciding = settle_standing(conn, svc, int(account["id"]))
     for ban in (a for a in lifted if a["kind"] == ActionKind.BAN.value):
         _lift_carried_ban(conn, svc, account, ban, actor, reason)
     action_id = moderation.insert_action(
         conn, account_id=account["id"], kind=ActionKind.RESTORE.value, actor_kind=actor.kind.value, actor=actor.id,
-        reason=reason, created_at=now,
+        reason=_told(reason, len(cleared)), created_at=now,
     )
     svc.audit(conn, action="account.restore", subject_type="account", subject_id=account["id"],
               actor_kind=actor.kind.value, actor=actor.id, site_id=account["site_id"],
-              details={"action_id": action_id, "reason": reason, "revoked": ids,
-                       "still_in_force": deciding["id"] if deciding is not None else None})
-    return action_id
+              details={"action_id": action_id, "reason": reason, "revoked": ids, "clear_strikes": clear_strikes,
+                       "cleared_strikes": cleared, "still_in_force": deciding["id"] if deciding is not None else None})
+    return Restored(action_id, list(ids), cleared)
+
+
+def _told(reason: str, cleared: int) -> str:
+    """The restore's reason as the reader reads it (``GET /api/v1/me``): with the strikes cleared, if any."""
+    return f"{reason} ({cleared} strike{'s' if cleared != 1 else ''} cleared)" if cleared else reason
 
 
 def _lift_carried_ban(conn: Connection, svc: Services, account: Mapping[str, Any], ban: Mapping[str, Any],
@@ -206,10 +224,12 @@ def moderator_sanction(svc: Services, actor: Actor, account_id: int, sanction: S
                            comment_id=comment_id)
 
 
-def moderator_restore(svc: Services, actor: Actor, account_id: int, reason: str) -> int:
+def moderator_restore(svc: Services, actor: Actor, account_id: int, reason: str, clear_strikes: bool = False) -> Restored:
+    """A moderator lifts an account's sanctions and, with ``clear_strikes``, its strikes in force too."""
     with svc.db.write() as conn:
         account = moderated_account(conn, actor, account_id)
-        return restore(conn, svc, account=account, actor=actor, reason=reason or "Lifted by a moderator")
+        return restore(conn, svc, account=account, actor=actor, reason=reason or "Lifted by a moderator",
+                       clear_strikes=clear_strikes)
 
 
 def reject_all(svc: Services, actor: Actor, account_id: int, reason: str) -> list[int]:

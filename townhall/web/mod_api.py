@@ -36,8 +36,13 @@ class SanctionIn(StrictBody):
                                        "(a reversed appeal publishes it again, if it was rejected)")
 
 
-class RestoreIn(StrictBody):
+class ReasonIn(StrictBody):
     reason: SafeStr = Field(default="", max_length=2000)
+
+
+class RestoreIn(ReasonIn):
+    clear_strikes: bool = Field(default=False, description="Also revoke the account's strikes in force, so that its "
+                                "next violation counts as a first strike again (default: the strikes stand)")
 
 
 class NoteIn(StrictBody):
@@ -75,15 +80,18 @@ def sanction(request: Request, account_id: Id, body: SanctionIn) -> dict[str, An
     return {"action_id": action_id, "account_id": account_id, "sanction": body.sanction}
 
 
-@router.post("/accounts/{account_id}/restore", summary="Lift an account's sanctions (unban, unsuspend)")
+@router.post("/accounts/{account_id}/restore", summary="Lift an account's sanctions (unban, unsuspend), and "
+             "optionally clear its strikes")
 def restore(request: Request, account_id: Id, body: RestoreIn) -> dict[str, Any]:
     svc = services(request)
     actor = require_moderator(request, svc)
-    return {"action_id": enforcement.moderator_restore(svc, actor, account_id, body.reason), "account_id": account_id}
+    done = enforcement.moderator_restore(svc, actor, account_id, body.reason, clear_strikes=body.clear_strikes)
+    return {"action_id": done.action_id, "account_id": account_id, "revoked": done.revoked,
+            "cleared_strikes": done.cleared_strikes}
 
 
 @router.post("/accounts/{account_id}/reject-all", summary="Reject every published or held comment of an account")
-def reject_all(request: Request, account_id: Id, body: RestoreIn) -> dict[str, Any]:
+def reject_all(request: Request, account_id: Id, body: ReasonIn) -> dict[str, Any]:
     svc = services(request)
     actor = require_moderator(request, svc)
     return {"rejected": enforcement.reject_all(svc, actor, account_id, body.reason)}

@@ -192,9 +192,12 @@ def reject_all(request: Request, account_id: Id, reason: FormReason = "",
 
 @router.post("/accounts/{account_id}/restore")
 @action
-def restore(request: Request, account_id: Id, reason: FormReason = "", csrf_token: FormText = "") -> Response:
-    action_id = enforcement.moderator_restore(services(request), session_of(request).actor, account_id, reason.strip())
-    return done(request, {"action_id": action_id}, _back(request))
+def restore(request: Request, account_id: Id, reason: FormReason = "",
+            clear_strikes: Annotated[Literal["yes"] | None, Form()] = None, csrf_token: FormText = "") -> Response:
+    """Lift the account's sanctions; with the box ticked, clear its strikes in force too."""
+    out = enforcement.moderator_restore(services(request), session_of(request).actor, account_id, reason.strip(),
+                                        clear_strikes=clear_strikes == "yes")
+    return done(request, {"action_id": out.action_id, "cleared_strikes": out.cleared_strikes}, _back(request))
 
 
 @router.post("/accounts/{account_id}/notes")
