@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from townhall.commands.server import load_settings
 
@@ -31,7 +31,8 @@ def services(config: str | None, database_url: str | None, *, existing: bool = F
         raise click.ClickException(f"cannot open the database: {exc}") from exc
 
 
-def _read_archive(kind: str, path: Path) -> Any:
+def _read_archive(kind: str, path: Path, err: Console) -> Any:
+    """The archive, read piece by piece into its spool (a progress bar shows the bytes read)."""
     from townhall.service.importers import disqus, isso, wordpress
 
     if kind == "isso":
@@ -41,10 +42,11 @@ def _read_archive(kind: str, path: Path) -> Any:
             return isso.read(path)
         except Invalid as exc:
             raise click.ClickException(exc.message) from exc
-    from townhall.service.importers.xmlrecords import decode
-
-    text = decode(path.read_bytes())
-    return disqus.read(text) if kind == "disqus" else wordpress.read(text)
+    reader = disqus.read_file if kind == "disqus" else wordpress.read_file
+    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task(f"Reading {path.name}", total=path.stat().st_size)
+        return reader(path, progress=lambda n: bar.advance(task, n))
 
 
 def _print_report(console: Console, data: dict[str, Any]) -> None:
@@ -83,18 +85,21 @@ def register(group: click.Group) -> None:
             from townhall.service.importing import run_import
 
             err = Console(stderr=True)
-            archive = _read_archive(kind, file)
-            svc = services(config, database_url)
+            archive = _read_archive(kind, file, err)
             try:
-                with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                              console=err, transient=True) as bar:
-                    task = bar.add_task(f"{'Checking' if dry_run else 'Importing'} {file.name}", total=len(archive.comments))
-                    report = run_import(svc, archive, site or svc.settings.default_site, dry_run=dry_run,
-                                        progress=lambda n: bar.advance(task, n))
-            except Exception as exc:  # noqa: BLE001
-                raise click.ClickException(str(exc)) from exc
+                svc = services(config, database_url)
+                try:
+                    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                                  console=err, transient=True) as bar:
+                        task = bar.add_task(f"{'Checking' if dry_run else 'Importing'} {file.name}", total=archive.prepare())
+                        report = run_import(svc, archive, site or svc.settings.default_site, dry_run=dry_run,
+                                            progress=lambda n: bar.advance(task, n))
+                except Exception as exc:  # noqa: BLE001
+                    raise click.ClickException(str(exc)) from exc
+                finally:
+                    svc.db.dispose()
             finally:
-                svc.db.dispose()
+                archive.close()
             data = report.to_dict()
             if as_json:
                 click.echo(json.dumps(data, indent=2, ensure_ascii=False))

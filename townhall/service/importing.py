@@ -52,49 +52,6 @@ class ImportReport:
         }
 
 
-def ordered(archive: Archive) -> list[tuple[ImportedComment, int]]:
-    """Comments with parents before replies (archives list them in any order), each with its depth.
-    A reply whose parent is not in the archive becomes a top-level comment (and is reported)."""
-    by_id = {c.external_id: c for c in archive.comments}
-    depth: dict[str, int] = {}
-
-    def depth_of(comment: ImportedComment) -> int:
-        chain: list[ImportedComment] = []
-        seen: set[str] = set()
-        node: ImportedComment | None = comment
-        while node is not None and node.external_id not in depth:
-            if node.external_id in seen:  # a cycle: break it here
-                archive.problem(node.position, "reply cycle in the archive; imported as top-level")
-                node.parent_external_id = None
-                depth[node.external_id] = 0
-                break
-            seen.add(node.external_id)
-            chain.append(node)
-            parent = by_id.get(node.parent_external_id) if node.parent_external_id else None
-            if node.parent_external_id and parent is None:
-                archive.problem(node.position, f"replies to comment {node.parent_external_id!r}, which is not in the archive; imported as top-level")
-                node.parent_external_id = None
-            if parent is not None and parent.thread_key != node.thread_key:
-                archive.problem(node.position, "replies to a comment of another thread; imported as top-level")
-                node.parent_external_id = None
-                parent = None
-            node = parent
-        for item in reversed(chain):
-            parent_key = item.parent_external_id
-            depth[item.external_id] = depth[parent_key] + 1 if parent_key in depth else 0
-        return depth[comment.external_id]
-
-    unique: dict[str, ImportedComment] = {}
-    for c in archive.comments:
-        if c.external_id in unique:
-            archive.problem(c.position, f"duplicate id {c.external_id!r}; the first one is kept")
-            continue
-        unique[c.external_id] = c
-    pairs = [(c, depth_of(c)) for c in unique.values()]
-    pairs.sort(key=lambda p: (p[1], p[0].created_at))
-    return pairs
-
-
 def run_import(svc: Services, archive: Archive, site_id: str, *, dry_run: bool = False,
                progress: Progress | None = None, batch: int = BATCH) -> ImportReport:
     with svc.db.read() as conn:
@@ -103,11 +60,9 @@ def run_import(svc: Services, archive: Archive, site_id: str, *, dry_run: bool =
         raise NotFound("No such site.", {"site": site_id})
     policy = svc.policies.for_site(site)
     report = ImportReport(archive.source, site_id, dry_run)
-    pairs = ordered(archive)
-    report.total = len(pairs)
+    report.total = archive.prepare()
     state = _State()
-    for start in range(0, len(pairs), batch):
-        chunk = pairs[start:start + batch]
+    for chunk in archive.batches(batch):
         verdicts = [policy.evaluate(Subject(text=c.text)) for c, _ in chunk]
         if dry_run:
             with svc.db.read() as conn:
@@ -129,11 +84,12 @@ def run_import(svc: Services, archive: Archive, site_id: str, *, dry_run: bool =
 
 @dataclass
 class _State:
+    """What one run remembers between batches: ids of the threads and accounts it has met (comments are
+    looked up batch by batch, so memory does not grow with the archive)."""
+
     threads: dict[str, int] = field(default_factory=dict)
     accounts: dict[str, int] = field(default_factory=dict)
-    # archive id -> (comment id, root id, depth); negative ids are the dry run's would-be comments
-    comments: dict[str, tuple[int, int | None, int]] = field(default_factory=dict)
-    fake: int = 0
+    fake: int = 0  # the dry run's would-be rows get negative ids
 
     def next_fake(self) -> int:
         self.fake -= 1
@@ -145,18 +101,22 @@ def _apply(conn: Connection, svc: Services, archive: Archive, site_id: str, chun
     prefix = f"{archive.source}:"
     wanted = [prefix + c.external_id for c, _ in chunk]
     wanted += [prefix + c.parent_external_id for c, _ in chunk if c.parent_external_id]
-    for ext, row in store.imported_comments(conn, site_id, wanted).items():
-        state.comments.setdefault(ext, (int(row["id"]), row["root_id"], int(row["depth"])))
-    for (comment, _depth), decision in zip(chunk, verdicts):
+    # archive id -> (comment id, root id, depth): this batch's comments and parents, as imported so far
+    known = {ext: (int(row["id"]), row["root_id"], int(row["depth"]))
+             for ext, row in store.imported_comments(conn, site_id, wanted).items()}
+    for (comment, depth), decision in zip(chunk, verdicts):
         ext = prefix + comment.external_id
-        if ext in state.comments and state.comments[ext][0] > 0:
+        if ext in known:
             report.comments_existing += 1
             continue
         thread_id = _thread(conn, svc, archive, site_id, comment, report, state, write)
         account_id = _account(conn, svc, site_id, comment, report, state, write)
-        parent = state.comments.get(prefix + comment.parent_external_id) if comment.parent_external_id else None
+        parent = known.get(prefix + comment.parent_external_id) if comment.parent_external_id else None
         if comment.parent_external_id and parent is None:
-            report.problems.append(Problem(comment.position, "parent was not imported; imported as top-level"))
+            if write:
+                report.problems.append(Problem(comment.position, "parent was not imported; imported as top-level"))
+            else:  # the archive holds the parent, and it came earlier: the dry run did not write it
+                parent = (state.next_fake(), None, depth - 1)
         root_id = (parent[1] or parent[0]) if parent else None
         depth = parent[2] + 1 if parent else 0
         report.comments_new += 1
@@ -167,7 +127,7 @@ def _apply(conn: Connection, svc: Services, archive: Archive, site_id: str, chun
                                            "kept_status": comment.status.value, "policy_would": decision.verdict.value,
                                            "rules": [h.rule for h in decision.deciding_hits]})
         if not write:
-            state.comments[ext] = (state.next_fake(), root_id, depth)
+            known[ext] = (state.next_fake(), root_id, depth)
             continue
         comment_id = content.insert_comment(
             conn, thread_id=thread_id, account_id=account_id, parent_id=parent[0] if parent else None, root_id=root_id,
@@ -180,7 +140,7 @@ def _apply(conn: Connection, svc: Services, archive: Archive, site_id: str, chun
             policy_version=decision.policy_version, reason=f"Report only: imported from {archive.source} as {comment.status.value}",
             created_at=svc.now(),
         )
-        state.comments[ext] = (comment_id, root_id, depth)
+        known[ext] = (comment_id, root_id, depth)
 
 
 def _thread(conn: Connection, svc: Services, archive: Archive, site_id: str, comment: ImportedComment,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,9 @@ class NotAnIssoDatabase(ValueError):
     pass
 
 
-def read_isso(path: str | Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Threads and comments of an Isso database, as dicts, opened read-only."""
+def read_isso(path: str | Path) -> tuple[list[dict[str, Any]], Iterator[dict[str, Any]]]:
+    """Threads (as dicts) and comments (as dicts, one at a time, in id order) of an Isso database, opened
+    read-only. The database closes when the comments have been read (or the iterator is dropped)."""
     uri = f"file:{Path(path).resolve()}?mode=ro"
     try:
         conn = sqlite3.connect(uri, uri=True)
@@ -24,9 +26,21 @@ def read_isso(path: str | Path) -> tuple[list[dict[str, Any]], list[dict[str, An
         if not {"threads", "comments"} <= tables:
             raise NotAnIssoDatabase(f"{path}: no Isso 'threads' and 'comments' tables")
         threads = [dict(r) for r in conn.execute("SELECT * FROM threads ORDER BY id")]
-        comments = [dict(r) for r in conn.execute("SELECT * FROM comments ORDER BY id")]
+        cursor = conn.execute("SELECT * FROM comments ORDER BY id")
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise NotAnIssoDatabase(f"{path}: {exc}") from exc
+    except BaseException:
+        conn.close()
+        raise
+    return threads, _comments(conn, cursor, path)
+
+
+def _comments(conn: sqlite3.Connection, cursor: sqlite3.Cursor, path: str | Path) -> Iterator[dict[str, Any]]:
+    try:
+        while rows := cursor.fetchmany(500):
+            yield from (dict(r) for r in rows)
     except sqlite3.DatabaseError as exc:
         raise NotAnIssoDatabase(f"{path}: {exc}") from exc
     finally:
         conn.close()
-    return threads, comments

@@ -1,10 +1,15 @@
 """Disqus XML export: <category>, <thread dsq:id> and <post dsq:id> records under <disqus>.
 
 Posts refer to their thread (and parent post) by dsq:id; messages are HTML. A thread's key is its
-``<id>`` identifier when the site set one, else its ``<link>``.
+``<id>`` identifier when the site set one, else its ``<link>``. The file is read piece by piece: only the
+record being read is held in memory, the comments go to the archive's spool.
 """
 
 from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from townhall.service.importers.model import (
     Archive,
@@ -17,7 +22,7 @@ from townhall.service.importers.model import (
     html_to_text,
     parse_time,
 )
-from townhall.service.importers.xmlrecords import attr, child_text, records
+from townhall.service.importers.xmlrecords import attr, child_text, file_chunks, records
 from townhall.store.schema import CommentStatus
 
 NS = {"d": "http://disqus.com", "dsq": "http://disqus.com/disqus-internals"}
@@ -27,12 +32,30 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() == "true"
 
 
-def read(text: str) -> Archive:
-    archive = Archive("disqus")
-    by_dsq: dict[str, ImportedThread] = {}
-    found = list(records(text, {"thread", "post", "category"}))
-    found.sort(key=lambda r: r.name != "thread")  # threads first: a post may come before its thread in the file
-    for rec in found:
+def read(text: str | Iterable[str], *, spool_dir: str | Path | None = None) -> Archive:
+    """Read a Disqus export, whole or in decoded pieces (see ``read_file``)."""
+    archive = Archive("disqus", spool_dir=spool_dir)
+    try:
+        _read(archive, text)
+    except BaseException:
+        archive.close()
+        raise
+    return archive
+
+
+def read_file(path: str | Path, *, progress: Callable[[int], None] | None = None,
+              spool_dir: str | Path | None = None) -> Archive:
+    """Read a Disqus export file piece by piece, in the encoding it declares; ``progress`` is told the bytes read."""
+    return read(file_chunks(path, progress=progress), spool_dir=spool_dir)
+
+
+def _unknown(thread_ref: str | None) -> str:
+    return f"refers to unknown thread {thread_ref!r}; skipped"
+
+
+def _read(archive: Archive, text: str | Iterable[str]) -> None:
+    keys: dict[str, str] = {}  # a thread's dsq:id -> its key
+    for rec in records(text, {"thread", "post", "category"}):
         where = f"line {rec.line} <{rec.name}>"
         if rec.error is not None or rec.element is None:
             archive.problem(where, f"{rec.error}; skipped")
@@ -54,42 +77,50 @@ def read(text: str) -> Archive:
                 created = None
             thread = ImportedThread(key=key[:300], url=link, title=(child_text(el, "d:title", NS) or "").strip() or None,
                                     created_at=created, closed=_flag(child_text(el, "d:isClosed", NS)))
-            by_dsq[dsq_id] = thread
+            keys[dsq_id] = thread.key
             archive.threads.setdefault(thread.key, thread)
             continue
         thread_ref = attr(el.find("d:thread", NS), "id")
-        found = by_dsq.get(thread_ref or "")
-        if found is None:
-            archive.problem(where, f"refers to unknown thread {thread_ref!r}; skipped")
+        if not thread_ref:
+            archive.problem(where, _unknown(thread_ref))
             continue
-        thread = found
-        try:
-            created = parse_time(child_text(el, "d:createdAt", NS))
-        except ValueError as exc:
-            archive.problem(where, f"bad createdAt: {exc}; skipped")
-            continue
-        author = el.find("d:author", NS)
-        name = child_text(author, "d:name", NS) if author is not None else None
-        email = clean_email(child_text(author, "d:email", NS) if author is not None else None)
-        username = (child_text(author, "d:username", NS) or "").strip() if author is not None else ""
-        anonymous = _flag(child_text(author, "d:isAnonymous", NS)) if author is not None else True
-        subject = author_subject("disqus", user_id=None if anonymous else username or None, email=email, name=name)
-        deleted = _flag(child_text(el, "d:isDeleted", NS))
-        body = html_to_text(child_text(el, "d:message", NS))
-        if not body and not deleted:
-            archive.problem(where, "empty message; skipped")
-            continue
-        if _flag(child_text(el, "d:isSpam", NS)):
-            status = CommentStatus.REJECTED
-        elif deleted:
-            status = CommentStatus.DELETED
-        elif (child_text(el, "d:isApproved", NS) or "true").strip().lower() == "false":
-            status = CommentStatus.HELD
+        thread_key = keys.get(thread_ref)
+        found = _post(el, dsq_id, thread_key or "", where)
+        if thread_key is None:  # a post may come before its thread in the file
+            archive.defer(thread_ref, where, found)
+        elif isinstance(found, str):
+            archive.problem(where, found)
         else:
-            status = CommentStatus.PUBLISHED
-        archive.comments.append(ImportedComment(
-            external_id=dsq_id, thread_key=thread.key, parent_external_id=attr(el.find("d:parent", NS), "id"),
-            author=ImportedAuthor(subject, clean_name(name), email), text=body, created_at=created, status=status,
-            position=where,
-        ))
-    return archive
+            archive.add(found)
+    archive.settle_threads(keys, _unknown)
+
+
+def _post(el: ET.Element, dsq_id: str, thread_key: str, where: str) -> ImportedComment | str:
+    """The comment a <post> holds, or why it is skipped."""
+    try:
+        created = parse_time(child_text(el, "d:createdAt", NS))
+    except ValueError as exc:
+        return f"bad createdAt: {exc}; skipped"
+    author = el.find("d:author", NS)
+    name = child_text(author, "d:name", NS) if author is not None else None
+    email = clean_email(child_text(author, "d:email", NS) if author is not None else None)
+    username = (child_text(author, "d:username", NS) or "").strip() if author is not None else ""
+    anonymous = _flag(child_text(author, "d:isAnonymous", NS)) if author is not None else True
+    subject = author_subject("disqus", user_id=None if anonymous else username or None, email=email, name=name)
+    deleted = _flag(child_text(el, "d:isDeleted", NS))
+    body = html_to_text(child_text(el, "d:message", NS))
+    if not body and not deleted:
+        return "empty message; skipped"
+    if _flag(child_text(el, "d:isSpam", NS)):
+        status = CommentStatus.REJECTED
+    elif deleted:
+        status = CommentStatus.DELETED
+    elif (child_text(el, "d:isApproved", NS) or "true").strip().lower() == "false":
+        status = CommentStatus.HELD
+    else:
+        status = CommentStatus.PUBLISHED
+    return ImportedComment(
+        external_id=dsq_id, thread_key=thread_key, parent_external_id=attr(el.find("d:parent", NS), "id"),
+        author=ImportedAuthor(subject, clean_name(name), email), text=body, created_at=created, status=status,
+        position=where,
+    )

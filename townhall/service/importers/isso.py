@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,17 +24,28 @@ from townhall.store.schema import CommentStatus
 _MODES = {1: CommentStatus.PUBLISHED, 2: CommentStatus.HELD, 4: CommentStatus.DELETED}
 
 
-def read(path: str | Path) -> Archive:
-    """Read an Isso database; a file that is not one is answered with ``Invalid`` and why."""
+def read(path: str | Path, *, spool_dir: str | Path | None = None) -> Archive:
+    """Read an Isso database (comments one at a time, into the archive's spool); a file that is not one is
+    answered with ``Invalid`` and why."""
     try:
         threads, comments = read_isso(path)
+        return from_rows(threads, comments, spool_dir=spool_dir)
     except NotAnIssoDatabase as exc:
         raise Invalid(str(exc), {"path": str(path)}) from exc
-    return from_rows(threads, comments)
 
 
-def from_rows(threads: list[dict[str, Any]], comments: list[dict[str, Any]]) -> Archive:
-    archive = Archive("isso")
+def from_rows(threads: Iterable[dict[str, Any]], comments: Iterable[dict[str, Any]], *,
+              spool_dir: str | Path | None = None) -> Archive:
+    archive = Archive("isso", spool_dir=spool_dir)
+    try:
+        _read(archive, threads, comments)
+    except BaseException:
+        archive.close()
+        raise
+    return archive
+
+
+def _read(archive: Archive, threads: Iterable[dict[str, Any]], comments: Iterable[dict[str, Any]]) -> None:
     by_id: dict[Any, ImportedThread] = {}
     for row in threads:
         uri = str(row.get("uri") or "").strip()
@@ -64,9 +76,8 @@ def from_rows(threads: list[dict[str, Any]], comments: list[dict[str, Any]]) -> 
         email = clean_email(row.get("email"))
         name = row.get("author")
         parent = row.get("parent")
-        archive.comments.append(ImportedComment(
+        archive.add(ImportedComment(
             external_id=str(row.get("id")), thread_key=thread.key, parent_external_id=str(parent) if parent else None,
             author=ImportedAuthor(author_subject("isso", user_id=None, email=email, name=name), clean_name(name), email),
             text=text, created_at=created, status=status, position=where,
         ))
-    return archive

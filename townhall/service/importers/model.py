@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import html
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 
+from townhall.store.import_spool import SpoolRow, Spool
 from townhall.store.schema import CommentStatus
 
 
@@ -50,15 +53,118 @@ class ImportedComment:
     position: str
 
 
-@dataclass(slots=True)
 class Archive:
-    source: str  # disqus, wordpress, isso
-    threads: dict[str, ImportedThread] = field(default_factory=dict)
-    comments: list[ImportedComment] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    """An archive being imported: its threads and problems in memory (they are few), its comments in a
+    temporary spool file (see ``townhall.store.import_spool``), so that memory does not grow with the archive.
+    Readers ``add`` comments as they scan the file; ``prepare`` then checks ids and parents (a reply whose
+    parent is missing, in another thread or in a reply cycle becomes top-level, and is reported) and fixes the
+    writing order; ``batches`` gives the comments, parents before replies, each with its depth. ``close``
+    removes the spool (garbage collection does too)."""
+
+    def __init__(self, source: str, *, spool_dir: str | Path | None = None) -> None:
+        self.source = source  # disqus, wordpress, isso
+        self.threads: dict[str, ImportedThread] = {}
+        self.problems: list[Problem] = []
+        self._spool = Spool(spool_dir)
+        self._count: int | None = None
+        self._deferred = False
 
     def problem(self, position: str, message: str) -> None:
         self.problems.append(Problem(position, message))
+
+    def add(self, comment: ImportedComment) -> None:
+        self._spool.add(_row(comment, None, None))
+
+    def defer(self, thread_ref: str, position: str, found: ImportedComment | str) -> None:
+        """A comment (or a problem with one) read before its thread: kept until ``settle_threads`` says
+        whether the thread exists."""
+        self._deferred = True
+        if isinstance(found, ImportedComment):
+            self._spool.add(_row(found, thread_ref, None))
+        else:
+            self._spool.add(("", None, None, thread_ref, found, "", "", None, "", 0, "", position))
+
+    def settle_threads(self, keys: dict[str, str], unknown: Callable[[str], str]) -> None:
+        """Resolve deferred comments' threads (``keys``: thread id -> key); ``unknown`` words the problem of
+        a comment whose thread is not in the archive."""
+        if not self._deferred:
+            return
+        for position, ref, problem in self._spool.settle_threads(keys.items()):
+            self.problem(position, unknown(ref) if problem is None else problem)
+        self._deferred = False
+
+    def prepare(self) -> int:
+        """Check ids and parents and fix the writing order (once); returns the number of comments to write."""
+        if self._count is not None:
+            return self._count
+        spool = self._spool
+        spool.flush()
+        for position, ext in spool.remove_duplicates():
+            self.problem(position, f"duplicate id {ext!r}; the first one is kept")
+        for position, parent, missing in spool.link_parents():
+            self.problem(position, f"replies to comment {parent!r}, which is not in the archive; imported as top-level"
+                         if missing else "replies to a comment of another thread; imported as top-level")
+        depths, orphans = self._break_cycles(spool.compute_depths())
+        spool.set_depths(depths, orphans)
+        self._count = spool.plan()
+        return self._count
+
+    def _break_cycles(self, rest: list[tuple[int, int | None, str]]) -> tuple[list[tuple[int, int]], list[int]]:
+        """Depths of comments in or below reply cycles: walking up from each (in the archive's order), the
+        first comment met twice loses its parent and becomes top-level."""
+        parent_of = {seq: parent for seq, parent, _ in rest}
+        position = {seq: where for seq, _, where in rest}
+        depth: dict[int, int] = {}
+        orphans: list[int] = []
+        for start, _, _ in rest:
+            chain: list[int] = []
+            seen: set[int] = set()
+            node: int | None = start
+            while node is not None and node not in depth:
+                if node in seen:
+                    self.problem(position[node], "reply cycle in the archive; imported as top-level")
+                    parent_of[node] = None
+                    orphans.append(node)
+                    depth[node] = 0
+                    break
+                seen.add(node)
+                chain.append(node)
+                node = parent_of[node]
+            for item in reversed(chain):
+                parent = parent_of[item]
+                depth[item] = depth[parent] + 1 if parent is not None and parent in depth else 0
+        return list(depth.items()), orphans
+
+    def __len__(self) -> int:
+        return self.prepare()
+
+    def batches(self, size: int) -> Iterator[list[tuple[ImportedComment, int]]]:
+        """The comments in writing order (parents before replies, older first), each with its depth."""
+        self.prepare()
+        for rows in self._spool.planned(size):
+            yield [(ImportedComment(
+                external_id=ext, thread_key=thread, parent_external_id=parent, author=ImportedAuthor(subject, name, email),
+                text=body, created_at=_EPOCH + timedelta(microseconds=created), status=CommentStatus(status),
+                position=position), depth)
+                for ext, thread, parent, subject, name, email, body, created, status, position, depth in rows]
+
+    def close(self) -> None:
+        self._spool.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _row(c: ImportedComment, thread_ref: str | None, problem: str | None) -> SpoolRow:
+    created = (c.created_at - _EPOCH) // timedelta(microseconds=1)
+    return (c.external_id, c.parent_external_id, c.thread_key if thread_ref is None else None, thread_ref, problem,
+            c.author.subject, c.author.name, c.author.email, c.text, created, c.status.value, c.position)
 
 
 def parse_time(value: str | None) -> datetime:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from townhall.service.importers.model import (
     Archive,
@@ -20,7 +22,7 @@ from townhall.service.importers.model import (
     html_to_text,
     parse_time,
 )
-from townhall.service.importers.xmlrecords import child_text, records
+from townhall.service.importers.xmlrecords import child_text, file_chunks, peek, records
 from townhall.store.schema import CommentStatus
 
 _WP_NS = re.compile(r"""xmlns:wp\s*=\s*["'](http://wordpress\.org/export/[\d.]+/)["']""")
@@ -28,9 +30,26 @@ _STATUS = {"1": CommentStatus.PUBLISHED, "approve": CommentStatus.PUBLISHED, "0"
            "hold": CommentStatus.HELD, "spam": CommentStatus.REJECTED, "trash": CommentStatus.DELETED}
 
 
-def read(text: str) -> Archive:
-    archive = Archive("wordpress")
-    found = _WP_NS.search(text[:20000])
+def read(text: str | Iterable[str], *, spool_dir: str | Path | None = None) -> Archive:
+    """Read a WXR file, whole or in decoded pieces (see ``read_file``)."""
+    archive = Archive("wordpress", spool_dir=spool_dir)
+    try:
+        _read(archive, text)
+    except BaseException:
+        archive.close()
+        raise
+    return archive
+
+
+def read_file(path: str | Path, *, progress: Callable[[int], None] | None = None,
+              spool_dir: str | Path | None = None) -> Archive:
+    """Read a WXR file piece by piece, in the encoding it declares; ``progress`` is told the bytes read."""
+    return read(file_chunks(path, progress=progress), spool_dir=spool_dir)
+
+
+def _read(archive: Archive, text: str | Iterable[str]) -> None:
+    head, text = peek(text, 20000)
+    found = _WP_NS.search(head)
     ns = {"wp": found.group(1) if found else "http://wordpress.org/export/1.2/",
           "content": "http://purl.org/rss/1.0/modules/content/"}
     for rec in records(text, {"item"}):
@@ -64,7 +83,6 @@ def read(text: str) -> Archive:
             archive.problem(where, f"the post's status is {post_status!r}; its {len(comments)} comment(s) imported as held")
         for index, comment in enumerate(comments, 1):
             _comment(archive, thread, comment, ns, f"{where} comment #{index}", public=post_status in ("publish", "inherit"))
-    return archive
 
 
 def _comment(archive: Archive, thread: ImportedThread, el: ET.Element, ns: dict[str, str], where: str,
@@ -100,7 +118,7 @@ def _comment(archive: Archive, thread: ImportedThread, el: ET.Element, ns: dict[
     name = child_text(el, "wp:comment_author", ns)
     email = clean_email(child_text(el, "wp:comment_author_email", ns))
     subject = author_subject("wordpress", user_id=user_id if user_id not in ("", "0") else None, email=email, name=name)
-    archive.comments.append(ImportedComment(
+    archive.add(ImportedComment(
         external_id=comment_id, thread_key=thread.key, parent_external_id=parent if parent not in ("", "0") else None,
         author=ImportedAuthor(subject, clean_name(name), email), text=body, created_at=created, status=status,
         position=where,
