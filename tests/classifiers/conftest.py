@@ -18,6 +18,12 @@ def model() -> ToxicityModel:
 
 
 @pytest.fixture(scope="session")
+def linear() -> ToxicityModel:
+    """The shipped model's first stage alone."""
+    return load_model(encoder=False)
+
+
+@pytest.fixture(scope="session")
 def thresholds() -> dict[str, dict[str, float]]:
     """{label: {"hold_at": .., "reject_at": ..}} of the default policy's classifier rules."""
     doc = tomllib.loads(DEFAULT_POLICY.read_text(encoding="utf-8"))

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from townhall.policy.classifiers import ARTIFACTS, FORMAT_VERSION, LABELS, ModelFormatError, ToxicityModel
 from townhall.policy.classifiers import load_model, read_format_version
-from townhall.policy.classifiers.features import F_TOKEN, ID_TOKEN, extract, tokens, word_spans
+from townhall.policy.classifiers.model import Calibration
+from townhall.policy.classifiers.features import F_TOKEN, ID_TOKEN, char_grams, extract, tokens, word_grams, word_spans
 
 
 def test_shipped_format_matches_code_and_loads_fast() -> None:
@@ -122,6 +123,82 @@ def test_tokens_and_word_spans_agree_on_the_f_word(text: str) -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.lists(_TEXTS, min_size=1, max_size=4))
 def test_a_known_token_table_gives_the_same_tokens(texts: list[str]) -> None:
-    known: dict[str, str] = {}
+    known: dict[str, tuple[str, ...]] = {}
+    chunks: dict[str, tuple[int, int, tuple[str, ...]]] = {}
     for text in texts + texts:  # the second time every token is known
         assert tokens(text, known) == tokens(text)
+        assert word_spans(text, chunks) == word_spans(text)
+
+
+def _reference_ids(model: ToxicityModel, text: str) -> tuple[list[int], list[int]]:
+    """The features by their definition: word_grams / char_grams of tokens(), looked up one string at a time."""
+    toks = tokens(text)
+    words = [i for g in word_grams(toks) if (i := model._word_index.get(g)) is not None]
+    chars = [i for tok in toks for g in char_grams(tok) if (i := model._char_index.get(g)) is not None]
+    return sorted(words), chars
+
+
+_WORDY = st.lists(st.sampled_from(["you", "are", "a", "new", "yorker", "idiot", "gay", "the", "fuck", "you're",
+                                   "stupid", "and", "x", "muslim", "yorkers", "  ", ", ", "!"]), max_size=14).map(" ".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(_TEXTS, _WORDY), min_size=1, max_size=5))
+def test_batched_features_are_the_defined_word_and_character_grams(linear: ToxicityModel, texts: list[str]) -> None:
+    """The model finds bigrams by their words' ids for a whole batch at once; the result must be exactly the
+    word_grams()/char_grams() features of each text, and a batch must score each text as it scores alone."""
+    model = linear
+    for text in texts:
+        words, chars = model._ids(text)
+        assert (sorted(words.tolist()), chars.tolist()) == _reference_ids(model, text)
+    batch = model.margins(texts)
+    for text, row in zip(texts, batch):
+        assert np.allclose(model.margins([text])[0], row, rtol=0, atol=1e-12)
+
+
+def test_a_bigram_whose_word_is_not_in_the_vocabulary_is_still_found() -> None:
+    """A vocabulary can hold "new yorker" without "yorker" (ties at the size limit): looked up by its string."""
+    words = sorted(["you", "are", "idiot", "new", "you are", "are idiot", "new yorker"])
+    chars = [" yo", "you"]
+    z = np.zeros((len(words), 2))
+    one = {c: Calibration(np.array([0.0, 1.0]), np.array([0.0, 1.0])) for c in LABELS}
+    tiny = ToxicityModel(words, chars, np.ones(len(words)), np.ones(len(chars)), z, np.zeros((2, 2)), np.zeros(2), one)
+    for text in ["you are idiot", "A new yorker, you are!", "new gay yorker", "yorker new yorker", ""]:
+        found = sorted(tiny.words[i] for i in tiny._ids(text)[0].tolist())
+        assert found == sorted(g for g in word_grams(tokens(text)) if g in words), text
+
+
+def _reference_credit(model: ToxicityModel, text: str, label: str) -> dict[str, float]:
+    """Credit by its definition, one word and one gram at a time: word features keep their own contribution;
+    a character gram's contribution is split evenly between its occurrences and credited to their words."""
+    j = model.labels.index(label)
+    toks = tokens(text)
+    words, chars = _reference_ids(model, text)
+    credit: dict[str, float] = {}
+    for ids, idf, coef, name in ((words, model._idf_w, model._coef_w, model.words.__getitem__), (chars, None, None, None)):
+        if idf is None or not ids:
+            continue
+        counts = {i: ids.count(i) for i in set(ids)}
+        value = {i: (1 + np.log(n)) * idf[i] for i, n in counts.items()}
+        norm = np.sqrt(sum(v * v for v in value.values()))
+        for i, v in value.items():
+            credit[name(i)] = credit.get(name(i), 0.0) + coef[i, j] * v / norm
+    if chars:
+        counts = {i: chars.count(i) for i in set(chars)}
+        value = {i: (1 + np.log(n)) * model._idf_c[i] for i, n in counts.items()}
+        norm = np.sqrt(sum(v * v for v in value.values()))
+        for tok in toks:
+            if tok not in (ID_TOKEN, F_TOKEN):
+                grams = [i for g in char_grams(tok) if (i := model._char_index.get(g)) is not None]
+                share = sum(model._coef_c[i, j] * value[i] / norm / counts[i] for i in grams)
+                credit[tok] = credit.get(tok, 0.0) + share
+    return credit
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.one_of(_TEXTS, _WORDY))
+def test_credit_is_each_words_share_of_the_margin(linear: ToxicityModel, text: str) -> None:
+    for label in LABELS:
+        got, want = linear._credit(text, label), _reference_credit(linear, text, label)
+        assert set(got) == set(want)
+        assert all(abs(got[k] - want[k]) < 1e-9 for k in want), (text, label)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import chain, filterfalse
 from types import MappingProxyType
 from typing import Mapping, MutableMapping
 
@@ -85,7 +86,7 @@ def normalise(text: str) -> str:
         t = text.lower()
     else:
         t = unicodedata.normalize("NFKD", text)
-        t = "".join(ch for ch in t if not unicodedata.combining(ch)).lower()
+        t = "".join(filterfalse(unicodedata.combining, t)).lower()  # drop the combining marks
     if "&" in t:
         t = _ENTITY.sub(" ", t)
     if "http" in t or "www." in t:
@@ -119,24 +120,27 @@ _CONTRACTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType({
 })
 
 
-def tokens(text: str, known: MutableMapping[str, str] | None = None) -> list[str]:
+def canonical_tokens(raw: str) -> tuple[str, ...]:
+    """The canonical token(s) of one raw token: a contraction gives two ("you're" → "you", "are")."""
+    parts = _CONTRACTIONS.get(raw)
+    return parts if parts is not None else (_canonical(raw),)
+
+
+def tokens(text: str, known: MutableMapping[str, tuple[str, ...]] | None = None) -> list[str]:
     """Normalised tokens; identity terms become :data:`ID_TOKEN` and F-word forms become ``<f>``.
 
-    ``known`` (raw token → canonical token), where the caller keeps one, saves working out again the
-    canonical form of a token seen before; the result is the same."""
-    out: list[str] = []
-    for tok in _TOKEN.findall(normalise(text)):
-        parts = _CONTRACTIONS.get(tok)
-        if parts is not None:
-            out.extend(parts)
-        elif known is None:
-            out.append(_canonical(tok))
-        else:
-            canonical = known.get(tok)
-            if canonical is None:
-                canonical = known[tok] = _canonical(tok)
-            out.append(canonical)
-    return out
+    ``known`` (raw token → its :func:`canonical_tokens`), where the caller keeps one, saves working out again
+    the canonical form of a token seen before; the result is the same."""
+    raw = _TOKEN.findall(normalise(text))
+    if known is None:
+        return [tok for r in raw for tok in canonical_tokens(r)]
+    try:  # every token seen before: one pass in C
+        return list(chain.from_iterable(map(known.__getitem__, raw)))
+    except KeyError:
+        for r in raw:
+            if r not in known:
+                known[r] = canonical_tokens(r)
+        return list(chain.from_iterable(map(known.__getitem__, raw)))
 
 
 def word_grams(toks: list[str]) -> list[str]:
@@ -177,22 +181,27 @@ _LEAD = re.compile(r"[^\w*@$]*")
 _TRAIL = re.compile(r"[^\w*]*$")
 
 
-def word_spans(text: str) -> list[tuple[int, int, str]]:
+Chunk = tuple[int, int, tuple[str, ...]]  # where a chunk's word starts and ends in it, and its canonical tokens
+
+
+def word_spans(text: str, known: MutableMapping[str, Chunk] | None = None) -> list[tuple[int, int, str]]:
     """(start, end, canonical token) for each token of the ORIGINAL text (punctuation at a word's edges
-    excluded), to locate evidence."""
+    excluded), to locate evidence.
+
+    ``known`` (whitespace-separated chunk → what it holds), where the caller keeps one, saves reading a chunk
+    seen before (in this text or an earlier one) again; the result is the same."""
     out: list[tuple[int, int, str]] = []
-    seen: dict[str, tuple[int, int, list[str]]] = {}  # a long comment repeats its words
+    seen: MutableMapping[str, Chunk] = {} if known is None else known  # a long comment repeats its words
     for m in _CHUNK.finditer(text):
         chunk = m.group()
-        known = seen.get(chunk)
-        if known is None:
+        found = seen.get(chunk)
+        if found is None:
             lead = _LEAD.match(chunk)
             start = lead.end() if lead else 0
             trail = _TRAIL.search(chunk, start)
             end = trail.start() if trail else len(chunk)
-            toks = [_canonical(t) for t in _TOKEN.findall(normalise(chunk))]
-            known = seen[chunk] = (start, max(end, start + 1), toks)
-        start, end, toks = known
+            found = seen[chunk] = (start, max(end, start + 1), tuple(map(_canonical, _TOKEN.findall(normalise(chunk)))))
+        start, end, toks = found
         for tok in toks:
             out.append((m.start() + start, m.start() + end, tok))
     return out
