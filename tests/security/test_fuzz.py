@@ -119,7 +119,7 @@ KEYS = st.sampled_from([
     "name", "type", "description", "action", "strike", "words", "allow", "label", "hold_at", "reject_at", "ban_at",
     "max_length", "edit_window_minutes", "premoderate_new_accounts", "strike_expiry_days", "troll_confirmed",
     "ban_scope", "strikes", "sanction", "hours", "threshold", "new_account_days", "new_account_weight",
-    "min_age_days", "min_published", "clean_days", "ip_window_hours", "summary", "unknown_key",
+    "min_age_days", "min_published", "clean_days", "ip_window_hours", "shared_network_accounts", "summary", "unknown_key",
 ])
 HEADERS = st.sampled_from(["[policy]", "[comments]", "[[rules]]", "[enforcement]", "[[enforcement.ladder]]",
                            "[reports]", "[trust]", "[evasion]", "[rules]", "[[policy]]", "[enforcement.ladder]",

@@ -63,6 +63,9 @@ class EvasionAction(StrEnum):
 class EvasionConfig:
     action: EvasionAction = EvasionAction.FLAG
     ip_window_hours: float = 72.0
+    # A network prefix from which at least this many distinct accounts posted within ``ip_window_hours`` is a
+    # shared network (office, university, carrier NAT): weak evidence, named in a flag, never acted on alone.
+    shared_network_accounts: int = 5
 
 
 @dataclass(frozen=True, slots=True)

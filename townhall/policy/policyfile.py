@@ -289,11 +289,13 @@ def _settings(c: _Checker, data: Mapping[str, Any]) -> PolicySettings:
         min_published=c.number(tru, "min_published", d.trust.min_published, p, integer=True),
         clean_days=c.number(tru, "clean_days", d.trust.clean_days, p),
     )
-    eva = c.table(data, "evasion", {"action", "ip_window_hours"})
+    eva = c.table(data, "evasion", {"action", "ip_window_hours", "shared_network_accounts"})
     p = ("evasion",)
     evasion = EvasionConfig(
         action=c.choice(eva, "action", EvasionAction, d.evasion.action, p),
         ip_window_hours=c.number(eva, "ip_window_hours", d.evasion.ip_window_hours, p, positive=True),
+        shared_network_accounts=c.number(eva, "shared_network_accounts", d.evasion.shared_network_accounts, p,
+                                         lo=3, integer=True),
     )
     return PolicySettings(comments, enforcement, reports, trust, evasion)
 

@@ -1,21 +1,72 @@
-"""Ban evasion: a new account that shares strong signals with a banned one is flagged to moderators
-(or premoderated, per policy). Never banned on these signals alone."""
+"""Ban evasion: a new account that shares signals with a banned one is flagged to moderators (or premoderated,
+per policy). Never banned on these signals alone.
+
+Strong evidence — a same device id, near-identical writing, or a same network prefix that few accounts use —
+raises a flag and, under ``action = "premoderate"``, premoderates the account. A network prefix that many
+accounts posted from within the window (``shared_network_accounts``: an office, a university, a carrier's NAT,
+the newsroom's own Wi-Fi) is weak evidence: it is named in the flag but never acts on anyone. An account with
+only weak evidence gets a low-score flag while it is new (younger than ``NEW_ACCOUNT_DAYS``), once: not again
+after a moderator decided one. When a network turns out to be shared, accounts it alone had premoderated (they
+arrived before the others) are released and their flags lowered to weak."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from enum import StrEnum
+from typing import Any, Mapping
 
 from sqlalchemy import Connection
 
-from townhall.policy.config import EvasionAction
+from townhall.policy.config import EvasionAction, EvasionConfig
 from townhall.service.core import Services, as_utc
 from townhall.store import content, moderation, people
 from townhall.store.schema import AccountState, ActionKind, ActorKind, FlagKind, FlagState
 
 
-NEW_ACCOUNT_DAYS = 30  # writing is compared only for accounts younger than this
+NEW_ACCOUNT_DAYS = 30  # writing is compared, and weak-only flags raised, only for accounts younger than this
 SAME_WRITING = 0.8  # estimated Jaccard of content-word shingles that counts as near-identical writing
+RULE = "evasion"  # the rule named on the premoderation this module takes, so that it alone is released
+SCORE_DEVICE, SCORE_STRONG, SCORE_WEAK = 0.9, 0.6, 0.3
+
+
+class Signal(StrEnum):
+    DEVICE = "device"  # strong
+    WRITING = "writing"  # strong
+    NETWORK = "network"  # strong: a prefix few accounts use
+    SHARED_NETWORK = "shared_network"  # weak: a prefix many accounts use
+
+
+class Strength(StrEnum):
+    STRONG = "strong"  # flagged, and premoderated where the policy says so
+    WEAK = "weak"  # flagged for a look at most; never an automatic action
+
+
+STRONG_SIGNALS = frozenset({Signal.DEVICE, Signal.WRITING, Signal.NETWORK})
+# How each signal reads in a flag's evidence; the text is the record, so its start tells the signal back.
+_TEXT_STARTS = {Signal.DEVICE: "same device id", Signal.WRITING: "near-identical writing",
+                Signal.NETWORK: "same network prefix", Signal.SHARED_NETWORK: "shared network"}
+
+
+@dataclass(frozen=True, slots=True)
+class Network:
+    """How many distinct accounts posted from the suspect's network prefix within the window."""
+
+    accounts: int
+    shared: bool
+
+
+def _network_text(cfg: EvasionConfig, net: Network) -> str:
+    if net.shared:
+        return f"shared network ({net.accounts} accounts within {cfg.ip_window_hours:g} h)"
+    return f"same network prefix within {cfg.ip_window_hours:g} h"
+
+
+def _signal_of(text: str) -> Signal | None:
+    return next((s for s, start in _TEXT_STARTS.items() if str(text).startswith(start)), None)
+
+
+Matches = dict[int, dict[Signal, str]]  # banned account id -> signal -> how it reads
 
 
 def check_in(conn: Connection, svc: Services, site_id: str, account_id: int, ip_hash: str | None,
@@ -33,47 +84,162 @@ def check_in(conn: Connection, svc: Services, site_id: str, account_id: int, ip_
         return None
     policy = svc.policies.for_site(content.get_site(conn, site_id))
     cfg = policy.settings.evasion
-    matches: dict[int, list[str]] = {}
+    is_new = svc.now() - as_utc(account["created_at"]) < timedelta(days=NEW_ACCOUNT_DAYS)
+    matches: Matches = {}
+    banned = AccountState.BANNED.value
     if device_hash:
         for other in people.accounts_sharing_device(conn, site_id, device_hash, exclude=account_id):
-            if other["state"] == AccountState.BANNED.value:
-                matches.setdefault(int(other["id"]), []).append("same device id")
+            if other["state"] == banned:
+                matches.setdefault(int(other["id"]), {})[Signal.DEVICE] = _TEXT_STARTS[Signal.DEVICE]
     if ip_hash:
         since = svc.now() - timedelta(hours=cfg.ip_window_hours)
-        for other in people.accounts_sharing_ip(conn, site_id, ip_hash, since, exclude=account_id):
-            if other["state"] == AccountState.BANNED.value:
-                matches.setdefault(int(other["id"]), []).append(f"same network prefix within {cfg.ip_window_hours:g} h")
-    if text and svc.trolls is not None and svc.now() - as_utc(account["created_at"]) < timedelta(days=NEW_ACCOUNT_DAYS):
+        on_prefix = people.accounts_sharing_ip(conn, site_id, ip_hash, since, exclude=account_id, state=banned)
+        if on_prefix:
+            seen = set(people.account_ids_on_ip(conn, site_id, ip_hash, since)) | {account_id}
+            net = Network(len(seen), len(seen) >= cfg.shared_network_accounts)
+            signal = Signal.SHARED_NETWORK if net.shared else Signal.NETWORK
+            for other in on_prefix:
+                matches.setdefault(int(other["id"]), {})[signal] = _network_text(cfg, net)
+            if net.shared:  # those it alone held before the network showed itself shared are held no longer
+                _rejudge(conn, svc, site_id, cfg, net, seen - {account_id}, {int(o["id"]) for o in on_prefix})
+    if text and svc.trolls is not None and is_new:
         similar = svc.trolls.similar_writers(site_id, text, SAME_WRITING)
         others = people.get_accounts(conn, sorted(int(a) for a in similar if a.isdigit() and int(a) != account_id))
         for other_id, other in others.items():
-            if other["state"] == AccountState.BANNED.value:
-                matches.setdefault(other_id, []).append(f"near-identical writing (similarity {similar[str(other_id)]:.2f})")
+            if other["state"] == banned:
+                matches.setdefault(other_id, {})[Signal.WRITING] = (
+                    f"near-identical writing (similarity {similar[str(other_id)]:.2f})")
     if not matches:
         return None
+    return _record(conn, svc, site_id, account, cfg, matches, is_new, policy.version)
+
+
+def _record(conn: Connection, svc: Services, site_id: str, account: Mapping[str, Any], cfg: EvasionConfig,
+            matches: Matches, is_new: bool, policy_version: str) -> int | None:
+    """Raise or update the account's flag and take (or release) the policy's action."""
+    account_id = int(account["id"])
     key = f"evasion:{account_id}"
-    evidence: dict[str, Any] = {
-        "suspect": account_id,
-        "banned_accounts": [{"account_id": k, "signals": v} for k, v in sorted(matches.items())],
-        "action": cfg.action.value,
-    }
     existing = moderation.find_open_flag(conn, site_id, FlagKind.EVASION.value, key)
-    score = 0.9 if any("device" in s for v in matches.values() for s in v) else 0.6
     if existing is not None:
-        moderation.update_flag(conn, existing["id"], evidence=evidence, score=score)
-        return int(existing["id"])
-    flag_id = moderation.insert_flag(
-        conn, site_id=site_id, kind=FlagKind.EVASION.value, state=FlagState.OPEN.value, score=score,
-        accounts=[account_id, *sorted(matches)], evidence=evidence, key=key, created_at=svc.now(),
-    )
-    svc.audit(conn, action="account.evasion_flagged", subject_type="account", subject_id=account_id,
-              actor_kind=ActorKind.SYSTEM.value, actor="evasion", site_id=site_id,
-              details={"flag_id": flag_id, "banned_accounts": sorted(matches)})
-    if cfg.action is EvasionAction.PREMODERATE and account["state"] != AccountState.PREMODERATED.value:
+        matches = _merged(_matches_of(existing["evidence"]), matches)
+    strength = _strength(matches)
+    premoderate = strength is Strength.STRONG and cfg.action is EvasionAction.PREMODERATE
+    evidence = _evidence(account_id, matches, strength, premoderate)
+    score = _score(matches, strength)
+    if existing is not None:
+        moderation.update_flag(conn, existing["id"], evidence=evidence, score=score,
+                               accounts=[account_id, *sorted(set(_ids(existing["accounts"])[1:]) | set(matches))])
+        flag_id = int(existing["id"])
+    elif strength is Strength.WEAK and (
+            not is_new or moderation.flag_was_decided(conn, site_id, FlagKind.EVASION.value, key)):
+        return None  # a shared network alone: worth one look at a new account, not a flag on every post of every reader
+    else:
+        flag_id = moderation.insert_flag(
+            conn, site_id=site_id, kind=FlagKind.EVASION.value, state=FlagState.OPEN.value, score=score,
+            accounts=[account_id, *sorted(matches)], evidence=evidence, key=key, created_at=svc.now(),
+        )
+        svc.audit(conn, action="account.evasion_flagged", subject_type="account", subject_id=account_id,
+                  actor_kind=ActorKind.SYSTEM.value, actor="evasion", site_id=site_id,
+                  details={"flag_id": flag_id, "banned_accounts": sorted(matches), "strength": strength.value})
+    if premoderate and account["state"] != AccountState.PREMODERATED.value:
         from townhall.service.enforcement import take_action
         from townhall.service.identity import Actor
 
-        take_action(conn, svc, account=account, kind=ActionKind.PREMODERATE, actor=Actor.policy(),
-                    reason="Shares a device or network with a banned account; comments are reviewed first.",
-                    policy_version=policy.version)
+        take_action(conn, svc, account=account, kind=ActionKind.PREMODERATE, actor=Actor.policy(), rule=RULE,
+                    reason="Shares a device, writing or network with a banned account; comments are reviewed first.",
+                    policy_version=policy_version)
+    elif strength is Strength.WEAK:
+        _release(conn, svc, account, matches)
     return flag_id
+
+
+def _rejudge(conn: Connection, svc: Services, site_id: str, cfg: EvasionConfig, net: Network, neighbours: set[int],
+             banned: set[int]) -> None:
+    """The prefix is shared: on the open flags of the accounts seen on it, a same-prefix match with these banned
+    accounts becomes the weak signal it is; an account left with weak evidence only is released."""
+    keys = [f"evasion:{i}" for i in neighbours]
+    for flag in moderation.open_flags_with_keys(conn, site_id, FlagKind.EVASION.value, keys):
+        matches = _matches_of(flag["evidence"])
+        stale = [b for b in banned if Signal.NETWORK in matches.get(b, {})]
+        if not stale:
+            continue
+        for b in stale:
+            del matches[b][Signal.NETWORK]
+            matches[b][Signal.SHARED_NETWORK] = _network_text(cfg, net)
+        strength = _strength(matches)
+        suspect = people.get_account(conn, _ids(flag["accounts"])[0])
+        if suspect is None:
+            continue
+        held = strength is Strength.STRONG and flag["evidence"].get("action") == EvasionAction.PREMODERATE.value
+        moderation.update_flag(conn, flag["id"], evidence=_evidence(int(suspect["id"]), matches, strength, held),
+                               score=_score(matches, strength))
+        if strength is Strength.WEAK:
+            _release(conn, svc, suspect, matches)
+
+
+def _release(conn: Connection, svc: Services, account: Mapping[str, Any], matches: Matches) -> None:
+    """Lift the premoderation this module took on the account (a moderator's own premoderation stands)."""
+    taken = [int(a["id"]) for a in moderation.actions_for(conn, int(account["id"]))
+             if a["kind"] == ActionKind.PREMODERATE.value and a["revoked_at"] is None
+             and a["actor_kind"] == ActorKind.POLICY.value and a["rule"] == RULE]
+    if not taken:
+        return
+    from townhall.service.enforcement import restore
+    from townhall.service.identity import Actor
+
+    shared = next((t for m in matches.values() for s, t in m.items() if s is Signal.SHARED_NETWORK), "shared network")
+    restore(conn, svc, account=account, actor=Actor.policy(), revoke=taken,
+            reason=f"Comments are no longer reviewed first: a {shared} is no evidence of ban evasion.")
+
+
+def _strength(matches: Matches) -> Strength:
+    strong = any(s in STRONG_SIGNALS for m in matches.values() for s in m)
+    return Strength.STRONG if strong else Strength.WEAK
+
+
+def _score(matches: Matches, strength: Strength) -> float:
+    if any(Signal.DEVICE in m for m in matches.values()):
+        return SCORE_DEVICE
+    return SCORE_STRONG if strength is Strength.STRONG else SCORE_WEAK
+
+
+def _evidence(account_id: int, matches: Matches, strength: Strength, premoderate: bool) -> dict[str, Any]:
+    return {
+        "suspect": account_id,
+        "banned_accounts": [{"account_id": k, "signals": list(v.values())} for k, v in sorted(matches.items())],
+        "strength": strength.value,
+        "action": EvasionAction.PREMODERATE.value if premoderate else EvasionAction.FLAG.value,
+    }
+
+
+def _matches_of(evidence: Any) -> Matches:
+    """The matches a flag's evidence records (as :func:`_evidence` wrote them)."""
+    found: Matches = {}
+    entries = evidence.get("banned_accounts") if isinstance(evidence, Mapping) else None
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, Mapping) and isinstance(entry.get("account_id"), int):
+            texts = entry.get("signals") if isinstance(entry.get("signals"), list) else []
+            signals = found.setdefault(int(entry["account_id"]), {})
+            for t in texts:
+                signal = _signal_of(str(t))
+                if signal is not None:
+                    signals[signal] = str(t)
+    return found
+
+
+def _merged(old: Matches, new: Matches) -> Matches:
+    """Old matches kept, new ones added; for a banned account seen on the network again, the latest reading of
+    the network (shared or not) replaces the earlier one."""
+    merged = {k: dict(v) for k, v in old.items()}
+    network = (Signal.NETWORK, Signal.SHARED_NETWORK)
+    for banned, signals in new.items():
+        mine = merged.setdefault(banned, {})
+        if any(s in network for s in signals):
+            for s in network:
+                mine.pop(s, None)
+        mine.update(signals)
+    return merged
+
+
+def _ids(accounts: Any) -> list[int]:
+    return [int(a) for a in accounts] if isinstance(accounts, list) else []

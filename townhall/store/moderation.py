@@ -153,6 +153,24 @@ def find_open_flag(conn: Connection, site_id: str, kind: str, key: str) -> Row |
     return conn.execute(q).mappings().first()
 
 
+def open_flags_with_keys(conn: Connection, site_id: str, kind: str, keys: Sequence[str]) -> list[Row]:
+    """The open flags of a kind whose key is one of ``keys`` (asked 500 keys at a time)."""
+    found: list[Row] = []
+    unique = sorted(set(keys))
+    for start in range(0, len(unique), 500):
+        q = select(flags).where(flags.c.site_id == site_id, flags.c.kind == kind, flags.c.state == FlagState.OPEN.value,
+                                flags.c.key.in_(unique[start:start + 500]))
+        found.extend(conn.execute(q.order_by(flags.c.id)).mappings())
+    return found
+
+
+def flag_was_decided(conn: Connection, site_id: str, kind: str, key: str) -> bool:
+    """Whether a moderator already confirmed or dismissed a flag of this kind and key."""
+    q = select(flags.c.id).where(flags.c.site_id == site_id, flags.c.kind == kind, flags.c.key == key,
+                                 flags.c.state != FlagState.OPEN.value).limit(1)
+    return conn.execute(q).first() is not None
+
+
 def update_flag(conn: Connection, flag_id: int, **values: Any) -> None:
     conn.execute(update(flags).where(flags.c.id == flag_id).values(**values))
 

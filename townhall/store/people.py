@@ -68,10 +68,23 @@ def accounts_sharing_device(conn: Connection, site_id: str, device_hash: str, ex
     return list(conn.execute(q).mappings())
 
 
-def accounts_sharing_ip(conn: Connection, site_id: str, ip_hash: str, since: datetime, exclude: int) -> list[Row]:
+def accounts_sharing_ip(conn: Connection, site_id: str, ip_hash: str, since: datetime, exclude: int,
+                        state: str | None = None) -> list[Row]:
+    """Accounts of a site (in ``state``, if given) that posted from the same hashed network prefix since ``since``."""
     ids = select(comments.c.account_id).where(comments.c.ip_hash == ip_hash, comments.c.created_at >= since)
     q = select(accounts).where(accounts.c.site_id == site_id, accounts.c.id != exclude, accounts.c.id.in_(ids))
+    if state is not None:
+        q = q.where(accounts.c.state == state)
     return list(conn.execute(q).mappings())
+
+
+def account_ids_on_ip(conn: Connection, site_id: str, ip_hash: str, since: datetime) -> list[int]:
+    """The distinct accounts of a site that posted from the hashed network prefix since ``since`` (how shared
+    the network is)."""
+    q = (select(comments.c.account_id).distinct()
+         .join(accounts, accounts.c.id == comments.c.account_id)
+         .where(comments.c.ip_hash == ip_hash, comments.c.created_at >= since, accounts.c.site_id == site_id))
+    return [int(i) for i in conn.execute(q).scalars()]
 
 
 def get_moderator(conn: Connection, email: str) -> Row | None:
