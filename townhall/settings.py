@@ -34,6 +34,7 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("default_site", str, "default", "Id of the site created on first start and used when a request names none."),
     SettingSpec("site_name", str, "Demo Gazette", "Display name of the default site."),
     SettingSpec("allow_guests", bool, False, "Let readers without SSO comment under a display name (default site)."),
+    SettingSpec("sso_require_email_verified", bool, False, "Count a reader token's 'email' as verified only when the token says 'email_verified: true' (off: a token without the claim vouches for its address). An unverified address is not stored and claims no imported history."),
     SettingSpec("public_url", str, "", "Public base URL of this server (used in e-mails and links); empty means derive from requests."),
     SettingSpec("demo", bool, True, "Serve the demo article page at /demo."),
     SettingSpec("max_body_bytes", int, 65536, "Largest accepted request body, in bytes."),
@@ -66,6 +67,7 @@ class Settings:
     default_site: str = "default"
     site_name: str = "Demo Gazette"
     allow_guests: bool = False
+    sso_require_email_verified: bool = False
     public_url: str = ""
     demo: bool = True
     max_body_bytes: int = 65536

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 from typing import Any, Mapping
 
 from sqlalchemy import Connection
@@ -21,10 +23,48 @@ from townhall.store.schema import AccountState, ActionKind, CommentStatus, Role
 
 SANCTIONS = (ActionKind.SUSPEND.value, ActionKind.BAN.value)
 # Subjects Townhall gives accounts of its own; a publisher's sign-in may not name them (an imported reader's
-# account is claimed by e-mail on first sign-in instead: townhall.service.importing.claim_imported).
+# account is claimed by a vouched-for e-mail on first sign-in instead: townhall.service.importing.claim_imported).
 RESERVED_SUBJECTS = ("guest:", "import:", "erased:", "sanctioned:")
 MAX_SUBJECT = 255  # accounts.subject holds 300
 MAX_EMAIL = 300  # accounts.email
+
+
+class EmailVerified(StrEnum):
+    """What a reader token's ``email_verified`` claim said (recorded as such in the audit log)."""
+
+    TRUE = "true"
+    FALSE = "false"
+    ABSENT = "absent"
+    INVALID = "invalid"  # a number, null, an object…: counts as unverified
+
+
+@dataclass(frozen=True, slots=True)
+class SsoProfile:
+    """What a verified publisher token says about its reader, as Townhall keeps it. ``email`` is the address
+    the publisher vouches for (stored, used for e-mail, claims imported history on the first sign-in);
+    ``unverified_email`` one it does not (kept nowhere; only looked up to audit a declined claim);
+    ``email_verified`` what the token said."""
+
+    name: str
+    supporter: bool
+    role: Role
+    email: str | None
+    unverified_email: str | None
+    email_verified: EmailVerified
+
+
+def email_verified_claim(claims: Mapping[str, Any]) -> EmailVerified:
+    """OpenID Connect's ``email_verified``: "true" or "false" for a JSON boolean or the strings "true" and
+    "false" in any case (Apple's and some Cognito tokens send strings), "absent" without the claim, and
+    "invalid" for anything else (a number, null, an object), which counts as unverified."""
+    if "email_verified" not in claims:
+        return EmailVerified.ABSENT
+    value = claims["email_verified"]
+    if isinstance(value, bool):
+        return EmailVerified.TRUE if value else EmailVerified.FALSE
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return EmailVerified(value.lower())
+    return EmailVerified.INVALID
 
 
 def _clean_name(name: Any, fallback: str) -> str:
@@ -54,24 +94,27 @@ def sanctioned_subject(svc: Services, site_id: str, subject: str) -> str:
     return f"sanctioned:{digest}"
 
 
-def _save_sso_account(svc: Services, site_id: str, sub: str, name: str, supporter: bool, role: Role,
-                      email: str | None) -> int:
+def _save_sso_account(svc: Services, site_id: str, sub: str, p: SsoProfile) -> int:
     with svc.db.write() as conn:
         row = people.find_account(conn, site_id, sub)
         if row is None:  # an account erased while sanctioned: the sanction still holds for this reader
             row = people.find_account(conn, site_id, sanctioned_subject(svc, site_id, sub))
             if row is not None:
                 people.update_account(conn, int(row["id"]), subject=sub)
-        if row is None and email:  # first sign-in: take over imported accounts with this e-mail (issue 9)
-            from townhall.service.importing import claim_imported
+        from townhall.service.importing import claim_imported, decline_claim
 
-            row = people.get_account(conn, claim_imported(conn, site_id, sub, email) or 0)
-        if row is None:
-            return people.insert_account(
-                conn, site_id=site_id, subject=sub, display_name=name, email=email, supporter=supporter,
-                role=role.value, guest=False, state=AccountState.ACTIVE.value, created_at=svc.now(),
+        if row is None and p.email:  # first sign-in: take over imported accounts with this e-mail (issue 9)
+            row = people.get_account(conn, claim_imported(svc, conn, site_id, sub, p.email,
+                                                          email_verified=p.email_verified) or 0)
+        if row is None:  # only ever on the first sign-in: an account that exists claims nothing later
+            account_id = people.insert_account(
+                conn, site_id=site_id, subject=sub, display_name=p.name, email=p.email, supporter=p.supporter,
+                role=p.role.value, guest=False, state=AccountState.ACTIVE.value, created_at=svc.now(),
             )
-        changes = _profile_changes(row, name, supporter, role, email)
+            if p.unverified_email:
+                decline_claim(svc, conn, site_id, account_id, p.unverified_email, email_verified=p.email_verified)
+            return account_id
+        changes = _profile_changes(row, p.name, p.supporter, p.role, p.email)
         if changes:
             people.update_account(conn, int(row["id"]), **changes)
         return int(row["id"])
@@ -103,23 +146,28 @@ def sign_in_sso(svc: Services, site_id: str, claims: Mapping[str, Any]) -> Ident
     except ValueError:
         role = Role.READER
     email = claims.get("email") if isinstance(claims.get("email"), str) else None
+    # Only an address the publisher vouches for is stored, gets e-mail, links accounts across sites and claims
+    # imported history: the token says so, or says nothing and the installation trusts that (the default).
+    verified = email_verified_claim(claims)
+    vouched = verified is EmailVerified.TRUE or (
+        verified is EmailVerified.ABSENT and not svc.settings.sso_require_email_verified)
+    profile = SsoProfile(name, supporter, role, email if vouched else None, None if vouched else email, verified)
     # A reader sends the same claims with every request: which account they name is kept for a few seconds
     # (an account's id never changes; its state is read again by whatever the request does).
-    key = f"identity:{site_id}:{sub}\x00{name}\x00{supporter}\x00{role.value}\x00{email or ''}"
-    return svc.cached(key, lambda: _sso_identity(svc, site_id, sub, name, supporter, role, email))
+    key = f"identity:{site_id}:{sub}\x00{name}\x00{supporter}\x00{role.value}\x00{profile.email or ''}"
+    return svc.cached(key, lambda: _sso_identity(svc, site_id, sub, profile))
 
 
-def _sso_identity(svc: Services, site_id: str, sub: str, name: str, supporter: bool, role: Role,
-                  email: str | None) -> Identity:
+def _sso_identity(svc: Services, site_id: str, sub: str, p: SsoProfile) -> Identity:
     with svc.db.read() as conn:  # the common case: a known reader whose profile has not changed
         row = people.find_account(conn, site_id, sub)
-    if row is not None and not _profile_changes(row, name, supporter, role, email):
-        return Identity(int(row["id"]), site_id, sub, name, role, supporter, False)
+    if row is not None and not _profile_changes(row, p.name, p.supporter, p.role, p.email):
+        return Identity(int(row["id"]), site_id, sub, p.name, p.role, p.supporter, False)
     try:
-        account_id = _save_sso_account(svc, site_id, sub, name, supporter, role, email)
+        account_id = _save_sso_account(svc, site_id, sub, p)
     except IntegrityError:  # the same reader's first two requests raced; the other one created the account
-        account_id = _save_sso_account(svc, site_id, sub, name, supporter, role, email)
-    return Identity(account_id, site_id, sub, name, role, supporter, False)
+        account_id = _save_sso_account(svc, site_id, sub, p)
+    return Identity(account_id, site_id, sub, p.name, p.role, p.supporter, False)
 
 
 def sign_in_guest(svc: Services, site_id: str, name: Any, guest_id: str | None) -> Identity:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.engine import RowMapping
 
 from townhall.policy.types import Subject
 from townhall.service.core import Services
@@ -187,16 +188,38 @@ def _account(conn: Connection, svc: Services, site_id: str, comment: ImportedCom
     return account_id
 
 
-def claim_imported(conn: Connection, site_id: str, subject: str, email: str | None) -> int | None:
-    """A reader signing in through SSO for the first time with an e-mail address takes over the imported
-    (unclaimed) accounts with that address: the oldest becomes theirs, the others' comments move to it."""
-    if not email or "@" not in email:
-        return None
-    rows = store.unclaimed_accounts_by_email(conn, site_id, email)
+def claim_imported(svc: Services, conn: Connection, site_id: str, subject: str, email: str, *,
+                   email_verified: str) -> int | None:
+    """A reader signing in through SSO for the first time with an e-mail address the publisher vouches for
+    takes over the imported (unclaimed) accounts with that address: the oldest becomes theirs, the others'
+    comments move to it. Audited as ``import.claimed`` (account ids only: the audit log is append-only, so
+    it names no address). ``email_verified`` is what the token said ("true", or "absent" where that counts)."""
+    rows = _unclaimed(conn, site_id, email)
     if not rows:
         return None
     keep = int(rows[0]["id"])
     people.update_account(conn, keep, subject=subject)
     for other in rows[1:]:
         store.move_comments(conn, int(other["id"]), keep)
+    svc.audit(conn, action="import.claimed", subject_type="account", subject_id=keep, actor_kind=ActorKind.READER.value,
+              actor=f"account:{keep}", site_id=site_id,
+              details={"imported_accounts": [int(r["id"]) for r in rows], "email_verified": email_verified})
     return keep
+
+
+def decline_claim(svc: Services, conn: Connection, site_id: str, account_id: int, email: str, *,
+                  email_verified: str) -> None:
+    """A reader's first sign-in named an address the publisher does not vouch for: the new account takes over
+    nothing. Where imported accounts have that address, ``import.claim_declined`` is audited."""
+    rows = _unclaimed(conn, site_id, email)
+    if rows:
+        svc.audit(conn, action="import.claim_declined", subject_type="account", subject_id=account_id,
+                  actor_kind=ActorKind.READER.value, actor=f"account:{account_id}", site_id=site_id,
+                  details={"reason": "email_unverified", "email_verified": email_verified,
+                           "imported_accounts": [int(r["id"]) for r in rows]})
+
+
+def _unclaimed(conn: Connection, site_id: str, email: str) -> list[RowMapping]:
+    if not email or "@" not in email:
+        return []
+    return store.unclaimed_accounts_by_email(conn, site_id, email)

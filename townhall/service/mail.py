@@ -190,7 +190,7 @@ def set_reply_notifications(svc: Services, ident: Identity, on: bool) -> dict[st
         if account is None:
             raise NotFound("No such account.")
         if on and not account["email"]:
-            raise Invalid("We have no e-mail address for you: the site's sign-in did not share one.", {"field": "replies"})
+            raise Invalid("We have no e-mail address for you: the site's sign-in did not share one it has verified.", {"field": "replies"})
         prefs.set_replies(conn, ident.account_id, on, svc.now())
     return notification_settings(svc, ident)
 
