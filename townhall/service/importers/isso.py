@@ -16,6 +16,7 @@ from townhall.service.importers.model import (
     author_subject,
     clean_email,
     clean_name,
+    filled,
 )
 from townhall.service.errors import Invalid
 from townhall.store.isso_source import NotAnIssoDatabase, read_isso
@@ -36,13 +37,7 @@ def read(path: str | Path, *, spool_dir: str | Path | None = None) -> Archive:
 
 def from_rows(threads: Iterable[dict[str, Any]], comments: Iterable[dict[str, Any]], *,
               spool_dir: str | Path | None = None) -> Archive:
-    archive = Archive("isso", spool_dir=spool_dir)
-    try:
-        _read(archive, threads, comments)
-    except BaseException:
-        archive.close()
-        raise
-    return archive
+    return filled("isso", lambda archive: _read(archive, threads, comments), spool_dir=spool_dir)
 
 
 def _read(archive: Archive, threads: Iterable[dict[str, Any]], comments: Iterable[dict[str, Any]]) -> None:

@@ -158,6 +158,17 @@ class Archive:
         self.close()
 
 
+def filled(source: str, fill: Callable[[Archive], None], *, spool_dir: str | Path | None = None) -> Archive:
+    """A new archive of ``source`` that ``fill`` reads the file into; closed (its spool removed) if that fails."""
+    archive = Archive(source, spool_dir=spool_dir)
+    try:
+        fill(archive)
+    except BaseException:
+        archive.close()
+        raise
+    return archive
+
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 

@@ -19,6 +19,7 @@ from townhall.service.importers.model import (
     author_subject,
     clean_email,
     clean_name,
+    filled,
     html_to_text,
     parse_time,
 )
@@ -32,13 +33,7 @@ _STATUS = {"1": CommentStatus.PUBLISHED, "approve": CommentStatus.PUBLISHED, "0"
 
 def read(text: str | Iterable[str], *, spool_dir: str | Path | None = None) -> Archive:
     """Read a WXR file, whole or in decoded pieces (see ``read_file``)."""
-    archive = Archive("wordpress", spool_dir=spool_dir)
-    try:
-        _read(archive, text)
-    except BaseException:
-        archive.close()
-        raise
-    return archive
+    return filled("wordpress", lambda archive: _read(archive, text), spool_dir=spool_dir)
 
 
 def read_file(path: str | Path, *, progress: Callable[[int], None] | None = None,
