@@ -11,7 +11,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from tests.dashboard.helpers import PASSWORD, add_moderator, csrf_token, login_token, sign_in
+from tests.dashboard.helpers import PASSWORD, add_moderator, csrf_token, sign_in
 from tests.fixtures_app import Clock, auth, make_token
 from townhall.app import Townhall
 from townhall.service import moderators

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from townhall.app import Townhall
 from townhall.cli import build_cli
-from townhall.service.importers import disqus, isso, wordpress
+from townhall.service.importers import disqus, wordpress
 from townhall.service.importing import run_import
 from tests.fixtures_app import auth
 from tests.ops.conftest import POLICY
