@@ -202,3 +202,22 @@ def test_credit_is_each_words_share_of_the_margin(linear: ToxicityModel, text: s
         got, want = linear._credit(text, label), _reference_credit(linear, text, label)
         assert set(got) == set(want)
         assert all(abs(got[k] - want[k]) < 1e-9 for k in want), (text, label)
+
+
+class _Emptied(dict):  # type: ignore[type-arg]
+    """A token table that another thread empties right after each fill (the model's caches are shared by the
+    server's threads and emptied when full)."""
+
+    def __setitem__(self, key: object, value: object) -> None:
+        super().__setitem__(key, value)
+        self.clear()
+
+    def update(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
+        super().update(*args, **kwargs)  # type: ignore[arg-type]
+        self.clear()
+
+
+def test_a_token_table_emptied_by_another_thread_meanwhile_gives_the_same_tokens() -> None:
+    for text in ["You're a new yorker", "Fukushima, f*ck and gay Muslim women", ""]:
+        assert tokens(text, _Emptied()) == tokens(text)
+        assert word_spans(text, _Emptied()) == word_spans(text)

@@ -136,11 +136,10 @@ def tokens(text: str, known: MutableMapping[str, tuple[str, ...]] | None = None)
         return [tok for r in raw for tok in canonical_tokens(r)]
     try:  # every token seen before: one pass in C
         return list(chain.from_iterable(map(known.__getitem__, raw)))
-    except KeyError:
-        for r in raw:
-            if r not in known:
-                known[r] = canonical_tokens(r)
-        return list(chain.from_iterable(map(known.__getitem__, raw)))
+    except KeyError:  # read back from what is worked out here: another thread may empty ``known`` meanwhile
+        found = {r: known.get(r) or canonical_tokens(r) for r in raw}
+        known.update(found)
+        return [tok for r in raw for tok in found[r]]
 
 
 def word_grams(toks: list[str]) -> list[str]:
