@@ -3,8 +3,11 @@ does not grow with the archive: the readers append rows as they scan the file, t
 archive's problems (duplicates, missing or foreign parents), the reply depths, and then the comments in the
 order they must be written (parents before replies). Nothing here is the installation's database.
 
-The file lives in a private temporary folder (``TMPDIR``; about the size of the comments' text) and is
-removed by ``close()``, or when the spool is garbage-collected or the process exits.
+The file is created in a private temporary folder (``TMPDIR``, or the folder given; it grows to about the
+size of the comments' text) and its name is removed as soon as it is open: the connection keeps the data,
+and whatever ends the process (``close()``, an exception, SIGTERM, SIGKILL, the OOM killer) leaves nothing on
+disk. SQLite only warns in its own log about a database file unlinked while open; with one private connection
+and no journal that is safe.
 """
 
 from __future__ import annotations
@@ -39,20 +42,22 @@ CREATE TABLE plan (rank INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
 _FLUSH = 2000
 
 
-def _discard(conn: sqlite3.Connection, folder: str) -> None:
+def _discard(conn: sqlite3.Connection) -> None:
     conn.close()
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 class Spool:
     def __init__(self, directory: str | Path | None = None) -> None:
-        self._folder = tempfile.mkdtemp(prefix="townhall-import-", dir=directory)
-        self._conn = sqlite3.connect(str(Path(self._folder) / "spool.db"), isolation_level=None)
-        for pragma in ("journal_mode = OFF", "synchronous = OFF", "temp_store = FILE", "cache_size = -16384"):
-            self._conn.execute(f"PRAGMA {pragma}")
-        self._conn.executescript(_SCHEMA)
+        folder = Path(tempfile.mkdtemp(prefix="townhall-import-", dir=directory))
+        try:
+            self._conn = sqlite3.connect(str(folder / "spool.db"), isolation_level=None)
+            for pragma in ("journal_mode = OFF", "synchronous = OFF", "temp_store = FILE", "cache_size = -16384"):
+                self._conn.execute(f"PRAGMA {pragma}")
+            self._conn.executescript(_SCHEMA)  # the file is open from here on
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
         self._pending: list[SpoolRow] = []
-        self._finalizer = weakref.finalize(self, _discard, self._conn, self._folder)
+        self._finalizer = weakref.finalize(self, _discard, self._conn)
 
     def close(self) -> None:
         self._finalizer()
