@@ -148,3 +148,27 @@ def test_a_dismissed_shared_network_flag_is_not_raised_again(app: Townhall, mod:
     post(c, sub, TEXTS[7])  # the same office, the same banned colleague: no new flag for this reader
     assert account_id not in evasion_flags(mod)
     assert me(c, sub)["state"] == "active"
+
+
+def test_strong_evidence_from_one_network_stands_when_the_evader_also_posts_from_a_shared_one(
+        app: Townhall, mod: TestClient) -> None:
+    """Each network prefix is judged on its own: an evader on the banned reader's own home prefix stays held
+    after a post from a busy office network the banned reader also used (found by review: one reading per
+    banned account let the office erase the home)."""
+    home = "203.0.113"
+    office = from_ip(app, f"{OFFICE}.7")
+    post(office, "banned-reader", TEXTS[7])  # the banned reader also posted from the office
+    banned = ban_after_posting(app, mod, f"{home}.5")
+    for i in range(3):
+        post(from_ip(app, f"{OFFICE}.{20 + i}"), f"colleague-{i}", TEXTS[i])
+    evader_home = from_ip(app, f"{home}.9")
+    post(evader_home, "evader", TEXTS[3])
+    evader = int(me(evader_home, "evader")["id"])
+    assert me(evader_home, "evader")["state"] == "premoderated"
+    post(office, "evader", TEXTS[4])
+    flag = evasion_flags(mod)[evader]
+    evidence = str(flag["evidence"])
+    assert "same network prefix within 72 h" in evidence and "shared network (" in evidence, evidence
+    assert flag["evidence"]["strength"] == "strong" and banned in flag["accounts"]
+    assert me(office, "evader")["state"] == "premoderated"
+    assert post(office, "evader", TEXTS[5])["comment"]["status"] == "held"

@@ -28,6 +28,8 @@ NEW_ACCOUNT_DAYS = 30  # writing is compared, and weak-only flags raised, only f
 SAME_WRITING = 0.8  # estimated Jaccard of content-word shingles that counts as near-identical writing
 RULE = "evasion"  # the rule named on the premoderation this module takes, so that it alone is released
 SCORE_DEVICE, SCORE_STRONG, SCORE_WEAK = 0.9, 0.6, 0.3
+# the reason this module gave its premoderations before they named RULE (taken by versions before 2026-11-27)
+_BEFORE_RULE_NAMED = "Shares a device or network with a banned account; comments are reviewed first."
 
 
 class Signal(StrEnum):
@@ -56,17 +58,32 @@ class Network:
     shared: bool
 
 
-def _network_text(cfg: EvasionConfig, net: Network) -> str:
+def _network_text(cfg: EvasionConfig, net: Network, tag: str) -> str:
+    """How a network reading reads; it ends with the prefix's tag, so that readings of different networks
+    are kept apart (an evader's own home prefix is not forgotten when they also post from a busy one)."""
     if net.shared:
-        return f"shared network ({net.accounts} accounts within {cfg.ip_window_hours:g} h)"
-    return f"same network prefix within {cfg.ip_window_hours:g} h"
+        return f"shared network ({net.accounts} accounts within {cfg.ip_window_hours:g} h) {_TAG}{tag}"
+    return f"same network prefix within {cfg.ip_window_hours:g} h {_TAG}{tag}"
+
+
+_TAG = "#net-"  # a network reading's prefix tag: the start of the prefix's hash, which names no address
 
 
 def _signal_of(text: str) -> Signal | None:
     return next((s for s, start in _TEXT_STARTS.items() if str(text).startswith(start)), None)
 
 
-Matches = dict[int, dict[Signal, str]]  # banned account id -> signal -> how it reads
+def _slot(signal: Signal, text: str) -> str:
+    """Where a reading is kept among a banned account's matches: one per signal, and one per network prefix
+    for the network signals (readings written before prefixes were tagged share the tag "")."""
+    if signal in (Signal.NETWORK, Signal.SHARED_NETWORK):
+        at = text.rfind(_TAG)
+        return "network:" + (text[at + len(_TAG):] if at >= 0 else "")
+    return signal.value
+
+
+# banned account id -> slot (:func:`_slot`) -> how the reading reads (its signal: :func:`_signal_of`)
+Matches = dict[int, dict[str, str]]
 
 
 def check_in(conn: Connection, svc: Services, site_id: str, account_id: int, ip_hash: str | None,
@@ -90,24 +107,24 @@ def check_in(conn: Connection, svc: Services, site_id: str, account_id: int, ip_
     if device_hash:
         for other in people.accounts_sharing_device(conn, site_id, device_hash, exclude=account_id):
             if other["state"] == banned:
-                matches.setdefault(int(other["id"]), {})[Signal.DEVICE] = _TEXT_STARTS[Signal.DEVICE]
+                matches.setdefault(int(other["id"]), {})[Signal.DEVICE.value] = _TEXT_STARTS[Signal.DEVICE]
     if ip_hash:
         since = svc.now() - timedelta(hours=cfg.ip_window_hours)
         on_prefix = people.accounts_sharing_ip(conn, site_id, ip_hash, since, exclude=account_id, state=banned)
         if on_prefix:
             seen = set(people.account_ids_on_ip(conn, site_id, ip_hash, since)) | {account_id}
             net = Network(len(seen), len(seen) >= cfg.shared_network_accounts)
-            signal = Signal.SHARED_NETWORK if net.shared else Signal.NETWORK
+            tag = ip_hash[:10]
             for other in on_prefix:
-                matches.setdefault(int(other["id"]), {})[signal] = _network_text(cfg, net)
+                matches.setdefault(int(other["id"]), {})[f"network:{tag}"] = _network_text(cfg, net, tag)
             if net.shared:  # those it alone held before the network showed itself shared are held no longer
-                _rejudge(conn, svc, site_id, cfg, net, seen - {account_id}, {int(o["id"]) for o in on_prefix})
+                _rejudge(conn, svc, site_id, cfg, net, tag, seen - {account_id}, {int(o["id"]) for o in on_prefix})
     if text and svc.trolls is not None and is_new:
         similar = svc.trolls.similar_writers(site_id, text, SAME_WRITING)
         others = people.get_accounts(conn, sorted(int(a) for a in similar if a.isdigit() and int(a) != account_id))
         for other_id, other in others.items():
             if other["state"] == banned:
-                matches.setdefault(other_id, {})[Signal.WRITING] = (
+                matches.setdefault(other_id, {})[Signal.WRITING.value] = (
                     f"near-identical writing (similarity {similar[str(other_id)]:.2f})")
     if not matches:
         return None
@@ -153,19 +170,20 @@ def _record(conn: Connection, svc: Services, site_id: str, account: Mapping[str,
     return flag_id
 
 
-def _rejudge(conn: Connection, svc: Services, site_id: str, cfg: EvasionConfig, net: Network, neighbours: set[int],
-             banned: set[int]) -> None:
-    """The prefix is shared: on the open flags of the accounts seen on it, a same-prefix match with these banned
-    accounts becomes the weak signal it is; an account left with weak evidence only is released."""
+def _rejudge(conn: Connection, svc: Services, site_id: str, cfg: EvasionConfig, net: Network, tag: str,
+             neighbours: set[int], banned: set[int]) -> None:
+    """The prefix (``tag``) is shared: on the open flags of the accounts seen on it, a match on this prefix with
+    these banned accounts becomes the weak signal it is; an account left with weak evidence only is released.
+    Readings of other prefixes stand."""
     keys = [f"evasion:{i}" for i in neighbours]
+    slot = f"network:{tag}"
     for flag in moderation.open_flags_with_keys(conn, site_id, FlagKind.EVASION.value, keys):
         matches = _matches_of(flag["evidence"])
-        stale = [b for b in banned if Signal.NETWORK in matches.get(b, {})]
+        stale = [b for b in banned if _signal_of(matches.get(b, {}).get(slot, "")) is Signal.NETWORK]
         if not stale:
             continue
         for b in stale:
-            del matches[b][Signal.NETWORK]
-            matches[b][Signal.SHARED_NETWORK] = _network_text(cfg, net)
+            matches[b][slot] = _network_text(cfg, net, tag)
         strength = _strength(matches)
         suspect = people.get_account(conn, _ids(flag["accounts"])[0])
         if suspect is None:
@@ -181,24 +199,26 @@ def _release(conn: Connection, svc: Services, account: Mapping[str, Any], matche
     """Lift the premoderation this module took on the account (a moderator's own premoderation stands)."""
     taken = [int(a["id"]) for a in moderation.actions_for(conn, int(account["id"]))
              if a["kind"] == ActionKind.PREMODERATE.value and a["revoked_at"] is None
-             and a["actor_kind"] == ActorKind.POLICY.value and a["rule"] == RULE]
+             and a["actor_kind"] == ActorKind.POLICY.value
+             and (a["rule"] == RULE or (a["rule"] is None and a["reason"] == _BEFORE_RULE_NAMED))]
     if not taken:
         return
     from townhall.service.enforcement import restore
     from townhall.service.identity import Actor
 
-    shared = next((t for m in matches.values() for s, t in m.items() if s is Signal.SHARED_NETWORK), "shared network")
+    shared = next((t.split(_TAG)[0].strip() for m in matches.values() for t in m.values()
+                   if _signal_of(t) is Signal.SHARED_NETWORK), "shared network")
     restore(conn, svc, account=account, actor=Actor.policy(), revoke=taken,
             reason=f"Comments are no longer reviewed first: a {shared} is no evidence of ban evasion.")
 
 
 def _strength(matches: Matches) -> Strength:
-    strong = any(s in STRONG_SIGNALS for m in matches.values() for s in m)
+    strong = any(_signal_of(t) in STRONG_SIGNALS for m in matches.values() for t in m.values())
     return Strength.STRONG if strong else Strength.WEAK
 
 
 def _score(matches: Matches, strength: Strength) -> float:
-    if any(Signal.DEVICE in m for m in matches.values()):
+    if any(Signal.DEVICE.value in m for m in matches.values()):
         return SCORE_DEVICE
     return SCORE_STRONG if strength is Strength.STRONG else SCORE_WEAK
 
@@ -219,25 +239,20 @@ def _matches_of(evidence: Any) -> Matches:
     for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, Mapping) and isinstance(entry.get("account_id"), int):
             texts = entry.get("signals") if isinstance(entry.get("signals"), list) else []
-            signals = found.setdefault(int(entry["account_id"]), {})
+            slots = found.setdefault(int(entry["account_id"]), {})
             for t in texts:
                 signal = _signal_of(str(t))
                 if signal is not None:
-                    signals[signal] = str(t)
+                    slots[_slot(signal, str(t))] = str(t)
     return found
 
 
 def _merged(old: Matches, new: Matches) -> Matches:
-    """Old matches kept, new ones added; for a banned account seen on the network again, the latest reading of
-    the network (shared or not) replaces the earlier one."""
+    """Old matches kept, new ones added; a new reading of the same network prefix (shared or not) replaces the
+    earlier one, and readings of other prefixes stand."""
     merged = {k: dict(v) for k, v in old.items()}
-    network = (Signal.NETWORK, Signal.SHARED_NETWORK)
-    for banned, signals in new.items():
-        mine = merged.setdefault(banned, {})
-        if any(s in network for s in signals):
-            for s in network:
-                mine.pop(s, None)
-        mine.update(signals)
+    for banned, slots in new.items():
+        merged.setdefault(banned, {}).update(slots)
     return merged
 
 
