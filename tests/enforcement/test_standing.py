@@ -182,3 +182,40 @@ def test_a_reversed_ban_publishes_the_comment_it_was_given_for(client: TestClien
     r = client.post(f"/api/v1/mod/accounts/{_account(client, reader)}/sanctions",
                     json={"sanction": "warn", "reason": "x", "comment_id": other}, headers=MOD)
     assert r.status_code == 422  # a sanction names only the account's own comment
+
+
+def _erased_while(client: TestClient, sub: str, sanction: str, **extra: object) -> tuple[dict[str, str], int]:
+    reader = auth(sub)
+    aid = _account(client, reader)
+    _sanction(client, aid, sanction, "Abuse", **extra)
+    assert client.delete("/api/v1/me", headers=reader).status_code == 200
+    return reader, aid
+
+
+def test_an_erasure_is_finished_once_the_sanction_it_waited_for_is_over(app, client: TestClient, clock: Clock) -> None:
+    """Erasure keeps a keyed hash of the sign-in only while a ban or suspension is in force (the test above);
+    lifted by a moderator, run out before the reader signs in again, or found over by the daily purge, the
+    account is erased for good and the same sign-in starts afresh."""
+    from townhall.service import privacy
+    from townhall.store import people
+
+    def subject(aid: int) -> str:
+        with app.services.db.read() as conn:
+            return str(people.get_account(conn, aid)["subject"])
+
+    lifted, lifted_id = _erased_while(client, "erased-then-lifted", "ban")
+    assert subject(lifted_id).startswith("sanctioned:")
+    r = client.post(f"/api/v1/mod/accounts/{lifted_id}/restore", json={"reason": "Ban lifted"}, headers=MOD)
+    assert r.status_code == 200, r.text
+    assert subject(lifted_id).startswith("erased:")
+    assert _account(client, lifted) != lifted_id
+
+    ran_out, ran_out_id = _erased_while(client, "erased-then-served", "suspend", hours=24)
+    purged, purged_id = _erased_while(client, "erased-then-purged", "suspend", hours=24)
+    banned, banned_id = _erased_while(client, "erased-and-banned", "ban")
+    clock.advance(hours=25)
+    assert _account(client, ran_out) != ran_out_id and subject(ran_out_id).startswith("erased:")
+    assert privacy.purge_signals(app.services)["erasures_completed"] == 1
+    assert subject(purged_id).startswith("erased:") and _account(client, purged) != purged_id
+    assert subject(banned_id).startswith("sanctioned:")  # a ban in force keeps the link
+    assert _account(client, banned) == banned_id

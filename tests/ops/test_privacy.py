@@ -136,4 +136,4 @@ def test_signal_retention_purge(app: Townhall, client: Any, clock: Clock) -> Non
         rows = {r.body: r for r in conn.execute(sa.text("SELECT body, ip_hash, ua_hash, device_hash FROM comments"))}
     assert rows["old"].ua_hash is None and rows["old"].device_hash is None and rows["old"].ip_hash is None
     assert rows["new"].ua_hash and rows["new"].device_hash and rows["new"].ip_hash
-    assert purge_signals(app.services) == {"comments": 0, "accounts": 0}
+    assert purge_signals(app.services) == {"comments": 0, "accounts": 0, "erasures_completed": 0}

@@ -87,4 +87,5 @@ def register(group: click.Group) -> None:
         finally:
             svc.db.dispose()
         click.echo(f"purged signals of {counts['comments']} comment(s) and {counts['accounts']} account(s) "
-                   f"older than {svc.settings.signal_retention_days:g} days")
+                   f"older than {svc.settings.signal_retention_days:g} days; finished the erasure of "
+                   f"{counts['erasures_completed']} account(s) whose sanction is over")

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from townhall.policy.enforcement import is_trusted
 from townhall.service.core import Services, as_utc, storable
-from townhall.service.enforcement import action_in_force, settle_standing, state_of
+from townhall.service.enforcement import SANCTIONED_PREFIX, action_in_force, release_erased, settle_standing, state_of
 from townhall.service.errors import Forbidden, Invalid, NotFound, Sanctioned, Unauthenticated
 from townhall.service.identity import Identity
 from townhall.store import content, moderation, people
@@ -91,7 +91,7 @@ def sanctioned_subject(svc: Services, site_id: str, subject: str) -> str:
     """What an erased account keeps in place of its subject while a ban or suspension is in force: a keyed
     hash, which names no one, but lets the same sign-in find the account (and its sanction) again."""
     digest = hmac.new(svc.secret.encode(), f"{site_id}\x00{subject}".encode(), hashlib.sha256).hexdigest()
-    return f"sanctioned:{digest}"
+    return f"{SANCTIONED_PREFIX}{digest}"
 
 
 def _save_sso_account(svc: Services, site_id: str, sub: str, p: SsoProfile) -> int:
@@ -99,7 +99,9 @@ def _save_sso_account(svc: Services, site_id: str, sub: str, p: SsoProfile) -> i
         row = people.find_account(conn, site_id, sub)
         if row is None:  # an account erased while sanctioned: the sanction still holds for this reader
             row = people.find_account(conn, site_id, sanctioned_subject(svc, site_id, sub))
-            if row is not None:
+            if row is not None and release_erased(conn, svc, int(row["id"])):
+                row = None  # the sanction is over, and the erasure with it: this sign-in starts afresh
+            elif row is not None:
                 people.update_account(conn, int(row["id"]), subject=sub)
         from townhall.service.importing import claim_imported, decline_claim
 

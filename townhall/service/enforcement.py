@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any, Mapping, NamedTuple
 
@@ -89,6 +90,26 @@ def action_in_force(conn: Connection, svc: Services, account_id: int) -> Mapping
     return next(a for a in actions if a["id"] == deciding.id) if deciding is not None else None
 
 
+SANCTIONED_PREFIX = "sanctioned:"  # the subject an account erased while banned or suspended keeps meanwhile
+
+
+def release_erased(conn: Connection, svc: Services, account_id: int) -> bool:
+    """Finish the erasure of an account erased while banned or suspended, once no ban or suspension is in force.
+
+    Such an account keeps a keyed hash of its sign-in subject (:func:`townhall.service.accounts.sanctioned_subject`)
+    so that erasure is no way out of the sanction; with the sanction over (lifted, or run out) that reason is gone,
+    and the subject becomes ``erased:<random>`` like any erased account's: the same sign-in starts afresh.
+    Returns whether it did."""
+    account = people.get_account(conn, account_id)
+    if account is None or not str(account["subject"]).startswith(SANCTIONED_PREFIX):
+        return False
+    deciding = action_in_force(conn, svc, account_id)
+    if deciding is not None and deciding["kind"] in (ActionKind.SUSPEND.value, ActionKind.BAN.value):
+        return False
+    people.update_account(conn, account_id, subject=f"erased:{uuid.uuid4().hex}")
+    return True
+
+
 def state_of(deciding: Mapping[str, Any] | None) -> AccountState:
     """The account state the deciding action (:func:`action_in_force`) puts an account in."""
     return _STATE_FOR[ActionKind(deciding["kind"])] if deciding is not None else AccountState.ACTIVE
@@ -154,6 +175,9 @@ def restore(conn: Connection, svc: Services, *, account: Mapping[str, Any], acto
     for action_id in [*ids, *cleared]:
         moderation.revoke_action(conn, action_id, now)
     deciding = settle_standing(conn, svc, int(account["id"]))
+    erased = release_erased(conn, svc, int(account["id"]))
+    if erased:  # a cached sign-in may still name the account
+        svc.db.after_commit(conn, lambda: svc.forget(f"identity:{account['site_id']}:"))
     for ban in (a for a in lifted if a["kind"] == ActionKind.BAN.value):
         _lift_carried_ban(conn, svc, account, ban, actor, reason)
     action_id = moderation.insert_action(
@@ -163,7 +187,8 @@ def restore(conn: Connection, svc: Services, *, account: Mapping[str, Any], acto
     svc.audit(conn, action="account.restore", subject_type="account", subject_id=account["id"],
               actor_kind=actor.kind.value, actor=actor.id, site_id=account["site_id"],
               details={"action_id": action_id, "reason": reason, "revoked": ids, "clear_strikes": clear_strikes,
-                       "cleared_strikes": cleared, "still_in_force": deciding["id"] if deciding is not None else None})
+                       "cleared_strikes": cleared, "still_in_force": deciding["id"] if deciding is not None else None,
+                       "erasure_completed": erased})
     return Restored(action_id, list(ids), cleared)
 
 

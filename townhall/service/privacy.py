@@ -6,7 +6,9 @@ Erasure (DELETE /api/v1/me, ``townhall erase``) keeps the moderation record but 
   by ``erased:<random>``), display name, e-mail and device hash; their notification settings go. While a
   ban or suspension is in force the subject is replaced by a keyed hash of it instead
   (:func:`townhall.service.accounts.sanctioned_subject`), so that erasure is no way out of a sanction: the
-  same sign-in finds the erased account, and its sanction, again;
+  same sign-in finds the erased account, and its sanction, again. Once none is in force the erasure is
+  finished (:func:`townhall.service.enforcement.release_erased`: at a moderator's restore, the next sign-in,
+  or the daily purge);
 * their comments lose their IP, user-agent and device hashes and, per site policy, are either removed
   (text blanked, status ``deleted``; replies keep their place) or anonymised (text kept, shown under
   "Former reader"); in "remove" mode the evidence the house rules quoted from their text is dropped too;
@@ -26,6 +28,7 @@ from datetime import timedelta
 from typing import Any, Mapping
 
 from townhall.service.accounts import active_sanction, sanctioned_subject
+from townhall.service.enforcement import SANCTIONED_PREFIX, release_erased
 from townhall.service.core import Services, as_utc
 from townhall.service.errors import Invalid, NotFound
 from townhall.service.jobs import Job, JobQueue
@@ -136,14 +139,19 @@ def erase_subject(svc: Services, site_id: str, subject: str, *, mode: str | None
 
 
 def purge_signals(svc: Services) -> dict[str, int]:
-    """Forget IP, user-agent and device hashes older than ``signal_retention_days``."""
+    """Forget IP, user-agent and device hashes older than ``signal_retention_days``, and finish the erasure of
+    accounts erased while sanctioned whose ban or suspension has run out (:func:`release_erased`)."""
     before = svc.now() - timedelta(days=svc.settings.signal_retention_days)
     with svc.db.write() as conn:
         counts = store.purge_signals(conn, before)
-        if counts["comments"] or counts["accounts"]:
+        counts["erasures_completed"] = sum(
+            release_erased(conn, svc, i) for i in store.account_ids_with_subject_prefix(conn, SANCTIONED_PREFIX))
+        if any(counts.values()):
             svc.audit(conn, action="signals.purged", subject_type="installation", subject_id=None,
                       actor_kind=ActorKind.SYSTEM.value, actor="retention", site_id=None,
                       details={**counts, "before": before.isoformat()})
+    if counts["erasures_completed"]:
+        svc.forget("identity:")  # a cached sign-in may still name one of them
     return counts
 
 

@@ -75,6 +75,12 @@ def anonymise_account(conn: Connection, account_id: int, *, subject: str, name: 
         subject=subject, display_name=name, email=None, device_hash=None, supporter=False))
 
 
+def account_ids_with_subject_prefix(conn: Connection, prefix: str) -> list[int]:
+    """Accounts whose subject starts with ``prefix`` (e.g. those erased while sanctioned)."""
+    q = select(accounts.c.id).where(accounts.c.subject.startswith(prefix, autoescape=True)).order_by(accounts.c.id)
+    return [int(i) for i in conn.execute(q).scalars()]
+
+
 def deliveries_of_site(conn: Connection, site_id: str) -> list[Row]:
     q = select(webhook_deliveries.c.id, webhook_deliveries.c.payload).where(webhook_deliveries.c.site_id == site_id)
     return list(conn.execute(q).mappings())
