@@ -15,13 +15,12 @@ from sqlalchemy.exc import IntegrityError
 
 from townhall.policy.enforcement import is_trusted
 from townhall.service.core import Services, as_utc, storable
-from townhall.service.enforcement import SANCTIONED_PREFIX, action_in_force, release_erased, settle_standing, state_of
+from townhall.service.enforcement import SANCTIONED_PREFIX, SANCTIONS, action_in_force, release_erased, settle_standing, state_of
 from townhall.service.errors import Forbidden, Invalid, NotFound, Sanctioned, Unauthenticated
 from townhall.service.identity import Identity
 from townhall.store import content, moderation, people
 from townhall.store.schema import AccountState, ActionKind, CommentStatus, Role
 
-SANCTIONS = (ActionKind.SUSPEND.value, ActionKind.BAN.value)
 # Subjects Townhall gives accounts of its own; a publisher's sign-in may not name them (an imported reader's
 # account is claimed by a vouched-for e-mail on first sign-in instead: townhall.service.importing.claim_imported).
 RESERVED_SUBJECTS = ("guest:", "import:", "erased:", "sanctioned:")

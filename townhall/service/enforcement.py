@@ -90,6 +90,7 @@ def action_in_force(conn: Connection, svc: Services, account_id: int) -> Mapping
     return next(a for a in actions if a["id"] == deciding.id) if deciding is not None else None
 
 
+SANCTIONS = (ActionKind.SUSPEND.value, ActionKind.BAN.value)  # what keeps a reader from posting
 SANCTIONED_PREFIX = "sanctioned:"  # the subject an account erased while banned or suspended keeps meanwhile
 
 
@@ -104,7 +105,7 @@ def release_erased(conn: Connection, svc: Services, account_id: int) -> bool:
     if account is None or not str(account["subject"]).startswith(SANCTIONED_PREFIX):
         return False
     deciding = action_in_force(conn, svc, account_id)
-    if deciding is not None and deciding["kind"] in (ActionKind.SUSPEND.value, ActionKind.BAN.value):
+    if deciding is not None and deciding["kind"] in SANCTIONS:
         return False
     people.update_account(conn, account_id, subject=f"erased:{uuid.uuid4().hex}")
     return True

@@ -145,10 +145,9 @@ def vet(url: httpx.URL, *, allow_private: bool) -> list[Address]:
     return addresses
 
 
-def check_registration(url: str, *, allow_private: bool) -> None:
-    """At ``townhall webhooks add``: Refused for a private literal or a name with any private address.
-    A name that does not resolve now is accepted; every delivery checks it again."""
-    parsed = parse(url)
+def check_registration(parsed: httpx.URL, *, allow_private: bool) -> None:
+    """At ``townhall webhooks add``, for a URL :func:`parse` read: Refused for a private literal or a name with
+    any private address. A name that does not resolve now is accepted; every delivery checks it again."""
     try:
         vet(parsed, allow_private=allow_private)
     except Unresolvable:

@@ -64,14 +64,14 @@ def verify(secret: str, header: str, body: bytes, *, now: float | None = None, t
 
 def add(svc: Services, site_id: str, url: str, *, secret: str | None = None, events: list[str] | None = None) -> dict[str, Any]:
     try:
-        webhook_guard.parse(url)
+        parsed = webhook_guard.parse(url)
     except webhook_guard.BadURL as exc:
         raise Invalid(f"A webhook URL must be an http:// or https:// URL ({exc}).", {"field": "url"}) from exc
     unknown = sorted(set(events or []) - set(EVENTS))
     if unknown:
         raise Invalid(f"Unknown event(s): {', '.join(unknown)}.", {"allowed": list(EVENTS)})
     try:  # a name that does not resolve now is accepted: every delivery checks the address again
-        webhook_guard.check_registration(url, allow_private=svc.settings.webhooks_allow_private)
+        webhook_guard.check_registration(parsed, allow_private=svc.settings.webhooks_allow_private)
     except webhook_guard.Refused as exc:
         raise Invalid(f"Refused webhook URL: {exc}.", {"field": "url", "setting": webhook_guard.SETTING}) from exc
     secret = secret or secrets.token_urlsafe(32)
