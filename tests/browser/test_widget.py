@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -397,6 +398,35 @@ def test_permalink_loads_pages_until_found_and_highlights(page: Any, server: Liv
     expect(widget.locator("li[id^=comment-]")).to_have_count(25)
     expect(widget.get_by_role("button", name="Load more comments")).to_be_hidden()
     expect(target.locator("a[href$='#comment-%d']" % ids[0])).to_have_count(1)
+
+
+def test_permalink_stays_in_view_while_the_page_loads_until_the_reader_scrolls(page: Any, server: LiveServer,
+                                                                              api: Api) -> None:
+    """A news page's stylesheet, fonts and images may arrive after the widget has scrolled to a linked comment;
+    each moves it. The widget centres it again (a stylesheet held back here for a second once pushed the comment
+    out of view), but not once the reader has scrolled away themselves."""
+    bob = make_token("bob", "Bob")
+    ids = [api.post(bob, f"Numbered comment {i}.")["id"] for i in range(25)]
+
+    def late(route: Any) -> None:
+        time.sleep(1.0)
+        route.continue_()
+
+    page.route(re.compile(r".*/static/demo\.css$"), late)
+    widget = open_demo(page, server, suffix=f"#comment-{ids[0]}")
+    target = article(widget, ids[0])
+    expect(target).to_have_class(re.compile(r"\bth-highlight\b"))
+    page.wait_for_load_state("load")
+    expect(target).to_be_in_viewport()
+    page.mouse.move(500, 450)
+    page.mouse.wheel(0, -100000)
+    page.wait_for_function("() => window.scrollY === 0")
+    # The page grows above the comment after the reader scrolled: the widget leaves the reader where they are.
+    page.evaluate("""() => { const tall = document.createElement('div'); tall.style.height = '3000px';
+                             document.body.prepend(tall); }""")
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => window.scrollY") == 0
+    expect(target).not_to_be_in_viewport()
 
 
 def test_pages_sort_and_deep_threads(page: Any, server: LiveServer, api: Api) -> None:

@@ -377,6 +377,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       this.pollDiff = 0;
       this.inflight = 0;
       this.deferred = [];
+      this.stopKeeping = null;  // ends keepInView's watch over a linked comment
       this.me = null;
       this.count = 0;
       this.cursor = null;
@@ -493,6 +494,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       this.stopLive();
       clearInterval(this.clockTimer);
       if (this.onHash) window.removeEventListener('hashchange', this.onHash);
+      if (this.stopKeeping) this.stopKeeping();
       this.root.innerHTML = '';
     }
 
@@ -1143,8 +1145,33 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       if (!e || !e.art) return;
       this.list.querySelectorAll('.th-highlight').forEach((x) => x.classList.remove('th-highlight'));
       e.art.classList.add('th-highlight');
-      e.art.scrollIntoView({ block: 'center' });
       e.art.focus({ preventScroll: true });
+      this.keepInView(e.art);
+    }
+
+    // The page around the widget may still be loading (a stylesheet, a web font, images, an advert), and each
+    // moves the comment. Centre it now, again once the page has loaded, and whenever the page's size changes in
+    // the three seconds after that, until the reader scrolls, clicks or types.
+    keepInView(art) {
+      if (this.stopKeeping) this.stopKeeping();
+      const centre = () => { if (art.isConnected) art.scrollIntoView({ block: 'center' }); };
+      const inputs = ['wheel', 'touchstart', 'keydown', 'mousedown'];
+      const resized = typeof ResizeObserver === 'function' ? new ResizeObserver(centre) : null;
+      let timer = 0;
+      const loaded = () => { centre(); timer = setTimeout(stop, 3000); };
+      const stop = () => {
+        inputs.forEach((type) => window.removeEventListener(type, stop, true));
+        window.removeEventListener('load', loaded);
+        if (resized) resized.disconnect();
+        clearTimeout(timer);
+        if (this.stopKeeping === stop) this.stopKeeping = null;
+      };
+      this.stopKeeping = stop;
+      inputs.forEach((type) => window.addEventListener(type, stop, { capture: true, passive: true }));
+      centre();
+      if (resized) resized.observe(document.body);
+      if (document.readyState === 'complete') timer = setTimeout(stop, 3000);
+      else window.addEventListener('load', loaded, { once: true });
     }
 
     // ------------------------------------------------ live updates
