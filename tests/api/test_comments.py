@@ -163,6 +163,22 @@ def test_guests_when_allowed(make_app, db_url: str) -> None:
         assert retry.status_code == 201 and retry.json()["comment"]["author"]["name"] == "Newcomer"
 
 
+def test_a_guest_refused_for_any_reason_gets_the_account_made_for_it(make_app, db_url: str) -> None:
+    """Every refusal after a guest's account is made hands back its token: a reply to a comment that is not
+    there leaves no account the guest cannot reach, and the retry uses the same one."""
+    app = make_app(db_url, allow_guests=True)
+    with TestClient(app) as client:
+        r = client.post(T, json={"text": "a reply", "guest_name": "Visitor", "parent_id": 999999})
+        assert r.status_code == 422 and r.json()["error"]["code"] == "invalid"
+        assert r.json()["error"]["details"]["field"] == "parent_id"
+        token = r.json()["error"]["details"]["guest_token"]
+        retry = client.post(T, json={"text": "a comment"}, headers={"Authorization": f"Bearer {token}"})
+        assert retry.status_code == 201 and retry.json()["comment"]["author"]["name"] == "Visitor"
+        assert "guest_token" not in retry.json()  # the same account, not a new one
+        me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()
+        assert me["guest"] is True and me["name"] == "Visitor"
+
+
 def test_reply_to_unknown_or_foreign_parent_is_refused(client: TestClient) -> None:
     other = post(client, "elsewhere", thread="article-2").json()["comment"]["id"]
     assert post(client, "reply", parent_id=other).status_code == 422

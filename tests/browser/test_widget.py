@@ -494,6 +494,50 @@ def test_guest_commenting_where_the_site_allows_it(browser: Any, make_app: AppFa
             ctx.close()
 
 
+def test_a_guest_whose_first_comment_is_refused_keeps_the_account(browser: Any, make_app: AppFactory,
+                                                                    sqlite_url: str) -> None:
+    """The account made for a guest's refused first comment stays theirs: the corrected comment (and any
+    strike) goes to the same account, and the form keeps the text and the reasons while the name field goes."""
+    import os
+
+    from sqlalchemy import create_engine, text
+
+    app = make_app(sqlite_url, demo=True, allow_guests=True, policy=os.environ.get("TOWNHALL_TEST_POLICY", ""))
+    with LiveServer(app) as server:
+        ctx = browser.new_context()
+        try:
+            page = ctx.new_page()
+            page.goto(server.url + "/demo")
+            page.wait_for_function("() => !!window.Townhall")
+            page.evaluate("Townhall.render(document.getElementById('townhall'), {guests: true})")
+            widget = page.locator("#townhall")
+            name = widget.get_by_label("Your name (shown with your comment)")
+            name.fill("Gus")
+            box = widget.get_by_label("Add a comment")
+            box.fill("what the fuck is this budget")
+            widget.get_by_role("button", name="Post comment").click()
+            expect(widget.locator(".th-rejected mark")).to_have_text("fuck")
+            expect(name).to_be_hidden()
+            expect(widget.locator(".th-account")).to_contain_text("Commenting as a guest: Gus")
+            expect(box).to_have_value("what the fuck is this budget")  # the form was kept, not rebuilt
+            expect(widget.locator(".th-rejected")).to_be_visible()
+            box.fill("what on earth is this budget")
+            widget.get_by_role("button", name="Post comment").click()
+            expect(widget.get_by_text("what on earth is this budget")).to_be_visible()
+        finally:
+            ctx.close()
+    engine = create_engine(sqlite_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT c.status, a.display_name, a.guest, c.account_id FROM comments c "
+                                     "JOIN accounts a ON a.id = c.account_id ORDER BY c.id")).all()
+            accounts = conn.execute(text("SELECT count(*) FROM accounts WHERE guest")).scalar()
+    finally:
+        engine.dispose()
+    assert [(r[0], r[1], bool(r[2])) for r in rows] == [("rejected", "Gus", True), ("published", "Gus", True)]
+    assert rows[0][3] == rows[1][3] and accounts == 1
+
+
 def test_german_catalogue(page: Any, server: LiveServer, api: Api) -> None:
     api.post(make_token("bob", "Bob"), "Guten Tag.")
     page.goto(server.url + "/demo")

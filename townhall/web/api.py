@@ -13,7 +13,7 @@ from townhall.service import threads as svc_threads
 from townhall.service.appeals import appeal as make_appeal
 from townhall.service.comments import check_thread_id
 from townhall.service.core import Services
-from townhall.service.errors import Invalid, RuleRejected, Unauthenticated
+from townhall.service.errors import Invalid, ServiceError, Unauthenticated
 from townhall.service.identity import Identity
 from townhall.web.auth import guest_token, optional_reader, require_reader, site_id_of
 from townhall.web.inputs import MAX_ID, Id, SafeStr, StrictBody
@@ -123,9 +123,11 @@ def post_comment(request: Request, response: Response, thread_id: str, body: New
     try:
         posted = svc_comments.post(svc, ident, thread_id, body.text, body.parent_id, client_signals(request, body.device),
                                    url=body.url, title=body.title)
-    except RuleRejected as exc:  # a guest keeps the account made for them, to edit and resend
+    except ServiceError as exc:  # a guest keeps the account made for them, to edit and resend (never an orphan)
         if "guest_token" in extra and isinstance(exc.details, dict):
             exc.details["guest_token"] = extra["guest_token"]
+        elif "guest_token" in extra and exc.details is None:
+            exc.details = dict(extra)
         raise
     response.headers["Location"] = f"/api/v1/comments/{posted.comment['id']}"
     return {"comment": posted.comment, "verdict": posted.comment["status"], **extra}

@@ -592,9 +592,11 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       return form;
     }
 
+    composeState() { return this.canWrite() + '|' + !!this.token() + '|' + !!this.closed; }
+
     renderCompose() {
       // Keep the reader's form (and what is in it) unless who may write, or how, has changed.
-      const key = this.canWrite() + '|' + !!this.token() + '|' + !!this.closed;
+      const key = this.composeState();
       if (this.composeKey === key && this.composeSlot.firstChild) return;
       this.composeKey = key;
       this.composeSlot.replaceChildren();
@@ -623,8 +625,9 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       const nameField = [];
       if (needName) {
         const nid = uid('name');
-        nameInput = h('input', { type: 'text', id: nid, name: 'name', autocomplete: 'nickname', maxlength: 80, required: true });
-        nameField.push(h('label', { for: nid, text: t('guestName') }), nameInput);
+        nameInput = h('input', { type: 'text', id: nid, name: 'name', autocomplete: 'nickname', maxlength: 80, required: true,
+          'data-guest-name': '' });
+        nameField.push(h('label', { for: nid, text: t('guestName'), 'data-guest-name': '' }), nameInput);
       }
       const submit = h('button', { type: 'submit', class: 'th-primary', text: cfg.submitText });
       const buttons = h('div', { class: 'th-buttons' }, submit);
@@ -1035,6 +1038,9 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
           res = await this.api('POST', '/threads/' + encodeURIComponent(this.o.thread) + '/comments', body);
         } catch (e) {
           if (e instanceof ApiError && e.details && e.details.comment_id) this.mine.add(e.details.comment_id);
+          if (e instanceof ApiError && e.details && typeof e.details.guest_token === 'string' && !this.token()) {
+            this.keepGuest(e.details.guest_token);
+          }
           throw e;
         }
         const c = Object.assign({ replies: [] }, res.comment);
@@ -1057,6 +1063,18 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       } finally {
         this.inflight--;
         this.flushDeferred();
+      }
+    }
+
+    // A guest's first comment was refused, but the account made for it stays theirs: the next try (and any
+    // strike) goes to the same account. The form keeps the reader's text and the reasons; the name is no
+    // longer asked for.
+    keepGuest(token) {
+      const before = this.composeState();
+      store.set(guestKey(this.o.site), token);
+      if (this.composeKey === before && this.mainForm) {
+        this.composeKey = this.composeState();
+        this.mainForm.querySelectorAll('[data-guest-name]').forEach((x) => { x.hidden = true; });
       }
     }
 
