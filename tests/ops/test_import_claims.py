@@ -127,17 +127,44 @@ def test_the_setting_makes_a_missing_claim_count_as_unverified(make_app: Any, db
         assert _author_of(app, "disqus:3002")["subject"] == "sso-ivan"
 
 
-def test_claiming_happens_at_the_first_sign_in_only(app: Townhall, client: TestClient) -> None:
+def test_an_address_vouched_for_later_claims_then(app: Townhall, client: TestClient) -> None:
     imported = _import(app)
     me = _me(client, email=ANNA, email_verified=False)
-    # verified later: the account is already there, so the imported history is not merged into it silently
+    _assert_not_claimed(app, client, imported, me, email=ANNA, email_verified=False)
+    # verified later: the reader's own account takes over the imported history then
     again = _me(client, email=ANNA, email_verified=True)
     assert again["id"] == me["id"]
-    _assert_not_claimed(app, client, imported, again, email=ANNA, email_verified=True)
+    first = _author_of(app, "disqus:3001")
+    assert first["account_id"] == me["id"] and first["subject"] == "sso-anna" and first["email"] == ANNA
     assert _stored_email(client, email=ANNA, email_verified=True) == ANNA  # now vouched for: kept for e-mail
-    assert _audit(client, "import.claimed") == []
+    [claimed] = _audit(client, "import.claimed")
+    assert claimed["subject_id"] == str(me["id"]) and claimed["actor"] == f"account:{me['id']}"
+    assert _details(claimed) == {"imported_accounts": [imported], "email_verified": "true", "existing_account": True}
+    r = client.delete(f"/api/v1/comments/{first['id']}", headers=auth("sso-anna", name="Anna S.", email=ANNA))
+    assert r.status_code == 204, r.text
+    # the emptied imported account keeps no address: nothing claims it again
+    with app.services.db.read() as conn:
+        assert conn.execute(sa.text("SELECT email FROM accounts WHERE id = :i"), {"i": imported}).scalar() is None
     # an unverified address never replaces the one the publisher vouched for
     assert _stored_email(client, email="someone-else@example.org", email_verified=False) == ANNA
+
+
+def test_a_reader_who_signed_in_before_the_import_takes_over_the_history(app: Townhall, client: TestClient) -> None:
+    me = _me(client, email=ANNA, email_verified=True)
+    _me_as = lambda sub, email: client.get("/api/v1/me", headers=auth(sub, email=email, email_verified=True))  # noqa: E731
+    assert _me_as("sso-ivan-1", "ivan@example.net").status_code == 200  # two readers hold Ivan's address:
+    assert _me_as("sso-ivan-2", "IVAN@example.net").status_code == 200  # neither takes over his history
+    report = run_import(app.services, disqus.read((FIXTURES / "disqus.xml").read_text(encoding="utf-8")), "default")
+    assert report.to_dict()["accounts_joined_to_readers"] == 1
+    first = _author_of(app, "disqus:3001")
+    assert first["account_id"] == me["id"] and first["subject"] == "sso-anna"
+    assert _author_of(app, "disqus:3002")["subject"].startswith("import:")
+    [claimed] = _audit(client, "import.claimed")
+    assert claimed["actor"] == "import" and _details(claimed)["existing_account"] is True
+    # running the import again adds nothing, and claims nothing twice
+    again = run_import(app.services, disqus.read((FIXTURES / "disqus.xml").read_text(encoding="utf-8")), "default")
+    assert again.comments_new == 0 and again.accounts_claimed == 0
+    assert len(_audit(client, "import.claimed")) == 1 and _author_of(app, "disqus:3001")["account_id"] == me["id"]
 
 
 def test_an_unverified_address_with_no_imported_account_is_not_audited(app: Townhall, client: TestClient) -> None:

@@ -54,6 +54,9 @@ def _print_report(console: Console, data: dict[str, Any]) -> None:
     console.print(f"[bold]{verb}[/bold] from {data['source']} into site [bold]{data['site']}[/bold]: "
                   f"{data['comments_new']} comments, {data['threads_new']} threads, {data['accounts_new']} accounts "
                   f"({data['comments_already_imported']} of {data['comments_in_archive']} comments were already imported).")
+    if data.get("accounts_joined_to_readers"):
+        console.print(f"{data['accounts_joined_to_readers']} readers who had signed in before took over the imported "
+                      "history with their address.")
     if data["statuses"]:
         console.print("Kept statuses: " + ", ".join(f"{k} {v}" for k, v in sorted(data["statuses"].items())))
     if data["policy_would"]:

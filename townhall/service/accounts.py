@@ -19,7 +19,7 @@ from townhall.service.enforcement import SANCTIONED_PREFIX, SANCTIONS, action_in
 from townhall.service.errors import Forbidden, Invalid, NotFound, Sanctioned, Unauthenticated
 from townhall.service.identity import Identity
 from townhall.store import content, moderation, people
-from townhall.store.schema import AccountState, ActionKind, CommentStatus, Role
+from townhall.store.schema import AccountState, ActionKind, ActorKind, CommentStatus, Role
 
 # Subjects Townhall gives accounts of its own; a publisher's sign-in may not name them (an imported reader's
 # account is claimed by a vouched-for e-mail on first sign-in instead: townhall.service.importing.claim_imported).
@@ -102,12 +102,12 @@ def _save_sso_account(svc: Services, site_id: str, sub: str, p: SsoProfile) -> i
                 row = None  # the sanction is over, and the erasure with it: this sign-in starts afresh
             elif row is not None:
                 people.update_account(conn, int(row["id"]), subject=sub)
-        from townhall.service.importing import claim_imported, decline_claim
+        from townhall.service.importing import claim_imported, decline_claim, merge_imported
 
         if row is None and p.email:  # first sign-in: take over imported accounts with this e-mail (issue 9)
             row = people.get_account(conn, claim_imported(svc, conn, site_id, sub, p.email,
                                                           email_verified=p.email_verified) or 0)
-        if row is None:  # only ever on the first sign-in: an account that exists claims nothing later
+        if row is None:  # the first sign-in; a known reader's account claims when a vouched address arrives (below)
             account_id = people.insert_account(
                 conn, site_id=site_id, subject=sub, display_name=p.name, email=p.email, supporter=p.supporter,
                 role=p.role.value, guest=False, state=AccountState.ACTIVE.value, created_at=svc.now(),
@@ -118,6 +118,9 @@ def _save_sso_account(svc: Services, site_id: str, sub: str, p: SsoProfile) -> i
         changes = _profile_changes(row, p.name, p.supporter, p.role, p.email)
         if changes:
             people.update_account(conn, int(row["id"]), **changes)
+        if "email" in changes:  # a reader who signed in before the import, or before their address was vouched for
+            merge_imported(svc, conn, site_id, int(row["id"]), changes["email"], actor_kind=ActorKind.READER,
+                           actor=f"account:{int(row['id'])}", email_verified=p.email_verified)
         return int(row["id"])
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import RowMapping
 
 from townhall.policy.types import Subject
+from townhall.service.accounts import RESERVED_SUBJECTS
 from townhall.service.core import Services
 from townhall.service.errors import NotFound
 from townhall.service.importers.model import Archive, ImportedComment, Problem
@@ -38,6 +39,7 @@ class ImportReport:
     accounts_new: int = 0
     comments_new: int = 0
     comments_existing: int = 0
+    accounts_claimed: int = 0  # readers who had signed in before the import and took over imported accounts
     statuses: Counter[str] = field(default_factory=Counter)
     policy: Counter[str] = field(default_factory=Counter)
     policy_examples: list[dict[str, Any]] = field(default_factory=list)
@@ -46,7 +48,8 @@ class ImportReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source, "site": self.site, "dry_run": self.dry_run, "comments_in_archive": self.total,
-            "threads_new": self.threads_new, "accounts_new": self.accounts_new, "comments_new": self.comments_new,
+            "threads_new": self.threads_new, "accounts_new": self.accounts_new,
+            "accounts_joined_to_readers": self.accounts_claimed, "comments_new": self.comments_new,
             "comments_already_imported": self.comments_existing, "statuses": dict(self.statuses),
             "policy_would": dict(self.policy), "policy_examples": self.policy_examples,
             "problems": [str(p) for p in self.problems],
@@ -74,6 +77,9 @@ def run_import(svc: Services, archive: Archive, site_id: str, *, dry_run: bool =
         if progress is not None:
             progress(len(chunk))
     report.problems = list(archive.problems) + report.problems
+    if not dry_run and report.accounts_new:
+        with svc.db.write() as conn:
+            report.accounts_claimed = claim_for_readers(svc, conn, site_id)
     if not dry_run and (report.comments_new or report.threads_new):
         with svc.db.write() as conn:
             svc.audit(conn, action="import.run", subject_type="site", subject_id=site_id, actor_kind=ActorKind.SYSTEM.value,
@@ -201,10 +207,49 @@ def claim_imported(svc: Services, conn: Connection, site_id: str, subject: str, 
     people.update_account(conn, keep, subject=subject)
     for other in rows[1:]:
         store.move_comments(conn, int(other["id"]), keep)
+        people.update_account(conn, int(other["id"]), email=None)  # emptied: nothing claims it again
     svc.audit(conn, action="import.claimed", subject_type="account", subject_id=keep, actor_kind=ActorKind.READER.value,
               actor=f"account:{keep}", site_id=site_id,
               details={"imported_accounts": [int(r["id"]) for r in rows], "email_verified": email_verified})
     return keep
+
+
+def merge_imported(svc: Services, conn: Connection, site_id: str, account_id: int, email: str, *,
+                   actor_kind: ActorKind, actor: str, email_verified: str) -> list[int]:
+    """A reader who already has an account takes over the imported (unclaimed) accounts with ``email``, an
+    address the publisher vouches for: their comments move to the reader's account, and the emptied imported
+    accounts keep no address, so nothing claims them again. For a reader who signed in before the import, or
+    before the publisher vouched for their address. Audited as ``import.claimed`` (account ids only).
+    Returns the imported accounts' ids (none: nothing to take over)."""
+    rows = [r for r in _unclaimed(conn, site_id, email) if int(r["id"]) != account_id]
+    for other in rows:
+        store.move_comments(conn, int(other["id"]), account_id)
+        people.update_account(conn, int(other["id"]), email=None)
+    if rows:
+        svc.audit(conn, action="import.claimed", subject_type="account", subject_id=account_id, actor_kind=actor_kind.value,
+                  actor=actor, site_id=site_id, details={"imported_accounts": [int(r["id"]) for r in rows],
+                                                         "email_verified": email_verified, "existing_account": True})
+    return [int(r["id"]) for r in rows]
+
+
+def claim_for_readers(svc: Services, conn: Connection, site_id: str) -> int:
+    """After an import: imported accounts whose address a reader of the site already holds (stored only where
+    the publisher vouched for it) join that reader's account — for readers who signed in before the import.
+    An address two readers hold joins neither. Returns how many readers took over imported history."""
+    imported: dict[str, list[int]] = {}
+    readers: dict[str, list[int]] = {}
+    for row in store.accounts_with_email(conn, site_id):
+        email = str(row["email"]).strip().lower()
+        if str(row["subject"]).startswith("import:"):
+            imported.setdefault(email, []).append(int(row["id"]))
+        elif not str(row["subject"]).startswith(RESERVED_SUBJECTS):
+            readers.setdefault(email, []).append(int(row["id"]))
+    claimed = 0
+    for email, ids in readers.items():
+        if len(ids) == 1 and email in imported:
+            claimed += bool(merge_imported(svc, conn, site_id, ids[0], email, actor_kind=ActorKind.SYSTEM,
+                                           actor="import", email_verified="stored"))
+    return claimed
 
 
 def decline_claim(svc: Services, conn: Connection, site_id: str, account_id: int, email: str, *,

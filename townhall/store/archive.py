@@ -64,6 +64,12 @@ def unclaimed_accounts_by_email(conn: Connection, site_id: str, email: str) -> l
     return list(conn.execute(q).mappings())
 
 
+def accounts_with_email(conn: Connection, site_id: str) -> Iterator[Row]:
+    """(id, subject, email) of the site's accounts that hold an address."""
+    return _rows(conn, select(accounts.c.id, accounts.c.subject, accounts.c.email)
+                 .where(accounts.c.site_id == site_id, accounts.c.email.is_not(None)).order_by(accounts.c.id))
+
+
 def move_comments(conn: Connection, from_account: int, to_account: int) -> None:
     conn.execute(update(comments).where(comments.c.account_id == from_account).values(account_id=to_account))
 
