@@ -80,6 +80,24 @@ def test_reversing_the_first_strike_keeps_the_second(app, client: TestClient) ->
     assert client.post(T, json={"text": "Thank you."}, headers=reader).status_code == 201
 
 
+def test_reversing_a_strike_that_had_run_out_leaves_the_ladder_that_came_after(app, client: TestClient,
+                                                                                  clock: Clock) -> None:
+    abuse = abusive_texts(app)
+    reader = auth("old-strike")
+    assert client.post(T, json={"text": abuse[0]}, headers=reader).status_code == 422
+    old = next(a["id"] for a in client.get("/api/v1/me", headers=reader).json()["actions"] if a["kind"] == "strike")
+    clock.advance(days=100)  # the strike has run out (strike_expiry_days = 90)
+    for text in abuse[:3]:  # three new strikes: a warning, a suspension, a ban, none of which counted the old one
+        assert client.post(T, json={"text": text}, headers=reader).status_code == 422
+        clock.advance(hours=25)
+    assert client.get("/api/v1/me", headers=reader).json()["state"] == "banned"
+    _reverse_on_appeal(client, reader, old)
+    me = client.get("/api/v1/me", headers=reader).json()
+    assert me["state"] == "banned" and me["active_strikes"] == 3
+    assert [a["kind"] for a in me["actions"] if a["revoked"]] == ["strike", "warn"]  # the old strike and its warning
+    assert client.post(T, json={"text": "Free again?"}, headers=reader).status_code == 403
+
+
 def test_approving_a_comment_the_rules_rejected_lifts_its_strike(app, client: TestClient) -> None:
     abuse = abusive_texts(app)
     reader = auth("false-positive")

@@ -62,15 +62,19 @@ def in_force(actions: Iterable[Standing], now: datetime) -> Standing | None:
 def reversal(actions: Iterable[Standing], appealed: Standing) -> list[int]:
     """What a reversed action takes with it (an appeal granted, or a moderator approving a comment the rules
     rejected): the action itself; the strikes for the same comment; and, once a strike goes, the sanctions
-    the ladder took from then on, which counted it. Later strikes (other comments) and moderators' own
-    sanctions stay: they are decisions of their own."""
+    the ladder took while that strike was in force, which counted it. Later strikes (other comments), the
+    ladder's sanctions after the strike ran out, and moderators' own sanctions stay: they are decisions of
+    their own."""
     actions = [a for a in actions if not a.revoked]
     out = {appealed.id}
     if appealed.comment_id is not None:
         out |= {a.id for a in actions if a.kind == "strike" and a.comment_id == appealed.comment_id}
-    strikes = [a.created_at for a in actions if a.id in out and a.kind == "strike"]
-    if strikes:
-        since = min(strikes)
-        out |= {a.id for a in actions
-                if a.kind in SANCTION_RANK and a.by_policy and a.comment_id is not None and a.created_at >= since}
+    strikes = [a for a in actions if a.id in out and a.kind == "strike"]
+
+    def counted(sanction: Standing) -> bool:
+        return any(s.created_at <= sanction.created_at and (s.ends_at is None or sanction.created_at < s.ends_at)
+                   for s in strikes)
+
+    out |= {a.id for a in actions
+            if a.kind in SANCTION_RANK and a.by_policy and a.comment_id is not None and counted(a)}
     return sorted(out)
