@@ -13,9 +13,9 @@ from tests.fixtures_app import SSO_SECRET, auth, make_token
 MOD = auth("mod", role="moderator")
 
 
-def _site(app, site_id: str) -> None:
+def _site(app, site_id: str, secret: str = SSO_SECRET) -> None:
     with app.services.db.write() as conn:
-        content.insert_site(conn, id=site_id, name=site_id, sso_secret=SSO_SECRET, allow_guests=False,
+        content.insert_site(conn, id=site_id, name=site_id, sso_secret=secret, allow_guests=False,
                             auto_create_threads=True, policy_path=None, origins=[], created_at=app.services.now())
 
 
@@ -48,3 +48,32 @@ def test_installation_ban_covers_the_same_person_elsewhere(make_app, db_url: str
         r = client.post("/api/v1/threads/a/comments", params={"site": "sister"}, json={"text": "hi"},
                         headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 201
+
+
+def test_an_installation_ban_follows_an_address_only_within_the_same_sign_in(make_app, db_url: str,
+                                                                             tmp_path: Path) -> None:
+    """A publisher vouches for the addresses in its own tokens: the same address links the same person's
+    accounts on sites that share its sign-in, but one publisher naming an address cannot ban another
+    publisher's reader (it could name anyone's)."""
+    text = (resources.files("townhall.policy") / "default.policy.toml").read_text()
+    policy = tmp_path / "network.policy.toml"
+    policy.write_text(text.replace('ban_scope = "site"', 'ban_scope = "installation"'))
+    app = make_app(db_url, policy=str(policy))
+    _site(app, "sister")
+    other_secret = "another-publishers-sign-in-secret-0123456789abcdef"
+    _site(app, "elsewhere", secret=other_secret)
+    victim = {"Authorization": f"Bearer {make_token('victim-at-b', email='victim@example.org', secret=other_secret)}"}
+    post = {"json": {"text": "hi"}, "params": {"site": "elsewhere"}, "headers": victim}
+    with TestClient(app) as client:
+        # a throwaway account on the default site, with the other publisher's reader's address
+        aid = client.get("/api/v1/me", headers=auth("throwaway", email="Victim@example.org")).json()["id"]
+        client.get("/api/v1/me", params={"site": "sister"}, headers=auth("sister-sub", email="victim@example.org"))
+        assert client.get("/api/v1/me", params={"site": "elsewhere"}, headers=victim).status_code == 200
+        r = client.post(f"/api/v1/mod/accounts/{aid}/sanctions", json={"sanction": "ban", "reason": "abuse"}, headers=MOD)
+        assert r.status_code in (200, 201), r.text
+        assert client.post("/api/v1/threads/a/comments", **post).status_code == 201
+        assert client.get("/api/v1/me", params={"site": "elsewhere"}, headers=victim).json()["state"] == "active"
+        # the same sign-in's address on a sister site is the same person: the ban holds there
+        r = client.post("/api/v1/threads/a/comments", params={"site": "sister"}, json={"text": "hi"},
+                        headers=auth("sister-sub", email="victim@example.org"))
+        assert r.status_code == 403

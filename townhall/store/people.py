@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Sequence
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 
 from townhall.store.schema import accounts, comments, insert_row, meta, moderators, sites
@@ -125,13 +125,15 @@ def site_has_banned(conn: Connection, site_id: str) -> bool:
 
 
 def linked_accounts_elsewhere(conn: Connection, account: Row) -> list[Row]:
-    """The same person's accounts on the installation's other sites: the same e-mail, or the same SSO
-    subject from the same sign-in (a site whose tokens are signed with the same secret; a subject from
-    another publisher's sign-in names someone else)."""
+    """The same person's accounts on the installation's other sites that share this site's sign-in (tokens
+    signed with the same secret): the same SSO subject, or the same address that sign-in vouched for. A
+    subject or an address from another publisher's sign-in proves nothing here: that publisher could name
+    anyone's address."""
     own_secret = select(sites.c.sso_secret).where(sites.c.id == account["site_id"]).scalar_subquery()
-    same = and_(accounts.c.subject == account["subject"], sites.c.sso_secret == own_secret)
+    same = accounts.c.subject == account["subject"]
     if account["email"]:
         same = or_(same, func.lower(accounts.c.email) == str(account["email"]).lower())
     q = (select(accounts).join(sites, sites.c.id == accounts.c.site_id)
-         .where(accounts.c.site_id != account["site_id"], accounts.c.guest.is_(False), same))
+         .where(accounts.c.site_id != account["site_id"], accounts.c.guest.is_(False), sites.c.sso_secret == own_secret,
+                same))
     return list(conn.execute(q).mappings())
