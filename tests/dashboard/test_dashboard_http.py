@@ -121,9 +121,48 @@ def test_sign_out_ends_the_session(app: Townhall, client: TestClient) -> None:
     add_moderator(app.services, "mod@example.org")
     sign_in(client, "mod@example.org")
     token = csrf_token(client.get("/admin/queue/held").text)
+    copied = client.cookies.get("th_session")
     out = client.post("/admin/logout", data={"csrf_token": token}, follow_redirects=False)
     assert out.status_code == 303 and 'th_session=""' in out.headers["set-cookie"]
     assert client.get("/admin/queue/held", follow_redirects=False).status_code == 303
+    # the server ended it too: a copy of the cookie taken before signing out opens nothing
+    client.cookies.set("th_session", copied, path="/admin")
+    assert client.get("/admin/queue/held", follow_redirects=False).status_code == 303
+
+
+def test_rotating_the_sso_secret_ends_dashboard_sessions_opened_with_it(make_app: Any, db_url: str) -> None:
+    """SECURITY.md's remedy for a leaked sign-in secret is a new one: it must end the dashboard sessions that
+    tokens signed with the old secret opened, as it ends the tokens."""
+    with TestClient(make_app(db_url)) as before:
+        assert before.get(f"/admin/sso?token={make_token('mallory', role='moderator')}",
+                          follow_redirects=False).status_code == 303
+        assert before.get("/admin/queue/held", follow_redirects=False).status_code == 200
+        cookie = before.cookies.get("th_session")
+    with TestClient(make_app(db_url, sso_secret="a-new-sign-in-secret-after-a-leak-0123456789abcdef")) as after:
+        after.cookies.set("th_session", cookie, path="/admin")
+        r = after.get("/admin/queue/held", follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/admin/login")
+
+
+def test_a_link_never_swaps_a_signed_in_moderators_session(app: Townhall, client: TestClient) -> None:
+    add_moderator(app.services, "admin@example.org", admin=True)
+    sign_in(client, "admin@example.org")
+    r = client.get(f"/admin/sso?token={make_token('attacker', role='moderator')}", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/admin" and "th_session=" not in r.headers.get("set-cookie", "")
+    assert client.get("/admin/moderators").status_code == 200  # still the admin, not the link's moderator
+
+
+def test_tokens_beyond_ascii_are_refused_not_a_server_error(app: Townhall, client: TestClient) -> None:
+    add_moderator(app.services, "mod@example.org")
+    cookie = {"cookie": "th_session=abc.\u00e9".encode("latin-1")}
+    assert client.get("/admin/queue/held", headers=cookie, follow_redirects=False).status_code == 303  # type: ignore[dict-item]
+    form = client.get("/admin/login")
+    assert client.post("/admin/login", data={"email": "mod@example.org", "password": PASSWORD, "login_token": "\u00e9"},
+                       follow_redirects=False).status_code == 403
+    assert form.status_code == 200 and sign_in(client, "mod@example.org").status_code == 303
+    assert client.post("/admin/logout", data={"csrf_token": "\u00e9"}, follow_redirects=False).status_code == 403
+    header = {"x-csrf-token": "\u00e9".encode("latin-1")}
+    assert client.post("/admin/logout", headers=header, follow_redirects=False).status_code == 403  # type: ignore[arg-type]
 
 
 def test_new_password_ends_older_sessions(app: Townhall, client: TestClient) -> None:

@@ -83,9 +83,14 @@ def _data_0006(conn: sa.Connection) -> None:
             conn.execute(sa.text(around))
 
 
+def _data_0007(conn: sa.Connection) -> None:
+    _put(conn, "ended_sessions", nonce="n-1", expires_at=T0)
+
+
 DATA: dict[str, Callable[[sa.Connection], None]] = {
     "0001_initial": _data_0001, "0002_audit_append_only": _data_0002, "0003_signal_indexes": _data_0003,
     "0004_operations": _data_0004, "0005_listing_indexes": _data_0005, "0006_audit_no_replace": _data_0006,
+    "0007_ended_sessions": _data_0007,
 }
 
 

@@ -7,7 +7,10 @@ import re
 import secrets
 from typing import Any, Mapping, Sequence
 
+from datetime import UTC, datetime
+
 from argon2 import PasswordHasher
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import RowMapping
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -202,3 +205,17 @@ def record_sso_sign_in(svc: Services, actor: Actor, site_id: str) -> None:
     with svc.db.write() as conn:
         svc.audit(conn, action="moderator.signed_in", subject_type="moderator", subject_id=None,
                   actor_kind=actor.kind.value, actor=actor.id, site_id=site_id, details={"via": "sso"})
+
+
+def end_session(svc: Services, nonce: str, expires: float) -> None:
+    """Signing out ends a dashboard session on the server too: its cookie, even copied, opens nothing more."""
+    try:
+        with svc.db.write() as conn:
+            dashboard.end_session(conn, nonce[:64], datetime.fromtimestamp(expires, UTC))
+    except IntegrityError:  # the same session signed out twice at once: it is ended either way
+        pass
+
+
+def session_ended(svc: Services, nonce: str) -> bool:
+    with svc.db.read() as conn:
+        return dashboard.session_ended(conn, nonce[:64])

@@ -33,6 +33,7 @@ from townhall.service.core import Services, as_utc
 from townhall.service.errors import Invalid, NotFound
 from townhall.service.jobs import Job, JobQueue
 from townhall.store import content, people
+from townhall.store import dashboard as dashboard_store
 from townhall.store import jobs as job_store
 from townhall.store import privacy as store
 from townhall.store.schema import ActorKind, CommentStatus
@@ -160,6 +161,7 @@ def purge_job(svc: Services, job: Job) -> None:
     purge_signals(svc)
     with svc.db.write() as conn:
         job_store.prune_done(conn, svc.now() - timedelta(days=7))
+        dashboard_store.purge_ended_sessions(conn, svc.now())
     if job.payload.get("repeat", True) and svc.operations is not None:
         svc.operations.queue.enqueue(PURGE_JOB, {"repeat": True}, svc.operations.queue.clock() + PURGE_EVERY)
 

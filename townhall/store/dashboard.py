@@ -9,6 +9,7 @@ from typing import Any, Sequence
 from sqlalchemy import Connection, and_, delete, func, or_, select, update
 from sqlalchemy.engine import RowMapping
 
+from townhall.store.ops_tables import ended_sessions
 from townhall.store.schema import (
     ActionKind,
     account_actions,
@@ -187,3 +188,16 @@ def count_status(conn: Connection, site_id: str, status: str, since: datetime | 
     if since is not None:
         q = q.where(comments.c.created_at >= since)
     return int(conn.execute(q).scalar_one())
+
+
+def end_session(conn: Connection, nonce: str, expires_at: datetime) -> None:
+    if conn.execute(select(ended_sessions.c.nonce).where(ended_sessions.c.nonce == nonce)).first() is None:
+        conn.execute(ended_sessions.insert().values(nonce=nonce, expires_at=expires_at))
+
+
+def session_ended(conn: Connection, nonce: str) -> bool:
+    return conn.execute(select(ended_sessions.c.nonce).where(ended_sessions.c.nonce == nonce)).first() is not None
+
+
+def purge_ended_sessions(conn: Connection, now: datetime) -> int:
+    return int(conn.execute(delete(ended_sessions).where(ended_sessions.c.expires_at <= now)).rowcount or 0)

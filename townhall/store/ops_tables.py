@@ -1,6 +1,7 @@
-"""Tables for operations (jobs, webhooks, reader preferences, shared rate limits), on the shared metadata.
+"""Tables for operations (jobs, webhooks, reader preferences, shared rate limits, ended dashboard sessions),
+on the shared metadata.
 
-Created by migration 0004_operations.
+Created by migration 0004_operations (``ended_sessions``: 0007_ended_sessions).
 """
 
 from __future__ import annotations
@@ -77,4 +78,11 @@ rate_windows = Table(
     Column("key", String(300), primary_key=True),
     Column("window", BigInteger, primary_key=True),
     Column("count", Integer, nullable=False),
+)
+
+ended_sessions = Table(  # dashboard sessions signed out before their cookie runs out (kept until it would have)
+    "ended_sessions",
+    metadata,
+    Column("nonce", String(64), primary_key=True),
+    _ts("expires_at"),
 )

@@ -77,6 +77,8 @@ def sso(request: Request, token: SafeStr = Query(..., max_length=8192), site: Si
     """Sign in with a publisher-signed JWT whose role claim is moderator or admin (moderates that site only)."""
     svc = services(request)
     site_id = site or svc.settings.default_site
+    if sess.read(request, svc) is not None:  # a link never swaps a signed-in moderator's session (login CSRF)
+        return RedirectResponse("/admin", status_code=303)
     try:
         claims = decode_reader_token(svc, site_id, token)
         if claims.get("_guest") or claims.get("role") not in ("moderator", "admin"):
@@ -86,7 +88,8 @@ def sso(request: Request, token: SafeStr = Query(..., max_length=8192), site: Si
         return error_response(request, exc)
     response = RedirectResponse(f"/admin/queue/held?site={site_id}", status_code=303)
     sess.issue(request, response, svc, {"k": "sso", "site": site_id, "sub": str(claims["sub"])[:300],
-                                        "role": claims["role"], "name": str(claims.get("name") or "")[:100]})
+                                        "role": claims["role"], "name": str(claims.get("name") or "")[:100],
+                                        "sm": sess.sso_mark(svc, site_id)})
     actor = moderators.sso_actor(site_id, str(claims["sub"])[:300], str(claims["role"]))
     assert actor is not None
     moderators.record_sso_sign_in(svc, actor, site_id)
@@ -97,6 +100,8 @@ def sso(request: Request, token: SafeStr = Query(..., max_length=8192), site: Si
 @action
 def logout(request: Request, csrf_token: FormText = "") -> Response:
     response = RedirectResponse("/admin/login", status_code=303)
+    session = session_of(request)
+    moderators.end_session(services(request), session.nonce, session.expires)
     sess.clear(request, response, services(request))
     return response
 

@@ -48,6 +48,17 @@ def _sign(svc: Services, purpose: str, text: str) -> str:
     return _b64(hmac.new(_key(svc, purpose), text.encode(), hashlib.sha256).digest())
 
 
+def _same(given: str, expected: str) -> bool:
+    """Constant-time comparison that takes any text (a forged token may hold characters beyond ASCII)."""
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
+
+
+def sso_mark(svc: Services, site_id: str) -> str | None:
+    """Binds an SSO session to the site's sign-in secret: rotating the secret ends the sessions opened with it."""
+    site = svc.site(site_id)
+    return _sign(svc, "sso-secret", f"{site_id}\x00{site['sso_secret']}")[:16] if site is not None else None
+
+
 def password_mark(svc: Services, password_hash: str) -> str:
     """Binds a session to the password it was opened with: a new password ends older sessions."""
     return _sign(svc, "password", password_hash)[:16]
@@ -81,7 +92,7 @@ def read(request: Request, svc: Services) -> Session | None:
     if not raw or len(raw) > 4096 or "." not in raw:
         return None
     text, _, sig = raw.rpartition(".")
-    if not hmac.compare_digest(sig, _sign(svc, "session", text)):
+    if not _same(sig, _sign(svc, "session", text)):
         return None
     try:
         body = json.loads(_unb64(text))
@@ -90,16 +101,19 @@ def read(request: Request, svc: Services) -> Session | None:
     if not isinstance(body, dict) or float(body.get("exp", 0)) <= svc.now().timestamp():
         return None
     nonce = str(body.get("n", ""))
+    if moderators.session_ended(svc, nonce):
+        return None  # signed out: a copy of the cookie opens nothing
     if body.get("k") == "local":
         row = moderators.load(svc, int(body.get("m", 0)))
-        if row is None or not hmac.compare_digest(str(body.get("pw", "")), password_mark(svc, str(row["password_hash"]))):
+        if row is None or not _same(str(body.get("pw", "")), password_mark(svc, str(row["password_hash"]))):
             return None  # removed, or the password changed since: sign in again
         actor, label = moderators.actor_for(row), str(row["email"])
     elif body.get("k") == "sso":
         site, sub = str(body.get("site")), str(body.get("sub"))
         sso = moderators.sso_actor(site, sub, str(body.get("role", "")))
-        if sso is None:
-            return None
+        mark = sso_mark(svc, site)
+        if sso is None or mark is None or not _same(str(body.get("sm", "")), mark):
+            return None  # the site is gone, or its sign-in secret changed since: sign in again
         actor, label = sso, f"{body.get('name') or sub} ({site})"
     else:
         return None
@@ -116,9 +130,9 @@ def login_nonce(request: Request, response: Response, svc: Services) -> str:
 
 def login_token_ok(request: Request, svc: Services, token: str) -> bool:
     nonce = request.cookies.get(LOGIN_COOKIE)
-    return bool(nonce and token) and hmac.compare_digest(token, _sign(svc, "login", nonce or ""))
+    return bool(nonce and token) and _same(token, _sign(svc, "login", nonce or ""))
 
 
 def csrf_ok(request: Request, session: Session, form_token: str | None) -> bool:
     token = request.headers.get(CSRF_HEADER) or form_token or ""
-    return hmac.compare_digest(token, session.csrf)
+    return _same(token, session.csrf)
