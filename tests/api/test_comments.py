@@ -188,6 +188,19 @@ def test_reply_to_unknown_or_foreign_parent_is_refused(client: TestClient) -> No
 def test_supporter_badge_from_claim(client: TestClient) -> None:
     r = client.post(T, json={"text": "I pay for this"}, headers=auth("sam", supporter=True))
     assert r.json()["comment"]["author"]["supporter"] is True
+    import time
+
+    import jwt
+
+    from tests.fixtures_app import SSO_SECRET
+
+    # only JSON true or "true" (any case) says yes; "false", "0", "no", 1 and the rest say no
+    for i, (claim, badge) in enumerate([("TRUE", True), ("false", False), ("0", False), ("no", False), (1, False),
+                                        ("", False), (None, False), ({"x": 1}, False)]):
+        token = jwt.encode({"sub": f"supporter-{i}", "name": "S", "supporter": claim, "exp": int(time.time()) + 600},
+                           SSO_SECRET, algorithm="HS256")
+        r = client.post(T, json={"text": "I pay for this"}, headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 201 and r.json()["comment"]["author"]["supporter"] is badge, (claim, r.text)
 
 
 def test_more_replies_page_through(client: TestClient) -> None:

@@ -124,6 +124,12 @@ def _save_sso_account(svc: Services, site_id: str, sub: str, p: SsoProfile) -> i
         return int(row["id"])
 
 
+def _true(value: Any) -> bool:
+    """A yes/no claim: JSON ``true`` or the string "true" in any case; "false", "0", "no", numbers and the rest
+    say no (as for ``email_verified``)."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
 def check_claims(claims: Mapping[str, Any]) -> Mapping[str, Any]:
     """Refuse the claims of a verified publisher token that no account can hold, the same way on both
     databases: a ``sub`` or ``email`` with a NUL character or a lone surrogate, or too long."""
@@ -143,7 +149,7 @@ def sign_in_sso(svc: Services, site_id: str, claims: Mapping[str, Any]) -> Ident
         raise Unauthenticated("The sign-in token's 'sub' uses a prefix Townhall keeps for its own accounts.",
                               {"reserved": list(RESERVED_SUBJECTS)})
     name = _clean_name(claims.get("name"), "Reader")
-    supporter = bool(claims.get("supporter", False))
+    supporter = _true(claims.get("supporter"))
     role_claim = claims.get("role", "reader")
     try:
         role = Role(role_claim) if isinstance(role_claim, str) else Role.READER
