@@ -210,3 +210,30 @@ def test_wordpress_comments_on_a_post_that_is_not_public_stay_out_of_sight(app: 
     assert _comment(app, "wordpress:104")["status"] == "rejected"  # spam stays spam
     assert _comment(app, "wordpress:301")["status"] == "published"  # another post, public
     assert any("'private'" in str(p) and "imported as held" in str(p) for p in report.problems)
+
+
+def test_imported_threads_keyed_by_a_permalink_are_reachable_through_the_api(app: Townhall, client: Any) -> None:
+    """A WordPress post's permalink (Isso's path, a Disqus <link>) is the thread id the widget uses: slashes and
+    all, percent-encoded in the URL. Reading, posting and closing reach the imported thread."""
+    from urllib.parse import quote
+
+    run_import(app.services, wordpress.read((FIXTURES / "wordpress.xml").read_text(encoding="utf-8")), "default")
+    key = "https://gazette.example/2024/05/budget-vote/"
+    url = f"/api/v1/threads/{quote(key, safe='')}"
+    page = client.get(f"{url}/comments")
+    assert page.status_code == 200, page.text
+    assert page.json()["thread"]["id"] == key and page.json()["comments"]
+    posted = client.post(f"{url}/comments", json={"text": "A new comment under the old post."}, headers=auth("reader"))
+    assert posted.status_code == 201, posted.text
+    assert _comment_thread(app, posted.json()["comment"]["id"]) == key  # the imported thread, not a new one
+    closed = client.put(f"/api/v1/mod{url[len('/api/v1'):]}/state", json={"state": "closed"},
+                        headers=auth("mod", role="moderator"))
+    assert closed.status_code == 200, closed.text
+    late = client.post(f"{url}/comments", json={"text": "Too late?"}, headers=auth("reader"))
+    assert late.status_code == 422 and late.json()["error"]["code"] == "rejected_by_house_rules"  # closed
+    assert client.get("/api/v1/threads//comments").status_code == 422  # still no empty thread id
+
+
+def _comment_thread(app: Townhall, comment_id: int) -> str:
+    rows = _rows(app, "SELECT t.external_id FROM comments c JOIN threads t ON t.id = c.thread_id WHERE c.id = :i", i=comment_id)
+    return str(rows[0]["external_id"])

@@ -83,7 +83,7 @@ def site(request: Request) -> dict[str, Any]:
     return svc_threads.site_info(svc, site_id_of(request, svc))
 
 
-@router.get("/threads/{thread_id}/comments", summary="Published comments of a thread, nested, one page at a time",
+@router.get("/threads/{thread_id:path}/comments", summary="Published comments of a thread, nested, one page at a time",
             response_model=dict[str, Any])
 def list_comments(
     request: Request,
@@ -103,7 +103,7 @@ def list_comments(
     return Response(page.json, media_type="application/json")  # encoded once for every reader of a cached page
 
 
-@router.post("/threads/{thread_id}/comments", status_code=201, summary="Post a comment; the house rules judge it at once")
+@router.post("/threads/{thread_id:path}/comments", status_code=201, summary="Post a comment; the house rules judge it at once")
 def post_comment(request: Request, response: Response, thread_id: str, body: NewComment) -> dict[str, Any]:
     svc = services(request)
     ident = optional_reader(request, svc)

@@ -15,7 +15,7 @@ router = APIRouter(prefix="/api/v1")
 _HEARTBEAT = b": heartbeat\n\n"
 
 
-@router.get("/threads/{thread_id}/live", summary="Server-Sent Events for a thread (comment.published, …)",
+@router.get("/threads/{thread_id:path}/live", summary="Server-Sent Events for a thread (comment.published, …)",
             response_class=StreamingResponse)
 async def live(request: Request, thread_id: str) -> StreamingResponse:
     svc = services(request)

@@ -159,7 +159,7 @@ class ThreadStateIn(StrictBody):
     state: Literal["open", "closed"]
 
 
-@router.put("/threads/{thread_id}/state", summary="Close a thread to new comments, or open it again")
+@router.put("/threads/{thread_id:path}/state", summary="Close a thread to new comments, or open it again")
 def thread_state(request: Request, thread_id: str, body: ThreadStateIn) -> dict[str, Any]:
     svc = services(request)
     actor = require_moderator(request, svc)
