@@ -170,10 +170,10 @@ ERRORS = [
     (lambda t: _replace(t, 'description = "No F word."\n', ""), 5, "rules[1].description: is required"),
     (lambda t: _replace(t, 'name = "Test"', 'name = "Test"\nauthor = "me"'), 3, "policy.author: unknown key"),
     (lambda t: t + "\n[comments]\nmax_length = \"big\"\n", 20, "comments.max_length: must be a whole number"),
-    (lambda t: t + "\n[comments]\nmax_length = 0\n", 20, "comments.max_length: must be between 1 and 1e+06"),
+    (lambda t: t + "\n[comments]\nmax_length = 0\n", 20, "comments.max_length: must be between 1 and 1000000"),
     (lambda t: t + "\n[reports]\nnew_account_weight = 2\n", 20, "reports.new_account_weight: must be between 0 and 1"),
     (lambda t: t + "\n[evasion]\naction = \"shoot\"\n", 20, "evasion.action: must be one of flag, premoderate"),
-    (lambda t: t + "\n[evasion]\nshared_network_accounts = 2\n", 20, "evasion.shared_network_accounts: must be at least 3, not 2"),
+    (lambda t: t + "\n[evasion]\nshared_network_accounts = 2\n", 20, "evasion.shared_network_accounts: must be between 3 and 10000, not 2"),
     (lambda t: t + "\n[moderation]\nstrict = true\n", 19, "moderation: unknown key"),
     (lambda t: t + "\n[[enforcement.ladder]]\nstrikes = 2\nsanction = \"warn\"\n\n[[enforcement.ladder]]\n"
                "strikes = 2\nsanction = \"ban\"\n", 24, "enforcement.ladder[2].strikes: must be greater than"),

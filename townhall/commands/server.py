@@ -44,6 +44,7 @@ def register(group: click.Group) -> None:
         import uvicorn
 
         from townhall.app import create_app
+        from townhall.policy import PolicyError
         from townhall.web.factory import configure_logging, tune_collector
 
         console = Console(stderr=True)
@@ -52,7 +53,10 @@ def register(group: click.Group) -> None:
         if workers > 1 and not settings.resolved_database_url.startswith("postgresql"):
             raise click.ClickException("Several workers need PostgreSQL (--db postgresql+psycopg://…); SQLite runs one process.")
         try:
-            app = create_app(settings)
+            app = create_app(settings)  # loads and checks the policy files: a wrong one stops here
+        except PolicyError as exc:  # one line, file:line: message, as `townhall policy check` prints it
+            click.echo(f"Townhall could not start: {exc}", err=True)
+            sys.exit(1)
         except Exception as exc:  # noqa: BLE001 - print for people, not a traceback
             console.print(f"[red]Townhall could not start:[/red] {exc}")
             sys.exit(1)

@@ -10,6 +10,18 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 
+# Upper bounds the loader enforces on the settings (docs/policy.md, "Numbers"): far beyond any house rule, and
+# small enough that no date or duration computed from them can overflow (``now + 100 years`` is fine).
+MAX_DAYS = 36_500.0  # 100 years: strike_expiry_days, new_account_days, min_age_days, clean_days
+MAX_HOURS = MAX_DAYS * 24  # 876,000: a suspension of 100 years (a ban is the sanction for "for ever")
+MAX_EDIT_MINUTES = 525_600.0  # one year
+MAX_IP_WINDOW_HOURS = 8_760.0  # one year
+MAX_COUNT = 1_000_000  # max_length (characters), min_published (comments)
+MAX_LADDER_STRIKES = 1_000
+MAX_REPORT_THRESHOLD = 1_000
+MAX_NETWORK_ACCOUNTS = 10_000
+
+
 class Sanction(StrEnum):
     """Account actions the ladder (or a moderator) can take."""
 

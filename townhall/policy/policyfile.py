@@ -8,6 +8,7 @@ one of reject, hold, flag``. Rule entries are counted from 1 in file order (``ru
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -17,13 +18,15 @@ from types import MappingProxyType
 from typing import AbstractSet, Any, Mapping, cast
 
 from townhall.policy.config import CommentsConfig, EnforcementConfig, EvasionAction, EvasionConfig, LadderStep
+from townhall.policy.config import MAX_COUNT, MAX_DAYS, MAX_EDIT_MINUTES, MAX_HOURS, MAX_IP_WINDOW_HOURS
+from townhall.policy.config import MAX_LADDER_STRIKES, MAX_NETWORK_ACCOUNTS, MAX_REPORT_THRESHOLD
 from townhall.policy.config import PolicySettings, ReportsConfig, Sanction, TrustConfig
 from townhall.policy.pipeline import ClosedThreadPhase, LengthPhase, run_pipeline
 from townhall.policy.rules.base import Resources, RuleConfigError, RuleSpec
 from townhall.policy.rules.registry import RuleTypeRef, UnknownRuleType, resolve_rule_type
 from townhall.policy.types import Action, Decision, Phase, RuleResult, Subject
 
-__all__ = ["Policy", "PolicyError", "load_policy", "DEFAULT_POLICY_NAME", "TRUST_SOFTENED_TYPES"]
+__all__ = ["Policy", "PolicyError", "load_policy", "DEFAULT_POLICY_NAME", "TRUST_SOFTENED_TYPES", "NEW_ACCOUNT_RULE"]
 
 DEFAULT_POLICY_NAME = "default.policy.toml"
 # Rule types whose HOLD hits are borderline scores: for trusted accounts they become FLAG. A rule class
@@ -31,6 +34,7 @@ DEFAULT_POLICY_NAME = "default.policy.toml"
 TRUST_SOFTENED_TYPES: frozenset[str] = frozenset({"classifier", "coordination"})
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _TRUST_NOTE = "trusted account: a borderline hold becomes a flag"
+NEW_ACCOUNT_RULE = "new_account"  # the hit that holds a new account's comment ([comments] premoderate_new_accounts)
 
 Path_ = tuple[str | int, ...]
 
@@ -47,6 +51,11 @@ class PolicyError(Exception):
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         return f"{where}: {self.message}"
+
+
+def _fmt(number: float) -> str:
+    """A bound as a publisher writes it: 36500, 0.25 (never 3.65e+04)."""
+    return str(int(number)) if float(number).is_integer() else f"{number:g}"
 
 
 def _path_str(path: Path_) -> str:
@@ -121,16 +130,21 @@ class _Checker:
             if k not in allowed:
                 raise self.fail(path + (k,), f"unknown key (expected one of: {', '.join(sorted(allowed))})")
 
-    def number(self, data: Mapping[str, Any], key: str, default: float, path: Path_, *,
-               lo: float = 0.0, hi: float | None = None, integer: bool = False, positive: bool = False) -> Any:
+    def number(self, data: Mapping[str, Any], key: str, default: float, path: Path_, *, lo: float = 0.0,
+               hi: float, integer: bool = False, positive: bool = False, unit: str = "") -> Any:
+        """A finite number in ``lo..hi`` (above 0 when ``positive``). TOML also reads ``inf``, ``nan`` and
+        numbers like ``1e300``: each is refused here, naming the key, so no setting can overflow a date or
+        a duration later (``unit`` names what the number counts, for the message)."""
         value = data.get(key, default)
         kinds = (int,) if integer else (int, float)
         if isinstance(value, bool) or not isinstance(value, kinds):
             raise self.fail(path + (key,), f"must be {'a whole number' if integer else 'a number'}, not {value!r}")
-        if positive and value <= 0:
-            raise self.fail(path + (key,), f"must be greater than 0, not {value}")
-        if value < lo or (hi is not None and value > hi):
-            bound = f"between {lo:g} and {hi:g}" if hi is not None else f"at least {lo:g}"
+        if not math.isfinite(value):
+            raise self.fail(path + (key,), f"must be a finite number, not {value}")
+        low = "greater than 0" if positive else None
+        if (positive and value <= 0) or value < lo or value > hi:
+            units = f" {unit}" if unit else ""
+            bound = f"{low} and at most {_fmt(hi)}{units}" if low else f"between {_fmt(lo)} and {_fmt(hi)}{units}"
             raise self.fail(path + (key,), f"must be {bound}, not {value}")
         return value if integer else float(value)
 
@@ -234,7 +248,10 @@ class Policy:
                          f"published comments and no strike for {s.trust.clean_days:g} days skip borderline holds "
                          f"({', '.join(sorted(self.trust_softened))}); they are flagged instead.")
         lines.append(f"edits: a comment may be edited for {s.comments.edit_window_minutes:g} minutes and is "
-                     "moderated again." + (" New accounts are premoderated." if s.comments.premoderate_new_accounts else ""))
+                     "moderated again.")
+        if s.comments.premoderate_new_accounts:
+            lines.append("new accounts: premoderated. A reader's comments are held for a moderator until one of them "
+                         "has been published (approved); moderators' own comments are not held.")
         return lines
 
 
@@ -253,6 +270,9 @@ def _plain_words(rule: Phase, kind: str) -> str:
 
 _TOP_KEYS = frozenset({"policy", "comments", "rules", "enforcement", "reports", "trust", "evasion"})
 _RULE_COMMON = frozenset({"name", "type", "description", "action", "strike"})
+# Names the service's own checks give their hits: a rule may not take one (a moderator's rejection of a comment
+# held by one of them must never be read as confirming a strike-bearing rule of the same name).
+_BUILTIN_NAMES = frozenset({"length", "closed_thread", "premoderation", NEW_ACCOUNT_RULE})
 
 
 def _settings(c: _Checker, data: Mapping[str, Any]) -> PolicySettings:
@@ -260,8 +280,9 @@ def _settings(c: _Checker, data: Mapping[str, Any]) -> PolicySettings:
     com = c.table(data, "comments", {"max_length", "edit_window_minutes", "premoderate_new_accounts"})
     p: Path_ = ("comments",)
     comments = CommentsConfig(
-        max_length=c.number(com, "max_length", d.comments.max_length, p, lo=1, hi=1_000_000, integer=True),
-        edit_window_minutes=c.number(com, "edit_window_minutes", d.comments.edit_window_minutes, p),
+        max_length=c.number(com, "max_length", d.comments.max_length, p, lo=1, hi=MAX_COUNT, integer=True),
+        edit_window_minutes=c.number(com, "edit_window_minutes", d.comments.edit_window_minutes, p,
+                                     hi=MAX_EDIT_MINUTES, unit="minutes"),
         premoderate_new_accounts=c.boolean(com, "premoderate_new_accounts", d.comments.premoderate_new_accounts, p),
     )
     enf = c.table(data, "enforcement", {"strike_expiry_days", "troll_confirmed", "ban_scope", "ladder"})
@@ -270,7 +291,8 @@ def _settings(c: _Checker, data: Mapping[str, Any]) -> PolicySettings:
     if scope not in ("site", "installation"):
         raise c.fail(p + ("ban_scope",), "must be one of site, installation")
     enforcement = EnforcementConfig(
-        strike_expiry_days=c.number(enf, "strike_expiry_days", d.enforcement.strike_expiry_days, p, positive=True),
+        strike_expiry_days=c.number(enf, "strike_expiry_days", d.enforcement.strike_expiry_days, p,
+                                    positive=True, hi=MAX_DAYS, unit="days"),
         ladder=_ladder(c, enf) if "ladder" in enf else d.enforcement.ladder,
         troll_confirmed=c.choice(enf, "troll_confirmed", Sanction, d.enforcement.troll_confirmed, p),
         ban_scope=scope,
@@ -278,24 +300,25 @@ def _settings(c: _Checker, data: Mapping[str, Any]) -> PolicySettings:
     rep = c.table(data, "reports", {"threshold", "new_account_days", "new_account_weight"})
     p = ("reports",)
     reports = ReportsConfig(
-        threshold=c.number(rep, "threshold", d.reports.threshold, p, lo=1, integer=True),
-        new_account_days=c.number(rep, "new_account_days", d.reports.new_account_days, p),
+        threshold=c.number(rep, "threshold", d.reports.threshold, p, lo=1, hi=MAX_REPORT_THRESHOLD, integer=True),
+        new_account_days=c.number(rep, "new_account_days", d.reports.new_account_days, p, hi=MAX_DAYS, unit="days"),
         new_account_weight=c.number(rep, "new_account_weight", d.reports.new_account_weight, p, hi=1.0),
     )
     tru = c.table(data, "trust", {"min_age_days", "min_published", "clean_days"})
     p = ("trust",)
     trust = TrustConfig(
-        min_age_days=c.number(tru, "min_age_days", d.trust.min_age_days, p),
-        min_published=c.number(tru, "min_published", d.trust.min_published, p, integer=True),
-        clean_days=c.number(tru, "clean_days", d.trust.clean_days, p),
+        min_age_days=c.number(tru, "min_age_days", d.trust.min_age_days, p, hi=MAX_DAYS, unit="days"),
+        min_published=c.number(tru, "min_published", d.trust.min_published, p, hi=MAX_COUNT, integer=True),
+        clean_days=c.number(tru, "clean_days", d.trust.clean_days, p, hi=MAX_DAYS, unit="days"),
     )
     eva = c.table(data, "evasion", {"action", "ip_window_hours", "shared_network_accounts"})
     p = ("evasion",)
     evasion = EvasionConfig(
         action=c.choice(eva, "action", EvasionAction, d.evasion.action, p),
-        ip_window_hours=c.number(eva, "ip_window_hours", d.evasion.ip_window_hours, p, positive=True),
+        ip_window_hours=c.number(eva, "ip_window_hours", d.evasion.ip_window_hours, p, positive=True,
+                                 hi=MAX_IP_WINDOW_HOURS, unit="hours"),
         shared_network_accounts=c.number(eva, "shared_network_accounts", d.evasion.shared_network_accounts, p,
-                                         lo=3, integer=True),
+                                         lo=3, hi=MAX_NETWORK_ACCOUNTS, integer=True),
     )
     return PolicySettings(comments, enforcement, reports, trust, evasion)
 
@@ -310,11 +333,11 @@ def _ladder(c: _Checker, enf: Mapping[str, Any]) -> tuple[LadderStep, ...]:
         c.known_keys(step, {"strikes", "sanction", "hours"}, p)
         if "strikes" not in step:
             raise c.fail(p + ("strikes",), "is required")
-        strikes = c.number(step, "strikes", 0, p, lo=1, integer=True)
+        strikes = c.number(step, "strikes", 0, p, lo=1, hi=MAX_LADDER_STRIKES, integer=True)
         if out and strikes <= out[-1].strikes:
             raise c.fail(p + ("strikes",), f"must be greater than the previous step's ({out[-1].strikes})")
         sanction = c.choice(step, "sanction", Sanction, None, p)
-        hours = c.number(step, "hours", 0, p, positive=True) if "hours" in step else None
+        hours = c.number(step, "hours", 0, p, positive=True, hi=MAX_HOURS, unit="hours") if "hours" in step else None
         if sanction is Sanction.SUSPEND and hours is None:
             raise c.fail(p + ("hours",), "is required for a suspension")
         if sanction is not Sanction.SUSPEND and hours is not None:
@@ -345,8 +368,9 @@ def _rules(c: _Checker, data: Mapping[str, Any], resources: Resources,
         name = c.text(entry, "name", p)
         if not _NAME.match(name):
             raise c.fail(p + ("name",), "must be lower-case letters, digits and _ (starting with a letter)")
-        if name in types or name in ("length", "closed_thread"):
-            raise c.fail(p + ("name",), f"duplicate rule name {name!r}")
+        if name in types or name in _BUILTIN_NAMES:
+            builtin = " (the name of a built-in check)" if name in _BUILTIN_NAMES else ""
+            raise c.fail(p + ("name",), f"duplicate rule name {name!r}{builtin}")
         type_name = c.text(entry, "type", p)
         try:
             cls = resolve_rule_type(type_name, rule_types)
@@ -359,6 +383,12 @@ def _rules(c: _Checker, data: Mapping[str, Any], resources: Resources,
             action=c.choice(entry, "action", Action, None, p), strike=c.boolean(entry, "strike", False, p),
             options=MappingProxyType(options),
         )
+        if spec.strike and spec.action is Action.FLAG:
+            # A strike is a refusal (reject) or a moderator's rejection of a held comment (hold); a flagged
+            # comment is published, so nothing would ever count it: say so rather than promise a strike.
+            raise c.fail(p + ("strike",), 'cannot be true for action = "flag": a flagged comment is published and '
+                                          'never counts as a strike (use action = "hold", whose comments count one '
+                                          'when a moderator rejects them, or "reject")')
         try:
             phase = cls.from_spec(spec, resources)
         except RuleConfigError as exc:

@@ -9,6 +9,7 @@ from typing import Any, Mapping
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from townhall.policy.policyfile import NEW_ACCOUNT_RULE
 from townhall.policy.types import Action, Decision, Hit, Subject, Verdict
 from townhall.service import accounts as acct
 from townhall.service import evasion
@@ -19,7 +20,7 @@ from townhall.service.identity import Identity
 from townhall.service.render import render
 from townhall.store import content, moderation, people
 from townhall.trolls.events import ReactionKind
-from townhall.store.schema import MAX_ID, AccountState, ActorKind, CommentStatus, DecisionSource, ThreadState
+from townhall.store.schema import MAX_ID, AccountState, ActorKind, CommentStatus, DecisionSource, Role, ThreadState
 
 MAX_THREAD_ID = 300
 REPORT_REASONS = ("abusive", "obscene", "f_word", "spam", "paid_troll", "off_topic", "other")
@@ -105,6 +106,14 @@ def settle(svc: Services, conn: Connection, policy: Any, account: Mapping[str, A
         decision = policy.evaluate(replace(subject, account_trusted=True))
     if decision.verdict is Verdict.PUBLISH and account["state"] == AccountState.PREMODERATED.value:
         hit = Hit("premoderation", "Comments from this account are reviewed by a moderator before they appear.", Action.HOLD)
+        decision = Decision(Verdict.HOLD, decision.hits + (hit,), decision.scores, decision.policy_version)
+    elif (decision.verdict is Verdict.PUBLISH and policy.settings.comments.premoderate_new_accounts
+          and account["role"] == Role.READER.value
+          and content.count_account_comments(conn, int(account["id"]), CommentStatus.PUBLISHED) == 0):
+        # [comments] premoderate_new_accounts: an account is new until a comment of its own is published (a
+        # moderator approved one), read in this transaction; moderators' own comments are never held.
+        hit = Hit(NEW_ACCOUNT_RULE, "Comments from new accounts are reviewed by a moderator before they appear.",
+                  Action.HOLD)
         decision = Decision(Verdict.HOLD, decision.hits + (hit,), decision.scores, decision.policy_version)
     return decision
 

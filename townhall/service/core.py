@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,6 +72,12 @@ class PolicyBook:
     def for_site(self, site: Any) -> Any:
         return self.get(site["policy_path"] if site is not None else None)
 
+    def load_all(self, paths: Iterable[str | None]) -> None:
+        """Load the default policy and each of ``paths`` now (each file is read once, at start: a changed file
+        takes effect at the next start). A wrong file raises :class:`~townhall.policy.PolicyError`."""
+        for path in sorted({None, *paths}, key=lambda p: p or ""):
+            self.get(path)
+
 
 @dataclass
 class Services:
@@ -106,6 +112,14 @@ class Services:
         if value is not None:
             self._facts.put(key, value, now, self.cache_seconds)
         return value
+
+    def load_policies(self) -> None:
+        """Load every policy this installation serves (the default and each site's own file) so that a wrong
+        file stops the application when it is built, with ``file:line: message``, instead of answering 500
+        to every comment of a running server."""
+        with self.db.read() as conn:
+            paths = [site["policy_path"] for site in content.list_sites(conn)]
+        self.policies.load_all(paths)
 
     def forget(self, prefix: str) -> None:
         """Drop every cached fact whose key starts with ``prefix``."""

@@ -31,6 +31,14 @@ def _asset(name: str) -> bytes | None:
 
 
 def create_asgi(svc: Services) -> FastAPI:
+    """The web application over ``svc``. Its policies are loaded first: a wrong policy file raises
+    :class:`~townhall.policy.PolicyError` here (after releasing what ``svc`` started), so no server runs on it."""
+    try:
+        svc.load_policies()
+    except Exception:
+        _release(svc)
+        raise
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if svc.settings.worker_threads > 0:  # fewer threads contend less for the GIL and the writer lock
@@ -100,6 +108,16 @@ def create_asgi(svc: Services) -> FastAPI:
                        allow_headers=["authorization", "content-type", "x-townhall-site"], max_age=600)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def _release(svc: Services) -> None:
+    """Stop what building the services started (job queue, notification relay, troll watch) and close the
+    database, for an application that will not be built."""
+    if svc.operations is not None:
+        svc.operations.stop()
+    if svc.trolls is not None:
+        svc.trolls.stop()
+    svc.db.dispose()
 
 
 def demo_jwt(svc: Services, name: str, role: str, supporter: bool) -> str:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 
 from townhall.app import Townhall, create_app
+from townhall.policy import PolicyError
 
 # Young-generation size for a serving process. With Python's default (700), the soak benchmark (500 open
 # live-update streams, 50 writers) saw a full collection every few seconds, each walking every live object
@@ -35,7 +37,11 @@ def configure_logging(level: str) -> None:
 
 
 def app() -> Townhall:
-    built = create_app()
+    try:
+        built = create_app()  # loads and checks the policy files
+    except PolicyError as exc:  # a worker exits with one line (file:line: message), never serves 500s
+        print(f"Townhall could not start: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(1) from None
     configure_logging(built.settings.log_level)
     tune_collector()
     return built
