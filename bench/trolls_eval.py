@@ -30,11 +30,11 @@ def main() -> int:
     data = args.data if (args.data / "README.md").exists() else None
     negatives: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     print(f"{'strength':<11} {'campaigns':>9} {'trolls':>6} {'flagged':>7} {'precision':>9} {'recall':>6}  "
-          f"{'campaigns caught (>=half flagged)':>33}")
+          f"{'campaigns caught (>=half flagged)':>33}  {'recall, 2+ families':>19}")
     started = time.perf_counter()
     source = None
     for strength in Strength:
-        tp = fp = trolls = caught = n_camp = 0
+        tp = fp = trolls = caught = n_camp = two = two_flagged = 0
         for seed in range(args.seeds):
             material = load_material(data, random.Random(seed + 1))
             source = material.source
@@ -44,6 +44,7 @@ def main() -> int:
             report = analyse_events(sim.events, sim.now, rng=random.Random(seed))
             ev = evaluate(sim, report)
             tp, fp, trolls = tp + ev.true_flags, fp + ev.false_flags, trolls + ev.trolls
+            two, two_flagged = two + ev.independent_trolls, two_flagged + ev.independent_flagged
             for g in ev.groups:
                 if g.group.startswith("campaign:"):
                     n_camp += 1
@@ -52,7 +53,8 @@ def main() -> int:
                     negatives[g.group][0] += g.flagged
                     negatives[g.group][1] += g.accounts
         precision = tp / (tp + fp) if tp + fp else 1.0
-        print(f"{strength.value:<11} {n_camp:>9} {trolls:>6} {tp + fp:>7} {precision:>9.3f} {tp / trolls:>6.3f}  {caught:>30}/{n_camp}")
+        print(f"{strength.value:<11} {n_camp:>9} {trolls:>6} {tp + fp:>7} {precision:>9.3f} {tp / trolls:>6.3f}  {caught:>30}/{n_camp}  "
+              f"{(two_flagged / two if two else float('nan')):>15.3f} ({two})")
     print("\nhard-negative group        accounts  falsely flagged (all strengths and seeds)")
     for name, (flagged, total) in negatives.items():
         print(f"{name:<26} {total:>8}  {flagged}")

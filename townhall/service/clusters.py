@@ -14,6 +14,7 @@ from townhall.service.errors import Conflict, Invalid, NotFound
 from townhall.service.identity import Actor
 from townhall.store import content, dashboard, moderation, people
 from townhall.store.schema import ActionKind, FlagKind, FlagState
+from townhall.trolls.decisions import PastFlag
 
 BUCKETS = 48
 
@@ -147,4 +148,9 @@ def dismiss_flag(svc: Services, actor: Actor, flag_id: int, reason: str = "") ->
             raise Conflict("Another moderator has already decided this flag.", {"state": flag["state"]})
         svc.audit(conn, action="flag.dismissed", subject_type="flag", subject_id=flag_id, actor_kind=actor.kind.value,
                   actor=actor.id, site_id=flag["site_id"], details={"reason": reason.strip()})
+    if flag["kind"] == FlagKind.COORDINATION.value and svc.trolls is not None:
+        # the cluster is not a campaign: its members' comments are no longer held for it, from now on (every
+        # later analysis keeps them cleared until the cluster shows new evidence: townhall.trolls.decisions)
+        cleared = PastFlag.of(flag_id, FlagState.DISMISSED.value, flag["key"], flag["accounts"] or [], flag["evidence"])
+        svc.trolls.clear(flag["site_id"], cleared.members)
     return {"flag_id": flag_id, "state": FlagState.DISMISSED.value}

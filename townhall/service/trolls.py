@@ -9,14 +9,15 @@ import random
 import threading
 import time
 from datetime import datetime, timedelta
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from townhall.service.core import Services, as_utc
 from townhall.service.clusters import confirm_cluster
 from townhall.service.identity import Actor
-from townhall.store import content, moderation
-from townhall.store.schema import FlagKind, FlagState
+from townhall.store import content, moderation, people
+from townhall.store.schema import AccountState, FlagKind, FlagState
 from townhall.trolls.config import DetectorConfig
+from townhall.trolls.decisions import Outcome, PastFlag, Standing
 from townhall.trolls.events import CommentEvent, ReactionEvent, ReactionKind
 from townhall.trolls.index import CoordinationIndex
 from townhall.trolls.report import Report
@@ -44,6 +45,10 @@ class TrollWatch:
         self._thread: threading.Thread | None = None
         self._warm_up: threading.Thread | None = None
         self._synced_at: datetime | None = None  # when the database was last read (warm-up or catch-up)
+        # per site: accounts whose cluster a moderator dismissed (and that has no new evidence since): their
+        # coordination score is not acted on. Set at every analysis from the stored decisions, and at once by
+        # a dismissal in this process (another process learns it at its next analysis).
+        self._cleared: dict[str, frozenset[str]] = {}
 
     def index(self, site_id: str) -> CoordinationIndex:
         with self._lock:
@@ -82,10 +87,24 @@ class TrollWatch:
             return idx.near_duplicate_accounts(text, threshold=threshold) if idx is not None else {}
 
     def account_score(self, site_id: str, account_id: int) -> tuple[float | None, str | None]:
+        """(score, cluster id) from the last analysis; no score for an account whose cluster a moderator
+        dismissed (a dismissal is a moderator's finding that the cluster is not a campaign)."""
         with self._lock:
             idx = self._indexes.get(site_id)
             found = idx.account_score(str(account_id)) if idx is not None else None
+            if found is not None and str(account_id) in self._cleared.get(site_id, frozenset()):
+                return None, found[1]
         return found if found is not None else (None, None)
+
+    def set_cleared(self, site_id: str, accounts: Iterable[str]) -> None:
+        """The accounts of ``site_id`` whose coordination score is not acted on (replaces the last set)."""
+        with self._lock:
+            self._cleared[site_id] = frozenset(accounts)
+
+    def clear(self, site_id: str, accounts: Iterable[str]) -> None:
+        """Add accounts a moderator has just cleared by dismissing their cluster's flag."""
+        with self._lock:
+            self._cleared[site_id] = self._cleared.get(site_id, frozenset()) | frozenset(accounts)
 
     def warm_up(self) -> None:
         """Read the detector's horizon from the database in a background thread when the server starts or
@@ -192,34 +211,63 @@ class TrollWatch:
 
 
 def record_clusters(svc: Services, site_id: str, report: Report) -> list[int]:
-    """Put flagged clusters in the moderators' queue (one open flag per cluster), and ban automatically
-    where the policy asks for it above its stricter threshold."""
-    flag_ids = []
+    """Put flagged clusters in the moderators' queue (one open flag per cluster), and ban automatically where
+    the policy asks for it above its stricter ``ban_at`` (on a new flag or an open one whose score rose past it).
+
+    A moderator's decision sticks (:mod:`townhall.trolls.decisions`): a cluster a decision covers gets
+    no new flag unless it has new evidence, and the members of a dismissed cluster are no longer held."""
+    with svc.db.read() as conn:
+        known = [PastFlag.of(int(row["id"]), row["state"], row["key"], row["accounts"] or [], row["evidence"])
+                 for row in moderation.flags_of_kind(conn, site_id, FlagKind.COORDINATION.value)]
+    flag_ids: list[int] = []
+    cleared: set[str] = set()
+    used: set[int] = set()
     for cluster in report.clusters:
+        matches = [k for k in known if k.matches(cluster)]
+        decision = Standing.of(cluster, matches)
+        if decision.dismissed_without_news and not any(k.state is Outcome.OPEN for k in matches):
+            cleared.update(cluster.members)  # the moderator's "not a campaign" holds for every member
         if not cluster.flagged:
             continue
+        ban = False
         with svc.db.write() as conn:
             site = content.get_site(conn, site_id)
             policy = svc.policies.for_site(site)
-            # only the members the detector itself flags are proposed for sanction; looser ties stay in the evidence
-            members = [int(m) for m in cluster.flagged_members if m.isdigit()]
+            # only the members the detector itself flags are proposed for sanction (looser ties stay in the
+            # evidence), and never one already banned
+            members = [a for a in (int(m) for m in cluster.flagged_members if m.isdecimal()) if _sanctionable(conn, site_id, a)]
             evidence = cluster.to_dict()
-            existing = moderation.find_open_flag(conn, site_id, FlagKind.COORDINATION.value, cluster.id)
-            if existing is not None:
-                moderation.update_flag(conn, existing["id"], score=cluster.score, accounts=members, evidence=evidence)
-                flag_ids.append(int(existing["id"]))
-                continue
-            flag_id = moderation.insert_flag(conn, site_id=site_id, kind=FlagKind.COORDINATION.value, state=FlagState.OPEN.value,
-                                             score=cluster.score, accounts=members, evidence=evidence, key=cluster.id,
-                                             created_at=svc.now())
-            svc.audit(conn, action="trolls.cluster_flagged", subject_type="flag", subject_id=flag_id, actor_kind="system",
-                      actor="coordination", site_id=site_id, policy_version=policy.version,
-                      details={"cluster": cluster.id, "accounts": members, "score": round(cluster.score, 4)})
+            current = next((k for k in matches if k.state is Outcome.OPEN and k.id not in used), None)
+            if current is not None:
+                flag_id = current.id
+                moderation.update_flag(conn, flag_id, score=cluster.score, accounts=members or list(current.accounts),
+                                       evidence=evidence, key=cluster.id)
+            elif not members or not decision.reopens:
+                continue  # a flag names accounts; a decided cluster waits for new evidence
+            else:
+                flag_id = moderation.insert_flag(conn, site_id=site_id, kind=FlagKind.COORDINATION.value,
+                                                 state=FlagState.OPEN.value, score=cluster.score, accounts=members,
+                                                 evidence=evidence, key=cluster.id, created_at=svc.now())
+                details: dict[str, Any] = {"cluster": cluster.id, "accounts": members, "score": round(cluster.score, 4)}
+                if decision.decided:
+                    details["after_decisions"] = [k.id for k in decision.decided]
+                    details["new_evidence"] = decision.news()
+                svc.audit(conn, action="trolls.cluster_flagged", subject_type="flag", subject_id=flag_id, actor_kind="system",
+                          actor="coordination", site_id=site_id, policy_version=policy.version, details=details)
+            used.add(flag_id)
             flag_ids.append(flag_id)
-        ban_at = _ban_at(policy)
-        if ban_at and cluster.score >= ban_at:
+            ban_at = _ban_at(policy)
+            ban = bool(ban_at) and cluster.score >= ban_at and bool(members)
+        if ban:
             confirm_cluster(svc, Actor.policy(), flag_id, reason=f"Coordination score {cluster.score:.2f} ≥ {ban_at:g}")
+    if svc.trolls is not None:
+        svc.trolls.set_cleared(site_id, cleared)
     return flag_ids
+
+
+def _sanctionable(conn: Any, site_id: str, account_id: int) -> bool:
+    account = people.get_account(conn, account_id)
+    return account is not None and account["site_id"] == site_id and account["state"] != AccountState.BANNED.value
 
 
 def _ban_at(policy: Any) -> float:

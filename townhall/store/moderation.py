@@ -171,6 +171,12 @@ def flag_was_decided(conn: Connection, site_id: str, kind: str, key: str) -> boo
     return conn.execute(q).first() is not None
 
 
+def flags_of_kind(conn: Connection, site_id: str, kind: str) -> list[Row]:
+    """Every flag of a kind on a site, open and decided, newest first (coordination flags: a handful per week)."""
+    q = select(flags).where(flags.c.site_id == site_id, flags.c.kind == kind).order_by(flags.c.id.desc())
+    return list(conn.execute(q).mappings())
+
+
 def update_flag(conn: Connection, flag_id: int, **values: Any) -> None:
     conn.execute(update(flags).where(flags.c.id == flag_id).values(**values))
 

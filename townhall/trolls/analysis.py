@@ -11,7 +11,7 @@ import numpy as np
 from townhall.trolls import evidence as ev
 from townhall.trolls.config import DetectorConfig
 from townhall.trolls.detector import (
-    LINKING, Adjacency, CellIndex, adjacency, attach, build_clusters, cluster_id, creation_burst, evidence_level, rhythm_similarity, score_of, ties,
+    LINKING, Adjacency, CellIndex, adjacency, name_order, attach, build_clusters, cluster_id, creation_burst, evidence_level, rhythm_similarity, score_of, ties,
     tied_outsiders,
 )
 from townhall.trolls.report import AccountResult, Cluster, ClusterState, Report, Signal
@@ -123,8 +123,13 @@ def analyse_store(store: EventStore, now: datetime, cfg: DetectorConfig, rng: ra
             else:
                 obs, exp = cells[kind].pooled(member_set)
             if obs > 0:
-                pooled = float(poisson_bits(np.array([obs]), np.array([exp]))[0])
-                med[kind] = max(med[kind], min(2.0, 0.5 * pooled / needed))
+                pooled = min(2.0, 0.5 * float(poisson_bits(np.array([obs]), np.array([exp]))[0]) / needed)
+                if kind is Signal.TEXT_REUSE:
+                    # Many weak pairs pooled must not become a text reuse no pair shows: readers of one side
+                    # who each use some of its slogans share texts pair by pair, never many. Pooled wording
+                    # is worth at most the strongest member's own wording tie.
+                    pooled = min(pooled, max(own[m].get(kind, 0.0) for m in own))
+                med[kind] = max(med[kind], pooled)
         med = {k: v for k, v in med.items() if v > 0}
         cscore = score_of(evidence_level(med, cfg.overwhelming))
         state = ClusterState.FLAGGED if cscore >= cfg.threshold else ClusterState.WATCH
@@ -142,7 +147,7 @@ def analyse_store(store: EventStore, now: datetime, cfg: DetectorConfig, rng: ra
             items = _evidence(store, c, members, per_member, med, stats_of, n_acc, labels, valid, ev_of_row, thr, brig_arr,
                               dev_sizes, ip_sizes, (burst, start, count, expected, cw), (rhythm, r_mean, baseline), cfg)
         scores = {names[m]: v[0] for m, v in member_scores.items()}
-        clusters.append(Cluster(cid, tuple(sorted(member_names)), cscore, state, med, tuple(items), scores, cfg.threshold))
+        clusters.append(Cluster(cid, tuple(sorted(member_names, key=name_order)), cscore, state, med, tuple(items), scores, cfg.threshold))
         for m, (score, s) in member_scores.items():
             results[names[m]] = AccountResult(names[m], score, cid, state is ClusterState.FLAGGED and score >= cfg.threshold, s)
     for a in active.tolist():

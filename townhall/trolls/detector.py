@@ -6,6 +6,7 @@ import hashlib
 import math
 import random
 from dataclasses import dataclass
+from typing import Mapping
 
 import networkx as nx
 import numpy as np
@@ -13,7 +14,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from townhall.trolls.config import DetectorConfig
-from townhall.trolls.report import COUNTED, SOLO, Signal
+from townhall.trolls.report import COUNTED, FAMILY, SOLO, Family, Signal
 from townhall.trolls.signals import N_STRATA, Arrivals, PairSignal, poisson_bits
 
 # score = 1 - BASE**level; level 1.0 (two significant kinds, or one overwhelming) gives exactly 0.8.
@@ -31,10 +32,15 @@ def level_for_threshold(threshold: float) -> float:
     return math.log(1.0 - threshold) / math.log(BASE)
 
 
-def evidence_level(strengths: dict[Signal, float], overwhelming: float) -> float:
-    """1.0 = flag: two counted kinds at >= 0.5 each, or one SOLO kind at ``overwhelming``.
-    A single non-solo kind reaches at most 0.5 (score 0.55), whatever its strength."""
-    counted = sorted((strengths.get(k, 0.0) for k in COUNTED), reverse=True)
+def evidence_level(strengths: Mapping[Signal, float], overwhelming: float) -> float:
+    """1.0 = flag: two counted kinds of different families at >= 0.5 each, or one SOLO kind at
+    ``overwhelming``. A single family reaches at most 0.5 (score 0.55), whatever its strength: a device, a
+    network and a sign-up day shared by a household are one cause, as are arriving together and liking the
+    same comments in one visit."""
+    per_family: dict[Family, float] = {}
+    for k in COUNTED:
+        per_family[FAMILY[k]] = max(per_family.get(FAMILY[k], 0.0), strengths.get(k, 0.0))
+    counted = sorted(per_family.values(), reverse=True) + [0.0, 0.0]
     s1, s2 = counted[0], counted[1]
     two = min(s1, s2) / 0.5 if s2 > 0 else 0.0
     solo = max((strengths.get(k, 0.0) / overwhelming for k in SOLO), default=0.0)
@@ -44,6 +50,12 @@ def evidence_level(strengths: dict[Signal, float], overwhelming: float) -> float
     if s1 >= 0.5 and rhythm > 0:
         level += 0.1 * min(rhythm, 1.0)  # supporting only
     return level
+
+
+# The strongest evidence there is (every kind capped at 2.0, rhythm's full 0.1 on top) and its score: a
+# policy threshold above MAX_SCORE would never be reached (the policy refuses one; see policy/rules/coordination).
+MAX_LEVEL = 2.1
+MAX_SCORE = 1.0 - BASE**MAX_LEVEL
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,10 +159,17 @@ def rhythm_similarity(hours: np.ndarray, members: np.ndarray, baseline: float) -
     return mean, max(0.0, min(1.0, (mean - baseline) / max(1e-9, 1.0 - baseline)))
 
 
+def name_order(name: str) -> tuple[int, int, str]:
+    """Account names in the order they were created where that is known: decimal ids (the service's
+    account ids) as numbers, so "101" comes after "20", then any other names in text order."""
+    return (0, int(name), name) if name.isdecimal() and len(name) < 19 else (1, 0, name)
+
+
 def cluster_id(names: list[str]) -> str:
-    """Named after its first member (clusters are disjoint), so a cluster that gains or loses a newer
-    account between runs keeps its id and the moderators' flag for it is updated, not duplicated."""
-    digest = hashlib.blake2b(min(names).encode(), digest_size=5).hexdigest()
+    """Named after its oldest member (clusters are disjoint; ids compared as numbers), so a cluster that
+    gains or loses a newer account between runs keeps its id and the moderators' flag for it is updated,
+    not duplicated."""
+    digest = hashlib.blake2b(min(names, key=name_order).encode(), digest_size=5).hexdigest()
     return f"c-{digest}"
 
 

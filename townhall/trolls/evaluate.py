@@ -6,11 +6,25 @@ import random
 from dataclasses import dataclass
 from enum import StrEnum
 
-from townhall.trolls.report import Report
+from townhall.trolls.report import Family, Report
 from townhall.trolls.simulate import CampaignSpec, Role, SimResult
 
 # The campaign signals a simulated campaign can carry (each maps to CampaignSpec fields).
 SIGNALS = ("text_reuse", "sync", "shared_device", "brigade", "creation_burst", "shared_ip")
+# The detector's families of evidence (townhall.trolls.report.Family) the campaign signals belong to: a
+# campaign whose signals are all of one family (one device + one sign-up day; arriving together + replying
+# to the same comments) looks exactly like a household or friends, and is by design not flagged on that.
+SIGNAL_FAMILY = {"text_reuse": Family.WORDING, "sync": Family.TIMING, "brigade": Family.TIMING,
+                 "shared_device": Family.INFRASTRUCTURE, "shared_ip": Family.INFRASTRUCTURE,
+                 "creation_burst": Family.INFRASTRUCTURE}
+
+
+def families(spec: CampaignSpec) -> frozenset[Family]:
+    """The families of evidence a simulated campaign leans on (signals at >= 0.5)."""
+    out = {SIGNAL_FAMILY[name] for name in SIGNALS if name != "creation_burst" and float(getattr(spec, name)) >= 0.5}
+    if spec.creation_burst:
+        out.add(Family.INFRASTRUCTURE)
+    return frozenset(out)
 
 
 class Strength(StrEnum):
@@ -59,6 +73,13 @@ class Evaluation:
     false_flags: int
     trolls: int
     groups: tuple[GroupOutcome, ...]  # campaigns and hard-negative groups
+    independent_trolls: int = 0  # accounts of campaigns that lean on >= 2 families of evidence
+    independent_flagged: int = 0
+
+    @property
+    def independent_recall(self) -> float:
+        """Recall over campaigns with two independent families of evidence (what the detector promises)."""
+        return self.independent_flagged / self.independent_trolls if self.independent_trolls else 1.0
 
     def group(self, name: str) -> GroupOutcome:
         return next(g for g in self.groups if g.group == name)
@@ -76,4 +97,5 @@ def evaluate(sim: SimResult, report: Report, threshold: float | None = None) -> 
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / len(trolls) if trolls else 1.0
     groups = tuple(GroupOutcome(name, len(members), len(flagged & members)) for name, members in sim.groups.items())
-    return Evaluation(precision, recall, tp, fp, len(trolls), groups)
+    two = set().union(*(sim.groups[name] for name, spec in sim.specs.items() if len(families(spec)) >= 2))
+    return Evaluation(precision, recall, tp, fp, len(trolls), groups, len(two & trolls), len(flagged & two & trolls))

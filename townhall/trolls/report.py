@@ -20,8 +20,23 @@ class Signal(StrEnum):
     RHYTHM = "activity_rhythm"  # supporting only: never counts as a kind of its own
 
 
-# Kinds that count toward "two independent kinds"; RHYTHM only nudges a score.
+class Family(StrEnum):
+    """Kinds that one everyday cause produces together, so they are one kind of evidence, not two: a household
+    or office shares a device, a network and often a sign-up day; friends reading a story together arrive
+    together and like or answer the same comments in that one visit."""
+
+    WORDING = "wording"
+    TIMING = "timing"
+    INFRASTRUCTURE = "infrastructure"
+
+
+# Kinds that count toward "two independent kinds" (at most one per family); RHYTHM only nudges a score.
 COUNTED = (Signal.TEXT_REUSE, Signal.SYNC, Signal.BRIGADE, Signal.DEVICE, Signal.IP_PREFIX, Signal.CREATION_BURST)
+FAMILY: Mapping[Signal, Family] = {
+    Signal.TEXT_REUSE: Family.WORDING,
+    Signal.SYNC: Family.TIMING, Signal.BRIGADE: Family.TIMING,
+    Signal.DEVICE: Family.INFRASTRUCTURE, Signal.IP_PREFIX: Family.INFRASTRUCTURE, Signal.CREATION_BURST: Family.INFRASTRUCTURE,
+}
 # Kinds that may flag on their own when overwhelming: many distinct rare texts copied, or many accounts
 # on one device fingerprint. Timing alone never flags (friends and couples move together).
 SOLO = (Signal.TEXT_REUSE, Signal.DEVICE)

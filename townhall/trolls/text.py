@@ -15,6 +15,8 @@ from typing import Any, Iterable
 import numpy as np
 from datasketch import LeanMinHash, MinHash
 
+from townhall.policy.normalise import normalise as fold
+
 NUM_PERM = 64
 BANDS = 16
 ROWS = NUM_PERM // BANDS
@@ -22,7 +24,12 @@ SEED = 1
 SCHEME = "affine32"
 MIN_SHINGLES = 4  # texts with fewer content-word shingles are too generic to count as reuse
 
-_WORD = re.compile(r"[a-z0-9']+")
+# Words in any script (letters, digits, marks), with inner apostrophes ("don't"), matched on the text as the
+# policy's normaliser folds it: look-alike letters of other scripts, invisible characters and accents are
+# folded first, so a copy a reader cannot tell apart is the same text here too.
+_WORD = re.compile(r"\w+(?:'\w+)*")
+# Scripts written without spaces between words: a run of them is cut into overlapping character pairs.
+_UNSPACED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _STOPWORDS = frozenset(
     """a an the and or but if then so of to in on at by for with from as is are was were be been being
     it its this that these those i you he she we they me him her us them my your his our their not no
@@ -34,14 +41,32 @@ _STOPWORDS = frozenset(
 _BAND_MIX = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93)
 
 
+def words(text: str) -> list[str]:
+    """The text's words as a reader sees them (folded by :func:`townhall.policy.normalise.normalise`); a run
+    of a script written without spaces (Chinese, Japanese, Thai ...) gives its overlapping character pairs."""
+    out: list[str] = []
+    for w in _WORD.findall(fold(text).text):
+        if _UNSPACED.search(w) is None:
+            out.append(w)
+            continue
+        for part in re.split(f"({_UNSPACED.pattern})", w):
+            if not part:
+                continue
+            if _UNSPACED.fullmatch(part):
+                out.extend(part[i : i + 2] for i in range(max(len(part) - 1, 1)))
+            else:
+                out.append(part)
+    return out
+
+
 def normalise(text: str) -> str:
-    """Lower-case words only, single-spaced: what counts as 'the same text'."""
-    return " ".join(_WORD.findall(text.lower()))
+    """Folded words only, single-spaced: what counts as 'the same text'."""
+    return " ".join(words(text))
 
 
 def content_words(text: str) -> list[str]:
     stop = _STOPWORDS
-    return [w for w in _WORD.findall(text.lower()) if len(w) > 1 and w not in stop]
+    return [w for w in words(text) if len(w) > 1 and w not in stop]
 
 
 def shingles(text: str) -> list[bytes]:

@@ -1,0 +1,186 @@
+"""Evidence that comes from one cause is one kind of evidence: a household or office (one device, one network,
+one sign-up day) and friends reading together (arriving together, liking the same comments) are not paid
+trolls. Text reuse compares what a reader sees (homoglyphs, invisible characters, any script), and readers of
+one side who share its slogans are not a campaign. Each scenario is added on top of a simulated site."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+import numpy as np
+import pytest
+
+from townhall.trolls import CommentEvent, ReactionEvent, ReactionKind, Report, analyse_events
+from townhall.trolls.simulate import SimConfig, SimResult, simulate
+
+POINTS = [
+    "The sanctions are hurting ordinary families far more than they hurt any government official anywhere",
+    "Every independent observer on the ground says the ceasefire was broken by the other side first again",
+    "Our taxes should be spent on hospitals and schools at home instead of weapons sent to foreign wars",
+    "Nobody in the mainstream press will tell you who really profits from this endless conflict overseas",
+    "The real story here is the pipeline deal that was signed quietly last spring behind closed doors",
+    "Ask yourself why the same three ministers keep appearing on every single contract in this scandal",
+    "Energy prices doubled because of decisions made in Brussels, not because of anything happening abroad",
+    "When the official numbers finally come out they will show the opposite of what we are being told",
+]
+SLOGANS = ["Stop the steal, count every legal vote!", "Keep your laws off my body, my body my choice",
+           "Secure the border, finish the wall, deport illegal criminals", "Defund the police and fund our communities instead",
+           "Drain the swamp, term limits for career politicians now"]
+HOMOGLYPHS = {"a": "\u0430", "e": "\u0435", "o": "\u043e", "c": "\u0441", "p": "\u0440"}
+
+
+@lru_cache(maxsize=1)
+def background() -> SimResult:
+    return simulate(SimConfig(seed=0, organic_accounts=1500, organic_comments=15000), None)
+
+
+@dataclass
+class Site:
+    """The simulated site plus added readers, who comment on popular threads at ordinary times."""
+
+    sim: SimResult
+    rng: random.Random
+    events: list[CommentEvent | ReactionEvent]
+
+    def __post_init__(self) -> None:
+        counts: dict[str, int] = {}
+        self.first: dict[str, datetime] = {}
+        for e in self.sim.events:
+            counts[e.thread] = counts.get(e.thread, 0) + 1
+            self.first[e.thread] = min(self.first.get(e.thread, e.created_at), e.created_at)
+        self.threads = sorted(counts)
+        self.weights = [counts[t] for t in self.threads]
+        self.words = sorted({w for e in self.sim.events[:3000] for w in e.text.split() if w.isalpha() and len(w) > 3})
+
+    def own_words(self) -> str:
+        return " ".join(self.rng.sample(self.words, 12))
+
+    def when(self, thread: str) -> datetime:
+        late = timedelta(minutes=self.rng.lognormvariate(float(np.log(90)), 1.2))
+        return min(self.first[thread] + late, self.sim.now - timedelta(minutes=1))
+
+    def reader(self, name: str, texts: list[str], device: str | None = None, ip: str | None = None,
+               created: datetime | None = None) -> None:
+        for k, text in enumerate(texts):
+            thread = self.rng.choices(self.threads, self.weights)[0]
+            self.events.append(CommentEvent(f"x-{name}-{k}", name, thread, self.when(thread), text, device=device or f"dev-{name}",
+                                            ip=ip or f"ip-{name}", account_created_at=created or self.old()))
+
+    def old(self) -> datetime:
+        return self.sim.now - timedelta(days=self.rng.uniform(60, 900))
+
+    def analyse(self) -> Report:
+        return analyse_events(sorted(self.events, key=lambda e: e.created_at), self.sim.now, rng=random.Random(0))
+
+
+def site(seed: int = 5) -> Site:
+    sim = background()
+    return Site(sim, random.Random(seed), list(sim.events))
+
+
+def flagged_of(report: Report, names: list[str]) -> list[str]:
+    return [n for n in names if report.accounts[n].flagged]
+
+
+def test_households_and_offices_are_not_flagged_for_sharing_a_device_a_network_and_a_sign_up_day() -> None:
+    s = site()
+    groups: dict[str, list[str]] = {}
+
+    def add(group: str, size: int, device: str | None, ip: str | None, same_day: bool) -> None:
+        day = s.old()
+        groups[group] = [f"{group}-{i}" for i in range(size)]
+        for name in groups[group]:
+            created = day + timedelta(hours=s.rng.uniform(0, 20)) if same_day else s.old()
+            s.reader(name, [s.own_words() for _ in range(10)], device=device, ip=ip, created=created)
+
+    add("family5-tablet-home", 5, "dev-fam5", "ip-fam5", False)
+    add("family4-tablet-signed-up-together", 4, "dev-fam4", None, True)
+    add("family4-tablet-home-same-day", 4, "dev-fam4b", "ip-fam4b", True)
+    add("office8-nat-joined-together", 8, None, "ip-office8", True)
+    add("office6-shared-pc-nat", 6, "dev-office-pc", "ip-office6", False)
+    report = s.analyse()
+    assert {g: flagged_of(report, names) for g, names in groups.items()} == {g: [] for g in groups}
+
+
+def test_friends_who_read_together_and_like_the_same_comments_are_not_flagged() -> None:
+    s = site(6)
+    friends = ["friend-a", "friend-b", "friend-c"]
+    visited = s.rng.sample(s.threads[: len(s.threads) // 2], 10)
+    for k, thread in enumerate(visited):
+        start = s.when(thread)
+        others = [e for e in s.sim.events if e.thread == thread and e.created_at < start][-20:]
+        liked = s.rng.sample(others, min(2, len(others)))
+        for i, name in enumerate(friends):
+            at = start + timedelta(minutes=s.rng.uniform(0, 6))
+            s.events.append(CommentEvent(f"x-{name}-{k}", name, thread, at, s.own_words(), device=f"dev-{name}",
+                                         ip=f"ip-{name}", account_created_at=s.old()))
+            for target in liked:
+                s.events.append(ReactionEvent(name, target.id, ReactionKind.LIKE, at + timedelta(seconds=30 + i)))
+    report = s.analyse()
+    assert flagged_of(report, friends) == []
+
+
+def test_a_campaign_copying_talking_points_from_shared_phones_is_still_flagged() -> None:
+    s = site(7)
+    names = [f"op-{i}" for i in range(10)]
+    for i, name in enumerate(names):
+        s.reader(name, POINTS + [s.own_words() for _ in range(6)], device=f"farm-phone-{i % 2}")
+    report = s.analyse()
+    assert len(flagged_of(report, names)) >= 8
+
+
+@pytest.mark.parametrize("disguise", ["homoglyphs", "zero-width spaces"])
+def test_copies_disguised_with_invisible_edits_are_still_text_reuse(disguise: str) -> None:
+    s = site(8)
+
+    def hide(text: str) -> str:
+        if disguise == "homoglyphs":
+            return "".join(HOMOGLYPHS[ch] if ch in HOMOGLYPHS and s.rng.random() < 0.35 else ch for ch in text)
+        return " ".join(w[: len(w) // 2] + "\u200b" + w[len(w) // 2:] if len(w) > 3 and s.rng.random() < 0.5 else w
+                        for w in text.split())
+
+    names = [f"op-{i}" for i in range(10)]
+    for i, name in enumerate(names):
+        s.reader(name, [hide(p) for p in POINTS] + [s.own_words() for _ in range(6)], device=f"farm-phone-{i % 2}")
+    report = s.analyse()
+    assert len(flagged_of(report, names)) >= 8
+    cluster = report.cluster(report.accounts[names[0]].cluster or "")
+    assert cluster is not None and cluster.strengths.get("text_reuse", 0.0) >= 0.5
+
+
+@pytest.mark.parametrize("slogans_each", [3, 4])
+def test_readers_of_one_side_who_use_its_slogans_are_not_a_flagged_cluster(slogans_each: int) -> None:
+    s = site(9)
+    names = [f"side-{i}" for i in range(40)]
+    for name in names:
+        s.reader(name, s.rng.sample(SLOGANS, slogans_each) + [s.own_words() for _ in range(7)])
+    report = s.analyse()
+    assert flagged_of(report, names) == []
+    assert not [c.id for c in report.clusters if c.flagged and set(c.members) & set(names)]
+
+
+@pytest.mark.parametrize("text", [
+    "Санкции бьют по простым семьям гораздо сильнее, чем по любому чиновнику правительства где бы то ни было",
+    "Οι κυρώσεις πλήττουν τις απλές οικογένειες πολύ περισσότερο από οποιονδήποτε κυβερνητικό αξιωματούχο",
+    "制裁对普通家庭的伤害远远超过对任何政府官员的伤害，这是每个人都看得到的事实",
+])
+def test_text_in_any_script_is_compared_for_reuse(text: str) -> None:
+    from townhall.trolls.text import TextFingerprinter, jaccard, minhash
+
+    assert TextFingerprinter().signature(text) is not None
+    assert jaccard(minhash(text), minhash(text + " !")) >= 0.9
+    other = "Это совсем другой комментарий о погоде в нашем городе и о новом мосте через реку"
+    assert jaccard(minhash(text), minhash(other)) < 0.5
+
+
+def test_the_pure_near_duplicate_check_sees_through_homoglyphs_and_invisible_characters() -> None:
+    from townhall.trolls.text import jaccard, minhash
+
+    point = POINTS[0]
+    homoglyph = "".join(HOMOGLYPHS.get(ch, ch) for ch in point)
+    invisible = " ".join(w[:2] + "\u200b" + w[2:] for w in point.split())
+    assert jaccard(minhash(point), minhash(homoglyph)) >= 0.9
+    assert jaccard(minhash(point), minhash(invisible)) >= 0.9
