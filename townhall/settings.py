@@ -33,7 +33,7 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("sso_secret", str, "", "HS256 secret with which the default site signs reader JWTs; generated when empty."),
     SettingSpec("default_site", str, "default", "Id of the site created on first start and used when a request names none."),
     SettingSpec("site_name", str, "Demo Gazette", "Display name of the default site."),
-    SettingSpec("allow_guests", bool, False, "Let readers without SSO comment under a display name (default site)."),
+    SettingSpec("allow_guests", bool, None, "Let readers without SSO comment under a display name (default site): true or false sets it at every start; unset leaves it as it is (off on a new installation, or as an admin set it on the dashboard)."),
     SettingSpec("sso_require_email_verified", bool, False, "Count a reader token's 'email' as verified only when the token says 'email_verified: true' (off: a token without the claim vouches for its address). An unverified address is not stored and claims no imported history."),
     SettingSpec("public_url", str, "", "Public base URL of this server (used in e-mails and links); empty means derive from requests."),
     SettingSpec("demo", bool, True, "Serve the demo article page at /demo."),
@@ -66,7 +66,7 @@ class Settings:
     sso_secret: str = ""
     default_site: str = "default"
     site_name: str = "Demo Gazette"
-    allow_guests: bool = False
+    allow_guests: bool | None = None  # None: leave the default site's setting as it is
     sso_require_email_verified: bool = False
     public_url: str = ""
     demo: bool = True

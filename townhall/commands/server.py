@@ -26,7 +26,8 @@ def settings_environ(settings: Settings) -> dict[str, str]:
     def text(value: object) -> str:
         return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
-    return {f"TOWNHALL_{spec.name.upper()}": text(getattr(settings, spec.name)) for spec in SPECS}
+    return {f"TOWNHALL_{spec.name.upper()}": text(getattr(settings, spec.name)) for spec in SPECS
+            if getattr(settings, spec.name) is not None}  # unset stays unset
 
 
 def register(group: click.Group) -> None:

@@ -188,7 +188,7 @@ def build_services(settings: Settings, *, clock: Clock = utcnow, migrate: bool =
                 id=settings.default_site,
                 name=settings.site_name,
                 sso_secret=sso,
-                allow_guests=settings.allow_guests,
+                allow_guests=bool(settings.allow_guests),
                 auto_create_threads=True,
                 policy_path=None,
                 origins=[],
@@ -200,7 +200,8 @@ def build_services(settings: Settings, *, clock: Clock = utcnow, migrate: bool =
             assert site is not None
             if settings.sso_secret and site["sso_secret"] != settings.sso_secret:
                 changes["sso_secret"] = settings.sso_secret
-            if bool(site["allow_guests"]) != settings.allow_guests:
+            # only a value the operator set: a command run without it (or a restart) keeps an admin's choice
+            if settings.allow_guests is not None and bool(site["allow_guests"]) != settings.allow_guests:
                 changes["allow_guests"] = settings.allow_guests
             if changes:
                 content.update_site(conn, settings.default_site, **changes)
