@@ -93,3 +93,36 @@ def test_import_rejects_broken_files(app: Townhall) -> None:
         import_jsonl(app.services, [header, "{oops"])
     with pytest.raises(ArchiveError, match="refers to thread 5"):
         import_jsonl(app.services, [header, json.dumps({"type": "comment", "id": 1, "thread_id": 5, "account_id": 1})])
+
+
+def test_a_moved_site_keeps_its_erasure_mode_and_the_bans_of_erased_readers(make_app: Any, db_url: str, tmp_path: Path,
+                                                                           request: pytest.FixtureRequest) -> None:
+    """Moving a site (export, then import into another installation, with its own installation secret) keeps
+    the site's erasure mode, and a reader who erased their account while banned is still banned there."""
+    from starlette.testclient import TestClient
+
+    app = make_app(db_url, policy=POLICY)
+    runner = CliRunner(env={"TOWNHALL_POLICY": POLICY})
+    with TestClient(app) as client:
+        mallory = client.post("/api/v1/threads/t/comments", json={"text": "I will be banned."},
+                              headers=auth("mallory")).json()["comment"]["author"]["id"]
+        r = client.post(f"/api/v1/mod/accounts/{mallory}/sanctions", json={"sanction": "ban", "reason": "Abuse."},
+                        headers=auth("mod", role="moderator"))
+        assert r.status_code in (200, 201), r.text
+        assert client.delete("/api/v1/me", headers=auth("mallory")).status_code in (200, 204)
+    assert runner.invoke(build_cli(), ["privacy", "mode", "anonymise", "--db", db_url]).exit_code == 0
+    archive = tmp_path / "site.jsonl"
+    assert runner.invoke(build_cli(), ["export", "-o", str(archive), "--db", db_url]).exit_code == 0
+    fresh = (f"sqlite:///{tmp_path / 'moved.db'}" if db_url.startswith("sqlite")
+             else request.getfixturevalue("postgres").fresh())
+    done = runner.invoke(build_cli(), ["import", "townhall", str(archive), "--db", fresh])
+    assert done.exit_code == 0, done.output
+    moved = make_app(fresh, policy=POLICY, data_dir=str(tmp_path / "moved-data"))
+    assert moved.services.secret != app.services.secret  # another installation
+    from townhall.service.privacy import erasure_mode
+
+    assert erasure_mode(moved.services, "default") == "anonymise"
+    with TestClient(moved) as client:
+        assert client.get("/api/v1/me", headers=auth("mallory")).json()["state"] == "banned"
+        assert client.post("/api/v1/threads/t/comments", json={"text": "I am back."},
+                           headers=auth("mallory")).status_code == 403

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -86,18 +87,39 @@ def _profile_changes(row: Mapping[str, Any], name: str, supporter: bool, role: R
     return changes
 
 
-def sanctioned_subject(svc: Services, site_id: str, subject: str) -> str:
+SUBJECT_KEY = "subject_key"  # site meta: the key of erased-while-sanctioned subjects (moves with an export)
+
+
+def site_meta_key(site_id: str, name: str) -> str:
+    """Where a site's own setting lives in ``meta`` (``site:<id>:<name>``); a Townhall export carries them."""
+    return f"site:{site_id}:{name}"
+
+
+def _keyed(key: str, site_id: str, subject: str) -> str:
+    return SANCTIONED_PREFIX + hmac.new(key.encode(), f"{site_id}\x00{subject}".encode(), hashlib.sha256).hexdigest()
+
+
+def sanctioned_subject(conn: Connection, site_id: str, subject: str) -> str:
     """What an erased account keeps in place of its subject while a ban or suspension is in force: a keyed
-    hash, which names no one, but lets the same sign-in find the account (and its sanction) again."""
-    digest = hmac.new(svc.secret.encode(), f"{site_id}\x00{subject}".encode(), hashlib.sha256).hexdigest()
-    return f"{SANCTIONED_PREFIX}{digest}"
+    hash, which names no one, but lets the same sign-in find the account (and its sanction) again. The key is
+    the site's own (made on first use), so that it can move with the site to another installation."""
+    key = people.put_meta_if_absent(conn, site_meta_key(site_id, SUBJECT_KEY), secrets.token_urlsafe(32))
+    return _keyed(key, site_id, subject)
+
+
+def sanctioned_subjects(conn: Connection, svc: Services, site_id: str, subject: str) -> list[str]:
+    """Every form an erased-while-sanctioned account of ``subject`` may hold: keyed with the site's key, or
+    (erased before sites had keys of their own) with the installation secret."""
+    key = people.get_meta(conn, site_meta_key(site_id, SUBJECT_KEY))
+    return [_keyed(k, site_id, subject) for k in (key, svc.secret) if k]
 
 
 def _save_sso_account(svc: Services, site_id: str, sub: str, p: SsoProfile) -> int:
     with svc.db.write() as conn:
         row = people.find_account(conn, site_id, sub)
         if row is None:  # an account erased while sanctioned: the sanction still holds for this reader
-            row = people.find_account(conn, site_id, sanctioned_subject(svc, site_id, sub))
+            row = next(filter(None, (people.find_account(conn, site_id, hashed)
+                                     for hashed in sanctioned_subjects(conn, svc, site_id, sub))), None)
             if row is not None and release_erased(conn, svc, int(row["id"])):
                 row = None  # the sanction is over, and the erasure with it: this sign-in starts afresh
             elif row is not None:

@@ -1,6 +1,7 @@
 """Townhall's own archive: a site exported as JSON Lines, and imported into another installation.
 
-Each line is one JSON object with a ``type``: first ``townhall-export`` (format version and the site),
+Each line is one JSON object with a ``type``: first ``townhall-export`` (format version, the site, and the
+site's own settings kept apart: its erasure mode and the key of its erased-while-sanctioned subjects),
 then threads, accounts, comments, decisions, reactions, reports, actions, appeals, notes and audit
 entries, each in id order. Importing remaps ids (references follow); ids inside audit ``details`` are
 kept as written by the original installation. The export holds personal data and the site's SSO
@@ -57,7 +58,8 @@ def records(svc: Services, site_id: str) -> Iterator[dict[str, Any]]:
         site = store.site_row(conn, site_id)
         if site is None:
             raise ArchiveError(f"no site {site_id!r}")
-        yield {"type": "townhall-export", "version": FORMAT_VERSION, "site": {k: _jsonable(v) for k, v in site.items()}}
+        yield {"type": "townhall-export", "version": FORMAT_VERSION, "site": {k: _jsonable(v) for k, v in site.items()},
+               "site_meta": store.site_meta(conn, site_id)}  # the erasure mode, the key of erased-while-banned subjects
         for kind, rows in _EXPORTERS:
             for row in rows(conn, site_id):
                 yield {"type": kind, **{k: _jsonable(v) for k, v in row.items()}}
@@ -112,8 +114,13 @@ def import_jsonl(svc: Services, lines: Iterable[str], *, site_id: str | None = N
     target = site_id or str(site["id"])
     counts: Counter[str] = Counter()
     ids: dict[str, dict[int, int]] = {kind: {} for kind in store.RECORD_TABLES}
+    site_meta = first[1].get("site_meta", {})  # absent in exports from before it was written
+    if not isinstance(site_meta, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in site_meta.items()):
+        raise ArchiveError("line 1: 'site_meta' must map names to strings")
     with svc.db.write() as conn:
         _prepare_site(conn, target, site)
+        for name, value in site_meta.items():
+            store.set_site_meta(conn, target, name, value)
         for number, record in stream:
             kind = record.pop("type")
             if kind not in store.RECORD_TABLES:

@@ -27,7 +27,7 @@ import uuid
 from datetime import timedelta
 from typing import Any, Mapping
 
-from townhall.service.accounts import active_sanction, sanctioned_subject
+from townhall.service.accounts import active_sanction, sanctioned_subject, site_meta_key
 from townhall.service.enforcement import SANCTIONED_PREFIX, release_erased
 from townhall.service.core import Services, as_utc
 from townhall.service.errors import Invalid, NotFound
@@ -41,6 +41,7 @@ from townhall.store.schema import ActorKind, CommentStatus
 PURGE_JOB = "privacy.purge_signals"
 PURGE_EVERY = timedelta(days=1)
 MODES = ("remove", "anonymise")
+ERASE_COMMENTS = "erase_comments"  # site meta: the erasure mode (moves with an export)
 ERASED_NAME = "Former reader"
 PLACEHOLDER = "[erased]"
 
@@ -74,7 +75,7 @@ def export_account(svc: Services, account_id: int) -> dict[str, Any]:
 
 def erasure_mode(svc: Services, site_id: str) -> str:
     with svc.db.read() as conn:
-        return store.get_meta(conn, f"site:{site_id}:erase_comments") or "remove"
+        return store.get_meta(conn, site_meta_key(site_id, ERASE_COMMENTS)) or "remove"
 
 
 def set_erasure_mode(svc: Services, site_id: str, mode: str) -> None:
@@ -83,7 +84,7 @@ def set_erasure_mode(svc: Services, site_id: str, mode: str) -> None:
     with svc.db.write() as conn:
         if content.get_site(conn, site_id) is None:
             raise NotFound("No such site.", {"site": site_id})
-        store.set_meta(conn, f"site:{site_id}:erase_comments", mode)
+        store.set_meta(conn, site_meta_key(site_id, ERASE_COMMENTS), mode)
 
 
 def _scrub_hit(hit: Mapping[str, Any]) -> dict[str, Any]:
@@ -118,7 +119,7 @@ def erase_account(svc: Services, account_id: int, *, actor: str, mode: str | Non
                 p = row["payload"]
                 store.set_delivery_payload(conn, int(row["id"]), {"id": p.get("id"), "event": p.get("event"), "site": p.get("site"),
                                                                   "created_at": p.get("created_at"), "data": {"erased": True}})
-        subject = sanctioned_subject(svc, site_id, account["subject"]) if sanctioned else f"erased:{uuid.uuid4().hex}"
+        subject = sanctioned_subject(conn, site_id, account["subject"]) if sanctioned else f"erased:{uuid.uuid4().hex}"
         store.anonymise_account(conn, account_id, subject=subject, name=ERASED_NAME)
         svc.audit(conn, action="account.erased", subject_type="account", subject_id=account_id,
                   actor_kind=ActorKind.READER.value if actor.startswith("account:") else ActorKind.SYSTEM.value,

@@ -18,6 +18,7 @@ from townhall.store.schema import (
     audit_log,
     comments,
     decisions,
+    meta,
     notes,
     reactions,
     reports,
@@ -163,3 +164,16 @@ def insert_record(conn: Connection, kind: str, values: dict[str, Any]) -> int | 
     res = conn.execute(insert(table).values(**values))
     key = res.inserted_primary_key
     return int(key[0]) if key and key[0] is not None and isinstance(key[0], int) else None
+
+
+def site_meta(conn: Connection, site_id: str) -> dict[str, str]:
+    """A site's own settings kept in ``meta`` (``site:<id>:<name>``), by name."""
+    prefix = f"site:{site_id}:"
+    rows = conn.execute(select(meta.c.key, meta.c.value).where(meta.c.key.startswith(prefix, autoescape=True)))
+    return {str(key)[len(prefix):]: str(value) for key, value in rows if str(key).startswith(prefix)}  # LIKE may fold case
+
+
+def set_site_meta(conn: Connection, site_id: str, name: str, value: str) -> None:
+    key = f"site:{site_id}:{name}"
+    if conn.execute(update(meta).where(meta.c.key == key).values(value=value)).rowcount == 0:
+        conn.execute(meta.insert().values(key=key, value=value))
