@@ -14,12 +14,13 @@ COMMAND_MODULES: tuple[str, ...] = ("server", "policy", "classifiers", "archive"
 
 
 class _Townhall(click.Group):
-    """The command group. A command that fails on what it was given (a missing site, a broken file, a
-    database it cannot reach) says so in one line and exits 1, rather than printing a traceback."""
+    """The command group. A command that fails on what it was given (a missing site, a broken file or
+    policy file, a database it cannot reach) says so in one line and exits 1, rather than printing a traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
         from sqlalchemy.exc import SQLAlchemyError
 
+        from townhall.policy import PolicyError
         from townhall.service.errors import ServiceError
         from townhall.service.jobs import PermanentError
 
@@ -29,6 +30,8 @@ class _Townhall(click.Group):
             raise
         except ServiceError as exc:
             raise click.ClickException(exc.message) from exc
+        except PolicyError as exc:  # file:line: message, as `townhall policy check` prints it
+            raise click.ClickException(str(exc)) from exc
         except SQLAlchemyError as exc:
             raise click.ClickException(f"the database refused: {str(exc).splitlines()[0]}") from exc
         except (OSError, ValueError, KeyError, PermanentError) as exc:

@@ -32,21 +32,24 @@ def services(config: str | None, database_url: str | None, *, existing: bool = F
 
 
 def _read_archive(kind: str, path: Path, err: Console) -> Any:
-    """The archive, read piece by piece into its spool (a progress bar shows the bytes read)."""
+    """The archive, read piece by piece into its spool (a progress bar shows the bytes read). A file that is
+    not an archive of ``kind`` (no record of it at all) is refused in one line."""
+    from townhall.service.errors import Invalid
     from townhall.service.importers import disqus, isso, wordpress
 
     if kind == "isso":
-        from townhall.service.errors import Invalid
-
         try:
             return isso.read(path)
         except Invalid as exc:
             raise click.ClickException(exc.message) from exc
     reader = disqus.read_file if kind == "disqus" else wordpress.read_file
-    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                  console=err, transient=True) as bar:
-        task = bar.add_task(f"Reading {path.name}", total=path.stat().st_size)
-        return reader(path, progress=lambda n: bar.advance(task, n))
+    try:
+        with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                      console=err, transient=True) as bar:
+            task = bar.add_task(f"Reading {path.name}", total=path.stat().st_size)
+            return reader(path, progress=lambda n: bar.advance(task, n))
+    except Invalid as exc:
+        raise click.ClickException(f"{path}: {exc.message}") from exc
 
 
 def _print_report(console: Console, data: dict[str, Any]) -> None:

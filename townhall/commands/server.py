@@ -34,7 +34,7 @@ def register(group: click.Group) -> None:
     @group.command()
     @click.option("--config", type=click.Path(dir_okay=False), help="TOML settings file.")
     @click.option("--host", default="127.0.0.1", show_default=True)
-    @click.option("--port", default=8000, show_default=True, type=int)
+    @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
     @click.option("--db", "database_url", help="Database URL (default: SQLite under ./townhall-data).")
     @click.option("--policy", help="Policy file for the default site (default: the packaged house rules).")
     @click.option("--data-dir", help="Directory for the SQLite database.")

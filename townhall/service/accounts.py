@@ -167,7 +167,7 @@ def check_claims(claims: Mapping[str, Any]) -> Mapping[str, Any]:
 def sign_in_sso(svc: Services, site_id: str, claims: Mapping[str, Any]) -> Identity:
     """Find or create the account for verified SSO claims and keep its profile in step with them."""
     sub = check_claims(claims)["sub"]
-    if sub.startswith(RESERVED_SUBJECTS):  # Townhall's own accounts: guests, imported, erased
+    if sub.lower().startswith(RESERVED_SUBJECTS):  # Townhall's own accounts (in any case: SQLite's LIKE folds it)
         raise Unauthenticated("The sign-in token's 'sub' uses a prefix Townhall keeps for its own accounts.",
                               {"reserved": list(RESERVED_SUBJECTS)})
     name = _clean_name(claims.get("name"), "Reader")

@@ -6,6 +6,11 @@ handler for its kind outside any transaction, and records the outcome. A failed 
 exponential backoff until ``max_attempts``; then the job stays ``failed`` — visible with
 ``townhall jobs list --state failed`` and retryable with ``townhall jobs retry ID``. A job whose process
 died while running it is taken again after ``STALE_AFTER``. Handlers must therefore be idempotent.
+
+A :class:`Recurring` handler's job queues its own next run (unless its payload says ``"repeat": false``):
+the runner does it in the transaction that records the outcome, done or failed for good, whichever
+process runs it (a server, or ``townhall jobs run``), and only when no job of the kind is queued or running
+already, so a retried old job joins the chain instead of starting a second one.
 """
 
 from __future__ import annotations
@@ -42,6 +47,17 @@ class Job:
 
 
 Handler = Callable[[Services, Job], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Recurring:
+    """A handler whose job repeats every ``every`` (see the module's docstring)."""
+
+    run: Handler
+    every: timedelta
+
+    def __call__(self, svc: Services, job: Job) -> None:
+        self.run(svc, job)
 
 
 class PermanentError(Exception):
@@ -103,12 +119,23 @@ class JobQueue:
             permanent = isinstance(exc, PermanentError) or job.last_attempt
             retry_at = None if permanent else self.clock() + timedelta(seconds=self.backoff(job.attempt))
             log.warning("job %s (%s) attempt %s failed: %s", job.id, job.kind, job.attempt, exc)
-            with self.svc.db.write() as conn:
+            with self.svc.db.write(exclusive=isinstance(handler, Recurring)) as conn:
                 store.fail(conn, job.id, error=f"{type(exc).__name__}: {exc}", retry_at=retry_at, now=self.clock())
+                if permanent:
+                    self._repeat(conn, handler, job)
             return True
-        with self.svc.db.write() as conn:
+        with self.svc.db.write(exclusive=isinstance(handler, Recurring)) as conn:
             store.finish(conn, job.id, self.clock())
+            self._repeat(conn, handler, job)
         return True
+
+    def _repeat(self, conn: Connection, handler: Handler | None, job: Job) -> None:
+        """Queue a recurring job's next run, in the transaction that records this one's outcome (exclusive, so
+        that processes finishing or scheduling the same kind at once queue one between them)."""
+        if not isinstance(handler, Recurring) or not job.payload.get("repeat", True):
+            return
+        if store.pending_of_kind(conn, job.kind) == 0:
+            self.enqueue(job.kind, job.payload, self.clock() + handler.every, conn=conn)
 
     def run_until_idle(self, limit: int = 1000) -> int:
         done = 0

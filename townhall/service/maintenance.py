@@ -1,5 +1,6 @@
 """Backups and the `townhall doctor` checks (configuration, database, migrations, policies and models,
-SMTP, background jobs). Nothing here changes the installation: the doctor does not migrate."""
+SMTP, background jobs). Nothing here changes the installation: the doctor does not migrate, and does not
+open a SQLite file that is not there (that would create an empty one)."""
 
 from __future__ import annotations
 
@@ -77,6 +78,11 @@ def doctor(settings: Settings) -> list[Check]:
                                                f"default site {settings.default_site!r}"))
     if not settings.public_url:
         checks.append(Check("public URL", "warn", "public_url is empty: links in e-mails point at http://localhost:8000"))
+    missing = _missing_sqlite_file(url)
+    if missing is not None:  # opening it would create an empty database (and its folder) at a mistyped path
+        checks.append(Check("database", "error", f"no database at {missing}: check --db or the data folder "
+                                                 "(`townhall migrate` creates a new one)"))
+        return checks + [Check("migrations", "skip", "no database")] + _policy_checks(settings) + _smtp_check(settings)
     db = Database(url)
     try:
         try:
@@ -98,6 +104,14 @@ def doctor(settings: Settings) -> list[Check]:
     finally:
         db.dispose()
     return checks
+
+
+def _missing_sqlite_file(url: str) -> str | None:
+    """The path of a SQLite database file that is not there (None for one that is, or for PostgreSQL)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return None if Path(parsed.database).is_file() else parsed.database
 
 
 def _policy_checks(settings: Settings) -> list[Check]:

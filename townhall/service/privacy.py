@@ -31,7 +31,7 @@ from townhall.service.accounts import active_sanction, sanctioned_subject, site_
 from townhall.service.enforcement import SANCTIONED_PREFIX, release_erased
 from townhall.service.core import Services, as_utc
 from townhall.service.errors import Invalid, NotFound
-from townhall.service.jobs import Job, JobQueue
+from townhall.service.jobs import Job, JobQueue, Recurring
 from townhall.store import content, people
 from townhall.store import dashboard as dashboard_store
 from townhall.store import jobs as job_store
@@ -157,18 +157,21 @@ def purge_signals(svc: Services) -> dict[str, int]:
     return counts
 
 
-def purge_job(svc: Services, job: Job) -> None:
+def _purge(svc: Services, _job: Job) -> None:
     """Daily housekeeping: purge old signals, and forget finished jobs after a week."""
     purge_signals(svc)
     with svc.db.write() as conn:
         job_store.prune_done(conn, svc.now() - timedelta(days=7))
         dashboard_store.purge_ended_sessions(conn, svc.now())
-    if job.payload.get("repeat", True) and svc.operations is not None:
-        svc.operations.queue.enqueue(PURGE_JOB, {"repeat": True}, svc.operations.queue.clock() + PURGE_EVERY)
+
+
+# The job queues tomorrow's run itself, whoever runs it and however it ends (townhall.service.jobs.Recurring).
+purge_job = Recurring(_purge, PURGE_EVERY)
 
 
 def schedule_purge(svc: Services, queue: JobQueue) -> None:
-    """Make sure a daily purge is queued (one per installation is enough; a duplicate does no harm)."""
-    with svc.db.write() as conn:
+    """Make sure a daily purge is queued: one per installation, however many processes start at once (an
+    exclusive transaction: on PostgreSQL, READ COMMITTED would let each of them see none and queue one)."""
+    with svc.db.write(exclusive=True) as conn:
         if job_store.pending_of_kind(conn, PURGE_JOB) == 0:
             queue.enqueue(PURGE_JOB, {"repeat": True}, queue.clock() + timedelta(minutes=1), conn=conn)

@@ -58,7 +58,8 @@ def insert_thread(conn: Connection, **values: Any) -> int:
 def unclaimed_accounts_by_email(conn: Connection, site_id: str, email: str) -> list[Row]:
     q = (
         select(accounts)
-        .where(accounts.c.site_id == site_id, accounts.c.subject.like("import:%"),
+        .where(accounts.c.site_id == site_id,
+               func.substr(accounts.c.subject, 1, 7) == "import:",  # not LIKE, which ignores case on SQLite
                func.lower(accounts.c.email) == email.strip().lower())
         .order_by(accounts.c.id)
     )

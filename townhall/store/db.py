@@ -1,5 +1,6 @@
 """Engines, transactions and migrations. SQLite runs in WAL mode with immediate write transactions;
-PostgreSQL is used through psycopg 3. Nothing here knows about comments: see the query modules."""
+PostgreSQL is used through psycopg 3, every session in UTC. Nothing here knows about comments: see the
+query modules."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ class Database:
             self.write_engine = _sqlite_engine(url, immediate=True)
             self.read_engine = _sqlite_engine(url, immediate=False)
         else:
-            self.write_engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+            self.write_engine = _postgres_engine(url)
             self.read_engine = self.write_engine
 
     @property
@@ -148,6 +149,22 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def _postgres_engine(url: str) -> Engine:
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Every session in UTC, whatever the server's or the database's TimeZone: a timestamptz turned into a
+        # date (the dashboard's days) or text is then read as on SQLite, which stores UTC.
+        autocommit = dbapi_conn.autocommit
+        dbapi_conn.autocommit = True
+        with dbapi_conn.cursor() as cur:
+            cur.execute("SET TIME ZONE 'UTC'")
+        dbapi_conn.autocommit = autocommit
 
     return engine
 

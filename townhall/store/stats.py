@@ -27,7 +27,10 @@ Row = RowMapping
 
 def comments_per_day(conn: Connection, site_id: str, since: datetime) -> list[tuple[str, str, int]]:
     """(day 'YYYY-MM-DD', status, count) for comments written since ``since``."""
-    day = func.date(comments.c.created_at).label("day")
+    created = comments.c.created_at
+    # The UTC day on both databases: SQLite stores UTC text; PostgreSQL's date() of a timestamptz would follow the
+    # session's TimeZone (set to UTC by townhall.store.db, but not by a pooler that shares server sessions).
+    day = func.date(func.timezone("UTC", created) if conn.dialect.name == "postgresql" else created).label("day")
     q = (
         select(day, comments.c.status, func.count().label("n"))
         .select_from(comments.join(threads, threads.c.id == comments.c.thread_id))

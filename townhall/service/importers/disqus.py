@@ -1,7 +1,8 @@
 """Disqus XML export: <category>, <thread dsq:id> and <post dsq:id> records under <disqus>.
 
 Posts refer to their thread (and parent post) by dsq:id; messages are HTML. A thread's key is its
-``<id>`` identifier when the site set one, else its ``<link>``. The file is read piece by piece: only the
+``<id>`` identifier when the site set one, else its ``<link>``. A file without a single <thread> or <post>
+(empty, or another kind of export) is refused with ``Invalid``. The file is read piece by piece: only the
 record being read is held in memory, the comments go to the archive's spool.
 """
 
@@ -11,6 +12,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from townhall.service.errors import Invalid
 from townhall.service.importers.model import (
     Archive,
     ImportedAuthor,
@@ -27,6 +29,7 @@ from townhall.service.importers.xmlrecords import attr, child_text, file_chunks,
 from townhall.store.schema import CommentStatus
 
 NS = {"d": "http://disqus.com", "dsq": "http://disqus.com/disqus-internals"}
+NOT_DISQUS = "no <thread>/<post> records found — is this a Disqus export?"
 
 
 def _flag(value: str | None) -> bool:
@@ -50,7 +53,9 @@ def _unknown(thread_ref: str | None) -> str:
 
 def _read(archive: Archive, text: str | Iterable[str]) -> None:
     keys: dict[str, str] = {}  # a thread's dsq:id -> its key
+    found_any = False
     for rec in records(text, {"thread", "post", "category"}):
+        found_any = found_any or rec.name != "category"
         where = f"line {rec.line} <{rec.name}>"
         if rec.error is not None or rec.element is None:
             archive.problem(where, f"{rec.error}; skipped")
@@ -87,6 +92,8 @@ def _read(archive: Archive, text: str | Iterable[str]) -> None:
             archive.problem(where, found)
         else:
             archive.add(found)
+    if not found_any:  # an empty file, or another kind of export: not "imported 0 comments"
+        raise Invalid(NOT_DISQUS)
     archive.settle_threads(keys, _unknown)
 
 

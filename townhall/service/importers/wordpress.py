@@ -1,7 +1,8 @@
 """WordPress eXtended RSS (WXR 1.0–1.2): <item>s (posts and pages) carrying <wp:comment>s.
 
 A thread's key is the item's permalink (<link>), else ``wp-<post_id>``. Pingbacks and trackbacks are
-skipped. ``wp:comment_approved``: 1 published, 0 held, spam rejected, trash deleted.
+skipped. ``wp:comment_approved``: 1 published, 0 held, spam rejected, trash deleted. A file without a single
+<item> (empty, or another kind of export) is refused with ``Invalid``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from townhall.service.errors import Invalid
 from townhall.service.importers.model import (
     Archive,
     ImportedAuthor,
@@ -29,6 +31,7 @@ from townhall.store.schema import CommentStatus
 _WP_NS = re.compile(r"""xmlns:wp\s*=\s*["'](http://wordpress\.org/export/[\d.]+/)["']""")
 _STATUS = {"1": CommentStatus.PUBLISHED, "approve": CommentStatus.PUBLISHED, "0": CommentStatus.HELD,
            "hold": CommentStatus.HELD, "spam": CommentStatus.REJECTED, "trash": CommentStatus.DELETED}
+NOT_WXR = "no <item> records found — is this a WordPress export (WXR)?"
 
 
 def read(text: str | Iterable[str], *, spool_dir: str | Path | None = None) -> Archive:
@@ -47,7 +50,9 @@ def _read(archive: Archive, text: str | Iterable[str]) -> None:
     found = _WP_NS.search(head)
     ns = {"wp": found.group(1) if found else "http://wordpress.org/export/1.2/",
           "content": "http://purl.org/rss/1.0/modules/content/"}
+    found_any = False
     for rec in records(text, {"item"}):
+        found_any = True
         where = f"line {rec.line} <item>"
         if rec.error is not None or rec.element is None:
             archive.problem(where, f"{rec.error}; skipped")
@@ -78,6 +83,8 @@ def _read(archive: Archive, text: str | Iterable[str]) -> None:
             archive.problem(where, f"the post's status is {post_status!r}; its {len(comments)} comment(s) imported as held")
         for index, comment in enumerate(comments, 1):
             _comment(archive, thread, comment, ns, f"{where} comment #{index}", public=post_status in ("publish", "inherit"))
+    if not found_any:  # an empty file, or another kind of export: not "imported 0 comments"
+        raise Invalid(NOT_WXR)
 
 
 def _comment(archive: Archive, thread: ImportedThread, el: ET.Element, ns: dict[str, str], where: str,
