@@ -1,7 +1,7 @@
-"""Account-level targets on simulated comment sections: campaigns of >= 5 accounts with >= 2 independent
-families of signals are found (precision >= 0.95 at recall >= 0.85 over them) and no hard-negative group is
-flagged. Campaigns whose signals are all of one family (a shared device and a sign-up day; arriving together
-and replying to the same comments) look like a household or friends and are by design mostly not flagged."""
+"""Account-level targets on simulated comment sections: campaigns of >= 5 accounts with >= 2 signals are
+found (precision >= 0.95 at recall >= 0.85) and no hard-negative group is flagged. Over the campaigns that lean
+on two independent families of evidence (a shared device and a sign-up day are one family: a household) the
+recall must reach 0.85 too."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ HARD_NEGATIVES = ("heavy_posters", "friends", "same_opinion_crowd", "shared_nat"
 def _check(ev: Evaluation) -> None:
     assert ev.trolls >= 50
     assert ev.precision >= 0.95, ev
+    assert ev.recall >= 0.85, ev
     assert ev.independent_recall >= 0.85, ev
-    assert ev.recall >= 0.75, ev  # every campaign, one-family ones included
     for name in HARD_NEGATIVES:
         group = ev.group(name)
         assert group.accounts > 0
@@ -61,6 +61,7 @@ def test_small_site_hard_negatives_stay_unflagged() -> None:
     pair inside such a group must not lend the group their timing (a regression seen in development)."""
     sim = mixed_simulation(None, seed=5, campaigns=4, accounts=800, comments=8000)
     ev = evaluate(sim, analyse_events(sim.events, sim.now, rng=random.Random(0)))
+    # two of its four campaigns lean on one family (a device shared with a network or a sign-up day): a household
     assert ev.precision >= 0.95 and ev.independent_recall >= 0.75, ev
     for name in HARD_NEGATIVES:
         assert ev.group(name).flagged == 0, ev.group(name)

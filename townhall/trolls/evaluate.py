@@ -6,17 +6,17 @@ import random
 from dataclasses import dataclass
 from enum import StrEnum
 
-from townhall.trolls.report import Family, Report
+from townhall.trolls.report import FAMILY, Family, Report, Signal
 from townhall.trolls.simulate import CampaignSpec, Role, SimResult
 
 # The campaign signals a simulated campaign can carry (each maps to CampaignSpec fields).
 SIGNALS = ("text_reuse", "sync", "shared_device", "brigade", "creation_burst", "shared_ip")
-# The detector's families of evidence (townhall.trolls.report.Family) the campaign signals belong to: a
-# campaign whose signals are all of one family (one device + one sign-up day; arriving together + replying
-# to the same comments) looks exactly like a household or friends, and is by design not flagged on that.
-SIGNAL_FAMILY = {"text_reuse": Family.WORDING, "sync": Family.TIMING, "brigade": Family.TIMING,
-                 "shared_device": Family.INFRASTRUCTURE, "shared_ip": Family.INFRASTRUCTURE,
-                 "creation_burst": Family.INFRASTRUCTURE}
+# The detector's kind of evidence each campaign signal produces, and so its family (report.FAMILY): a campaign
+# whose signals are all of one family (one device + one sign-up day) looks exactly like a household, and is
+# by design not flagged on that.
+SIGNAL_KIND = {"text_reuse": Signal.TEXT_REUSE, "sync": Signal.SYNC, "brigade": Signal.BRIGADE,
+               "shared_device": Signal.DEVICE, "shared_ip": Signal.IP_PREFIX, "creation_burst": Signal.CREATION_BURST}
+SIGNAL_FAMILY = {name: FAMILY[kind] for name, kind in SIGNAL_KIND.items()}
 
 
 def families(spec: CampaignSpec) -> frozenset[Family]:

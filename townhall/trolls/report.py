@@ -22,11 +22,14 @@ class Signal(StrEnum):
 
 class Family(StrEnum):
     """Kinds that one everyday cause produces together, so they are one kind of evidence, not two: a household
-    or office shares a device, a network and often a sign-up day; friends reading a story together arrive
-    together and like or answer the same comments in that one visit."""
+    or office shares a device, a network and often a sign-up day. Arriving together and piling onto the same
+    comments stay two families: a campaign without shared text or hardware shows exactly these two, again
+    and again (friends who read together and like the same comments can show them too: they are held for a
+    moderator, whose dismissal then sticks; see docs/trolls.md)."""
 
     WORDING = "wording"
     TIMING = "timing"
+    TARGETING = "targeting"
     INFRASTRUCTURE = "infrastructure"
 
 
@@ -34,7 +37,7 @@ class Family(StrEnum):
 COUNTED = (Signal.TEXT_REUSE, Signal.SYNC, Signal.BRIGADE, Signal.DEVICE, Signal.IP_PREFIX, Signal.CREATION_BURST)
 FAMILY: Mapping[Signal, Family] = {
     Signal.TEXT_REUSE: Family.WORDING,
-    Signal.SYNC: Family.TIMING, Signal.BRIGADE: Family.TIMING,
+    Signal.SYNC: Family.TIMING, Signal.BRIGADE: Family.TARGETING,
     Signal.DEVICE: Family.INFRASTRUCTURE, Signal.IP_PREFIX: Family.INFRASTRUCTURE, Signal.CREATION_BURST: Family.INFRASTRUCTURE,
 }
 # Kinds that may flag on their own when overwhelming: many distinct rare texts copied, or many accounts
