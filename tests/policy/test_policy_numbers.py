@@ -61,6 +61,10 @@ BAD_NUMBERS = [
     ("shared_network_accounts = 5", "shared_network_accounts = 10001", "evasion.shared_network_accounts",
      "must be between 3 and 10000, not 10001"),
     ("max_length = 5000", "max_length = 1000001", "comments.max_length", "must be between 1 and 1000000, not 1000001"),
+    # TOML integers have no size limit in Python's reader: too large for a float, and still refused by name
+    ("max_length = 5000", "max_length = 1" + "0" * 43, "comments.max_length", "must be between 1 and 1000000"),
+    ("edit_window_minutes = 15", "edit_window_minutes = 1" + "0" * 400, "comments.edit_window_minutes",
+     "must be between 0 and 525600 minutes"),
     ("hold_at = 0.86", "hold_at = nan", "rules[2].hold_at", "must be a finite number, not nan"),
     ("reject_at = 0.9 ", "reject_at = inf ", "rules[2].reject_at", "must be a finite number, not inf"),
 ]

@@ -139,7 +139,7 @@ class _Checker:
         kinds = (int,) if integer else (int, float)
         if isinstance(value, bool) or not isinstance(value, kinds):
             raise self.fail(path + (key,), f"must be {'a whole number' if integer else 'a number'}, not {value!r}")
-        if not math.isfinite(value):
+        if isinstance(value, float) and not math.isfinite(value):  # a huge int is finite, and compares exactly
             raise self.fail(path + (key,), f"must be a finite number, not {value}")
         low = "greater than 0" if positive else None
         if (positive and value <= 0) or value < lo or value > hi:

@@ -19,9 +19,9 @@ __all__ = ["CoordinationRule", "BAN_REASON"]
 
 BAN_REASON = "ban_at"
 # The highest score the coordination detector ever gives (townhall.trolls.detector.MAX_SCORE: every kind of
-# evidence at its cap, 1 - 0.2 ** 2.1). Kept here as a number so that loading a policy does not import the
+# evidence at its cap, 1 - 0.2 ** 2.1). Worked out here so that loading a policy does not import the
 # detector; a test checks that the two agree.
-DETECTOR_MAX_SCORE = 0.9659
+DETECTOR_MAX_SCORE = 1.0 - 0.2**2.1  # 0.96603
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +48,7 @@ class CoordinationRule:
             raise RuleConfigError("ban_at", f"must be 0 (never) or at least hold_at ({hold_at}), not {ban_at}")
         for key, value in (("hold_at", hold_at), ("ban_at", ban_at)):
             if value > DETECTOR_MAX_SCORE:
-                raise RuleConfigError(key, f"must be at most {DETECTOR_MAX_SCORE:.4f}, the highest score the coordination "
+                raise RuleConfigError(key, f"must be at most {DETECTOR_MAX_SCORE:.5f}, the highest score the coordination "
                                            f"detector gives; at {value} it would never apply")
         return cls(spec.name, spec.description, spec.action, spec.strike, hold_at, ban_at)
 
