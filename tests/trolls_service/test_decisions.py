@@ -156,3 +156,31 @@ def test_a_cluster_keeps_its_flag_when_a_newer_account_joins(client: TestClient,
     after = open_coordination_flags(client)
     assert [f["id"] for f in after] == [before[0]["id"]]
     assert set(after[0]["accounts"]) == set(first) | {newest}
+
+
+def test_analyses_at_the_same_time_open_one_flag_per_cluster(make_app: AppFactory, db_url: str, clock: Clock) -> None:
+    """The schedule, a moderator's "analyse now" and other processes may record the same cluster at once: the
+    flags are read again inside the exclusive transaction that writes, so one flag is opened, not one each."""
+    import threading
+    from dataclasses import replace
+
+    app = make_app(db_url)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        for round_ in range(6):
+            ids = _members(client, [f"r{round_}-a", f"r{round_}-b", f"r{round_}-c"])
+            report = _report(ids, 0.85, clock())
+            report = Report(report.generated_at, report.threshold,
+                            tuple(replace(c, id=f"c-round-{round_}") for c in report.clusters), report.accounts)
+            start = threading.Barrier(4)
+
+            def record() -> None:
+                start.wait(10)
+                record_clusters(app.services, "default", report)
+
+            threads = [threading.Thread(target=record) for _ in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(60)
+            named = [f for f in open_coordination_flags(client) if set(f["accounts"]) & set(ids)]
+            assert len(named) == 1, named

@@ -217,8 +217,7 @@ def record_clusters(svc: Services, site_id: str, report: Report) -> list[int]:
     A moderator's decision sticks (:mod:`townhall.trolls.decisions`): a cluster a decision covers gets
     no new flag unless it has new evidence, and the members of a dismissed cluster are no longer held."""
     with svc.db.read() as conn:
-        known = [PastFlag.of(int(row["id"]), row["state"], row["key"], row["accounts"] or [], row["evidence"])
-                 for row in moderation.flags_of_kind(conn, site_id, FlagKind.COORDINATION.value)]
+        known = _past_flags(conn, site_id)
     flag_ids: list[int] = []
     cleared: set[str] = set()
     used: set[int] = set()
@@ -230,7 +229,11 @@ def record_clusters(svc: Services, site_id: str, report: Report) -> list[int]:
         if not cluster.flagged:
             continue
         ban = False
-        with svc.db.write() as conn:
+        # one analysis at a time decides on a cluster's flag (a scheduled one, one a moderator asked for, another
+        # process's): the flags are read again inside the transaction that writes, so none is made twice
+        with svc.db.write(exclusive=True) as conn:
+            matches = [k for k in _past_flags(conn, site_id) if k.matches(cluster)]
+            decision = Standing.of(cluster, matches)
             site = content.get_site(conn, site_id)
             policy = svc.policies.for_site(site)
             # only the members the detector itself flags are proposed for sanction (looser ties stay in the
@@ -263,6 +266,11 @@ def record_clusters(svc: Services, site_id: str, report: Report) -> list[int]:
     if svc.trolls is not None:
         svc.trolls.set_cleared(site_id, cleared)
     return flag_ids
+
+
+def _past_flags(conn: Any, site_id: str) -> list[PastFlag]:
+    return [PastFlag.of(int(row["id"]), row["state"], row["key"], row["accounts"] or [], row["evidence"])
+            for row in moderation.flags_of_kind(conn, site_id, FlagKind.COORDINATION.value)]
 
 
 def _sanctionable(conn: Any, site_id: str, account_id: int) -> bool:
