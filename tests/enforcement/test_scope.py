@@ -77,3 +77,32 @@ def test_an_installation_ban_follows_an_address_only_within_the_same_sign_in(mak
         r = client.post("/api/v1/threads/a/comments", params={"site": "sister"}, json={"text": "hi"},
                         headers=auth("sister-sub", email="victim@example.org"))
         assert r.status_code == 403
+
+
+def test_lifting_a_ban_lifts_its_copies_after_the_sign_in_secret_changed(make_app, db_url: str, tmp_path: Path) -> None:
+    """SECURITY.md's remedy after a leak is a new sign-in secret: copies of a ban made before it are still
+    copies, and lifting the ban lifts them."""
+    import sqlalchemy as sa
+
+    from townhall.store.schema import accounts, sites
+
+    text = (resources.files("townhall.policy") / "default.policy.toml").read_text()
+    policy = tmp_path / "network.policy.toml"
+    policy.write_text(text.replace('ban_scope = "site"', 'ban_scope = "installation"'))
+    app = make_app(db_url, policy=str(policy))
+    _site(app, "sister")
+    with TestClient(app) as client:
+        aid = client.get("/api/v1/me", headers=auth("anna", email="anna@example.org")).json()["id"]
+        copy = client.get("/api/v1/me", params={"site": "sister"}, headers=auth("anna-b", email="anna@example.org")).json()["id"]
+        r = client.post(f"/api/v1/mod/accounts/{aid}/sanctions", json={"sanction": "ban", "reason": "abuse"}, headers=MOD)
+        assert r.status_code in (200, 201), r.text
+        new = "a-new-sign-in-secret-after-a-leak-0123456789abcdef"
+        with app.services.db.write() as conn:
+            conn.execute(sa.update(sites).where(sites.c.id == "default").values(sso_secret=new))
+        app.services.forget("site:")
+        mod = {"Authorization": f"Bearer {make_token('mod', role='moderator', secret=new)}"}
+        r = client.post(f"/api/v1/mod/accounts/{aid}/restore", json={"reason": "A mistake."}, headers=mod)
+        assert r.status_code == 200, r.text
+        with app.services.db.read() as conn:
+            states = dict(conn.execute(sa.select(accounts.c.id, accounts.c.state).where(accounts.c.id.in_([aid, copy]))).all())
+        assert states == {aid: "active", copy: "active"}

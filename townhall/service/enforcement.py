@@ -202,7 +202,8 @@ def _lift_carried_ban(conn: Connection, svc: Services, account: Mapping[str, Any
                       actor: Actor, reason: str) -> None:
     """The copies of ``ban`` that :func:`take_action` made on the same person's accounts elsewhere."""
     carried = f"{_CARRIED}{ban['reason']}"
-    for other in people.linked_accounts_elsewhere(conn, account):
+    # any site: a copy stays a copy after a site's sign-in secret changed (only copies of this ban are lifted)
+    for other in people.linked_accounts_elsewhere(conn, account, any_sign_in=True):
         copies = [a["id"] for a in moderation.actions_for(conn, int(other["id"]))
                   if a["kind"] == ActionKind.BAN.value and a["revoked_at"] is None and a["reason"] == carried
                   and a["actor"] == ban["actor"]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Sequence
 
-from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 
 from townhall.store.schema import accounts, comments, insert_row, meta, moderators, sites
@@ -124,16 +124,17 @@ def site_has_banned(conn: Connection, site_id: str) -> bool:
     return conn.execute(q).first() is not None
 
 
-def linked_accounts_elsewhere(conn: Connection, account: Row) -> list[Row]:
+def linked_accounts_elsewhere(conn: Connection, account: Row, *, any_sign_in: bool = False) -> list[Row]:
     """The same person's accounts on the installation's other sites that share this site's sign-in (tokens
     signed with the same secret): the same SSO subject, or the same address that sign-in vouched for. A
     subject or an address from another publisher's sign-in proves nothing here: that publisher could name
-    anyone's address."""
+    anyone's address. ``any_sign_in``: on any site (to find copies of a ban made before a site's secret
+    changed, when lifting it)."""
     own_secret = select(sites.c.sso_secret).where(sites.c.id == account["site_id"]).scalar_subquery()
     same = accounts.c.subject == account["subject"]
     if account["email"]:
         same = or_(same, func.lower(accounts.c.email) == str(account["email"]).lower())
     q = (select(accounts).join(sites, sites.c.id == accounts.c.site_id)
-         .where(accounts.c.site_id != account["site_id"], accounts.c.guest.is_(False), sites.c.sso_secret == own_secret,
-                same))
+         .where(accounts.c.site_id != account["site_id"], accounts.c.guest.is_(False),
+                same if any_sign_in else and_(sites.c.sso_secret == own_secret, same)))
     return list(conn.execute(q).mappings())
