@@ -52,3 +52,13 @@ def test_secret_generated_and_persisted(make_app, sqlite_url: str) -> None:
     first = make_app(sqlite_url, secret="").services.secret
     second = make_app(sqlite_url, secret="").services.secret
     assert first and first == second
+
+
+def test_an_empty_guest_setting_is_unset() -> None:
+    """TOWNHALL_ALLOW_GUESTS= (a compose file's ${VAR} left empty) leaves the site's setting alone, like no
+    variable at all; a value sets it."""
+    assert Settings.load(environ={"TOWNHALL_ALLOW_GUESTS": ""}).allow_guests is None
+    assert Settings.load(environ={"TOWNHALL_ALLOW_GUESTS": "  "}).allow_guests is None
+    assert Settings.load(environ={}).allow_guests is None
+    assert Settings.load(environ={"TOWNHALL_ALLOW_GUESTS": "false"}).allow_guests is False
+    assert Settings.load(environ={"TOWNHALL_ALLOW_GUESTS": "yes"}).allow_guests is True

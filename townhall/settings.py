@@ -114,7 +114,7 @@ class Settings:
         env = os.environ if environ is None else environ
         for spec in SPECS:
             raw = env.get(f"TOWNHALL_{spec.name.upper()}")
-            if raw is not None:
+            if raw is not None and not (spec.default is None and not raw.strip()):  # empty: unset, where that differs
                 values[spec.name] = _coerce(spec.name, raw, source=f"TOWNHALL_{spec.name.upper()}")
         for key, value in overrides.items():
             if value is not None:

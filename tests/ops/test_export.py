@@ -126,3 +126,7 @@ def test_a_moved_site_keeps_its_erasure_mode_and_the_bans_of_erased_readers(make
         assert client.get("/api/v1/me", headers=auth("mallory")).json()["state"] == "banned"
         assert client.post("/api/v1/threads/t/comments", json={"text": "I am back."},
                            headers=auth("mallory")).status_code == 403
+    # imported under another site id, too (the site's key, not its id, keys the subject)
+    import_jsonl(moved.services, archive.read_text(encoding="utf-8").splitlines(), site_id="gazette")
+    with TestClient(moved) as client:
+        assert client.get("/api/v1/me", params={"site": "gazette"}, headers=auth("mallory")).json()["state"] == "banned"

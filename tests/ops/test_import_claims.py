@@ -159,6 +159,9 @@ def test_a_reader_who_signed_in_before_the_import_takes_over_the_history(app: To
     first = _author_of(app, "disqus:3001")
     assert first["account_id"] == me["id"] and first["subject"] == "sso-anna"
     assert _author_of(app, "disqus:3002")["subject"].startswith("import:")
+    # nor does either of them at a later sign-in (here with the address in another case)
+    assert _me_as("sso-ivan-1", "Ivan@example.net").status_code == 200
+    assert _author_of(app, "disqus:3002")["subject"].startswith("import:")
     [claimed] = _audit(client, "import.claimed")
     assert claimed["actor"] == "import" and _details(claimed)["existing_account"] is True
     # running the import again adds nothing, and claims nothing twice

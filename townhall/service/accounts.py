@@ -19,6 +19,7 @@ from townhall.service.core import Services, as_utc, storable
 from townhall.service.enforcement import SANCTIONED_PREFIX, SANCTIONS, action_in_force, release_erased, settle_standing, state_of
 from townhall.service.errors import Forbidden, Invalid, NotFound, Sanctioned, Unauthenticated
 from townhall.service.identity import Identity
+from townhall.store import archive as archive_store
 from townhall.store import content, moderation, people
 from townhall.store.schema import AccountState, ActionKind, ActorKind, CommentStatus, Role
 
@@ -95,8 +96,8 @@ def site_meta_key(site_id: str, name: str) -> str:
     return f"site:{site_id}:{name}"
 
 
-def _keyed(key: str, site_id: str, subject: str) -> str:
-    return SANCTIONED_PREFIX + hmac.new(key.encode(), f"{site_id}\x00{subject}".encode(), hashlib.sha256).hexdigest()
+def _keyed(key: str, text: str) -> str:
+    return SANCTIONED_PREFIX + hmac.new(key.encode(), text.encode(), hashlib.sha256).hexdigest()
 
 
 def sanctioned_subject(conn: Connection, site_id: str, subject: str) -> str:
@@ -104,14 +105,15 @@ def sanctioned_subject(conn: Connection, site_id: str, subject: str) -> str:
     hash, which names no one, but lets the same sign-in find the account (and its sanction) again. The key is
     the site's own (made on first use), so that it can move with the site to another installation."""
     key = people.put_meta_if_absent(conn, site_meta_key(site_id, SUBJECT_KEY), secrets.token_urlsafe(32))
-    return _keyed(key, site_id, subject)
+    return _keyed(key, subject)  # the key is the site's: its id stays out, so the site may be imported under another
 
 
 def sanctioned_subjects(conn: Connection, svc: Services, site_id: str, subject: str) -> list[str]:
     """Every form an erased-while-sanctioned account of ``subject`` may hold: keyed with the site's key, or
-    (erased before sites had keys of their own) with the installation secret."""
+    (erased before sites had keys of their own, 2026-11-27) with the installation secret and the site's id —
+    such an account does not move with an export."""
     key = people.get_meta(conn, site_meta_key(site_id, SUBJECT_KEY))
-    return [_keyed(k, site_id, subject) for k in (key, svc.secret) if k]
+    return ([_keyed(key, subject)] if key else []) + [_keyed(svc.secret, f"{site_id}\x00{subject}")]
 
 
 def _save_sso_account(svc: Services, site_id: str, sub: str, p: SsoProfile) -> int:
@@ -140,9 +142,14 @@ def _save_sso_account(svc: Services, site_id: str, sub: str, p: SsoProfile) -> i
         changes = _profile_changes(row, p.name, p.supporter, p.role, p.email)
         if changes:
             people.update_account(conn, int(row["id"]), **changes)
-        if "email" in changes:  # a reader who signed in before the import, or before their address was vouched for
-            merge_imported(svc, conn, site_id, int(row["id"]), changes["email"], actor_kind=ActorKind.READER,
-                           actor=f"account:{int(row['id'])}", email_verified=p.email_verified)
+        if "email" in changes and (row["email"] or "").lower() != changes["email"].lower():
+            # a reader who signed in before the import, or before their address was vouched for; not where
+            # another reader of the site holds the address too (as at an import: then neither takes it)
+            readers = [i for i, sub in archive_store.account_ids_with_email(conn, site_id, changes["email"])
+                       if not sub.lower().startswith(RESERVED_SUBJECTS)]
+            if readers == [int(row["id"])]:
+                merge_imported(svc, conn, site_id, int(row["id"]), changes["email"], actor_kind=ActorKind.READER,
+                               actor=f"account:{int(row['id'])}", email_verified=p.email_verified)
         return int(row["id"])
 
 

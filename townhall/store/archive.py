@@ -72,6 +72,13 @@ def accounts_with_email(conn: Connection, site_id: str) -> Iterator[Row]:
                  .where(accounts.c.site_id == site_id, accounts.c.email.is_not(None)).order_by(accounts.c.id))
 
 
+def account_ids_with_email(conn: Connection, site_id: str, email: str) -> list[tuple[int, str]]:
+    """(id, subject) of the site's accounts that hold ``email`` (in any case)."""
+    q = (select(accounts.c.id, accounts.c.subject)
+         .where(accounts.c.site_id == site_id, func.lower(accounts.c.email) == email.strip().lower()))
+    return [(int(i), str(sub)) for i, sub in conn.execute(q)]
+
+
 def move_comments(conn: Connection, from_account: int, to_account: int) -> None:
     conn.execute(update(comments).where(comments.c.account_id == from_account).values(account_id=to_account))
 
