@@ -91,11 +91,6 @@ def _profile_changes(row: Mapping[str, Any], name: str, supporter: bool, role: R
 SUBJECT_KEY = "subject_key"  # site meta: the key of erased-while-sanctioned subjects (moves with an export)
 
 
-def site_meta_key(site_id: str, name: str) -> str:
-    """Where a site's own setting lives in ``meta`` (``site:<id>:<name>``); a Townhall export carries them."""
-    return f"site:{site_id}:{name}"
-
-
 def _keyed(key: str, text: str) -> str:
     return SANCTIONED_PREFIX + hmac.new(key.encode(), text.encode(), hashlib.sha256).hexdigest()
 
@@ -104,7 +99,7 @@ def sanctioned_subject(conn: Connection, site_id: str, subject: str) -> str:
     """What an erased account keeps in place of its subject while a ban or suspension is in force: a keyed
     hash, which names no one, but lets the same sign-in find the account (and its sanction) again. The key is
     the site's own (made on first use), so that it can move with the site to another installation."""
-    key = people.put_meta_if_absent(conn, site_meta_key(site_id, SUBJECT_KEY), secrets.token_urlsafe(32))
+    key = people.put_meta_if_absent(conn, people.site_meta_key(site_id, SUBJECT_KEY), secrets.token_urlsafe(32))
     return _keyed(key, subject)  # the key is the site's: its id stays out, so the site may be imported under another
 
 
@@ -112,7 +107,7 @@ def sanctioned_subjects(conn: Connection, svc: Services, site_id: str, subject: 
     """Every form an erased-while-sanctioned account of ``subject`` may hold: keyed with the site's key, or
     (erased before sites had keys of their own, 2026-11-27) with the installation secret and the site's id —
     such an account does not move with an export."""
-    key = people.get_meta(conn, site_meta_key(site_id, SUBJECT_KEY))
+    key = people.get_meta(conn, people.site_meta_key(site_id, SUBJECT_KEY))
     return ([_keyed(key, subject)] if key else []) + [_keyed(svc.secret, f"{site_id}\x00{subject}")]
 
 

@@ -205,13 +205,19 @@ def claim_imported(svc: Services, conn: Connection, site_id: str, subject: str, 
         return None
     keep = int(rows[0]["id"])
     people.update_account(conn, keep, subject=subject)
-    for other in rows[1:]:
-        store.move_comments(conn, int(other["id"]), keep)
-        people.update_account(conn, int(other["id"]), email=None)  # emptied: nothing claims it again
+    _take_over(conn, keep, rows[1:])
     svc.audit(conn, action="import.claimed", subject_type="account", subject_id=keep, actor_kind=ActorKind.READER.value,
               actor=f"account:{keep}", site_id=site_id,
               details={"imported_accounts": [int(r["id"]) for r in rows], "email_verified": email_verified})
     return keep
+
+
+def _take_over(conn: Connection, account_id: int, imported: list[RowMapping]) -> None:
+    """The imported accounts' comments move to ``account_id``; emptied, they keep no address, so nothing
+    claims them again."""
+    for other in imported:
+        store.move_comments(conn, int(other["id"]), account_id)
+        people.update_account(conn, int(other["id"]), email=None)
 
 
 def merge_imported(svc: Services, conn: Connection, site_id: str, account_id: int, email: str, *,
@@ -222,9 +228,7 @@ def merge_imported(svc: Services, conn: Connection, site_id: str, account_id: in
     before the publisher vouched for their address. Audited as ``import.claimed`` (account ids only).
     Returns the imported accounts' ids (none: nothing to take over)."""
     rows = [r for r in _unclaimed(conn, site_id, email) if int(r["id"]) != account_id]
-    for other in rows:
-        store.move_comments(conn, int(other["id"]), account_id)
-        people.update_account(conn, int(other["id"]), email=None)
+    _take_over(conn, account_id, rows)
     if rows:
         svc.audit(conn, action="import.claimed", subject_type="account", subject_id=account_id, actor_kind=actor_kind.value,
                   actor=actor, site_id=site_id, details={"imported_accounts": [int(r["id"]) for r in rows],

@@ -27,7 +27,7 @@ import uuid
 from datetime import timedelta
 from typing import Any, Mapping
 
-from townhall.service.accounts import active_sanction, sanctioned_subject, site_meta_key
+from townhall.service.accounts import active_sanction, sanctioned_subject
 from townhall.service.enforcement import SANCTIONED_PREFIX, release_erased
 from townhall.service.core import Services, as_utc
 from townhall.service.errors import Invalid, NotFound
@@ -75,7 +75,7 @@ def export_account(svc: Services, account_id: int) -> dict[str, Any]:
 
 def erasure_mode(svc: Services, site_id: str) -> str:
     with svc.db.read() as conn:
-        return store.get_meta(conn, site_meta_key(site_id, ERASE_COMMENTS)) or "remove"
+        return store.get_meta(conn, people.site_meta_key(site_id, ERASE_COMMENTS)) or "remove"
 
 
 def set_erasure_mode(svc: Services, site_id: str, mode: str) -> None:
@@ -84,7 +84,7 @@ def set_erasure_mode(svc: Services, site_id: str, mode: str) -> None:
     with svc.db.write() as conn:
         if content.get_site(conn, site_id) is None:
             raise NotFound("No such site.", {"site": site_id})
-        store.set_meta(conn, site_meta_key(site_id, ERASE_COMMENTS), mode)
+        store.set_meta(conn, people.site_meta_key(site_id, ERASE_COMMENTS), mode)
 
 
 def _scrub_hit(hit: Mapping[str, Any]) -> dict[str, Any]:

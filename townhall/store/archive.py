@@ -9,6 +9,7 @@ from sqlalchemy import Connection, DateTime, Table, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 
 from townhall.store.ops_tables import reader_prefs
+from townhall.store.people import site_meta_key
 
 from townhall.store.schema import (
     insert_row,
@@ -176,12 +177,12 @@ def insert_record(conn: Connection, kind: str, values: dict[str, Any]) -> int | 
 
 def site_meta(conn: Connection, site_id: str) -> dict[str, str]:
     """A site's own settings kept in ``meta`` (``site:<id>:<name>``), by name."""
-    prefix = f"site:{site_id}:"
+    prefix = site_meta_key(site_id, "")
     rows = conn.execute(select(meta.c.key, meta.c.value).where(meta.c.key.startswith(prefix, autoescape=True)))
     return {str(key)[len(prefix):]: str(value) for key, value in rows if str(key).startswith(prefix)}  # LIKE may fold case
 
 
 def set_site_meta(conn: Connection, site_id: str, name: str, value: str) -> None:
-    key = f"site:{site_id}:{name}"
+    key = site_meta_key(site_id, name)
     if conn.execute(update(meta).where(meta.c.key == key).values(value=value)).rowcount == 0:
         conn.execute(meta.insert().values(key=key, value=value))

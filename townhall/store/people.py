@@ -13,6 +13,11 @@ from townhall.store.schema import accounts, comments, insert_row, meta, moderato
 Row = RowMapping
 
 
+def site_meta_key(site_id: str, name: str) -> str:
+    """Where a site's own setting lives in ``meta`` (``site:<id>:<name>``); a Townhall export carries them."""
+    return f"site:{site_id}:{name}"
+
+
 def get_meta(conn: Connection, key: str) -> str | None:
     return conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar_one_or_none()
 
