@@ -44,8 +44,13 @@ _BAND_MIX = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8F
 def words(text: str) -> list[str]:
     """The text's words as a reader sees them (folded by :func:`townhall.policy.normalise.normalise`); a run
     of a script written without spaces (Chinese, Japanese, Thai ...) gives its overlapping character pairs."""
+    # ASCII holds no look-alike letters, invisible characters or accents: folding it is lower-casing it
+    folded = text.lower() if text.isascii() else fold(text).text
+    found = _WORD.findall(folded)
+    if text.isascii() or _UNSPACED.search(folded) is None:
+        return found
     out: list[str] = []
-    for w in _WORD.findall(fold(text).text):
+    for w in found:
         if _UNSPACED.search(w) is None:
             out.append(w)
             continue
