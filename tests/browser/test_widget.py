@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -465,9 +468,9 @@ def test_pages_sort_and_deep_threads(page: Any, server: LiveServer, api: Api) ->
     expect(widget.locator(f"#comment-{mine}")).to_have_count(1)
 
 
-def test_guest_commenting_where_the_site_allows_it(browser: Any, make_app: AppFactory, sqlite_url: str) -> None:
-    import os
-
+@contextmanager
+def _guest_widget(browser: Any, make_app: AppFactory, sqlite_url: str) -> Iterator[tuple[Any, Any]]:
+    """The demo page on a site that allows guests, the widget rendered with guest commenting: (page, widget)."""
     app = make_app(sqlite_url, demo=True, allow_guests=True, policy=os.environ.get("TOWNHALL_TEST_POLICY", ""))
     with LiveServer(app) as server:
         ctx = browser.new_context()
@@ -476,56 +479,48 @@ def test_guest_commenting_where_the_site_allows_it(browser: Any, make_app: AppFa
             page.goto(server.url + "/demo")
             page.wait_for_function("() => !!window.Townhall")
             page.evaluate("Townhall.render(document.getElementById('townhall'), {guests: true})")
-            widget = page.locator("#townhall")
-            widget.get_by_label("Add a comment").fill("A guest's view.")
-            widget.get_by_role("button", name="Post comment").click()
-            expect(widget.get_by_label("Your name (shown with your comment)")).to_be_focused()
-            widget.get_by_label("Your name (shown with your comment)").fill("Gus")
-            widget.get_by_role("button", name="Post comment").click()
-            expect(widget.locator(".th-account")).to_contain_text("Commenting as a guest: Gus")
-            expect(widget.locator(".th-c .th-badge")).to_have_text("Guest")
-            assert page.evaluate("localStorage.getItem('townhall:guest:default') || ''").count(".") == 2
-            page.reload()
-            page.wait_for_function("() => !!window.Townhall")
-            page.evaluate("Townhall.render(document.getElementById('townhall'), {guests: true})")
-            expect(widget.locator(".th-account")).to_contain_text("Commenting as a guest: Gus")
-            expect(widget.get_by_role("button", name="Edit")).to_be_visible()  # still the same guest account
+            yield page, page.locator("#townhall")
         finally:
             ctx.close()
+
+
+def test_guest_commenting_where_the_site_allows_it(browser: Any, make_app: AppFactory, sqlite_url: str) -> None:
+    with _guest_widget(browser, make_app, sqlite_url) as (page, widget):
+        widget.get_by_label("Add a comment").fill("A guest's view.")
+        widget.get_by_role("button", name="Post comment").click()
+        expect(widget.get_by_label("Your name (shown with your comment)")).to_be_focused()
+        widget.get_by_label("Your name (shown with your comment)").fill("Gus")
+        widget.get_by_role("button", name="Post comment").click()
+        expect(widget.locator(".th-account")).to_contain_text("Commenting as a guest: Gus")
+        expect(widget.locator(".th-c .th-badge")).to_have_text("Guest")
+        assert page.evaluate("localStorage.getItem('townhall:guest:default') || ''").count(".") == 2
+        page.reload()
+        page.wait_for_function("() => !!window.Townhall")
+        page.evaluate("Townhall.render(document.getElementById('townhall'), {guests: true})")
+        expect(widget.locator(".th-account")).to_contain_text("Commenting as a guest: Gus")
+        expect(widget.get_by_role("button", name="Edit")).to_be_visible()  # still the same guest account
 
 
 def test_a_guest_whose_first_comment_is_refused_keeps_the_account(browser: Any, make_app: AppFactory,
                                                                     sqlite_url: str) -> None:
     """The account made for a guest's refused first comment stays theirs: the corrected comment (and any
     strike) goes to the same account, and the form keeps the text and the reasons while the name field goes."""
-    import os
-
     from sqlalchemy import create_engine, text
 
-    app = make_app(sqlite_url, demo=True, allow_guests=True, policy=os.environ.get("TOWNHALL_TEST_POLICY", ""))
-    with LiveServer(app) as server:
-        ctx = browser.new_context()
-        try:
-            page = ctx.new_page()
-            page.goto(server.url + "/demo")
-            page.wait_for_function("() => !!window.Townhall")
-            page.evaluate("Townhall.render(document.getElementById('townhall'), {guests: true})")
-            widget = page.locator("#townhall")
-            name = widget.get_by_label("Your name (shown with your comment)")
-            name.fill("Gus")
-            box = widget.get_by_label("Add a comment")
-            box.fill("what the fuck is this budget")
-            widget.get_by_role("button", name="Post comment").click()
-            expect(widget.locator(".th-rejected mark")).to_have_text("fuck")
-            expect(name).to_be_hidden()
-            expect(widget.locator(".th-account")).to_contain_text("Commenting as a guest: Gus")
-            expect(box).to_have_value("what the fuck is this budget")  # the form was kept, not rebuilt
-            expect(widget.locator(".th-rejected")).to_be_visible()
-            box.fill("what on earth is this budget")
-            widget.get_by_role("button", name="Post comment").click()
-            expect(widget.get_by_text("what on earth is this budget")).to_be_visible()
-        finally:
-            ctx.close()
+    with _guest_widget(browser, make_app, sqlite_url) as (page, widget):
+        name = widget.get_by_label("Your name (shown with your comment)")
+        name.fill("Gus")
+        box = widget.get_by_label("Add a comment")
+        box.fill("what the fuck is this budget")
+        widget.get_by_role("button", name="Post comment").click()
+        expect(widget.locator(".th-rejected mark")).to_have_text("fuck")
+        expect(name).to_be_hidden()
+        expect(widget.locator(".th-account")).to_contain_text("Commenting as a guest: Gus")
+        expect(box).to_have_value("what the fuck is this budget")  # the form was kept, not rebuilt
+        expect(widget.locator(".th-rejected")).to_be_visible()
+        box.fill("what on earth is this budget")
+        widget.get_by_role("button", name="Post comment").click()
+        expect(widget.get_by_text("what on earth is this budget")).to_be_visible()
     engine = create_engine(sqlite_url)
     try:
         with engine.connect() as conn:

@@ -19,6 +19,14 @@ def _site(app, site_id: str, secret: str = SSO_SECRET) -> None:
                             auto_create_threads=True, policy_path=None, origins=[], created_at=app.services.now())
 
 
+def _installation_policy(tmp_path: Path) -> str:
+    """The packaged house rules with ``ban_scope = "installation"``."""
+    text = (resources.files("townhall.policy") / "default.policy.toml").read_text()
+    policy = tmp_path / "network.policy.toml"
+    policy.write_text(text.replace('ban_scope = "site"', 'ban_scope = "installation"'))
+    return str(policy)
+
+
 def test_site_ban_stays_on_its_site(make_app, db_url: str) -> None:
     app = make_app(db_url)
     _site(app, "sister")
@@ -32,10 +40,7 @@ def test_site_ban_stays_on_its_site(make_app, db_url: str) -> None:
 
 
 def test_installation_ban_covers_the_same_person_elsewhere(make_app, db_url: str, tmp_path: Path) -> None:
-    text = (resources.files("townhall.policy") / "default.policy.toml").read_text()
-    policy = tmp_path / "network.policy.toml"
-    policy.write_text(text.replace('ban_scope = "site"', 'ban_scope = "installation"'))
-    app = make_app(db_url, policy=str(policy))
+    app = make_app(db_url, policy=_installation_policy(tmp_path))
     _site(app, "sister")
     with TestClient(app) as client:
         aid = client.get("/api/v1/me", headers=auth("same-person")).json()["id"]
@@ -55,10 +60,7 @@ def test_an_installation_ban_follows_an_address_only_within_the_same_sign_in(mak
     """A publisher vouches for the addresses in its own tokens: the same address links the same person's
     accounts on sites that share its sign-in, but one publisher naming an address cannot ban another
     publisher's reader (it could name anyone's)."""
-    text = (resources.files("townhall.policy") / "default.policy.toml").read_text()
-    policy = tmp_path / "network.policy.toml"
-    policy.write_text(text.replace('ban_scope = "site"', 'ban_scope = "installation"'))
-    app = make_app(db_url, policy=str(policy))
+    app = make_app(db_url, policy=_installation_policy(tmp_path))
     _site(app, "sister")
     other_secret = "another-publishers-sign-in-secret-0123456789abcdef"
     _site(app, "elsewhere", secret=other_secret)
@@ -86,10 +88,7 @@ def test_lifting_a_ban_lifts_its_copies_after_the_sign_in_secret_changed(make_ap
 
     from townhall.store.schema import accounts, sites
 
-    text = (resources.files("townhall.policy") / "default.policy.toml").read_text()
-    policy = tmp_path / "network.policy.toml"
-    policy.write_text(text.replace('ban_scope = "site"', 'ban_scope = "installation"'))
-    app = make_app(db_url, policy=str(policy))
+    app = make_app(db_url, policy=_installation_policy(tmp_path))
     _site(app, "sister")
     with TestClient(app) as client:
         aid = client.get("/api/v1/me", headers=auth("anna", email="anna@example.org")).json()["id"]
