@@ -62,3 +62,14 @@ def sign_in(client: Any, email: str, password: str = PASSWORD) -> Any:
     assert form.status_code == 200
     return client.post("/admin/login", data={"email": email, "password": password, "login_token": login_token(form.text),
                                              "next": "/admin"}, follow_redirects=False)
+
+
+def sso_sign_in(client: Any, token: str, site: str | None = None) -> Any:
+    """Follow a publisher's sign-in link and press its confirmation button; returns the POST's response (not
+    followed), or the link's own response where it shows no confirmation (refused, or already signed in)."""
+    params = {"token": token, **({"site": site} if site else {})}
+    page = client.get("/admin/sso", params=params, follow_redirects=False)
+    if page.status_code != 200:
+        return page
+    assert "th_session=" not in page.headers.get("set-cookie", ""), "the link alone signs nobody in"
+    return client.post("/admin/sso", data={**params, "login_token": login_token(page.text)}, follow_redirects=False)

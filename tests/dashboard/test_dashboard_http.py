@@ -11,7 +11,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from tests.dashboard.helpers import PASSWORD, add_moderator, csrf_token, sign_in
+from tests.dashboard.helpers import PASSWORD, add_moderator, csrf_token, login_token, sign_in, sso_sign_in
 from tests.fixtures_app import Clock, auth, make_token
 from townhall.app import Townhall
 from townhall.service import moderators
@@ -134,8 +134,7 @@ def test_rotating_the_sso_secret_ends_dashboard_sessions_opened_with_it(make_app
     """SECURITY.md's remedy for a leaked sign-in secret is a new one: it must end the dashboard sessions that
     tokens signed with the old secret opened, as it ends the tokens."""
     with TestClient(make_app(db_url)) as before:
-        assert before.get(f"/admin/sso?token={make_token('mallory', role='moderator')}",
-                          follow_redirects=False).status_code == 303
+        assert sso_sign_in(before, make_token('mallory', role='moderator')).status_code == 303
         assert before.get("/admin/queue/held", follow_redirects=False).status_code == 200
         cookie = before.cookies.get("th_session")
     with TestClient(make_app(db_url, sso_secret="a-new-sign-in-secret-after-a-leak-0123456789abcdef")) as after:
@@ -150,6 +149,23 @@ def test_a_link_never_swaps_a_signed_in_moderators_session(app: Townhall, client
     r = client.get(f"/admin/sso?token={make_token('attacker', role='moderator')}", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/admin" and "th_session=" not in r.headers.get("set-cookie", "")
     assert client.get("/admin/moderators").status_code == 200  # still the admin, not the link's moderator
+
+
+def test_a_sign_in_link_alone_signs_nobody_in(client: TestClient) -> None:
+    """Another site could send a visitor to a link (or post a form) with its own moderator's token; the visitor
+    would then moderate, and report, as that account (login CSRF). Only the confirmation page's button, whose
+    form token is bound to this browser's pre-session cookie, signs in."""
+    token = make_token("attacker", name="Mallory", role="moderator")
+    page = client.get("/admin/sso", params={"token": token}, follow_redirects=False)
+    assert page.status_code == 200 and "Sign in as Mallory" in page.text and "th_session=" not in page.headers.get("set-cookie", "")
+    assert client.get("/admin/queue/held", follow_redirects=False).status_code == 303  # not signed in
+    for forged in ("", "x" * 43, login_token(page.text) + "x"):  # a cross-site form cannot know the token
+        r = client.post("/admin/sso", data={"token": token, "login_token": forged}, follow_redirects=False)
+        assert r.status_code == 403 and "th_session=" not in r.headers.get("set-cookie", "")
+    client.cookies.clear()  # another browser (the attacker's page) with this page's form token and no cookie
+    r = client.post("/admin/sso", data={"token": token, "login_token": login_token(page.text)}, follow_redirects=False)
+    assert r.status_code == 403
+    assert client.get("/admin/queue/held", follow_redirects=False).status_code == 303
 
 
 def test_tokens_beyond_ascii_are_refused_not_a_server_error(app: Townhall, client: TestClient) -> None:
@@ -220,12 +236,11 @@ def test_moderator_of_one_site_cannot_open_or_act_on_another(app: Townhall, clie
 
 
 def test_sso_sign_in_for_moderators_only(app: Townhall, client: TestClient) -> None:
-    reader = client.get(f"/admin/sso?token={make_token('rita')}", follow_redirects=False)
+    reader = sso_sign_in(client, make_token('rita'))
     assert reader.status_code == 403 and "th_session=" not in reader.headers.get("set-cookie", "")
-    forged = client.get(f"/admin/sso?token={make_token('eve', role='moderator', secret='wrong-secret-' * 4)}",
-                        follow_redirects=False)
+    forged = sso_sign_in(client, make_token('eve', role='moderator', secret='wrong-secret-' * 4))
     assert forged.status_code == 401
-    ok = client.get(f"/admin/sso?token={make_token('maria', name='Maria', role='moderator')}", follow_redirects=False)
+    ok = sso_sign_in(client, make_token('maria', name='Maria', role='moderator'))
     assert ok.status_code == 303
     page = client.get("/admin/queue/held")
     assert page.status_code == 200 and "Maria" in page.text

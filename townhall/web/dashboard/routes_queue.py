@@ -3,7 +3,7 @@ page and the troll-cluster page."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Callable, Literal
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
@@ -34,15 +34,19 @@ def _back(request: Request, fallback: str = "/admin") -> str:
 
 
 # --- signing in and out ------------------------------------------------------------------------------
-def _login_page(request: Request, next_url: str, error: str | None = None, status: int = 200) -> HTMLResponse:
-    svc = services(request)
+def _with_login_cookie(request: Request, render_page: Callable[[str], HTMLResponse]) -> HTMLResponse:
+    """A page holding a sign-in form, with the pre-session cookie its form token is bound to."""
     holder = Response()
-    token = sess.login_nonce(request, holder, svc)
-    response = render(request, "admin/login.html", status=status, login_token=token, next=safe_next(next_url), error=error)
+    response = render_page(sess.login_nonce(request, holder, services(request)))
     for key, value in holder.raw_headers:
         if key == b"set-cookie":
             response.raw_headers.append((key, value))
     return response
+
+
+def _login_page(request: Request, next_url: str, error: str | None = None, status: int = 200) -> HTMLResponse:
+    return _with_login_cookie(request, lambda login_token: render(
+        request, "admin/login.html", status=status, login_token=login_token, next=safe_next(next_url), error=error))
 
 
 @router.get("/login")
@@ -72,18 +76,45 @@ def login(request: Request, email: Annotated[SafeStr, Form(max_length=300)] = ""
     return response
 
 
+def _sso_claims(request: Request, site_id: str, token: str) -> dict[str, Any]:
+    claims = decode_reader_token(services(request), site_id, token)
+    if claims.get("_guest") or claims.get("role") not in ("moderator", "admin"):
+        raise Forbidden("This sign-in token is not a moderator's.")
+    acct.check_claims(claims)
+    return claims
+
+
 @router.get("/sso")
-def sso(request: Request, token: SafeStr = Query(..., max_length=8192), site: SiteQuery = None) -> Response:
-    """Sign in with a publisher-signed JWT whose role claim is moderator or admin (moderates that site only)."""
+def sso_confirm(request: Request, token: SafeStr = Query(..., max_length=8192), site: SiteQuery = None) -> Response:
+    """A publisher's sign-in link (a JWT whose role claim is moderator or admin; moderates that site only)
+    opens a page that names who it signs in as; only its button signs in. A link alone never does: another
+    site could otherwise sign a visitor in as its own moderator (login CSRF)."""
     svc = services(request)
     site_id = site or svc.settings.default_site
-    if sess.read(request, svc) is not None:  # a link never swaps a signed-in moderator's session (login CSRF)
+    if sess.read(request, svc) is not None:  # a link never swaps a signed-in moderator's session
         return RedirectResponse("/admin", status_code=303)
     try:
-        claims = decode_reader_token(svc, site_id, token)
-        if claims.get("_guest") or claims.get("role") not in ("moderator", "admin"):
-            raise Forbidden("This sign-in token is not a moderator's.")
-        acct.check_claims(claims)
+        claims = _sso_claims(request, site_id, token)
+    except ServiceError as exc:
+        return error_response(request, exc)
+    return _with_login_cookie(request, lambda login_token: render(
+        request, "admin/sso.html", site=site_id, token=token, login_token=login_token,
+        who=str(claims.get("name") or claims["sub"])[:100], role=str(claims["role"])))
+
+
+@router.post("/sso")
+def sso(request: Request, token: Annotated[SafeStr, Form(max_length=8192)] = "",
+        login_token: Annotated[SafeStr, Form(max_length=200)] = "",
+        site: Annotated[SafeStr, Form(max_length=64)] = "") -> Response:
+    """Sign in with the token that the confirmation page showed, from that page's form only."""
+    svc = services(request)
+    site_id = site or svc.settings.default_site
+    if sess.read(request, svc) is not None:
+        return RedirectResponse("/admin", status_code=303)
+    if not sess.login_token_ok(request, svc, login_token):
+        return error_response(request, Forbidden("The sign-in form expired; open the sign-in link again."))
+    try:
+        claims = _sso_claims(request, site_id, token)
     except ServiceError as exc:
         return error_response(request, exc)
     response = RedirectResponse(f"/admin/queue/held?site={site_id}", status_code=303)
