@@ -15,9 +15,9 @@ from tests.fixtures_app import LiveServer, auth
 THREAD = "live-article"
 
 
-def open_stream(server: LiveServer) -> socket.socket:
+def open_stream(server: LiveServer, thread: str = THREAD) -> socket.socket:
     sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-    sock.sendall(f"GET /api/v1/threads/{THREAD}/live HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n".encode())
+    sock.sendall(f"GET /api/v1/threads/{thread}/live HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n".encode())
     return sock
 
 
@@ -62,6 +62,27 @@ def test_published_comments_reach_every_stream_and_leaving_readers_unsubscribe(a
         for s in streams:
             s.close()
     wait_for(lambda: bus.subscriber_count(channel) == 0)
+
+
+def test_a_thread_whose_id_holds_slashes_streams_its_own_comments(app: Townhall, live_server: LiveServer) -> None:
+    """Threads imported from WordPress are keyed by their permalink ("2026/11/budget-vote"); their stream must
+    be theirs, not a 404 and not the stream of the thread named by the id's last segment."""
+    bus = app.services.events
+    permalink, other = "2026/11/budget-vote", "budget-vote"
+    stream = open_stream(live_server, permalink)
+    try:
+        assert b"200 OK" in read_until(stream, b"retry: 3000")
+        wait_for(lambda: bus.subscriber_count(bus.channel(app.settings.default_site, permalink)) == 1)
+        assert bus.subscriber_count(bus.channel(app.settings.default_site, other)) == 0
+        elsewhere = httpx.post(f"{live_server.url}/api/v1/threads/{other}/comments", json={"text": "Another thread."},
+                               headers=auth("bob"))
+        here = httpx.post(f"{live_server.url}/api/v1/threads/{permalink}/comments", json={"text": "On the permalink."},
+                          headers=auth("alice"))
+        assert elsewhere.status_code == 201 and here.status_code == 201, (elsewhere.text, here.text)
+        got = read_until(stream, f'"id": {here.json()["comment"]["id"]}'.encode())
+        assert b"event: comment.published" in got and b"On the permalink." in got and b"Another thread." not in got
+    finally:
+        stream.close()
 
 
 def test_an_edit_that_is_held_takes_the_old_text_off_live_pages(app: Townhall, live_server: LiveServer) -> None:
