@@ -533,6 +533,42 @@ def test_a_guest_whose_first_comment_is_refused_keeps_the_account(browser: Any, 
     assert rows[0][3] == rows[1][3] and accounts == 1
 
 
+def test_a_refused_guest_is_not_asked_for_a_name_again_in_an_open_reply_form(browser: Any, make_app: AppFactory,
+                                                                               sqlite_url: str) -> None:
+    """After a guest's first comment is refused, the account stays theirs; a reply form opened before that
+    must not keep asking for a name (which would then be ignored) nor refuse to send without one."""
+    with _guest_widget(browser, make_app, sqlite_url) as (page, widget):
+        status = page.evaluate("""async (token) => {
+            const d = document.getElementById('townhall').dataset;
+            const r = await fetch('/api/v1/threads/' + encodeURIComponent(d.thread) + '/comments', {method: 'POST',
+                headers: {'Content-Type': 'application/json', 'X-Townhall-Site': d.site, Authorization: 'Bearer ' + token},
+                body: JSON.stringify({text: 'The budget adds up this year.'})});
+            return [r.status, (await r.json()).comment.status]; }""", make_token("bob", "Bob"))
+        assert status == [201, "published"]
+        listed = """async () => { const d = document.getElementById('townhall').dataset;
+            const r = await fetch('/api/v1/threads/' + encodeURIComponent(d.thread) + '/comments?site=' + d.site);
+            return (await r.json()).comments.length; }"""
+        deadline = time.monotonic() + 10
+        while page.evaluate(listed) != 1:  # signed-out readers' first page is cached for a moment
+            assert time.monotonic() < deadline
+            page.wait_for_timeout(200)
+        page.evaluate("Townhall.render(document.getElementById('townhall'), {guests: true})")
+        widget.get_by_role("button", name="Reply").click()
+        reply_form = widget.locator("form", has=page.get_by_label("Reply to Bob"))
+        expect(reply_form.get_by_label("Your name (shown with your comment)")).to_be_visible()
+        main_form = widget.locator("form", has=page.get_by_label("Add a comment"))
+        main_form.get_by_label("Your name (shown with your comment)").fill("Gus")
+        widget.get_by_label("Add a comment").fill("what the fuck is this budget")
+        widget.get_by_role("button", name="Post comment").click()
+        expect(widget.locator(".th-rejected mark")).to_have_text("fuck")
+        expect(reply_form.get_by_label("Your name (shown with your comment)")).to_be_hidden()
+        reply_form.get_by_label("Reply to Bob").fill("It does not add up for renters.")
+        reply_form.get_by_role("button", name="Post reply").click()
+        reply = widget.locator(".th-c", has_text="It does not add up for renters.")
+        expect(reply).to_be_visible()
+        expect(reply).to_contain_text("Gus")
+
+
 def test_german_catalogue(page: Any, server: LiveServer, api: Api) -> None:
     api.post(make_token("bob", "Bob"), "Guten Tag.")
     page.goto(server.url + "/demo")

@@ -651,7 +651,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         if (submit.disabled) return;
         const text = area.value;
         const n = Array.from(text).length;
-        if (nameInput && !nameInput.value.trim()) return showError(t('guestNeedName'), nameInput);
+        if (nameInput && !this.token() && !nameInput.value.trim()) return showError(t('guestNeedName'), nameInput);
         if (!text.trim()) return showError(t('errEmpty'));
         if (n > max) return showError(t('errTooLong', { n: n - max }));
         showError('');
@@ -1067,15 +1067,13 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     }
 
     // A guest's first comment was refused, but the account made for it stays theirs: the next try (and any
-    // strike) goes to the same account. The form keeps the reader's text and the reasons; the name is no
-    // longer asked for.
+    // strike) goes to the same account. The form keeps the reader's text and the reasons; no form asks for
+    // the name any more (reply forms already open included).
     keepGuest(token) {
       const before = this.composeState();
       store.set(guestKey(this.o.site), token);
-      if (this.composeKey === before && this.mainForm) {
-        this.composeKey = this.composeState();
-        this.mainForm.querySelectorAll('[data-guest-name]').forEach((x) => { x.hidden = true; });
-      }
+      if (this.composeKey === before && this.mainForm) this.composeKey = this.composeState();
+      this.root.querySelectorAll('[data-guest-name]').forEach((x) => { x.hidden = true; });
     }
 
     async editComment(entry, text) {
