@@ -61,6 +61,7 @@ AUDIT_PASS: tuple[Case, ...] = (
                "Fu-Kiang"),
     *_cases_of("surnames", "Billy Fuccillo", "Fucci family", "Leopold Fuckel", "genus Fuckelia"),
     *_cases_of("German", "FCKW-freie Spraydosen", "1. FCK spielt heute"),
+    *_cases_of("uneven spaces in a partial spelling", "F  U K", "Grade F  UK", "f u  k"),
     *_cases_of("random link letters", "http://t.co/fuq2RSR29w", "https://t.co/jThFukY8Gf"),
 )
 
@@ -74,6 +75,7 @@ AUDIT_CAUGHT: tuple[Case, ...] = (
     *_cases_of("symbols between letters", "f!u!c!k", "f#u#c#k", "f@u@c@k", "f$u$c$k", "(f)(u)(c)(k)", "[f][u][c][k]"),
     *_cases_of("long separators, repeats", "f    u    c    k", "f  -  u  -  c  -  k", "f u u u c k", "F-U-U-U-C-K",
                "f * c k"),
+    *_cases_of("uneven spaces", "f u  c k", "F  U C  K off", "f u c  k", "f\n\nu\nc\n\nk"),
     *_cases_of("compounds with punctuation masks", "motherf-cker", "motherf.cker", "clusterf-ck", "mindf-ck"),
     *_cases_of("right-to-left override", "\u202ekcuf", "well \u202ekcuf\u202c that"),
     *_cases_of("links", "Awwww.F*ck you", "Ewww.fvck that", "https://x.co/f*ck-you", "www.f-u-c-k.com"),

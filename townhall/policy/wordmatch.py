@@ -335,7 +335,16 @@ class FWordMatcher:
         # the letters up to the first k decide the separator; repeated k's follow only with it, and may
         # belong to the next word ("f u c k kind"): the longest run that ends the word wins
         first_k = units.index(units[-1])
-        spelled = _spelled_out(m.group("on") == "ph", units[: first_k + 1], gaps[: first_k + 1])
+        ph = m.group("on") == "ph"
+        spelled = _spelled_out(ph, units[: first_k + 1], gaps[: first_k + 1])
+        if spelled is None and all(g.isspace() for g in gaps[: first_k + 1] if g):
+            # uneven spaces ("f u  c k", one letter per line with blank lines) read as one separator, but
+            # only for the full spelling: "F  U K" stays a grade and a country
+            even = [" " if g else "" for g in gaps]
+            spelled = _spelled_out(ph, units[: first_k + 1], even[: first_k + 1])
+            if spelled is None or not spelled[1]:
+                return None
+            gaps = even
         if spelled is None:
             return None
         sep, full = spelled
