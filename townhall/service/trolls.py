@@ -17,7 +17,7 @@ from townhall.service.identity import Actor
 from townhall.store import content, moderation, people
 from townhall.store.schema import AccountState, FlagKind, FlagState
 from townhall.trolls.config import DetectorConfig
-from townhall.trolls.decisions import Outcome, PastFlag, Standing
+from townhall.trolls.decisions import Outcome, PastFlag, PriorDecisions
 from townhall.trolls.events import CommentEvent, ReactionEvent, ReactionKind
 from townhall.trolls.index import CoordinationIndex
 from townhall.trolls.report import Report
@@ -223,7 +223,7 @@ def record_clusters(svc: Services, site_id: str, report: Report) -> list[int]:
     used: set[int] = set()
     for cluster in report.clusters:
         matches = [k for k in known if k.matches(cluster)]
-        decision = Standing.of(cluster, matches)
+        decision = PriorDecisions.of(cluster, matches)
         if decision.dismissed_without_news and not any(k.state is Outcome.OPEN for k in matches):
             cleared.update(cluster.members)  # the moderator's "not a campaign" holds for every member
         if not cluster.flagged:
@@ -233,7 +233,7 @@ def record_clusters(svc: Services, site_id: str, report: Report) -> list[int]:
         # process's): the flags are read again inside the transaction that writes, so none is made twice
         with svc.db.write(exclusive=True) as conn:
             matches = [k for k in _past_flags(conn, site_id) if k.matches(cluster)]
-            decision = Standing.of(cluster, matches)
+            decision = PriorDecisions.of(cluster, matches)
             site = content.get_site(conn, site_id)
             policy = svc.policies.for_site(site)
             # only the members the detector itself flags are proposed for sanction (looser ties stay in the

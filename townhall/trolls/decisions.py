@@ -66,7 +66,7 @@ def _families(strengths: Mapping[str, float]) -> dict[Family, float]:
 
 
 @dataclass(frozen=True, slots=True)
-class Standing:
+class PriorDecisions:
     """What the earlier decisions on a cluster mean for it now."""
 
     decided: tuple[PastFlag, ...]  # matching decided flags, newest first
@@ -74,16 +74,16 @@ class Standing:
     new_families: tuple[Family, ...]
 
     @staticmethod
-    def of(cluster: Cluster, matches: Sequence[PastFlag]) -> Standing:
+    def of(cluster: Cluster, matches: Sequence[PastFlag]) -> PriorDecisions:
         decided = tuple(sorted((m for m in matches if m.state is not Outcome.OPEN), key=lambda m: -m.id))
         if not decided:
-            return Standing((), (), ())
+            return PriorDecisions((), (), ())
         covered = frozenset().union(*(d.members for d in decided))
         new_members = tuple(m for m in cluster.flagged_members if m not in covered)
         now = _families({k.value: v for k, v in cluster.strengths.items() if isinstance(k, Signal)})
         new_families = tuple(f for f, v in now.items()
                              if v >= SIGNIFICANT and all(d.families.get(f, 0.0) < ABSENT for d in decided))
-        return Standing(decided, new_members, new_families)
+        return PriorDecisions(decided, new_members, new_families)
 
     @property
     def has_news(self) -> bool:
