@@ -1,68 +1,24 @@
 """The reader's widget in a real browser: the demo article, signing in, writing, the house rules in the open,
-live updates, sanctions, keyboard-only use and accessibility (axe-core, light and dark)."""
+live updates, sanctions, keyboard-only use, permalinks and paging (guests and embedding: the files beside)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import AXE, THREAD, Api
+from tests.browser.conftest import Api
+from tests.browser.widget_helpers import DEEP_ACTIVE, article, login, open_demo, submit
 from townhall.app import Townhall
-from tests.fixtures_app import AppFactory, LiveServer, make_token
+from tests.fixtures_app import LiveServer, make_token
 
 pytestmark = pytest.mark.browser
-
-DEEP_ACTIVE = """() => {
-  let a = document.activeElement;
-  while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
-  if (!a) return null;
-  const root = a.getRootNode();
-  const label = a.id && root.querySelector ? root.querySelector('label[for="' + a.id + '"]') : null;
-  return {tag: a.tagName.toLowerCase(), text: (a.textContent || '').trim().slice(0, 60),
-          label: label ? label.textContent : (a.getAttribute('aria-label') || ''), inWidget: root !== document};
-}"""
-
-
-def open_demo(page: Any, server: LiveServer, token: str | None = None, suffix: str = "") -> Any:
-    page.goto(server.url + "/demo" + suffix)
-    page.wait_for_function("() => !!window.Townhall")
-    widget = page.locator("#townhall")
-    expect(widget.get_by_role("heading", name=re.compile("^Comments"))).to_be_visible()
-    if token is not None:
-        login(page, token)
-        expect(widget.get_by_text("Signed in as")).to_be_visible()
-        expect(widget.get_by_label("Add a comment")).to_be_visible()
-    return widget
-
-
-def login(page: Any, token: str) -> None:
-    """Townhall.login, then wait until the widget has reloaded the thread as that reader."""
-    page.evaluate("""t => new Promise(done => {
-      document.getElementById('townhall').addEventListener('townhall:loaded', () => done(), {once: true});
-      Townhall.login(t);
-    })""", token)
-
-
-def submit(page: Any, button: Any, method: str = "POST") -> dict[str, Any]:
-    """Click a widget button and return the JSON of the API call it makes."""
-    with page.expect_response(lambda r: r.request.method == method and "/api/v1/" in r.url) as info:
-        button.click()
-    return info.value.json()  # type: ignore[no-any-return]
-
-
-def article(widget: Any, comment_id: int) -> Any:
-    return widget.locator(f"#comment-{comment_id} > article")
-
 
 def test_demo_article_sign_in_post_reply_edit_delete(page: Any, server: LiveServer, api: Api) -> None:
     hosts: set[str] = set()
@@ -468,107 +424,6 @@ def test_pages_sort_and_deep_threads(page: Any, server: LiveServer, api: Api) ->
     expect(widget.locator(f"#comment-{mine}")).to_have_count(1)
 
 
-@contextmanager
-def _guest_widget(browser: Any, make_app: AppFactory, sqlite_url: str) -> Iterator[tuple[Any, Any]]:
-    """The demo page on a site that allows guests, the widget rendered with guest commenting: (page, widget)."""
-    app = make_app(sqlite_url, demo=True, allow_guests=True, policy=os.environ.get("TOWNHALL_TEST_POLICY", ""))
-    with LiveServer(app) as server:
-        ctx = browser.new_context()
-        try:
-            page = ctx.new_page()
-            page.goto(server.url + "/demo")
-            page.wait_for_function("() => !!window.Townhall")
-            page.evaluate("Townhall.render(document.getElementById('townhall'), {guests: true})")
-            yield page, page.locator("#townhall")
-        finally:
-            ctx.close()
-
-
-def test_guest_commenting_where_the_site_allows_it(browser: Any, make_app: AppFactory, sqlite_url: str) -> None:
-    with _guest_widget(browser, make_app, sqlite_url) as (page, widget):
-        widget.get_by_label("Add a comment").fill("A guest's view.")
-        widget.get_by_role("button", name="Post comment").click()
-        expect(widget.get_by_label("Your name (shown with your comment)")).to_be_focused()
-        widget.get_by_label("Your name (shown with your comment)").fill("Gus")
-        widget.get_by_role("button", name="Post comment").click()
-        expect(widget.locator(".th-account")).to_contain_text("Commenting as a guest: Gus")
-        expect(widget.locator(".th-c .th-badge")).to_have_text("Guest")
-        assert page.evaluate("localStorage.getItem('townhall:guest:default') || ''").count(".") == 2
-        page.reload()
-        page.wait_for_function("() => !!window.Townhall")
-        page.evaluate("Townhall.render(document.getElementById('townhall'), {guests: true})")
-        expect(widget.locator(".th-account")).to_contain_text("Commenting as a guest: Gus")
-        expect(widget.get_by_role("button", name="Edit")).to_be_visible()  # still the same guest account
-
-
-def test_a_guest_whose_first_comment_is_refused_keeps_the_account(browser: Any, make_app: AppFactory,
-                                                                    sqlite_url: str) -> None:
-    """The account made for a guest's refused first comment stays theirs: the corrected comment (and any
-    strike) goes to the same account, and the form keeps the text and the reasons while the name field goes."""
-    from sqlalchemy import create_engine, text
-
-    with _guest_widget(browser, make_app, sqlite_url) as (page, widget):
-        name = widget.get_by_label("Your name (shown with your comment)")
-        name.fill("Gus")
-        box = widget.get_by_label("Add a comment")
-        box.fill("what the fuck is this budget")
-        widget.get_by_role("button", name="Post comment").click()
-        expect(widget.locator(".th-rejected mark")).to_have_text("fuck")
-        expect(name).to_be_hidden()
-        expect(widget.locator(".th-account")).to_contain_text("Commenting as a guest: Gus")
-        expect(box).to_have_value("what the fuck is this budget")  # the form was kept, not rebuilt
-        expect(widget.locator(".th-rejected")).to_be_visible()
-        box.fill("what on earth is this budget")
-        widget.get_by_role("button", name="Post comment").click()
-        expect(widget.get_by_text("what on earth is this budget")).to_be_visible()
-    engine = create_engine(sqlite_url)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(text("SELECT c.status, a.display_name, a.guest, c.account_id FROM comments c "
-                                     "JOIN accounts a ON a.id = c.account_id ORDER BY c.id")).all()
-            accounts = conn.execute(text("SELECT count(*) FROM accounts WHERE guest")).scalar()
-    finally:
-        engine.dispose()
-    assert [(r[0], r[1], bool(r[2])) for r in rows] == [("rejected", "Gus", True), ("published", "Gus", True)]
-    assert rows[0][3] == rows[1][3] and accounts == 1
-
-
-def test_a_refused_guest_is_not_asked_for_a_name_again_in_an_open_reply_form(browser: Any, make_app: AppFactory,
-                                                                               sqlite_url: str) -> None:
-    """After a guest's first comment is refused, the account stays theirs; a reply form opened before that
-    must not keep asking for a name (which would then be ignored) nor refuse to send without one."""
-    with _guest_widget(browser, make_app, sqlite_url) as (page, widget):
-        status = page.evaluate("""async (token) => {
-            const d = document.getElementById('townhall').dataset;
-            const r = await fetch('/api/v1/threads/' + encodeURIComponent(d.thread) + '/comments', {method: 'POST',
-                headers: {'Content-Type': 'application/json', 'X-Townhall-Site': d.site, Authorization: 'Bearer ' + token},
-                body: JSON.stringify({text: 'The budget adds up this year.'})});
-            return [r.status, (await r.json()).comment.status]; }""", make_token("bob", "Bob"))
-        assert status == [201, "published"]
-        listed = """async () => { const d = document.getElementById('townhall').dataset;
-            const r = await fetch('/api/v1/threads/' + encodeURIComponent(d.thread) + '/comments?site=' + d.site);
-            return (await r.json()).comments.length; }"""
-        deadline = time.monotonic() + 10
-        while page.evaluate(listed) != 1:  # signed-out readers' first page is cached for a moment
-            assert time.monotonic() < deadline
-            page.wait_for_timeout(200)
-        page.evaluate("Townhall.render(document.getElementById('townhall'), {guests: true})")
-        widget.get_by_role("button", name="Reply").click()
-        reply_form = widget.locator("form", has=page.get_by_label("Reply to Bob"))
-        expect(reply_form.get_by_label("Your name (shown with your comment)")).to_be_visible()
-        main_form = widget.locator("form", has=page.get_by_label("Add a comment"))
-        main_form.get_by_label("Your name (shown with your comment)").fill("Gus")
-        widget.get_by_label("Add a comment").fill("what the fuck is this budget")
-        widget.get_by_role("button", name="Post comment").click()
-        expect(widget.locator(".th-rejected mark")).to_have_text("fuck")
-        expect(reply_form.get_by_label("Your name (shown with your comment)")).to_be_hidden()
-        reply_form.get_by_label("Reply to Bob").fill("It does not add up for renters.")
-        reply_form.get_by_role("button", name="Post reply").click()
-        reply = widget.locator(".th-c", has_text="It does not add up for renters.")
-        expect(reply).to_be_visible()
-        expect(reply).to_contain_text("Gus")
-
-
 def test_german_catalogue(page: Any, server: LiveServer, api: Api) -> None:
     api.post(make_token("bob", "Bob"), "Guten Tag.")
     page.goto(server.url + "/demo")
@@ -582,140 +437,3 @@ def test_german_catalogue(page: Any, server: LiveServer, api: Api) -> None:
     en = page.evaluate("Object.keys(Townhall.messages.en).sort()")
     de = page.evaluate("Object.keys(Townhall.messages.de).sort()")
     assert en == de  # every string is translated
-
-
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_axe_finds_no_serious_violations(browser: Any, server: LiveServer, api: Api, scheme: str) -> None:
-    bob = make_token("bob", "Bob", supporter=True)
-    first = api.post(bob, "The Russian aviation group stays, so this is a drawdown. https://example.org/source")
-    api.post(make_token("ann", "Ann"), "Agreed, the TASS quote says as much.", first["id"])
-    ctx = browser.new_context(color_scheme=scheme, bypass_csp=True, viewport={"width": 1000, "height": 900})
-    try:
-        page = ctx.new_page()
-        widget = open_demo(page, server, make_token("alice", "Alice", supporter=True))
-        widget.get_by_label("Add a comment").fill("what the fuck")
-        # A rejection makes the widget re-read the reader's standing (GET /me) a moment later; let that
-        # finish before the ban below, or a late answer would show the ban before the test posts.
-        with page.expect_response(lambda r: "/api/v1/me?" in r.url and r.request.method == "GET"):
-            widget.get_by_role("button", name="Post comment").click()
-        expect(widget.locator(".th-rejected mark")).to_have_text("fuck")
-        article(widget, first["id"]).get_by_role("button", name="Report").click()
-        assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark")
-        page.add_script_tag(path=str(AXE))
-        check_axe(page)  # thread, badges, rejection panel with <mark>, report form
-
-        api.sanction(api.me(make_token("alice", "Alice"))["id"], "ban", "Repeated insults.")
-        widget.get_by_label("Add a comment").fill("Still here?")
-        widget.get_by_role("button", name="Post comment").click()
-        expect(widget.get_by_label("Appeal: explain why the decision should be reversed")).to_be_visible()
-        check_axe(page)  # the ban notice and the appeal form
-    finally:
-        ctx.close()
-
-
-def check_axe(page: Any) -> None:
-    result = page.evaluate("""async () => {
-      const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
-      return {violations: r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-               nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' :: ' + n.failureSummary)})),
-              passes: r.passes.map(p => p.id)};
-    }""")
-    bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
-    assert not bad, json.dumps(bad, indent=1)
-    assert "color-contrast" in result["passes"]  # the check ran over the widget's text
-
-
-def test_embed_js_is_small_and_self_contained(server: LiveServer, api: Api) -> None:
-    import gzip
-
-    r = api.http.get("/embed.js")
-    # charset: on a publisher's ISO-8859-1 page the browser would otherwise read the widget's text as Latin-1
-    assert r.status_code == 200 and r.headers["content-type"] == "application/javascript; charset=utf-8"
-    assert len(gzip.compress(r.content, 9)) <= 40 * 1024
-    body = r.text
-    # No absolute URL to any other host is built into the widget.
-    assert not re.search(r"https?://(?!HOST/)[a-z0-9.-]+", body.split("*/", 1)[1])
-    assert THREAD not in body
-
-
-def test_theme_override_custom_properties_data_token_and_logout(page: Any, server: LiveServer, api: Api) -> None:
-    page.emulate_media(color_scheme="light")
-    page.goto(server.url + "/demo")
-    page.wait_for_function("() => !!window.Townhall")
-    widget = page.locator("#townhall")
-    expect(widget.get_by_text("No comments yet")).to_be_visible()
-    section = widget.locator("section.th")
-    assert section.evaluate("el => getComputedStyle(el).color") == "rgb(27, 27, 27)"
-    # data-theme="dark" overrides the reader's light preference; a CSS custom property restyles the accent.
-    page.evaluate("""t => { const el = document.getElementById('townhall');
-      el.setAttribute('data-theme', 'dark'); el.setAttribute('data-token', t);
-      el.style.setProperty('--th-accent-dark', 'rgb(200, 30, 30)'); Townhall.render(el); }""", make_token("dora", "Dora"))
-    expect(widget.locator(".th-account")).to_contain_text("Signed in as Dora")  # data-token signs in
-    assert section.evaluate("el => getComputedStyle(el).color") == "rgb(236, 238, 240)"
-    post = widget.get_by_role("button", name="Post comment")
-    assert post.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(200, 30, 30)"
-    page.evaluate("Townhall.logout()")
-    expect(widget.get_by_text("Sign in to join the conversation.")).to_be_visible()
-    expect(widget.get_by_label("Add a comment")).to_have_count(0)
-
-
-def test_embedded_on_another_origin(page: Any, server: LiveServer, api: Api) -> None:
-    """A publisher's page on another origin (its own loopback server): the base URL comes from the script's src,
-    CORS lets it read, write and listen, and the only hosts contacted are the publisher's and Townhall's."""
-    import http.server
-    import threading
-
-    article_html = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Elsewhere</title></head>
-      <body><h1>A publisher's article</h1>
-      <div id="townhall" data-thread="{THREAD}" data-url="/news/1" data-title="Elsewhere"
-           data-token="{make_token('olga', 'Olga')}"></div>
-      <script src="{server.url}/embed.js" async></script></body></html>""".encode()
-
-    class Publisher(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
-            self.send_response(200 if self.path == "/news/1" else 404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.end_headers()
-            self.wfile.write(article_html if self.path == "/news/1" else b"")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    publisher = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Publisher)
-    threading.Thread(target=publisher.serve_forever, daemon=True).start()
-    try:
-        origin = f"127.0.0.1:{publisher.server_address[1]}"
-        hosts: set[str] = set()
-        page.on("request", lambda req: hosts.add(urlsplit(req.url).netloc))
-        api.post(make_token("bob", "Bob"), "Hello from the Townhall side.")
-        page.goto(f"http://{origin}/news/1")
-        widget = page.locator("#townhall")
-        expect(widget.locator(".th-account")).to_contain_text("Signed in as Olga")
-        expect(widget.get_by_text("Hello from the Townhall side.")).to_be_visible()
-        widget.get_by_label("Add a comment").fill("Posted from the publisher's own domain.")
-        answer = submit(page, widget.get_by_role("button", name="Post comment"))
-        assert answer["verdict"] == "published"
-        mine = article(widget, answer["comment"]["id"])
-        expect(mine).to_contain_text("Posted from the publisher's own domain.")
-        expect(mine.locator(".th-meta a")).to_have_attribute("href", f"/news/1#comment-{answer['comment']['id']}")
-        page.wait_for_function("() => document.getElementById('townhall').dataset.liveState === 'sse'")
-        page.wait_for_timeout(300)
-        api.post(make_token("bob", "Bob"), "And a live one.")
-        expect(widget.get_by_role("button", name="1 new comment — show")).to_be_visible()
-        assert hosts == {origin, urlsplit(server.url).netloc}
-    finally:
-        publisher.shutdown()
-        publisher.server_close()
-
-
-def test_closed_thread_offers_no_comment_box(page: Any, server: LiveServer, api: Api) -> None:
-    first = api.post(make_token("bob", "Bob"), "Said before the thread was closed.")
-    r = api.http.put(f"/api/v1/mod/threads/{THREAD}/state", json={"state": "closed"},
-                     headers=api.headers(make_token("mod", role="moderator")))
-    assert r.status_code == 200, r.text
-    widget = open_demo(page, server)
-    login(page, make_token("alice", "Alice"))
-    expect(widget.get_by_text("Comments on this article are closed.")).to_be_visible()
-    expect(widget.get_by_label("Add a comment")).to_have_count(0)
-    expect(article(widget, first["id"]).get_by_role("button", name="Reply")).to_have_count(0)
-    expect(article(widget, first["id"]).get_by_role("button", name="Like")).to_be_visible()
