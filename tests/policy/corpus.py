@@ -21,12 +21,14 @@ _CSV_SOURCES = (
 _TEXT_SOURCES = ("tweeteval_offensive/train_text.txt", "tweeteval_hate/train_text.txt")
 
 # Deliberately broad: anything that might be a form of the F word, written independently of the rule
-# under test. An f (or ph, or a spaced-out f) followed within a few non-letters by u/v and/or c/k/q.
+# under test. An f (or ph, or a spaced-out f) followed within a few non-letters by u/v and/or c/k/q, or
+# with an x for one of its letters.
 # It also removes innocent look-alikes (fuchsia, Fukushima); the table tests cover those.
 BROAD_F_WORD = re.compile(
     r"(?:f|ph)[^a-z\s]{0,4}(?:[uvo]+[^a-z\s]{0,4})?[ckq(<]"
     r"|(?<![a-z])f[\W_]{0,4}[uv]?[\W_]{0,4}[ckq]"
     r"|f[^a-z\s]*[*#@%$^&+=_.\-!?~]{1,4}[^a-z\s]*[a-z]"
+    r"|f[uv]?x{1,2}[ck]"  # an x for a letter: fxck, fxxk, fuxk
 )
 
 

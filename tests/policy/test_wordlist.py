@@ -62,7 +62,10 @@ AUDIT_PASS: tuple[Case, ...] = (
     *_cases_of("surnames", "Billy Fuccillo", "Fucci family", "Leopold Fuckel", "genus Fuckelia"),
     *_cases_of("German", "FCKW-freie Spraydosen", "1. FCK spielt heute"),
     *_cases_of("uneven spaces in a partial spelling", "F  U K", "Grade F  UK", "f u  k"),
-    *_cases_of("random link letters", "http://t.co/fuq2RSR29w", "https://t.co/jThFukY8Gf"),
+    *_cases_of("second audit: names, clubs, groups, codes", "to by\u0142 fuks", "Marian Fuks", "FCK 2-1 Br\u00f8ndby",
+               "Jamaat ul-Fuqra", "FUQs", "FK Vardar", "fk_user_id", "Fuka Shrine", "#FkTrump"),
+    *_cases_of("random link letters", "http://t.co/fuq2RSR29w", "https://t.co/jThFukY8Gf", "pic.twitter.com/iujIsNkFUk",
+               "bit.ly/fCkSGn5"),
 )
 
 AUDIT_CAUGHT: tuple[Case, ...] = (
@@ -78,9 +81,17 @@ AUDIT_CAUGHT: tuple[Case, ...] = (
     *_cases_of("uneven spaces", "f u  c k", "F  U C  K off", "f u c  k", "f\n\nu\nc\n\nk"),
     *_cases_of("compounds with punctuation masks", "motherf-cker", "motherf.cker", "clusterf-ck", "mindf-ck"),
     *_cases_of("right-to-left override", "\u202ekcuf", "well \u202ekcuf\u202c that"),
-    *_cases_of("links", "Awwww.F*ck you", "Ewww.fvck that", "https://x.co/f*ck-you", "www.f-u-c-k.com"),
+    *_cases_of("links", "Awwww.F*ck you", "Ewww.fvck that", "https://x.co/f*ck-you", "www.f-u-c-k.com",
+               "example.com/f*ck-you"),
     *_cases_of("look-alikes", "f\u057dck", "f\u0289ck", "fu\u023ck", "\u0492UCK", "\u1d6euck"),
     *_cases_of("jammed", "fukoff", "phukoff", "fukup", "fukc off", "#FukTrump", "WatDaFckYouMean"),
+    *_cases_of("fk with an ending or an object", "fking hell", "what a fkn moron", "fkd up", "FKING", "fk off",
+               "wake the fk up"),
+    *_cases_of("an x for a letter", "fxck you", "fxcking", "fxxk", "fuxk", "mother fuxker"),
+    *_cases_of("apostrophe look-alikes", "f`ck", "f\u00b4ck", "f\u02bcck", "f\u02c8ck"),
+    *_cases_of("endings after a head, -boi, -wad", "muthafukka", "mothafuka", "fuccboi", "fukboi", "fckboi", "fukwad"),
+    *_cases_of("letters of other scripts", "FU\u13dfK", "\ua4dd\ua4f4\ua4da\ua4d7", "\u15b4\u144c\u1455K",
+               "\u20a3\u0244\u20b5\u20ad", "\u03dcuck", "FU\u03f9K"),
 )
 
 

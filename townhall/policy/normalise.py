@@ -59,8 +59,15 @@ CONFUSABLES: Mapping[str, str] = MappingProxyType(
         "ⱪ": "k", "қ": "k", "ҝ": "k", "ҟ": "k", "ӄ": "k",
         # Armenian
         "ս": "u", "Ս": "u", "օ": "o",
+        # Greek capitals whose case folding leaves Latin behind (Ϲ folds to σ), digamma
+        "Ϲ": "c", "Ϝ": "f", "ϝ": "f",
+        # Cherokee, Lisu and Canadian syllabics letters drawn as Latin capitals (FUᏟK, ꓝꓴꓚꓗ, ᖴᑌᑕK)
+        "Ꮯ": "c", "Ꮶ": "k", "ꮯ": "c", "ꮶ": "k", "ꓝ": "f", "ꓴ": "u", "ꓚ": "c", "ꓗ": "k", "ᖴ": "f", "ᑌ": "u",
+        "ᑕ": "c",
         # Currency and other symbols read as letters
-        "¢": "c", "€": "e", "₣": "f", "₭": "k", "©": "c", "®": "r",
+        "¢": "c", "€": "e", "₣": "f", "₭": "k", "₵": "c", "©": "c", "®": "r",
+        # Apostrophe look-alikes (f´ck, fʼck, fˈck read as f'ck; the acute accent alone would fold to a space)
+        "´": "'", "ʼ": "'", "ˈ": "'",
     }
 )
 

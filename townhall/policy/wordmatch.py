@@ -112,11 +112,11 @@ def _letter_at(text: str, i: int) -> str:
 _F_V = r"(?:[uv]|\|_\||\(_\))"
 _F_C = r"(?:c|<|\((?!_\)))"  # "(" is a c unless it opens "(_)", a u
 _F_K = r"(?:k|\|<)"
-# Masks: the generic ones plus apostrophes, slashes, dashes, math operators and U+FFFD (f'ck, f/ck, f—ck,
+# Masks: the generic ones plus apostrophes (and backticks), slashes, dashes, math operators and U+FFFD (f'ck, f/ck, f—ck,
 # f∗ck, f×ck, f�ck). Only the ASCII symbols below mask inside running text (motherf*cker); the rest also
 # sit between words, so they mask only at a word start or after a compound head (motherf-cker).
 _F_STRONG = "*#@%$^&+="
-_F_MASK = ("[" + re.escape(MASK_CHARS + "'/") + _SYMBOL_MASKS
+_F_MASK = ("[" + re.escape(MASK_CHARS + "'`/") + _SYMBOL_MASKS
            + "\u00d7\u2010-\u2015\u2018\u2019\u201b\u2024-\u2027\u2032\u2042\u204e\u2055\u2200-\u22ff\u30fb\ufffd]")
 # Separators between spelled-out letters: the generic ones plus the symbols readers put there (f!u!c!k,
 # f#u#c#k, (f)(u)(c)(k), [f][u][c][k]); runs of up to 8 ("f    u    c    k", "f  -  u  -  c  -  k").
@@ -134,12 +134,15 @@ _F_COMPACT = re.compile(
           | (?P<q>q++)                                # fuq
           | (?P<cc>{_F_C}{{2,}}+)                      # fucc, fuc(
           | (?P<vm>{_F_MASK}{{1,3}}+){_F_K}++           # fu*k
+          | (?P<vx>x){_F_K}++                           # fuxk: an x for the c
           | c++(?P<vcm>{_F_MASK}{{1,3}}+)(?P<vck>{_F_K}*+)   # fuc*, fuc***, fuc*k: the k hidden
         )
       | (?P<m>{_F_MASK}{{1,4}}+)(?P<mc>{_F_C}*+)(?P<m2>{_F_MASK}{{0,2}}+){_F_K}++   # f*ck f**k f*c*k f*k
       | (?P<nv>{_F_C}++{_F_K}++)                                          # fck
       | (?P<cm>{_F_C}++{_F_MASK}{{1,2}}+{_F_K}++)                           # fc*k
       | (?P<t>{_F_C}++{_F_V}++{_F_K}++)                                    # fcuk
+      | (?P<x>x(?:x|{_F_C})){_F_K}++                                       # fxck fxxk: an x for the u
+      | (?P<fk>{_F_K}++)                                                   # fk: fking, fkn, fk off
     )
     """,
     re.X,
@@ -175,16 +178,24 @@ _HEADS = ("mother", "motha", "mutha", "muther", "muth", "cluster", "mind", "dumb
 # or -you: Japanese fuken, fukken, fukyou.
 _INFLECTIONS = ("ing", "in", "n", "er", "ers", "r", "ed", "d", "ery", "s")
 _TAILS = _INFLECTIONS + ("off", "up", "wit", "wits", "tard", "tards", "head", "heads", "face", "faces", "this",
-                         "that", "boy", "boys", "stick", "nut", "nuts", "em")
+                         "that", "boy", "boys", "boi", "bois", "wad", "wads", "stick", "nut", "nuts", "em")
+# Endings of a weak form only after a compound head (muthafukka, mothafuka; not the name Fuka)
+_HEAD_ENDINGS = ("a", "as", "az")
+# fk (no vowel, no c) is read only with an ending, or before one of _OBJECTS (fk off); not FK Vardar
+_FK_ENDINGS = ("ing", "in", "n", "ed", "d", "er", "ers")
 _HEAD = re.compile("(?<![^\\W_])(?:" + "|".join(_leet(h) for h in _HEADS) + ")\\Z")
 _INFLECTION = tuple(re.compile(_leet(s)) for s in _INFLECTIONS)
 _TAIL = tuple(re.compile(_leet(s)) for s in _TAILS)
+_HEAD_ENDING = tuple(re.compile(_leet(s)) for s in _HEAD_ENDINGS)
+_FK_ENDING = tuple(re.compile(_leet(s)) for s in _FK_ENDINGS)
 # A title-case "Fuk" next to a capitalised word (not one of these) or before a hyphenated syllable is a
 # Cantonese name: Fuk Wing Street, Tin Fuk Road, Wong Fuk-hing. "Fuk You" and "Fuk Off" are not.
 _OBJECTS = frozenset({"you", "u", "ya", "off", "up", "them", "him", "her", "me", "it", "this", "that", "all", "the",
                       "everything", "everyone", "everybody", "yourself", "yourselves", "themselves", "outta", "em",
                       "yuh", "yo", "ur", "your", "yall"})
 _ORDINAL = re.compile(r"\d\.\s{0,2}\Z")  # "1. FCK": a German club (1. FC Kaiserslautern), like "1. FC Köln"
+_SCORE = re.compile(r"\s{0,2}\d")  # "FCK 2-1 Brøndby": F.C. København, with its score
+_NEXT_WORD = re.compile(r"\s{1,3}([a-z]+)")
 _LISTING = frozenset(",;")  # "f, u, c, k" lists letters
 
 
@@ -215,6 +226,10 @@ class _Reading:
         if i == 0 or not self.text[i - 1].isalnum() or self.hump(i):
             return True
         return _HEAD.search(self.text, max(0, i - 40), i) is not None
+
+    def after_head(self, i: int) -> bool:
+        """Does ``i`` follow a compound head ("mutha") inside a word?"""
+        return i > 0 and self.text[i - 1].isalnum() and _HEAD.search(self.text, max(0, i - 40), i) is not None
 
     def ends_word(self, i: int, tails: tuple[re.Pattern[str], ...] = _TAIL, *, bare: bool = True) -> bool:
         """Does the word end at ``i`` (if ``bare``), or after one of ``tails`` (``fuk|off``, ``f*k|ing``)?"""
@@ -280,11 +295,15 @@ class FWordMatcher:
         if m.group("kc") is not None:  # fukc, fukc off
             return r.starts_word(start) and r.ends_word(end)
         if m.group("k") is not None:  # fuk: Fukushima, Fukien, fuksi, fukt, tofukitchen, #GolfUK, Fuk Wing St
+            if r.after_head(start) and r.ends_word(end, _HEAD_ENDING, bare=False):
+                return True  # muthafukka, mothafuka
+            if text.startswith("s", end) and r.boundary(end + 1) and not r.after_head(start):
+                return False  # Polish "fuks" (a fluke), the surname Fuks
             return r.starts_word(start) and r.ends_word(end) and not r.cantonese_name(start, end)
         if m.group("q") is not None:
             after = _letter_at(text, end)
-            if after and after in "aeiou":
-                return False  # Fuqua, Fuquay
+            if after and after in "aeiour" or (after == "s" and r.boundary(end + 1)):
+                return False  # Fuqua, Fuquay, Jamaat ul-Fuqra, FUQs
             # inside a word only in "dafuq"/"thefuq" (not "al-Tawafuq")
             return not _letter_at(text, start - 1) or text.endswith(("da", "the"), 0, start)
         if m.group("cc") is not None:  # fucc, fuccin — not Fucci, Fuccillo
@@ -292,12 +311,21 @@ class FWordMatcher:
                 return False
             return r.starts_word(start) and r.ends_word(end)
         if m.group("nv") is not None:  # fck, fcking — not FCKW, "1. FCK"
-            return (r.starts_word(start) and r.ends_word(end)
+            return (r.starts_word(start) and r.ends_word(end) and _SCORE.match(text, end) is None
                     and _ORDINAL.search(text, max(0, start - 6), start) is None)
         if m.group("vcm") is not None:  # fuc*, fuc*ing: only the ASCII symbols hide the k (not "Phuc.")
             if ph or not all(ch in _F_STRONG for ch in m.group("vcm")):
                 return False
             return bool(m.group("vck")) or r.ends_word(end, _INFLECTION)
+        if m.group("vx") is not None or m.group("x") is not None:  # fuxk, fxck, fxxk, fxcking
+            return not ph and r.starts_word(start) and r.ends_word(end)
+        if m.group("fk") is not None:  # fking, fkn, fkd up, fk off — not FK Vardar, fk_user_id
+            if ph or not r.starts_word(start):
+                return False
+            if r.ends_word(end, _FK_ENDING, bare=False):
+                return True
+            after = _NEXT_WORD.match(text, end) if r.boundary(end) and not r.hump(end) else None
+            return after is not None and after.group(1) in _OBJECTS
         masks = m.group("vm") or m.group("m") or ""
         if m.group("m2") and set(m.group("m2")) != set(masks):
             return False  # f*c*k, not the formula f=c*k

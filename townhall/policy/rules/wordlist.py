@@ -43,8 +43,10 @@ def _string_list(options: Mapping[str, Any], key: str, *, required: bool) -> tup
     return tuple(value)
 
 
-# A link starts a word: "Awwww.F*ck you" and "Ewww.fvck that" are not links.
-_URL = re.compile(r"(?<![a-z0-9])(?:https?://|www\.)\S++")
+# A link starts a word: "Awwww.F*ck you" and "Ewww.fvck that" are not links. Links pasted without their
+# scheme (pic.twitter.com/iujIsNkFUk, bit.ly/fCkSGn5) count when a domain is followed by a path.
+_URL = re.compile(r"(?<![a-z0-9])(?:https?://|www\.)\S++"
+                  r"|(?<![a-z0-9.\-_@/])(?:[a-z0-9\-]++\.)++[a-z]{2,24}/\S++")
 # Right-to-left override (U+202E) displays the Latin letters after it reversed, up to a pop (U+202C),
 # the end of an isolate (U+2069) or of the paragraph: "\u202ekcuf" shows the word. Embeddings and
 # isolates (U+202B, U+2067) do not reverse the letters of a word.
@@ -53,7 +55,7 @@ _RLO_END = re.compile("[\u202c\u2069\n\r\u2029]")
 
 
 def _urls(folded: str) -> list[tuple[int, int]]:
-    if "://" not in folded and "www." not in folded:
+    if "/" not in folded and "www." not in folded:
         return []
     return [m.span() for m in _URL.finditer(folded)]
 
