@@ -49,6 +49,9 @@ F_WORD_DISGUISED: tuple[Case, ...] = (
             "fuckface", "mindfuck", "absofuckinglutely", "#FuckTrump", "@fuckyou", "dumbfuck"),
     *_cases("combinations", "ｆ*ｃｋ", "f\u200b*\u200bck", "𝐟 𝐮 𝐜 𝐤", "f.v.c.k", "ph*ck", "FUUU(K",
             "fu\u0308\u0308ck", "f\u00ad*\u00adck", "mother𝐟𝐮𝐜𝐤er", "Fυυυck", "f-u-c-k-i-n-g"),
+    # found by the second F-word audit (2026-11-27)
+    *_cases("second audit", "fking hell", "what a fkn moron", "fk off", "fxck you", "fuxk this", "f`ck this",
+            "f\u00b4ck this", "muthafukka", "fukboi", "FU\u13dfK you", "\ua4dd\ua4f4\ua4da\ua4d7", "f u  c k you"),
 )
 
 # None of these may be caught: real words and names that share letters with the F word.
@@ -67,7 +70,10 @@ F_WORD_INNOCENT: tuple[Case, ...] = (
     *_cases("punctuation between words", "unpredictable like air itself...KAHLILI", "enough stuff!!Kids",
             "@jeff__kent said", "kung fu((", "f*k", "F-K", "the al-Tawafuq list",
             "love this stuff😂😂kids are great", "off🙂🙂kids"),
-    *_cases("links", "see http://t.co/7FcCkRhxJI", "pic https://t.co/cJS7PmfVVk", "http://t.co/dnb0q5phVk"),
+    *_cases("links", "see http://t.co/7FcCkRhxJI", "pic https://t.co/cJS7PmfVVk", "http://t.co/dnb0q5phVk",
+            "pic.twitter.com/iujIsNkFUk"),
+    *_cases("second audit", "to by\u0142 fuks", "Marian Fuks", "FCK 2-1 Br\u00f8ndby", "Jamaat ul-Fuqra", "FK Vardar",
+            "F  U K"),
 )
 
 # Mentions of the word, not the word: allowed by design (see docs/policy.md).
