@@ -18,6 +18,7 @@ from sqlalchemy.engine import RowMapping
 from townhall.policy.types import Subject
 from townhall.service.accounts import RESERVED_SUBJECTS
 from townhall.service.core import Services
+from townhall.service.enforcement import SANCTIONS, action_in_force
 from townhall.service.errors import NotFound
 from townhall.service.importers.model import Archive, ImportedComment, Problem
 from townhall.service.render import render
@@ -77,15 +78,16 @@ def run_import(svc: Services, archive: Archive, site_id: str, *, dry_run: bool =
         if progress is not None:
             progress(len(chunk))
     report.problems = list(archive.problems) + report.problems
-    if not dry_run and report.accounts_new:
+    if not dry_run:
+        # on every run, not only one that made accounts: a run that resumes an interrupted one finds the accounts
+        # made, and the readers who signed in before them still to be joined (joining again joins nothing)
         with svc.db.write() as conn:
             report.accounts_claimed = claim_for_readers(svc, conn, site_id)
-    if not dry_run and (report.comments_new or report.threads_new):
-        with svc.db.write() as conn:
             svc.audit(conn, action="import.run", subject_type="site", subject_id=site_id, actor_kind=ActorKind.SYSTEM.value,
                       actor="import", site_id=site_id,
                       details={"source": archive.source, "comments": report.comments_new, "threads": report.threads_new,
-                               "accounts": report.accounts_new, "problems": len(report.problems)})
+                               "accounts": report.accounts_new, "accounts_joined_to_readers": report.accounts_claimed,
+                               "problems": len(report.problems)})
     return report
 
 
@@ -108,17 +110,25 @@ def _apply(conn: Connection, svc: Services, archive: Archive, site_id: str, chun
     prefix = f"{archive.source}:"
     wanted = [prefix + c.external_id for c, _ in chunk]
     wanted += [prefix + c.parent_external_id for c, _ in chunk if c.parent_external_id]
-    # archive id -> (comment id, root id, depth): this batch's comments and parents, as imported so far
-    known = {ext: (int(row["id"]), row["root_id"], int(row["depth"]))
-             for ext, row in store.imported_comments(conn, site_id, wanted).items()}
+    # (archive id, thread id) -> (comment id, root id, depth): this batch's comments and parents, as imported so
+    # far. The thread is part of the key: the same id in another thread (another blog's comment 1, or a thread
+    # exported again under a new URL) is another comment, neither "already imported" nor a parent here.
+    known: dict[tuple[str, int], tuple[int, int | None, int]] = {}
+    elsewhere: set[str] = set()
+    for row in store.imported_comments(conn, site_id, wanted):
+        known[(str(row["external_id"]), int(row["thread_id"]))] = (int(row["id"]), row["root_id"], int(row["depth"]))
+        elsewhere.add(str(row["external_id"]))
     for (comment, depth), decision in zip(chunk, verdicts):
         ext = prefix + comment.external_id
-        if ext in known:
+        thread_id = _thread(conn, svc, archive, site_id, comment, report, state, write)
+        if (ext, thread_id) in known:
             report.comments_existing += 1
             continue
-        thread_id = _thread(conn, svc, archive, site_id, comment, report, state, write)
+        if ext in elsewhere:
+            report.problems.append(Problem(comment.position, f"id {ext!r} was imported before into another thread; "
+                                           "imported into this one as another comment"))
         account_id = _account(conn, svc, site_id, comment, report, state, write)
-        parent = known.get(prefix + comment.parent_external_id) if comment.parent_external_id else None
+        parent = known.get((prefix + comment.parent_external_id, thread_id)) if comment.parent_external_id else None
         if comment.parent_external_id and parent is None:
             if write:
                 report.problems.append(Problem(comment.position, "parent was not imported; imported as top-level"))
@@ -134,7 +144,7 @@ def _apply(conn: Connection, svc: Services, archive: Archive, site_id: str, chun
                                            "kept_status": comment.status.value, "policy_would": decision.verdict.value,
                                            "rules": [h.rule for h in decision.deciding_hits]})
         if not write:
-            known[ext] = (state.next_fake(), root_id, depth)
+            known[(ext, thread_id)] = (state.next_fake(), root_id, depth)
             continue
         comment_id = content.insert_comment(
             conn, thread_id=thread_id, account_id=account_id, parent_id=parent[0] if parent else None, root_id=root_id,
@@ -147,7 +157,7 @@ def _apply(conn: Connection, svc: Services, archive: Archive, site_id: str, chun
             policy_version=decision.policy_version, reason=f"Report only: imported from {archive.source} as {comment.status.value}",
             created_at=svc.now(),
         )
-        known[ext] = (comment_id, root_id, depth)
+        known[(ext, thread_id)] = (comment_id, root_id, depth)
 
 
 def _thread(conn: Connection, svc: Services, archive: Archive, site_id: str, comment: ImportedComment,
@@ -199,16 +209,23 @@ def claim_imported(svc: Services, conn: Connection, site_id: str, subject: str, 
     """A reader signing in through SSO for the first time with an e-mail address the publisher vouches for
     takes over the imported (unclaimed) accounts with that address: the oldest becomes theirs, the others'
     comments move to it. Audited as ``import.claimed`` (account ids only: the audit log is append-only, so
-    it names no address). ``email_verified`` is what the token said ("true", or "absent" where that counts)."""
-    rows = _unclaimed(conn, site_id, email)
+    it names no address). ``email_verified`` is what the token said ("true", or "absent" where that counts).
+    An imported account under a ban or suspension is not handed over (see ``_unclaimed``); where only such
+    accounts hold the address, ``import.claim_declined`` is audited and the reader starts afresh."""
+    rows, held = _unclaimed(svc, conn, site_id, email)
     if not rows:
+        if held:
+            svc.audit(conn, action="import.claim_declined", subject_type="account", subject_id=held[0],
+                      actor_kind=ActorKind.SYSTEM.value, actor="import", site_id=site_id,
+                      details={"reason": "sanctioned", "email_verified": email_verified, "imported_accounts": held})
         return None
     keep = int(rows[0]["id"])
     people.update_account(conn, keep, subject=subject)
     _take_over(conn, keep, rows[1:])
     svc.audit(conn, action="import.claimed", subject_type="account", subject_id=keep, actor_kind=ActorKind.READER.value,
               actor=f"account:{keep}", site_id=site_id,
-              details={"imported_accounts": [int(r["id"]) for r in rows], "email_verified": email_verified})
+              details={"imported_accounts": [int(r["id"]) for r in rows], "email_verified": email_verified,
+                       **({"sanctioned_accounts_left": held} if held else {})})
     return keep
 
 
@@ -225,14 +242,22 @@ def merge_imported(svc: Services, conn: Connection, site_id: str, account_id: in
     """A reader who already has an account takes over the imported (unclaimed) accounts with ``email``, an
     address the publisher vouches for: their comments move to the reader's account, and the emptied imported
     accounts keep no address, so nothing claims them again. For a reader who signed in before the import, or
-    before the publisher vouched for their address. Audited as ``import.claimed`` (account ids only).
+    before the publisher vouched for their address. Audited as ``import.claimed`` (account ids only); imported
+    accounts under a ban or suspension are left as they are, audited as ``import.claim_declined``.
     Returns the imported accounts' ids (none: nothing to take over)."""
-    rows = [r for r in _unclaimed(conn, site_id, email) if int(r["id"]) != account_id]
+    rows, held = _unclaimed(svc, conn, site_id, email)
+    rows = [r for r in rows if int(r["id"]) != account_id]
+    held = [i for i in held if i != account_id]
     _take_over(conn, account_id, rows)
     if rows:
         svc.audit(conn, action="import.claimed", subject_type="account", subject_id=account_id, actor_kind=actor_kind.value,
                   actor=actor, site_id=site_id, details={"imported_accounts": [int(r["id"]) for r in rows],
                                                          "email_verified": email_verified, "existing_account": True})
+    if held:
+        svc.audit(conn, action="import.claim_declined", subject_type="account", subject_id=account_id,
+                  actor_kind=actor_kind.value, actor=actor, site_id=site_id,
+                  details={"reason": "sanctioned", "email_verified": email_verified, "imported_accounts": held,
+                           "existing_account": True})
     return [int(r["id"]) for r in rows]
 
 
@@ -260,15 +285,29 @@ def decline_claim(svc: Services, conn: Connection, site_id: str, account_id: int
                   email_verified: str) -> None:
     """A reader's first sign-in named an address the publisher does not vouch for: the new account takes over
     nothing. Where imported accounts have that address, ``import.claim_declined`` is audited."""
-    rows = _unclaimed(conn, site_id, email)
-    if rows:
+    rows, held = _unclaimed(svc, conn, site_id, email)
+    if rows or held:
         svc.audit(conn, action="import.claim_declined", subject_type="account", subject_id=account_id,
                   actor_kind=ActorKind.READER.value, actor=f"account:{account_id}", site_id=site_id,
                   details={"reason": "email_unverified", "email_verified": email_verified,
-                           "imported_accounts": [int(r["id"]) for r in rows]})
+                           "imported_accounts": sorted([int(r["id"]) for r in rows] + held)})
 
 
-def _unclaimed(conn: Connection, site_id: str, email: str) -> list[RowMapping]:
+def _unclaimed(svc: Services, conn: Connection, site_id: str, email: str) -> tuple[list[RowMapping], list[int]]:
+    """The imported (unclaimed) accounts with ``email`` a reader may take over, oldest first, and the ids of
+    those under a ban or suspension, which no one takes over while it lasts: the archive's address was typed
+    into another system's form, vouched for by no one, so a sanction imposed on that identity is not handed
+    to whoever owns the address — nor is the history a moderator judged with it. Once the sanction is
+    lifted or has run out, the next import run (or the sign-in where the publisher first vouches for the
+    address) joins it like any other."""
     if not email or "@" not in email:
-        return []
-    return store.unclaimed_accounts_by_email(conn, site_id, email)
+        return [], []
+    rows: list[RowMapping] = []
+    held: list[int] = []
+    for row in store.unclaimed_accounts_by_email(conn, site_id, email):
+        deciding = action_in_force(conn, svc, int(row["id"]))
+        if deciding is not None and deciding["kind"] in SANCTIONS:
+            held.append(int(row["id"]))
+        else:
+            rows.append(row)
+    return rows, held

@@ -37,18 +37,18 @@ RECORD_TABLES: dict[str, Table] = {
 Row = RowMapping
 
 
-def imported_comments(conn: Connection, site_id: str, external_ids: Sequence[str]) -> dict[str, Row]:
-    """Comments of the site already imported under these archive ids: external_id -> (id, root_id, depth, thread_id)."""
-    out: dict[str, Row] = {}
-    ids = list(external_ids)
+def imported_comments(conn: Connection, site_id: str, external_ids: Sequence[str]) -> list[Row]:
+    """Comments of the site already imported under these archive ids, in any thread: (id, root_id, depth,
+    thread_id, external_id); an id may be found in several threads."""
+    out: list[Row] = []
+    ids = list(dict.fromkeys(external_ids))
     for start in range(0, len(ids), 500):
         q = (
             select(comments.c.id, comments.c.root_id, comments.c.depth, comments.c.thread_id, comments.c.external_id)
             .join(threads, threads.c.id == comments.c.thread_id)
             .where(threads.c.site_id == site_id, comments.c.external_id.in_(ids[start:start + 500]))
         )
-        for row in conn.execute(q).mappings():
-            out[row["external_id"]] = row
+        out.extend(conn.execute(q).mappings())
     return out
 
 

@@ -129,17 +129,29 @@ def site_has_banned(conn: Connection, site_id: str) -> bool:
     return conn.execute(q).first() is not None
 
 
+IMPORTED_PREFIX = "import:"  # an unclaimed account made by an archive import (lower case only, as at a claim)
+
+
+def _imported(subject: Any) -> Any:
+    return func.substr(subject, 1, len(IMPORTED_PREFIX)) == IMPORTED_PREFIX  # not LIKE, which ignores case on SQLite
+
+
 def linked_accounts_elsewhere(conn: Connection, account: Row, *, any_sign_in: bool = False) -> list[Row]:
     """The same person's accounts on the installation's other sites that share this site's sign-in (tokens
     signed with the same secret): the same SSO subject, or the same address that sign-in vouched for. A
     subject or an address from another publisher's sign-in proves nothing here: that publisher could name
-    anyone's address. ``any_sign_in``: on any site (to find copies of a ban made before a site's secret
-    changed, when lifting it)."""
+    anyone's address. Nor does an imported (unclaimed) account's address or subject, on either side: an
+    archive's address was typed into another system's form and vouched for by no one, so an imported account
+    links to nothing. ``any_sign_in``: on any site, imported accounts included (to find copies of a ban made
+    before a site's secret changed, or before imported accounts stopped linking, when lifting it: only exact
+    copies of the lifted ban are revoked)."""
+    if not any_sign_in and str(account["subject"]).startswith(IMPORTED_PREFIX):
+        return []
     own_secret = select(sites.c.sso_secret).where(sites.c.id == account["site_id"]).scalar_subquery()
     same = accounts.c.subject == account["subject"]
     if account["email"]:
         same = or_(same, func.lower(accounts.c.email) == str(account["email"]).lower())
     q = (select(accounts).join(sites, sites.c.id == accounts.c.site_id)
          .where(accounts.c.site_id != account["site_id"], accounts.c.guest.is_(False),
-                same if any_sign_in else and_(sites.c.sso_secret == own_secret, same)))
+                same if any_sign_in else and_(sites.c.sso_secret == own_secret, ~_imported(accounts.c.subject), same)))
     return list(conn.execute(q).mappings())
