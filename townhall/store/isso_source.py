@@ -12,15 +12,29 @@ class NotAnIssoDatabase(ValueError):
     pass
 
 
+class Undecodable(str):
+    """A text value that is not valid UTF-8, decoded with U+FFFD in place of the bytes that are not."""
+
+
+def _text(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return Undecodable(data.decode("utf-8", errors="replace"))
+
+
 def read_isso(path: str | Path) -> tuple[list[dict[str, Any]], Iterator[dict[str, Any]]]:
     """Threads (as dicts) and comments (as dicts, one at a time, in id order) of an Isso database, opened
-    read-only. The database closes when the comments have been read (or the iterator is dropped)."""
-    uri = f"file:{Path(path).resolve()}?mode=ro"
+    read-only (the file named, whatever characters its name holds; none is created). A text value that is not
+    valid UTF-8 comes as ``Undecodable``, for the caller to report. The database closes when the comments have
+    been read (or the iterator is dropped)."""
+    uri = Path(path).resolve().as_uri() + "?mode=ro"  # percent-encoded: a '#' or '?' in the name stays in the path
     try:
         conn = sqlite3.connect(uri, uri=True)
     except sqlite3.Error as exc:
         raise NotAnIssoDatabase(f"{path}: {exc}") from exc
     conn.row_factory = sqlite3.Row
+    conn.text_factory = _text
     try:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if not {"threads", "comments"} <= tables:

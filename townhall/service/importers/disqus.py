@@ -25,7 +25,7 @@ from townhall.service.importers.model import (
     html_to_text,
     parse_time,
 )
-from townhall.service.importers.xmlrecords import attr, child_text, file_chunks, records
+from townhall.service.importers.xmlrecords import attr, child_text, decoding_problems, file_chunks, records
 from townhall.store.schema import CommentStatus
 
 NS = {"d": "http://disqus.com", "dsq": "http://disqus.com/disqus-internals"}
@@ -94,6 +94,7 @@ def _read(archive: Archive, text: str | Iterable[str]) -> None:
             archive.add(found)
     if not found_any:  # an empty file, or another kind of export: not "imported 0 comments"
         raise Invalid(NOT_DISQUS)
+    archive.file_problems(decoding_problems(text))
     archive.settle_threads(keys, _unknown)
 
 

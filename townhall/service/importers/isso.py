@@ -19,7 +19,7 @@ from townhall.service.importers.model import (
     filled,
 )
 from townhall.service.errors import Invalid
-from townhall.store.isso_source import NotAnIssoDatabase, read_isso
+from townhall.store.isso_source import NotAnIssoDatabase, Undecodable, read_isso
 from townhall.store.schema import CommentStatus
 
 _MODES = {1: CommentStatus.PUBLISHED, 2: CommentStatus.HELD, 4: CommentStatus.DELETED}
@@ -44,13 +44,22 @@ def _read(archive: Archive, threads: Iterable[dict[str, Any]], comments: Iterabl
     by_id: dict[Any, ImportedThread] = {}
     for row in threads:
         uri = str(row.get("uri") or "").strip()
+        if isinstance(row.get("uri"), Undecodable):
+            archive.problem(f"threads row id={row.get('id')}", "uri is not valid UTF-8; its comments are skipped")
+            continue
+        if isinstance(row.get("title"), Undecodable):
+            archive.problem(f"threads row id={row.get('id')}", "title is not valid UTF-8; kept with U+FFFD in its place")
         if not uri:
             archive.problem(f"threads row id={row.get('id')}", "no uri; its comments are skipped")
             continue
         by_id[row.get("id")] = archive.threads.setdefault(uri[:300], ImportedThread(key=uri[:300], url=None,
-                                                                                     title=row.get("title") or None))
+                                                                                     title=str(row.get("title") or "") or None))
     for row in comments:
         where = f"comments row id={row.get('id')}"
+        undecodable = sorted(name for name, value in row.items() if isinstance(value, Undecodable))
+        if undecodable:
+            archive.problem(where, f"not valid UTF-8 in column(s) {', '.join(undecodable)}; skipped")
+            continue
         thread = by_id.get(row.get("tid"))
         if thread is None:
             archive.problem(where, f"refers to unknown thread {row.get('tid')!r}; skipped")

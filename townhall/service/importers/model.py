@@ -72,6 +72,10 @@ class Archive:
     def problem(self, position: str, message: str) -> None:
         self.problems.append(Problem(position, message))
 
+    def file_problems(self, messages: list[str]) -> None:
+        """Problems of the whole file (its encoding), reported before those of its records."""
+        self.problems[:0] = [Problem("file", m) for m in messages]
+
     def add(self, comment: ImportedComment) -> None:
         self._spool.add(_row(comment, None, None))
 
@@ -179,12 +183,16 @@ def _row(c: ImportedComment, thread_ref: str | None, problem: str | None) -> Spo
 
 
 def parse_time(value: str | None) -> datetime:
-    """ISO 8601 or 'YYYY-MM-DD HH:MM:SS' (UTC when no offset is given). Raises ValueError."""
+    """ISO 8601 or 'YYYY-MM-DD HH:MM:SS' (UTC when no offset is given). Raises ValueError, also for a time
+    whose offset takes it out of the years 1 to 9999 in UTC (such as 0001-01-01T00:00:00+05:00)."""
     text = (value or "").strip()
     if not text or text.startswith("0000-00-00"):
         raise ValueError(f"no usable date ({text!r})")
     stamp = datetime.fromisoformat(text.replace(" ", "T", 1))
-    return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
+    try:
+        return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError(f"date out of range in UTC ({text!r})") from exc
 
 
 def email_hash(email: str) -> str:

@@ -25,7 +25,7 @@ from townhall.service.importers.model import (
     html_to_text,
     parse_time,
 )
-from townhall.service.importers.xmlrecords import child_text, file_chunks, peek, records
+from townhall.service.importers.xmlrecords import child_text, decoding_problems, file_chunks, peek, records
 from townhall.store.schema import CommentStatus
 
 _WP_NS = re.compile(r"""xmlns:wp\s*=\s*["'](http://wordpress\.org/export/[\d.]+/)["']""")
@@ -45,8 +45,8 @@ def read_file(path: str | Path, *, progress: Callable[[int], None] | None = None
     return read(file_chunks(path, progress=progress), spool_dir=spool_dir)
 
 
-def _read(archive: Archive, text: str | Iterable[str]) -> None:
-    head, text = peek(text, 20000)
+def _read(archive: Archive, source: str | Iterable[str]) -> None:
+    head, text = peek(source, 20000)
     found = _WP_NS.search(head)
     ns = {"wp": found.group(1) if found else "http://wordpress.org/export/1.2/",
           "content": "http://purl.org/rss/1.0/modules/content/"}
@@ -85,6 +85,7 @@ def _read(archive: Archive, text: str | Iterable[str]) -> None:
             _comment(archive, thread, comment, ns, f"{where} comment #{index}", public=post_status in ("publish", "inherit"))
     if not found_any:  # an empty file, or another kind of export: not "imported 0 comments"
         raise Invalid(NOT_WXR)
+    archive.file_problems(decoding_problems(source))
 
 
 def _comment(archive: Archive, thread: ImportedThread, el: ET.Element, ns: dict[str, str], where: str,
@@ -98,11 +99,11 @@ def _comment(archive: Archive, thread: ImportedThread, el: ET.Element, ns: dict[
         return
     try:
         created = parse_time(child_text(el, "wp:comment_date_gmt", ns))
-    except ValueError:
+    except ValueError as gmt_exc:
         try:
             created = parse_time(child_text(el, "wp:comment_date", ns))
         except ValueError as exc:
-            archive.problem(where, f"bad comment date: {exc}; skipped")
+            archive.problem(where, f"bad comment date: {gmt_exc} (wp:comment_date_gmt), {exc} (wp:comment_date); skipped")
             return
     approved = (child_text(el, "wp:comment_approved", ns) or "1").strip()
     status = _STATUS.get(approved)

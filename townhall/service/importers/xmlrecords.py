@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from townhall.service.errors import Invalid
+
 _TOKEN = re.compile(
     r"<!\[CDATA\[.*?\]\]>|<!--.*?-->|<\?.*?\?>|<!DOCTYPE[^>]*>|<(/?)([A-Za-z_][\w.\-]*(?::[\w.\-]+)?)((?:\"[^\"]*\"|'[^']*'|[^>\"'])*)>",
     re.S,
@@ -32,55 +34,136 @@ CHUNK_BYTES = 1 << 20
 MAX_RECORD_CHARS = 256 << 20
 
 
-def _codec(head: bytes) -> str:
+# Text encodings Python knows that no XML document is written in (or that cannot decode one piece by piece).
+_NOT_DOCUMENT_CHARSETS = frozenset({"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape"})
+# Undecodable bytes become this lone surrogate while decoding (no strict decoder of a document charset makes
+# one), so that they can be counted; they are then replaced with U+FFFD, as errors="replace" would.
+_UNDECODABLE = "\udfff"
+_MARK_ERRORS = "townhall-import-mark-undecodable"
+
+
+def _mark_undecodable(exc: UnicodeError) -> tuple[str, int]:
+    if isinstance(exc, UnicodeDecodeError):
+        return _UNDECODABLE, exc.end
+    raise exc
+
+
+def _marking_errors() -> str:
+    """The name of the error handler that marks undecodable bytes: registered (once, under our own name) on
+    first use, not when this module is imported; the handler is a pure function."""
+    try:
+        codecs.lookup_error(_MARK_ERRORS)
+    except LookupError:
+        codecs.register_error(_MARK_ERRORS, _mark_undecodable)
+    return _MARK_ERRORS
+
+
+def _codec(head: bytes) -> tuple[str, str | None]:
     """The encoding of an XML file that starts with ``head`` (300 bytes suffice): a UTF-8 or UTF-16 byte-order
-    mark wins, else the one its declaration names, else UTF-8 (as XML says). Old WordPress blogs export WXR in
-    the blog's own charset."""
+    mark wins, else the one its declaration names, else UTF-8 (as XML says); and a note where a declared name
+    is unknown (the file is then read as UTF-8). Old WordPress blogs export WXR in the blog's own charset.
+    A declaration that names a codec which is not a text encoding (zlib, base64, rot13, …) is refused
+    (``Invalid``)."""
     for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if head.startswith(bom):
-            return codec
+            return codec, None
     declared = _DECLARED.match(head[:300])
-    codec = declared.group(1).decode("ascii") if declared else "utf-8"
+    if not declared:
+        return "utf-8", None
+    name = declared.group(1).decode("ascii")
     try:
-        codecs.lookup(codec)
+        info = codecs.lookup(name)
     except LookupError:
-        codec = "utf-8"
-    return codec
+        return "utf-8", f"the XML declaration names an unknown encoding {name!r}; read as UTF-8"
+    if not info._is_text_encoding or info.name in _NOT_DOCUMENT_CHARSETS:  # noqa: SLF001 - how codecs marks them
+        raise Invalid(f"unsupported encoding {name!r} in the XML declaration: not a character set a file is written in",
+                      {"encoding": name})
+    return name, None
 
 
-def decode(data: bytes) -> str:
-    """An XML file's text, read in its encoding (see ``_codec``); undecodable bytes become U+FFFD."""
-    return data.decode(_codec(data[:300]), errors="replace")
+@dataclass(slots=True)
+class Decoding:
+    """What decoding a file met: its encoding, a note on it, and the characters that could not be decoded
+    (replaced with U+FFFD), with the line of the first."""
+
+    codec: str = "utf-8"
+    note: str | None = None
+    replaced: int = 0
+    first_line: int = 0
+
+    def problems(self) -> list[str]:
+        """The lines to report (none when all went well)."""
+        found = [self.note] if self.note else []
+        if self.replaced:
+            found.append(f"{self.replaced:,} character(s) could not be decoded as {self.codec} and were replaced with "
+                         f"U+FFFD (the first at line {self.first_line}); is the declared encoding right?")
+        return found
 
 
 def decoded_chunks(source: BinaryIO, *, chunk_bytes: int = CHUNK_BYTES,
-                   progress: Callable[[int], None] | None = None) -> Iterator[str]:
+                   progress: Callable[[int], None] | None = None, decoding: Decoding | None = None) -> Iterator[str]:
     """An XML file's text, piece by piece, read ``chunk_bytes`` at a time with an incremental decoder (a
-    character cut between two reads is whole in the next piece); ``progress`` is told each read's bytes."""
+    character cut between two reads is whole in the next piece); ``progress`` is told each read's bytes,
+    ``decoding`` what the decoding met (see ``Decoding``). A file its encoding cannot read at all (UTF-32
+    without a byte-order mark) is refused (``Invalid``)."""
+    met = decoding if decoding is not None else Decoding()
     head = b""
     while len(head) < 300:
         more = source.read(max(chunk_bytes, 300 - len(head)))
         if not more:
             break
         head += more
-    decoder = codecs.getincrementaldecoder(_codec(head))(errors="replace")
+    met.codec, met.note = _codec(head)
+    decoder = codecs.getincrementaldecoder(met.codec)(errors=_marking_errors())
+    lines = 1
     data = head
-    while data:
-        if progress is not None:
+    final = False
+    while True:
+        if progress is not None and data:
             progress(len(data))
-        text = decoder.decode(data)
+        try:
+            text = decoder.decode(data, final=final)
+        except UnicodeError as exc:  # not a byte it could not decode: the stream itself (a missing BOM)
+            raise Invalid(f"cannot read the file as {met.codec}: {exc}", {"encoding": met.codec}) from exc
+        if _UNDECODABLE in text:
+            if not met.replaced:
+                met.first_line = lines + text.count("\n", 0, text.index(_UNDECODABLE))
+            met.replaced += text.count(_UNDECODABLE)
+            text = text.replace(_UNDECODABLE, "\ufffd")
         if text:
+            lines += text.count("\n")
             yield text
+        if final:
+            return
         data = source.read(chunk_bytes)
-    tail = decoder.decode(b"", final=True)
-    if tail:
-        yield tail
+        final = not data
+
+
+class DecodedFile:
+    """An XML file's text in pieces (see ``decoded_chunks``), read when iterated; ``decoding`` says what the
+    last reading met."""
+
+    def __init__(self, path: str | Path, *, chunk_bytes: int = CHUNK_BYTES,
+                 progress: Callable[[int], None] | None = None) -> None:
+        self.path = Path(path)
+        self.chunk_bytes = chunk_bytes
+        self.progress = progress
+        self.decoding = Decoding()
+
+    def __iter__(self) -> Iterator[str]:
+        self.decoding = Decoding()
+        with open(self.path, "rb") as fh:
+            yield from decoded_chunks(fh, chunk_bytes=self.chunk_bytes, progress=self.progress, decoding=self.decoding)
 
 
 def file_chunks(path: str | Path, *, chunk_bytes: int = CHUNK_BYTES,
-                progress: Callable[[int], None] | None = None) -> Iterator[str]:
-    with open(path, "rb") as fh:
-        yield from decoded_chunks(fh, chunk_bytes=chunk_bytes, progress=progress)
+                progress: Callable[[int], None] | None = None) -> DecodedFile:
+    return DecodedFile(path, chunk_bytes=chunk_bytes, progress=progress)
+
+
+def decoding_problems(text: str | Iterable[str]) -> list[str]:
+    """What decoding a file met, to report once it has been read (nothing for text given as ``str``)."""
+    return text.decoding.problems() if isinstance(text, DecodedFile) else []
 
 
 def peek(text: str | Iterable[str], size: int) -> tuple[str, Iterator[str]]:
