@@ -21,7 +21,7 @@ BAN_REASON = "ban_at"
 # The highest score the coordination detector ever gives (townhall.trolls.detector.MAX_SCORE: every kind of
 # evidence at its cap, 1 - 0.2 ** 2.1). Worked out here so that loading a policy does not import the
 # detector; a test checks that the two agree.
-DETECTOR_MAX_SCORE = 1.0 - 0.2**2.1  # 0.96603
+DETECTOR_MAX_SCORE = 1.0 - 0.2**2.1  # 0.965946…
 
 
 @dataclass(frozen=True, slots=True)
