@@ -4,6 +4,7 @@ first comment is refused."""
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -116,3 +117,17 @@ def test_a_refused_guest_is_not_asked_for_a_name_again_in_an_open_reply_form(bro
         reply = widget.locator(".th-c", has_text="It does not add up for renters.")
         expect(reply).to_be_visible()
         expect(reply).to_contain_text("Gus")
+
+
+def test_a_guest_signing_out_keeps_the_focus_in_the_widget(browser: Any, make_app: AppFactory, sqlite_url: str) -> None:
+    with _guest_widget(browser, make_app, sqlite_url) as (page, widget):
+        widget.get_by_label("Your name (shown with your comment)").fill("Gus")
+        widget.get_by_label("Add a comment").fill("A guest's view.")
+        widget.get_by_role("button", name="Post comment").click()
+        expect(widget.locator(".th-account")).to_contain_text("Commenting as a guest: Gus")
+        sign_out = widget.get_by_role("button", name="Sign out")
+        sign_out.focus()
+        page.keyboard.press("Enter")
+        expect(widget.get_by_role("button", name="Sign out")).to_have_count(0)
+        expect(widget.get_by_label("Your name (shown with your comment)")).to_be_visible()
+        expect(widget.get_by_role("heading", name=re.compile("^Comments"))).to_be_focused()

@@ -84,6 +84,8 @@
       errEmpty: 'Write something first.',
       errTooLong: { one: 'Your comment is 1 character too long.', other: 'Your comment is {n} characters too long.' },
       errNetwork: 'Could not reach the comment server. Check your connection and try again.',
+      errServer: 'The comment server had a problem. Please try again in a moment.',
+      draftKept: 'Not sent. Your text is kept here so you can copy it.',
       errRate: 'You are doing that too often. Try again in {s} seconds.',
       errExpired: 'Your sign-in has expired. Please sign in again.',
       errSignIn: 'Sign in to do this.',
@@ -159,6 +161,8 @@
       errEmpty: 'Schreiben Sie zuerst etwas.',
       errTooLong: { one: 'Ihr Kommentar ist 1 Zeichen zu lang.', other: 'Ihr Kommentar ist {n} Zeichen zu lang.' },
       errNetwork: 'Der Kommentar-Server ist nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
+      errServer: 'Der Kommentar-Server hat ein Problem. Bitte versuchen Sie es gleich noch einmal.',
+      draftKept: 'Nicht gesendet. Ihr Text bleibt hier, damit Sie ihn kopieren können.',
       errRate: 'Das geht gerade zu oft. Versuchen Sie es in {s} Sekunden erneut.',
       errExpired: 'Ihre Anmeldung ist abgelaufen. Bitte melden Sie sich erneut an.',
       errSignIn: 'Melden Sie sich dafür an.',
@@ -289,12 +293,12 @@
 .th *,.th *::before,.th *::after{box-sizing:border-box}
 .th-head{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:baseline;justify-content:space-between;border-bottom:2px solid var(--_fg);padding-bottom:.5rem;margin-bottom:1rem}
 h2{font-size:1.35em;margin:0}h3{font-size:1em;margin:0 0 .4rem}
-.th-count{color:var(--_muted);font-weight:400;font-size:.75em;margin-left:.4em}
+.th-count{color:var(--_muted);font-weight:400;font-size:.75em;margin-inline-start:.4em}
 select,input,textarea,button{font:inherit;color:inherit}
 select,input[type=text],textarea{background:var(--_bg);color:var(--_fg);border:1px solid var(--_muted);border-radius:var(--th-radius,6px);padding:.4rem .55rem}
 textarea{width:100%;min-height:5.5rem;resize:vertical;display:block}
 label{display:block;font-weight:600;margin:.25rem 0}
-.th-inline{display:inline;font-weight:400;margin-right:.4rem}
+.th-inline{display:inline;font-weight:400;margin-inline-end:.4rem}
 button{cursor:pointer;border-radius:var(--th-radius,6px);padding:.35rem .8rem;border:1px solid var(--_accent);background:transparent;color:var(--_accent);line-height:1.3}
 button.th-primary{background:var(--_accent);color:var(--_accent-fg);font-weight:600}
 button.th-quiet{border-color:transparent;color:var(--_muted);padding:.25rem .45rem}
@@ -303,25 +307,26 @@ button:disabled{opacity:.65;cursor:default}
 :focus-visible{outline:3px solid var(--_accent);outline-offset:2px}
 .th-c:focus{outline:none}.th-c:focus-visible{outline:3px solid var(--_accent)}
 ol{list-style:none;margin:0;padding:0}
-.th-replies{margin-left:.9rem;padding-left:.9rem;border-left:2px solid var(--_border)}
-.th-continued{border-left-style:dashed}
+.th-replies{margin-inline-start:.9rem;padding-inline-start:.9rem;border-inline-start:2px solid var(--_border)}
+.th-continued{border-inline-start-style:dashed}
 .th-c{padding:.6rem .4rem;border-radius:var(--th-radius,6px)}
 .th-meta{display:flex;flex-wrap:wrap;gap:.15rem .5rem;align-items:baseline;font-size:.9em}
 .th-name{font-weight:700}
+.th-name,.th-account,label,.th-removed,.th-rejected,.th-sanction{overflow-wrap:anywhere;min-width:0}.th-account>*{min-width:0}
 .th-badge{font-size:.78em;font-weight:600;padding:.05rem .45rem;border-radius:999px;background:var(--_badge-bg);color:var(--_badge)}
 .th-meta a,.th-meta span.th-muted{color:var(--_muted)}
 .th-body{overflow-wrap:anywhere}.th-body p{margin:.3rem 0}.th-body a{color:var(--_accent)}
 .th-actions{display:flex;flex-wrap:wrap;gap:.2rem;margin-top:.2rem}
 .th-note{font-size:.9em;color:var(--_muted);font-style:italic;margin:.3rem 0}
-.th-held{border-left:4px solid var(--_badge);background:var(--_surface)}
+.th-held{border-inline-start:4px solid var(--_badge);background:var(--_surface)}
 .th-highlight{background:var(--_highlight)}
 .th-banner{display:block;width:100%;margin:0 0 1rem;padding:.55rem;background:var(--_accent);color:var(--_accent-fg);font-weight:600}
 .th-error{color:var(--_error);font-weight:600;margin:.4rem 0}
 .th-ok{color:var(--_ok);margin:.4rem 0}
-.th-rejected,.th-sanction{background:var(--_error-bg);border:1px solid var(--_error);border-left-width:5px;border-radius:var(--th-radius,6px);padding:.75rem 1rem;margin:.6rem 0}
+.th-rejected,.th-sanction{background:var(--_error-bg);border:1px solid var(--_error);border-inline-start-width:5px;border-radius:var(--th-radius,6px);padding:.75rem 1rem;margin:.6rem 0}
 .th-rejected h3,.th-sanction h3{color:var(--_error)}
-.th-removed{margin:.4rem 0}.th-removed ul{margin:.3rem 0;padding-left:1.2rem}
-.th-rejected ul{margin:.2rem 0 .5rem;padding-left:1.2rem}
+.th-removed{margin:.4rem 0}.th-removed ul{margin:.3rem 0;padding-inline-start:1.2rem}
+.th-rejected ul{margin:.2rem 0 .5rem;padding-inline-start:1.2rem}
 .th-marked{white-space:pre-wrap;overflow-wrap:anywhere;background:var(--_bg);padding:.5rem .6rem;border-radius:var(--th-radius,6px);border:1px solid var(--_border);margin:.3rem 0}
 mark{background:var(--_mark);color:var(--_mark-fg);outline:2px solid var(--_error);border-radius:2px}
 .th-form{margin:.5rem 0 1rem}
@@ -372,6 +377,10 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       this.sort = ['newest', 'oldest', 'top'].includes(sort) ? sort : 'newest';
       this.map = new Map();      // id -> {c, el, depth, reveal}
       this.mine = new Set();     // ids this reader wrote in this page view
+      this.drafts = new Map();   // 'reply:ID' / 'edit:ID' -> {text, focus}: open forms carried over a reload
+      this.loads = 0;            // the latest load(); the answers of earlier ones are dropped
+      this.expired = null;       // the reader whose sign-in expired: their forms stay until they sign in again
+      this.meError = null;
       this.pendingNew = new Set();
       this.pendingEdits = new Set();
       this.pollDiff = 0;
@@ -410,7 +419,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       try { data = await res.json(); } catch (e) { data = null; }
       if (!res.ok) {
         const err = (data && data.error) || {};
-        const apiErr = new ApiError(res.status, err.code || 'error', err.message || res.statusText, err.details, Number(res.headers.get('Retry-After')) || null);
+        const apiErr = new ApiError(res.status, err.code || 'error', err.message || this.t('errServer'), err.details, Number(res.headers.get('Retry-After')) || null);
         if (res.status === 401 && tok) {
           this.onAuthFailure(apiErr);
           if (method === 'GET' && !this.token()) return this.api(method, path, body, query);  // read as a visitor
@@ -423,10 +432,10 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     onAuthFailure(err) {
       if (err.code === 'token_expired' || err.code === 'unauthenticated') {
         if (!auth.token) store.del(guestKey(this.o.site));
-        else auth.token = null;
+        else { auth.token = null; if (err.code === 'token_expired') this.expired = this.me || this.expired; }
         this.me = null;
         this.renderAccount();
-        this.requestLogin();
+        setTimeout(() => this.requestLogin(), 0);  // after the form shows the error: the publisher's sign-in takes focus
       }
     }
 
@@ -469,7 +478,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       this.moreBtn = h('button', { type: 'button', class: 'th-more', hidden: true, text: t('loadMore'), onclick: () => this.loadMore(true) });
       this.section = h('section', { class: 'th', lang: this.lang, 'aria-labelledby': headingId },
         h('div', { class: 'th-head' },
-          h('h2', { id: headingId, tabindex: '-1' }, t('heading'), this.countEl),
+          this.heading = h('h2', { id: headingId, tabindex: '-1' }, t('heading'), this.countEl),
           h('div', null, h('label', { class: 'th-inline', for: this.sortSel.id, text: t('sortBy') }), this.sortSel)),
         this.polite, this.assertive, this.account, this.sanction, this.composeSlot,
         this.banner, this.status, this.list, this.moreBtn,
@@ -499,10 +508,29 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     }
 
     // ------------------------------------------------ who is reading
+    // Only a 401 means signed out: after any other failure the last known reader stays (or, with none yet,
+    // an error with a retry is shown). Another reader signing in starts from a clean slate.
     async refreshMe() {
-      if (!this.token()) { this.me = null; this.renderAccount(); return; }
-      try { this.me = await this.api('GET', '/me'); } catch (e) { this.me = null; }
+      this.meError = null;
+      if (!this.token()) { this.me = this.expired = null; this.renderAccount(); return; }
+      try {
+        const me = await this.api('GET', '/me');
+        const before = this.me || this.expired;
+        if (before && me && before.id !== me.id) this.reset();
+        else if (this.expired) this.root.querySelectorAll('.th-form .th-error').forEach((x) => { x.hidden = true; });
+        this.me = me; this.expired = null;
+      } catch (e) {
+        if (e.status === 401) this.me = null;
+        else if (!this.me) this.meError = e;
+      }
       this.renderAccount();
+    }
+
+    // forget the previous reader's drafts, rejection panels and own comments
+    reset() {
+      this.composeKey = this.mainForm = this.expired = null;
+      this.drafts.clear(); this.mine.clear();
+      this.list.querySelectorAll('.th-slot').forEach((s) => this.closeSlot(s));
     }
 
     renderAccount() {
@@ -510,11 +538,14 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       const me = this.me;
       this.account.replaceChildren();
       if (me) {
-        this.account.append(h('span', null, me.guest ? t('guestSignedIn') : t('signedInAs'), ' ', h('strong', { text: me.name })),
+        this.account.append(h('span', null, me.guest ? t('guestSignedIn') : t('signedInAs'), ' ', h('strong', { dir: 'auto', text: me.name })),
           ...this.badges(me.supporter, me.role === 'moderator' || me.role === 'admin', false));
-        if (me.guest) this.account.append(h('button', { type: 'button', class: 'th-quiet', text: t('signOut'), onclick: () => window.Townhall.logout() }));
+        if (me.guest) this.account.append(h('button', { type: 'button', class: 'th-quiet', text: t('signOut'), onclick: () => { this.heading.focus(); window.Townhall.logout(); } }));
+      } else if (this.meError) {
+        this.account.append(h('span', { class: 'th-error', text: this.errorText(this.meError) }),
+          h('button', { type: 'button', text: t('retry'), onclick: () => { this.heading.focus(); this.refreshMe(); } }));
       } else if (!this.o.guests) {
-        this.account.append(h('span', { text: t('signInPrompt') }),
+        this.account.append(h('span', { text: t(this.expired ? 'errExpired' : 'signInPrompt') }),
           h('button', { type: 'button', text: t('signInButton'), onclick: () => this.requestLogin() }));
       }
       this.renderSanction(me && me.sanction);
@@ -537,7 +568,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       this.sanction.after(this.removed);
     }
 
-    canWrite() { return !this.closed && !!(this.me || this.o.guests) && !(this.me && this.me.sanction); }
+    canWrite() { const me = this.me || this.expired; return !this.closed && !!(me || this.o.guests) && !(me && me.sanction); }
 
     renderSanction(s) {
       const t = this.t;
@@ -592,18 +623,27 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       return form;
     }
 
-    composeState() { return this.canWrite() + '|' + !!this.token() + '|' + !!this.closed; }
+    // while a sign-in has expired the form stays as it was, until the reader signs in again
+    composeState() { return this.expired ? this.composeKey : this.canWrite() + '|' + !!this.token() + '|' + !!this.closed; }
 
     renderCompose() {
       // Keep the reader's form (and what is in it) unless who may write, or how, has changed.
       const key = this.composeState();
       if (this.composeKey === key && this.composeSlot.firstChild) return;
       this.composeKey = key;
+      const old = this.mainForm && this.mainForm.isConnected ? this.mainForm : null;
+      const text = old ? old._area.value : '';
       this.composeSlot.replaceChildren();
+      this.mainForm = null;
       if (this.closed) { this.composeSlot.append(h('p', { class: 'th-note', text: this.t('closed') })); return; }
-      if (!this.canWrite()) return;
+      if (!this.canWrite()) {
+        // a sanctioned reader keeps what they wrote (to copy for an appeal), but cannot send it
+        if (this.me) this.lockWriting();
+        if (this.me && text.trim()) { this.lock(old); this.composeSlot.append(this.mainForm = old); }
+        return;
+      }
       this.mainForm = this.composeForm({
-        label: this.t('composeLabel'), submitText: this.t('post'), busyText: this.t('posting'),
+        label: this.t('composeLabel'), submitText: this.t('post'), busyText: this.t('posting'), initial: text,
         submit: (text, guestName) => this.postComment(text, null, guestName),
       });
       this.composeSlot.append(this.mainForm);
@@ -632,8 +672,9 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       const submit = h('button', { type: 'submit', class: 'th-primary', text: cfg.submitText });
       const buttons = h('div', { class: 'th-buttons' }, submit);
       if (cfg.cancel) buttons.append(h('button', { type: 'button', text: t('cancel'), onclick: cfg.cancel }));
+      const label = h('label', { for: id, text: cfg.label });
       const form = h('form', { class: 'th-form', novalidate: true },
-        nameField, h('label', { for: id, text: cfg.label }), area, help, rejected, err,
+        nameField, label, area, help, rejected, err,
         h('div', { class: 'th-foot' }, counter, buttons));
       const update = () => {
         const n = Array.from(area.value).length;
@@ -648,7 +689,8 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       };
       form.addEventListener('submit', async (ev) => {
         ev.preventDefault();
-        if (submit.disabled) return;
+        if (submit.disabled || submit.hidden) return;
+        if (this.expired && !this.token()) { showError(t('errExpired')); this.requestLogin(); return; }
         const text = area.value;
         const n = Array.from(text).length;
         if (nameInput && !this.token() && !nameInput.value.trim()) return showError(t('guestNeedName'), nameInput);
@@ -671,7 +713,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
             const head = this.sanction.querySelector('h3');
             if (head) head.focus();
             this.renderCompose();
-            this.hideWriteActions();
+            this.lockWriting();
           } else {
             showError(this.errorText(e));
           }
@@ -679,7 +721,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
           if (submit.isConnected) { submit.disabled = false; submit.textContent = cfg.submitText; }
         }
       });
-      form._area = area;
+      form._area = area; form._label = label;
       return form;
     }
 
@@ -720,13 +762,22 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       this.meTimer = setTimeout(() => { if (this.token()) this.refreshMe(); }, 300);
     }
 
-    hideWriteActions() {
+    // A form that can no longer be sent keeps its text, to copy.
+    lock(form) {
+      form._area.readOnly = true;
+      form._label.textContent = this.t('draftKept');
+      form.querySelector('[type=submit]').hidden = true;
+    }
+
+    lockWriting() {
       this.root.querySelectorAll('[data-write]').forEach((b) => { b.hidden = true; });
+      this.list.querySelectorAll('.th-slot > form').forEach((f) => { if (f._area) this.lock(f); });
     }
 
     // ------------------------------------------------ loading
     async load(opts) {
       const focusIds = opts && opts.focusIds;
+      const n = ++this.loads;
       this.status.hidden = false;
       this.status.textContent = this.t('loading');
       this.list.setAttribute('aria-busy', 'true');
@@ -735,32 +786,63 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         // the server may answer signed-out readers with a page up to a second old; not older than what we show
         if (opts && opts.since) query.since = opts.since;
         const data = await this.api('GET', '/threads/' + encodeURIComponent(this.o.thread) + '/comments', null, query);
+        if (n !== this.loads) return;  // a later load (another sort, say) has begun: its answer counts
+        this.keepDrafts();
         this.map.clear();
         this.list.replaceChildren();
         this.pendingNew.clear(); this.pendingEdits.clear(); this.pollDiff = 0;
         this.updateBanner();
         this.take(data);
+        if (this.refocus) { this.refocus.focus(); this.refocus = null; }
         this.el.dispatchEvent(new CustomEvent('townhall:loaded', { bubbles: true, detail: { thread: this.o.thread, count: this.count } }));
         if (focusIds) {
           const find = () => Array.from(this.list.querySelectorAll('.th-c')).find((a) => focusIds.has(Number(a.dataset.id)));
           // oldest first (or by likes) the new comments are on a later page: read on until they are shown
-          for (let pages = 0; !find() && this.cursor && this.sort !== 'newest' && pages < 20; pages++) await this.loadMore(false);
+          for (let pages = 0; !find() && this.cursor && this.sort !== 'newest' && pages < 20 && n === this.loads; pages++) await this.loadMore(false);
           const first = find();
-          if (first) first.focus(); else this.list.closest('section').querySelector('h2').focus();
+          if (first) first.focus(); else this.heading.focus();
         }
       } catch (e) {
-        this.status.replaceChildren(h('span', { class: 'th-error', text: this.t('errLoad') + ' ' + this.errorText(e) + ' ' }),
-          h('button', { type: 'button', text: this.t('retry'), onclick: () => this.load() }));
+        if (n !== this.loads) return;
+        const text = this.t('errLoad') + ' ' + this.errorText(e);
+        this.status.replaceChildren(h('span', { class: 'th-error', text: text + ' ' }),
+          h('button', { type: 'button', text: this.t('retry'), onclick: () => { this.heading.focus(); this.load(); } }));
+        this.alert(text);
       } finally {
-        this.list.removeAttribute('aria-busy');
+        if (n === this.loads) this.list.removeAttribute('aria-busy');
       }
+    }
+
+    // Open reply and edit forms outlive a reload: their text is kept by kind and comment, and the form is
+    // opened again, with it, when that comment is drawn (renderActions).
+    keepDrafts() {
+      this.refocus = null;
+      this.list.querySelectorAll('.th-slot').forEach((s) => {
+        const f = s.firstChild, kind = s._owner && s._owner.dataset.kind;
+        if (kind && f && f._area) this.drafts.set(kind + ':' + s.closest('.th-c').dataset.id, { text: f._area.value, focus: f.contains(this.root.activeElement) });
+      });
+    }
+
+    setCount(n) {
+      n = Math.max(0, n);
+      if (n === this.count && this.countEl.textContent) return;
+      this.count = n;
+      this.countEl.textContent = this.t('count', { n: this.count });
+      this.el.dispatchEvent(new CustomEvent('townhall:count', { bubbles: true, detail: { thread: this.o.thread, count: this.count } }));
+    }
+
+    // the thread's count from the server, less the new comments not shown yet
+    async recount() {
+      try {
+        const data = await this.api('GET', '/threads/' + encodeURIComponent(this.o.thread) + '/comments', null, { sort: 'newest', limit: 1 });
+        this.setCount(data.thread.count - this.pendingNew.size);
+      } catch (e) { /* the next load corrects it */ }
     }
 
     take(data) {
       const closed = data.thread.state === 'closed';
       if (closed !== !!this.closed) { this.closed = closed; this.renderCompose(); }
-      this.count = data.thread.count;
-      this.countEl.textContent = this.t('count', { n: this.count });
+      this.setCount(data.thread.count);
       this.thread = data.thread;
       const frag = document.createDocumentFragment();
       const added = [];
@@ -779,10 +861,12 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
 
     async loadMore(focus) {
       if (!this.cursor) return;
+      const n = this.loads, cursor = this.cursor;
       this.moreBtn.disabled = true;
       try {
         const data = await this.api('GET', '/threads/' + encodeURIComponent(this.o.thread) + '/comments', null,
           { sort: this.sort, limit: this.o.pageSize, cursor: this.cursor });
+        if (n !== this.loads || cursor !== this.cursor) return;  // the list was loaded afresh meanwhile
         const added = this.take(data);
         if (focus && added.length) added[0].querySelector('.th-c').focus();
       } catch (e) {
@@ -847,9 +931,9 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         }
       }
       if (c.more_replies && c.replies_cursor) {
-        const more = h('button', { type: 'button', class: 'th-quiet th-more', text: this.t('loadMoreReplies') });
+        const more = h('button', { type: 'button', class: 'th-quiet th-more', 'data-more': '', text: this.t('loadMoreReplies') });
         let cursor = c.replies_cursor;
-        more.addEventListener('click', async () => {
+        more._load = async (focus) => {
           more.disabled = true;
           try {
             const data = await this.api('GET', '/threads/' + encodeURIComponent(this.o.thread) + '/comments', null,
@@ -862,9 +946,10 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
             }
             cursor = data.next_cursor;
             if (!cursor) more.remove();
-            if (firstNew) firstNew.querySelector('.th-c').focus();
+            if (firstNew && focus) firstNew.querySelector('.th-c').focus();
           } catch (e) { this.alert(this.errorText(e)); } finally { more.disabled = false; }
-        });
+        };
+        more.addEventListener('click', () => more._load(true));
         li.append(more);
       }
       return li;
@@ -872,7 +957,8 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
 
     registerHidden(replies, reveal) {
       for (const r of replies) {
-        if (!this.map.has(r.id)) this.map.set(r.id, { c: r, li: null, hidden: reveal });
+        const e = this.map.get(r.id);
+        if (!e || !e.li) this.map.set(r.id, { c: r, li: null, hidden: reveal });  // the innermost "continue" shows it
         this.registerHidden(r.replies || [], reveal);
       }
     }
@@ -905,12 +991,12 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       }
       const a = c.author || {};
       const meta = h('div', { class: 'th-meta' },
-        h('span', { class: 'th-name', text: name }), this.badges(a.supporter, a.moderator, a.guest),
+        h('span', { class: 'th-name', dir: 'auto', text: name }), this.badges(a.supporter, a.moderator, a.guest),
         h('a', { href: this.permalinkHref(c.id),
           onclick: (ev) => { ev.preventDefault(); history.replaceState(null, '', '#comment-' + c.id); this.highlight(c.id); } },
         this.timeEl(c.created_at), h('span', { class: 'th-sr', text: ' — ' + t('permalink') })),
         c.edited_at ? h('span', { class: 'th-muted' }, '(', h('time', { datetime: c.edited_at, title: this.exact(new Date(c.edited_at)), text: t('edited') }), ')') : null);
-      const body = h('div', { class: 'th-body', html: c.html });
+      const body = h('div', { class: 'th-body', dir: 'auto', html: c.html });
       body.querySelectorAll('a[href]').forEach((x) => { x.rel = 'nofollow ugc noopener noreferrer'; x.target = '_blank'; });
       art.append(meta, body);
       if (c.status === 'held') {
@@ -936,7 +1022,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       } else if (published && c.reactions) {
         bar.append(h('span', { class: 'th-note', text: t('likes', { n: c.reactions }) }));
       }
-      const open = (btn, make) => {
+      const open = (btn, make, quiet) => {
         if (slot.firstChild && slot._owner === btn) { this.closeSlot(slot); btn.focus(); return; }
         this.closeSlot(slot);
         const node = make(() => { this.closeSlot(slot); btn.focus(); });
@@ -944,24 +1030,36 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         btn.setAttribute('aria-expanded', 'true');
         slot.append(node);
         const first = node.querySelector('textarea,input,button');
-        if (first) first.focus();
+        if (first && !quiet) first.focus();
+        return node;
+      };
+      // a reply or edit form, opened again with its text when it was open before a reload (keepDrafts)
+      const opener = (btn, kind, make) => {
+        btn.dataset.kind = kind;
+        btn.addEventListener('click', () => open(btn, make));
+        const key = kind + ':' + c.id, d = this.drafts.get(key);
+        if (!d) return;
+        this.drafts.delete(key);
+        const area = open(btn, make, true)._area;
+        area.value = d.text; area.dispatchEvent(new Event('input'));
+        if (d.focus) this.refocus = area;
       };
       if (published && this.canWrite()) {
         const reply = h('button', { type: 'button', class: 'th-quiet', 'data-write': '', 'aria-expanded': 'false', text: t('reply') });
-        reply.addEventListener('click', () => open(reply, (close) => this.composeForm({
+        opener(reply, 'reply', (close) => this.composeForm({
           label: t('replyLabel', { name: c.author ? c.author.name : '' }), submitText: t('replySend'), busyText: t('posting'), rows: 3,
           submit: (text, guestName) => this.postComment(text, c.id, guestName), cancel: close, done: close,
-        })));
+        }));
         bar.append(reply);
       }
       if (c.own && (published || c.status === 'held')) {
         const age = (Date.now() - new Date(c.created_at).getTime()) / 60000;
         if (age < this.o.editWindow && this.canWrite()) {
           const edit = h('button', { type: 'button', class: 'th-quiet', 'data-write': '', 'aria-expanded': 'false', text: t('edit') });
-          edit.addEventListener('click', () => open(edit, (close) => this.composeForm({
+          opener(edit, 'edit', (close) => this.composeForm({
             label: t('editLabel'), submitText: t('save'), busyText: t('saving'), initial: c.text || '', rows: 4,
             submit: (text) => this.editComment(entry, text), cancel: close,
-          })));
+          }));
           bar.append(edit);
         }
         const del = h('button', { type: 'button', class: 'th-quiet', 'aria-expanded': 'false', text: t('delete') });
@@ -1056,7 +1154,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
           if (this.sort === 'oldest' && !this.cursor) this.list.append(li); else this.list.prepend(li);
         }
         this.status.hidden = true;
-        if (c.status === 'published') { this.count += 1; this.countEl.textContent = this.t('count', { n: this.count }); }
+        if (c.status === 'published') this.setCount(this.count + 1);
         this.say(this.t(c.status === 'held' ? 'heldNotice' : 'publishedNotice'));
         setTimeout(() => { const art = li.querySelector('.th-c'); if (art) art.focus(); }, 0); // focus follows the new comment
         return c;
@@ -1084,12 +1182,14 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         try {
           res = await this.api('PATCH', '/comments/' + entry.c.id, { text });
         } catch (e) {
+          if (e instanceof ApiError && e.code === 'rejected_by_house_rules') entry.echo = entry.c.status === 'published';  // comment.removed follows
           if (e instanceof ApiError && e.code === 'edit_window_closed') {
             entry.art.querySelectorAll('[data-write]').forEach((b) => { if (b.textContent === this.t('edit')) b.hidden = true; });
           }
           throw e;
         }
         const c = Object.assign({}, entry.c, res.comment, { replies: entry.c.replies });
+        entry.echo = entry.c.status === 'published' && c.status !== 'published';  // held now: comment.removed follows
         entry.c = c;
         const art = this.renderArticle(entry);
         const old = entry.li.querySelector('.th-c');
@@ -1112,7 +1212,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         const art = this.renderArticle(entry);
         entry.li.querySelector('.th-c').replaceWith(art);
         art.focus();
-        if (wasPublished) { this.count = Math.max(0, this.count - 1); this.countEl.textContent = this.t('count', { n: this.count }); }
+        if (wasPublished) this.setCount(this.count - 1);
         this.say(this.t('deletedNotice'));
       } catch (e) {
         btn.disabled = false;
@@ -1146,12 +1246,14 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       const m = /^#comment-(\d+)$/.exec(location.hash);
       if (!m) return;
       const id = Number(m[1]);
-      for (let pages = 0; pages < 20; pages++) {
+      for (let pages = 0; pages < 40; pages++) {
         const e = this.map.get(id);
         if (e && e.li) break;
         if (e && e.hidden) { e.hidden(); continue; }
-        if (!this.cursor) break;
-        await this.loadMore(false);
+        const more = this.list.querySelector('[data-more]:not(:disabled)');  // replies past the first page
+        if (more) await more._load(false);
+        else if (this.cursor) await this.loadMore(false);
+        else break;
       }
       this.highlight(id);
     }
@@ -1244,22 +1346,28 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     onEvent(type, data) {
       if (this.inflight > 0) { this.deferred.push([type, data]); return; }
       const id = Number(data.id);
-      if (this.mine.has(id)) return;
       const entry = this.map.get(id);
+      const gone = type === 'comment.deleted' || type === 'comment.removed';
+      if (this.mine.has(id)) {
+        if (!gone) return;  // the echo of the reader's own post or edit
+        if (entry && entry.echo) { entry.echo = false; return; }  // their edit was held or refused: shown already
+      }
       if (type === 'comment.published') {
         if (entry) return;
         this.pendingNew.add(id);
         this.updateBanner(true);
       } else if (type === 'comment.edited') {
         if (entry && entry.li) { this.pendingEdits.add(id); this.updateBanner(false); }
-      } else if (type === 'comment.deleted' || type === 'comment.removed') {
-        if (this.pendingNew.delete(id)) this.updateBanner(false);
-        if (entry && entry.li && entry.c.status !== 'deleted') {
-          if (entry.c.status === 'published') { this.count = Math.max(0, this.count - 1); this.countEl.textContent = this.t('count', { n: this.count }); }
-          entry.c = Object.assign({}, entry.c, { status: type === 'comment.deleted' ? 'deleted' : 'removed', author: null, html: '' });
-          const art = this.renderArticle(entry);
-          entry.li.querySelector('.th-c').replaceWith(art);
-        }
+      } else if (gone) {
+        if (this.pendingNew.delete(id)) { this.updateBanner(false); return; }
+        if (!entry) { this.recount(); return; }  // not loaded (a later page): whether it counted, the server knows
+        const c = entry.c;
+        if (c.status === 'deleted' || c.status === 'removed') return;
+        if (c.status === 'published') this.setCount(this.count - 1);
+        const tomb = { status: type === 'comment.deleted' ? 'deleted' : 'removed', author: null, html: '' };
+        if (!entry.li) { Object.assign(c, tomb); return; }  // behind "continue this thread": shown so when revealed
+        entry.c = Object.assign({}, c, tomb);
+        entry.li.querySelector('.th-c').replaceWith(this.renderArticle(entry));
       }
     }
 
@@ -1310,11 +1418,12 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     render,
     login(jwt) {
       auth.token = jwt ? String(jwt) : null;
+      if (!auth.token) widgets.forEach((w) => w.reset());
       refreshAll();
     },
     logout() {
       auth.token = null;
-      widgets.forEach((w) => store.del(guestKey(w.o.site)));
+      widgets.forEach((w) => { store.del(guestKey(w.o.site)); w.reset(); });
       refreshAll();
     },
     messages: MESSAGES,
