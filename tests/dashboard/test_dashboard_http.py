@@ -334,10 +334,10 @@ def test_bulk_approve_and_reject(app: Townhall, client: TestClient) -> None:
     ids = [post(client, f"r{i}", f"Idiot number {i}.")["id"] for i in range(3)]
     sign_in(client, "mod@example.org")
     token = csrf_token(client.get("/admin/queue/held").text)
-    no_reason = client.post("/admin/bulk", data={"ids": ids[:2], "decision": "reject", "csrf_token": token},
+    no_reason = client.post("/admin/bulk", data={"ids": ids[:2], "expect_status": ["held"] * 2, "decision": "reject", "csrf_token": token},
                             headers={"X-Requested-With": "fetch"})
     assert set(no_reason.json()["results"].values()) == {"error: Give a reason; the reader will see it."}
-    r = client.post("/admin/bulk", data={"ids": ids[:2], "decision": "reject", "reason": "Name-calling.", "csrf_token": token},
+    r = client.post("/admin/bulk", data={"ids": ids[:2], "expect_status": ["held"] * 2, "decision": "reject", "reason": "Name-calling.", "csrf_token": token},
                     headers={"X-Requested-With": "fetch"})
     assert r.json()["results"] == {str(ids[0]): "rejected", str(ids[1]): "rejected"}
     with app.services.db.read() as conn:

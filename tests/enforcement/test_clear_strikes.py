@@ -147,9 +147,14 @@ def test_reversing_an_appeal_after_a_clear_brings_nothing_back(app, client: Test
     r = client.post(f"/api/v1/me/actions/{first}/appeal", json={"text": "And this one?"}, headers=reader)
     assert r.status_code == 409  # a cleared strike has already been lifted
 
-    appeal = next(a for a in client.get("/api/v1/mod/queues/appeals", headers=MOD).json()["items"] if a["action_id"] == suspension)
+    # lifting the suspension closed its appeal (nothing left to decide): it left the queue, and answering it
+    # now is refused
+    assert all(a["action_id"] != suspension for a in client.get("/api/v1/mod/queues/appeals", headers=MOD).json()["items"])
+    appeal = next(a for a in client.get(f"/api/v1/mod/accounts/{me['id']}", headers=MOD).json()["appeals"]
+                  if a["action_id"] == suspension)
+    assert appeal["state"] == "moot"
     r = client.post(f"/api/v1/mod/appeals/{appeal['id']}/decision", json={"outcome": "reverse", "response": "Granted."}, headers=MOD)
-    assert r.status_code == 200, r.text
+    assert r.status_code == 409 and r.json()["error"]["code"] == "appeal_moot", r.text
     me = _me(client, reader)
     assert me["state"] == "active" and me["sanction"] is None and me["active_strikes"] == 0
     assert all(a["revoked"] for a in me["actions"] if a["kind"] in ("strike", "warn", "suspend"))

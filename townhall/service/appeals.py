@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from townhall.service.core import Services
+from townhall.service.enforcement import close_moot_appeals
 from townhall.service.enforcement import reverse as reverse_action
 from townhall.service.errors import Conflict, Invalid, NotFound
 from townhall.service.identity import Actor, Identity
@@ -60,13 +61,20 @@ def decide(svc: Services, actor: Actor, appeal_id: int, *, reverse: bool, respon
         account = people.get_account(conn, row["account_id"], for_update=True)
         assert account is not None
         actor.require_site(account["site_id"])
+        action = moderation.get_action(conn, row["action_id"])
+        assert action is not None
+        if action["revoked_at"] is not None and row["state"] == AppealState.OPEN.value:
+            # lifted meanwhile (before lifting closed its appeals): neither "it stands" nor "reversed" is true
+            close_moot_appeals(conn, svc, actor, account, [int(action["id"])])
+            return {"appeal_id": appeal_id, "state": AppealState.MOOT.value, "restored_comments": [],
+                    "notice": "The action was already lifted; the appeal was closed without an answer."}
         state = AppealState.REVERSED if reverse else AppealState.UPHELD
         if not moderation.decide_appeal(conn, appeal_id, state=state, response=response.strip(), by=actor.id, now=svc.now()):
+            if row["state"] == AppealState.MOOT.value:
+                raise Conflict("This appeal was closed without an answer: the action it appealed was lifted.", code="appeal_moot")
             raise Conflict("Another moderator has already decided this appeal.")
         restored: list[int] = []
         if reverse:
-            action = moderation.get_action(conn, row["action_id"])
-            assert action is not None
             reverse_action(conn, svc, account=account, action=action, actor=actor,
                            reason=f"Appeal {appeal_id} reversed: {response.strip()}")
             if restore_comments:

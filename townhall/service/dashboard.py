@@ -19,7 +19,12 @@ from townhall.store.schema import AppealState, CommentStatus, FlagKind
 PAGE = 50
 COMMENT_QUEUES = ("held", "reported", "rejected")
 QUEUE_TABS = ("held", "reported", "clusters", "appeals", "rejected")
-RECENT_DAYS = 7  # "recent rejections": the tab counts this many days
+RECENT_DAYS = 7  # "recent rejections": comments rejected (decided) in this many days, counted and listed alike
+
+
+def recent_since(now: datetime) -> datetime:
+    """Where the "recent rejections" window starts: the tab's count and its list both use it."""
+    return now - timedelta(days=RECENT_DAYS)
 
 
 def utc(value: Any) -> datetime:
@@ -137,9 +142,11 @@ def queue_sizes(svc: Services, actor: Actor, site_id: str) -> dict[str, int]:
 def _comment_queue(svc: Services, conn: Connection, site_id: str, name: str, before_id: int | None, limit: int) -> dict[str, Any]:
     if name == "reported":
         rows = content.reported_comments(conn, site_id, min_weight=report_threshold(svc, conn, site_id), limit=limit)
+    elif name == "held":
+        rows = dashboard.comment_page(conn, site_id, CommentStatus.HELD.value, limit=limit, before_id=before_id)
     else:
-        status = CommentStatus.HELD if name == "held" else CommentStatus.REJECTED
-        rows = dashboard.comment_page(conn, site_id, status.value, limit=limit, before_id=before_id)
+        rows = dashboard.comment_page(conn, site_id, CommentStatus.REJECTED.value, limit=limit, before_id=before_id,
+                                      decided_since=recent_since(svc.now()))
     ids = [int(r["id"]) for r in rows]
     decisions = moderation.latest_decisions(conn, ids)
     authors = people.get_accounts(conn, sorted({int(r["account_id"]) for r in rows}))
@@ -196,7 +203,7 @@ def _appeal_queue(conn: Connection, site_id: str, limit: int, now: datetime) -> 
 
 def _sizes(svc: Services, conn: Connection, site_id: str, now: datetime) -> dict[str, int]:
     sizes = stats.queue_sizes(conn, site_id, report_threshold(svc, conn, site_id))
-    rejected = dashboard.count_status(conn, site_id, CommentStatus.REJECTED.value, since=now - timedelta(days=RECENT_DAYS))
+    rejected = dashboard.count_status(conn, site_id, CommentStatus.REJECTED.value, decided_since=recent_since(now))
     clusters = len(moderation.list_flags(conn, site_id, kind=FlagKind.COORDINATION.value, limit=1000))
     return {"held": sizes["held"][0], "reported": sizes["reported"][0], "clusters": clusters,
             "appeals": sizes["appeals"][0], "rejected": rejected}

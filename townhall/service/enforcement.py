@@ -11,12 +11,14 @@ from sqlalchemy import Connection
 from townhall.policy.config import Sanction
 from townhall.policy.enforcement import Standing, in_force, reversal, step_for, strike_expiry
 from townhall.service.core import Services, as_utc
-from townhall.service.errors import Invalid, NotFound
+from townhall.service.errors import Conflict, Invalid, NotFound
 from townhall.service.identity import Actor
 from townhall.store import content, moderation, people
-from townhall.store.schema import AccountState, ActionKind, ActorKind, CommentStatus
+from townhall.store.schema import AccountState, ActionKind, ActorKind, AppealState, CommentStatus
 
 _CARRIED = "Banned on all sites of this installation: "
+ALREADY_IN_FORCE = "already_in_force"  # the error code of a ban (or premoderation) asked for while one is in force
+MOOT_ANSWER = "Closed without an answer: the action you appealed was lifted."
 _STATE_FOR = {
     ActionKind.WARN: AccountState.WARNED,
     ActionKind.SUSPEND: AccountState.SUSPENDED,
@@ -173,8 +175,8 @@ def restore(conn: Connection, svc: Services, *, account: Mapping[str, Any], acto
     ]
     lifted = [a for a in (moderation.get_action(conn, i) for i in ids) if a is not None and a["revoked_at"] is None]
     cleared = [int(a["id"]) for a in moderation.active_strikes(conn, int(account["id"]), now)] if clear_strikes else []
-    for action_id in [*ids, *cleared]:
-        moderation.revoke_action(conn, action_id, now)
+    revoked_now = [i for i in [*ids, *cleared] if moderation.revoke_action(conn, i, now)]
+    close_moot_appeals(conn, svc, actor, account, revoked_now)
     deciding = settle_standing(conn, svc, int(account["id"]))
     erased = release_erased(conn, svc, int(account["id"]))
     if erased:  # a cached sign-in may still name the account
@@ -191,6 +193,21 @@ def restore(conn: Connection, svc: Services, *, account: Mapping[str, Any], acto
                        "cleared_strikes": cleared, "still_in_force": deciding["id"] if deciding is not None else None,
                        "erasure_completed": erased})
     return Restored(action_id, list(ids), cleared)
+
+
+def close_moot_appeals(conn: Connection, svc: Services, actor: Actor, account: Mapping[str, Any],
+                       action_ids: list[int]) -> list[int]:
+    """Close the open appeals against actions that were lifted: nothing is left to decide (audited)."""
+    closed = []
+    for action_id in action_ids:
+        appeal = moderation.appeal_for_action(conn, action_id)
+        if appeal is None or appeal["state"] != AppealState.OPEN.value:
+            continue
+        if moderation.decide_appeal(conn, int(appeal["id"]), state=AppealState.MOOT, response=MOOT_ANSWER, by=actor.id, now=svc.now()):
+            closed.append(int(appeal["id"]))
+            svc.audit(conn, action="appeal.moot", subject_type="appeal", subject_id=appeal["id"], actor_kind=actor.kind.value,
+                      actor=actor.id, site_id=account["site_id"], details={"action_id": action_id})
+    return closed
 
 
 def _told(reason: str, cleared: int) -> str:
@@ -243,6 +260,10 @@ def moderator_sanction(svc: Services, actor: Actor, account_id: int, sanction: S
         raise Invalid("Give a reason; the reader will see it.", {"field": "reason"})
     with svc.db.write() as conn:
         account = moderated_account(conn, actor, account_id)
+        deciding = action_in_force(conn, svc, account_id)
+        if kind in (ActionKind.BAN, ActionKind.PREMODERATE) and deciding is not None and deciding["kind"] == kind.value:
+            raise Conflict(f"This account is already {_STATE_FOR[kind].value}: the {kind.value} is in force.",
+                           {"action_id": deciding["id"]}, code=ALREADY_IN_FORCE)
         if comment_id is not None:
             comment = content.get_comment(conn, comment_id)
             if comment is None or comment["account_id"] != account_id:

@@ -14,6 +14,7 @@ from townhall.store import content, moderation, people
 from townhall.store.schema import ActionKind, AppealState, CommentStatus, DecisionSource, FlagState
 
 QUEUES = ("held", "reported", "rejected", "appeals", "flags")
+_VERDICT = {CommentStatus.PUBLISHED: "publish", CommentStatus.REJECTED: "reject", CommentStatus.HELD: "hold"}
 
 
 def _comment_site(conn: Connection, row: Mapping[str, Any]) -> str:
@@ -25,7 +26,7 @@ def _comment_site(conn: Connection, row: Mapping[str, Any]) -> str:
 def set_comment_status(conn: Connection, svc: Services, row: Mapping[str, Any], status: CommentStatus, actor: Actor,
                        reason: str) -> None:
     content.update_comment(conn, row["id"], status=status.value)
-    verdict = {CommentStatus.PUBLISHED: "publish", CommentStatus.REJECTED: "reject", CommentStatus.HELD: "hold"}.get(status, status.value)
+    verdict = _VERDICT.get(status, status.value)
     moderation.insert_decision(conn, comment_id=row["id"], source=DecisionSource.MODERATOR.value, verdict=verdict, hits=[],
                                scores={}, policy_version="-", moderator=actor.id, reason=reason, created_at=svc.now())
     if status is not CommentStatus.HELD:
@@ -69,10 +70,38 @@ def _lift_strikes_for(conn: Connection, svc: Services, actor: Actor, row: Mappin
                 reason=f"Comment {row['id']} approved by a moderator")
 
 
+def _stale(conn: Connection, row: Mapping[str, Any], expect_status: str | None, reported: bool) -> bool:
+    """Whether the comment changed since the moderator's page showed it in ``expect_status``. A "Keep" on a
+    reported comment leaves it published but settles its reports: for a comment shown as reported, reports
+    no longer open mean that another moderator decided it meanwhile."""
+    if expect_status is None:
+        return False
+    if row["status"] != expect_status:
+        return True
+    return reported and not content.open_reports(conn, int(row["id"]))
+
+
+def _conflict(conn: Connection, svc: Services, actor: Actor, row: Mapping[str, Any], target: CommentStatus,
+              site_id: str) -> Conflict:
+    """The answer to a decision on a comment decided meanwhile: the moderator's own repeat (a double
+    submission) is told so; someone else's decision is a conflict, audited."""
+    latest = moderation.latest_decisions(conn, [int(row["id"])]).get(int(row["id"]))
+    verb = "approved" if target is CommentStatus.PUBLISHED else "rejected"
+    if (latest is not None and latest["moderator"] == actor.id and row["status"] == target.value
+            and latest["verdict"] == _VERDICT[target]):
+        return Conflict(f"You have already {verb} this comment.", {"status": row["status"]}, code="already_decided")
+    svc.audit(conn, action="comment.moderation_conflict", subject_type="comment", subject_id=row["id"],
+              actor_kind=actor.kind.value, actor=actor.id, site_id=site_id,
+              details={"wanted": target.value, "found": row["status"]})
+    return Conflict("Another moderator has already decided this comment.", {"status": row["status"]})
+
+
 def decide_comment(svc: Services, actor: Actor, comment_id: int, *, approve: bool, reason: str = "",
-                   expect_status: str | None = None) -> dict[str, Any]:
+                   expect_status: str | None = None, reported: bool = False) -> dict[str, Any]:
     """Approve or reject a comment. Two moderators acting at once: the first wins, the second gets 409
-    (and both attempts are audited)."""
+    (and both attempts are audited). ``expect_status``: the status the moderator's page showed; a comment
+    that changed since is not touched, nor, with ``reported`` (the page showed it with open reports), one
+    whose reports were settled since (a "Keep")."""
     if not approve and not reason.strip():
         raise Invalid("Give a reason; the reader will see it.", {"field": "reason"})
     target = CommentStatus.PUBLISHED if approve else CommentStatus.REJECTED
@@ -83,12 +112,10 @@ def decide_comment(svc: Services, actor: Actor, comment_id: int, *, approve: boo
         site_id = _comment_site(conn, row)
         actor.require_site(site_id)
         if row["status"] == CommentStatus.DELETED.value:
-            raise Conflict("Its author deleted this comment; it cannot be published again.", {"status": row["status"]})
-        if expect_status is not None and row["status"] != expect_status:
-            svc.audit(conn, action="comment.moderation_conflict", subject_type="comment", subject_id=comment_id,
-                      actor_kind=actor.kind.value, actor=actor.id, site_id=site_id,
-                      details={"wanted": target.value, "found": row["status"]})
-            conflict = Conflict("Another moderator has already decided this comment.", {"status": row["status"]})
+            raise Conflict("Its author deleted this comment; it cannot be published again." if approve
+                           else "Its author deleted this comment; there is nothing left to reject.", {"status": row["status"]})
+        if _stale(conn, row, expect_status, reported):
+            conflict: Conflict | None = _conflict(conn, svc, actor, row, target, site_id)
         else:
             conflict = None
             set_comment_status(conn, svc, row, target, actor, reason.strip() or "Approved by a moderator")

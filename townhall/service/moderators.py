@@ -117,6 +117,16 @@ def list_moderators(svc: Services, actor: Actor) -> list[dict[str, Any]]:
                 for r in people.list_moderators(conn)]
 
 
+def get_moderator(svc: Services, actor: Actor, moderator_id: int) -> dict[str, Any]:
+    """One local moderator account, as :func:`list_moderators` lists them (installation admins only)."""
+    _require_admin(actor)
+    with svc.db.read() as conn:
+        row = people.get_moderator_by_id(conn, moderator_id)
+    if row is None:
+        raise NotFound("No such moderator.")
+    return {"id": row["id"], "email": row["email"], "role": row["role"], "sites": list(row["sites"] or [])}
+
+
 def update_moderator(svc: Services, actor: Actor, moderator_id: int, *, role: str, sites: Sequence[str]) -> None:
     _require_admin(actor)
     if role not in (Role.MODERATOR.value, Role.ADMIN.value):

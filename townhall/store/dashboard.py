@@ -16,6 +16,7 @@ from townhall.store.schema import (
     accounts,
     audit_log,
     comments,
+    decisions,
     flags,
     moderators,
     sites,
@@ -153,10 +154,20 @@ def _site_threads(site_id: str) -> Any:
     return select(threads.c.id).where(threads.c.site_id == site_id).scalar_subquery()
 
 
-def comment_page(conn: Connection, site_id: str, status: str, *, limit: int, before_id: int | None = None) -> list[Row]:
+def _decided_since(since: datetime) -> Any:
+    """The comment's latest decision (its writing, where none was recorded) came at or after ``since``."""
+    latest = select(func.max(decisions.c.created_at)).where(decisions.c.comment_id == comments.c.id).scalar_subquery()
+    return func.coalesce(latest, comments.c.created_at) >= since
+
+
+def comment_page(conn: Connection, site_id: str, status: str, *, limit: int, before_id: int | None = None,
+                 decided_since: datetime | None = None) -> list[Row]:
     """A queue page of comments in ``status``, newest first (by creation time, then id), after the comment
-    ``before_id``. Walks the (status, created_at) index and fetches full rows only for the page."""
+    ``before_id``; with ``decided_since``, only those decided since then (as :func:`count_status` counts).
+    Walks the (status, created_at) index and fetches full rows only for the page."""
     q = select(comments.c.id).where(comments.c.status == status, comments.c.thread_id.in_(_site_threads(site_id)))
+    if decided_since is not None:
+        q = q.where(_decided_since(decided_since))
     if before_id is not None:
         anchor = conn.execute(select(comments.c.created_at).where(comments.c.id == before_id)).scalar_one_or_none()
         if anchor is not None:
@@ -179,14 +190,15 @@ def single_site(conn: Connection, site_id: str) -> bool:
     return ids == [site_id]
 
 
-def count_status(conn: Connection, site_id: str, status: str, since: datetime | None = None) -> int:
-    """How many of the site's comments are in ``status`` (written since ``since``). On a one-site
-    installation this is counted on the (status, created_at) index alone."""
+def count_status(conn: Connection, site_id: str, status: str, decided_since: datetime | None = None) -> int:
+    """How many of the site's comments are in ``status`` (with ``decided_since``: whose latest decision came
+    since then, as :func:`comment_page` lists them). On a one-site installation with no window this is
+    counted on the (status, created_at) index alone."""
     q = select(func.count()).select_from(comments).where(comments.c.status == status)
     if not single_site(conn, site_id):
         q = q.where(comments.c.thread_id.in_(_site_threads(site_id)))
-    if since is not None:
-        q = q.where(comments.c.created_at >= since)
+    if decided_since is not None:
+        q = q.where(_decided_since(decided_since))
     return int(conn.execute(q).scalar_one())
 
 

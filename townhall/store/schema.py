@@ -80,6 +80,7 @@ class AppealState(StrEnum):
     OPEN = "open"
     UPHELD = "upheld"
     REVERSED = "reversed"
+    MOOT = "moot"  # closed unanswered: the action it appealed was lifted meanwhile
 
 
 class DecisionSource(StrEnum):

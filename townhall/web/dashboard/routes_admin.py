@@ -13,6 +13,7 @@ from townhall.service import audit as svc_audit
 from townhall.service import dashboard as dash
 from townhall.service import moderators
 from townhall.service import stats as svc_stats
+from townhall.service.errors import Invalid
 from townhall.web.dashboard.common import action, done, page, render, services, session_of
 from townhall.web.inputs import MAX_ID, FilterId, FormText, Id, SafeStr, SiteQuery
 
@@ -119,8 +120,17 @@ def moderator_update(request: Request, moderator_id: Id, role: FormText = "moder
 
 @router.post("/moderators/{moderator_id}/remove")
 @action
-def moderator_remove(request: Request, moderator_id: Id, csrf_token: FormText = "") -> Response:
-    moderators.remove_moderator(services(request), session_of(request).actor, moderator_id)
+def moderator_remove(request: Request, moderator_id: Id, confirm: FormText = "", csrf_token: FormText = "") -> Response:
+    """Remove a moderator (their sessions end), once confirmed: the list's "Remove" button opens a page that
+    asks first (no script needed); only that page's form, with ``confirm=yes``, removes."""
+    svc = services(request)
+    actor = session_of(request).actor
+    if confirm != "yes":
+        target = moderators.get_moderator(svc, actor, moderator_id)
+        if request.headers.get("x-requested-with") == "fetch":
+            raise Invalid("Confirm the removal (confirm=yes).", {"field": "confirm"})
+        return render(request, "admin/confirm_remove.html", moderator=target)
+    moderators.remove_moderator(svc, actor, moderator_id)
     return done(request, {}, "/admin/moderators")
 
 

@@ -168,14 +168,21 @@ def queue_sizes(request: Request, site: SiteQuery = None) -> Response:
                         headers={"Cache-Control": "no-store"})
 
 
+def _blank(value: str | None) -> str | None:
+    return value or None
+
+
 @router.post("/comments/{comment_id}/decision")
 @action
 def decide(request: Request, comment_id: Id, decision: Literal["approve", "reject"] = Form(...),
            reason: FormReason = "", expect_status: Annotated[SafeStr | None, Form(max_length=16)] = None,
            csrf_token: FormText = "") -> Response:
+    """Approve or reject one comment, if it is still as the page showed it (``expect_status``). The dashboard
+    offers a decision on a published comment only in the reported queue: that one is also stale once another
+    moderator settled its reports (a "Keep")."""
     svc = services(request)
     out = svc_mod.decide_comment(svc, session_of(request).actor, comment_id, approve=decision == "approve", reason=reason,
-                                 expect_status=expect_status or None)
+                                 expect_status=_blank(expect_status), reported=expect_status == "published")
     return done(request, out, _back(request))
 
 
@@ -183,37 +190,68 @@ def decide(request: Request, comment_id: Id, decision: Literal["approve", "rejec
 @action
 def bulk(request: Request, ids: Annotated[list[IdValue], Form()],
          decision: Literal["approve", "reject"] = Form(...),
+         expect_status: Annotated[list[Literal["published", "held", "rejected"]] | None, Form()] = None,
          reason: FormReason = "", csrf_token: FormText = "") -> Response:
+    """Decide several comments; ``expect_status`` (one per id, in order) is the status the page showed for
+    each, as in the single-item form. Each item is answered on its own: ``done`` lists those decided,
+    ``conflicts`` those another moderator decided meanwhile, ``failed`` every refused one with why."""
     svc = services(request)
     if len(ids) > 200:
         raise Invalid("At most 200 comments at once.")
+    if expect_status is None or len(expect_status) != len(ids):  # never decide blind: the page may be stale
+        raise Invalid("Send the status each comment had on the page (one expect_status per id).", {"field": "expect_status"})
+    actor = session_of(request).actor
     results: dict[str, str] = {}
-    for cid in ids:
+    decided: list[int] = []
+    conflicts: list[int] = []
+    failed: dict[str, str] = {}
+    for i, cid in enumerate(ids):
+        seen = expect_status[i]
         try:
-            results[str(cid)] = svc_mod.decide_comment(svc, session_of(request).actor, cid, approve=decision == "approve",
-                                                       reason=reason)["status"]
+            results[str(cid)] = svc_mod.decide_comment(svc, actor, cid, approve=decision == "approve", reason=reason,
+                                                       expect_status=seen, reported=seen == "published")["status"]
+            decided.append(cid)
         except ServiceError as exc:
             results[str(cid)] = f"error: {exc.message}"
-    return done(request, {"results": results}, _back(request))
+            failed[str(cid)] = exc.message
+            if isinstance(exc, Conflict):
+                conflicts.append(cid)
+    return done(request, {"ok": not failed, "results": results, "done": decided, "conflicts": conflicts, "failed": failed},
+                _back(request))
 
 
 @router.post("/accounts/{account_id}/sanction")
 @action
 def sanction(request: Request, account_id: Id, sanction: Literal["warn", "suspend", "ban", "premoderate"] = Form(...),
              reason: FormReason = "", hours: float | None = Form(None, gt=0, le=24 * 3650),
-             also_reject: int | None = Form(None, ge=1, le=MAX_ID), csrf_token: FormText = "") -> Response:
-    """Sanction an account; from a queue item, optionally reject that comment too (same reason)."""
+             also_reject: int | None = Form(None, ge=1, le=MAX_ID),
+             expect_status: Annotated[SafeStr | None, Form(max_length=16)] = None, csrf_token: FormText = "") -> Response:
+    """Sanction an account; from a queue item, optionally reject that comment too (same reason), if it is
+    still in the status the page showed (``expect_status``). A sanction already in force is not taken twice."""
+    if also_reject is not None and not expect_status:  # never reject blind: the page may be stale
+        raise Invalid("Send the status the comment had on the page (expect_status).", {"field": "expect_status"})
     svc = services(request)
     actor = session_of(request).actor
-    action_id = enforcement.moderator_sanction(svc, actor, account_id, sanction, reason, hours if sanction == "suspend" else None,
-                                               also_reject)
+    notices: list[str] = []
+    try:
+        action_id: int | None = enforcement.moderator_sanction(
+            svc, actor, account_id, sanction, reason, hours if sanction == "suspend" else None, also_reject)
+    except Conflict as exc:
+        if also_reject is None or exc.code != enforcement.ALREADY_IN_FORCE:
+            raise
+        action_id = None  # the comment can still go
+        notices.append(exc.message)
     rejected = None
     if also_reject is not None:
         try:
-            rejected = svc_mod.decide_comment(svc, actor, also_reject, approve=False, reason=reason)["comment_id"]
-        except Conflict:
-            rejected = None  # another moderator already decided it
-    return done(request, {"action_id": action_id, "sanction": sanction, "rejected": rejected}, _back(request))
+            rejected = svc_mod.decide_comment(svc, actor, also_reject, approve=False, reason=reason,
+                                              expect_status=expect_status, reported=expect_status == "published")["comment_id"]
+        except Conflict as exc:
+            notices.append(f"The comment was not rejected: {exc.message}")
+    payload: dict[str, Any] = {"action_id": action_id, "sanction": sanction, "rejected": rejected}
+    if notices:
+        payload["notice"] = " ".join(notices)
+    return done(request, payload, _back(request))
 
 
 @router.post("/accounts/{account_id}/reject-all")

@@ -76,35 +76,82 @@
     return !form.dataset.keep && !form.dataset.reload;
   }
 
+  // Where focus goes when the items acted on are hidden: the next item (else the one before), or the
+  // current tab when the queue is empty; never <body>.
+  function settle(targets) {
+    var all = Array.prototype.slice.call(document.querySelectorAll(".queue .item"));
+    var keep = function (el) { return targets.indexOf(el) < 0 && !el.hidden; };
+    var first = all.indexOf(targets[0]);
+    var last = all.indexOf(targets[targets.length - 1]);
+    var next = all.slice(last + 1).find(keep) || all.slice(0, Math.max(0, first)).reverse().find(keep) || null;
+    if (next) { select(next); return; }
+    select(null);
+    var fallback = document.querySelector(".tabs a.current") || document.querySelector("main h1");
+    if (fallback) {
+      if (!fallback.matches("a[href]")) fallback.setAttribute("tabindex", "-1");
+      fallback.focus({ preventScroll: true });
+    }
+  }
+
+  // A bulk answer says, per comment, which were decided: only those leave the page (and the count); the
+  // others come back, marked with why (another moderator decided them meanwhile, or the author deleted one).
+  function finishBulk(targets, data) {
+    var decided = (data.done || []).map(String);
+    var failed = data.failed || {};
+    var gone = 0;
+    targets.forEach(function (el) {
+      var id = el.getAttribute("data-id");
+      if (decided.indexOf(id) >= 0) { el.remove(); gone += 1; return; }
+      el.hidden = false;
+      el.classList.add("failed");
+      var box = el.querySelector(".pick");
+      if (box) box.checked = false;
+      var note = el.querySelector(".item-error");
+      if (!note) {
+        note = document.createElement("p");
+        note.className = "item-error error";
+        note.setAttribute("role", "alert");
+        el.insertBefore(note, el.querySelector(".actions"));
+      }
+      note.textContent = "Not changed: " + (failed[id] || "refused") + " Reload the page to see it as it is now.";
+    });
+    var left = targets.length - gone;
+    if (left) toast(gone + " done; " + left + " not changed (marked in the list).");
+    return gone;
+  }
+
   function schedule(form, submitter) {
     var body = new FormData(form, submitter || undefined);
     var targets = [];
-    if (form.classList.contains("bulk")) {
-      document.querySelectorAll(".item .pick:checked").forEach(function (box) {
+    var bulk = form.classList.contains("bulk");
+    if (bulk) {
+      document.querySelectorAll(".item:not([hidden]) .pick:checked").forEach(function (box) {
+        var it = box.closest(".item");
         body.append("ids", box.value);
-        targets.push(box.closest(".item"));
+        body.append("expect_status", it.getAttribute("data-status") || "");
+        targets.push(it);
       });
       if (!targets.length) { toast("Select comments first (x)."); return; }
     } else if (removesItem(form)) {
       var item = form.closest(".item");
       if (item) targets.push(item);
     }
-    var next = null;
-    if (targets.length) {
-      var list = items();
-      var last = list.indexOf(targets[targets.length - 1]);
-      next = list.slice(last + 1).find(function (el) { return targets.indexOf(el) < 0; }) || null;
-    }
+    var active = document.activeElement;
+    var lost = targets.some(function (el) { return el.contains(active); });
+    var moved = targets.length && (targets.indexOf(selected()) >= 0 || lost || !selected());
     targets.forEach(function (el) { el.hidden = true; });
-    if (targets.indexOf(selected()) >= 0 || (!selected() && next)) select(next);
+    if (moved) settle(targets);
     var job = {
       url: form.action, body: body,
       restore: function () { targets.forEach(function (el) { el.hidden = false; }); },
       finish: function (data) {
-        targets.forEach(function (el) { el.remove(); });
+        var gone = targets.length;
+        if (bulk) gone = finishBulk(targets, data);
+        else targets.forEach(function (el) { el.remove(); });
         var count = document.querySelector(".tabs a.current .count");
-        if (count && targets.length) count.textContent = String(Math.max(0, Number(count.textContent) - targets.length));
-        if (!form.classList.contains("bulk") && !removesItem(form)) { window.location.reload(); return; }
+        if (count && gone) count.textContent = String(Math.max(0, Number(count.textContent) - gone));
+        if (data.notice) toast(data.notice);
+        if (!bulk && !removesItem(form)) { window.location.reload(); return; }
         updateBulk();
       }
     };
@@ -258,6 +305,15 @@
       })
       .catch(function () { /* offline for a moment: the next poll tries again */ });
   }
+
+  // htmx leaves 4xx answers unswapped; the dashboard's 422 answers are error fragments meant to be shown
+  // (the try-it box with whitespace only, for one).
+  document.addEventListener("htmx:beforeSwap", function (ev) {
+    if (ev.detail && ev.detail.xhr && ev.detail.xhr.status === 422) {
+      ev.detail.shouldSwap = true;
+      ev.detail.isError = false;
+    }
+  });
 
   document.addEventListener("DOMContentLoaded", function () {
     var list = items();
