@@ -193,12 +193,17 @@ def test_sanction_forms_without_a_comment_reload_the_page(app: Townhall) -> None
     assert 'data-reload="1"' in re.search(r'<form class="act sanction"[^>]*>', account_page).group(0)
 
 
+def _banned_and_appealing(app: Townhall, sub: str) -> tuple[Any, Any, int, int]:
+    """A moderator's session, a reader banned by that moderator, the ban's id and the reader's appeal's."""
+    a = Mod(app, "a@news.example")
+    who = reader(app.services, sub, sub.title())
+    ban = enforcement.moderator_sanction(app.services, moderator_actor("a@news.example"), who.account_id, "ban", "Trolling.")
+    return a, who, ban, appeals.appeal(app.services, who, ban, "Sorry.")["appeal_id"]
+
+
 def test_appeal_against_a_lifted_sanction_leaves_the_queue(app: Townhall) -> None:
     svc = app.services
-    a = Mod(app, "a@news.example")
-    who = reader(svc, "r5", "Reader Five")
-    ban = enforcement.moderator_sanction(svc, moderator_actor("a@news.example"), who.account_id, "ban", "Trolling.")
-    appeal_id = appeals.appeal(svc, who, ban, "Sorry.")["appeal_id"]
+    a, who, ban, appeal_id = _banned_and_appealing(app, "r5")
     assert a.client.get("/admin/queue-sizes").json()["appeals"] == 1
     assert a.post(f"/admin/accounts/{who.account_id}/restore", {"reason": "Lifted."}).status_code == 200
     assert a.client.get("/admin/queue-sizes").json()["appeals"] == 0
@@ -211,10 +216,7 @@ def test_appeal_against_a_lifted_sanction_leaves_the_queue(app: Townhall) -> Non
 
 def test_upholding_an_appeal_whose_action_was_lifted_closes_it_instead(app: Townhall) -> None:
     svc = app.services
-    a = Mod(app, "a@news.example")
-    who = reader(svc, "r6", "Reader Six")
-    ban = enforcement.moderator_sanction(svc, moderator_actor("a@news.example"), who.account_id, "ban", "Trolling.")
-    appeal_id = appeals.appeal(svc, who, ban, "Sorry.")["appeal_id"]
+    a, who, ban, appeal_id = _banned_and_appealing(app, "r6")
     with svc.db.write() as conn:  # lifted by a path that left its appeal open (as before lifting closed appeals)
         moderation.revoke_action(conn, ban, svc.now())
         enforcement.settle_standing(conn, svc, who.account_id)

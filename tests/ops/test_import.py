@@ -16,6 +16,7 @@ from townhall.service.importers import disqus, wordpress
 from townhall.service.importing import run_import
 from tests.fixtures_app import auth
 from tests.ops.conftest import POLICY
+from tests.ops.isso_schema import ISSO_TABLES
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -110,12 +111,7 @@ def test_import_resumes_after_an_interruption(app: Townhall) -> None:
 
 def _isso_db(path: Path) -> None:
     conn = sqlite3.connect(path)
-    conn.executescript("""
-        CREATE TABLE threads (id INTEGER PRIMARY KEY, uri VARCHAR(256) UNIQUE, title VARCHAR(256));
-        CREATE TABLE comments (tid REFERENCES threads(id), id INTEGER PRIMARY KEY, parent INTEGER,
-            created FLOAT NOT NULL, modified FLOAT, mode INTEGER, remote_addr VARCHAR, text VARCHAR, author VARCHAR,
-            email VARCHAR, website VARCHAR, likes INTEGER DEFAULT 0, dislikes INTEGER DEFAULT 0, voters BLOB NOT NULL,
-            notification INTEGER DEFAULT 0);
+    conn.executescript(ISSO_TABLES + """
         CREATE TABLE preferences (key VARCHAR PRIMARY KEY, value VARCHAR);
         INSERT INTO threads VALUES (1, '/2023/isso-post/', 'Isso post'), (2, '/empty/', NULL);
         INSERT INTO comments (tid, id, parent, created, mode, remote_addr, text, author, email, voters) VALUES

@@ -23,6 +23,7 @@ from townhall.service.importing import run_import
 from townhall.store import content
 from tests.fixtures_app import SSO_SECRET, auth
 from tests.ops.conftest import POLICY
+from tests.ops.isso_schema import ISSO_TABLES
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MOD = auth("mod", role="moderator")
@@ -265,12 +266,7 @@ def test_bytes_the_declared_encoding_cannot_decode_are_counted_and_reported(app:
 # --- 6. and 7. Isso -----------------------------------------------------------------------------------------
 def _isso(path: Path) -> None:
     conn = sqlite3.connect(path)
-    conn.executescript("""
-        CREATE TABLE threads (id INTEGER PRIMARY KEY, uri VARCHAR(256) UNIQUE, title VARCHAR(256));
-        CREATE TABLE comments (tid REFERENCES threads(id), id INTEGER PRIMARY KEY, parent INTEGER,
-            created FLOAT NOT NULL, modified FLOAT, mode INTEGER, remote_addr VARCHAR, text VARCHAR, author VARCHAR,
-            email VARCHAR, website VARCHAR, likes INTEGER DEFAULT 0, dislikes INTEGER DEFAULT 0, voters BLOB NOT NULL,
-            notification INTEGER DEFAULT 0);
+    conn.executescript(ISSO_TABLES + """
         INSERT INTO threads VALUES (1, '/post/', 'Post'), (2, CAST(x'2f62ff2f' AS TEXT), 'Bad uri');
         INSERT INTO comments (tid, id, parent, created, mode, text, author, email, voters) VALUES
             (1, 1, NULL, 1690000000, 1, 'First', 'Kim', NULL, x''),
