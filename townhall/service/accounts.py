@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from townhall.policy.enforcement import is_trusted
+from townhall.policy.types import Subject, Verdict
 from townhall.service.core import Services, as_utc, storable
 from townhall.service.enforcement import SANCTIONED_PREFIX, SANCTIONS, action_in_force, release_erased, settle_standing, state_of
 from townhall.service.errors import Forbidden, Invalid, NotFound, Sanctioned, Unauthenticated
@@ -204,6 +205,43 @@ def _sso_identity(svc: Services, site_id: str, sub: str, p: SsoProfile) -> Ident
     return Identity(account_id, site_id, sub, p.name, p.role, p.supporter, False)
 
 
+def guests_not_allowed() -> Forbidden:
+    return Forbidden("This site asks readers to sign in before commenting.", code="guests_not_allowed")
+
+
+def require_guests_allowed(site: Mapping[str, Any], ident: Identity) -> None:
+    """Refuse a guest's post, edit, reaction or report on a site that no longer allows guests."""
+    if ident.guest and not site["allow_guests"]:
+        raise guests_not_allowed()
+
+
+def _returning_guest(svc: Services, site_id: str, guest_id: str | None) -> Identity | None:
+    """The existing account of a guest token's id, as it is (nothing is written)."""
+    try:
+        subject = f"guest:{uuid.UUID(guest_id)}" if guest_id else None
+    except ValueError:
+        return None
+    if subject is None:
+        return None
+    with svc.db.read() as conn:
+        row = people.find_account(conn, site_id, subject)
+    if row is None:
+        return None
+    return Identity(int(row["id"]), site_id, subject, row["display_name"], Role.READER, False, True)
+
+
+def _check_guest_name(svc: Services, site: Mapping[str, Any], display: str) -> None:
+    """A guest's display name is shown beside every comment of theirs: the house rules that would refuse it
+    in a comment (the F word, abuse) refuse it as a name too, with their reasons; no strike is counted.
+    (A signed-in reader's name is the publisher's.)"""
+    decision = svc.policies.for_site(site).evaluate(Subject(text=display))
+    if decision.verdict is Verdict.REJECT:
+        hits = [h.to_dict() for h in decision.deciding_hits]
+        reasons = " ".join(dict.fromkeys(h.description for h in decision.deciding_hits))
+        raise Invalid(f"Choose another display name: {reasons}".strip(), {"field": "guest_name", "hits": hits},
+                      code="name_refused")
+
+
 def sign_in_guest(svc: Services, site_id: str, name: Any, guest_id: str | None) -> Identity:
     """A guest account, if the site allows guests. ``guest_id`` lets a returning guest keep an account."""
     with svc.db.read() as conn:
@@ -211,7 +249,13 @@ def sign_in_guest(svc: Services, site_id: str, name: Any, guest_id: str | None) 
     if site is None:
         raise NotFound("No such site.", {"site": site_id})
     if not site["allow_guests"]:
-        raise Forbidden("This site asks readers to sign in before commenting.", code="guests_not_allowed")
+        # A guest who commented before the site turned guests off keeps their account: they can still read,
+        # see their standing (GET /me), appeal, export and delete; posting, editing, reacting and reporting
+        # are refused by the comments service (require_guests_allowed).
+        returning = _returning_guest(svc, site_id, guest_id)
+        if returning is not None:
+            return returning
+        raise guests_not_allowed()
     if not isinstance(name, str) or not name.strip():
         raise Invalid("A guest needs a display name.", {"field": "guest_name"})
     display = _clean_name(name, "Guest")
@@ -220,6 +264,10 @@ def sign_in_guest(svc: Services, site_id: str, name: Any, guest_id: str | None) 
     except ValueError:
         gid = str(uuid.uuid4())
     subject = f"guest:{gid}"
+    with svc.db.read() as conn:
+        known = people.find_account(conn, site_id, subject)
+    if known is None or known["display_name"] != display:
+        _check_guest_name(svc, site, display)
     with svc.db.write() as conn:
         row = people.find_account(conn, site_id, subject)
         if row is None:
@@ -257,8 +305,12 @@ def sanction_details(conn: Connection, action: Mapping[str, Any]) -> dict[str, A
     }
 
 
-def require_can_post(conn: Connection, svc: Services, account_id: int) -> Mapping[str, Any]:
-    account = people.get_account(conn, account_id)
+def require_can_post(conn: Connection, svc: Services, account_id: int, *, lock: bool = False) -> Mapping[str, Any]:
+    """The account, unless a ban or suspension keeps it from taking part. ``lock`` (in a write transaction that
+    may count a strike): the account's row stays locked until the transaction ends, so that the same reader's
+    comments sent at once are judged one after the other on PostgreSQL, each seeing the strikes and sanctions of
+    the one before (else each counted only its own strike and the ladder never climbed)."""
+    account = people.get_account(conn, account_id, for_update=lock)
     if account is None:
         raise NotFound("No such account.")
     action = active_sanction(conn, svc, account)

@@ -144,13 +144,14 @@ def post(svc: Services, ident: Identity, thread_external_id: str, text: Any, par
     site = svc.site(ident.site_id)
     if site is None:
         raise NotFound("No such site.", {"site": ident.site_id})
+    acct.require_guests_allowed(site, ident)
     policy = svc.policies.for_site(site)
     ip_hash = svc.hasher.ip_prefix(signals.ip, now)
     device_hash = svc.hasher.device(signals.device)
     subject, first = judge(svc, policy, site["id"], ident.account_id, text)
     html = render(text)
     with svc.db.write() as conn:  # one transaction: settled, stored and audited together
-        account = acct.require_can_post(conn, svc, ident.account_id)
+        account = acct.require_can_post(conn, svc, ident.account_id, lock=True)
         thread = get_or_create_thread(conn, svc, site, thread_external_id, url, title)
         parent = None
         if parent_id is not None:
@@ -261,11 +262,23 @@ def _editable(conn: Connection, ident: Identity, comment_id: int) -> Mapping[str
     return row
 
 
+def _open_thread_of(conn: Connection, row: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The thread of a comment about to be edited, unless it was closed: an edit there is refused and changes
+    nothing (judged as a new comment in a closed thread, it would take a published comment off the thread)."""
+    thread = content.get_thread_by_id(conn, row["thread_id"])
+    assert thread is not None
+    if thread["state"] == ThreadState.CLOSED.value:
+        raise Forbidden("Comments are closed on this article; its comments can no longer be edited.",
+                        {"comment_id": row["id"]}, code="thread_closed")
+    return thread
+
+
 def edit(svc: Services, ident: Identity, comment_id: int, text: Any) -> Posted:
     text = _comment_text(text)
     with svc.db.read() as conn:
         row = _editable(conn, ident, comment_id)
         site = _site(conn, ident.site_id)
+        acct.require_guests_allowed(site, ident)
         policy = svc.policies.for_site(site)
         account = acct.require_can_post(conn, svc, ident.account_id)
         window = svc.settings.edit_window_minutes
@@ -273,15 +286,15 @@ def edit(svc: Services, ident: Identity, comment_id: int, text: Any) -> Posted:
             window = policy.settings.comments.edit_window_minutes
         if svc.now() - as_utc(row["created_at"]) > timedelta(minutes=window):
             raise Forbidden(f"Comments can be edited for {window:g} minutes after posting.", code="edit_window_closed")
-        thread = content.get_thread_by_id(conn, row["thread_id"])
-        assert thread is not None
+        thread = _open_thread_of(conn, row)
         subject, first = judge(svc, policy, ident.site_id, ident.account_id, text)
-        decision = settle(svc, conn, policy, account, subject, first, thread["state"] == ThreadState.CLOSED.value)
+        decision = settle(svc, conn, policy, account, subject, first, thread_closed=False)
     status = _STATUS[decision.verdict]
     html = render(text)
-    with svc.db.write() as conn:  # checked again: a moderator or a sanction may have come in between
+    with svc.db.write() as conn:  # checked again: a moderator, a sanction or a closed thread may have come in between
+        acct.require_can_post(conn, svc, ident.account_id, lock=True)
         row = _editable(conn, ident, comment_id)
-        acct.require_can_post(conn, svc, ident.account_id)
+        thread = _open_thread_of(conn, row)
         content.update_comment(conn, comment_id, body=text, html=html, status=status.value, edited_at=svc.now())
         _store_decision(conn, svc, comment_id, decision)
         svc.audit(conn, action="comment.edited", subject_type="comment", subject_id=comment_id,
@@ -335,6 +348,7 @@ def react(svc: Services, ident: Identity, comment_id: int, kind: Any) -> dict[st
     if kind is not None and kind not in REACTIONS:
         raise Invalid("Unknown reaction.", {"allowed": list(REACTIONS)})
     with svc.db.write() as conn:
+        acct.require_guests_allowed(_site(conn, ident.site_id), ident)
         acct.require_can_post(conn, svc, ident.account_id)
         row = _visible_comment(conn, ident, comment_id)
         if row["account_id"] == ident.account_id and kind is not None:
@@ -360,16 +374,18 @@ def report(svc: Services, ident: Identity, comment_id: int, reason: Any, note: A
         if row["account_id"] == ident.account_id:
             raise Conflict("You cannot report your own comment.")
         acct.require_can_post(conn, svc, ident.account_id)  # a banned or suspended reader's reports count for nothing
+        site = _site(conn, ident.site_id)
+        acct.require_guests_allowed(site, ident)
         if content.get_report(conn, comment_id, ident.account_id) is not None:
             return {"comment_id": comment_id, "reported": True, "duplicate": True}
-        site = _site(conn, ident.site_id)
         cfg = svc.policies.for_site(site).settings.reports
         reporter = people.get_account(conn, ident.account_id)
         assert reporter is not None
         young = svc.now() - as_utc(reporter["created_at"]) < timedelta(days=cfg.new_account_days)
         weight = cfg.new_account_weight if young or reporter["guest"] else 1.0
-        content.insert_report(conn, comment_id=comment_id, account_id=ident.account_id, reason=reason, note=note,
-                              weight=weight, resolved=False, created_at=svc.now())
+        if content.insert_report_once(conn, comment_id=comment_id, account_id=ident.account_id, reason=reason, note=note,
+                                      weight=weight, resolved=False, created_at=svc.now()) is None:
+            return {"comment_id": comment_id, "reported": True, "duplicate": True}  # a double click, sent twice at once
         total = sum(r["weight"] for r in content.open_reports(conn, comment_id))
         queued = total >= cfg.threshold
         svc.audit(conn, action="comment.reported", subject_type="comment", subject_id=comment_id,

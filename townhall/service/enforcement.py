@@ -131,7 +131,11 @@ def settle_standing(conn: Connection, svc: Services, account_id: int) -> Mapping
 def apply_strike(
     conn: Connection, svc: Services, *, account: Mapping[str, Any], policy: Any, rule: str, comment_id: int, reason: str
 ) -> list[int]:
-    """Count a strike and climb the ladder. Returns the ids of the actions taken (strike first)."""
+    """Count a strike and climb the ladder. Returns the ids of the actions taken (strike first).
+
+    The account's row is locked first (PostgreSQL): two strikes counted at once for one reader would each
+    see only their own and both stop at the first step of the ladder."""
+    people.get_account(conn, int(account["id"]), for_update=True)
     actor = Actor.policy()
     taken = [
         take_action(conn, svc, account=account, kind=ActionKind.STRIKE, actor=actor, reason=reason, rule=rule,

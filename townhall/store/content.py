@@ -8,6 +8,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, literal, or_, select, update
 from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
 
 from townhall.store.schema import CommentStatus, ThreadState, comments, reactions, reports, sites, threads, insert_row
 
@@ -237,9 +238,15 @@ def put_reaction(conn: Connection, comment_id: int, account_id: int, kind: str, 
     """Set the account's reaction; returns True when a new reaction was added (not a change)."""
     existing = get_reaction(conn, comment_id, account_id)
     if existing is None:
-        conn.execute(insert(reactions).values(comment_id=comment_id, account_id=account_id, kind=kind, created_at=now))
-        conn.execute(update(comments).where(comments.c.id == comment_id).values(reactions=comments.c.reactions + 1))
-        return True
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(reactions).values(comment_id=comment_id, account_id=account_id, kind=kind, created_at=now))
+        except IntegrityError:  # PostgreSQL: the same reader's request a moment ago added it (a double click)
+            if get_reaction(conn, comment_id, account_id) is None:
+                raise
+        else:
+            conn.execute(update(comments).where(comments.c.id == comment_id).values(reactions=comments.c.reactions + 1))
+            return True
     conn.execute(
         update(reactions)
         .where(reactions.c.comment_id == comment_id, reactions.c.account_id == account_id)
@@ -266,6 +273,20 @@ def get_report(conn: Connection, comment_id: int, account_id: int) -> Row | None
 
 def insert_report(conn: Connection, **values: Any) -> int:
     return insert_row(conn, reports, values)
+
+
+def insert_report_once(conn: Connection, **values: Any) -> int | None:
+    """Insert a report unless the account has reported the comment already; ``None`` then (also when a
+    concurrent request of the same reader inserted it a moment ago: PostgreSQL's unique constraint)."""
+    if get_report(conn, values["comment_id"], values["account_id"]) is not None:
+        return None
+    try:
+        with conn.begin_nested():
+            return insert_row(conn, reports, values)
+    except IntegrityError:
+        if get_report(conn, values["comment_id"], values["account_id"]) is None:
+            raise
+        return None
 
 
 def open_reports(conn: Connection, comment_id: int) -> list[Row]:
