@@ -55,6 +55,9 @@ def _jsonable(value: Any) -> Any:
 
 def records(svc: Services, site_id: str) -> Iterator[dict[str, Any]]:
     with svc.db.read() as conn:
+        if not svc.db.is_sqlite:  # one snapshot for every query, as SQLite's read transaction is (READ COMMITTED
+            # would let a comment written meanwhile be exported without its author: a file that cannot be imported)
+            conn.execution_options(isolation_level="REPEATABLE READ")
         site = store.site_row(conn, site_id)
         if site is None:
             raise ArchiveError(f"no site {site_id!r}")

@@ -99,6 +99,16 @@ def unsubscribe_url(svc: Services, account_id: int) -> str:
     return f"{base_url(svc)}/unsubscribe?{urlencode({'token': unsubscribe_token(svc, account_id)})}"
 
 
+def _address(reader: Any) -> str | None:
+    """Where a reader's e-mail may go: an address a sign-in vouched for. An imported account's address (subject
+    ``import:…``) was typed into another system's comment form and confirmed by no one: it is kept only so that
+    its owner can claim the history, and is never mailed (a ban of an imported spammer must not mail whoever
+    the address belongs to)."""
+    if reader is None or not reader["email"] or str(reader["subject"]).startswith("import:"):
+        return None
+    return str(reader["email"])
+
+
 def _reply(svc: Services, conn: Any, payload: dict[str, Any]) -> Built:
     reply = content.get_comment(conn, int(payload["comment_id"]))
     if reply is None or reply["status"] != CommentStatus.PUBLISHED.value or reply["parent_id"] is None:
@@ -108,7 +118,7 @@ def _reply(svc: Services, conn: Any, payload: dict[str, Any]) -> Built:
         return None
     reader = people.get_account(conn, int(parent["account_id"]))
     author = people.get_account(conn, int(reply["account_id"]))
-    if reader is None or author is None or not reader["email"] or not prefs.wants_replies(conn, int(reader["id"])):
+    if reader is None or author is None or not _address(reader) or not prefs.wants_replies(conn, int(reader["id"])):
         return None
     thread = content.get_thread_by_id(conn, int(reply["thread_id"]))
     site = content.get_site(conn, reader["site_id"])
@@ -124,7 +134,7 @@ def _reply(svc: Services, conn: Any, payload: dict[str, Any]) -> Built:
 def _sanction(svc: Services, conn: Any, payload: dict[str, Any]) -> Built:
     reader = people.get_account(conn, int(payload["account_id"]))
     action = moderation.get_action(conn, int(payload["action_id"]))
-    if reader is None or action is None or not reader["email"]:
+    if reader is None or action is None or not _address(reader):
         return None
     site = content.get_site(conn, reader["site_id"])
     verb = {"warn": "warned", "suspend": "suspended", "ban": "banned"}.get(action["kind"], action["kind"])
@@ -138,7 +148,7 @@ def _sanction(svc: Services, conn: Any, payload: dict[str, Any]) -> Built:
 def _appeal(svc: Services, conn: Any, payload: dict[str, Any]) -> Built:
     row = moderation.get_appeal(conn, int(payload["appeal_id"]))
     reader = people.get_account(conn, int(row["account_id"])) if row is not None else None
-    if row is None or reader is None or not reader["email"] or row["state"] == AppealState.OPEN.value:
+    if row is None or reader is None or not _address(reader) or row["state"] == AppealState.OPEN.value:
         return None
     site = content.get_site(conn, reader["site_id"])
     text = _templates().get_template("appeal_decided.txt").render(

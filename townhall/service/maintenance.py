@@ -67,8 +67,16 @@ def backup(settings: Settings, out: Path, progress: Callable[[int, int], None] |
     if out.exists():
         raise FileExistsError(f"{out} exists; choose a new file name")
     out.parent.mkdir(parents=True, exist_ok=True)
-    integrity = sqlite_backup(source, out, progress)
-    return BackupResult(out, out.stat().st_size, integrity, revision_of(out))
+    partial = out.with_name(out.name + ".partial")  # written beside, then moved: a failed backup leaves no file
+    partial.unlink(missing_ok=True)                 # that looks like one (nor one that refuses the next run)
+    try:
+        integrity = sqlite_backup(source, partial, progress)
+        result = BackupResult(out, partial.stat().st_size, integrity, revision_of(partial))
+        if integrity == "ok":
+            partial.replace(out)
+        return result
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def doctor(settings: Settings) -> list[Check]:

@@ -54,9 +54,20 @@ def _plain(row: Mapping[Any, Any]) -> dict[str, Any]:
     return {str(k): _iso(v) for k, v in row.items()}
 
 
+# Who among the staff did something about the reader (a moderator's e-mail or name): other people's data, which
+# the reader's own view of a sanction leaves out too. ``actor_kind`` (moderator, house rules, system) stays.
+_STAFF_COLUMNS = frozenset({"actor", "decided_by", "author", "revoked_by"})
+
+
+def _reader_facing(row: Mapping[Any, Any]) -> dict[str, Any]:
+    return {k: v for k, v in _plain(row).items() if k not in _STAFF_COLUMNS}
+
+
 def export_account(svc: Services, account_id: int) -> dict[str, Any]:
     """Everything held about one reader, as JSON-ready data (their right of access)."""
     with svc.db.read() as conn:
+        if not svc.db.is_sqlite:  # one snapshot for every query, as SQLite's read transaction is
+            conn.execution_options(isolation_level="REPEATABLE READ")
         account = people.get_account(conn, account_id)
         if account is None:
             raise NotFound("No such account.")
@@ -67,9 +78,9 @@ def export_account(svc: Services, account_id: int) -> dict[str, Any]:
             "comments": [_plain(c) for c in store.comments_of(conn, account_id)],
             "reactions": [_plain(r) for r in store.reactions_of(conn, account_id)],
             "reports": [_plain(r) for r in store.reports_by(conn, account_id)],
-            "actions": [_plain(a) for a in store.actions_on(conn, account_id)],
-            "appeals": [_plain(a) for a in store.appeals_by(conn, account_id)],
-            "moderator_notes": [_plain(n) for n in store.notes_on(conn, account_id)],
+            "actions": [_reader_facing(a) for a in store.actions_on(conn, account_id)],
+            "appeals": [_reader_facing(a) for a in store.appeals_by(conn, account_id)],
+            "moderator_notes": [_reader_facing(n) for n in store.notes_on(conn, account_id)],
         }
 
 

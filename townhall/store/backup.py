@@ -17,7 +17,11 @@ def _read_only(path: str | Path) -> sqlite3.Connection:
 
 
 def sqlite_backup(source: str | Path, target: str | Path, progress: Callable[[int, int], None] | None = None) -> str:
-    """Copy ``source`` into ``target`` page by page while others keep writing; returns the copy's integrity check."""
+    """Copy ``source`` into ``target`` while others keep writing; returns the copy's integrity check.
+
+    The copy is made in one step, from one read snapshot: in WAL mode writers carry on meanwhile. Copied a
+    few pages at a time, every write by another connection made SQLite start the copy again from the first
+    page, so a database written to more often than a whole copy takes was never backed up."""
     src = _read_only(source)
     dst = sqlite3.connect(str(target))
     try:
@@ -25,7 +29,7 @@ def sqlite_backup(source: str | Path, target: str | Path, progress: Callable[[in
             if progress is not None:
                 progress(total - remaining, total)
 
-        src.backup(dst, pages=256, progress=report)
+        src.backup(dst, pages=-1, progress=report)
         return str(dst.execute("PRAGMA integrity_check").fetchone()[0])
     finally:
         dst.close()
