@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import time
 from collections.abc import Mapping
 
 import httpx
@@ -154,11 +155,35 @@ def check_registration(parsed: httpx.URL, *, allow_private: bool) -> None:
         return
 
 
+# What a delivery reads of the receiver's answer: only its status matters (and a redirect's Location). An
+# endless body (memory) or one sent a byte at a time (each read within the timeout, the whole never ending: the
+# process's job runner stuck) must not be read to its end.
+MAX_ANSWER_BYTES = 64 * 1024
+ANSWER_DEADLINE_S = 30.0
+
+
+def _capped(response: httpx.Response) -> httpx.Response:
+    """The answer with at most MAX_ANSWER_BYTES of its (still encoded) body, read within ANSWER_DEADLINE_S."""
+    started = time.monotonic()
+    body = bytearray()
+    for chunk in response.iter_raw():
+        body += chunk[: MAX_ANSWER_BYTES - len(body)]
+        if len(body) >= MAX_ANSWER_BYTES:
+            break
+        if time.monotonic() - started > ANSWER_DEADLINE_S:
+            raise httpx.ReadTimeout(f"the answer took more than {ANSWER_DEADLINE_S:.0f} s", request=response.request)
+    headers = [(k, v) for k, v in response.headers.multi_items()
+               if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+    return httpx.Response(response.status_code, headers=headers, content=bytes(body), request=response.request)
+
+
 def post(url: str, *, content: bytes, headers: Mapping[str, str], timeout: httpx.Timeout,
          allow_private: bool) -> httpx.Response:
     """POST to ``url``, connecting only to addresses checked here (see the module's docstring).
 
-    Raises Refused (sending cannot become allowed by retrying), Unresolvable, or httpx.HTTPError."""
+    Only the answer's status and headers and at most MAX_ANSWER_BYTES of its body are read, within
+    ANSWER_DEADLINE_S. Raises Refused (sending cannot become allowed by retrying), Unresolvable, or
+    httpx.HTTPError (httpx.ReadTimeout for an answer that takes longer)."""
     target = parse(url)
     addresses = vet(target, allow_private=allow_private)
     host = target.raw_host.decode("ascii")
@@ -171,9 +196,14 @@ def post(url: str, *, content: bytes, headers: Mapping[str, str], timeout: httpx
             request = client.build_request("POST", target.copy_with(host=str(address)), content=content,
                                            headers=pinned_headers, extensions=extensions)
             try:
-                return client.send(request)
+                response = client.send(request, stream=True)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 failure = exc  # no connection was made: the next address may answer
+                continue
+            try:
+                return _capped(response)
+            finally:
+                response.close()
     if failure is None:  # vet() returns at least one address
         raise Unresolvable(f"cannot resolve {host}")
     raise failure
