@@ -32,6 +32,10 @@ class SignalHasher:
             addr = ipaddress.ip_address(ip)
         except ValueError:
             return None
+        if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+            # An IPv4 reader of a dual-stack server (::ffff:a.b.c.d): its /48 would be ::/48, one prefix
+            # for every IPv4 reader (one rate-limit budget, one "network" for ban-evasion evidence).
+            addr = addr.ipv4_mapped
         prefix = 24 if addr.version == 4 else 48
         net = ipaddress.ip_network(f"{addr}/{prefix}", strict=False)
         return self._hash("ip", str(net), self._salt(now))

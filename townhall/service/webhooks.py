@@ -175,13 +175,25 @@ def deliver(svc: Services, job: Job) -> None:
     except webhook_guard.Refused as exc:  # retrying cannot help: only the setting or the URL can change
         error = f"refused: {exc}"
         _record(svc, delivery_id, state="failed", attempts=job.attempt, status=None, error=error)
-        raise PermanentError(f"webhook {hook['url']}: {error}") from exc
+        raise PermanentError(f"webhook {shown_url(hook['url'])}: {error}") from exc
     except webhook_guard.Unresolvable as exc:  # DNS may answer again later
         error = str(exc)
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}"
     _record(svc, delivery_id, state="failed" if job.last_attempt else "retrying", attempts=job.attempt, status=status, error=error)
-    raise RuntimeError(f"webhook {hook['url']}: {error}")
+    raise RuntimeError(f"webhook {shown_url(hook['url'])}: {error}")
+
+
+def shown_url(url: str) -> str:
+    """A webhook's URL as logs and job errors show it: scheme, host and port. Its path and query are often the
+    receiver's secret (Slack's and Discord's webhook URLs, ``?token=``), and ``user:password@`` is one."""
+    try:
+        parsed = httpx.URL(url)
+        if parsed.scheme and parsed.host:
+            return f"{parsed.scheme}://{parsed.netloc.decode('ascii')}/…"
+    except (httpx.InvalidURL, TypeError, ValueError, UnicodeDecodeError):
+        pass
+    return "(a URL that cannot be parsed)"
 
 
 def _record(svc: Services, delivery_id: int, *, state: str, attempts: int, status: int | None, error: str | None,

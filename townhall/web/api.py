@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
 
 from townhall.service import accounts as acct
@@ -15,12 +15,12 @@ from townhall.service.comments import check_thread_id
 from townhall.service.core import Services
 from townhall.service.errors import Invalid, ServiceError, Unauthenticated
 from townhall.service.identity import Identity
-from townhall.web.auth import guest_token, optional_reader, require_reader, site_id_of
+from townhall.web.auth import check_origin, guest_token, optional_reader, require_reader, site_id_of
 from townhall.web.inputs import MAX_ID, Id, SafeStr, StrictBody
 
 __all__ = ["MAX_ID", "Id", "router", "services", "rate_limit"]
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(check_origin)])
 
 
 def services(request: Request) -> Services:

@@ -18,7 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from townhall import __version__
 from townhall.service.core import Services
 from townhall.web import api, dashboard, errors, live, mod_api, ops_api
-from townhall.web.middleware import BodyLimit, SecurityHeaders
+from townhall.web.middleware import BodyLimit, InternalErrors, SecurityHeaders
 
 
 def _templates() -> Environment:
@@ -102,7 +102,9 @@ def create_asgi(svc: Services) -> FastAPI:
         def root() -> Response:
             return Response(status_code=307, headers={"Location": "/demo"})
 
-    # The last added is the outermost: security headers and CORS also wrap BodyLimit's own 413 answers.
+    # The last added is the outermost: security headers and CORS also wrap BodyLimit's own 413 answers, and
+    # InternalErrors' 500 envelope (an unhandled exception would otherwise be answered outside them all).
+    app.add_middleware(InternalErrors)
     app.add_middleware(BodyLimit, max_bytes=svc.settings.max_body_bytes)
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
                        allow_headers=["authorization", "content-type", "x-townhall-site"], max_age=600)

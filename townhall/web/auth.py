@@ -28,6 +28,36 @@ def site_id_of(request: Request, svc: Services) -> str:
     return site[:MAX_SITE_ID]
 
 
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _origin_of(url: str) -> str:
+    return url.strip().rstrip("/").lower()
+
+
+def check_origin(request: Request) -> None:
+    """A browser's write from a page the site does not name among its allowed origins is refused (where the
+    site names any; one that names none takes every page). Townhall's own pages are always allowed, and so is
+    a request without ``Origin`` (not a browser's cross-origin request: a server can send anything anyway)."""
+    if request.method in _READS:
+        return
+    origin = request.headers.get("origin")
+    if origin is None:
+        return
+    svc: Services = request.app.state.services
+    site = svc.site(site_id_of(request, svc))
+    allowed = {_origin_of(str(o)) for o in ((site["origins"] or []) if site is not None else [])}
+    if not allowed:
+        return
+    allowed.add(_origin_of(f"{request.url.scheme}://{request.url.netloc}"))
+    if svc.settings.public_url:
+        scheme, _, rest = svc.settings.public_url.partition("://")
+        allowed.add(_origin_of(f"{scheme}://{rest.split('/', 1)[0]}"))
+    if _origin_of(origin) not in allowed:
+        raise Forbidden("This site does not take comments from that page.", {"origin": origin[:200]},
+                        code="origin_not_allowed")
+
+
 def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization")
     if not header:

@@ -72,6 +72,35 @@ class BodyLimit:
                 await _send_error(send, 413, "payload_too_large", message)
 
 
+class InternalErrors:
+    """The innermost middleware: an unexpected exception becomes the 500 error envelope here, inside the other
+    middleware, so that it carries the security and CORS headers like every other response (Starlette would
+    answer it from outside every middleware, without them). The exception is raised on afterwards, so that the
+    application's handler logs it (it answers nothing more once a response has started) and the server does."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(msg: Message) -> None:
+            nonlocal started
+            if msg["type"] == "http.response.start":
+                started = True
+            await send(msg)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if not started and not isinstance(exc, HTTPException):
+                await _send_error(send, 500, "internal", "Something went wrong on our side; it has been logged.")
+            raise
+
+
 class SecurityHeaders:
     """Headers every response carries; HTML pages get a Content-Security-Policy."""
 

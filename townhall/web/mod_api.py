@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import Field
 
@@ -15,10 +15,10 @@ from townhall.service import moderation as svc_mod
 from townhall.service import clusters as svc_clusters
 from townhall.service.comments import check_thread_id
 from townhall.web.api import services
-from townhall.web.auth import require_moderator, site_id_of
+from townhall.web.auth import check_origin, require_moderator, site_id_of
 from townhall.web.inputs import MAX_ID, Id, IdValue, SafeStr, StrictBody
 
-router = APIRouter(prefix="/api/v1/mod", tags=["moderation"])
+router = APIRouter(prefix="/api/v1/mod", tags=["moderation"], dependencies=[Depends(check_origin)])
 
 
 class CommentDecision(StrictBody):

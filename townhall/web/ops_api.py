@@ -5,14 +5,14 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import Field
 
 from townhall.service import mail, privacy
 from townhall.service.errors import Invalid
 from townhall.web.api import rate_limit, services
-from townhall.web.auth import require_reader
+from townhall.web.auth import check_origin, require_reader
 from townhall.web.inputs import StrictBody
 
 router = APIRouter()
@@ -28,7 +28,8 @@ def get_notifications(request: Request) -> dict[str, Any]:
     return mail.notification_settings(svc, require_reader(request, svc))
 
 
-@router.put("/api/v1/me/notifications", summary="Opt in to (or out of) e-mail about replies to your comments")
+@router.put("/api/v1/me/notifications", summary="Opt in to (or out of) e-mail about replies to your comments",
+            dependencies=[Depends(check_origin)])
 def put_notifications(request: Request, body: Notifications) -> dict[str, Any]:
     svc = services(request)
     ident = require_reader(request, svc)
@@ -64,7 +65,8 @@ def export_me(request: Request) -> dict[str, Any]:
     return privacy.export_account(svc, require_reader(request, svc).account_id)
 
 
-@router.delete("/api/v1/me", summary="Erase your account: personal data removed, comments removed or anonymised per site policy")
+@router.delete("/api/v1/me", summary="Erase your account: personal data removed, comments removed or anonymised per site policy",
+               dependencies=[Depends(check_origin)])
 def erase_me(request: Request) -> dict[str, Any]:
     svc = services(request)
     ident = require_reader(request, svc)
