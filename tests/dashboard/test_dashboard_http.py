@@ -407,6 +407,21 @@ def test_sign_in_attempts_are_rate_limited(make_app: Any, db_url: str, tmp_path:
         assert blocked.status_code == 429 and "th_session=" not in blocked.headers.get("set-cookie", "")
 
 
+def test_where_clients_have_no_ip_address_one_guesser_locks_out_no_one_else(make_app: Any, db_url: str,
+                                                                             tmp_path: Any) -> None:
+    """Behind a Unix socket without a forwarded header (as in this in-process client) there is no network to
+    count sign-in attempts against: they count against the address tried, not one budget for everyone."""
+    from tests.dashboard.helpers import write_policy
+
+    limited = make_app(db_url, policy=write_policy(tmp_path), rate_limit_per_minute=3)
+    add_moderator(limited.services, "mod@example.org")
+    add_moderator(limited.services, "other@example.org")
+    with TestClient(limited, raise_server_exceptions=False) as guesser, \
+            TestClient(limited, raise_server_exceptions=False) as colleague:
+        assert [sign_in(guesser, "mod@example.org", "wrong guess").status_code for _ in range(4)] == [401, 401, 401, 429]
+        assert sign_in(colleague, "other@example.org").status_code == 303
+
+
 def test_queue_pages_load_more_with_htmx(app: Townhall, client: TestClient) -> None:
     add_moderator(app.services, "mod@example.org")
     ids = [post(client, f"p{i}", f"Comment {i}: you idiot.")["id"] for i in range(53)]

@@ -61,8 +61,12 @@ def login(request: Request, email: Annotated[SafeStr, Form(max_length=300)] = ""
           password: str = Form("", max_length=1000), login_token: Annotated[SafeStr, Form(max_length=200)] = "",
           next: Annotated[SafeStr, Form(max_length=500)] = "/admin") -> Response:
     svc = services(request)
-    try:  # sign-in attempts count against the same per-network limit as readers' posts
-        svc.limiter.hit(f"admin-login:{svc.hasher.ip_prefix(request.client.host if request.client else None, svc.now())}", svc.now())
+    prefix = svc.hasher.ip_prefix(request.client.host if request.client else None, svc.now())
+    # sign-in attempts count against a per-network limit, like readers' posts; where the client has no IP address
+    # (a Unix socket without a forwarded header) against the address tried, not one budget shared by everyone
+    key = f"admin-login:{prefix}" if prefix else f"admin-login-as:{sess.address_key(svc, email)}"
+    try:
+        svc.limiter.hit(key, svc.now())
     except RateLimited as exc:
         return _login_page(request, next, exc.message, status=429)
     if not sess.login_token_ok(request, svc, login_token):

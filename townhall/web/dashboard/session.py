@@ -59,6 +59,11 @@ def sso_mark(svc: Services, site_id: str) -> str | None:
     return _sign(svc, "sso-secret", f"{site_id}\x00{site['sso_secret']}")[:16] if site is not None else None
 
 
+def address_key(svc: Services, email: str) -> str:
+    """A rate-limit key for sign-in attempts as ``email`` (keyed, so the limiter stores no address)."""
+    return _sign(svc, "login-address", email.strip().lower())[:22]
+
+
 def password_mark(svc: Services, password_hash: str) -> str:
     """Binds a session to the password it was opened with: a new password ends older sessions."""
     return _sign(svc, "password", password_hash)[:16]
