@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,34 +11,7 @@ from townhall.app import Townhall
 from townhall.service.signals import SignalHasher
 from tests.fixtures_app import AppFactory, Clock, auth
 from tests.security.conftest import assert_envelope
-
-POLICY = """
-[policy]
-name = "Security audit test rules"
-
-[[rules]]
-name = "f_word"
-type = "wordlist"
-description = "No F word."
-action = "reject"
-words = ["fuck"]
-"""
-
-
-@pytest.fixture
-def policy_file(tmp_path: Path) -> str:
-    path = tmp_path / "audit.policy.toml"
-    path.write_text(POLICY, encoding="utf-8")
-    return str(path)
-
-
-@pytest.fixture
-def limited(make_app: AppFactory, sqlite_url: str, policy_file: str) -> Townhall:
-    return make_app(sqlite_url, rate_limit_per_minute=3, policy=policy_file)
-
-
-def client_from(app: Townhall, ip: str) -> TestClient:
-    return TestClient(app, raise_server_exceptions=False, client=(ip, 40000))
+from tests.security.test_limits import client_from, limited, policy_file  # noqa: F401 - the fixtures
 
 
 def post(c: TestClient, sub: str) -> Any:

@@ -48,7 +48,6 @@ class BodyLimit:
                     await _send_error(send, 413, "payload_too_large", message)
                     return
         seen = 0
-        started = False
 
         async def limited_receive() -> Message:
             nonlocal seen
@@ -59,17 +58,25 @@ class BodyLimit:
                     raise _TooLarge(message)
             return msg
 
-        async def tracking_send(msg: Message) -> None:
-            nonlocal started
-            if msg["type"] == "http.response.start":
-                started = True
-            await send(msg)
-
+        tracked = _Tracked(send)
         try:
-            await self.app(scope, limited_receive, tracking_send)
+            await self.app(scope, limited_receive, tracked)
         except _TooLarge:
-            if not started:
+            if not tracked.started:
                 await _send_error(send, 413, "payload_too_large", message)
+
+
+class _Tracked:
+    """``send``, noting whether the response has started (after which no error answer can be sent)."""
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+
+    async def __call__(self, msg: Message) -> None:
+        if msg["type"] == "http.response.start":
+            self.started = True
+        await self.send(msg)
 
 
 class InternalErrors:
@@ -85,18 +92,11 @@ class InternalErrors:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def tracking_send(msg: Message) -> None:
-            nonlocal started
-            if msg["type"] == "http.response.start":
-                started = True
-            await send(msg)
-
+        tracked = _Tracked(send)
         try:
-            await self.app(scope, receive, tracking_send)
+            await self.app(scope, receive, tracked)
         except Exception as exc:
-            if not started and not isinstance(exc, HTTPException):
+            if not tracked.started and not isinstance(exc, HTTPException):
                 await _send_error(send, 500, "internal", "Something went wrong on our side; it has been logged.")
             raise
 
