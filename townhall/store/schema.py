@@ -189,6 +189,7 @@ comments = Table(
     Index("ix_comments_status", "status", "created_at"),
     Index("ix_comments_device_hash", "device_hash"),
     Index("ix_comments_ip_hash", "ip_hash", "created_at"),
+    Index("ix_comments_external_id", "external_id"),  # migration 0004: an import finds what it imported before
 )
 
 decisions = Table(
