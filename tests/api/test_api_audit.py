@@ -8,6 +8,7 @@ from typing import Callable
 from starlette.testclient import TestClient
 
 from tests.fixtures_app import auth
+from townhall.app import Townhall
 
 T = "/api/v1/threads/article-1/comments"
 MOD = auth("mod", role="moderator")
@@ -136,3 +137,14 @@ def test_a_guest_name_the_house_rules_refuse_is_refused_with_the_reason(make_app
             assert r.status_code == 201 and r.json()["comment"]["author"]["name"] == name, r.text
         me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {r.json()['guest_token']}"}).json()
         assert me["active_strikes"] == 0
+
+
+def test_a_comment_its_author_deletes_is_recorded_as_the_authors_decision(app: Townhall, client: TestClient) -> None:
+    """Not as a moderator's (the moderators' statistics and the dashboard read the source)."""
+    from townhall.store import moderation
+
+    cid = client.post(T, json={"text": "Second thoughts."}, headers=auth("dora")).json()["comment"]["id"]
+    assert client.delete(f"/api/v1/comments/{cid}", headers=auth("dora")).status_code in (200, 204)
+    with app.services.db.read() as conn:
+        latest = moderation.latest_decisions(conn, [cid])[cid]
+    assert (latest["source"], latest["verdict"]) == ("author", "deleted")

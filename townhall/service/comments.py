@@ -325,7 +325,7 @@ def delete(svc: Services, ident: Identity, comment_id: int) -> None:
         row = _own_comment(conn, ident, comment_id)
         content.update_comment(conn, comment_id, status=CommentStatus.DELETED.value)
         moderation.insert_decision(
-            conn, comment_id=comment_id, source=DecisionSource.MODERATOR.value, verdict="deleted", hits=[], scores={},
+            conn, comment_id=comment_id, source=DecisionSource.AUTHOR.value, verdict="deleted", hits=[], scores={},
             policy_version="-", moderator=f"account:{ident.account_id}", reason="Deleted by its author", created_at=svc.now(),
         )
         svc.audit(conn, action="comment.deleted", subject_type="comment", subject_id=comment_id,

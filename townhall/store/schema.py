@@ -87,6 +87,7 @@ class DecisionSource(StrEnum):
     PIPELINE = "pipeline"
     MODERATOR = "moderator"
     IMPORT = "import"
+    AUTHOR = "author"  # the reader deleted their own comment (before: recorded as a moderator's, actor account:N)
 
 
 class FlagKind(StrEnum):
