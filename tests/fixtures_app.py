@@ -39,9 +39,10 @@ class Clock:
 def make_token(sub: str, name: str | None = None, *, role: str | None = None, supporter: bool = False,
                secret: str = SSO_SECRET, exp_in: float = 3600, now: datetime | None = None, **extra: Any) -> str:
     issued = now or datetime.now(UTC)
-    # Without ``now``, "issued" a minute early: the app's test clock stands where the test began, and a test
-    # slowed down on a loaded machine would otherwise send a token issued in the app's future (refused).
-    iat = int(issued.timestamp()) - (60 if now is None else 0)
+    # Without ``now``, "issued" ten minutes early: the app's test clock stands where the test's fixtures were
+    # made, and a test slowed down on a loaded machine (a fresh PostgreSQL database, the model's first reads)
+    # would otherwise send a token issued in the app's future, which is refused (seen at load average 31).
+    iat = int(issued.timestamp()) - (600 if now is None else 0)
     claims: dict[str, Any] = {"sub": sub, "name": name or sub.title(), "iat": iat,
                               "exp": int((issued + timedelta(seconds=exp_in)).timestamp()), **extra}
     if role:
