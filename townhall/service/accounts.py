@@ -215,12 +215,17 @@ def require_guests_allowed(site: Mapping[str, Any], ident: Identity) -> None:
         raise guests_not_allowed()
 
 
-def _returning_guest(svc: Services, site_id: str, guest_id: str | None) -> Identity | None:
-    """The existing account of a guest token's id, as it is (nothing is written)."""
+def _guest_subject(guest_id: str | None) -> str | None:
+    """The subject of a guest token's id, or None (no id, or not one Townhall made)."""
     try:
-        subject = f"guest:{uuid.UUID(guest_id)}" if guest_id else None
+        return f"guest:{uuid.UUID(guest_id)}" if guest_id else None
     except ValueError:
         return None
+
+
+def _returning_guest(svc: Services, site_id: str, guest_id: str | None) -> Identity | None:
+    """The existing account of a guest token's id, as it is (nothing is written)."""
+    subject = _guest_subject(guest_id)
     if subject is None:
         return None
     with svc.db.read() as conn:
@@ -259,11 +264,7 @@ def sign_in_guest(svc: Services, site_id: str, name: Any, guest_id: str | None) 
     if not isinstance(name, str) or not name.strip():
         raise Invalid("A guest needs a display name.", {"field": "guest_name"})
     display = _clean_name(name, "Guest")
-    try:
-        gid = str(uuid.UUID(guest_id)) if guest_id else str(uuid.uuid4())
-    except ValueError:
-        gid = str(uuid.uuid4())
-    subject = f"guest:{gid}"
+    subject = _guest_subject(guest_id) or f"guest:{uuid.uuid4()}"
     with svc.db.read() as conn:
         known = people.find_account(conn, site_id, subject)
     if known is None or known["display_name"] != display:
