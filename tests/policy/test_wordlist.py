@@ -64,6 +64,7 @@ AUDIT_PASS: tuple[Case, ...] = (
     *_cases_of("uneven spaces in a partial spelling", "F  U K", "Grade F  UK", "f u  k"),
     *_cases_of("second audit: names, clubs, groups, codes", "to by\u0142 fuks", "Marian Fuks", "FCK 2-1 Br\u00f8ndby",
                "Jamaat ul-Fuqra", "FUQs", "FK Vardar", "fk_user_id", "Fuka Shrine", "#FkTrump"),
+    *_cases_of("Fock with a letter o", "Hartree-Fock theory", "Vladimir Fock", "FOCK space"),
     *_cases_of("random link letters", "http://t.co/fuq2RSR29w", "https://t.co/jThFukY8Gf", "pic.twitter.com/iujIsNkFUk",
                "bit.ly/fCkSGn5"),
 )
@@ -88,6 +89,7 @@ AUDIT_CAUGHT: tuple[Case, ...] = (
     *_cases_of("fk with an ending or an object", "fking hell", "what a fkn moron", "fkd up", "FKING", "fk off",
                "wake the fk up"),
     *_cases_of("an x for a letter", "fxck you", "fxcking", "fxxk", "fuxk", "mother fuxker"),
+    *_cases_of("a zero for the u", "f0ck you", "F0CKING hell", "motherf0cker", "f0cked up"),
     *_cases_of("apostrophe look-alikes", "f`ck", "f\u00b4ck", "f\u02bcck", "f\u02c8ck"),
     *_cases_of("endings after a head, -boi, -wad", "muthafukka", "mothafuka", "fuccboi", "fukboi", "fckboi", "fukwad"),
     *_cases_of("letters of other scripts", "FU\u13dfK", "\ua4dd\ua4f4\ua4da\ua4d7", "\u15b4\u144c\u1455K",

@@ -141,7 +141,7 @@ _F_COMPACT = re.compile(
       | (?P<nv>{_F_C}++{_F_K}++)                                          # fck
       | (?P<cm>{_F_C}++{_F_MASK}{{1,2}}+{_F_K}++)                           # fc*k
       | (?P<t>{_F_C}++{_F_V}++{_F_K}++)                                    # fcuk
-      | (?P<x>x(?:x|{_F_C})){_F_K}++                                       # fxck fxxk: an x for the u
+      | (?P<x>[x0](?:x|{_F_C})){_F_K}++                                    # fxck fxxk f0ck: an x or a zero for the u
       | (?P<fk>{_F_K}++)                                                   # fk: fking, fkn, fk off
     )
     """,
@@ -317,7 +317,7 @@ class FWordMatcher:
             if ph or not all(ch in _F_STRONG for ch in m.group("vcm")):
                 return False
             return bool(m.group("vck")) or r.ends_word(end, _INFLECTION)
-        if m.group("vx") is not None or m.group("x") is not None:  # fuxk, fxck, fxxk, fxcking
+        if m.group("vx") is not None or m.group("x") is not None:  # fuxk, fxck, fxxk, fxcking, f0ck
             return not ph and r.starts_word(start) and r.ends_word(end)
         if m.group("fk") is not None:  # fking, fkn, fkd up, fk off — not FK Vardar, fk_user_id
             if ph or not r.starts_word(start):
