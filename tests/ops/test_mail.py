@@ -1,5 +1,5 @@
-"""E-mail through a real SMTP server on loopback (aiosmtpd): reply notifications, the unsubscribe link,
-sanction notices and the moderators' digest."""
+"""E-mail through a real SMTP server on loopback (aiosmtpd): reply notifications, the unsubscribe link (its
+page and button in detail: test_unsubscribe.py), sanction notices and the moderators' digest."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import email.policy
 import time
 from pathlib import Path
 from typing import Any, Iterator
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from click.testing import CliRunner
@@ -78,10 +78,14 @@ def test_reply_notification_and_unsubscribe(mail_app: Townhall, smtp: tuple[Inbo
         assert "I think it's fine ✓" in body and "What do you think?" in body and "Budget" in body
         link = next(word for word in body.split() if word.startswith("http://news.example/unsubscribe?token="))
         assert msg["List-Unsubscribe"] == f"<{link}>"
+        assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
         url = urlparse(link)
-        page = client.get(f"{url.path}?{url.query}")  # no sign-in
-        assert page.status_code == 200 and "Unsubscribed" in page.text
+        page = client.get(f"{url.path}?{url.query}")  # no sign-in; opening the link only asks (tests/ops/test_unsubscribe.py)
+        assert page.status_code == 200 and "Unsubscribe?" in page.text
+        assert client.get("/api/v1/me/notifications", headers=alice).json()["replies"] is True
+        done = client.post("/unsubscribe", data={"token": parse_qs(url.query)["token"][0]})  # the page's button
+        assert done.status_code == 200 and "Unsubscribed" in done.text
         assert client.get("/api/v1/me/notifications", headers=alice).json()["replies"] is False
         assert client.get(f"{url.path}?token={url.query.split('=', 1)[1][:-3]}xyz").status_code == 400
         client.post("/api/v1/threads/t1/comments", json={"text": "Another reply", "parent_id": parent["comment"]["id"]},

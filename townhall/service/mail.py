@@ -2,15 +2,23 @@
 appeal notices, and the moderators' digest of waiting queues. Messages are rendered from Jinja2
 templates (``mail_templates/``) when the job runs, so a queued message never holds an address: an erased
 or unsubscribed reader gets nothing. Every reply notification carries an unsubscribe link with a signed
-token that works without signing in (GET /unsubscribe?token=…) and a List-Unsubscribe header.
+token that works without signing in, and the RFC 8058 ``List-Unsubscribe`` and ``List-Unsubscribe-Post``
+headers. Opening the link changes nothing (:func:`unsubscribe_preview`: a mail scanner that follows every link
+must not unsubscribe anyone); a POST with its token does it (:func:`unsubscribe`). A token names one account,
+the address it was mailed to and one kind of e-mail, and does not expire (SECURITY.md says why).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import logging
 import smtplib
-from datetime import UTC
 import ssl
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from enum import StrEnum
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from typing import Any
@@ -29,6 +37,26 @@ from townhall.store.schema import AppealState, CommentStatus, FlagState
 log = logging.getLogger("townhall.mail")
 JOB_KIND = "mail.send"
 UNSUBSCRIBE_PURPOSE = "unsubscribe"
+MAX_ACCOUNT_DIGITS = 18  # an account id in a token: an int64
+
+
+class MailTopic(StrEnum):
+    """A kind of e-mail a reader can stop with the link in it. Sanction and appeal notices are about the
+    reader's own account, and the moderators' digest goes to moderators: they carry no unsubscribe link."""
+
+    REPLIES = "replies"
+
+
+@dataclass(frozen=True, slots=True)
+class Unsubscription:
+    """What an unsubscribe link stands for, as things are now: one kind of e-mail (``topic``) from one site to
+    one account's address. ``address`` is that address, named only when the link was made for the address the
+    account has now (never another one it has since); ``receiving`` whether it gets this kind of e-mail now."""
+
+    topic: MailTopic
+    site_name: str
+    address: str | None
+    receiving: bool
 
 
 def _templates() -> Environment:
@@ -91,12 +119,21 @@ def send_job(svc: Services, job: Job) -> None:
 Built = tuple[list[str], str, str, dict[str, str]] | None
 
 
-def unsubscribe_token(svc: Services, account_id: int, topic: str = "replies") -> str:
-    return jwt.encode({"sub": str(account_id), "purpose": UNSUBSCRIBE_PURPOSE, "topic": topic}, svc.secret, algorithm="HS256")
+def _address_tag(svc: Services, address: str) -> str:
+    """The address an unsubscribe token was made for, as a keyed hash: the token travels in URLs (proxy and
+    scanner logs), and an address hashed without a key could be confirmed by anyone who guesses it."""
+    digest = hmac.new(svc.secret.encode(), b"unsubscribe-address\0" + address.strip().lower().encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
 
 
-def unsubscribe_url(svc: Services, account_id: int) -> str:
-    return f"{base_url(svc)}/unsubscribe?{urlencode({'token': unsubscribe_token(svc, account_id)})}"
+def unsubscribe_token(svc: Services, account_id: int, address: str, topic: MailTopic = MailTopic.REPLIES) -> str:
+    """A signed token that stops ``topic`` e-mails to ``address`` of ``account_id`` (and nothing else). No expiry."""
+    claims = {"sub": str(account_id), "purpose": UNSUBSCRIBE_PURPOSE, "topic": topic.value, "to": _address_tag(svc, address)}
+    return jwt.encode(claims, svc.secret, algorithm="HS256")
+
+
+def unsubscribe_url(svc: Services, account_id: int, address: str, topic: MailTopic = MailTopic.REPLIES) -> str:
+    return f"{base_url(svc)}/unsubscribe?{urlencode({'token': unsubscribe_token(svc, account_id, address, topic)})}"
 
 
 def _address(reader: Any) -> str | None:
@@ -122,7 +159,7 @@ def _reply(svc: Services, conn: Any, payload: dict[str, Any]) -> Built:
         return None
     thread = content.get_thread_by_id(conn, int(reply["thread_id"]))
     site = content.get_site(conn, reader["site_id"])
-    link = unsubscribe_url(svc, int(reader["id"]))
+    link = unsubscribe_url(svc, int(reader["id"]), str(reader["email"]), MailTopic.REPLIES)
     text = _templates().get_template("reply.txt").render(
         name=reader["display_name"], author=author["display_name"], reply=reply["body"], original=parent["body"],
         thread_title=thread["title"] if thread else None, thread_url=thread["url"] if thread else None,
@@ -205,19 +242,62 @@ def set_reply_notifications(svc: Services, ident: Identity, on: bool) -> dict[st
     return notification_settings(svc, ident)
 
 
-def unsubscribe(svc: Services, token: str) -> int:
-    """Turn reply notifications off for the account named by a signed unsubscribe token."""
+def _unsubscribe_claims(svc: Services, token: str) -> tuple[int, MailTopic, str | None]:
+    """The account, kind of e-mail and address tag a token names (raises Invalid for any other token). A token
+    made before tokens named their address (no ``to``) still works, for the account it names."""
+    invalid = "This unsubscribe link is not valid."
     try:
         claims = jwt.decode(token, svc.secret, algorithms=["HS256"], options={"require": ["sub"]})
     except jwt.PyJWTError as exc:
-        raise Invalid("This unsubscribe link is not valid.") from exc
-    if claims.get("purpose") != UNSUBSCRIBE_PURPOSE:
-        raise Invalid("This unsubscribe link is not valid.")
-    account_id = int(claims["sub"])
+        raise Invalid(invalid) from exc
+    sub, topic, tag = claims.get("sub"), claims.get("topic"), claims.get("to")
+    if (claims.get("purpose") != UNSUBSCRIBE_PURPOSE or topic not in tuple(MailTopic) or not isinstance(sub, str)
+            or not sub.isascii() or not sub.isdigit() or len(sub) > MAX_ACCOUNT_DIGITS
+            or not (tag is None or isinstance(tag, str))):
+        raise Invalid(invalid)
+    return int(sub), MailTopic(topic), tag
+
+
+def _receives(conn: Any, account_id: int, topic: MailTopic) -> bool:
+    match topic:
+        case MailTopic.REPLIES:
+            return prefs.wants_replies(conn, account_id)
+
+
+def _stop(conn: Any, account_id: int, topic: MailTopic, now: datetime) -> None:
+    match topic:
+        case MailTopic.REPLIES:
+            prefs.set_replies(conn, account_id, False, now)
+
+
+def _unsubscription(svc: Services, conn: Any, account_id: int, topic: MailTopic, tag: str | None) -> Unsubscription:
+    account = people.get_account(conn, account_id)
+    address = _address(account)  # None: erased, imported, or no address: no e-mail goes to this account
+    site = content.get_site(conn, account["site_id"]) if account is not None else None
+    # The link stands for the address it was mailed to: once the account has another one, the old address gets
+    # nothing from this site, and its link neither stops e-mail to the new one nor names it.
+    same = address is not None and (tag is None or hmac.compare_digest(tag, _address_tag(svc, address)))
+    return Unsubscription(topic=topic, site_name=str(site["name"]) if site is not None else "Townhall",
+                          address=address if same and tag is not None else None,
+                          receiving=same and _receives(conn, account_id, topic))
+
+
+def unsubscribe_preview(svc: Services, token: str) -> Unsubscription:
+    """What a token would stop, changing nothing: for the page a GET of the link shows."""
+    account_id, topic, tag = _unsubscribe_claims(svc, token)
+    with svc.db.read() as conn:
+        return _unsubscription(svc, conn, account_id, topic, tag)
+
+
+def unsubscribe(svc: Services, token: str) -> Unsubscription:
+    """Stop the kind of e-mail a token names, to the address it was made for. Idempotent: a token whose address
+    gets none of it already (unsubscribed, erased, or an address the account has since changed) changes nothing."""
+    account_id, topic, tag = _unsubscribe_claims(svc, token)
     with svc.db.write() as conn:
-        if people.get_account(conn, account_id) is not None:
-            prefs.set_replies(conn, account_id, False, svc.now())
-    return account_id
+        found = _unsubscription(svc, conn, account_id, topic, tag)
+        if found.receiving:
+            _stop(conn, account_id, topic, svc.now())
+    return replace(found, receiving=False)
 
 
 # --- moderators' digest --------------------------------------------------------------------------------

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import Field
 
 from townhall.service import mail, privacy
 from townhall.service.errors import Invalid
+from townhall.service.mail import MailTopic
 from townhall.web.api import rate_limit, services
 from townhall.web.auth import check_origin, require_reader
 from townhall.web.inputs import StrictBody
@@ -37,26 +37,56 @@ def put_notifications(request: Request, body: Notifications) -> dict[str, Any]:
     return mail.set_reply_notifications(svc, ident, body.replies)
 
 
-def _page(title: str, text: str, status: int = 200) -> HTMLResponse:
-    body = (f"<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content='width=device-width'>"
-            f"<title>{escape(title)}</title><body style='font-family:system-ui;max-width:36rem;margin:3rem auto'>"
-            f"<h1>{escape(title)}</h1><p>{escape(text)}</p></body></html>")
-    return HTMLResponse(body, status_code=status)
+# --- unsubscribe: the link in an e-mail, and RFC 8058 one-click -------------------------------------------
+# Opening the link (GET) changes nothing: mail scanners (Outlook Safe Links, corporate gateways) fetch every link
+# in a message, so it shows what would stop and a button; the button's POST, or a mail client's one-click POST
+# (RFC 8058: the token in the query, ``List-Unsubscribe=One-Click`` in the body), stops it. Neither needs a
+# sign-in or a cookie, and neither is subject to the site's allowed origins (``check_origin``): the unguessable
+# token is the proof, and a webmail's one-click comes from the webmail's own origin. Neither is rate limited per
+# network either: mail providers send one-click POSTs for many readers from a few addresses.
+_WHAT = {MailTopic.REPLIES: "e-mails about replies to your comments"}
+_NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}  # the token is in the URL
+_TOKEN_MAX = 2000
 
 
-@router.get("/unsubscribe", response_class=HTMLResponse, summary="Stop reply e-mails (signed link from an e-mail; no sign-in)")
-def unsubscribe_page(request: Request, token: str = Query(..., max_length=2000)) -> HTMLResponse:
+def _page(request: Request, title: str, text: str, *, token: str | None = None, status: int = 200) -> HTMLResponse:
+    """A plain page (escaped by the template); with ``token``, a button that POSTs it to stop the e-mails."""
+    html = request.app.state.templates.get_template("unsubscribe.html").render(title=title, text=text, token=token)
+    return HTMLResponse(html, status_code=status, headers=_NO_STORE)
+
+
+@router.get("/unsubscribe", response_class=HTMLResponse,
+            summary="Ask to confirm stopping e-mails (signed link from an e-mail; no sign-in; changes nothing)")
+def unsubscribe_page(request: Request, token: str = Query(..., max_length=_TOKEN_MAX)) -> HTMLResponse:
     try:
-        mail.unsubscribe(services(request), token)
+        found = mail.unsubscribe_preview(services(request), token)
     except Invalid as exc:
-        return _page("This link does not work", exc.message, 400)
-    return _page("Unsubscribed", "You will no longer get e-mails about replies to your comments.")
+        return _page(request, "This link does not work", exc.message, status=400)
+    if not found.receiving:
+        return _page(request, "Already unsubscribed", f"{found.address or 'This address'} gets no {_WHAT[found.topic]} "
+                     f"from {found.site_name}: there is nothing to stop.")
+    to = f" to {found.address}" if found.address else ""
+    return _page(request, "Unsubscribe?", f"Stop {_WHAT[found.topic]} from {found.site_name}{to}? Nothing changes until "
+                 "you press the button.", token=token)
 
 
-@router.post("/unsubscribe", include_in_schema=False)
-def unsubscribe_one_click(request: Request, token: str = Query(..., max_length=2000)) -> Response:
-    mail.unsubscribe(services(request), token)  # RFC 8058 one-click from the List-Unsubscribe header
-    return Response(status_code=204)
+@router.post("/unsubscribe", response_class=HTMLResponse,
+             summary="Stop e-mails: the confirmation page's button (form field token) or RFC 8058 one-click (token in the query)")
+def unsubscribe(request: Request, form_token: str | None = Form(None, alias="token", max_length=_TOKEN_MAX),
+                query_token: str | None = Query(None, alias="token", max_length=_TOKEN_MAX)) -> HTMLResponse:
+    """Idempotent. A browser's form post gets a page either way; a bad token in the query (a mail client's
+    one-click, which reads only the status) gets the error envelope."""
+    token = form_token or query_token
+    if not token:
+        raise Invalid("Send the token from the unsubscribe link.", {"field": "token"})
+    try:
+        found = mail.unsubscribe(services(request), token)
+    except Invalid as exc:
+        if form_token:
+            return _page(request, "This link does not work", exc.message, status=400)
+        raise
+    return _page(request, "Unsubscribed", f"You will no longer get {_WHAT[found.topic]} from {found.site_name}"
+                 + (f" at {found.address}." if found.address else "."))
 
 
 @router.get("/api/v1/me/export", summary="Everything this site holds about you, as JSON")
