@@ -50,13 +50,36 @@ class Standing(NamedTuple):
 SANCTION_RANK = ("warn", "premoderate", "suspend", "ban")
 
 
-def in_force(actions: Iterable[Standing], now: datetime) -> Standing | None:
+def live(action: Standing, now: datetime) -> bool:
+    """Neither revoked nor run out: a strike that still counts, a sanction in force."""
+    return not action.revoked and (action.ends_at is None or action.ends_at > now)
+
+
+def in_force(actions: Iterable[Standing], now: datetime, kinds: Iterable[str] = SANCTION_RANK) -> Standing | None:
     """The action that decides an account's standing now: of the sanctions neither revoked nor run out, the
     strongest (ban, then suspension, then premoderation, then warning); of two suspensions, the one that ends
-    last. A later, lighter sanction therefore never shortens or softens one in force."""
-    live = [a for a in actions if a.kind in SANCTION_RANK and not a.revoked and (a.ends_at is None or a.ends_at > now)]
+    last. A later, lighter sanction therefore never shortens or softens one in force. ``kinds``: only those
+    sanctions (``("warn",)``: the warning in force, whether or not a stronger sanction decides)."""
+    wanted = set(kinds) & set(SANCTION_RANK)
+    alive = [a for a in actions if a.kind in wanted and live(a, now)]
     far = datetime.max.replace(tzinfo=now.tzinfo)
-    return max(live, key=lambda a: (SANCTION_RANK.index(a.kind), a.ends_at or far, a.created_at, a.id), default=None)
+    return max(alive, key=lambda a: (SANCTION_RANK.index(a.kind), a.ends_at or far, a.created_at, a.id), default=None)
+
+
+def still_weighs(actions: Iterable[Standing], action: Standing, now: datetime, *, clean_days: float) -> bool:
+    """Whether an action still bears on the account, so that reversing it (an appeal granted) would change
+    something. It does until it is lifted, while it has not run out (a strike still counts toward the ladder,
+    a sanction is in force); after that, while it was taken within the trust's ``clean_days`` (it still keeps
+    the reader from a trusted standing: :func:`is_trusted`), or while something its reversal would lift is
+    still in force (:func:`reversal`): the ban that a strike, since run out, helped to bring, or the strike of
+    the comment a ladder warning was for."""
+    if action.revoked:
+        return False
+    if live(action, now) or now - action.created_at <= timedelta(days=clean_days):
+        return True
+    actions = list(actions)
+    by_id = {a.id: a for a in actions}
+    return any(live(by_id[i], now) for i in reversal(actions, action) if i != action.id and i in by_id)
 
 
 def reversal(actions: Iterable[Standing], appealed: Standing) -> list[int]:

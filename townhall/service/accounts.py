@@ -15,9 +15,12 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from townhall.policy.enforcement import is_trusted
+from townhall.policy.policyfile import NEW_ACCOUNT_RULE
 from townhall.policy.types import Subject, Verdict
 from townhall.service.core import Services, as_utc, storable
-from townhall.service.enforcement import SANCTIONED_PREFIX, SANCTIONS, action_in_force, release_erased, settle_standing, state_of
+from townhall.service.appeals import can_appeal
+from townhall.service.enforcement import (SANCTIONED_PREFIX, SANCTIONS, action_in_force, release_erased, sanction_in_force,
+                                          settle_standing, state_of)
 from townhall.service.errors import Forbidden, Invalid, NotFound, Sanctioned, Unauthenticated
 from townhall.service.identity import Identity
 from townhall.store import archive as archive_store
@@ -29,6 +32,8 @@ from townhall.store.schema import AccountState, ActionKind, ActorKind, CommentSt
 RESERVED_SUBJECTS = ("guest:", "import:", "erased:", "sanctioned:")
 MAX_SUBJECT = 255  # accounts.subject holds 300
 MAX_EMAIL = 300  # accounts.email
+PREMODERATED_HELD = "Comments from this account are reviewed by a moderator before they appear."
+NEW_ACCOUNT_HELD = "Comments from new accounts are reviewed by a moderator before they appear."
 
 
 class EmailVerified(StrEnum):
@@ -345,14 +350,18 @@ def me(svc: Services, ident: Identity) -> dict[str, Any]:
         account = people.get_account(conn, ident.account_id)
         if account is None:
             raise NotFound("No such account.")
-        deciding = action_in_force(conn, svc, ident.account_id)  # live: a warning or suspension may have run out
+        actions = moderation.actions_for(conn, ident.account_id)
+        deciding = sanction_in_force(actions, svc)  # live: a warning or suspension may have run out
         action = deciding if deciding is not None and deciding["kind"] in SANCTIONS else None
+        warning = sanction_in_force(actions, svc, ActionKind.WARN)
         strikes = moderation.active_strikes(conn, ident.account_id, svc.now())
+        policy = svc.policies.for_site(svc.site(ident.site_id))
+        appealed = {int(a["action_id"]): a for a in moderation.appeals_for_account(conn, ident.account_id)}
         history = [
             {"id": a["id"], "kind": a["kind"], "reason": a["reason"], "rule": a["rule"],
              "created_at": as_utc(a["created_at"]).isoformat(), "ends_at": (as_utc(a["ends_at"]).isoformat() if a["ends_at"] else None),
-             "revoked": a["revoked_at"] is not None}
-            for a in moderation.actions_for(conn, ident.account_id)
+             "revoked": a["revoked_at"] is not None, "can_appeal": can_appeal(actions, a, appealed, svc, policy)}
+            for a in actions
         ]
         return {
             "id": ident.account_id,
@@ -362,10 +371,30 @@ def me(svc: Services, ident: Identity) -> dict[str, Any]:
             "guest": bool(account["guest"]),
             "state": state_of(deciding).value,
             "sanction": sanction_details(conn, action) if action is not None else None,
+            "warning": sanction_details(conn, warning) if warning is not None else None,
+            "premoderation": _premoderation(conn, svc, account, actions, policy),
             "active_strikes": len(strikes),
             "actions": history,
             "removed_comments": _removed_by_moderators(conn, ident.account_id),
         }
+
+
+def _premoderation(conn: Connection, svc: Services, account: Mapping[str, Any], actions: list[Mapping[str, Any]],
+                   policy: Any) -> dict[str, Any] | None:
+    """Whether the reader's comments are held for a moderator before they appear, and why: a premoderation in
+    force (a moderator's, or one taken on ban-evasion evidence; it stays in force under a suspension), or the
+    site's ``premoderate_new_accounts`` while none of the reader's comments has been published
+    (:func:`townhall.service.comments.settle`)."""
+    held = sanction_in_force(actions, svc, ActionKind.PREMODERATE)
+    if held is not None:
+        details = sanction_details(conn, held)
+        del details["sanction"]
+        return {"source": "sanction", **details}
+    if (policy.settings.comments.premoderate_new_accounts and account["role"] == Role.READER.value
+            and content.count_account_comments(conn, int(account["id"]), CommentStatus.PUBLISHED) == 0):
+        return {"source": "new_account", "action_id": None, "reason": NEW_ACCOUNT_HELD, "rule": NEW_ACCOUNT_RULE,
+                "until": None, "appeal": None, "can_appeal": False, "appeal_url": None}
+    return None
 
 
 def _removed_by_moderators(conn: Connection, account_id: int) -> list[dict[str, Any]]:

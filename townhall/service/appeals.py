@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from townhall.service.core import Services
-from townhall.service.enforcement import close_moot_appeals
+from townhall.service.core import Services, as_utc
+from townhall.service.enforcement import appeal_would_matter, close_moot_appeals
 from townhall.service.enforcement import reverse as reverse_action
 from townhall.service.errors import Conflict, Invalid, NotFound
 from townhall.service.identity import Actor, Identity
@@ -21,6 +21,23 @@ def _already_appealed() -> Conflict:
 
 APPEALABLE = (ActionKind.STRIKE.value, ActionKind.WARN.value, ActionKind.SUSPEND.value, ActionKind.BAN.value,
               ActionKind.PREMODERATE.value)
+APPEAL_MOOT = "appeal_moot"  # the error code of an appeal that could change nothing (and of answering one closed so)
+_NAMES = {ActionKind.STRIKE.value: "strike", ActionKind.WARN.value: "warning", ActionKind.SUSPEND.value: "suspension"}
+
+
+def can_appeal(actions: list[Any], action: Any, appeals_by_action: dict[int, Any], svc: Services, policy: Any) -> bool:
+    """Whether the reader may appeal ``action`` now (one of their ``actions``): an appealable kind, not lifted,
+    not appealed yet, and still bearing on the account (:func:`appeal_would_matter`)."""
+    return (action["kind"] in APPEALABLE and action["revoked_at"] is None and int(action["id"]) not in appeals_by_action
+            and appeal_would_matter(actions, action, svc, policy))
+
+
+def _moot(action: Any) -> Conflict:
+    ended = as_utc(action["ends_at"])
+    name = _NAMES.get(action["kind"], "action")
+    return Conflict(f"This {name} ran out on {ended:%Y-%m-%d} and no longer counts toward anything on your account "
+                    "(nothing it brought is still in force), so an appeal would change nothing.",
+                    {"action_id": int(action["id"]), "ended_at": ended.isoformat()}, code=APPEAL_MOOT)
 
 
 def appeal(svc: Services, ident: Identity, action_id: int, text: str) -> dict[str, Any]:
@@ -43,6 +60,11 @@ def _file_appeal(svc: Services, ident: Identity, action_id: int, text: str) -> i
             raise Conflict("This action has already been lifted.")
         if moderation.appeal_for_action(conn, action_id) is not None:
             raise _already_appealed()
+        # A strike or warning that ran out no longer counts toward the ladder: appealing it is allowed only
+        # while it still bears on the account (for instance the ban it helped to bring is in force).
+        policy = svc.policies.for_site(content.get_site(conn, ident.site_id))
+        if not appeal_would_matter(moderation.actions_for(conn, ident.account_id), action, svc, policy):
+            raise _moot(action)
         appeal_id = moderation.insert_appeal(conn, action_id=action_id, account_id=ident.account_id, text=text.strip()[:2000],
                                              state=AppealState.OPEN.value, created_at=svc.now())
         svc.audit(conn, action="appeal.created", subject_type="appeal", subject_id=appeal_id, actor_kind=ActorKind.READER.value,
@@ -71,7 +93,7 @@ def decide(svc: Services, actor: Actor, appeal_id: int, *, reverse: bool, respon
         state = AppealState.REVERSED if reverse else AppealState.UPHELD
         if not moderation.decide_appeal(conn, appeal_id, state=state, response=response.strip(), by=actor.id, now=svc.now()):
             if row["state"] == AppealState.MOOT.value:
-                raise Conflict("This appeal was closed without an answer: the action it appealed was lifted.", code="appeal_moot")
+                raise Conflict("This appeal was closed without an answer: the action it appealed was lifted.", code=APPEAL_MOOT)
             raise Conflict("Another moderator has already decided this appeal.")
         restored: list[int] = []
         if reverse:

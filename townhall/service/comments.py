@@ -105,15 +105,14 @@ def settle(svc: Services, conn: Connection, policy: Any, account: Mapping[str, A
     if decision.verdict is Verdict.HOLD and acct.trusted(conn, svc, account, policy):  # trust only matters for holds
         decision = policy.evaluate(replace(subject, account_trusted=True))
     if decision.verdict is Verdict.PUBLISH and account["state"] == AccountState.PREMODERATED.value:
-        hit = Hit("premoderation", "Comments from this account are reviewed by a moderator before they appear.", Action.HOLD)
+        hit = Hit("premoderation", acct.PREMODERATED_HELD, Action.HOLD)
         decision = Decision(Verdict.HOLD, decision.hits + (hit,), decision.scores, decision.policy_version)
     elif (decision.verdict is Verdict.PUBLISH and policy.settings.comments.premoderate_new_accounts
           and account["role"] == Role.READER.value
           and content.count_account_comments(conn, int(account["id"]), CommentStatus.PUBLISHED) == 0):
         # [comments] premoderate_new_accounts: an account is new until a comment of its own is published (a
         # moderator approved one), read in this transaction; moderators' own comments are never held.
-        hit = Hit(NEW_ACCOUNT_RULE, "Comments from new accounts are reviewed by a moderator before they appear.",
-                  Action.HOLD)
+        hit = Hit(NEW_ACCOUNT_RULE, acct.NEW_ACCOUNT_HELD, Action.HOLD)
         decision = Decision(Verdict.HOLD, decision.hits + (hit,), decision.scores, decision.policy_version)
     return decision
 
@@ -370,12 +369,14 @@ def report(svc: Services, ident: Identity, comment_id: int, reason: Any, note: A
     if note is not None and (not isinstance(note, str) or len(note) > 1000):
         raise Invalid("A report note is at most 1000 characters.", {"field": "note"})
     with svc.db.write() as conn:
+        # The reader's standing first, in the order a reaction checks it: a banned or suspended reader is told so
+        # (403 account_sanctioned, with the appeal link), whichever comment they name, their own included.
+        site = _site(conn, ident.site_id)
+        acct.require_guests_allowed(site, ident)
+        acct.require_can_post(conn, svc, ident.account_id)
         row = _visible_comment(conn, ident, comment_id)
         if row["account_id"] == ident.account_id:
             raise Conflict("You cannot report your own comment.")
-        acct.require_can_post(conn, svc, ident.account_id)  # a banned or suspended reader's reports count for nothing
-        site = _site(conn, ident.site_id)
-        acct.require_guests_allowed(site, ident)
         if content.get_report(conn, comment_id, ident.account_id) is not None:
             return {"comment_id": comment_id, "reported": True, "duplicate": True}
         cfg = svc.policies.for_site(site).settings.reports

@@ -9,7 +9,7 @@ from typing import Any, Mapping, NamedTuple
 from sqlalchemy import Connection
 
 from townhall.policy.config import Sanction
-from townhall.policy.enforcement import Standing, in_force, reversal, step_for, strike_expiry
+from townhall.policy.enforcement import Standing, in_force, reversal, step_for, still_weighs, strike_expiry
 from townhall.service.core import Services, as_utc
 from townhall.service.errors import Conflict, Invalid, NotFound
 from townhall.service.identity import Actor
@@ -87,9 +87,24 @@ def _standing(row: Mapping[str, Any]) -> Standing:
 
 def action_in_force(conn: Connection, svc: Services, account_id: int) -> Mapping[str, Any] | None:
     """The sanction that decides the account's standing now (see :func:`townhall.policy.enforcement.in_force`)."""
-    actions = moderation.actions_for(conn, account_id)
-    deciding = in_force([_standing(a) for a in actions], svc.now())
+    return sanction_in_force(moderation.actions_for(conn, account_id), svc)
+
+
+def sanction_in_force(actions: list[Mapping[str, Any]], svc: Services,
+                      kind: ActionKind | None = None) -> Mapping[str, Any] | None:
+    """Of an account's ``actions`` (rows), the sanction that decides its standing now; with ``kind``, the
+    sanction of that kind in force, whether or not a stronger one decides (a premoderation under a suspension)."""
+    standings = [_standing(a) for a in actions]
+    deciding = in_force(standings, svc.now()) if kind is None else in_force(standings, svc.now(), (kind.value,))
     return next(a for a in actions if a["id"] == deciding.id) if deciding is not None else None
+
+
+def appeal_would_matter(actions: list[Mapping[str, Any]], action: Mapping[str, Any], svc: Services,
+                        policy: Any) -> bool:
+    """Whether reversing ``action`` (one of the account's ``actions``) would still change anything
+    (:func:`townhall.policy.enforcement.still_weighs`); an appeal against one that would not is moot."""
+    return still_weighs([_standing(a) for a in actions], _standing(action), svc.now(),
+                        clean_days=policy.settings.trust.clean_days)
 
 
 SANCTIONS = (ActionKind.SUSPEND.value, ActionKind.BAN.value)  # what keeps a reader from posting

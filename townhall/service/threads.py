@@ -19,6 +19,7 @@ from townhall.store.schema import MAX_ID, CommentStatus, ThreadState
 MAX_LIMIT = 100
 _TOMBSTONES = (CommentStatus.DELETED.value, CommentStatus.REJECTED.value)
 REPLIES_PER_ROOT = 50
+FILL_ROUNDS = 4  # reads of top-level comments to fill a page whose nesting dropped some (one, nearly always)
 
 
 def encode_cursor(cursor: Cursor) -> str:
@@ -57,7 +58,9 @@ def _thread_info(thread: Mapping[str, Any] | None, external_id: str, count: int)
 
 
 def _nest(roots: list[Mapping[str, Any]], replies: list[Mapping[str, Any]], authors: dict[int, Any],
-          viewer_id: int | None, reacted: dict[int, str]) -> list[dict[str, Any]]:
+          viewer_id: int | None, reacted: dict[int, str], unfinished: set[int]) -> list[dict[str, Any]]:
+    """The roots with their replies nested; tombstones left with no reply are dropped, except a root whose
+    further replies (``unfinished``: more than the page nests) are still to be loaded."""
     by_id: dict[int, dict[str, Any]] = {}
     out = []
     for row in roots:
@@ -70,7 +73,7 @@ def _nest(roots: list[Mapping[str, Any]], replies: list[Mapping[str, Any]], auth
         parent = by_id.get(row["parent_id"])
         if parent is not None:
             parent["replies"].append(item)
-    return [i for i in out if not _empty_tombstone(i)]
+    return [i for i in out if not _empty_tombstone(i) or i["id"] in unfinished]
 
 
 def _listed(row: Mapping[str, Any], authors: dict[int, Any], viewer_id: int | None,
@@ -127,30 +130,62 @@ def _list(svc: Services, site_id: str, thread_external_id: str, sort: str, limit
         count = content.count_published(conn, thread["id"])
         if root is not None:
             return _more_replies(conn, thread, thread_external_id, count, root, limit, pos, viewer_id)
-        roots = content.list_roots(conn, thread["id"], sort=sort, limit=limit + 1, cursor=pos, viewer_id=viewer_id)
-        more = len(roots) > limit
-        roots = roots[:limit]
-        replies = content.list_replies_of_roots(conn, [r["id"] for r in roots], per_root=REPLIES_PER_ROOT, viewer_id=viewer_id)
-        counts: dict[int, int] = {}
-        kept = []
-        for r in replies:
-            counts[r["root_id"]] = counts.get(r["root_id"], 0) + 1
-            if counts[r["root_id"]] <= REPLIES_PER_ROOT:
-                kept.append(r)
-        authors = _authors(conn, roots + kept)
-        reacted = _reacted(conn, roots + kept, viewer_id)
-        items = _nest(roots, kept, authors, viewer_id, reacted)
-        for item in items:
-            item["more_replies"] = counts.get(item["id"], 0) > REPLIES_PER_ROOT
-            if item["more_replies"]:
-                last = [r for r in kept if r["root_id"] == item["id"]][-1]
-                item["replies_cursor"] = encode_cursor(Cursor(0, last["id"]))
-        next_cursor = None
-        if more and roots:
-            last_root = roots[-1]
-            key = float(last_root["reactions"]) if sort == "top" else 0.0
-            next_cursor = encode_cursor(Cursor(key, last_root["id"]))
+        items, last, more = _roots_page(conn, thread["id"], sort, limit, pos, viewer_id)
+        next_cursor = encode_cursor(_cursor_of(last, sort)) if more and last is not None else None
         return {"thread": _thread_info(thread, thread_external_id, count), "comments": items, "next_cursor": next_cursor}
+
+
+def _cursor_of(row: Mapping[str, Any], sort: str) -> Cursor:
+    return Cursor(float(row["reactions"]) if sort == "top" else 0.0, int(row["id"]))
+
+
+def _roots_page(conn: Any, thread_id: int, sort: str, limit: int, pos: Cursor | None,
+                viewer_id: int | None) -> tuple[list[dict[str, Any]], Mapping[str, Any] | None, bool]:
+    """Up to ``limit`` top-level comments after ``pos``, nested with their replies; the last top-level row the
+    page read (its cursor is the next page's); and whether more come after it.
+
+    The store lists only the top-level comments a page shows (:func:`townhall.store.content.list_roots`). Should
+    nesting still drop one (a tombstone whose only published reply answers a comment the viewer cannot see),
+    the page is filled from the next ones, a few rounds at most; a page cut short then still ends at a cursor
+    from which the next page goes on."""
+    items: list[dict[str, Any]] = []
+    last: Mapping[str, Any] | None = None
+    more = False
+    after = pos
+    for _ in range(FILL_ROUNDS):
+        want = limit - len(items)
+        rows = content.list_roots(conn, thread_id, sort=sort, limit=want + 1, cursor=after, viewer_id=viewer_id)
+        more = len(rows) > want
+        rows = rows[:want]
+        if not rows:
+            break
+        items += _nested(conn, rows, viewer_id)
+        last = rows[-1]
+        after = _cursor_of(last, sort)
+        if not more or len(items) >= limit:
+            break
+    return items, last, more
+
+
+def _nested(conn: Any, roots: list[Mapping[str, Any]], viewer_id: int | None) -> list[dict[str, Any]]:
+    """Top-level comments with their first replies nested under them (the rest behind ``replies_cursor``)."""
+    replies = content.list_replies_of_roots(conn, [r["id"] for r in roots], per_root=REPLIES_PER_ROOT, viewer_id=viewer_id)
+    counts: dict[int, int] = {}
+    kept = []
+    for r in replies:
+        counts[r["root_id"]] = counts.get(r["root_id"], 0) + 1
+        if counts[r["root_id"]] <= REPLIES_PER_ROOT:
+            kept.append(r)
+    authors = _authors(conn, roots + kept)
+    reacted = _reacted(conn, roots + kept, viewer_id)
+    unfinished = {root_id for root_id, n in counts.items() if n > REPLIES_PER_ROOT}
+    items = _nest(roots, kept, authors, viewer_id, reacted, unfinished)
+    for item in items:
+        item["more_replies"] = item["id"] in unfinished
+        if item["more_replies"]:
+            last = [r for r in kept if r["root_id"] == item["id"]][-1]
+            item["replies_cursor"] = encode_cursor(Cursor(0, last["id"]))
+    return items
 
 
 def _more_replies(conn: Any, thread: Mapping[str, Any], external_id: str, count: int, root: int, limit: int,

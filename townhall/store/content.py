@@ -122,6 +122,22 @@ def _visible(viewer_id: Any) -> Any:
     return or_(shown, and_(comments.c.status == CommentStatus.HELD.value, comments.c.account_id == viewer_id))
 
 
+def _has_reply_to_show(with_viewer: bool) -> Any:
+    """A top-level comment has a reply that a thread shows with its text: a published one, or (``with_viewer``)
+    one of the viewer's own held ones (the bound parameter ``viewer``)."""
+    reply = comments.alias("shown_reply")
+    shown = reply.c.status == CommentStatus.PUBLISHED.value
+    if with_viewer:  # the IN lets the (root_id, status) index answer both statuses
+        shown = and_(reply.c.status.in_([CommentStatus.PUBLISHED.value, CommentStatus.HELD.value]),
+                     or_(shown, reply.c.account_id == bindparam("viewer")))
+    return select(reply.c.id).where(reply.c.root_id == comments.c.id, shown).exists()
+
+
+# Built once, like _MAY_HAVE_PUBLISHED_REPLY.
+_ROOT_HAS_REPLY_TO_SHOW = {False: _has_reply_to_show(False), True: _has_reply_to_show(True)}
+_TOMBSTONES = (CommentStatus.DELETED.value, CommentStatus.REJECTED.value)
+
+
 @dataclass(frozen=True, slots=True)
 class Cursor:
     """Position after the last item of a page: the sort key and the id as a tie-breaker."""
@@ -136,7 +152,15 @@ SORTS = ("newest", "oldest", "top")
 def list_roots(
     conn: Connection, thread_id: int, *, sort: str, limit: int, cursor: Cursor | None, viewer_id: int | None
 ) -> list[Row]:
-    q = select(comments).where(comments.c.thread_id == thread_id, comments.c.root_id.is_(None), _visible(viewer_id))
+    """Up to ``limit`` top-level comments after ``cursor``, as a page lists them: visible (:func:`_visible`), and a
+    tombstone (deleted, or removed by a moderator) only while a reply of its own is shown with text, which it
+    keeps in place. A tombstone with nothing to keep is left out here, not after the page was cut, so that a
+    page holds ``limit`` comments whenever that many follow the cursor."""
+    with_viewer = viewer_id is not None
+    q = select(comments).where(
+        comments.c.thread_id == thread_id, comments.c.root_id.is_(None), _visible(viewer_id),
+        or_(comments.c.status.not_in(_TOMBSTONES), _ROOT_HAS_REPLY_TO_SHOW[with_viewer]),
+    )
     if sort == "top":
         if cursor is not None:
             q = q.where(
@@ -151,7 +175,7 @@ def list_roots(
         if cursor is not None:
             q = q.where(comments.c.id < cursor.id)
         q = q.order_by(comments.c.id.desc())
-    return list(conn.execute(q.limit(limit)).mappings())
+    return list(conn.execute(q.limit(limit), {"viewer": viewer_id} if with_viewer else {}).mappings())
 
 
 def _replies_of_roots_statement(with_viewer: bool) -> Any:

@@ -17,6 +17,7 @@ from townhall.service.errors import Invalid, ServiceError, Unauthenticated
 from townhall.service.identity import Identity
 from townhall.web.auth import check_origin, guest_token, optional_reader, require_reader, site_id_of
 from townhall.web.inputs import MAX_ID, Id, SafeStr, StrictBody
+from townhall.web.models import MeOut
 
 __all__ = ["MAX_ID", "Id", "router", "services", "rate_limit"]
 
@@ -167,7 +168,8 @@ def report(request: Request, comment_id: Id, body: Report) -> dict[str, Any]:
     return svc_comments.report(svc, ident, comment_id, body.reason, body.note)
 
 
-@router.get("/me", summary="The signed-in reader: state, sanctions with reasons, strikes")
+@router.get("/me", summary="The signed-in reader: state, sanctions with reasons, warning, premoderation, strikes",
+            response_model=MeOut)
 def me(request: Request) -> dict[str, Any]:
     svc = services(request)
     return acct.me(svc, require_reader(request, svc))

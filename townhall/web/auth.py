@@ -106,15 +106,39 @@ def _decode_reader_token(svc: Services, site_id: str, token: str) -> tuple[dict[
         claims = jwt.decode(token, key, algorithms=["HS256"], leeway=LEEWAY, options={"require": ["sub"]})
     except jwt.ExpiredSignatureError as exc:
         raise Unauthenticated("The sign-in token has expired; please sign in again.", code="token_expired") from exc
+    except jwt.ImmatureSignatureError as exc:  # its signature was verified: only a time claim stands in the way
+        raise _not_yet_valid(token) from exc
     except jwt.PyJWTError as exc:
         raise Unauthenticated("The sign-in token is not valid.") from exc
     iat = claims.get("iat")
     if isinstance(iat, (int, float)) and iat > svc.now().timestamp() + LEEWAY:
-        raise Unauthenticated("The sign-in token was issued in the future.")
+        raise _issued_in_future()
     if header.get("kid") == GUEST_KID and claims.get("site") != site_id:
         raise Unauthenticated("This guest token belongs to another site.")
     claims["_guest"] = header.get("kid") == GUEST_KID
     return claims, key
+
+
+def _issued_in_future() -> Unauthenticated:
+    return Unauthenticated(
+        f"The sign-in token was issued in the future: its issue time (iat) is more than {LEEWAY} seconds ahead of "
+        "this server's clock. Check the clock of the server that signs it.",
+        {"claim": "iat", "leeway_seconds": LEEWAY})
+
+
+def _not_yet_valid(token: str) -> Unauthenticated:
+    """Why PyJWT refused a token, whose signature it had verified, as not valid yet: its ``iat`` is ahead of
+    the clock (checked first), or else its ``nbf`` (not before) has not come."""
+    claims = jwt.decode(token, options={"verify_signature": False})  # verified a moment ago
+    try:
+        iat_ahead = int(claims.get("iat")) > time.time() + LEEWAY  # read as PyJWT reads it
+    except (TypeError, ValueError, OverflowError):
+        iat_ahead = False
+    if "nbf" in claims and not iat_ahead:
+        return Unauthenticated(
+            f"The sign-in token is not valid yet: its 'nbf' (not before) time is more than {LEEWAY} seconds ahead "
+            "of this server's clock.", {"claim": "nbf", "leeway_seconds": LEEWAY})
+    return _issued_in_future()
 
 
 def guest_token(svc: Services, ident: Identity) -> str:

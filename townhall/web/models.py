@@ -1,0 +1,92 @@
+"""Response models of the reader API: what ``/openapi.json`` tells clients (the widget, a publisher's app) that
+an answer holds. The use cases build the answers (townhall/service); these models describe and check them."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+# Values read from the database (an action's kind, an appeal's state) are described, not enforced: a row that
+# another version wrote (an imported site archive) must not turn a reader's GET /me into an error.
+AccountStateName = Literal["active", "warned", "suspended", "banned", "premoderated"]  # computed: always one of these
+
+
+class AppealOut(BaseModel):
+    state: str = Field(description="open: a moderator will answer; upheld or reversed: answered; moot: closed "
+                                   "without an answer, as the action was lifted meanwhile.")
+    response: str | None = Field(description="The moderator's answer, once there is one.")
+
+
+class SanctionOut(BaseModel):
+    """An action in force on the reader, with how to appeal it."""
+
+    action_id: int
+    sanction: Literal["warn", "suspend", "ban", "premoderate"]
+    reason: str = Field(description="Why, in the words of the moderator or the house rules.")
+    rule: str | None = Field(description="The house rule it was taken under, if any.")
+    until: str | None = Field(description="When it ends (ISO 8601, UTC); null: until lifted.")
+    appeal: AppealOut | None = Field(description="The reader's appeal against it, if they made one.")
+    can_appeal: bool = Field(description="Whether the reader may appeal it now (once per action).")
+    appeal_url: str = Field(description="Where to send the appeal: POST {\"text\": …}.")
+
+
+class PremoderationOut(BaseModel):
+    """The reader's comments are held for a moderator before they appear (they can still post)."""
+
+    source: Literal["sanction", "new_account"] = Field(
+        description="sanction: a premoderation taken on the account (appealable); new_account: the site holds "
+                    "a new account's comments until one of them has been published (not a sanction).")
+    action_id: int | None = Field(description="The premoderation's action (source sanction), else null.")
+    reason: str
+    rule: str | None
+    until: str | None = Field(description="Always null: a premoderation lasts until it is lifted.")
+    appeal: AppealOut | None
+    can_appeal: bool
+    appeal_url: str | None
+
+
+class ActionOut(BaseModel):
+    """One entry of the reader's record: a strike, a sanction or a restore, in force or not."""
+
+    id: int
+    kind: str = Field(description="strike, warn, suspend, ban, premoderate, or restore (sanctions lifted).")
+    reason: str
+    rule: str | None
+    created_at: str
+    ends_at: str | None = Field(description="When it runs out (strikes, warnings, suspensions); null: never.")
+    revoked: bool = Field(description="Lifted by a moderator (or on appeal).")
+    can_appeal: bool = Field(description="Whether the reader may appeal it now: not lifted, not appealed yet, and "
+                                         "still bearing on the account (one that ran out and no longer counts "
+                                         "toward anything is refused with 409 appeal_moot).")
+
+
+class RemovedCommentOut(BaseModel):
+    id: int
+    text: str
+    reason: str | None = Field(description="The moderator's reason.")
+    at: str
+
+
+class MeOut(BaseModel):
+    """The signed-in reader and everything that applies to them."""
+
+    id: int
+    name: str
+    supporter: bool
+    role: str
+    guest: bool
+    state: AccountStateName = Field(description="The account's standing, decided by the strongest sanction in "
+                                                "force (ban, suspension, premoderation, warning).")
+    sanction: SanctionOut | None = Field(
+        description="The ban or suspension in force, which keeps the reader from posting, reacting and "
+                    "reporting; null when none is. Warnings and premoderation are in `warning` and `premoderation`.")
+    warning: SanctionOut | None = Field(
+        description="The warning on record (not lifted and not run out), also while a stronger sanction decides; "
+                    "the reader can still take part.")
+    premoderation: PremoderationOut | None = Field(
+        description="Set when the reader's comments are held for a moderator before they appear; null otherwise.")
+    active_strikes: int = Field(description="Strikes that still count toward the enforcement ladder.")
+    actions: list[ActionOut] = Field(description="Every action on the account, oldest first.")
+    removed_comments: list[RemovedCommentOut] = Field(
+        description="The reader's latest comments that a moderator removed, with the reason given.")
