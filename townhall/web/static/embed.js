@@ -75,6 +75,11 @@
       banned: 'You are banned from commenting.',
       suspended: 'You are suspended from commenting until {until}.',
       sanctionReason: 'Reason:',
+      warned: 'You have been warned.',
+      warnedUntil: 'You have been warned. The warning stands until {until}.',
+      warnedHelp: 'You can still comment. If you break the house rules again, you may be suspended or banned.',
+      premoderated: 'Your comments are reviewed by a moderator before they appear.',
+      premodNew: 'This applies to new accounts: once one of your comments is approved, the next ones appear at once.',
       appealLabel: 'Appeal: explain why the decision should be reversed',
       appealSend: 'Send appeal',
       appealSent: 'Your appeal was sent. A moderator will review it.',
@@ -152,12 +157,17 @@
       banned: 'Sie sind vom Kommentieren ausgeschlossen.',
       suspended: 'Sie sind bis {until} vom Kommentieren ausgeschlossen.',
       sanctionReason: 'Grund:',
+      warned: 'Sie haben eine Verwarnung erhalten.',
+      warnedUntil: 'Sie haben eine Verwarnung erhalten. Sie gilt bis {until}.',
+      warnedHelp: 'Sie können weiterhin kommentieren. Bei weiteren Verstößen gegen die Hausregeln können Sie vom Kommentieren ausgeschlossen werden.',
+      premoderated: 'Ihre Kommentare werden von der Moderation geprüft, bevor sie erscheinen.',
+      premodNew: 'Das gilt für neue Konten: Sobald einer Ihrer Kommentare freigegeben ist, erscheinen die nächsten sofort.',
       appealLabel: 'Einspruch: Erklären Sie, warum die Entscheidung aufgehoben werden sollte',
       appealSend: 'Einspruch senden',
       appealSent: 'Ihr Einspruch wurde gesendet. Die Moderation prüft ihn.',
       appealState: 'Ihr Einspruch ist {state}.',
       appealResponse: 'Antwort der Moderation:',
-      appeal_open: 'in Prüfung', appeal_upheld: 'entschieden: die Sperre bleibt', appeal_reversed: 'entschieden: die Sperre wurde aufgehoben', appeal_moot: 'geschlossen: die Sperre war schon aufgehoben',
+      appeal_open: 'in Prüfung', appeal_upheld: 'entschieden: die Maßnahme bleibt', appeal_reversed: 'entschieden: die Maßnahme wurde aufgehoben', appeal_moot: 'geschlossen: die Maßnahme war schon aufgehoben',
       errEmpty: 'Schreiben Sie zuerst etwas.',
       errTooLong: { one: 'Ihr Kommentar ist 1 Zeichen zu lang.', other: 'Ihr Kommentar ist {n} Zeichen zu lang.' },
       errNetwork: 'Der Kommentar-Server ist nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
@@ -312,7 +322,7 @@ ol{list-style:none;margin:0;padding:0}
 .th-c{padding:.6rem .4rem;border-radius:var(--th-radius,6px)}
 .th-meta{display:flex;flex-wrap:wrap;gap:.15rem .5rem;align-items:baseline;font-size:.9em}
 .th-name{font-weight:700}
-.th-name,.th-account,label,.th-removed,.th-rejected,.th-sanction{overflow-wrap:anywhere;min-width:0}.th-account>*{min-width:0}
+.th-name,.th-account,label,.th-removed,.th-rejected,.th-sanction,.th-notice{overflow-wrap:anywhere;min-width:0}.th-account>*{min-width:0}
 .th-badge{font-size:.78em;font-weight:600;padding:.05rem .45rem;border-radius:999px;background:var(--_badge-bg);color:var(--_badge)}
 .th-meta a,.th-meta span.th-muted{color:var(--_muted)}
 .th-body{overflow-wrap:anywhere}.th-body p{margin:.3rem 0}.th-body a{color:var(--_accent)}
@@ -325,6 +335,9 @@ ol{list-style:none;margin:0;padding:0}
 .th-ok{color:var(--_ok);margin:.4rem 0}
 .th-rejected,.th-sanction{background:var(--_error-bg);border:1px solid var(--_error);border-inline-start-width:5px;border-radius:var(--th-radius,6px);padding:.75rem 1rem;margin:.6rem 0}
 .th-rejected h3,.th-sanction h3{color:var(--_error)}
+.th-notice{background:var(--_surface);border:1px solid var(--_border);border-inline-start:5px solid var(--_accent);border-radius:var(--th-radius,6px);padding:.6rem 1rem;margin:.6rem 0}
+.th-warning{background:var(--_badge-bg);border-color:var(--_badge)}.th-warning h3{color:var(--_badge)}
+.th-notice p{margin:.3rem 0}
 .th-removed{margin:.4rem 0}.th-removed ul{margin:.3rem 0;padding-inline-start:1.2rem}
 .th-rejected ul{margin:.2rem 0 .5rem;padding-inline-start:1.2rem}
 .th-marked{white-space:pre-wrap;overflow-wrap:anywhere;background:var(--_bg);padding:.5rem .6rem;border-radius:var(--th-radius,6px);border:1px solid var(--_border);margin:.3rem 0}
@@ -471,6 +484,8 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       this.assertive = h('div', { class: 'th-sr', role: 'alert', 'aria-live': 'assertive', 'aria-atomic': 'true' });
       this.account = h('div', { class: 'th-account' });
       this.sanction = h('div', { hidden: true });
+      this.warnSlot = h('div', { hidden: true });
+      this.premodSlot = h('div', { hidden: true });  // just above the comment box
       this.composeSlot = h('div');
       this.banner = h('button', { type: 'button', class: 'th-banner', hidden: true, onclick: () => this.showNew() });
       this.status = h('p', { class: 'th-note', text: t('loading') });
@@ -480,7 +495,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         h('div', { class: 'th-head' },
           this.heading = h('h2', { id: headingId, tabindex: '-1' }, t('heading'), this.countEl),
           h('div', null, h('label', { class: 'th-inline', for: this.sortSel.id, text: t('sortBy') }), this.sortSel)),
-        this.polite, this.assertive, this.account, this.sanction, this.composeSlot,
+        this.polite, this.assertive, this.account, this.sanction, this.warnSlot, this.premodSlot, this.composeSlot,
         this.banner, this.status, this.list, this.moreBtn,
         h('p', { class: 'th-rules', text: this.o.rules || t('houseRules') }));
       root.append(this.section);
@@ -548,7 +563,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         this.account.append(h('span', { text: t(this.expired ? 'errExpired' : 'signInPrompt') }),
           h('button', { type: 'button', text: t('signInButton'), onclick: () => this.requestLogin() }));
       }
-      this.renderSanction(me && me.sanction);
+      this.renderStanding();
       this.renderRemoved(me && me.removed_comments);
       this.renderCompose();
     }
@@ -570,28 +585,65 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
 
     canWrite() { const me = this.me || this.expired; return !this.closed && !!(me || this.o.guests) && !(me && me.sanction); }
 
+    // The reader's standing (GET /me). A ban or suspension locks the forms and stands alone; a warning and
+    // premoderation are notices: the reader can still take part.
+    renderStanding() {
+      const me = this.me;
+      const open = me && !me.sanction;
+      this.renderSanction(me && me.sanction);
+      this.renderNotice(this.warnSlot, open && me.warning, (w) => this.standingBox(w, 'th-notice th-warning',
+        h('h3', null, this.timeText(w.until ? 'warnedUntil' : 'warned', w.until)), h('p', { text: this.t('warnedHelp') })));
+      this.renderNotice(this.premodSlot, open && me.premoderation, (p) => (p.source === 'sanction'
+        ? this.standingBox(p, 'th-notice', h('h3', { text: this.t('premoderated') }))
+        : this.standingBox(null, 'th-notice', h('h3', { text: this.t('premoderated') }), h('p', { text: this.t('premodNew') }))));
+    }
+
     renderSanction(s) {
-      const t = this.t;
       this.sanction.replaceChildren();
       this.sanction.hidden = !s;
       if (!s) return;
-      const headId = uid('sanction');
-      const box = h('div', { class: 'th-sanction', role: 'region', 'aria-labelledby': headId });
-      const head = h('h3', { id: headId, tabindex: '-1' });
-      if (s.sanction === 'ban') head.textContent = t('banned');
-      else head.append(...this.suspendedText(s.until));
-      box.append(head, h('p', null, h('strong', { text: t('sanctionReason') }), ' ', s.reason || ''));
-      if (s.appeal) {
-        box.append(h('p', { text: t('appealState', { state: t('appeal_' + s.appeal.state) }) }));
-        if (s.appeal.response) box.append(h('p', null, h('strong', { text: t('appealResponse') }), ' ', s.appeal.response));
-      } else if (s.can_appeal) {
-        box.append(this.appealForm(s));
-      }
-      this.sanction.append(box);
+      const head = s.sanction === 'ban' ? h('h3', { text: this.t('banned') }) : h('h3', null, this.timeText('suspended', s.until));
+      this.sanction.append(this.standingBox(s, 'th-sanction', head));
     }
 
-    suspendedText(until) {
-      const parts = this.t('suspended', { until: '\u0000' }).split('\u0000');
+    // A notice is drawn again only when what it says changes, so an appeal being written in it stays. One that
+    // comes while the same reader is here (a warning after a refused comment) is announced, not focused.
+    renderNotice(slot, data, make) {
+      const key = data ? JSON.stringify(data) : '';
+      const reader = this.me ? this.me.id : null;
+      if (slot._key === key && slot._reader === reader) return;
+      const arrived = key && !slot._key && slot._reader === reader;
+      const hadFocus = slot.contains(this.root.activeElement);
+      slot._key = key; slot._reader = reader;
+      slot.replaceChildren();
+      slot.hidden = !data;
+      if (!data) return;
+      const box = make(data);
+      slot.append(box);
+      const head = box.querySelector('h3');
+      if (hadFocus) head.focus();
+      if (arrived) this.say(head.textContent);
+    }
+
+    // what a sanction, warning or premoderation is (head), why, a note, and the appeal's state or a form for one
+    standingBox(s, cls, head, note) {
+      const t = this.t;
+      head.id = uid('standing'); head.tabIndex = -1;
+      const box = h('div', { class: cls, role: 'region', 'aria-labelledby': head.id }, head);
+      if (s) box.append(h('p', null, h('strong', { text: t('sanctionReason') }), ' ', h('span', { dir: 'auto', text: s.reason || '' })));
+      append(box, note);
+      if (s && s.appeal) {
+        box.append(h('p', { text: t('appealState', { state: t('appeal_' + s.appeal.state) }) }));
+        if (s.appeal.response) box.append(h('p', null, h('strong', { text: t('appealResponse') }), ' ', h('span', { dir: 'auto', text: s.appeal.response })));
+      } else if (s && s.can_appeal) {
+        box.append(this.appealForm(s));
+      }
+      return box;
+    }
+
+    // a message with a time in it ('… until {until}'): the time as a <time> element
+    timeText(key, until) {
+      const parts = this.t(key, { until: '\u0000' }).split('\u0000');
       const when = until ? new Date(until) : null;
       const time = when ? h('time', { datetime: until, text: this.exact(when) }) : '';
       return [parts[0], time, parts[1] || ''];
@@ -708,7 +760,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
             this.showRejection(rejected, area, e, text);
           } else if (e instanceof ApiError && e.code === 'account_sanctioned') {
             this.me = Object.assign({}, this.me || { name: '', guest: false }, { sanction: e.details });
-            this.renderSanction(e.details);
+            this.renderStanding();
             this.alert(e.message);
             const head = this.sanction.querySelector('h3');
             if (head) head.focus();
