@@ -19,7 +19,7 @@ from townhall.policy.policyfile import NEW_ACCOUNT_RULE
 from townhall.policy.types import Subject, Verdict
 from townhall.service.core import Services, as_utc, storable
 from townhall.service.appeals import can_appeal
-from townhall.service.enforcement import (SANCTIONED_PREFIX, SANCTIONS, action_in_force, release_erased, sanction_in_force,
+from townhall.service.enforcement import (REVERSAL, SANCTIONED_PREFIX, SANCTIONS, action_in_force, release_erased, sanction_in_force,
                                           settle_standing, state_of)
 from townhall.service.errors import Forbidden, Invalid, NotFound, Sanctioned, Unauthenticated
 from townhall.service.identity import Identity
@@ -305,7 +305,7 @@ def sanction_details(conn: Connection, action: Mapping[str, Any]) -> dict[str, A
         "reason": action["reason"],
         "rule": action["rule"],
         "until": ends.isoformat() if ends else None,
-        "appeal": {"state": appeal["state"], "response": appeal["response"]} if appeal else None,
+        "appeal": _appeal_of(appeal),
         "can_appeal": appeal is None,
         "appeal_url": f"/api/v1/me/actions/{action['id']}/appeal",
     }
@@ -337,7 +337,10 @@ def require_can_post(conn: Connection, svc: Services, account_id: int, *, lock: 
 def trusted(conn: Connection, svc: Services, account: Mapping[str, Any], policy: Any) -> bool:
     now = svc.now()
     actions = moderation.recent_actions(conn, int(account["id"]), now - timedelta(days=policy.settings.trust.clean_days))
-    last = max((as_utc(a["created_at"]) for a in actions), default=None)
+    # strikes and sanctions not lifted, and a moderator's lifting of one (it was deserved); not the restore that
+    # undid actions found wrong (an appeal granted), which would keep the reader out just the same
+    last = max((as_utc(a["created_at"]) for a in actions
+                if not (a["kind"] == ActionKind.RESTORE.value and a["rule"] == REVERSAL)), default=None)
     published = content.count_account_comments(conn, int(account["id"]), CommentStatus.PUBLISHED)
     return is_trusted(
         policy.settings.trust, now=now, created_at=as_utc(account["created_at"]) or now, published=published,
@@ -360,7 +363,8 @@ def me(svc: Services, ident: Identity) -> dict[str, Any]:
         history = [
             {"id": a["id"], "kind": a["kind"], "reason": a["reason"], "rule": a["rule"],
              "created_at": as_utc(a["created_at"]).isoformat(), "ends_at": (as_utc(a["ends_at"]).isoformat() if a["ends_at"] else None),
-             "revoked": a["revoked_at"] is not None, "can_appeal": can_appeal(actions, a, appealed, svc, policy)}
+             "revoked": a["revoked_at"] is not None, "can_appeal": can_appeal(actions, a, appealed, svc, policy),
+             "appeal": _appeal_of(appealed.get(int(a["id"])))}
             for a in actions
         ]
         return {
@@ -377,6 +381,11 @@ def me(svc: Services, ident: Identity) -> dict[str, Any]:
             "actions": history,
             "removed_comments": _removed_by_moderators(conn, ident.account_id),
         }
+
+
+def _appeal_of(appeal: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The reader's appeal against an action and the moderator's answer (as in :func:`sanction_details`)."""
+    return {"state": appeal["state"], "response": appeal["response"]} if appeal is not None else None
 
 
 def _premoderation(conn: Connection, svc: Services, account: Mapping[str, Any], actions: list[Mapping[str, Any]],

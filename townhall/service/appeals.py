@@ -100,7 +100,7 @@ def decide(svc: Services, actor: Actor, appeal_id: int, *, reverse: bool, respon
             reverse_action(conn, svc, account=account, action=action, actor=actor,
                            reason=f"Appeal {appeal_id} reversed: {response.strip()}")
             if restore_comments:
-                restored = _restore_comments(conn, svc, actor, account, action)
+                restored = _restore_comments(conn, svc, actor, account, action, appeal_id, response.strip())
         svc.audit(conn, action=f"appeal.{state.value}", subject_type="appeal", subject_id=appeal_id,
                   actor_kind=actor.kind.value, actor=actor.id, site_id=account["site_id"],
                   details={"response": response.strip(), "restored_comments": restored})
@@ -108,8 +108,10 @@ def decide(svc: Services, actor: Actor, appeal_id: int, *, reverse: bool, respon
     return {"appeal_id": appeal_id, "state": state.value, "restored_comments": restored}
 
 
-def _restore_comments(conn: Any, svc: Services, actor: Actor, account: Any, action: Any) -> list[int]:
-    """Publish again the comment that triggered the action (and others rejected by the same rule)."""
+def _restore_comments(conn: Any, svc: Services, actor: Actor, account: Any, action: Any, appeal_id: int,
+                      response: str) -> list[int]:
+    """Publish again the comment that triggered the action, if it was rejected (audited as a moderator's
+    approval, naming the appeal)."""
     ids = []
     if action["comment_id"] is not None:
         row = content.get_comment(conn, action["comment_id"])
@@ -118,5 +120,9 @@ def _restore_comments(conn: Any, svc: Services, actor: Actor, account: Any, acti
             moderation.insert_decision(conn, comment_id=row["id"], source=DecisionSource.MODERATOR.value, verdict="publish",
                                        hits=[], scores={}, policy_version="-", moderator=actor.id,
                                        reason="Restored on appeal", created_at=svc.now())
+            svc.audit(conn, action="comment.approved", subject_type="comment", subject_id=row["id"],
+                      actor_kind=actor.kind.value, actor=actor.id, site_id=account["site_id"],
+                      details={"before": row["status"], "after": CommentStatus.PUBLISHED.value, "appeal_id": appeal_id,
+                               "reason": f"Restored on appeal {appeal_id}: {response}"})
             ids.append(int(row["id"]))
     return ids

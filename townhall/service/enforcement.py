@@ -146,11 +146,15 @@ def settle_standing(conn: Connection, svc: Services, account_id: int) -> Mapping
 def apply_strike(
     conn: Connection, svc: Services, *, account: Mapping[str, Any], policy: Any, rule: str, comment_id: int, reason: str
 ) -> list[int]:
-    """Count a strike and climb the ladder. Returns the ids of the actions taken (strike first).
+    """Count a strike and climb the ladder. Returns the ids of the actions taken (strike first), or none when
+    the comment already carries a strike in force: one comment is one offence, whether its author mends it into
+    another text the rules refuse or a moderator rejects the held edit of a comment the rules struck.
 
     The account's row is locked first (PostgreSQL): two strikes counted at once for one reader would each
     see only their own and both stop at the first step of the ladder."""
     people.get_account(conn, int(account["id"]), for_update=True)
+    if any(s["comment_id"] == comment_id for s in moderation.active_strikes(conn, int(account["id"]), svc.now())):
+        return []
     actor = Actor.policy()
     taken = [
         take_action(conn, svc, account=account, kind=ActionKind.STRIKE, actor=actor, reason=reason, rule=rule,
@@ -178,15 +182,23 @@ class Restored(NamedTuple):
     cleared_strikes: list[int]
 
 
+REVERSAL = "reversal"  # the rule named on a restore that undid actions found wrong (not a moderator's leniency)
+
+
 def restore(conn: Connection, svc: Services, *, account: Mapping[str, Any], actor: Actor, reason: str,
-            revoke: list[int] | None = None, clear_strikes: bool = False) -> Restored:
+            revoke: list[int] | None = None, clear_strikes: bool = False, reversal: bool = False) -> Restored:
     """Lift sanctions (all active ones, or those listed); the account's state is then whatever is still in
     force (active, if nothing is). A ban lifted here is lifted on the installation's other sites too, where
     it was carried by ``ban_scope = "installation"``.
 
     ``clear_strikes`` also revokes this account's strikes in force (neither run out nor lifted), so that its
     next violation is a first strike again; strikes on the same person's accounts elsewhere are offences
-    under those sites' rules and stand. The reader reads how many were cleared in the restore's reason."""
+    under those sites' rules and stand. The reader reads how many were cleared in the restore's reason.
+
+    ``reversal``: the actions lifted were wrong (an appeal granted, a comment the rules rejected approved, an
+    evasion premoderation released); the restore then names :data:`REVERSAL` as its rule, and, unlike a
+    moderator's lifting of a sanction that was deserved, does not itself keep the reader from the trusted
+    standing (:func:`townhall.service.accounts.trusted`)."""
     now = svc.now()
     ids = revoke if revoke is not None else [
         a["id"] for a in moderation.actions_for(conn, int(account["id"]))
@@ -204,7 +216,7 @@ def restore(conn: Connection, svc: Services, *, account: Mapping[str, Any], acto
         _lift_carried_ban(conn, svc, account, ban, actor, reason)
     action_id = moderation.insert_action(
         conn, account_id=account["id"], kind=ActionKind.RESTORE.value, actor_kind=actor.kind.value, actor=actor.id,
-        reason=_told(reason, len(cleared)), created_at=now,
+        reason=_told(reason, len(cleared)), created_at=now, rule=REVERSAL if reversal else None,
     )
     svc.audit(conn, action="account.restore", subject_type="account", subject_id=account["id"],
               actor_kind=actor.kind.value, actor=actor.id, site_id=account["site_id"],
@@ -253,7 +265,7 @@ def reverse(conn: Connection, svc: Services, *, account: Mapping[str, Any], acti
     the ids lifted."""
     actions = moderation.actions_for(conn, int(account["id"]))
     ids = reversal([_standing(a) for a in actions], _standing(action))
-    restore(conn, svc, account=account, actor=actor, reason=reason, revoke=ids)
+    restore(conn, svc, account=account, actor=actor, reason=reason, revoke=ids, reversal=True)
     return ids
 
 
@@ -277,6 +289,9 @@ def moderator_sanction(svc: Services, actor: Actor, account_id: int, sanction: S
         raise Invalid("Unknown sanction.", {"allowed": [s.value for s in Sanction]}) from exc
     if not reason or not reason.strip():
         raise Invalid("Give a reason; the reader will see it.", {"field": "reason"})
+    if hours is not None and kind is not ActionKind.SUSPEND:  # else dropped: a ban meant for hours would be for good
+        raise Invalid("Only a suspension takes hours: a ban or premoderation lasts until it is lifted, a warning "
+                      "as long as a strike. Send no hours, or suspend.", {"field": "hours"})
     with svc.db.write() as conn:
         account = moderated_account(conn, actor, account_id)
         deciding = action_in_force(conn, svc, account_id)

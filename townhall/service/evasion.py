@@ -208,7 +208,7 @@ def _release(conn: Connection, svc: Services, account: Mapping[str, Any], matche
 
     shared = next((t.split(_TAG)[0].strip() for m in matches.values() for t in m.values()
                    if _signal_of(t) is Signal.SHARED_NETWORK), "shared network")
-    restore(conn, svc, account=account, actor=Actor.policy(), revoke=taken,
+    restore(conn, svc, account=account, actor=Actor.policy(), revoke=taken, reversal=True,
             reason=f"Comments are no longer reviewed first: a {shared} is no evidence of ban evasion.")
 
 

@@ -59,6 +59,8 @@ class ActionOut(BaseModel):
     can_appeal: bool = Field(description="Whether the reader may appeal it now: not lifted, not appealed yet, and "
                                          "still bearing on the account (one that ran out and no longer counts "
                                          "toward anything is refused with 409 appeal_moot).")
+    appeal: AppealOut | None = Field(default=None, description="The reader's appeal against it and the moderator's "
+                                     "answer (state open, upheld, reversed or moot); null if not appealed.")
 
 
 class RemovedCommentOut(BaseModel):
