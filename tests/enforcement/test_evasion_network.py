@@ -172,3 +172,17 @@ def test_strong_evidence_from_one_network_stands_when_the_evader_also_posts_from
     assert flag["evidence"]["strength"] == "strong" and banned in flag["accounts"]
     assert me(office, "evader")["state"] == "premoderated"
     assert post(office, "evader", TEXTS[5])["comment"]["status"] == "held"
+
+
+def test_the_comment_that_shows_the_banned_device_is_held_not_published(app: Townhall, mod: TestClient) -> None:
+    """Under action = "premoderate" the evader's first comment is held like the ones after it: it never
+    appears in the thread (it was published, and each new account got one comment out, before the fix)."""
+    ban_after_posting(app, mod, "203.0.113.7", device="device-of-the-banned")
+    evader = from_ip(app, "198.51.100.99")  # another network: the device alone gives it away
+    first = post(evader, "evader", TEXTS[3], device="device-of-the-banned")
+    assert first["verdict"] == "held", first
+    assert me(evader, "evader")["state"] == "premoderated"
+    listed = mod.get(T).json()["comments"]
+    assert TEXTS[3] not in str(listed) and listed  # the banned reader's comment is still there
+    held = mod.get("/api/v1/mod/queues/held", headers=MOD).json()["items"]
+    assert any(TEXTS[3] in str(item) for item in held)

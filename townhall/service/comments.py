@@ -157,6 +157,12 @@ def post(svc: Services, ident: Identity, thread_external_id: str, text: Any, par
             parent = content.get_comment(conn, parent_id)
             if parent is None or parent["thread_id"] != thread["id"] or parent["status"] != CommentStatus.PUBLISHED.value:
                 raise Invalid("You can only reply to a published comment of this thread.", {"field": "parent_id"})
+        if device_hash and account["device_hash"] is None:  # the account's first device, kept as evasion evidence
+            people.update_account(conn, ident.account_id, device_hash=device_hash)
+        # Ban evasion is checked before the comment is judged: under ``action = "premoderate"`` the comment that
+        # shows the banned reader's device or network is held like the ones after it, not published.
+        if evasion.check_in(conn, svc, site["id"], ident.account_id, ip_hash, device_hash, text) is not None:
+            account = people.get_account(conn, ident.account_id) or account
         decision = settle(svc, conn, policy, account, subject, first, thread["state"] == ThreadState.CLOSED.value)
         status = _STATUS[decision.verdict]
         values: dict[str, Any] = dict(
@@ -178,9 +184,6 @@ def post(svc: Services, ident: Identity, thread_external_id: str, text: Any, par
             hit = next(h for h in decision.deciding_hits if h.strike)
             actions = apply_strike(conn, svc, account=account, policy=policy, rule=hit.rule, comment_id=comment_id,
                                    reason=hit.description)
-        if device_hash and account["device_hash"] is None:  # the account's first device, kept as evasion evidence
-            people.update_account(conn, ident.account_id, device_hash=device_hash)
-        evasion.check_in(conn, svc, site["id"], ident.account_id, ip_hash, device_hash, text)
         out = serialize(row, account, viewer_id=ident.account_id, decision=decision)
     _after_write(svc, site["id"], thread_external_id, row, out, ident, account, ip_hash, device_hash)
     if decision.verdict is Verdict.REJECT:

@@ -89,7 +89,8 @@ Matches = dict[int, dict[str, str]]
 def check_in(conn: Connection, svc: Services, site_id: str, account_id: int, ip_hash: str | None,
              device_hash: str | None, text: str | None = None) -> int | None:
     """Compare the account's signals with banned accounts of the site, inside the caller's write
-    transaction (the one that stored the comment); returns the flag id if flagged."""
+    transaction (the one that judges and stores the comment, before it is judged, so that a premoderation
+    taken here holds that comment too); returns the flag id if flagged."""
     if not ip_hash and not device_hash and not text:
         return None
     # Whether the site has banned anyone is asked on every post and changes rarely: cached for a few seconds,
