@@ -52,3 +52,35 @@ def test_threshold_option_and_batch_use_case() -> None:
     assert summary.flagged == 0 and summary.accounts == len(sink.getvalue().splitlines())
     result = CliRunner().invoke(build_cli(), ["trolls", "-", "--threshold", "1.5"], input="")
     assert result.exit_code != 0
+
+
+def test_bad_input_is_reported_line_by_line_never_as_a_traceback() -> None:
+    """Whatever a line holds, the command reports it and goes on: JSON nested beyond Python's recursion limit,
+    a byte order mark before the first line, times beyond what the detector can compare, a comment id used
+    twice, and lone surrogates (valid JSON, not writable as UTF-8) in a text that ends up in the evidence."""
+    lines = _lines()
+    paid = [json.loads(line) for line in lines if json.loads(line)["account"].startswith("paid")]
+    for record in paid:
+        record["text"] += " \ud800 and more"
+    lines = [line for line in lines if not json.loads(line)["account"].startswith("paid")] + [json.dumps(r) for r in paid]
+    base = {"account": "odd", "thread": "t", "text": "some words"}
+    bad = [
+        "[" * 100_000,
+        json.dumps({**base, "id": "far-past", "created_at": "0001-01-01T00:00:00+14:00"}),
+        json.dumps({**base, "id": "far-future", "created_at": "9999-12-31T23:59:59-14:00"}),
+        json.dumps({**base, "id": json.loads(lines[0])["id"], "created_at": paid[0]["created_at"]}),
+    ]
+    text = "\ufeff" + "\n".join(lines[:1] + bad + lines[1:]) + "\n"
+    result = CliRunner().invoke(build_cli(), ["trolls", "-"], input=text)
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.stderr and result.exception is None
+    assert "line 2: not JSON (nested too deeply)" in result.stderr
+    assert "line 3: created_at is out of range (1970 to 2099)" in result.stderr
+    assert "line 4: created_at is out of range (1970 to 2099)" in result.stderr
+    assert f"line 5: comment id '{json.loads(lines[0])['id']}' was already used on line 1" in result.stderr
+    assert "line 1:" not in result.stderr  # the byte order mark is not part of the first record
+    out = {o["account"]: o for o in map(json.loads, result.stdout.splitlines())}
+    assert "odd" not in out
+    assert {a for a, o in out.items() if o["flagged"]} == {f"paid{i}" for i in range(6)}
+    shown = [c["text"] for e in out["paid0"]["evidence"] if e["signal"] == "text_reuse" for d in e["details"] for c in d["comments"]]
+    assert shown and all("? and more" in t for t in shown)

@@ -40,6 +40,8 @@ class TrollWatch:
         self.svc = svc
         self._lock = threading.Lock()  # guards the indexes; held briefly, posts wait on it
         self._sync_lock = threading.Lock()  # one read from the database at a time (warm-up, catch-ups)
+        # one analysis at a time (scheduled or asked for); it holds ``_lock`` only while it copies an index
+        self._analysis_lock = threading.Lock()
         self._indexes: dict[str, CoordinationIndex] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -167,8 +169,9 @@ class TrollWatch:
 
     def _analyse(self, site_id: str) -> Report:
         idx = self.index(site_id)
-        with self._lock:
-            report = idx.analyse(self.svc.now())
+        with self._analysis_lock:
+            # posts wait on ``_lock`` only while the index is pruned and copied, not for the whole analysis
+            report = idx.analyse(self.svc.now(), guard=self._lock)
         record_clusters(self.svc, site_id, report)
         return report
 

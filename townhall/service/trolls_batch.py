@@ -25,16 +25,31 @@ class BatchSummary:
 
 
 def parse_lines(lines: Iterable[str], problems: list[str]) -> Iterator[CommentEvent]:
-    """Events from JSON lines; a malformed line is reported as ``line N: why`` and skipped."""
+    """Events from JSON lines; a malformed line is reported as ``line N: why`` and skipped, and so is a comment
+    whose id an earlier line already used (the first one counts, as in the service). A byte order mark
+    before the first line is ignored."""
+    first_line: dict[str, int] = {}
     for number, line in enumerate(lines, start=1):
+        if number == 1:
+            line = line.removeprefix("\ufeff")
         if not line.strip():
             continue
         try:
-            yield comment_from_dict(json.loads(line))
+            event = comment_from_dict(json.loads(line))
         except json.JSONDecodeError as exc:
             problems.append(f"line {number}: not JSON ({exc.msg})")
+            continue
+        except RecursionError:
+            problems.append(f"line {number}: not JSON (nested too deeply)")
+            continue
         except EventFormatError as exc:
             problems.append(f"line {number}: {exc}")
+            continue
+        seen = first_line.setdefault(event.id, number)
+        if seen != number:
+            problems.append(f"line {number}: comment id {event.id!r} was already used on line {seen}")
+            continue
+        yield event
 
 
 def account_lines(report: Report) -> Iterator[dict[str, object]]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import random
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,19 +18,27 @@ from townhall.trolls.detector import (
 )
 from townhall.trolls.report import AccountResult, Cluster, ClusterState, Report, Signal
 from townhall.trolls.signals import (
-    PairSignal, arrivals, cooccurrence, is_pair, poisson_bits, pooled_text, reciprocal_pairs, shared_infrastructure, significance_bits, text_groups,
-    text_reuse,
+    Arrivals, PairSignal, arrivals, cooccurrence, is_pair, poisson_bits, pooled_text, reciprocal_pairs, shared_infrastructure, significance_bits,
+    text_groups, text_pairs, text_rate, text_reuse,
 )
-from townhall.trolls.store import NO_TIME, EventStore
+from townhall.trolls.store import NO_TIME, EventStore, Lookup
 
 PAIR_KINDS = (Signal.TEXT_REUSE, Signal.SYNC, Signal.BRIGADE, Signal.DEVICE, Signal.IP_PREFIX)
 
 
-def analyse_store(store: EventStore, now: datetime, cfg: DetectorConfig, rng: random.Random) -> Report:
-    store.prune(int((now - cfg.horizon).timestamp()))
-    c = store.columns()
+def analyse_store(store: EventStore, now: datetime, cfg: DetectorConfig, rng: random.Random,
+                  guard: AbstractContextManager[object] | None = None) -> Report:
+    """``guard`` is held while the store is pruned and copied (events may be added during the rest)."""
+    with guard or nullcontext():
+        store.prune(int((now - cfg.horizon).timestamp()))
+        c = store.columns()
+        look = store.lookup()
     n_acc = c.n_accounts
-    names = store.accounts.names
+    names = look.accounts
+
+    def rank(a: int) -> tuple[int, int, str]:
+        return name_order(names[a])
+
     active = np.unique(np.r_[c.acc, c.r_acc]) if len(c.acc) or len(c.r_acc) else np.zeros(0, np.int64)
     needed = significance_bits(len(active), cfg.margin_bits)
     sync_w, brig_w = int(cfg.sync_window.total_seconds()), int(cfg.brigade_window.total_seconds())
@@ -59,6 +69,7 @@ def analyse_store(store: EventStore, now: datetime, cfg: DetectorConfig, rng: ra
     labels = text_groups(c.sigs, cfg.text_jaccard)
     acc_of_row = c.acc[ev_of_row].astype(np.int64)
     text, valid = text_reuse(labels, acc_of_row, n_acc, cfg.text_group_cap, cfg.text_min_support, needed)
+    writers = _group_writers(labels, valid, acc_of_row, n_acc, c.sigs)
 
     # Shared infrastructure.
     device, dev_sizes = shared_infrastructure(c.device, c.acc, n_acc, cfg.device_cap, cfg.device_cap // 3, 0.25, 2.0)
@@ -67,14 +78,19 @@ def analyse_store(store: EventStore, now: datetime, cfg: DetectorConfig, rng: ra
     signals: dict[Signal, PairSignal] = {
         Signal.TEXT_REUSE: text, Signal.SYNC: sync, Signal.BRIGADE: brigade, Signal.DEVICE: device, Signal.IP_PREFIX: ip,
     }
-    grouping = build_clusters(signals, n_acc, cfg, rng)
+    grouping = build_clusters(signals, n_acc, cfg, rng, rank)
+    # accounts with a significant tie other than wording to some account: they act together in another way
+    coordinated = np.zeros(n_acc, bool)
+    for kind in (Signal.SYNC, Signal.BRIGADE, Signal.DEVICE, Signal.IP_PREFIX):
+        strong = signals[kind].strength >= 0.5
+        coordinated[signals[kind].a[strong]] = coordinated[signals[kind].b[strong]] = True
     stats_of = {k: {int(key): (o, e) for key, o, e in zip((s.a * n_acc + s.b).tolist(), s.observed.tolist(), s.expected.tolist())}
                 for k, s in signals.items()}
 
     known_created = np.sort(c.created[active][c.created[active] > NO_TIME]) if len(active) else np.zeros(0, np.int64)
     needed_cluster = float(np.log10(len(grouping.members) + 1) + 2.0)
     hours = _hour_profiles(c.acc, c.ts, n_acc)
-    sample = rng.sample(active.tolist(), min(200, len(active))) if len(active) >= 2 else []
+    sample = rng.sample(sorted(active.tolist(), key=rank), min(200, len(active))) if len(active) >= 2 else []
     baseline, _ = rhythm_similarity(hours, np.array(sample, dtype=np.int64), 0.0) if sample else (0.0, 0.0)
 
     clusters: list[Cluster] = []
@@ -83,6 +99,7 @@ def analyse_store(store: EventStore, now: datetime, cfg: DetectorConfig, rng: ra
     involved = np.unique(np.concatenate(grouping.members)) if grouping.members else np.zeros(0, np.int64)
     adj = adjacency(signals, involved)
     cells = {Signal.SYNC: CellIndex(thr, sync_w, cfg.crowd_cap), Signal.BRIGADE: CellIndex(brig_arr, brig_w, cfg.crowd_cap)}
+    counted = (_counted(thr, cfg.crowd_cap), _counted(brig_arr, cfg.crowd_cap))  # what the evidence may show
     groups, attached = attach(grouping.members, adj, cells, needed)
     assigned = {int(m) for g in groups for m in g}
     active_created = c.created[active] if len(active) else np.zeros(0, np.int64)
@@ -101,6 +118,15 @@ def analyse_store(store: EventStore, now: datetime, cfg: DetectorConfig, rng: ra
                 members = np.array(sorted(group_set | set(extra)), dtype=np.int64)
         member_set = {int(m) for m in members}
         per_member = {m: ties(m, member_set, adj) | attached.get(m, {}) for m in sorted(member_set)}
+        # Wording counts for a cluster only in the near-duplicate groups that are its own (see _own_texts).
+        tied = coordinated.copy()
+        if burst >= 0.5:  # the cluster's sign-up burst ties its accounts together too
+            tied |= (c.created >= start) & (c.created <= start + cw)
+        tied[members] = True
+        own_texts = _own_texts(members, writers, valid, tied, cfg.text_circulation, cfg.circulation_jaccard)
+        text_stats, text_tied = stats_of[Signal.TEXT_REUSE], {m for m in member_set if _has_edge(m, Signal.TEXT_REUSE, member_set, adj)}
+        if own_texts is not valid:  # some wording is in circulation: test the members' wording without it
+            text_stats, text_tied = _own_wording(members, per_member, writers, own_texts, n_acc, cfg, needed)
         r_mean, rhythm = rhythm_similarity(hours, members, baseline)
         own: dict[int, dict[Signal, float]] = {}
         for m, strengths in per_member.items():
@@ -116,10 +142,11 @@ def analyse_store(store: EventStore, now: datetime, cfg: DetectorConfig, rng: ra
         for kind in (Signal.TEXT_REUSE, Signal.SYNC, Signal.BRIGADE):
             # Pool only a kind most members take part in: a pair of friends inside a cluster held
             # together by something else must not lend the whole cluster their timing.
-            if sum(1 for m in member_set if _has_edge(m, kind, member_set, adj)) * 2 < len(member_set):
+            took_part = len(text_tied) if kind is Signal.TEXT_REUSE else sum(1 for m in member_set if _has_edge(m, kind, member_set, adj))
+            if took_part * 2 < len(member_set):
                 continue
             if kind is Signal.TEXT_REUSE:
-                obs, exp = pooled_text(labels, valid, acc_of_row, members)
+                obs, exp = pooled_text(labels, valid, acc_of_row, members, own_texts)
             else:
                 obs, exp = cells[kind].pooled(member_set)
             if obs > 0:
@@ -144,8 +171,8 @@ def analyse_store(store: EventStore, now: datetime, cfg: DetectorConfig, rng: ra
         cid = cluster_id(member_names)
         items: list[dict[str, Any]] = []
         if cscore >= 0.5:
-            items = _evidence(store, c, members, per_member, med, stats_of, n_acc, labels, valid, ev_of_row, thr, brig_arr,
-                              dev_sizes, ip_sizes, (burst, start, count, expected, cw), (rhythm, r_mean, baseline), cfg)
+            items = _evidence(look, c, members, per_member, med, stats_of | {Signal.TEXT_REUSE: text_stats}, n_acc, labels,
+                              own_texts, ev_of_row, *counted, dev_sizes, ip_sizes, (burst, start, count, expected, cw), (rhythm, r_mean, baseline), cfg)
         scores = {names[m]: v[0] for m, v in member_scores.items()}
         clusters.append(Cluster(cid, tuple(sorted(member_names, key=name_order)), cscore, state, med, tuple(items), scores, cfg.threshold))
         for m, (score, s) in member_scores.items():
@@ -153,10 +180,104 @@ def analyse_store(store: EventStore, now: datetime, cfg: DetectorConfig, rng: ra
     for a in active.tolist():
         if names[a] not in results:
             results[names[a]] = AccountResult(names[a], 0.0, None, False)
-    clusters.sort(key=lambda cl: -cl.score)
+    clusters.sort(key=lambda cl: (-cl.score, cl.id))
     stats = {"comments": int(len(c.acc)), "reactions": int(len(c.r_acc)), "accounts": int(len(active)),
              "needed_bits": round(needed, 2), **{f"pairs_{k.value}": int(len(s.a)) for k, s in signals.items()}}
     return Report(now, cfg.threshold, tuple(clusters), results, stats)
+
+
+@dataclass(frozen=True, slots=True)
+class Writers:
+    """Who wrote in each near-duplicate group, and the text chance model of :func:`text_reuse`."""
+
+    label: np.ndarray  # distinct (group, account) pairs of the valid groups, by group, and where each group starts
+    account: np.ndarray
+    group_starts: np.ndarray
+    per_group: np.ndarray  # distinct accounts per group
+    per_account: np.ndarray  # fingerprinted texts per account
+    rate: float
+    labels: np.ndarray  # per fingerprinted text: its group, its account, and its signature
+    acc_of_row: np.ndarray
+    sigs: np.ndarray
+    rows: np.ndarray  # fingerprinted texts ordered by group, and where each group starts in that order
+    starts: np.ndarray
+    by_account: np.ndarray  # fingerprinted texts ordered by account, and where each account starts
+    account_starts: np.ndarray
+
+    def rows_of(self, accounts: np.ndarray) -> np.ndarray:
+        """The fingerprinted texts of ``accounts``."""
+        parts = [self.by_account[self.account_starts[a] : self.account_starts[a + 1]] for a in accounts.tolist()]
+        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+
+def _group_writers(labels: np.ndarray, valid: np.ndarray, acc: np.ndarray, n_acc: int, sigs: np.ndarray) -> Writers:
+    sel = valid[labels] if len(labels) else np.zeros(0, bool)
+    key = np.unique(labels[sel].astype(np.int64) * n_acc + acc[sel])
+    label, account = key // n_acc, key % n_acc
+    rows = np.argsort(labels, kind="stable")
+    starts = np.searchsorted(labels[rows], np.arange(len(valid) + 1))
+    by_account = np.argsort(acc, kind="stable")
+    account_starts = np.searchsorted(acc[by_account], np.arange(n_acc + 1))
+    return Writers(label, account, np.searchsorted(label, np.arange(len(valid) + 1)), np.bincount(label, minlength=len(valid)),
+                   np.bincount(acc, minlength=n_acc).astype(np.float64), text_rate(labels, valid), labels, acc, sigs, rows,
+                   starts, by_account, account_starts)
+
+
+def _own_texts(members: np.ndarray, writers: Writers, valid: np.ndarray, tied: np.ndarray, circulation: int,
+               same: float) -> np.ndarray:
+    """The near-duplicate groups that are the cluster's own: all but wording in circulation, i.e. groups in which
+    at least ``circulation`` ordinary readers, more of them than tied ones, posted a text near-identical
+    (estimated Jaccard >= ``same``) to one of the members'. ``tied`` (per account, members included): a
+    significant tie of another kind than wording to some account, or born in the cluster's sign-up burst;
+    so a campaign that falls apart in several clusters still owns its talking points. A side's slogans, a
+    famous quote or a meme that many ordinary readers post is no evidence that this subgroup acts together,
+    whatever else it shares (readers of one side behind a campus network must not be flagged for their
+    side's slogans plus their network). Ordinary comments that merely share a sentence with a talking point
+    (they are near-duplicates of it, not copies) do not put it in circulation. Returns ``valid`` itself when
+    every group is the cluster's own."""
+    own = valid  # copied at the first group found in circulation
+    is_member = np.zeros(len(tied), bool)
+    is_member[members] = True
+    groups = np.unique(writers.labels[writers.rows_of(members)])
+    groups = groups[valid[groups] & (writers.per_group[groups] >= circulation)]
+    for g in groups.tolist():
+        accounts = writers.account[writers.group_starts[g] : writers.group_starts[g + 1]]
+        inside = int(tied[accounts].sum())
+        if writers.per_group[g] - inside < max(circulation, inside + 1):
+            continue
+        rows = writers.rows[writers.starts[g] : writers.starts[g + 1]]
+        acc = writers.acc_of_row[rows]
+        theirs, others = rows[is_member[acc]], rows[~tied[acc]]
+        close = (writers.sigs[others][:, None, :] == writers.sigs[theirs][None, :, :]).mean(axis=2).max(axis=1) >= same
+        copied = len(set(writers.acc_of_row[others[close]].tolist()))
+        if copied >= circulation and copied > inside:
+            own = own.copy() if own is valid else own
+            own[g] = False
+    return own
+
+
+def _own_wording(members: np.ndarray, per_member: dict[int, dict[Signal, float]], writers: Writers, own_texts: np.ndarray,
+                 n_acc: int, cfg: DetectorConfig, needed: float) -> tuple[dict[int, tuple[float, float]], set[int]]:
+    """The members' wording ties tested again over the cluster's own groups alone (``per_member`` is updated).
+    Returns the pair statistics for the evidence and the members with a wording tie."""
+    rows = writers.rows_of(members)
+    rows = rows[own_texts[writers.labels[rows]]]
+    wording = text_pairs(writers.labels, writers.acc_of_row, rows, writers.per_account, writers.rate, n_acc, cfg.text_group_cap,
+                         cfg.text_min_support, needed)
+    for strengths in per_member.values():
+        strengths.pop(Signal.TEXT_REUSE, None)
+    for a, b, strength in zip(wording.a.tolist(), wording.b.tolist(), wording.strength.tolist()):
+        for x in (a, b):
+            if strength > per_member[x].get(Signal.TEXT_REUSE, 0.0):
+                per_member[x][Signal.TEXT_REUSE] = strength
+    stats = {int(k): (o, e) for k, o, e in zip((wording.a * n_acc + wording.b).tolist(), wording.observed.tolist(), wording.expected.tolist())}
+    return stats, set(wording.a.tolist()) | set(wording.b.tolist())
+
+
+def _counted(arr: Arrivals, crowd_cap: int) -> Arrivals:
+    """The arrivals that enter the co-occurrence counts (crowds above the cap do not): evidence shows only these."""
+    small = arr.crowd <= crowd_cap
+    return Arrivals(arr.cell[small], arr.acc[small], arr.ts[small], arr.crowd[small], arr.stratum[small])
 
 
 def _has_edge(account: int, kind: Signal, members: set[int], adj: Adjacency) -> bool:
@@ -182,11 +303,11 @@ def _pair_totals(members: np.ndarray, stats: dict[int, tuple[float, float]], n_a
     return obs, exp
 
 
-def _evidence(store: EventStore, c: Any, members: np.ndarray, per_member: dict[int, dict[Signal, float]], cluster: dict[Signal, float],
+def _evidence(look: Lookup, c: Any, members: np.ndarray, per_member: dict[int, dict[Signal, float]], cluster: dict[Signal, float],
               stats_of: dict[Signal, dict[int, tuple[float, float]]], n_acc: int, labels: np.ndarray, valid: np.ndarray,
               ev_of_row: np.ndarray, thr: Any, brig: Any, dev_sizes: np.ndarray, ip_sizes: np.ndarray,
               burst: tuple[float, int, int, float, int], rhythm: tuple[float, float, float], cfg: DetectorConfig) -> list[dict[str, Any]]:
-    names, threads, lim = store.accounts.names, store.threads.names, cfg.evidence_items
+    names, threads, lim = look.accounts, look.threads, cfg.evidence_items
     items: list[ev.Item] = []
     for kind in PAIR_KINDS:
         strengths = [s.get(kind, 0.0) for s in per_member.values()]
@@ -195,18 +316,18 @@ def _evidence(store: EventStore, c: Any, members: np.ndarray, per_member: dict[i
             continue
         obs, exp = _pair_totals(members, stats_of[kind], n_acc)
         if kind is Signal.TEXT_REUSE:
-            details = ev.text_details(members, labels, valid, ev_of_row, c.acc, c.thread, c.ts, names, threads, store.comment, lim)
+            details = ev.text_details(members, labels, valid, ev_of_row, c.acc, c.thread, c.ts, names, threads, look.comment, lim)
         elif kind is Signal.SYNC:
             details = ev.window_details(members, thr.cell, thr.acc, thr.ts, int(cfg.sync_window.total_seconds()),
                                         lambda cell: {"thread": threads[cell]}, names, lim)
         elif kind is Signal.BRIGADE:
             details = ev.window_details(members, brig.cell, brig.acc, brig.ts, int(cfg.brigade_window.total_seconds()),
-                                        lambda cell: {"target_comment": store.comment(cell)[0], "target_account": names[c.acc[cell]]}, names, lim)
+                                        lambda cell: {"target_comment": look.comment(cell)[0], "target_account": names[c.acc[cell]]}, names, lim)
         elif kind is Signal.DEVICE:
-            details = ev.infra_details(members, c.device, c.acc, dev_sizes, names, "device", store.devices.names)
+            details = ev.infra_details(members, c.device, c.acc, dev_sizes, names, "device", look.devices)
             obs, exp = float(len(members)), float("nan")
         else:
-            details = ev.infra_details(members, c.ip, c.acc, ip_sizes, names, "ip_prefix", store.ips.names)
+            details = ev.infra_details(members, c.ip, c.acc, ip_sizes, names, "ip_prefix", look.ips)
             obs, exp = float(len(members)), float("nan")
         items.append(ev.Item(kind, strength, obs, exp, details[:lim]))
     b_strength, start, count, expected, window = burst

@@ -25,6 +25,11 @@ class DetectorConfig:
     text_min_support: int = 2
     # Texts shared by more accounts than this are common phrases, not a campaign's talking point.
     text_group_cap: int = 60
+    # Wording in circulation: a near-duplicate group in which at least this many ordinary readers (outside the
+    # cluster, tied to no one in another way), more of them than members, posted copies (estimated Jaccard >=
+    # circulation_jaccard) of the members' texts is not the cluster's own.
+    text_circulation: int = 10
+    circulation_jaccard: float = 0.8
     # Device fingerprints / IP prefixes shared by more accounts than the cap are collisions or NAT.
     device_cap: int = 60
     ip_cap: int = 64

@@ -6,7 +6,7 @@ import hashlib
 import math
 import random
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Callable, Mapping
 
 import networkx as nx
 import numpy as np
@@ -64,7 +64,11 @@ class Grouping:
     edges: dict[Signal, dict[int, float]]  # per kind: pair key -> strength
 
 
-def build_clusters(signals: dict[Signal, PairSignal], n_accounts: int, cfg: DetectorConfig, rng: random.Random) -> Grouping:
+def build_clusters(signals: dict[Signal, PairSignal], n_accounts: int, cfg: DetectorConfig, rng: random.Random,
+                   rank: Callable[[int], object] = int) -> Grouping:
+    """Clusters of accounts linked by significant pair edges. ``rank`` orders accounts by name (not by the
+    order they were first seen), so the same events give the same clusters whatever order they came in; the
+    clusters come out ordered by their first member."""
     edges: dict[Signal, dict[int, float]] = {}
     link_a, link_b = [], []
     for kind, sig in signals.items():
@@ -84,29 +88,38 @@ def build_clusters(signals: dict[Signal, PairSignal], n_accounts: int, cfg: Dete
     order = np.argsort(comp, kind="stable")
     involved, comp = involved[order], comp[order]
     splits = np.flatnonzero(np.r_[True, comp[1:] != comp[:-1]])
+    def first(part: np.ndarray) -> object:
+        return min(rank(int(x)) for x in part.tolist())  # type: ignore[type-var]
+
     members: list[np.ndarray] = []
-    for part in np.split(involved, splits[1:]):
+    for part in sorted(np.split(involved, splits[1:]), key=first):
         if len(part) > cfg.split_above:
-            members.extend(_louvain(part, edges, n_accounts, rng))
+            members.extend(_louvain(part, edges, n_accounts, rng, rank))
         elif len(part) >= 2:
             members.append(part)
-    return Grouping([m for m in members if len(m) >= 2], edges)
+    return Grouping(sorted((m for m in members if len(m) >= 2), key=first), edges)
 
 
-def _louvain(part: np.ndarray, edges: dict[Signal, dict[int, float]], n_accounts: int, rng: random.Random) -> list[np.ndarray]:
-    g = nx.Graph()
-    g.add_nodes_from(part.tolist())
-    inside = set(part.tolist())
+def _louvain(part: np.ndarray, edges: dict[Signal, dict[int, float]], n_accounts: int, rng: random.Random,
+             rank: Callable[[int], object]) -> list[np.ndarray]:
+    """Seeded Louvain on the component, its accounts and edges laid out in ``rank`` order (Louvain visits
+    them in the order they were added)."""
+    order = sorted(part.tolist(), key=rank)  # type: ignore[arg-type]
+    pos = {x: i for i, x in enumerate(order)}
+    weights: dict[tuple[int, int], float] = {}
     for kind, kind_edges in edges.items():
         if kind not in LINKING:
             continue
         for key, w in kind_edges.items():
             x, y = divmod(key, n_accounts)
-            if x in inside and y in inside and w >= 0.25:
-                prev = g.get_edge_data(x, y, {}).get("weight", 0.0)
-                g.add_edge(x, y, weight=prev + w)
+            if x in pos and y in pos and w >= 0.25:
+                pair = (min(pos[x], pos[y]), max(pos[x], pos[y]))
+                weights[pair] = weights.get(pair, 0.0) + w
+    g = nx.Graph()
+    g.add_nodes_from(range(len(order)))
+    g.add_weighted_edges_from((x, y, w) for (x, y), w in sorted(weights.items()))
     communities = nx.community.louvain_communities(g, weight="weight", seed=rng.randrange(2**31))
-    return [np.array(sorted(c), dtype=np.int64) for c in communities]
+    return [np.array(sorted(order[i] for i in c), dtype=np.int64) for c in communities]
 
 
 def member_strengths(members: np.ndarray, edges: dict[Signal, dict[int, float]], n_accounts: int) -> dict[int, dict[Signal, float]]:

@@ -49,14 +49,33 @@ class EventFormatError(ValueError):
     """A JSON record that is not a valid comment event."""
 
 
+# Times the detector can compare: from the Unix epoch to 2100 (its arrival keys hold 2**32 seconds, 136 years).
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+
+
 def _parse_time(value: Any, name: str) -> datetime:
+    """An ISO 8601 time; one without a zone is read as UTC."""
     if not isinstance(value, str) or not value:
         raise EventFormatError(f"{name} must be an ISO 8601 string")
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
         raise EventFormatError(f"{name} is not ISO 8601: {value!r}") from exc
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
+    parsed = parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
+    if not EARLIEST <= parsed < LATEST:
+        raise EventFormatError(f"{name} is out of range (1970 to 2099): {value!r}")
+    return parsed
+
+
+def _clean(value: Any) -> str:
+    """As text that can be written out again: a lone surrogate (valid in JSON, not in UTF-8) becomes "?"."""
+    text = str(value)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
 
 
 def _opt_str(data: Mapping[str, Any], key: str) -> str | None:
@@ -65,7 +84,7 @@ def _opt_str(data: Mapping[str, Any], key: str) -> str | None:
         return None
     if not isinstance(value, (str, int)):
         raise EventFormatError(f"{key} must be a string")
-    return str(value)
+    return _clean(value)
 
 
 def comment_from_dict(data: Mapping[str, Any]) -> CommentEvent:
@@ -80,11 +99,11 @@ def comment_from_dict(data: Mapping[str, Any]) -> CommentEvent:
         raise EventFormatError("missing or invalid 'text'")
     created = data.get("account_created_at")
     return CommentEvent(
-        id=str(data["id"]),
-        account=str(data["account"]),
-        thread=str(data["thread"]),
+        id=_clean(data["id"]),
+        account=_clean(data["account"]),
+        thread=_clean(data["thread"]),
         created_at=_parse_time(data.get("created_at"), "created_at"),
-        text=text,
+        text=_clean(text),
         parent=_opt_str(data, "parent"),
         ip=_opt_str(data, "ip"),
         device=_opt_str(data, "device"),

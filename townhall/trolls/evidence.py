@@ -59,7 +59,9 @@ def text_details(member_set: np.ndarray, labels: np.ndarray, valid: np.ndarray, 
     groups: dict[int, list[int]] = {}
     for r in rows.tolist():
         groups.setdefault(int(labels[r]), []).append(int(ev_of_row[r]))
-    ranked = sorted(groups.values(), key=lambda evs: -len({int(acc[e]) for e in evs}))
+    for evs in groups.values():
+        evs.sort(key=lambda e: (int(ts[e]), comment(e)[0]))  # earliest first, whatever order they were added in
+    ranked = sorted(groups.values(), key=lambda evs: (-len({int(acc[e]) for e in evs}), int(ts[evs[0]]), comment(evs[0])[0]))
     out = []
     for evs in ranked:
         if len({int(acc[e]) for e in evs}) < 2:
@@ -94,7 +96,7 @@ def window_details(member_set: np.ndarray, cell: np.ndarray, cacc: np.ndarray, c
                 item = {**label(int(c[start])), "from": iso(t[start]), "to": iso(t[end - 1]), "accounts": accs}
                 found.append((len(accs), item))
             start = end
-    found.sort(key=lambda x: -x[0])
+    found.sort(key=lambda x: (-x[0], x[1]["from"], sorted(x[1].items(), key=str)))
     return [item for _, item in found[:limit]]
 
 

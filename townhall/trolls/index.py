@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Iterable
 
@@ -22,12 +23,14 @@ class CoordinationIndex:
 
     ``add`` only fingerprints and appends (tens of microseconds). ``analyse(now)`` drops events older
     than ``config.horizon``, recomputes every signal against its chance model and replaces the scores
-    that :meth:`account_score` returns. Randomness (Louvain, baselines) comes from ``rng``.
+    that :meth:`account_score` returns. Randomness (Louvain, baselines) comes from ``rng``: its state when
+    the index is made is replayed at every analysis, so the same events give the same report however often
+    and whenever they are analysed, and whatever order they were added in.
     """
 
     def __init__(self, config: DetectorConfig | None = None, rng: random.Random | None = None) -> None:
         self.config = config or DetectorConfig()
-        self._rng = rng if rng is not None else random.Random(0)
+        self._rng_state = (rng if rng is not None else random.Random(0)).getstate()
         self._fp = TextFingerprinter()
         self._store = EventStore(self._fp)
         self._report: Report | None = None
@@ -40,6 +43,11 @@ class CoordinationIndex:
         already (a service computes it before taking the lock that guards this index)."""
         if isinstance(event, CommentEvent):
             self._store.add_comment(event, signature)
+            horizon = int(self.config.horizon.total_seconds())
+            if self._store.newest - self._store.oldest > 3 * horizon:
+                # never analysed for a long while (no schedule): memory stays bounded. Only events that any
+                # analysis at or after the newest event would drop anyway are dropped.
+                self._store.prune(self._store.newest - 2 * horizon)
         else:
             self._store.add_reaction(event)
 
@@ -52,8 +60,13 @@ class CoordinationIndex:
         Reads nothing of the index: safe to call without holding its lock."""
         return self._fp.signature(text)
 
-    def analyse(self, now: datetime) -> Report:
-        self._report = analyse_store(self._store, now, self.config, self._rng)
+    def analyse(self, now: datetime, guard: AbstractContextManager[object] | None = None) -> Report:
+        """Analyse the events of the horizon ending at ``now``. ``guard`` (the lock a service holds around
+        :meth:`add`) is held only while the stored events are pruned and copied, so that comments go on being
+        added during the analysis (which must not run twice at once on one index)."""
+        rng = random.Random()
+        rng.setstate(self._rng_state)
+        self._report = analyse_store(self._store, now, self.config, rng, guard or nullcontext())
         return self._report
 
     @property
@@ -80,17 +93,7 @@ class CoordinationIndex:
         sig = self._fp.signature(text)
         if sig is None:
             return {}
-        c = self._store.columns()
-        if not len(c.sigs):
-            return {}
-        sim = (c.sigs == sig).mean(axis=1)
-        rows = (sim >= threshold).nonzero()[0]
-        ev_rows = (c.sig_row >= 0).nonzero()[0]
-        out: dict[str, float] = {}
-        for r in rows.tolist():
-            name = self._store.accounts.names[int(c.acc[ev_rows[r]])]
-            out[name] = max(out.get(name, 0.0), float(sim[r]))
-        return out
+        return {self._store.accounts.names[a]: j for a, j in self._store.similar(sig, threshold).items()}
 
 
 def analyse_events(events: Iterable[CommentEvent | ReactionEvent], now: datetime | None = None,

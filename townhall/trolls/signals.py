@@ -238,33 +238,46 @@ def text_reuse(labels: np.ndarray, acc: np.ndarray, n_accounts: int, group_cap: 
     if not len(labels):
         return PairSignal.empty(), np.zeros(0, bool)
     n_groups = int(labels.max()) + 1
-    docs_per = np.bincount(labels, minlength=n_groups)
     pair_key = np.unique(labels.astype(np.int64) * n_accounts + acc)
     accs_per = np.bincount(pair_key // n_accounts, minlength=n_groups)
     valid = (accs_per >= 2) & (accs_per <= group_cap)
     m = np.bincount(acc, minlength=n_accounts).astype(np.float64)
-    total = float(len(labels))
-    rate = float((docs_per[valid].astype(np.float64) ** 2).sum()) / (total * total)
-    sel = valid[labels]
-    a, b, _ = _pairs_from_groups(labels[sel], acc[sel].astype(np.int64), group_cap)
+    return text_pairs(labels, acc, valid[labels], m, text_rate(labels, valid), n_accounts, group_cap, min_support, needed), valid
+
+
+def text_rate(labels: np.ndarray, valid: np.ndarray) -> float:
+    """Chance that two texts fall in one valid near-duplicate group: sum d_g^2 / M^2."""
+    docs_per = np.bincount(labels, minlength=len(valid)) if len(labels) else np.zeros(0, np.int64)
+    total = float(max(len(labels), 1))
+    return float((docs_per[valid[: len(docs_per)]].astype(np.float64) ** 2).sum()) / (total * total)
+
+
+def text_pairs(labels: np.ndarray, acc: np.ndarray, sel: np.ndarray, m: np.ndarray, rate: float, n_accounts: int,
+               group_cap: int, min_support: int, needed: float) -> PairSignal:
+    """The :func:`text_reuse` test over the texts in ``sel`` (a mask or row numbers) only, with the chance model of all texts (``m``:
+    texts per account, ``rate``: :func:`text_rate`), so a subset of the groups is judged by the same expectation."""
+    sel_labels, sel_acc = labels[sel], acc[sel].astype(np.int64)  # ``sel``: a mask or row numbers
+    if not len(sel_labels):
+        return PairSignal.empty()
+    a, b, _ = _pairs_from_groups(sel_labels, sel_acc, group_cap)
     a, b, obs = _count_pairs(a, b, n_accounts, min_support)
     exp = m[a] * m[b] * rate
     bits = poisson_bits(obs, exp)
-    return PairSignal(a, b, obs, exp, strength_of(bits, needed)), valid
+    return PairSignal(a, b, obs, exp, strength_of(bits, needed))
 
 
-def pooled_text(labels: np.ndarray, valid: np.ndarray, acc: np.ndarray, members: np.ndarray) -> tuple[float, float]:
+def pooled_text(labels: np.ndarray, valid: np.ndarray, acc: np.ndarray, members: np.ndarray,
+                counted: np.ndarray | None = None) -> tuple[float, float]:
     """(observed, expected) shared texts summed over ALL member pairs, with the chance model of
-    :func:`text_reuse` (rate = sum d_g^2 / M^2 over valid groups)."""
+    :func:`text_reuse` (rate = sum d_g^2 / M^2 over valid groups). ``counted``: the groups whose sharing is
+    observed (default: every valid group)."""
     if not len(labels):
         return 0.0, 0.0
-    docs_per = np.bincount(labels)
-    total = float(len(labels))
-    rate = float((docs_per[valid[: len(docs_per)]].astype(np.float64) ** 2).sum()) / (total * total)
+    rate = text_rate(labels, valid)
     mine = np.isin(acc, members)
     m = np.bincount(acc[mine]).astype(np.float64)
     expected = rate * (m.sum() ** 2 - (m * m).sum()) / 2.0
-    sel = mine & valid[labels]
+    sel = mine & (valid if counted is None else counted)[labels]
     key = np.unique(labels[sel].astype(np.int64) * (int(acc.max()) + 1) + acc[sel])
     n_g = np.bincount(key // (int(acc.max()) + 1)).astype(np.float64)
     observed = float((n_g * (n_g - 1) / 2.0).sum())
