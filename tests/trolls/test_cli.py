@@ -84,3 +84,16 @@ def test_bad_input_is_reported_line_by_line_never_as_a_traceback() -> None:
     assert {a for a, o in out.items() if o["flagged"]} == {f"paid{i}" for i in range(6)}
     shown = [c["text"] for e in out["paid0"]["evidence"] if e["signal"] == "text_reuse" for d in e["details"] for c in d["comments"]]
     assert shown and all("? and more" in t for t in shown)
+
+
+def test_a_reader_that_stops_early_ends_the_run_quietly(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`townhall trolls events.jsonl | head -1`: no traceback and no "Error: BrokenPipeError" when the pipe closes."""
+    import subprocess
+    import sys
+
+    events = tmp_path / "events.jsonl"
+    events.write_text("\n".join(_lines()) + "\n", encoding="utf-8")
+    cmd = f"{sys.executable} -m townhall.cli trolls {events} | head -n 1"
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True, text=True, timeout=300)
+    assert len(done.stdout.splitlines()) == 1 and json.loads(done.stdout)["account"]
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr

@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-from townhall.service.trolls_batch import run_batch
+from townhall.service.trolls_batch import BatchSummary, run_batch
 
 
 def register(group: click.Group) -> None:
@@ -27,14 +27,25 @@ def register(group: click.Group) -> None:
         name = getattr(source, "name", "-")
         if name not in ("-", "<stdin>") and os.path.exists(name):
             size = os.path.getsize(name)
-        if err.is_terminal:
-            with Progress(TextColumn("reading events"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                          console=err, transient=True) as progress:
-                task = progress.add_task("read", total=size)
-                summary = run_batch(source, sys.stdout, threshold, seed, on_line=lambda n: progress.advance(task, n))
-        else:
-            summary = run_batch(source, sys.stdout, threshold, seed)
+        try:
+            summary = _run(source, threshold, seed, err, size)
+        except BrokenPipeError:  # the reader of our output stopped (`townhall trolls x.jsonl | head`): stop quietly
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # the interpreter flushes stdout at exit: let that go nowhere
+            raise SystemExit(1) from None
         for problem in summary.problems:
             err.print(f"skipped {problem}", markup=False, soft_wrap=True)
         err.print(f"{summary.events} events, {summary.accounts} accounts, {summary.flagged} flagged "
                   f"in {summary.clusters_flagged} cluster(s); {len(summary.problems)} malformed line(s) skipped", soft_wrap=True)
+
+
+def _run(source: TextIO, threshold: float, seed: int, err: Console, size: int | None) -> BatchSummary:
+    """Read the events and write the accounts, with a progress bar on a terminal."""
+    if err.is_terminal:
+        with Progress(TextColumn("reading events"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                      console=err, transient=True) as progress:
+            task = progress.add_task("read", total=size)
+            summary = run_batch(source, sys.stdout, threshold, seed, on_line=lambda n: progress.advance(task, n))
+    else:
+        summary = run_batch(source, sys.stdout, threshold, seed)
+    return summary
