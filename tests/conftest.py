@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -23,6 +24,24 @@ def unavailable(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"required under CI but unavailable: {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+# FastAPI keeps, in module-level caches of up to 4,096 entries each (fastapi.dependencies.models), every endpoint
+# function it has classified; our endpoints are closures over their app's services, so every app a test made
+# stayed in memory with its classifiers (~40 MB each): one CI worker grew to 18.6 GB of this machine's 23.
+# A server has one app and is not affected; tests forget them after each test.
+_FASTAPI_CALLABLE_CACHES = ("_is_gen_callable_cached", "_is_async_gen_callable_cached", "_is_coroutine_callable_cached")
+
+
+@pytest.fixture(autouse=True)
+def _forget_apps_fastapi_cached() -> Iterator[None]:
+    yield
+    from fastapi.dependencies import models
+
+    for name in _FASTAPI_CALLABLE_CACHES:
+        cache = getattr(models, name, None)
+        if cache is not None and hasattr(cache, "cache_clear"):
+            cache.cache_clear()
 
 
 @pytest.fixture(scope="session")
