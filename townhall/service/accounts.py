@@ -388,6 +388,13 @@ def _appeal_of(appeal: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return {"state": appeal["state"], "response": appeal["response"]} if appeal is not None else None
 
 
+def held_as_new(conn: Connection, account: Mapping[str, Any], policy: Any) -> bool:
+    """``[comments] premoderate_new_accounts``: a reader's comments wait for a moderator until one of their own is
+    published (a moderator approved one), read in the caller's transaction; moderators' own are never held."""
+    return bool(policy.settings.comments.premoderate_new_accounts and account["role"] == Role.READER.value
+                and content.count_account_comments(conn, int(account["id"]), CommentStatus.PUBLISHED) == 0)
+
+
 def _premoderation(conn: Connection, svc: Services, account: Mapping[str, Any], actions: list[Mapping[str, Any]],
                    policy: Any) -> dict[str, Any] | None:
     """Whether the reader's comments are held for a moderator before they appear, and why: a premoderation in
@@ -399,8 +406,7 @@ def _premoderation(conn: Connection, svc: Services, account: Mapping[str, Any], 
         details = sanction_details(conn, held)
         del details["sanction"]
         return {"source": "sanction", **details}
-    if (policy.settings.comments.premoderate_new_accounts and account["role"] == Role.READER.value
-            and content.count_account_comments(conn, int(account["id"]), CommentStatus.PUBLISHED) == 0):
+    if held_as_new(conn, account, policy):
         return {"source": "new_account", "action_id": None, "reason": NEW_ACCOUNT_HELD, "rule": NEW_ACCOUNT_RULE,
                 "until": None, "appeal": None, "can_appeal": False, "appeal_url": None}
     return None

@@ -20,7 +20,7 @@ from townhall.service.identity import Identity
 from townhall.service.render import render
 from townhall.store import content, moderation, people
 from townhall.trolls.events import ReactionKind
-from townhall.store.schema import MAX_ID, AccountState, ActorKind, CommentStatus, DecisionSource, Role, ThreadState
+from townhall.store.schema import MAX_ID, AccountState, ActorKind, CommentStatus, DecisionSource, ThreadState
 
 MAX_THREAD_ID = 300
 REPORT_REASONS = ("abusive", "obscene", "f_word", "spam", "paid_troll", "off_topic", "other")
@@ -107,11 +107,7 @@ def settle(svc: Services, conn: Connection, policy: Any, account: Mapping[str, A
     if decision.verdict is Verdict.PUBLISH and account["state"] == AccountState.PREMODERATED.value:
         hit = Hit("premoderation", acct.PREMODERATED_HELD, Action.HOLD)
         decision = Decision(Verdict.HOLD, decision.hits + (hit,), decision.scores, decision.policy_version)
-    elif (decision.verdict is Verdict.PUBLISH and policy.settings.comments.premoderate_new_accounts
-          and account["role"] == Role.READER.value
-          and content.count_account_comments(conn, int(account["id"]), CommentStatus.PUBLISHED) == 0):
-        # [comments] premoderate_new_accounts: an account is new until a comment of its own is published (a
-        # moderator approved one), read in this transaction; moderators' own comments are never held.
+    elif decision.verdict is Verdict.PUBLISH and acct.held_as_new(conn, account, policy):
         hit = Hit(NEW_ACCOUNT_RULE, acct.NEW_ACCOUNT_HELD, Action.HOLD)
         decision = Decision(Verdict.HOLD, decision.hits + (hit,), decision.scores, decision.policy_version)
     return decision

@@ -14,10 +14,9 @@ from townhall.service.errors import Invalid, NotFound
 from townhall.service.pages import Page
 from townhall.store import content, people
 from townhall.store.content import SORTS, Cursor
-from townhall.store.schema import MAX_ID, CommentStatus, ThreadState
+from townhall.store.schema import MAX_ID, TOMBSTONES, CommentStatus, ThreadState
 
 MAX_LIMIT = 100
-_TOMBSTONES = (CommentStatus.DELETED.value, CommentStatus.REJECTED.value)
 REPLIES_PER_ROOT = 50
 FILL_ROUNDS = 4  # reads of top-level comments to fill a page whose nesting dropped some (one, nearly always)
 
@@ -91,7 +90,7 @@ def _listed(row: Mapping[str, Any], authors: dict[int, Any], viewer_id: int | No
 
 def _empty_tombstone(item: dict[str, Any]) -> bool:
     item["replies"] = [r for r in item["replies"] if not _empty_tombstone(r)]
-    return item["status"] in _TOMBSTONES and not item["replies"]
+    return item["status"] in TOMBSTONES and not item["replies"]
 
 
 def list_comments(svc: Services, site_id: str, thread_external_id: str, *, sort: str = "newest", limit: int = 20,

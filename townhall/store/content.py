@@ -10,7 +10,7 @@ from sqlalchemy import Connection, and_, bindparam, func, insert, literal, or_, 
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
-from townhall.store.schema import CommentStatus, ThreadState, comments, reactions, reports, sites, threads, insert_row
+from townhall.store.schema import TOMBSTONES, CommentStatus, ThreadState, comments, reactions, reports, sites, threads, insert_row
 
 Row = RowMapping
 
@@ -135,7 +135,6 @@ def _has_reply_to_show(with_viewer: bool) -> Any:
 
 # Built once, like _MAY_HAVE_PUBLISHED_REPLY.
 _ROOT_HAS_REPLY_TO_SHOW = {False: _has_reply_to_show(False), True: _has_reply_to_show(True)}
-_TOMBSTONES = (CommentStatus.DELETED.value, CommentStatus.REJECTED.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +158,7 @@ def list_roots(
     with_viewer = viewer_id is not None
     q = select(comments).where(
         comments.c.thread_id == thread_id, comments.c.root_id.is_(None), _visible(viewer_id),
-        or_(comments.c.status.not_in(_TOMBSTONES), _ROOT_HAS_REPLY_TO_SHOW[with_viewer]),
+        or_(comments.c.status.not_in(TOMBSTONES), _ROOT_HAS_REPLY_TO_SHOW[with_viewer]),
     )
     if sort == "top":
         if cursor is not None:

@@ -46,6 +46,10 @@ class CommentStatus(StrEnum):
     DELETED = "deleted"
 
 
+# Statuses a thread shows as a tombstone (no text, no author) while a reply of the comment's own is shown.
+TOMBSTONES = (CommentStatus.DELETED.value, CommentStatus.REJECTED.value)
+
+
 class AccountState(StrEnum):
     ACTIVE = "active"
     WARNED = "warned"
