@@ -17,6 +17,7 @@ from starlette.testclient import TestClient
 
 from townhall.app import Townhall
 from townhall.service import mail, moderators
+from townhall.store import moderation
 from townhall.service.identity import Actor
 from tests.fixtures_app import auth
 from tests.ops.test_mail import Inbox, mail_app, smtp  # noqa: F401 - fixtures
@@ -198,3 +199,28 @@ def test_a_link_stops_only_its_own_address_and_kind(mail_app: Townhall, smtp: tu
         assert "Unsubscribe?" in page.text and "alice@new.example" not in page.text
         assert client.post("/unsubscribe", params={"token": old}).status_code == 200
         assert replies(client, alice) is False
+
+
+def mail_consent(app: Townhall) -> list[tuple[str, str, str]]:
+    """The audit log's record of readers' e-mail consent: (action, via, actor), oldest first."""
+    with app.services.db.read() as conn:
+        rows = [r for r in moderation.audit_entries(conn) if r["action"].startswith("account.mail_")]
+    return [(r["action"], r["details"]["via"], r["actor"]) for r in sorted(rows, key=lambda r: r["id"])]
+
+
+def test_consent_given_and_withdrawn_is_in_the_audit_log(mail_app: Townhall, smtp: tuple[Inbox, int]) -> None:  # noqa: F811
+    inbox, _ = smtp
+    with TestClient(mail_app, raise_server_exceptions=False) as client:
+        alice = opted_in(client)
+        opted_in(client)  # asking again changes nothing, and records nothing
+        me = f"account:{client.get('/api/v1/me', headers=alice).json()['id']}"
+        path, token, _ = mailed_link(client, inbox, alice)
+        client.get(path)  # a scanner's look: nothing
+        for _ in range(2):  # the button twice: one withdrawal
+            assert client.post("/unsubscribe", data={"token": token}).status_code == 200
+        assert mail_consent(mail_app) == [("account.mail_subscribed", "settings", me),
+                                          ("account.mail_unsubscribed", "unsubscribe_link", me)]
+        opted_in(client)
+        assert client.put("/api/v1/me/notifications", json={"replies": False}, headers=alice).status_code == 200
+    assert [a for a, _, _ in mail_consent(mail_app)][2:] == ["account.mail_subscribed", "account.mail_unsubscribed"]
+    assert mail_consent(mail_app)[-1][1] == "settings"

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
-from typing import Any
+from typing import Any, Mapping
 from urllib.parse import parse_qs, unquote, urlencode, urlparse
 
 import jwt
@@ -32,7 +32,7 @@ from townhall.service.errors import Invalid, NotFound
 from townhall.service.identity import Identity
 from townhall.service.jobs import Job, JobQueue, PermanentError
 from townhall.store import content, moderation, people, prefs
-from townhall.store.schema import AppealState, CommentStatus, FlagState
+from townhall.store.schema import ActorKind, AppealState, CommentStatus, FlagState
 
 log = logging.getLogger("townhall.mail")
 JOB_KIND = "mail.send"
@@ -238,8 +238,19 @@ def set_reply_notifications(svc: Services, ident: Identity, on: bool) -> dict[st
             raise NotFound("No such account.")
         if on and not account["email"]:
             raise Invalid("We have no e-mail address for you: the site's sign-in did not share one it has verified.", {"field": "replies"})
-        prefs.set_replies(conn, ident.account_id, on, svc.now())
+        if prefs.wants_replies(conn, ident.account_id) != on:
+            prefs.set_replies(conn, ident.account_id, on, svc.now())
+            _audit_preference(svc, conn, account, MailTopic.REPLIES, on=on, via="settings")
     return notification_settings(svc, ident)
+
+
+def _audit_preference(svc: Services, conn: Any, account: Mapping[str, Any], topic: MailTopic, *, on: bool,
+                      via: str) -> None:
+    """A reader's consent to a kind of e-mail, given or withdrawn, in the audit log: who, which, how (their
+    settings, or an unsubscribe link) and when, so the site can show when a reader stopped its mail."""
+    svc.audit(conn, action="account.mail_subscribed" if on else "account.mail_unsubscribed", subject_type="account",
+              subject_id=account["id"], actor_kind=ActorKind.READER.value, actor=f"account:{account['id']}",
+              site_id=account["site_id"], details={"topic": topic.value, "via": via})
 
 
 def _unsubscribe_claims(svc: Services, token: str) -> tuple[int, MailTopic, str | None]:
@@ -297,6 +308,9 @@ def unsubscribe(svc: Services, token: str) -> Unsubscription:
         found = _unsubscription(svc, conn, account_id, topic, tag)
         if found.receiving:
             _stop(conn, account_id, topic, svc.now())
+            account = people.get_account(conn, account_id)
+            assert account is not None  # receiving: the account has an address
+            _audit_preference(svc, conn, account, topic, on=False, via="unsubscribe_link")
     return replace(found, receiving=False)
 
 
