@@ -83,6 +83,9 @@
       appealLabel: 'Appeal: explain why the decision should be reversed',
       appealSend: 'Send appeal',
       appealSent: 'Your appeal was sent. A moderator will review it.',
+      appealOpen: 'Appeal {what}', appealFor: 'Appeal against {what}: explain why the decision should be reversed',
+      appealSentFor: 'Your appeal against {what} was sent. A moderator will review it.',
+      what_warn: 'the warning', what_premoderate: 'the review of your comments',
       appealState: 'Your appeal is {state}.',
       appealResponse: 'Moderator’s reply:',
       appeal_open: 'pending', appeal_upheld: 'decided: the sanction stays', appeal_reversed: 'decided: the sanction was lifted', appeal_moot: 'closed: the sanction had been lifted',
@@ -165,6 +168,9 @@
       appealLabel: 'Einspruch: Erklären Sie, warum die Entscheidung aufgehoben werden sollte',
       appealSend: 'Einspruch senden',
       appealSent: 'Ihr Einspruch wurde gesendet. Die Moderation prüft ihn.',
+      appealOpen: 'Einspruch gegen {what}', appealFor: 'Einspruch gegen {what}: Erklären Sie, warum die Entscheidung aufgehoben werden sollte',
+      appealSentFor: 'Ihr Einspruch gegen {what} wurde gesendet. Die Moderation prüft ihn.',
+      what_warn: 'die Verwarnung', what_premoderate: 'die Vorabprüfung Ihrer Kommentare',
       appealState: 'Ihr Einspruch ist {state}.',
       appealResponse: 'Antwort der Moderation:',
       appeal_open: 'in Prüfung', appeal_upheld: 'entschieden: die Maßnahme bleibt', appeal_reversed: 'entschieden: die Maßnahme wurde aufgehoben', appeal_moot: 'geschlossen: die Maßnahme war schon aufgehoben',
@@ -543,7 +549,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
 
     // forget the previous reader's drafts, rejection panels and own comments
     reset() {
-      this.composeKey = this.mainForm = this.expired = null;
+      this.composeKey = this.mainForm = this.expired = this.appealOpen = this.appealText = null;
       this.drafts.clear(); this.mine.clear();
       this.list.querySelectorAll('.th-slot').forEach((s) => this.closeSlot(s));
     }
@@ -586,15 +592,19 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     canWrite() { const me = this.me || this.expired; return !this.closed && !!(me || this.o.guests) && !(me && me.sanction); }
 
     // The reader's standing (GET /me). A ban or suspension locks the forms and stands alone; a warning and
-    // premoderation are notices: the reader can still take part.
+    // premoderation are notices: the reader can still take part. A warning and a moderator's premoderation
+    // together (two actions, two reasons): each notice names its appeal on a button, and the one appeal form
+    // opens in the notice it is for, naming the action; never two look-alike forms.
     renderStanding() {
       const me = this.me;
       const open = me && !me.sanction;
+      const w = open && me.warning, p = open && me.premoderation;
+      const two = !!(w && p && p.source === 'sanction');
       this.renderSanction(me && me.sanction);
-      this.renderNotice(this.warnSlot, open && me.warning, (w) => this.standingBox(w, 'th-notice th-warning',
-        h('h3', null, this.timeText(w.until ? 'warnedUntil' : 'warned', w.until)), h('p', { text: this.t('warnedHelp') })));
-      this.renderNotice(this.premodSlot, open && me.premoderation, (p) => (p.source === 'sanction'
-        ? this.standingBox(p, 'th-notice', h('h3', { text: this.t('premoderated') }))
+      this.renderNotice(this.warnSlot, w, two, (w) => this.standingBox(w, 'th-notice th-warning',
+        h('h3', null, this.timeText(w.until ? 'warnedUntil' : 'warned', w.until)), h('p', { text: this.t('warnedHelp') }), two && 'warn'));
+      this.renderNotice(this.premodSlot, p, two, (p) => (p.source === 'sanction'
+        ? this.standingBox(p, 'th-notice', h('h3', { text: this.t('premoderated') }), null, two && 'premoderate')
         : this.standingBox(null, 'th-notice', h('h3', { text: this.t('premoderated') }), h('p', { text: this.t('premodNew') }))));
     }
 
@@ -608,8 +618,8 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
 
     // A notice is drawn again only when what it says changes, so an appeal being written in it stays. One that
     // comes while the same reader is here (a warning after a refused comment) is announced, not focused.
-    renderNotice(slot, data, make) {
-      const key = data ? JSON.stringify(data) : '';
+    renderNotice(slot, data, two, make) {
+      const key = data ? JSON.stringify([data, two]) : '';
       const reader = this.me ? this.me.id : null;
       if (slot._key === key && slot._reader === reader) return;
       const arrived = key && !slot._key && slot._reader === reader;
@@ -626,7 +636,8 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     }
 
     // what a sanction, warning or premoderation is (head), why, a note, and the appeal's state or a form for one
-    standingBox(s, cls, head, note) {
+    // (with `what`, one of two actions: a button naming it, which opens the form)
+    standingBox(s, cls, head, note, what) {
       const t = this.t;
       head.id = uid('standing'); head.tabIndex = -1;
       const box = h('div', { class: cls, role: 'region', 'aria-labelledby': head.id }, head);
@@ -635,10 +646,37 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       if (s && s.appeal) {
         box.append(h('p', { text: t('appealState', { state: t('appeal_' + s.appeal.state) }) }));
         if (s.appeal.response) box.append(h('p', null, h('strong', { text: t('appealResponse') }), ' ', h('span', { dir: 'auto', text: s.appeal.response })));
+      } else if (s && s.can_appeal && what) {
+        const btn = h('button', { type: 'button', 'aria-expanded': 'false',
+          text: t('appealOpen', { what: t('what_' + what) }), onclick: () => this.toggleAppeal(s, what, btn) });
+        box.append(btn);
       } else if (s && s.can_appeal) {
         box.append(this.appealForm(s));
       }
       return box;
+    }
+
+    // the one appeal form of two actions, moved to the notice whose button opened it; what was written goes along
+    toggleAppeal(s, what, btn) {
+      const cur = this.appealOpen;
+      this.closeAppeal();
+      if (cur && cur.btn === btn) return;
+      const form = this.appealForm(s, what, btn);
+      form._area.value = this.appealText || '';
+      btn.after(form);
+      btn.setAttribute('aria-expanded', 'true'); btn.setAttribute('aria-controls', form.id);
+      this.appealOpen = { form, btn };
+      form._area.focus();
+    }
+
+    closeAppeal(discard) {
+      const cur = this.appealOpen;
+      this.appealOpen = null;
+      if (!cur) return;
+      this.appealText = discard ? '' : cur.form._area.value;
+      cur.form.remove();
+      cur.btn.setAttribute('aria-expanded', 'false'); cur.btn.removeAttribute('aria-controls');
+      if (discard) cur.btn.focus();
     }
 
     // a message with a time in it ('… until {until}'): the time as a <time> element
@@ -649,24 +687,29 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       return [parts[0], time, parts[1] || ''];
     }
 
-    appealForm(s) {
+    appealForm(s, what, btn) {
       const t = this.t;
       const id = uid('appeal');
+      const name = what && t('what_' + what);
       const msg = h('p', { class: 'th-error', hidden: true, id: id + '-err' });
       const area = h('textarea', { id, maxlength: 2000, 'aria-describedby': msg.id, rows: 3 });
       const send = h('button', { type: 'submit', class: 'th-primary', text: t('appealSend') });
-      const form = h('form', { class: 'th-form', novalidate: true }, h('label', { for: id, text: t('appealLabel') }), area, msg,
-        h('div', { class: 'th-foot' }, send));
+      const form = h('form', { class: 'th-form', novalidate: true, id: id + '-form' },
+        h('label', { for: id, text: name ? t('appealFor', { what: name }) : t('appealLabel') }), area, msg,
+        h('div', { class: 'th-foot' }, h('div', { class: 'th-buttons' }, send,
+          btn && h('button', { type: 'button', text: t('cancel'), onclick: () => this.closeAppeal(true) }))));
+      form._area = area;
       form.addEventListener('submit', async (ev) => {
         ev.preventDefault();
         if (!area.value.trim()) { msg.hidden = false; msg.textContent = t('errEmpty'); this.alert(t('errEmpty')); area.focus(); return; }
         send.disabled = true;
         try {
           await this.api('POST', '/me/actions/' + s.action_id + '/appeal', { text: area.value });
-          const ok = h('p', { class: 'th-ok', tabindex: '-1', text: t('appealSent') });
+          const ok = h('p', { class: 'th-ok', tabindex: '-1', text: name ? t('appealSentFor', { what: name }) : t('appealSent') });
+          if (btn) { this.appealOpen = null; this.appealText = ''; btn.remove(); }
           form.replaceWith(ok);
           ok.focus();
-          this.say(t('appealSent'));
+          this.say(ok.textContent);
         } catch (e) {
           send.disabled = false;
           msg.hidden = false; msg.textContent = this.errorText(e); this.alert(msg.textContent);
