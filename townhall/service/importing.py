@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -28,6 +29,9 @@ from townhall.store.schema import AccountState, ActorKind, DecisionSource, Role,
 
 Progress = Callable[[int], None]
 BATCH = 200
+# A comment dated later than this after the import is reported (it would stay the newest of its thread for ever);
+# a few hours ahead is a local time read as UTC, not worth a line.
+FUTURE_MARGIN = timedelta(days=1)
 
 
 @dataclass
@@ -127,6 +131,9 @@ def _apply(conn: Connection, svc: Services, archive: Archive, site_id: str, chun
         if ext in elsewhere:
             report.problems.append(Problem(comment.position, f"id {ext!r} was imported before into another thread; "
                                            "imported into this one as another comment"))
+        if comment.created_at > svc.now() + FUTURE_MARGIN:  # kept: the archive's date is all there is to go by
+            report.problems.append(Problem(comment.position, f"dated {comment.created_at:%Y-%m-%d %H:%M:%S} UTC, after "
+                                           "the import; imported with that date"))
         account_id = _account(conn, svc, site_id, comment, report, state, write)
         parent = known.get((prefix + comment.parent_external_id, thread_id)) if comment.parent_external_id else None
         if comment.parent_external_id and parent is None:

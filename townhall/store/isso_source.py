@@ -16,6 +16,10 @@ class Undecodable(str):
     """A text value that is not valid UTF-8, decoded with U+FFFD in place of the bytes that are not."""
 
 
+# Isso's text columns: SQLite keeps a BLOB written into one as bytes, which is read as text like any other value
+_TEXT_COLUMNS = frozenset({"uri", "title", "text", "author", "email", "website", "remote_addr"})
+
+
 def _text(data: bytes) -> str:
     try:
         return data.decode("utf-8")
@@ -39,7 +43,7 @@ def read_isso(path: str | Path) -> tuple[list[dict[str, Any]], Iterator[dict[str
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if not {"threads", "comments"} <= tables:
             raise NotAnIssoDatabase(f"{path}: no Isso 'threads' and 'comments' tables")
-        threads = [dict(r) for r in conn.execute("SELECT * FROM threads ORDER BY id")]
+        threads = [_row(r) for r in conn.execute("SELECT * FROM threads ORDER BY id")]
         cursor = conn.execute("SELECT * FROM comments ORDER BY id")
     except sqlite3.DatabaseError as exc:
         conn.close()
@@ -50,10 +54,15 @@ def read_isso(path: str | Path) -> tuple[list[dict[str, Any]], Iterator[dict[str
     return threads, _comments(conn, cursor, path)
 
 
+def _row(row: sqlite3.Row) -> dict[str, Any]:
+    """A row as a dict; a BLOB in a text column as text (``Undecodable`` where it is not UTF-8)."""
+    return {k: _text(v) if isinstance(v, bytes) and k in _TEXT_COLUMNS else v for k, v in dict(row).items()}
+
+
 def _comments(conn: sqlite3.Connection, cursor: sqlite3.Cursor, path: str | Path) -> Iterator[dict[str, Any]]:
     try:
         while rows := cursor.fetchmany(500):
-            yield from (dict(r) for r in rows)
+            yield from (_row(r) for r in rows)
     except sqlite3.DatabaseError as exc:
         raise NotAnIssoDatabase(f"{path}: {exc}") from exc
     finally:

@@ -43,12 +43,13 @@ def from_rows(threads: Iterable[dict[str, Any]], comments: Iterable[dict[str, An
 def _read(archive: Archive, threads: Iterable[dict[str, Any]], comments: Iterable[dict[str, Any]]) -> None:
     by_id: dict[Any, ImportedThread] = {}
     for row in threads:
-        uri = str(row.get("uri") or "").strip()
         if isinstance(row.get("uri"), Undecodable):
             archive.problem(f"threads row id={row.get('id')}", "uri is not valid UTF-8; its comments are skipped")
             continue
         if isinstance(row.get("title"), Undecodable):
             archive.problem(f"threads row id={row.get('id')}", "title is not valid UTF-8; kept with U+FFFD in its place")
+        row = _without_nul(archive, f"threads row id={row.get('id')}", row, ("uri", "title"))
+        uri = str(row.get("uri") or "").strip()
         if not uri:
             archive.problem(f"threads row id={row.get('id')}", "no uri; its comments are skipped")
             continue
@@ -60,6 +61,7 @@ def _read(archive: Archive, threads: Iterable[dict[str, Any]], comments: Iterabl
         if undecodable:
             archive.problem(where, f"not valid UTF-8 in column(s) {', '.join(undecodable)}; skipped")
             continue
+        row = _without_nul(archive, where, row, ("text", "author", "email"))
         thread = by_id.get(row.get("tid"))
         if thread is None:
             archive.problem(where, f"refers to unknown thread {row.get('tid')!r}; skipped")
@@ -85,3 +87,13 @@ def _read(archive: Archive, threads: Iterable[dict[str, Any]], comments: Iterabl
             author=ImportedAuthor(author_subject("isso", user_id=None, email=email, name=name), clean_name(name), email),
             text=text, created_at=created, status=status, position=where,
         ))
+
+
+def _without_nul(archive: Archive, where: str, row: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
+    """The row without NUL characters in the text ``columns`` it is imported from, which PostgreSQL cannot
+    store and no page shows (Isso's SQLite kept them); where there were some, said so."""
+    found = sorted(name for name in columns if isinstance(row.get(name), str) and "\x00" in row[name])
+    if not found:
+        return row
+    archive.problem(where, f"NUL character(s) removed from column(s) {', '.join(found)}")
+    return {**row, **{name: row[name].replace("\x00", "") for name in found}}

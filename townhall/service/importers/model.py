@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 from collections.abc import Callable, Iterator
@@ -77,14 +78,24 @@ class Archive:
         self.problems[:0] = [Problem("file", m) for m in messages]
 
     def add(self, comment: ImportedComment) -> None:
-        self._spool.add(_row(comment, None, None))
+        self._spool.add(_row(self._fit(comment), None, None))
+
+    def _fit(self, comment: ImportedComment) -> ImportedComment:
+        """The comment with its id and its parent's id short enough to store (see ``MAX_ID_CHARS``)."""
+        ext, parent = short_id(comment.external_id), short_id(comment.parent_external_id)
+        if ext == comment.external_id and parent == comment.parent_external_id:
+            return comment
+        if ext != comment.external_id:
+            self.problem(comment.position, f"id is longer than {MAX_ID_CHARS} characters; stored shortened, with a "
+                         "hash of the whole id (a re-import finds it)")
+        return dataclasses.replace(comment, external_id=ext or "", parent_external_id=parent)
 
     def defer(self, thread_ref: str, position: str, found: ImportedComment | str) -> None:
         """A comment (or a problem with one) read before its thread: kept until ``settle_threads`` says
         whether the thread exists."""
         self._deferred = True
         if isinstance(found, ImportedComment):
-            self._spool.add(_row(found, thread_ref, None))
+            self._spool.add(_row(self._fit(found), thread_ref, None))
         else:
             self._spool.add(("", None, None, thread_ref, found, "", "", None, "", 0, "", position))
 
@@ -174,6 +185,17 @@ def filled(source: str, fill: Callable[[Archive], None], *, spool_dir: str | Pat
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# An archive id is stored as "<source>:<id>" in comments.external_id (300 characters; the longest prefix,
+# "wordpress:", takes 10); a longer one is kept as its beginning and a hash of the whole, the same on every run,
+# so that replies and re-imports still find it. Every id that could be stored before is stored as it was.
+MAX_ID_CHARS = 288
+
+
+def short_id(ext: str | None) -> str | None:
+    if ext is None or len(ext) <= MAX_ID_CHARS:
+        return ext
+    digest = hashlib.sha256(ext.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    return f"{ext[:MAX_ID_CHARS - 25]}~{digest}"
 
 
 def _row(c: ImportedComment, thread_ref: str | None, problem: str | None) -> SpoolRow:
