@@ -38,6 +38,8 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("public_url", str, "", "Public base URL of this server (used in e-mails and links); empty means derive from requests."),
     SettingSpec("demo", bool, True, "Serve the demo article page at /demo."),
     SettingSpec("max_body_bytes", int, 65536, "Largest accepted request body, in bytes."),
+    SettingSpec("body_timeout_seconds", float, 30.0, "Longest time a client may take to send a request body, from the server's first read of it to its last byte; slower ones get 408 (0 disables)."),
+    SettingSpec("live_streams_per_client", int, 16, "Live-update streams one client address (an IPv6 client's /64) may hold open at once in each server process; more get 429 (0: no limit)."),
     SettingSpec("rate_limit_per_minute", int, 30, "Write requests allowed per account and per IP prefix each minute (0 disables)."),
     SettingSpec("edit_window_minutes", float, -1.0, "Override of the policy's edit window (negative: use the policy)."),
     SettingSpec("troll_interval_seconds", float, 300.0, "How often the coordination detector re-clusters accounts (0 disables the schedule)."),
@@ -71,6 +73,8 @@ class Settings:
     public_url: str = ""
     demo: bool = True
     max_body_bytes: int = 65536
+    body_timeout_seconds: float = 30.0
+    live_streams_per_client: int = 16
     rate_limit_per_minute: int = 30
     edit_window_minutes: float = -1.0
     troll_interval_seconds: float = 300.0

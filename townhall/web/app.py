@@ -61,6 +61,7 @@ def create_asgi(svc: Services) -> FastAPI:
     )
     app.state.services = svc
     app.state.templates = _templates()
+    app.state.live_streams = live.LiveStreams(svc.settings.live_streams_per_client)
     errors.install(app)
     app.include_router(api.router)
     app.include_router(live.router)
@@ -102,10 +103,10 @@ def create_asgi(svc: Services) -> FastAPI:
         def root() -> Response:
             return Response(status_code=307, headers={"Location": "/demo"})
 
-    # The last added is the outermost: security headers and CORS also wrap BodyLimit's own 413 answers, and
+    # The last added is the outermost: security headers and CORS also wrap BodyLimit's own 413/408 answers, and
     # InternalErrors' 500 envelope (an unhandled exception would otherwise be answered outside them all).
     app.add_middleware(InternalErrors)
-    app.add_middleware(BodyLimit, max_bytes=svc.settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=svc.settings.max_body_bytes, timeout=svc.settings.body_timeout_seconds)
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
                        allow_headers=["authorization", "content-type", "x-townhall-site"], max_age=600)
     app.add_middleware(SecurityHeaders)

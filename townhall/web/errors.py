@@ -17,7 +17,7 @@ log = logging.getLogger("townhall.web")
 
 _HTTP_CODES = {
     400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-    406: "not_acceptable", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
+    406: "not_acceptable", 408: "request_timeout", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
     422: "invalid", 429: "rate_limited", 503: "unavailable",
 }
 

@@ -1,10 +1,11 @@
-"""ASGI middleware: request body limits and security headers."""
+"""ASGI middleware: request body limits (size and time) and security headers."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Mapping
 
+import anyio
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -18,25 +19,47 @@ class _TooLarge(HTTPException):
         super().__init__(413, message)
 
 
-async def _send_error(send: Send, status: int, code: str, message: str) -> None:
+class _TooSlow(HTTPException):
+    """Raised from ``receive`` when the body has not all arrived in time; answered as 408 in the envelope,
+    with ``Connection: close`` (the rest of the body may still be on its way: the connection cannot serve
+    another request)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(408, message, headers={"Connection": "close"})
+
+
+async def _send_error(send: Send, status: int, code: str, message: str,
+                      headers: Mapping[str, str] | None = None) -> None:
     body = json.dumps({"error": {"code": code, "message": message, "details": None}}).encode()
+    extra = [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *extra]})
     await send({"type": "http.response.body", "body": body})
 
 
 class BodyLimit:
-    """Refuse request bodies over ``max_bytes`` with 413 in the error envelope (declared or streamed)."""
+    """Refuse request bodies over ``max_bytes`` with 413 in the error envelope (declared or streamed), and
+    bodies that take longer than ``timeout`` seconds to arrive with 408 (0: no time limit).
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    The time runs from the application's first read of the body to its last byte, however the body is cut
+    into chunks: a client trickling a byte a second would otherwise hold a request (and the worker thread or
+    database connection it may be waiting for) as long as it likes, and uvicorn's own timeouts only cover idle
+    connections between requests. A total limit rather than a minimum rate, because every body Townhall takes
+    is small (``max_body_bytes``, 64 KB by default; archives are imported from files with ``townhall import``,
+    never uploaded): 64 KB in 30 s is about 2 KB/s, which any real connection exceeds. Once the body is
+    complete, reads (waiting for the client to disconnect, as a live stream does) are not timed."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float = 0.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         message = f"The request body is larger than {self.max_bytes} bytes."
+        has_body = False
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
@@ -47,23 +70,41 @@ class BodyLimit:
                 if declared > self.max_bytes:
                     await _send_error(send, 413, "payload_too_large", message)
                     return
+                has_body = has_body or declared > 0
+            elif name == b"transfer-encoding":
+                has_body = True
         seen = 0
+        timed = has_body and self.timeout > 0  # no body (a GET, a live stream): nothing to time
+        deadline: float | None = None
 
         async def limited_receive() -> Message:
-            nonlocal seen
-            msg = await receive()
+            nonlocal seen, timed, deadline
+            if timed:
+                if deadline is None:
+                    deadline = anyio.current_time() + self.timeout
+                with anyio.move_on_after(deadline - anyio.current_time()) as waited:
+                    msg = await receive()
+                if waited.cancelled_caught:
+                    raise _TooSlow(f"The request body did not arrive within {self.timeout:g} seconds.")
+            else:
+                msg = await receive()
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
                 if seen > self.max_bytes:
                     raise _TooLarge(message)
+                if not msg.get("more_body", False):
+                    timed = False  # the whole body is in
+            else:
+                timed = False  # http.disconnect
             return msg
 
         tracked = _Tracked(send)
         try:
             await self.app(scope, limited_receive, tracked)
-        except _TooLarge:
+        except (_TooLarge, _TooSlow) as exc:
             if not tracked.started:
-                await _send_error(send, 413, "payload_too_large", message)
+                code = "payload_too_large" if exc.status_code == 413 else "request_timeout"
+                await _send_error(send, exc.status_code, code, exc.detail, exc.headers)
 
 
 class _Tracked:
