@@ -129,6 +129,7 @@ def townhall_env(**settings: Any) -> dict[str, str]:
     env.update({
         "TOWNHALL_SSO_SECRET": SSO_SECRET,
         "TOWNHALL_RATE_LIMIT_PER_MINUTE": "0",
+        "TOWNHALL_LIVE_STREAMS_PER_CLIENT": "0",  # every simulated reader comes from 127.0.0.1
         "TOWNHALL_LOG_LEVEL": "warning",
     })
     for key, value in settings.items():

@@ -11,6 +11,10 @@ from rich.console import Console
 
 from townhall.settings import Settings, SettingsError
 
+# On SIGTERM or Ctrl-C, requests in flight get this long to finish; then uvicorn cancels what is left, the
+# live-update streams above all, which would otherwise keep a stopping server up for as long as readers stay.
+GRACEFUL_SHUTDOWN_SECONDS = 5
+
 
 def load_settings(config: str | None, **overrides: Any) -> Settings:
     try:
@@ -67,10 +71,11 @@ def register(group: click.Group) -> None:
             app.close()
             os.environ.update(settings_environ(settings))  # workers rebuild these settings from TOWNHALL_*
             uvicorn.run("townhall.web.factory:app", host=host, port=port, workers=workers, factory=True,
-                        log_level=settings.log_level)
+                        log_level=settings.log_level, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
         else:
             tune_collector()
-            uvicorn.run(app, host=host, port=port, log_level=settings.log_level)
+            uvicorn.run(app, host=host, port=port, log_level=settings.log_level,
+                        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
 
     @group.command()
     @click.option("--config", type=click.Path(dir_okay=False), help="TOML settings file.")
