@@ -80,6 +80,7 @@ def decide(svc: Services, actor: Actor, appeal_id: int, *, reverse: bool, respon
         row = moderation.get_appeal(conn, appeal_id)
         if row is None:
             raise NotFound("No such appeal.")
+        # the account first, then (restoring the comment) the comment: the lock order of townhall.store.people
         account = people.get_account(conn, row["account_id"], for_update=True)
         assert account is not None
         actor.require_site(account["site_id"])
@@ -114,7 +115,9 @@ def _restore_comments(conn: Any, svc: Services, actor: Actor, account: Any, acti
     approval, naming the appeal)."""
     ids = []
     if action["comment_id"] is not None:
-        row = content.get_comment(conn, action["comment_id"])
+        # locked after the account (the lock order, townhall.store.people.get_account), and read locked: its
+        # author may have deleted it meanwhile, which must not be published again
+        row = content.get_comment(conn, action["comment_id"], for_update=True)
         if row is not None and row["status"] == CommentStatus.REJECTED.value:
             content.update_comment(conn, row["id"], status=CommentStatus.PUBLISHED.value)
             moderation.insert_decision(conn, comment_id=row["id"], source=DecisionSource.MODERATOR.value, verdict="publish",

@@ -236,8 +236,10 @@ def serialize(row: Mapping[str, Any], author: Mapping[str, Any] | None, *, viewe
     return out
 
 
-def _own_comment(conn: Connection, ident: Identity, comment_id: int) -> Mapping[str, Any]:
-    row = content.get_comment(conn, comment_id)
+def _own_comment(conn: Connection, ident: Identity, comment_id: int, *, lock: bool = False) -> Mapping[str, Any]:
+    """``lock``: the comment's row stays locked until the transaction ends; the caller locked the reader's
+    account before (the lock order: townhall.store.people.get_account)."""
+    row = content.get_comment(conn, comment_id, for_update=lock)
     if row is None or row["status"] == CommentStatus.DELETED.value:
         raise NotFound("No such comment.", {"comment_id": comment_id})
     thread = content.get_thread_by_id(conn, row["thread_id"])
@@ -248,10 +250,10 @@ def _own_comment(conn: Connection, ident: Identity, comment_id: int) -> Mapping[
     return row
 
 
-def _editable(conn: Connection, ident: Identity, comment_id: int) -> Mapping[str, Any]:
+def _editable(conn: Connection, ident: Identity, comment_id: int, *, lock: bool = False) -> Mapping[str, Any]:
     """The reader's own comment, unless a moderator removed it (editing must not publish it again; one the
-    house rules refused can be mended and sent again)."""
-    row = _own_comment(conn, ident, comment_id)
+    house rules refused can be mended and sent again). ``lock``: see :func:`_own_comment`."""
+    row = _own_comment(conn, ident, comment_id, lock=lock)
     if row["status"] == CommentStatus.REJECTED.value:
         latest = moderation.latest_decisions(conn, [comment_id]).get(comment_id)
         if latest is not None and latest["source"] == DecisionSource.MODERATOR.value:
@@ -290,8 +292,11 @@ def edit(svc: Services, ident: Identity, comment_id: int, text: Any) -> Posted:
     status = _STATUS[decision.verdict]
     html = render(text)
     with svc.db.write() as conn:  # checked again: a moderator, a sanction or a closed thread may have come in between
+        # The account, then the comment (the lock order, townhall.store.people.get_account): a moderator's
+        # decision on the comment takes them in the same order. The comment's lock keeps what is checked here
+        # (not deleted meanwhile, not removed by a moderator) true until the update.
         acct.require_can_post(conn, svc, ident.account_id, lock=True)
-        row = _editable(conn, ident, comment_id)
+        row = _editable(conn, ident, comment_id, lock=True)
         thread = _open_thread_of(conn, row)
         content.update_comment(conn, comment_id, body=text, html=html, status=status.value, edited_at=svc.now())
         _store_decision(conn, svc, comment_id, decision)

@@ -62,9 +62,9 @@ def _strike_confirmed_hold(conn: Connection, svc: Services, row: Mapping[str, An
 def _lift_strikes_for(conn: Connection, svc: Services, actor: Actor, row: Mapping[str, Any]) -> None:
     """A moderator who publishes a comment the house rules rejected says the rules were wrong: the strike it
     cost its author goes, with what the ladder did because of it (as when an appeal is granted)."""
+    account = people.get_account(conn, int(row["account_id"]), for_update=True)  # held already (lock_comment)
     strikes = [a for a in moderation.actions_for(conn, int(row["account_id"]))
                if a["kind"] == ActionKind.STRIKE.value and a["comment_id"] == row["id"] and a["revoked_at"] is None]
-    account = people.get_account(conn, int(row["account_id"]), for_update=True)
     if strikes and account is not None:
         reverse(conn, svc, account=account, action=strikes[0], actor=actor,
                 reason=f"Comment {row['id']} approved by a moderator")
@@ -106,7 +106,10 @@ def decide_comment(svc: Services, actor: Actor, comment_id: int, *, approve: boo
         raise Invalid("Give a reason; the reader will see it.", {"field": "reason"})
     target = CommentStatus.PUBLISHED if approve else CommentStatus.REJECTED
     with svc.db.write() as conn:
-        row = content.get_comment(conn, comment_id, for_update=True)
+        # The author's account is locked before the comment (the lock order, townhall.store.people.get_account):
+        # approving lifts a strike, rejecting a held comment may count one, and the author's edit of the comment,
+        # or an appeal's decision, locks the account first too; in the other order the two deadlocked.
+        row = content.lock_comment(conn, comment_id)
         if row is None:
             raise NotFound("No such comment.")
         site_id = _comment_site(conn, row)

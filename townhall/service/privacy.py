@@ -120,6 +120,9 @@ def erase_account(svc: Services, account_id: int, *, actor: str, mode: str | Non
         raise Invalid(f"Erasure mode is one of {', '.join(MODES)}.")
     remove = mode == "remove"
     with svc.db.write() as conn:
+        # the account before its comments: the lock order of townhall.store.people.get_account (a moderator's
+        # decision on one of the comments, racing the erasure, locks them in that order too)
+        people.get_account(conn, account_id, for_update=True)
         n = store.scrub_comments(conn, account_id, remove=remove, placeholder_status=CommentStatus.DELETED.value)
         if remove:
             for row in store.decisions_of(conn, account_id):

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, and_, bindparam, func, insert, literal, or_, 
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
+from townhall.store import people
 from townhall.store.schema import TOMBSTONES, CommentStatus, ThreadState, comments, reactions, reports, sites, threads, insert_row
 
 Row = RowMapping
@@ -74,9 +75,28 @@ def insert_comment(conn: Connection, **values: Any) -> int:
 
 def get_comment(conn: Connection, comment_id: int, *, for_update: bool = False) -> Row | None:
     """One comment; ``for_update`` locks its row until the transaction ends (PostgreSQL; SQLite's write
-    transactions are already exclusive)."""
+    transactions are already exclusive). Lock its author's account first where the transaction may write
+    that too (the lock order: :func:`townhall.store.people.get_account`), or use :func:`lock_comment`."""
     q = _COMMENT.with_for_update() if for_update and conn.dialect.name != "sqlite" else _COMMENT
     return conn.execute(q, {"comment_id": comment_id}).mappings().first()
+
+
+def lock_comment(conn: Connection, comment_id: int) -> Row | None:
+    """One comment, locked with its author's account, in the lock order: the account's row first, then the
+    comment's (see :func:`townhall.store.people.get_account`), for a transaction that starts from a comment
+    and may then write its author (a moderator's decision: a strike, or lifting one). The author is read
+    before either lock is taken; should the comment have changed hands meanwhile (an import claim moves
+    comments), the new author is locked too."""
+    row = get_comment(conn, comment_id)
+    for _ in range(3):
+        if row is None:
+            return None
+        people.get_account(conn, int(row["account_id"]), for_update=True)
+        locked = get_comment(conn, comment_id, for_update=True)
+        if locked is None or locked["account_id"] == row["account_id"]:
+            return locked
+        row = locked
+    return row
 
 
 def get_comments(conn: Connection, ids: Iterable[int]) -> list[Row]:
