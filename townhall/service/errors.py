@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from townhall.store.db import DatabaseUnavailable
+from townhall.store.db import DatabaseBusy, DatabaseUnavailable
 
-__all__ = ["Conflict", "DatabaseUnavailable", "Forbidden", "Invalid", "NotFound", "RateLimited", "RuleRejected",
+__all__ = ["Conflict", "DatabaseBusy", "DatabaseUnavailable", "Forbidden", "Invalid", "NotFound", "RateLimited", "RuleRejected",
            "Sanctioned", "ServiceError", "Unauthenticated", "Unavailable"]
 
 

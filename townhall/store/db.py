@@ -27,6 +27,15 @@ class DatabaseUnavailable(RuntimeError):
     """The database cannot be reached right now (answered as 503 by the web layer)."""
 
 
+class DatabaseBusy(DatabaseUnavailable):
+    """PostgreSQL gave up a write transaction to let another one through (a deadlock, SQLSTATE 40P01, or a
+    serialization failure, 40001). It was rolled back whole: nothing it wrote is kept, and the same request
+    sent again will go through (answered as 503 with ``Retry-After``, not as a server error)."""
+
+
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
 class Database:
     """One database: a read engine and a write engine over the same URL."""
 
@@ -73,6 +82,8 @@ class Database:
         except OperationalError as exc:
             if _is_unavailable(exc):
                 raise DatabaseUnavailable(str(exc.orig)) from exc
+            if getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+                raise DatabaseBusy(str(exc.orig)) from exc
             raise
         for callback in after:
             callback()

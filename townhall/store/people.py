@@ -38,7 +38,18 @@ _ACCOUNT_BY_SUBJECT = select(accounts).where(accounts.c.site_id == bindparam("si
 
 def get_account(conn: Connection, account_id: int, *, for_update: bool = False) -> Row | None:
     """One account; ``for_update`` locks its row until the transaction ends (PostgreSQL; SQLite's write
-    transactions are already exclusive), so that two moderators' sanctions are settled one after the other."""
+    transactions are already exclusive), so that two moderators' sanctions are settled one after the other.
+
+    Lock order (PostgreSQL): a transaction that writes both an account and one of its comments locks the
+    **account first, then the comment** (an ``UPDATE`` of a comment, and an ``INSERT`` that references one,
+    lock its row too). Two transactions that took them in opposite orders would deadlock, and PostgreSQL
+    kills one of them (a 500): a reader's edit (its account, then the comment) against a moderator's decision
+    on it. A path that starts from a comment locks its author with :func:`townhall.store.content.lock_comment`;
+    tests/enforcement/test_lock_order.py races the paths that lock both. Accounts among themselves have no
+    order yet: a ban carried to the same person's accounts on other sites (``ban_scope = "installation"``),
+    or lifted there, locks them after the account it started from, so two such bans at once, one from each
+    site, can still deadlock; the transaction PostgreSQL rolls back is answered 503 ``busy`` (``DatabaseBusy``
+    in :mod:`townhall.store.db`), to be sent again (tests/enforcement/test_lock_busy.py)."""
     q = _ACCOUNT.with_for_update() if for_update and conn.dialect.name != "sqlite" else _ACCOUNT
     return conn.execute(q, {"account_id": account_id}).mappings().first()
 

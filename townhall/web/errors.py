@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from townhall.service.errors import DatabaseUnavailable, RateLimited, ServiceError
+from townhall.service.errors import DatabaseBusy, DatabaseUnavailable, RateLimited, ServiceError
 
 log = logging.getLogger("townhall.web")
 
@@ -71,6 +71,12 @@ def install(app: FastAPI) -> None:
             return _internal()
         log.warning("the database refused a value: %s", exc)
         return _refused_value()
+
+    @app.exception_handler(DatabaseBusy)
+    async def _busy(_: Request, exc: DatabaseBusy) -> JSONResponse:
+        log.warning("write transaction rolled back by the database, to be sent again: %s", exc)
+        return envelope(503, "busy", "Another change to the same thing got in the way; nothing was saved. Please send it "
+                        "again.", None, {"Retry-After": "1"})
 
     @app.exception_handler(DatabaseUnavailable)
     async def _db(_: Request, exc: DatabaseUnavailable) -> JSONResponse:
