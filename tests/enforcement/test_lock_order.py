@@ -230,3 +230,28 @@ def test_erasure_while_a_moderator_approves_a_held_comment(pg_client) -> None:
     cases = _race(client, lambda c, n: _held(c, n, "erase-approve"), erase, _decide("approve"),
                             ({200}, {200, 409}))
     _consistent(app, {case["aid"] for case in cases})
+
+
+def test_reject_all_while_the_author_deletes_one_of_the_comments(pg_client) -> None:
+    """Reject-all read the account's comments unlocked: a comment its author deleted meanwhile was then marked
+    rejected, and the author's delete, answered 204, was undone. Whichever comes first, it ends deleted."""
+    app, client = pg_client
+
+    def setup(c: TestClient, n: int) -> dict[str, Any]:
+        reader = auth(f"reject-all-delete-{n}")
+        cid = _post(c, reader, "A civil comment, soon deleted.")
+        _post(c, reader, "Another civil comment.")
+        return {"reader": reader, "cid": cid, "aid": _me(c, reader)["id"]}
+
+    def reject_all(c: TestClient, case: dict[str, Any]) -> int:
+        return c.post(f"/api/v1/mod/accounts/{case['aid']}/reject-all", json={"reason": "Spam run."}, headers=MOD2).status_code
+
+    def delete(c: TestClient, case: dict[str, Any]) -> int:
+        return c.delete(f"/api/v1/comments/{case['cid']}", headers=case["reader"]).status_code
+
+    cases = _race(client, setup, reject_all, delete, ({200}, {204}))
+    _consistent(app, {case["aid"] for case in cases})
+    with app.services.db.read() as conn:
+        for case in cases:
+            status = conn.execute(sa.text("SELECT status FROM comments WHERE id = :c"), {"c": case["cid"]}).scalar_one()
+            assert status == "deleted", case

@@ -325,7 +325,7 @@ def edit(svc: Services, ident: Identity, comment_id: int, text: Any) -> Posted:
 
 def delete(svc: Services, ident: Identity, comment_id: int) -> None:
     with svc.db.write() as conn:
-        row = _own_comment(conn, ident, comment_id)
+        row = _own_comment(conn, ident, comment_id, lock=True)  # what it was (audited) stays so until it is gone
         content.update_comment(conn, comment_id, status=CommentStatus.DELETED.value)
         moderation.insert_decision(
             conn, comment_id=comment_id, source=DecisionSource.AUTHOR.value, verdict="deleted", hits=[], scores={},

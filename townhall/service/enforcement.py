@@ -320,7 +320,9 @@ def reject_all(svc: Services, actor: Actor, account_id: int, reason: str) -> lis
 
     with svc.db.write() as conn:
         moderated_account(conn, actor, account_id)
-        rows = content.list_account_comments(conn, account_id, statuses=[CommentStatus.PUBLISHED, CommentStatus.HELD], limit=100_000)
+        # locked, after the account: a comment its author deletes meanwhile stays deleted (not "rejected")
+        rows = content.list_account_comments(conn, account_id, statuses=[CommentStatus.PUBLISHED, CommentStatus.HELD],
+                                             limit=100_000, for_update=True)
         ids = [int(r["id"]) for r in rows]
         for row in rows:
             set_comment_status(conn, svc, row, CommentStatus.REJECTED, actor, reason or "Removed with the account's other comments")

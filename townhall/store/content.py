@@ -244,11 +244,18 @@ def count_account_comments(conn: Connection, account_id: int, status: CommentSta
     return int(conn.execute(q).scalar_one())
 
 
-def list_account_comments(conn: Connection, account_id: int, *, statuses: Sequence[CommentStatus] | None = None, limit: int = 200) -> list[Row]:
+def list_account_comments(conn: Connection, account_id: int, *, statuses: Sequence[CommentStatus] | None = None, limit: int = 200,
+                          for_update: bool = False) -> list[Row]:
+    """An account's comments, newest first. ``for_update`` locks them (PostgreSQL; lock the account first, see
+    :func:`townhall.store.people.get_account`): a comment changed meanwhile (its author deleted it) is waited
+    for and judged again by ``statuses``, so the caller never overwrites the change."""
     q = select(comments).where(comments.c.account_id == account_id)
     if statuses:
         q = q.where(comments.c.status.in_([s.value for s in statuses]))
-    return list(conn.execute(q.order_by(comments.c.id.desc()).limit(limit)).mappings())
+    q = q.order_by(comments.c.id.desc()).limit(limit)
+    if for_update and conn.dialect.name != "sqlite":
+        q = q.with_for_update()
+    return list(conn.execute(q).mappings())
 
 
 def list_by_status(conn: Connection, site_id: str, status: CommentStatus, *, limit: int, before_id: int | None = None) -> list[Row]:
