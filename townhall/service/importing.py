@@ -240,6 +240,8 @@ def _take_over(conn: Connection, account_id: int, imported: list[RowMapping]) ->
     """The imported accounts' comments move to ``account_id``; emptied, they keep no address, so nothing
     claims them again."""
     for other in imported:
+        # the account before its comments: the lock order of townhall.store.people.get_account
+        people.get_account(conn, int(other["id"]), for_update=True)
         store.move_comments(conn, int(other["id"]), account_id)
         people.update_account(conn, int(other["id"]), email=None)
 

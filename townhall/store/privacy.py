@@ -93,9 +93,10 @@ def set_delivery_payload(conn: Connection, delivery_id: int, payload: dict[str, 
 def purge_signals(conn: Connection, before: datetime) -> dict[str, int]:
     old = comments.c.created_at < before
     has = or_(comments.c.ip_hash.is_not(None), comments.c.ua_hash.is_not(None), comments.c.device_hash.is_not(None))
-    n_comments = conn.execute(update(comments).where(old, has).values(ip_hash=None, ua_hash=None, device_hash=None)).rowcount
+    # accounts before comments: the lock order of townhall.store.people.get_account
     n_accounts = conn.execute(update(accounts).where(accounts.c.created_at < before, accounts.c.device_hash.is_not(None))
                               .values(device_hash=None)).rowcount
+    n_comments = conn.execute(update(comments).where(old, has).values(ip_hash=None, ua_hash=None, device_hash=None)).rowcount
     return {"comments": int(n_comments or 0), "accounts": int(n_accounts or 0)}
 
 
