@@ -186,3 +186,25 @@ def test_the_comment_that_shows_the_banned_device_is_held_not_published(app: Tow
     assert TEXTS[3] not in str(listed) and listed  # the banned reader's comment is still there
     held = mod.get("/api/v1/mod/queues/held", headers=MOD).json()["items"]
     assert any(TEXTS[3] in str(item) for item in held)
+
+
+def test_comments_held_only_while_evasion_was_suspected_are_published_on_release(app: Townhall, mod: TestClient) -> None:
+    """The first readers on a network its banned reader used are premoderated until the network shows itself
+    shared; then they are released, and the comments that premoderation alone held are published (they
+    waited in the moderators' queue before). A comment a house rule held stays held."""
+    ban_after_posting(app, mod, f"{OFFICE}.7")
+    first = from_ip(app, f"{OFFICE}.20")
+    held = post(first, "colleague-0", TEXTS[0])
+    assert held["verdict"] == "held" and me(first, "colleague-0")["state"] == "premoderated"
+    rude = first.post(T, json={"text": "You are wrong and a bit silly."}, headers=auth("colleague-0"))
+    assert rude.status_code == 201 and rude.json()["verdict"] == "held"
+    assert [h["rule"] for h in rude.json()["comment"]["hits"]] != ["premoderation"], rude.json()  # a house rule holds it too
+    for i in range(1, 6):  # the network shows itself shared
+        post(from_ip(app, f"{OFFICE}.{20 + i}"), f"colleague-{i}", TEXTS[i])
+    assert me(first, "colleague-0")["state"] == "active"
+    listed = str(mod.get(T).json()["comments"])
+    assert TEXTS[0] in listed and "a bit silly" not in listed
+    queue = str(mod.get("/api/v1/mod/queues/held", headers=MOD).json()["items"])
+    assert TEXTS[0] not in queue and "a bit silly" in queue
+    audit = mod.get("/api/v1/mod/audit", params={"action": "comment.published"}, headers=MOD).text
+    assert str(held["comment"]["id"]) in audit and "evasion released" in audit

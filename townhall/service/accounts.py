@@ -33,6 +33,7 @@ RESERVED_SUBJECTS = ("guest:", "import:", "erased:", "sanctioned:")
 MAX_SUBJECT = 255  # accounts.subject holds 300
 MAX_EMAIL = 300  # accounts.email
 PREMODERATED_HELD = "Comments from this account are reviewed by a moderator before they appear."
+PREMODERATION_RULE = "premoderation"  # the rule a premoderated account's comments are held by
 NEW_ACCOUNT_HELD = "Comments from new accounts are reviewed by a moderator before they appear."
 
 

@@ -105,7 +105,7 @@ def settle(svc: Services, conn: Connection, policy: Any, account: Mapping[str, A
     if decision.verdict is Verdict.HOLD and acct.trusted(conn, svc, account, policy):  # trust only matters for holds
         decision = policy.evaluate(replace(subject, account_trusted=True))
     if decision.verdict is Verdict.PUBLISH and account["state"] == AccountState.PREMODERATED.value:
-        hit = Hit("premoderation", acct.PREMODERATED_HELD, Action.HOLD)
+        hit = Hit(acct.PREMODERATION_RULE, acct.PREMODERATED_HELD, Action.HOLD)
         decision = Decision(Verdict.HOLD, decision.hits + (hit,), decision.scores, decision.policy_version)
     elif decision.verdict is Verdict.PUBLISH and acct.held_as_new(conn, account, policy):
         hit = Hit(NEW_ACCOUNT_RULE, acct.NEW_ACCOUNT_HELD, Action.HOLD)

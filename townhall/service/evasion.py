@@ -19,9 +19,10 @@ from typing import Any, Mapping
 from sqlalchemy import Connection
 
 from townhall.policy.config import EvasionAction, EvasionConfig
+from townhall.service.accounts import PREMODERATION_RULE, held_as_new
 from townhall.service.core import Services, as_utc
 from townhall.store import content, moderation, people
-from townhall.store.schema import AccountState, ActionKind, ActorKind, FlagKind, FlagState
+from townhall.store.schema import AccountState, ActionKind, ActorKind, CommentStatus, DecisionSource, FlagKind, FlagState
 
 
 NEW_ACCOUNT_DAYS = 30  # writing is compared, and weak-only flags raised, only for accounts younger than this
@@ -209,8 +210,43 @@ def _release(conn: Connection, svc: Services, account: Mapping[str, Any], matche
 
     shared = next((t.split(_TAG)[0].strip() for m in matches.values() for t in m.values()
                    if _signal_of(t) is Signal.SHARED_NETWORK), "shared network")
+    since = min(as_utc(a["created_at"]) for a in moderation.actions_for(conn, int(account["id"])) if int(a["id"]) in taken)
     restore(conn, svc, account=account, actor=Actor.policy(), revoke=taken, reversal=True,
             reason=f"Comments are no longer reviewed first: a {shared} is no evidence of ban evasion.")
+    _publish_held(conn, svc, int(account["id"]), since)
+
+
+def _publish_held(conn: Connection, svc: Services, account_id: int, since: Any) -> None:
+    """Publish the comments that the released premoderation alone held (written since ``since``; every house
+    rule let them through), unless the account's comments are still held for another reason: a moderator's
+    premoderation, or the site's ``premoderate_new_accounts`` while none of them was ever published. A comment
+    a rule held stays for a moderator."""
+    account = people.get_account(conn, account_id)
+    if account is None or account["state"] != AccountState.ACTIVE.value:
+        return
+    policy = svc.policies.for_site(content.get_site(conn, account["site_id"]))
+    held = [r for r in content.list_account_comments(conn, account_id, statuses=[CommentStatus.HELD], limit=1000,
+                                                     for_update=True) if as_utc(r["created_at"]) >= since]
+    latest = moderation.latest_decisions(conn, [int(r["id"]) for r in held])
+    for row in reversed(held):  # oldest first
+        decision = latest.get(int(row["id"]))
+        holding = [h.get("rule") for h in (decision["hits"] or []) if h.get("action") in ("hold", "reject")] if decision else []
+        if decision is None or decision["source"] != DecisionSource.PIPELINE.value or holding != [PREMODERATION_RULE]:
+            continue
+        if held_as_new(conn, account, policy):
+            return
+        content.update_comment(conn, int(row["id"]), status=CommentStatus.PUBLISHED.value)
+        moderation.insert_decision(conn, comment_id=row["id"], source=DecisionSource.PIPELINE.value, verdict="publish",
+                                   hits=[], scores={}, policy_version=decision["policy_version"], moderator=None,
+                                   reason="Held only while ban evasion was suspected; released", created_at=svc.now())
+        svc.audit(conn, action="comment.published", subject_type="comment", subject_id=row["id"],
+                  actor_kind=ActorKind.POLICY.value, actor="evasion", site_id=account["site_id"],
+                  details={"account_id": account_id, "before": CommentStatus.HELD.value, "reason": "evasion released"})
+        thread = content.get_thread_by_id(conn, row["thread_id"])
+        if thread is not None:
+            channel = svc.events.channel(account["site_id"], thread["external_id"])
+            event = {"type": "comment.published", "id": row["id"], "parent_id": row["parent_id"]}
+            svc.db.after_commit(conn, lambda channel=channel, event=event: svc.events.publish(channel, event))
 
 
 def _strength(matches: Matches) -> Strength:
