@@ -75,6 +75,9 @@ def test_every_reply_mail_carries_both_one_click_headers(mail_app: Townhall, smt
         path, _, msg = mailed_link(client, smtp[0], opted_in(client))
     assert msg["List-Unsubscribe"] == f"<http://news.example{path}>"
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # as sent: the URI itself on one line (RFC 2369), not encoded words, which mail clients do not decode there
+    head = smtp[0].raw[-1].split(b"\r\n\r\n")[0]
+    assert f"\r\nList-Unsubscribe: <http://news.example{path}>\r\n".encode() in head, head
 
 
 def test_opening_the_link_changes_nothing_and_asks(mail_app: Townhall, smtp: tuple[Inbox, int]) -> None:  # noqa: F811

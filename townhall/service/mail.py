@@ -11,6 +11,7 @@ the address it was mailed to and one kind of e-mail, and does not expire (SECURI
 from __future__ import annotations
 
 import base64
+import email.policy
 import hashlib
 import hmac
 import logging
@@ -78,7 +79,9 @@ def send(svc: Services, to: list[str], subject: str, text: str, headers: dict[st
     url = urlparse(svc.settings.smtp_url)
     if url.scheme not in ("smtp", "smtps"):
         raise PermanentError(f"smtp_url must start with smtp:// or smtps://, not {svc.settings.smtp_url!r}")
-    msg = EmailMessage()
+    # SMTP's own line limit (998) rather than the default 78: a header as long as an unsubscribe link would
+    # otherwise be folded into RFC 2047 encoded words, which List-Unsubscribe does not allow (RFC 2369)
+    msg = EmailMessage(policy=email.policy.SMTP.clone(max_line_length=998))
     msg["From"] = formataddr(("Townhall", svc.settings.mail_from))
     msg["To"] = ", ".join(to)
     msg["Subject"] = subject
