@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from townhall.app import Townhall
+from tests.api.test_live import read_until
 from tests.fixtures_app import AppFactory, LiveServer, auth, make_token
 
 POLICY = """
@@ -191,17 +192,6 @@ def open_stream(server: LiveServer, client: str, thread: str = THREAD) -> socket
     sock.sendall(f"GET /api/v1/threads/{thread}/live HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
                  f"X-Forwarded-For: {client}\r\n\r\n".encode())
     return sock
-
-
-def read_until(sock: socket.socket, needle: bytes, limit: float = 10.0) -> bytes:
-    data = b""
-    deadline = time.monotonic() + limit
-    while needle not in data:
-        assert time.monotonic() < deadline, data
-        chunk = sock.recv(65536)
-        assert chunk, data
-        data += chunk
-    return data
 
 
 def refused_stream(server: LiveServer, client: str) -> None:
