@@ -4,6 +4,8 @@ are attached here; every module exposes ``register(group: click.Group) -> None``
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 
 import click
 
@@ -28,6 +30,9 @@ class _Townhall(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:  # the reader of our output stopped (`townhall … | head -1`): end quietly
+            _quiet_stdout()
+            raise SystemExit(141) from None  # 128 + SIGPIPE, as a Unix tool killed by it ends
         except ServiceError as exc:
             raise click.ClickException(exc.message) from exc
         except PolicyError as exc:  # file:line: message, as `townhall policy check` prints it
@@ -36,6 +41,17 @@ class _Townhall(click.Group):
             raise click.ClickException(f"the database refused: {str(exc).splitlines()[0]}") from exc
         except (OSError, ValueError, KeyError, PermanentError) as exc:
             raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _quiet_stdout() -> None:
+    """Point standard output at /dev/null: the interpreter flushes it at exit, which would fail again (and say so)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor (a test's captured output): nothing is flushed to a pipe
+        pass
+    finally:
+        os.close(devnull)
 
 
 def build_cli() -> click.Group:

@@ -35,7 +35,7 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("site_name", str, "Demo Gazette", "Display name of the default site."),
     SettingSpec("allow_guests", bool, None, "Let readers without SSO comment under a display name (default site): true or false sets it at every start; unset leaves it as it is (off on a new installation, or as an admin set it on the dashboard)."),
     SettingSpec("sso_require_email_verified", bool, False, "Count a reader token's 'email' as verified only when the token says 'email_verified: true' (off: a token without the claim vouches for its address). An unverified address is not stored and claims no imported history."),
-    SettingSpec("public_url", str, "", "Public base URL of this server (used in e-mails and links); empty means derive from requests."),
+    SettingSpec("public_url", str, "", "Public base URL of this server (used in e-mails and links); empty, links in e-mails point at http://localhost:8000, which townhall doctor warns about."),
     SettingSpec("demo", bool, True, "Serve the demo article page at /demo."),
     SettingSpec("max_body_bytes", int, 65536, "Largest accepted request body, in bytes."),
     SettingSpec("body_timeout_seconds", float, 30.0, "Longest time a client may take to send a request body, from the server's first read of it to its last byte; slower ones get 408 (0 disables)."),

@@ -25,7 +25,7 @@ def register(group: click.Group) -> None:
         svc = services(config, database_url)
         try:
             if not dry_run and not mail.enabled(svc):
-                raise click.ClickException("e-mail is not configured: set smtp_url (TOWNHALL_SMTP_URL)")
+                raise click.ClickException(mail.NOT_CONFIGURED)
             result = mail.digest(svc, site or svc.settings.default_site, to=list(to) or None, dry_run=dry_run)
         except OSError as exc:
             raise click.ClickException(f"could not send: {exc}") from exc
@@ -48,7 +48,11 @@ def register(group: click.Group) -> None:
 
         svc = services(config, database_url)
         try:
+            if not mail.enabled(svc):
+                raise click.ClickException(mail.NOT_CONFIGURED)
             mail.send(svc, [to], "Townhall test message", "If you can read this, Townhall can send e-mail.\n")
+        except click.ClickException:
+            raise
         except Exception as exc:  # noqa: BLE001
             raise click.ClickException(f"could not send: {exc}") from exc
         finally:

@@ -45,7 +45,7 @@ def register(group: click.Group) -> None:
     @click.option("--workers", default=1, show_default=True, type=int, help="Worker processes (PostgreSQL only).")
     def serve(config: str | None, host: str, port: int, database_url: str | None, policy: str | None,
               data_dir: str | None, workers: int) -> None:
-        """Run Townhall (with the demo article at /demo)."""
+        """Run Townhall (with the demo article at /demo unless the setting demo is off)."""
         import uvicorn
 
         from townhall.app import create_app
@@ -65,7 +65,8 @@ def register(group: click.Group) -> None:
         except Exception as exc:  # noqa: BLE001 - print for people, not a traceback
             console.print(f"[red]Townhall could not start:[/red] {exc}")
             sys.exit(1)
-        console.print(f"Townhall on [bold]http://{host}:{port}/[/bold] — demo article at http://{host}:{port}/demo")
+        demo = f" — demo article at http://{host}:{port}/demo" if settings.demo else ""  # /demo is 404 without it
+        console.print(f"Townhall on [bold]http://{host}:{port}/[/bold]{demo}")
         console.print(f"Database: {app.services.db.dialect}; policy: {app.services.policies.get().source}")
         if workers > 1:
             app.close()

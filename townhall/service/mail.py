@@ -74,8 +74,13 @@ def base_url(svc: Services) -> str:
 
 
 # --- sending -----------------------------------------------------------------------------------------
+NOT_CONFIGURED = "e-mail is not configured: set smtp_url (TOWNHALL_SMTP_URL=smtp://host:port, or smtps://user:password@host:port)"
+
+
 def send(svc: Services, to: list[str], subject: str, text: str, headers: dict[str, str] | None = None) -> None:
     """Send one plain-text message now (raises on SMTP errors)."""
+    if not svc.settings.smtp_url:
+        raise PermanentError(NOT_CONFIGURED)
     url = urlparse(svc.settings.smtp_url)
     if url.scheme not in ("smtp", "smtps"):
         raise PermanentError(f"smtp_url must start with smtp:// or smtps://, not {svc.settings.smtp_url!r}")

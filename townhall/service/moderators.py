@@ -65,7 +65,7 @@ def add_moderator(svc: Services, email: str, password: str, *, admin: bool = Fal
     with svc.db.write() as conn:
         for site in site_list:
             if content.get_site(conn, site) is None:
-                raise NotFound("No such site.", {"site": site})
+                raise NotFound(f"No such site: {site}.", {"site": site})
         mid = people.upsert_moderator(conn, email=email, password_hash=_hasher().hash(password), role=role.value,
                                       sites=site_list, now=svc.now())
         svc.audit(conn, action="moderator.saved", subject_type="moderator", subject_id=mid,
@@ -138,7 +138,7 @@ def update_moderator(svc: Services, actor: Actor, moderator_id: int, *, role: st
             raise NotFound("No such moderator.")
         for site in site_list:
             if content.get_site(conn, site) is None:
-                raise NotFound("No such site.", {"site": site})
+                raise NotFound(f"No such site: {site}.", {"site": site})
         if f"mod:{row['email']}" == actor.id and role != Role.ADMIN.value:
             raise Conflict("You cannot take away your own admin role.")
         dashboard.update_moderator(conn, moderator_id, role=role, sites=site_list)

@@ -121,13 +121,16 @@ def resolve(host: str, port: int) -> list[Address]:
 
 
 def parse(url: str) -> httpx.URL:
-    """The URL as httpx reads it; BadURL when it is not an http(s) URL with a host."""
+    """The URL as httpx reads it; BadURL when it is not an http(s) URL with a host. BadURL's message says only
+    what is wrong with the URL ("its scheme is ftp"), not the rule again: callers state the rule."""
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError, ValueError) as exc:
-        raise BadURL(f"not a valid URL: {exc}") from exc
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise BadURL("not an http:// or https:// URL with a host")
+        raise BadURL(f"it cannot be read: {exc}") from exc
+    if parsed.scheme not in ("http", "https"):
+        raise BadURL(f"its scheme is {parsed.scheme}" if parsed.scheme else "it has no scheme")
+    if not parsed.host:
+        raise BadURL("it has no host")
     return parsed
 
 

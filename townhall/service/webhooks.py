@@ -66,7 +66,8 @@ def add(svc: Services, site_id: str, url: str, *, secret: str | None = None, eve
     try:
         parsed = webhook_guard.parse(url)
     except webhook_guard.BadURL as exc:
-        raise Invalid(f"A webhook URL must be an http:// or https:// URL ({exc}).", {"field": "url"}) from exc
+        raise Invalid(f"A webhook URL must be an http:// or https:// URL with a host (not {url!r}: {exc}).",
+                      {"field": "url"}) from exc
     unknown = sorted(set(events or []) - set(EVENTS))
     if unknown:
         raise Invalid(f"Unknown event(s): {', '.join(unknown)}.", {"allowed": list(EVENTS)})

@@ -30,6 +30,10 @@ def sqlite_backup(source: str | Path, target: str | Path, progress: Callable[[in
                 progress(total - remaining, total)
 
         src.backup(dst, pages=-1, progress=report)
+        # The copy takes the source's WAL mode; a read-only reader of it (revision_of) would then leave -wal and
+        # -shm files beside it that it may not remove. A backup is one file: switch it to a rollback journal
+        # (the server sets WAL again on the restored database when it opens it).
+        dst.execute("PRAGMA journal_mode=DELETE")
         return str(dst.execute("PRAGMA integrity_check").fetchone()[0])
     finally:
         dst.close()
