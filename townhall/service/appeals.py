@@ -95,6 +95,9 @@ def decide(svc: Services, actor: Actor, appeal_id: int, *, reverse: bool, respon
         if not moderation.decide_appeal(conn, appeal_id, state=state, response=response.strip(), by=actor.id, now=svc.now()):
             if row["state"] == AppealState.MOOT.value:
                 raise Conflict("This appeal was closed without an answer: the action it appealed was lifted.", code=APPEAL_MOOT)
+            now_row = moderation.get_appeal(conn, appeal_id)  # as decided meanwhile (``row`` may predate it)
+            if now_row is not None and now_row["decided_by"] == actor.id:  # a double submission
+                raise Conflict("You have already answered this appeal.", {"state": now_row["state"]}, code="already_decided")
             raise Conflict("Another moderator has already decided this appeal.")
         restored: list[int] = []
         if reverse:

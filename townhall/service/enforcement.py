@@ -18,6 +18,11 @@ from townhall.store.schema import AccountState, ActionKind, ActorKind, AppealSta
 
 _CARRIED = "Banned on all sites of this installation: "
 ALREADY_IN_FORCE = "already_in_force"  # the error code of a ban (or premoderation) asked for while one is in force
+ALREADY_TAKEN = "already_taken"  # the error code of a warning or suspension that repeats one just taken
+# The same warning or suspension (kind and reason), or the same note, by the same moderator this soon: a double
+# submission (a double click, a form sent again), done once.
+REPEAT_WINDOW = timedelta(minutes=2)
+_TAKEN = {ActionKind.WARN: "warned", ActionKind.SUSPEND: "suspended"}
 MOOT_ANSWER = "Closed without an answer: the action you appealed was lifted."
 _STATE_FOR = {
     ActionKind.WARN: AccountState.WARNED,
@@ -298,6 +303,13 @@ def moderator_sanction(svc: Services, actor: Actor, account_id: int, sanction: S
         if kind in (ActionKind.BAN, ActionKind.PREMODERATE) and deciding is not None and deciding["kind"] == kind.value:
             raise Conflict(f"This account is already {_STATE_FOR[kind].value}: the {kind.value} is in force.",
                            {"action_id": deciding["id"]}, code=ALREADY_IN_FORCE)
+        if kind in (ActionKind.WARN, ActionKind.SUSPEND):  # a double submission would warn or suspend twice
+            now = svc.now()
+            for a in moderation.actions_for(conn, account_id):
+                if (a["kind"] == kind.value and a["actor"] == actor.id and a["reason"] == reason.strip()
+                        and a["revoked_at"] is None and as_utc(a["created_at"]) >= now - REPEAT_WINDOW):
+                    raise Conflict(f"You have already {_TAKEN[kind]} this account for this reason just now; it is not "
+                                   "done twice.", {"action_id": int(a["id"])}, code=ALREADY_TAKEN)
         if comment_id is not None:
             comment = content.get_comment(conn, comment_id)
             if comment is None or comment["account_id"] != account_id:

@@ -7,7 +7,7 @@ from typing import Any, Mapping
 from sqlalchemy import Connection
 
 from townhall.service.core import Services, as_utc
-from townhall.service.enforcement import apply_strike, moderated_account, reverse
+from townhall.service.enforcement import REPEAT_WINDOW, apply_strike, moderated_account, reverse
 from townhall.service.errors import Conflict, Invalid, NotFound
 from townhall.service.identity import Actor
 from townhall.store import content, moderation, people
@@ -136,14 +136,26 @@ def decide_comment(svc: Services, actor: Actor, comment_id: int, *, approve: boo
 
 
 def add_note(svc: Services, actor: Actor, account_id: int, text: str) -> int:
+    return add_note_once(svc, actor, account_id, text)[0]
+
+
+def add_note_once(svc: Services, actor: Actor, account_id: int, text: str) -> tuple[int, bool]:
+    """Add a moderators' note, unless it repeats the account's latest note, by the same moderator within
+    ``REPEAT_WINDOW`` (a double click, a form sent again): then that note stands. Returns (note id, added)."""
     if not isinstance(text, str) or not text.strip():
         raise Invalid("A note needs text.", {"field": "text"})
+    text = text.strip()[:5000]
     with svc.db.write() as conn:
-        account = moderated_account(conn, actor, account_id)
-        note_id = moderation.insert_note(conn, account_id=account_id, author=actor.id, text=text.strip()[:5000], created_at=svc.now())
+        account = moderated_account(conn, actor, account_id)  # locked: a repeat sent meanwhile waits, then sees this
+        notes = moderation.notes_for(conn, account_id)
+        last = notes[-1] if notes else None
+        if (last is not None and last["author"] == actor.id and last["text"] == text
+                and as_utc(last["created_at"]) >= svc.now() - REPEAT_WINDOW):
+            return int(last["id"]), False
+        note_id = moderation.insert_note(conn, account_id=account_id, author=actor.id, text=text, created_at=svc.now())
         svc.audit(conn, action="account.note", subject_type="account", subject_id=account_id, actor_kind=actor.kind.value,
                   actor=actor.id, site_id=account["site_id"], details={"note_id": note_id})
-        return note_id
+        return note_id, True
 
 
 def _iso(value: Any) -> str | None:

@@ -217,13 +217,23 @@ def record_sso_sign_in(svc: Services, actor: Actor, site_id: str) -> None:
                   actor_kind=actor.kind.value, actor=actor.id, site_id=site_id, details={"via": "sso"})
 
 
-def end_session(svc: Services, nonce: str, expires: float) -> None:
-    """Signing out ends a dashboard session on the server too: its cookie, even copied, opens nothing more."""
+def end_session(svc: Services, nonce: str, expires: float, actor: Actor | None = None) -> None:
+    """Signing out ends a dashboard session on the server too: its cookie, even copied, opens nothing more.
+    With ``actor`` (the moderator signing out), audited as signing in is."""
     try:
         with svc.db.write() as conn:
+            if actor is not None and not dashboard.session_ended(conn, nonce[:64]):
+                svc.audit(conn, action="moderator.signed_out", subject_type="moderator", subject_id=None,
+                          actor_kind=actor.kind.value, actor=actor.id,
+                          site_id=_sso_site(actor), details={})
             dashboard.end_session(conn, nonce[:64], datetime.fromtimestamp(expires, UTC))
     except IntegrityError:  # the same session signed out twice at once: it is ended either way
         pass
+
+
+def _sso_site(actor: Actor) -> str | None:
+    """The site of an SSO moderator (their sign-in is audited on it); None for local moderators."""
+    return next(iter(actor.sites)) if actor.id.startswith("sso:") and actor.sites else None
 
 
 def session_ended(svc: Services, nonce: str) -> bool:

@@ -14,9 +14,12 @@ from townhall.service import enforcement
 from townhall.service import moderation as svc_mod
 from townhall.service import clusters as svc_clusters
 from townhall.service.comments import check_thread_id
+from townhall.service.errors import Invalid
 from townhall.web.api import services
 from townhall.web.auth import check_origin, require_moderator, site_id_of
 from townhall.web.inputs import MAX_ID, Id, IdValue, SafeStr, StrictBody
+
+PAGED_QUEUES = ("held", "rejected")  # by id, newest first: ``before`` continues after a page
 
 router = APIRouter(prefix="/api/v1/mod", tags=["moderation"], dependencies=[Depends(check_origin)])
 
@@ -60,7 +63,13 @@ def queue(request: Request, name: Literal["held", "reported", "rejected", "appea
           limit: int = Query(50, ge=1, le=200), before: int | None = Query(None, ge=1, le=MAX_ID)) -> dict[str, Any]:
     svc = services(request)
     actor = require_moderator(request, svc)
-    return svc_mod.queue(svc, actor, site_id_of(request, svc), name, limit=limit, before_id=before)
+    if before is not None and name not in PAGED_QUEUES:  # it would answer the first page again
+        raise Invalid("Only the held and rejected queues are paged; ask for a larger limit (up to 200).",
+                      {"field": "before", "paged": list(PAGED_QUEUES)})
+    out = svc_mod.queue(svc, actor, site_id_of(request, svc), name, limit=limit, before_id=before)
+    if name not in PAGED_QUEUES:
+        out["next_before"] = None
+    return out
 
 
 @router.post("/comments/{comment_id}/decision", summary="Approve or reject a comment")
@@ -101,7 +110,8 @@ def reject_all(request: Request, account_id: Id, body: ReasonIn) -> dict[str, An
 def note(request: Request, account_id: Id, body: NoteIn) -> dict[str, Any]:
     svc = services(request)
     actor = require_moderator(request, svc)
-    return {"note_id": svc_mod.add_note(svc, actor, account_id, body.text)}
+    note_id, added = svc_mod.add_note_once(svc, actor, account_id, body.text)
+    return {"note_id": note_id, **({} if added else {"notice": "You have already added this note."})}
 
 
 @router.get("/accounts/{account_id}", summary="An account's full history: comments, decisions, actions, appeals, notes")

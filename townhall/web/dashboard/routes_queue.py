@@ -136,7 +136,7 @@ def sso(request: Request, token: Annotated[SafeStr, Form(max_length=8192)] = "",
 def logout(request: Request, csrf_token: FormText = "") -> Response:
     response = RedirectResponse("/admin/login", status_code=303)
     session = session_of(request)
-    moderators.end_session(services(request), session.nonce, session.expires)
+    moderators.end_session(services(request), session.nonce, session.expires, session.actor)
     sess.clear(request, response, services(request))
     return response
 
@@ -241,7 +241,7 @@ def sanction(request: Request, account_id: Id, sanction: Literal["warn", "suspen
         action_id: int | None = enforcement.moderator_sanction(
             svc, actor, account_id, sanction, reason, hours if sanction == "suspend" else None, also_reject)
     except Conflict as exc:
-        if also_reject is None or exc.code != enforcement.ALREADY_IN_FORCE:
+        if also_reject is None or exc.code not in (enforcement.ALREADY_IN_FORCE, enforcement.ALREADY_TAKEN):
             raise
         action_id = None  # the comment can still go
         notices.append(exc.message)
@@ -282,8 +282,11 @@ def restore(request: Request, account_id: Id, reason: FormReason = "",
 @action
 def note(request: Request, account_id: Id, text: Annotated[SafeStr, Form(max_length=5000)] = "",
          csrf_token: FormText = "") -> Response:
-    note_id = svc_mod.add_note(services(request), session_of(request).actor, account_id, text)
-    return done(request, {"note_id": note_id}, _back(request, f"/admin/accounts/{account_id}"))
+    note_id, added = svc_mod.add_note_once(services(request), session_of(request).actor, account_id, text)
+    payload: dict[str, Any] = {"note_id": note_id}
+    if not added:
+        payload["notice"] = "You have already added this note."
+    return done(request, payload, _back(request, f"/admin/accounts/{account_id}"))
 
 
 @router.post("/appeals/{appeal_id}/decision")
