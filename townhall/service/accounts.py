@@ -138,12 +138,14 @@ def _save_sso_account(svc: Services, site_id: str, sub: str, p: SsoProfile) -> i
                 conn, site_id=site_id, subject=sub, display_name=p.name, email=p.email, supporter=p.supporter,
                 role=p.role.value, guest=False, state=AccountState.ACTIVE.value, created_at=svc.now(),
             )
+            _audit_profile(svc, conn, site_id, account_id, {"role": p.role.value} if p.role is not Role.READER else {}, None)
             if p.unverified_email:
                 decline_claim(svc, conn, site_id, account_id, p.unverified_email, email_verified=p.email_verified)
             return account_id
         changes = _profile_changes(row, p.name, p.supporter, p.role, p.email)
         if changes:
             people.update_account(conn, int(row["id"]), **changes)
+            _audit_profile(svc, conn, site_id, int(row["id"]), changes, row["role"])
         if "email" in changes and (row["email"] or "").lower() != changes["email"].lower():
             # a reader who signed in before the import, or before their address was vouched for; not where
             # another reader of the site holds the address too (as at an import: then neither takes it)
@@ -153,6 +155,22 @@ def _save_sso_account(svc: Services, site_id: str, sub: str, p: SsoProfile) -> i
                 merge_imported(svc, conn, site_id, int(row["id"]), changes["email"], actor_kind=ActorKind.READER,
                                actor=f"account:{int(row['id'])}", email_verified=p.email_verified)
         return int(row["id"])
+
+
+def _audit_profile(svc: Services, conn: Connection, site_id: str, account_id: int, changes: Mapping[str, Any],
+                   old_role: str | None) -> None:
+    """What a publisher's token changed of an account, in the audit log: a role given or taken (who became a
+    moderator, and when, even where only the site's secret stands behind it) as ``account.role_changed``, and
+    a changed name, address or supporter flag as ``account.profile_changed`` naming the fields only (the audit
+    log is append-only and outlives an erasure: no names, no addresses)."""
+    actor = {"actor_kind": ActorKind.SYSTEM.value, "actor": f"sso:{site_id}", "site_id": site_id}
+    if "role" in changes:
+        svc.audit(conn, action="account.role_changed", subject_type="account", subject_id=account_id,
+                  details={"from": old_role, "to": changes["role"], "via": "sso"}, **actor)
+    fields = sorted(f for f in changes if f != "role")
+    if fields:
+        svc.audit(conn, action="account.profile_changed", subject_type="account", subject_id=account_id,
+                  details={"fields": fields, "via": "sso"}, **actor)
 
 
 def _true(value: Any) -> bool:
@@ -208,6 +226,8 @@ def _sso_identity(svc: Services, site_id: str, sub: str, p: SsoProfile) -> Ident
         account_id = _save_sso_account(svc, site_id, sub, p)
     except IntegrityError:  # the same reader's first two requests raced; the other one created the account
         account_id = _save_sso_account(svc, site_id, sub, p)
+    # the profile was written: a cached sign-in of an earlier one (another role, name…) would skip writing it back
+    svc.forget(f"identity:{site_id}:{sub}\x00")
     return Identity(account_id, site_id, sub, p.name, p.role, p.supporter, False)
 
 

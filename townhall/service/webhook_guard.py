@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
+import httpcore
 import httpx
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -159,22 +162,76 @@ def check_registration(parsed: httpx.URL, *, allow_private: bool) -> None:
 
 
 # What a delivery reads of the receiver's answer: only its status matters (and a redirect's Location). An
-# endless body (memory) or one sent a byte at a time (each read within the timeout, the whole never ending: the
-# process's job runner stuck) must not be read to its end.
+# endless body (memory), or headers or a body sent a byte at a time (each read within the timeout, the whole
+# never ending: the process's job runner stuck) must not be read to its end: the whole exchange (connecting, TLS,
+# sending, the answer's headers and what is read of its body) has one deadline.
 MAX_ANSWER_BYTES = 64 * 1024
 ANSWER_DEADLINE_S = 30.0
 
 
+class _Deadline:
+    """The time left of one exchange: every network operation waits at most that long."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.ends = time.monotonic() + seconds
+
+    def left(self, timeout: float | None, error: type[Exception]) -> float:
+        remaining = self.ends - time.monotonic()
+        if remaining <= 0:
+            raise error(f"the exchange took more than {self.seconds:g} s")
+        return remaining if timeout is None else min(timeout, remaining)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, stream: httpcore.NetworkStream, deadline: _Deadline) -> None:
+        self._stream, self._deadline = stream, deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, self._deadline.left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, self._deadline.left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        tls = self._stream.start_tls(ssl_context, server_hostname, self._deadline.left(timeout, httpcore.ConnectTimeout))
+        return _DeadlineStream(tls, self._deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's own network backend, with every connect, read and write bounded by the exchange's deadline."""
+
+    def __init__(self, deadline: _Deadline) -> None:
+        self._backend, self._deadline = httpcore.SyncBackend(), deadline
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        stream = self._backend.connect_tcp(host, port, self._deadline.left(timeout, httpcore.ConnectTimeout),
+                                           local_address, socket_options)
+        return _DeadlineStream(stream, self._deadline)
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:  # pragma: no cover
+        raise httpcore.ConnectError("webhooks are not sent over Unix sockets")
+
+    def sleep(self, seconds: float) -> None:  # pragma: no cover - only for httpcore's retries, which are off
+        self._backend.sleep(seconds)
+
+
 def _capped(response: httpx.Response) -> httpx.Response:
-    """The answer with at most MAX_ANSWER_BYTES of its (still encoded) body, read within ANSWER_DEADLINE_S."""
-    started = time.monotonic()
+    """The answer with at most MAX_ANSWER_BYTES of its (still encoded) body (each read bounded by the deadline)."""
     body = bytearray()
     for chunk in response.iter_raw():
         body += chunk[: MAX_ANSWER_BYTES - len(body)]
         if len(body) >= MAX_ANSWER_BYTES:
             break
-        if time.monotonic() - started > ANSWER_DEADLINE_S:
-            raise httpx.ReadTimeout(f"the answer took more than {ANSWER_DEADLINE_S:.0f} s", request=response.request)
     headers = [(k, v) for k, v in response.headers.multi_items()
                if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
     return httpx.Response(response.status_code, headers=headers, content=bytes(body), request=response.request)
@@ -184,17 +241,22 @@ def post(url: str, *, content: bytes, headers: Mapping[str, str], timeout: httpx
          allow_private: bool) -> httpx.Response:
     """POST to ``url``, connecting only to addresses checked here (see the module's docstring).
 
-    Only the answer's status and headers and at most MAX_ANSWER_BYTES of its body are read, within
+    Only the answer's status and headers and at most MAX_ANSWER_BYTES of its body are read, and the whole
+    exchange (every address tried, TLS, the request, the answer's headers and body) ends within
     ANSWER_DEADLINE_S. Raises Refused (sending cannot become allowed by retrying), Unresolvable, or
-    httpx.HTTPError (httpx.ReadTimeout for an answer that takes longer)."""
+    httpx.HTTPError (an httpx.TimeoutException for an exchange that takes longer)."""
     target = parse(url)
     addresses = vet(target, allow_private=allow_private)
+    deadline = _Deadline(ANSWER_DEADLINE_S)  # after the name was resolved: getaddrinfo cannot be bounded here
     host = target.raw_host.decode("ascii")
     pinned_headers = {**headers, "Host": target.netloc.decode("ascii")}
     extensions = {"sni_hostname": host} if target.scheme == "https" and literal(host) is None else {}
     ssl_context = httpx.create_ssl_context(trust_env=True)  # honours SSL_CERT_FILE / SSL_CERT_DIR
+    transport = httpx.HTTPTransport(verify=ssl_context, trust_env=False)
+    # httpx takes no network backend of its own: its connection pool, made again with ours (httpcore's public API)
+    transport._pool = httpcore.ConnectionPool(ssl_context=ssl_context, network_backend=_DeadlineBackend(deadline))
     failure: httpx.HTTPError | None = None
-    with httpx.Client(verify=ssl_context, trust_env=False, follow_redirects=False, timeout=timeout) as client:
+    with httpx.Client(transport=transport, trust_env=False, follow_redirects=False, timeout=timeout) as client:
         for address in addresses[:MAX_ADDRESSES]:
             request = client.build_request("POST", target.copy_with(host=str(address)), content=content,
                                            headers=pinned_headers, extensions=extensions)

@@ -3,6 +3,7 @@ signed by this installation, and moderator sessions from the dashboard."""
 
 from __future__ import annotations
 
+import hmac
 import time
 from datetime import timedelta
 from typing import Any
@@ -115,6 +116,10 @@ def _decode_reader_token(svc: Services, site_id: str, token: str) -> tuple[dict[
         raise _issued_in_future()
     if header.get("kid") == GUEST_KID and claims.get("site") != site_id:
         raise Unauthenticated("This guest token belongs to another site.")
+    if "purpose" in claims and hmac.compare_digest(key.encode(), svc.secret.encode()):
+        # a site whose SSO secret is the installation secret: Townhall's own tokens (the unsubscribe link of
+        # every reply e-mail: no expiry, ``sub`` an account id) verify with it, and are no one's sign-in
+        raise Unauthenticated("This is not a sign-in token.")
     claims["_guest"] = header.get("kid") == GUEST_KID
     return claims, key
 
