@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from townhall.policy.enforcement import is_trusted
 from townhall.policy.policyfile import NEW_ACCOUNT_RULE
 from townhall.policy.types import Subject, Verdict
-from townhall.service.core import Services, as_utc, storable
+from townhall.service.core import Services, as_utc, plain_address, storable
 from townhall.service.appeals import can_appeal
 from townhall.service.enforcement import (REVERSAL, SANCTIONED_PREFIX, SANCTIONS, action_in_force, release_erased, sanction_in_force,
                                           settle_standing, state_of)
@@ -205,6 +205,8 @@ def sign_in_sso(svc: Services, site_id: str, claims: Mapping[str, Any]) -> Ident
     except ValueError:
         role = Role.READER
     email = claims.get("email") if isinstance(claims.get("email"), str) else None
+    if email is not None:  # one address, or none: "a@x.org, b@y.org" would mail two people
+        email = email.strip() if plain_address(email.strip()) else None
     # Only an address the publisher vouches for is stored, gets e-mail, links accounts across sites and claims
     # imported history: the token says so, or says nothing and the installation trusts that (the default).
     verified = email_verified_claim(claims)

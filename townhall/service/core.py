@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 import time
@@ -22,6 +23,16 @@ from townhall.store import content, moderation, people, schema
 from townhall.store.db import Database
 
 MAX_ID = schema.MAX_ID  # the largest id either database is asked about; the web layer bounds ids with it
+
+
+# One plain address (local@domain): no spaces or control characters, none of the characters that separate or
+# quote addresses in a header (a comma would make "a@x.org, b@y.org" two recipients), one "@".
+_PLAIN_ADDRESS = re.compile(r'[^\s\x00-\x1f\x7f@,;:<>()\[\]\\"]+@[^\s\x00-\x1f\x7f@,;:<>()\[\]\\"]+')
+
+
+def plain_address(value: str) -> bool:
+    """Whether ``value`` is one e-mail address that can go in a ``To:`` header as it is."""
+    return _PLAIN_ADDRESS.fullmatch(value) is not None
 
 
 def storable(value: str) -> bool:

@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, unquote, urlencode, urlparse
 import jwt
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from townhall.service.core import Services, as_utc
+from townhall.service.core import Services, as_utc, plain_address
 from townhall.service.errors import Invalid, NotFound
 from townhall.service.identity import Identity
 from townhall.service.jobs import Job, JobQueue, PermanentError
@@ -151,7 +151,7 @@ def _address(reader: Any) -> str | None:
     the address belongs to)."""
     if reader is None or not reader["email"] or str(reader["subject"]).startswith("import:"):
         return None
-    return str(reader["email"])
+    return str(reader["email"]) if plain_address(str(reader["email"])) else None  # one recipient, never two
 
 
 def _reply(svc: Services, conn: Any, payload: dict[str, Any]) -> Built:
