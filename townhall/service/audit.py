@@ -54,7 +54,8 @@ def _names_rule(details: Any, rule: str) -> bool:
 
 def _entries(svc: Services, site_id: str, f: AuditFilter, before_id: int | None) -> Iterator[dict[str, Any]]:
     since = datetime.combine(f.since, time(0), tzinfo=timezone.utc) if f.since else None
-    until = datetime.combine(f.until, time(0), tzinfo=timezone.utc) + timedelta(days=1) if f.until else None
+    # to the end of ``until``; up to the calendar's last day is no bound (the day after it does not exist)
+    until = datetime.combine(f.until, time(0), tzinfo=timezone.utc) + timedelta(days=1) if f.until and f.until < date.max else None
     cursor = before_id
     while True:
         with svc.db.read() as conn:

@@ -3,8 +3,6 @@ browser (JSON Lines export), and the admin's moderator and site management."""
 
 from __future__ import annotations
 
-import dataclasses
-from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -65,14 +63,6 @@ def numbers_csv(request: Request, site: SiteQuery = None, days: int = Query(30, 
 
 
 # --- audit log -----------------------------------------------------------------------------------------
-def _audit_filter(actor: str | None, account: int | None, action: str | None, rule: str | None, since: str | None,
-                  until: str | None) -> svc_audit.AuditFilter:
-    filters = svc_audit.AuditFilter.parse(actor, account, action, rule, since, until)
-    if filters.until == date.max:  # up to the calendar's last day: no bound (the day after it does not exist)
-        filters = dataclasses.replace(filters, until=None)
-    return filters
-
-
 @router.get("/audit")
 @page
 def audit(request: Request, site: SiteQuery = None, actor: SafeStr | None = Query(None, max_length=300),
@@ -82,7 +72,7 @@ def audit(request: Request, site: SiteQuery = None, actor: SafeStr | None = Quer
     svc = services(request)
     who = session_of(request).actor
     site_id = _site(request, site)
-    filters = _audit_filter(actor, account, action, rule, since, until)
+    filters = svc_audit.AuditFilter.parse(actor, account, action, rule, since, until)
     rows, next_before = svc_audit.browse(svc, who, site_id, filters, before_id=before)
     return render(request, "admin/audit.html", site=site_id, rows=rows, actors=svc_audit.actors(svc, who, site_id),
                   filters=filters, query=urlencode(filters.query()), next_before=next_before)
@@ -95,7 +85,7 @@ def audit_export(request: Request, site: SiteQuery = None, actor: SafeStr | None
                  rule: SafeStr | None = Query(None, max_length=100), since: SafeStr | None = Query(None, max_length=10),
                  until: SafeStr | None = Query(None, max_length=10)) -> Response:
     site_id = _site(request, site)
-    filters = _audit_filter(actor, account, action, rule, since, until)
+    filters = svc_audit.AuditFilter.parse(actor, account, action, rule, since, until)
     body = svc_audit.export_jsonl(services(request), session_of(request).actor, site_id, filters)
     return Response(body, media_type="application/x-ndjson",
                     headers={"Content-Disposition": f'attachment; filename="townhall-{site_id}-audit.jsonl"'})
