@@ -7,6 +7,7 @@ or to share loaded resources (such as the classifier model).
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -103,10 +104,19 @@ def moderate(ctx: click.Context, policy_path: str | None, text: str | None, inpu
             out.write(line)
             out.flush()
 
-        moderate_lines(policy, _progress_lines(sys.stdin, None), write_through, on_error=report)
+        # read as a file is (UTF-8, a byte order mark skipped, undecodable bytes replaced), whatever the locale
+        buffer = getattr(sys.stdin, "buffer", None)
+        if buffer is None:  # a text-only stream (an embedding caller's): read it as it is
+            moderate_lines(policy, _progress_lines(sys.stdin, None), write_through, on_error=report)
+            return
+        stdin = io.TextIOWrapper(buffer, encoding="utf-8-sig", errors="replace", newline=None)
+        try:
+            moderate_lines(policy, _progress_lines(stdin, None), write_through, on_error=report)
+        finally:
+            stdin.detach()  # leave sys.stdin's buffer open
         return
     try:
-        handle = Path(input_path).open(encoding="utf-8", errors="replace", newline=None)
+        handle = Path(input_path).open(encoding="utf-8-sig", errors="replace", newline=None)
     except OSError as exc:
         click.echo(f"{input_path}: cannot read: {exc.strerror or exc}", err=True)
         ctx.exit(1)
