@@ -342,6 +342,8 @@ def require_can_post(conn: Connection, svc: Services, account_id: int, *, lock: 
     account = people.get_account(conn, account_id, for_update=lock)
     if account is None:
         raise NotFound("No such account.")
+    if str(account["subject"]).startswith("erased:"):  # erased while this request was on its way: nothing is added
+        raise Unauthenticated("This account was erased; sign in again to take part as a new reader.")
     action = active_sanction(conn, svc, account)
     if action is not None:
         details = sanction_details(conn, action)

@@ -11,9 +11,15 @@ Erasure (DELETE /api/v1/me, ``townhall erase``) keeps the moderation record but 
   or the daily purge);
 * their comments lose their IP, user-agent and device hashes and, per site policy, are either removed
   (text blanked, status ``deleted``; replies keep their place) or anonymised (text kept, shown under
-  "Former reader"); in "remove" mode the evidence the house rules quoted from their text is dropped too;
+  "Former reader"); in "remove" mode the evidence the house rules quoted from their text is dropped too, and
+  so is the text coordination flags quote from their comments; the coordination detector's in-memory index of
+  the site is read back from the (erased) database, so it neither quotes nor matches what was removed;
 * their appeals' text, their report notes and moderators' notes about them are replaced by "[erased]";
-* webhook deliveries that carried their comments or account are reduced to event, ids and time.
+* webhook deliveries that carried their comments or account are reduced to event, ids and time;
+* erasing an account erased while sanctioned again keeps its keyed subject (the sanction still finds it).
+
+An export holds, besides their own rows, their e-mail consent records (``account.mail_subscribed`` /
+``mail_unsubscribed`` audit entries: when, which kind, how); it is built in memory, one snapshot.
 
 The audit log is append-only in the database (migration 0002), so it cannot be scrubbed afterwards.
 Townhall therefore never writes a reader's personal data into it: entries name readers only by account id
@@ -44,6 +50,8 @@ MODES = ("remove", "anonymise")
 ERASE_COMMENTS = "erase_comments"  # site meta: the erasure mode (moves with an export)
 ERASED_NAME = "Former reader"
 PLACEHOLDER = "[erased]"
+# the reader's consent to e-mail, given or withdrawn (townhall.service.mail): kept in the audit log, part of an export
+CONSENT_ACTIONS = ("account.mail_subscribed", "account.mail_unsubscribed")
 
 
 def _iso(value: Any) -> Any:
@@ -78,6 +86,7 @@ def export_account(svc: Services, account_id: int) -> dict[str, Any]:
             "comments": [_plain(c) for c in store.comments_of(conn, account_id)],
             "reactions": [_plain(r) for r in store.reactions_of(conn, account_id)],
             "reports": [_plain(r) for r in store.reports_by(conn, account_id)],
+            "mail_consent": [_plain(c) for c in store.consent_of(conn, account_id, CONSENT_ACTIONS)],
             "actions": [_reader_facing(a) for a in store.actions_on(conn, account_id)],
             "appeals": [_reader_facing(a) for a in store.appeals_by(conn, account_id)],
             "moderator_notes": [_reader_facing(n) for n in store.notes_on(conn, account_id)],
@@ -102,6 +111,18 @@ def _scrub_hit(hit: Mapping[str, Any]) -> dict[str, Any]:
     return {**hit, "evidence": None, "reasons": []}
 
 
+def _unquote(node: Any, account: str) -> Any:
+    """Coordination evidence without the text it quotes from ``account``'s comments (``text`` emptied)."""
+    if isinstance(node, dict):
+        out = {k: _unquote(v, account) for k, v in node.items()}
+        if str(node.get("account")) == account and "text" in node:
+            out["text"] = ""
+        return out
+    if isinstance(node, list):
+        return [_unquote(v, account) for v in node]
+    return node
+
+
 def _mentions(payload: Any, account_id: int) -> bool:
     data = payload.get("data", {}) if isinstance(payload, dict) else {}
     author = (data.get("comment") or {}).get("author") or {}
@@ -111,7 +132,6 @@ def _mentions(payload: Any, account_id: int) -> bool:
 def erase_account(svc: Services, account_id: int, *, actor: str, mode: str | None = None) -> dict[str, Any]:
     with svc.db.read() as conn:
         account = people.get_account(conn, account_id)
-        sanctioned = account is not None and active_sanction(conn, svc, account) is not None
     if account is None:
         raise NotFound("No such account.")
     site_id = account["site_id"]
@@ -122,23 +142,38 @@ def erase_account(svc: Services, account_id: int, *, actor: str, mode: str | Non
     with svc.db.write() as conn:
         # the account before its comments: the lock order of townhall.store.people.get_account (a moderator's
         # decision on one of the comments, racing the erasure, locks them in that order too)
-        people.get_account(conn, account_id, for_update=True)
+        account = people.get_account(conn, account_id, for_update=True)
+        if account is None:
+            raise NotFound("No such account.")
+        # read under the lock: a ban decided since the read above still holds after the erasure
+        sanctioned = active_sanction(conn, svc, account) is not None
         n = store.scrub_comments(conn, account_id, remove=remove, placeholder_status=CommentStatus.DELETED.value)
         if remove:
             for row in store.decisions_of(conn, account_id):
                 store.set_decision_hits(conn, int(row["id"]), [_scrub_hit(h) for h in row["hits"] or []])
+            for flag in store.flags_of_site(conn, site_id):  # coordination flags quote the removed text
+                evidence = _unquote(flag["evidence"], str(account_id))
+                if evidence != flag["evidence"]:
+                    store.set_flag_evidence(conn, int(flag["id"]), evidence)
         store.scrub_reader_writing(conn, account_id, PLACEHOLDER)
         for row in store.deliveries_of_site(conn, site_id):
             if _mentions(row["payload"], account_id):
                 p = row["payload"]
                 store.set_delivery_payload(conn, int(row["id"]), {"id": p.get("id"), "event": p.get("event"), "site": p.get("site"),
                                                                   "created_at": p.get("created_at"), "data": {"erased": True}})
-        subject = sanctioned_subject(conn, site_id, account["subject"]) if sanctioned else f"erased:{uuid.uuid4().hex}"
+        if not sanctioned:
+            subject = f"erased:{uuid.uuid4().hex}"
+        elif str(account["subject"]).startswith(SANCTIONED_PREFIX):
+            subject = account["subject"]  # erased before, while sanctioned: hashing the hash would lose the sanction
+        else:
+            subject = sanctioned_subject(conn, site_id, account["subject"])
         store.anonymise_account(conn, account_id, subject=subject, name=ERASED_NAME)
         svc.audit(conn, action="account.erased", subject_type="account", subject_id=account_id,
                   actor_kind=ActorKind.READER.value if actor.startswith("account:") else ActorKind.SYSTEM.value,
                   actor=actor, site_id=site_id, details={"comments": n, "mode": mode})
     svc.forget(f"identity:{site_id}:")  # the erased subject signs in as a new reader from now on
+    if svc.trolls is not None:  # its in-memory index holds the text and hashes just erased
+        svc.trolls.reread(site_id)
     return {"account_id": account_id, "erased": True, "comments": n, "mode": mode}
 
 

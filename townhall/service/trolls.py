@@ -141,13 +141,27 @@ class TrollWatch:
                 return self._read_since(self.svc.now() - DetectorConfig().horizon, stoppable)
             return self._read_since(self._synced_at - CATCH_UP_OVERLAP, stoppable)
 
-    def _read_since(self, since: datetime, stoppable: bool) -> int:
+    def reread(self, site_id: str) -> None:
+        """Read one site's index back from the database afresh, after an erasure changed what it holds (the index
+        keeps every recent comment's text and IP and device hashes in memory, and would quote or match what was
+        removed). The last analysis's scores stay in force until the next analysis."""
+        with self._sync_lock:
+            with self._lock:
+                old = self._indexes.pop(site_id, None)
+            self._read_since(self.svc.now() - DetectorConfig().horizon, False, site_id=site_id)
+            if old is not None:
+                self.index(site_id).adopt_report(old.report)
+
+    def _read_since(self, since: datetime, stoppable: bool, site_id: str | None = None) -> int:
+        """Feed the indexes (of ``site_id`` only, if given) with what the database holds since ``since``."""
         started = self.svc.now()
         count = 0
         with self.svc.db.read() as conn:
             for row in content.recent_comments_for_trolls(conn, since):
                 if stoppable and self._stop.is_set():
                     raise Stopped
+                if site_id is not None and row["site_id"] != site_id:
+                    continue
                 idx = self.index(row["site_id"])
                 with self._lock:
                     if idx.has_comment(str(row["id"])):
@@ -158,9 +172,12 @@ class TrollWatch:
             for r in content.recent_reactions_for_trolls(conn, since):
                 if stoppable and self._stop.is_set():
                     raise Stopped
+                if site_id is not None and r["site_id"] != site_id:
+                    continue
                 kind = ReactionKind.REPORT if r["kind"] == "report" else ReactionKind.LIKE
                 self.observe_reaction(r["site_id"], r["account_id"], r["comment_id"], kind, r["created_at"])
-        self._synced_at = started
+        if site_id is None:  # a whole read: every site is up to this time
+            self._synced_at = started
         return count
 
     def analyse(self, site_id: str) -> Report:

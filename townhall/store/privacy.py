@@ -9,7 +9,8 @@ from sqlalchemy import Connection, or_, select, update
 from sqlalchemy.engine import RowMapping
 
 from townhall.store.ops_tables import reader_prefs, webhook_deliveries
-from townhall.store.schema import account_actions, accounts, appeals, comments, decisions, meta, notes, reactions, reports, threads
+from townhall.store.schema import (account_actions, accounts, appeals, audit_log, comments, decisions, flags, meta, notes, reactions,
+                                   reports, threads)
 
 Row = RowMapping
 
@@ -42,6 +43,14 @@ def notes_on(conn: Connection, account_id: int) -> list[Row]:
     return list(conn.execute(select(notes).where(notes.c.account_id == account_id).order_by(notes.c.id)).mappings())
 
 
+def consent_of(conn: Connection, account_id: int, actions: tuple[str, ...]) -> list[Row]:
+    """The audit entries recording the reader's consent to e-mail, given or withdrawn (oldest first)."""
+    q = (select(audit_log.c.at, audit_log.c.action, audit_log.c.details)
+         .where(audit_log.c.subject_type == "account", audit_log.c.subject_id == str(account_id), audit_log.c.action.in_(actions))
+         .order_by(audit_log.c.id))
+    return list(conn.execute(q).mappings())
+
+
 def prefs_of(conn: Connection, account_id: int) -> Row | None:
     return conn.execute(select(reader_prefs).where(reader_prefs.c.account_id == account_id)).mappings().first()
 
@@ -56,6 +65,14 @@ def scrub_comments(conn: Connection, account_id: int, *, remove: bool, placehold
 def decisions_of(conn: Connection, account_id: int) -> list[Row]:
     own = select(comments.c.id).where(comments.c.account_id == account_id)
     return list(conn.execute(select(decisions.c.id, decisions.c.hits).where(decisions.c.comment_id.in_(own))).mappings())
+
+
+def flags_of_site(conn: Connection, site_id: str) -> list[Row]:
+    return list(conn.execute(select(flags.c.id, flags.c.evidence).where(flags.c.site_id == site_id)).mappings())
+
+
+def set_flag_evidence(conn: Connection, flag_id: int, evidence: Any) -> None:
+    conn.execute(update(flags).where(flags.c.id == flag_id).values(evidence=evidence))
 
 
 def set_decision_hits(conn: Connection, decision_id: int, hits: list[dict[str, Any]]) -> None:

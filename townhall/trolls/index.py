@@ -73,6 +73,11 @@ class CoordinationIndex:
     def report(self) -> Report | None:
         return self._report
 
+    def adopt_report(self, report: Report | None) -> None:
+        """Answer :meth:`account_score` from ``report`` until the next analysis: an index read back afresh keeps
+        the scores of the one it replaces."""
+        self._report = report
+
     def account_score(self, account: str) -> tuple[float, str | None] | None:
         """(score 0..1, cluster id) from the last analysis; ``None`` if never analysed or not seen."""
         if self._report is None:
