@@ -24,6 +24,13 @@ def _endless(conn: socket.socket) -> None:
         conn.sendall(chunk)
 
 
+def _trickle_headers(conn: socket.socket) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\n")
+    while True:  # one endless header name, a byte every 0.2 s
+        conn.sendall(b"X")
+        time.sleep(0.2)
+
+
 def _trickle(conn: socket.socket) -> None:
     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
     while True:
@@ -80,3 +87,14 @@ def test_an_answer_sent_a_byte_at_a_time_ends_at_the_deadline(receiver: str, mon
     with pytest.raises(httpx.ReadTimeout):
         _post(receiver)
     assert time.monotonic() - started < 6  # each byte came within the 5 s read timeout
+
+
+@pytest.mark.parametrize("receiver", [_trickle_headers], indirect=True)
+def test_answer_headers_sent_a_byte_at_a_time_end_at_the_deadline(receiver: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each read was bounded and the body had a deadline, but the headers had none: a receiver trickling them
+    held the job runner (webhooks, e-mail, purges) for hours. The whole exchange now has the deadline."""
+    monkeypatch.setattr(webhook_guard, "ANSWER_DEADLINE_S", 1.5)  # the setting, shortened for the test
+    started = time.monotonic()
+    with pytest.raises(httpx.TimeoutException):
+        _post(receiver)
+    assert time.monotonic() - started < 6
