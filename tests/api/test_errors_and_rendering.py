@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from tests.fixtures_app import auth
+from tests.fixtures_app import LiveServer, auth
 
 T = "/api/v1/threads/article-1/comments"
 
@@ -56,6 +57,13 @@ def test_text_limits_are_clear(client: TestClient) -> None:
 def test_health(client: TestClient) -> None:
     r = client.get("/healthz")
     assert r.status_code == 200 and r.json()["status"] == "ok"
+
+
+def test_health_and_the_widget_answer_head(live_server: LiveServer) -> None:
+    """Uptime monitors (UptimeRobot by default) and link checkers ask with HEAD: a 405 reads as "down"."""
+    for path, kind in (("/healthz", "application/json"), ("/embed.js", "application/javascript; charset=utf-8")):
+        r = httpx.head(live_server.url + path)
+        assert r.status_code == 200 and r.headers["content-type"] == kind and r.content == b"", (path, r)
 
 
 @pytest.mark.parametrize(

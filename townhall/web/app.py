@@ -77,7 +77,11 @@ def create_asgi(svc: Services) -> FastAPI:
             return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
         return JSONResponse({"status": "ok", "version": __version__, "database": svc.db.dialect})
 
-    @app.get("/embed.js", include_in_schema=False)
+    # HEAD too (outside the schema: one operation per path there): uptime monitors (UptimeRobot's default) and
+    # link checkers ask with HEAD, and read a 405 as "down"
+    app.add_api_route("/healthz", healthz, methods=["HEAD"], include_in_schema=False)
+
+    @app.api_route("/embed.js", methods=["GET", "HEAD"], include_in_schema=False)
     def embed_js() -> Response:
         body = _asset("embed.js")
         if body is None:
