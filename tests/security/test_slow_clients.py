@@ -10,13 +10,13 @@ import select
 import socket
 import time
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 import httpx
 import pytest
 
 from townhall.app import Townhall
-from tests.api.test_live import read_until
+from tests.api.test_live import read_until, wait_for
 from tests.fixtures_app import AppFactory, LiveServer, auth, make_token
 
 POLICY = """
@@ -47,13 +47,6 @@ def townhall(make_app: AppFactory, sqlite_url: str, tmp_path: Path) -> Townhall:
 def server(townhall: Townhall) -> Iterator[LiveServer]:
     with LiveServer(townhall) as running:
         yield running
-
-
-def wait_for(predicate: Callable[[], bool], limit: float = 10.0) -> None:
-    deadline = time.monotonic() + limit
-    while not predicate():
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
 
 
 def split_response(data: bytes) -> tuple[int, dict[str, str], bytes] | None:
