@@ -19,7 +19,7 @@ from townhall.policy.policyfile import NEW_ACCOUNT_RULE
 from townhall.policy.types import Subject, Verdict
 from townhall.service.core import Services, as_utc, plain_address, storable
 from townhall.service.appeals import can_appeal
-from townhall.service.enforcement import (REVERSAL, SANCTIONED_PREFIX, SANCTIONS, action_in_force, release_erased, sanction_in_force,
+from townhall.service.enforcement import (ERASED_PREFIX, REVERSAL, SANCTIONED_PREFIX, SANCTIONS, action_in_force, release_erased, sanction_in_force,
                                           settle_standing, state_of)
 from townhall.service.errors import Forbidden, Invalid, NotFound, Sanctioned, Unauthenticated
 from townhall.service.identity import Identity
@@ -29,7 +29,7 @@ from townhall.store.schema import AccountState, ActionKind, ActorKind, CommentSt
 
 # Subjects Townhall gives accounts of its own; a publisher's sign-in may not name them (an imported reader's
 # account is claimed by a vouched-for e-mail on first sign-in instead: townhall.service.importing.claim_imported).
-RESERVED_SUBJECTS = ("guest:", "import:", "erased:", "sanctioned:")
+RESERVED_SUBJECTS = ("guest:", "import:", ERASED_PREFIX, SANCTIONED_PREFIX)
 MAX_SUBJECT = 255  # accounts.subject holds 300
 MAX_EMAIL = 300  # accounts.email
 PREMODERATED_HELD = "Comments from this account are reviewed by a moderator before they appear."
@@ -342,7 +342,7 @@ def require_can_post(conn: Connection, svc: Services, account_id: int, *, lock: 
     account = people.get_account(conn, account_id, for_update=lock)
     if account is None:
         raise NotFound("No such account.")
-    if str(account["subject"]).startswith("erased:"):  # erased while this request was on its way: nothing is added
+    if str(account["subject"]).startswith(ERASED_PREFIX):  # erased while this request was on its way: nothing is added
         raise Unauthenticated("This account was erased; sign in again to take part as a new reader.")
     action = active_sanction(conn, svc, account)
     if action is not None:

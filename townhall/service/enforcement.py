@@ -114,6 +114,12 @@ def appeal_would_matter(actions: list[Mapping[str, Any]], action: Mapping[str, A
 
 SANCTIONS = (ActionKind.SUSPEND.value, ActionKind.BAN.value)  # what keeps a reader from posting
 SANCTIONED_PREFIX = "sanctioned:"  # the subject an account erased while banned or suspended keeps meanwhile
+ERASED_PREFIX = "erased:"  # the subject of an erased account: nobody signs in to it again
+
+
+def erased_subject() -> str:
+    """A fresh subject for an erased account, ``erased:<random>``: no sign-in ever names it."""
+    return f"{ERASED_PREFIX}{uuid.uuid4().hex}"
 
 
 def release_erased(conn: Connection, svc: Services, account_id: int) -> bool:
@@ -129,7 +135,7 @@ def release_erased(conn: Connection, svc: Services, account_id: int) -> bool:
     deciding = action_in_force(conn, svc, account_id)
     if deciding is not None and deciding["kind"] in SANCTIONS:
         return False
-    people.update_account(conn, account_id, subject=f"erased:{uuid.uuid4().hex}")
+    people.update_account(conn, account_id, subject=erased_subject())
     return True
 
 

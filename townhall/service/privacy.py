@@ -29,12 +29,11 @@ Townhall therefore never writes a reader's personal data into it: entries name r
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from typing import Any, Mapping
 
 from townhall.service.accounts import active_sanction, sanctioned_subject
-from townhall.service.enforcement import SANCTIONED_PREFIX, release_erased
+from townhall.service.enforcement import SANCTIONED_PREFIX, erased_subject, release_erased
 from townhall.service.core import Services, as_utc
 from townhall.service.errors import Invalid, NotFound
 from townhall.service.jobs import Job, JobQueue, Recurring
@@ -162,7 +161,7 @@ def erase_account(svc: Services, account_id: int, *, actor: str, mode: str | Non
                 store.set_delivery_payload(conn, int(row["id"]), {"id": p.get("id"), "event": p.get("event"), "site": p.get("site"),
                                                                   "created_at": p.get("created_at"), "data": {"erased": True}})
         if not sanctioned:
-            subject = f"erased:{uuid.uuid4().hex}"
+            subject = erased_subject()
         elif str(account["subject"]).startswith(SANCTIONED_PREFIX):
             subject = account["subject"]  # erased before, while sanctioned: hashing the hash would lose the sanction
         else:
