@@ -202,3 +202,45 @@ def test_train_checks_the_encoder_folder_before_training(tmp_path: Path) -> None
                                               "--encoder", str(tmp_path / "enc")])
     line = _one_line_error(result)
     assert "model.onnx" in line, line
+
+
+def test_eval_reads_a_file_in_batches_with_the_figures_of_one_pass(tmp_path: Path) -> None:
+    """A file longer than two batches (and one more row, a batch of one) is scored a batch at a time, not held
+    whole; its figures are those of scoring every text at once. (The linear stage alone: the encoder would take
+    a minute over these, and the batches are cut before the model is called.)"""
+    from sklearn.metrics import roc_auc_score
+
+    from townhall.commands.classifiers import EVAL_BATCH
+    from townhall.policy.classifiers import load_model
+
+    texts, labels = [], []
+    for i in range(2 * EVAL_BATCH + 1):
+        text, y = ROWS[i % len(ROWS)]
+        texts.append(f"{text} (reply {i})")
+        labels.append(y)
+    path = tmp_path / "big.jsonl"
+    path.write_text("".join(json.dumps({"text": t, "y": y}) + "\n" for t, y in zip(texts, labels)))
+    result = _eval(path, "--route-at", "1")
+    assert result.exit_code == 0, result.output
+    assert f"{len(texts)} rows" in result.output
+    scores = load_model(route_at=1.0).score(texts)
+    row = _table(result)["abusive"]
+    assert row[1:4] == [str(len(texts)), str(sum(labels)), f"{roc_auc_score(labels, scores['abusive']):.3f}"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_eval_reads_rows_one_at_a_time(tmp_path: Path, suffix: str) -> None:
+    """The reader hands out each row as it comes to it (the file is never held whole), and stops with its
+    one-line error only when it reaches the row at fault."""
+    import click
+
+    from townhall.commands.classifiers import iter_rows
+
+    path = tmp_path / f"rows{suffix}"
+    good = "".join(json.dumps({"text": t, "y": y}) + "\n" for t, y in ROWS) if suffix == ".jsonl" else "text,y\n" + BODY
+    path.write_text(good + ("{not json\n" if suffix == ".jsonl" else '"a","b","c"\n'))
+    rows = iter_rows(path)
+    first = [next(rows) for _ in ROWS]
+    assert [row["text"] for _, row in first] == [t for t, _ in ROWS]
+    with pytest.raises(click.ClickException, match=f"line {len(ROWS) + 1 + (suffix == '.csv')}"):
+        next(rows)

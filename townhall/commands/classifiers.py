@@ -7,6 +7,9 @@ import json
 import shutil
 import sys
 import tomllib
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +17,7 @@ import click
 import numpy as np
 
 DEFAULT_POLICY = Path(__file__).resolve().parent.parent / "policy" / "default.policy.toml"
+EVAL_BATCH = 2000  # comments scored at once by ``eval``: the model's features for a batch, never the file's
 
 
 def register(group: click.Group) -> None:
@@ -70,14 +74,16 @@ def classifier_rules(policy: Path) -> list[dict[str, Any]]:
     return rules
 
 
-def read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
-    """The columns and the ``(line number, row)`` pairs of a CSV or JSON Lines file (UTF-8, with or without a
-    byte order mark). Anything that cannot be read as such is a one-line :class:`click.ClickException`."""
+def iter_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The ``(line number, row)`` pairs of a CSV or JSON Lines file (UTF-8, with or without a byte order mark),
+    one at a time, so that a file is never held whole. Anything that cannot be read as such is a one-line
+    :class:`click.ClickException`, raised when the reader comes to it."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             if path.suffix.lower() in (".jsonl", ".ndjson"):
-                return _read_jsonl(path, fh)
-            return _read_csv(path, fh)
+                yield from _read_jsonl(path, fh)
+            else:
+                yield from _read_csv(path, fh)
     except UnicodeDecodeError:
         raise click.ClickException(f"{path}: line {_first_undecodable_line(path)} is not UTF-8 text "
                                    "(save the file as UTF-8)") from None
@@ -93,9 +99,8 @@ def _first_undecodable_line(path: Path) -> int:
     return 0
 
 
-def _read_jsonl(path: Path, fh: Any) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
-    rows: list[tuple[int, dict[str, Any]]] = []
-    columns: dict[str, None] = {}
+def _read_jsonl(path: Path, fh: Any) -> Iterator[tuple[int, dict[str, Any]]]:
+    empty = True
     for number, line in enumerate(fh, start=1):
         if not line.strip():
             continue
@@ -105,16 +110,16 @@ def _read_jsonl(path: Path, fh: Any) -> tuple[list[str], list[tuple[int, dict[st
             raise click.ClickException(f"{path}: line {number}: not JSON: {exc.msg} (column {exc.colno})") from None
         if not isinstance(record, dict):
             raise click.ClickException(f"{path}: line {number}: expected a JSON object, got {type(record).__name__}")
-        columns.update(dict.fromkeys(record))
-        rows.append((number, record))
-    if not rows:
+        empty = False
+        yield number, record
+    if empty:
         raise click.ClickException(f"{path} is empty")
-    return list(columns), rows
 
 
-def _read_csv(path: Path, fh: Any) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
+def _read_csv(path: Path, fh: Any) -> Iterator[tuple[int, dict[str, Any]]]:
     csv.field_size_limit(sys.maxsize)
     reader = csv.reader(fh)
+    empty = True
     try:
         header = next(reader, None)
         if header is None:
@@ -124,19 +129,79 @@ def _read_csv(path: Path, fh: Any) -> tuple[list[str], list[tuple[int, dict[str,
             if name in seen:
                 raise click.ClickException(f"{path}: column {name!r} appears twice in the header")
             seen.add(name)
-        rows: list[tuple[int, dict[str, Any]]] = []
         for fields in reader:
             if not fields:  # a blank line
                 continue
             if len(fields) < len(header) or any(f.strip() for f in fields[len(header):]):
                 raise click.ClickException(f"{path}: line {reader.line_num} has {len(fields)} fields, the header "
                                            f"has {len(header)}")
-            rows.append((reader.line_num, dict(zip(header, fields))))
+            empty = False
+            yield reader.line_num, dict(zip(header, fields))
     except csv.Error as exc:
         raise click.ClickException(f"{path}: line {reader.line_num}: not CSV: {exc}") from None
-    if not rows:
+    if empty:
         raise click.ClickException(f"{path} has a header but no rows")
-    return header, rows
+
+
+@dataclass(slots=True)
+class Scan:
+    """What a first pass over a labelled file learns, keeping no text: its columns, its row count, the first
+    row whose text is not text, and each label column's 0/1 labels (-1 where a row's label is not one), with
+    the first row at fault."""
+
+    text_column: str
+    label_columns: tuple[str, ...]
+    columns: dict[str, None] = field(default_factory=dict)
+    rows: int = 0
+    bad_text: tuple[int, str] | None = None
+    labels: dict[str, array] = field(default_factory=dict)
+    bad_label: dict[str, tuple[int, Any]] = field(default_factory=dict)
+
+    def read(self, path: Path) -> Scan:
+        for column in self.label_columns:
+            self.labels[column] = array("b")
+        for number, row in iter_rows(path):
+            self.rows += 1
+            self.columns.update(dict.fromkeys(row))
+            text = row.get(self.text_column)
+            if self.bad_text is None and not isinstance(text, str):
+                self.bad_text = (number, "no text" if text is None else f"a {type(text).__name__}, not text")
+            for column, out in self.labels.items():
+                try:
+                    out.append(_binary(row.get(column)))
+                except ValueError:
+                    out.append(-1)
+                    self.bad_label.setdefault(column, (number, row.get(column)))
+        return self
+
+    def check_text(self, path: Path) -> None:
+        if self.text_column not in self.columns:
+            raise _no_column(path, self.text_column, list(self.columns))
+        if self.bad_text is not None:
+            number, what = self.bad_text
+            raise click.ClickException(f"{path}: line {number}: column {self.text_column!r} has {what}")
+
+    def label(self, path: Path, column: str) -> np.ndarray:
+        if column not in self.columns:
+            raise _no_column(path, column, list(self.columns))
+        if column in self.bad_label:
+            number, value = self.bad_label[column]
+            what = "has no label" if value is None or value == "" else f"has the label {value!r}"
+            raise click.ClickException(f"{path}: line {number}: column {column!r} {what}; labels must be 0 or 1 "
+                                       "(or true/false, yes/no)")
+        return np.frombuffer(self.labels[column], dtype=np.int8).astype(int)
+
+
+def texts_in_batches(path: Path, text_column: str, size: int = EVAL_BATCH) -> Iterator[list[str]]:
+    """The file's texts again, ``size`` at a time (after :class:`Scan` found every one of them to be text)."""
+    batch: list[str] = []
+    for _, row in iter_rows(path):
+        batch.append(row[text_column])
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _no_column(path: Path, column: str, columns: list[str]) -> click.ClickException:
@@ -160,21 +225,6 @@ def _binary(value: Any) -> int:
     if s in _ZEROS:
         return 0
     raise ValueError(value)
-
-
-def _labels(path: Path, rows: list[tuple[int, dict[str, Any]]], column: str, columns: list[str]) -> np.ndarray:
-    if column not in columns:
-        raise _no_column(path, column, columns)
-    out = np.empty(len(rows), dtype=int)
-    for i, (number, row) in enumerate(rows):
-        try:
-            out[i] = _binary(row.get(column))
-        except ValueError:
-            value = row.get(column)
-            what = "has no label" if value is None or value == "" else f"has the label {value!r}"
-            raise click.ClickException(f"{path}: line {number}: column {column!r} {what}; labels must be 0 or 1 "
-                                       "(or true/false, yes/no)") from None
-    return out
 
 
 @click.command("eval")
@@ -210,32 +260,33 @@ def eval_command(file: Path, label_columns: tuple[str, ...], text_column: str, p
         if rule not in known:
             raise click.ClickException(f"{policy} has no classifier rule {rule!r} (it has "
                                        f"{', '.join(sorted(r['name'] for r in rules))})")
-    columns, rows = read_rows(file)
-    if text_column not in columns:
-        raise _no_column(file, text_column, columns)
-    texts = []
-    for number, row in rows:
-        text = row.get(text_column)
-        if not isinstance(text, str):
-            what = "no text" if text is None else f"a {type(text).__name__}, not text"
-            raise click.ClickException(f"{file}: line {number}: column {text_column!r} has {what}")
-        texts.append(text)
-    # every label is read before anything is printed, so a bad one stops the command before a half-printed table
+    # a first pass checks every text and reads every label before anything is printed or scored, so that a
+    # bad row stops the command before minutes of scoring and a half-printed table; the second scores the
+    # texts a batch at a time: neither holds the file whole
+    wanted = [per_rule.get(r["name"], per_rule.get(r["label"], shared)) for r in rules]
+    needed = tuple(dict.fromkeys(c for c in [*wanted, shared] if c is not None))
+    scan = Scan(text_column, needed).read(file)
+    scan.check_text(file)
     targets: list[tuple[str, str, np.ndarray]] = []
-    for r in rules:
-        col = per_rule.get(r["name"], per_rule.get(r["label"], shared))
+    for r, col in zip(rules, wanted):
         if col is not None:
-            targets.append((r["name"], col, _labels(file, rows, col, columns)))
-    y_shared = _labels(file, rows, shared, columns) if shared is not None else None
+            targets.append((r["name"], col, scan.label(file, col)))
+    y_shared = scan.label(file, shared) if shared is not None else None
     model = load_model(route_at=route_at)
-    scores = model.score(texts)
-    click.echo(f"{file}: {len(rows)} rows; thresholds from {policy}")
+    parts: dict[str, list[np.ndarray]] = {}
+    reread = 0
+    for batch in texts_in_batches(file, text_column):
+        for label, values in model.score(batch).items():
+            parts.setdefault(label, []).append(values)
+        if hasattr(model, "routed"):
+            reread += int(model.routed(model.linear.score(batch)).sum())
+    scores = {label: np.concatenate(values) for label, values in parts.items()}
+    click.echo(f"{file}: {scan.rows} rows; thresholds from {policy}")
     if hasattr(model, "routed"):
-        share = float(model.routed(model.linear.score(texts)).mean()) if texts else 0.0
-        click.echo(f"the encoder re-read {share:.1%} of them (route_at {model.settings.route_at})")
+        click.echo(f"the encoder re-read {reread / scan.rows:.1%} of them (route_at {model.settings.route_at})")
     click.echo(f"{'rule':<16}{'n':>7}{'pos':>7}{'AUC':>8}{'hold P':>9}{'hold R':>9}{'rej P':>8}{'rej R':>8}")
-    any_hold = np.zeros(len(rows), dtype=bool)
-    any_reject = np.zeros(len(rows), dtype=bool)
+    any_hold = np.zeros(scan.rows, dtype=bool)
+    any_reject = np.zeros(scan.rows, dtype=bool)
     by_rule = {name: (col, y) for name, col, y in targets}
     one_class: dict[str, int] = {}
     for r in rules:
