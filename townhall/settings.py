@@ -35,6 +35,7 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("site_name", str, "Demo Gazette", "Display name of the default site."),
     SettingSpec("allow_guests", bool, None, "Let readers without SSO comment under a display name (default site): true or false sets it at every start; unset leaves it as it is (off on a new installation, or as an admin set it on the dashboard)."),
     SettingSpec("sso_require_email_verified", bool, False, "Count a reader token's 'email' as verified only when the token says 'email_verified: true' (off: a token without the claim vouches for its address). An unverified address is not stored and claims no imported history."),
+    SettingSpec("sso_token_max_age_days", float, 30.0, "How long a reader token without 'exp' is accepted after its 'iat' (a token with neither is refused)."),
     SettingSpec("public_url", str, "", "Public base URL of this server (used in e-mails and links); empty, links in e-mails point at http://localhost:8000, which townhall doctor warns about."),
     SettingSpec("demo", bool, True, "Serve the demo article page at /demo."),
     SettingSpec("max_body_bytes", int, 65536, "Largest accepted request body, in bytes."),
@@ -70,6 +71,7 @@ class Settings:
     site_name: str = "Demo Gazette"
     allow_guests: bool | None = None  # None: leave the default site's setting as it is
     sso_require_email_verified: bool = False
+    sso_token_max_age_days: float = 30.0  # a token without exp: accepted until iat + this (townhall/web/auth.py)
     public_url: str = ""
     demo: bool = True
     max_body_bytes: int = 65536

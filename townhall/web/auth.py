@@ -75,13 +75,18 @@ def _bearer(request: Request) -> str | None:
 def decode_reader_token(svc: Services, site_id: str, token: str) -> dict[str, Any]:
     """The verified claims of a reader's token. A verified token is remembered for a few seconds together
     with the key that verified it, since a reader sends the same one with every request; a changed site
-    secret or an expiry still refuses it."""
+    secret, an expiry or (for a token without ``exp``) its maximum age still refuses it."""
     cache_key = f"token:{site_id}:{token}"
     claims, verified_with = svc.cached(cache_key, lambda: _decode_reader_token(svc, site_id, token))
     exp = claims.get("exp")
     if verified_with != _key(svc, site_id, claims["_guest"]) or (isinstance(exp, (int, float)) and exp < time.time() - LEEWAY):
         svc.forget(cache_key)
         claims, _ = _decode_reader_token(svc, site_id, token)
+    try:
+        _check_lifetime(svc, claims)
+    except Unauthenticated:
+        svc.forget(cache_key)
+        raise
     return dict(claims)
 
 
@@ -104,7 +109,10 @@ def _decode_reader_token(svc: Services, site_id: str, token: str) -> tuple[dict[
     if key is None:
         raise Unauthenticated("Unknown site.")
     try:
-        claims = jwt.decode(token, key, algorithms=["HS256"], leeway=LEEWAY, options={"require": ["sub"]})
+        # ``aud`` is checked below (_check_audience): PyJWT would refuse every token that carries one, since no
+        # single audience is passed to it, and say only "not valid"
+        claims = jwt.decode(token, key, algorithms=["HS256"], leeway=LEEWAY,
+                            options={"require": ["sub"], "verify_aud": False})
     except jwt.ExpiredSignatureError as exc:
         raise Unauthenticated("The sign-in token has expired; please sign in again.", code="token_expired") from exc
     except jwt.ImmatureSignatureError as exc:  # its signature was verified: only a time claim stands in the way
@@ -120,8 +128,69 @@ def _decode_reader_token(svc: Services, site_id: str, token: str) -> tuple[dict[
         # a site whose SSO secret is the installation secret: Townhall's own tokens (the unsubscribe link of
         # every reply e-mail: no expiry, ``sub`` an account id) verify with it, and are no one's sign-in
         raise Unauthenticated("This is not a sign-in token.")
+    _check_audience(svc, site_id, claims)
+    _check_lifetime(svc, claims)
     claims["_guest"] = header.get("kid") == GUEST_KID
     return claims, key
+
+
+def _as_time(value: Any) -> int | None:
+    """A time claim read as PyJWT reads it (``int(value)``), or None where it cannot be."""
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _check_lifetime(svc: Services, claims: dict[str, Any]) -> None:
+    """A token with ``exp`` lives until then (PyJWT checks it). One without lives ``sso_token_max_age_days``
+    after its ``iat``, so that a leaked token without ``exp`` does not sign its reader in for ever; one with
+    neither cannot be bounded and is refused. The default of 30 days is a long "remember me" sign-in at the
+    publisher: a publisher who signs one token at sign-in and hands the same one to the widget for the whole
+    of that session keeps working, while a leaked token stops working within a month."""
+    if "exp" in claims:
+        return
+    iat = _as_time(claims.get("iat")) if "iat" in claims else None
+    if iat is None:
+        raise Unauthenticated(
+            "The sign-in token has no expiry time (exp) and no issue time (iat), so it would never expire: "
+            "the publisher must add 'exp' to its reader tokens.", {"claim": "exp"})
+    days = svc.settings.sso_token_max_age_days
+    if svc.now().timestamp() > iat + days * 86400 + LEEWAY:
+        raise Unauthenticated(
+            f"The sign-in token has expired; please sign in again. It has no expiry time (exp) and was issued "
+            f"(iat) more than {days:g} day{'' if days == 1 else 's'} ago, the longest a token without 'exp' is accepted.",
+            {"claim": "iat", "max_age_days": days}, code="token_expired")
+
+
+def _url_key(url: str) -> str:
+    """A URL as compared with another: without surrounding space and trailing slashes, scheme and host in
+    lower case (the path keeps its case)."""
+    scheme, sep, rest = url.strip().rstrip("/").partition("://")
+    if not sep:
+        return scheme
+    host, slash, path = rest.partition("/")
+    return f"{scheme.lower()}://{host.lower()}{slash}{path}"
+
+
+def _check_audience(svc: Services, site_id: str, claims: dict[str, Any]) -> None:
+    """A token without ``aud`` is for whoever holds the secret. One with ``aud`` (a string or a list of
+    strings, as RFC 7519 allows) must name this site's id or this installation's ``public_url``."""
+    if "aud" not in claims:
+        return
+    aud = claims["aud"]
+    names = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else None
+    public_url = svc.settings.public_url.strip()
+    expected = [site_id, public_url] if public_url else [site_id]
+    wanted = f"the site id {site_id!r}" + (f" or this server's public URL {public_url!r}" if public_url else "")
+    details: dict[str, Any] = {"claim": "aud", "expected": expected}
+    if names is None or not all(isinstance(name, str) for name in names):
+        raise Unauthenticated(f"The sign-in token's audience (aud) must be a string or a list of strings: {wanted}.", details)
+    if site_id in names or (public_url and _url_key(public_url) in {_url_key(name) for name in names}):
+        return
+    raise Unauthenticated(
+        f"The sign-in token's audience (aud) does not name this site: it must be (or, as a list, contain) {wanted}, "
+        "or be left out.", details)
 
 
 def _issued_in_future() -> Unauthenticated:
