@@ -1,11 +1,17 @@
 """Keep webhooks off the server's own network (server-side request forgery).
 
-Unless the setting ``webhooks_allow_private`` is on, a webhook URL whose host is, or resolves to, an
-address that is not publicly routable is refused: loopback (127.0.0.0/8, ::1), private (10/8, 172.16/12,
-192.168/16), link-local (169.254/16 — cloud metadata services — and fe80::/10), unique-local (fc00::/7),
-multicast, unspecified (0.0.0.0, ::), reserved, shared (100.64/10) and the like; IPv6 addresses that carry
-an IPv4 address (IPv4-mapped ``::ffff:a.b.c.d``, 6to4, Teredo, NAT64 ``64:ff9b::/96``) are judged by the
-IPv4 address inside.
+Unless the setting ``webhooks_allow_private`` is on, a webhook URL whose host is, or resolves to, an address
+in one of the ranges of :data:`SPECIAL_IPV4` / :data:`SPECIAL_IPV6` is refused: loopback, private, shared
+(carrier-grade NAT), link-local (the cloud metadata service), unique-local, multicast, broadcast, unspecified,
+documentation, benchmarking, reserved, and every other range of IANA's IPv4 and IPv6 special-purpose address
+registries (2025). The tables are Townhall's own, so the answer does not depend on the Python version
+(``ipaddress`` changed its idea of "private" in 3.12.4 and 3.13). No publisher's receiver lives in those
+ranges, so even the ones IANA calls globally reachable are refused: the PCP and TURN anycast addresses
+(192.0.0.9, 192.0.0.10, 2001:1::1, 2001:1::2) are answered by the nearest such server — by design one on the
+sender's own network — and the AS112, AMT and 6to4-relay anycast ranges and ORCHID identifiers host no
+webhooks either. IPv6 is allowed only in its global unicast space 2000::/3. IPv6 addresses that carry an
+IPv4 address (IPv4-mapped ``::ffff:a.b.c.d``, 6to4 ``2002::/16``, Teredo, NAT64 ``64:ff9b::/96``) are
+judged by the IPv4 address inside; the local-use NAT64 prefix ``64:ff9b:1::/48`` is refused outright.
 
 A delivery resolves the host once, checks every address it gets, and then connects to a checked address
 itself: the URL's host is replaced by the address, while the ``Host`` header, the TLS server name (SNI)
@@ -14,6 +20,11 @@ and to a private one a moment later (DNS rebinding) therefore cannot redirect th
 connect directly: proxy environment variables (``HTTP(S)_PROXY``) are not used, since the check only
 means something for the address Townhall connects to; ``SSL_CERT_FILE`` and ``SSL_CERT_DIR`` still are.
 Redirects are never followed.
+
+The system resolver (``getaddrinfo``) takes no timeout and cannot be interrupted, so a lookup runs in a
+daemon thread of its own and is abandoned when it takes too long: a delivery's lookup gets at most
+LOOKUP_DEADLINE_S of the delivery's ANSWER_DEADLINE_S, and a registration's REGISTRATION_LOOKUP_S (a name
+that does not answer in time is accepted then, and checked at every delivery). See :func:`resolve`.
 """
 
 from __future__ import annotations
@@ -21,8 +32,9 @@ from __future__ import annotations
 import ipaddress
 import socket
 import ssl
+import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import httpcore
@@ -32,10 +44,70 @@ Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 SETTING = "webhooks_allow_private"
 MAX_ADDRESSES = 4  # addresses of one host tried in turn when a connection cannot be opened
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
-_NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
-_UNIQUE_LOCAL = ipaddress.IPv6Network("fc00::/7")
-_SHARED = ipaddress.IPv4Network("100.64.0.0/10")
-_METADATA = ipaddress.IPv4Address("169.254.169.254")
+
+_V4, _V6 = ipaddress.IPv4Network, ipaddress.IPv6Network
+_PCP, _TURN = "the PCP anycast address (answered on the sender's own network)", "the TURN anycast address"
+_AS112, _AMT = "an AS112 (DNS sink) anycast address", "an AMT relay anycast address"
+
+# (network, why a webhook may not go there): the most specific network that holds an address decides.
+SPECIAL_IPV4: tuple[tuple[ipaddress.IPv4Network, str], ...] = (
+    (_V4("0.0.0.0/8"), 'a "this network" address'),
+    (_V4("0.0.0.0/32"), "an unspecified address"),
+    (_V4("10.0.0.0/8"), "a private address"),
+    (_V4("100.64.0.0/10"), "a shared (carrier-grade NAT) address"),
+    (_V4("127.0.0.0/8"), "a loopback address"),
+    (_V4("169.254.0.0/16"), "a link-local address"),
+    (_V4("169.254.169.254/32"), "a link-local address (the cloud metadata service)"),
+    (_V4("172.16.0.0/12"), "a private address"),
+    (_V4("192.0.0.0/24"), "an IETF protocol assignment address"),
+    (_V4("192.0.0.0/29"), "an IPv4 service continuity (DS-Lite) address"),
+    (_V4("192.0.0.8/32"), "the IPv4 dummy address"),
+    (_V4("192.0.0.9/32"), _PCP),
+    (_V4("192.0.0.10/32"), _TURN),
+    (_V4("192.0.0.170/31"), "a NAT64/DNS64 discovery address"),
+    (_V4("192.0.2.0/24"), "a documentation address (TEST-NET-1)"),
+    (_V4("192.31.196.0/24"), _AS112),
+    (_V4("192.52.193.0/24"), _AMT),
+    (_V4("192.88.99.0/24"), "a 6to4 relay anycast address (deprecated)"),
+    (_V4("192.168.0.0/16"), "a private address"),
+    (_V4("192.175.48.0/24"), _AS112),
+    (_V4("198.18.0.0/15"), "a benchmarking address"),
+    (_V4("198.51.100.0/24"), "a documentation address (TEST-NET-2)"),
+    (_V4("203.0.113.0/24"), "a documentation address (TEST-NET-3)"),
+    (_V4("224.0.0.0/4"), "a multicast address"),
+    (_V4("240.0.0.0/4"), "a reserved address"),
+    (_V4("255.255.255.255/32"), "the broadcast address"),
+)
+# IPv6: everything outside the global unicast space 2000::/3 is refused (None: allowed). ::ffff:0:0/96,
+# 64:ff9b::/96, 2002::/16 and Teredo (2001::/32) never get here: the IPv4 address inside decides.
+SPECIAL_IPV6: tuple[tuple[ipaddress.IPv6Network, str | None], ...] = (
+    (_V6("::/0"), "a reserved address (outside IPv6's global unicast space)"),
+    (_V6("2000::/3"), None),
+    (_V6("::/128"), "an unspecified address"),
+    (_V6("::1/128"), "a loopback address"),
+    (_V6("64:ff9b:1::/48"), "a local-use NAT64 address"),
+    (_V6("100::/64"), "a discard-only address"),
+    (_V6("100:0:0:1::/64"), "a dummy address"),
+    (_V6("2001::/23"), "an IETF protocol assignment address"),
+    (_V6("2001:1::1/128"), _PCP),
+    (_V6("2001:1::2/128"), _TURN),
+    (_V6("2001:1::3/128"), "the DNS-SD service registration anycast address"),
+    (_V6("2001:2::/48"), "a benchmarking address"),
+    (_V6("2001:3::/32"), _AMT),
+    (_V6("2001:4:112::/48"), _AS112),
+    (_V6("2001:10::/28"), "an ORCHID identifier (not a network address)"),
+    (_V6("2001:20::/28"), "an ORCHID identifier (not a network address)"),
+    (_V6("2001:30::/28"), "a drone remote ID tag (not a network address)"),
+    (_V6("2001:db8::/32"), "a documentation address"),
+    (_V6("2620:4f:8000::/48"), _AS112),
+    (_V6("3fff::/20"), "a documentation address"),
+    (_V6("5f00::/16"), "an SRv6 segment identifier"),
+    (_V6("fc00::/7"), "a unique-local address"),
+    (_V6("fd00:ec2::254/128"), "a unique-local address (the cloud metadata service)"),
+    (_V6("fe80::/10"), "a link-local address"),
+    (_V6("fec0::/10"), "a site-local address (deprecated)"),
+    (_V6("ff00::/8"), "a multicast address"),
+)
 
 
 class Refused(Exception):
@@ -57,29 +129,17 @@ def blocked_reason(address: Address) -> str | None:
         if embedded is not None:
             inner = blocked_reason(embedded)
             return f"{inner} ({embedded} inside)" if inner else None
-        if address in _NAT64_LOCAL:
-            return "a not publicly routable address"
-    if address.is_unspecified:
-        return "an unspecified address"
-    if address.is_loopback:
-        return "a loopback address"
-    if address == _METADATA:
-        return "a link-local address (the cloud metadata service)"
-    if address.is_link_local:
-        return "a link-local address"
-    if address.is_multicast:
-        return "a multicast address"
-    if isinstance(address, ipaddress.IPv6Address) and (address.is_site_local or address in _UNIQUE_LOCAL):
-        return "a unique-local address"
-    if address.is_reserved:
-        return "a reserved address"
-    if address.is_private:
-        return "a private address"
-    if isinstance(address, ipaddress.IPv4Address) and address in _SHARED:
-        return "a shared (carrier-grade NAT) address"
-    if not address.is_global:
-        return "a not publicly routable address"
-    return None
+        return _most_specific(address, SPECIAL_IPV6)
+    return _most_specific(address, SPECIAL_IPV4)
+
+
+def _most_specific(address: Address, table: Sequence[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str | None]]
+                   ) -> str | None:
+    prefix, reason = -1, None
+    for network, why in table:
+        if network.prefixlen > prefix and address in network:
+            prefix, reason = network.prefixlen, why
+    return reason
 
 
 def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -102,15 +162,76 @@ def literal(host: str) -> Address | None:
         return None
 
 
-def resolve(host: str, port: int) -> list[Address]:
-    """Every address of ``host`` in the resolver's order of preference, without repeats."""
+# How long a host name may take to resolve. getaddrinfo has no timeout of its own (the system resolver's
+# timeouts and retries, per name server, add up to tens of seconds; an NSS module may hang for ever).
+LOOKUP_DEADLINE_S = 10.0  # at a delivery, counted in its ANSWER_DEADLINE_S
+REGISTRATION_LOOKUP_S = 5.0  # at `townhall webhooks add` (possibly in an HTTP request): then accepted unchecked
+MAX_PENDING_LOOKUPS = 16  # abandoned lookups still running: beyond that, give up without starting another
+_LOOKUP_THREAD = "townhall-webhook-dns"
+
+Resolver = Callable[[str, int], Sequence[tuple[Any, ...]]]
+
+
+def system_resolver(host: str, port: int) -> Sequence[tuple[Any, ...]]:
+    """The operating system's resolver: ``socket.getaddrinfo`` for stream sockets (looked up at each call)."""
+    return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+
+
+class _Lookup:
+    """One resolver call in a daemon thread of its own, waited for at most a given time.
+
+    A daemon thread per lookup, because a stuck getaddrinfo can be neither interrupted nor timed out: the
+    thread is left to end when the resolver does, and must not hold the process's exit meanwhile (a
+    ThreadPoolExecutor's workers are not daemons: they are joined at exit). There is one lookup per delivery
+    attempt or registration, so a thread each costs little, and none is kept between them (no state at module
+    level); MAX_PENDING_LOOKUPS bounds those left running.
+    Whatever the resolver returns or raises is kept on this object, never raised in its thread: an abandoned
+    lookup ends silently, whenever it ends."""
+
+    def __init__(self, resolver: Resolver, host: str, port: int) -> None:
+        self._done = threading.Event()
+        self._infos: Sequence[tuple[Any, ...]] = ()
+        self._error: BaseException | None = None
+        threading.Thread(target=self._run, args=(resolver, host, port), daemon=True,
+                         name=f"{_LOOKUP_THREAD} {host}").start()
+
+    def _run(self, resolver: Resolver, host: str, port: int) -> None:
+        try:
+            self._infos = resolver(host, port)
+        except BaseException as exc:  # noqa: BLE001 - kept for the caller, who may have gone
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def result(self, within: float) -> Sequence[tuple[Any, ...]] | None:
+        """The resolver's answer (or its exception, raised here); None when it has not answered within ``within`` s."""
+        if not self._done.wait(max(within, 0.0)):
+            return None
+        if self._error is not None:
+            raise self._error
+        return self._infos
+
+
+def _pending_lookups() -> int:
+    return sum(1 for thread in threading.enumerate() if thread.name.startswith(_LOOKUP_THREAD))
+
+
+def resolve(host: str, port: int, *, within: float = LOOKUP_DEADLINE_S,
+            resolver: Resolver = system_resolver) -> list[Address]:
+    """Every address of ``host`` in the resolver's order of preference, without repeats; Unresolvable when
+    there is none, or when the resolver has not answered within ``within`` seconds (the lookup is then
+    abandoned: see :class:`_Lookup`). ``resolver`` stands for the operating system's (tests pass a slow one)."""
     found = literal(host)
     if found is not None:
         return [found]
+    if _pending_lookups() >= MAX_PENDING_LOOKUPS:
+        raise Unresolvable(f"cannot resolve {host}: {MAX_PENDING_LOOKUPS} earlier DNS lookups have not ended yet")
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = _Lookup(resolver, host, port).result(within)
     except (OSError, ValueError) as exc:  # socket.gaierror is an OSError; a bad IDNA name a ValueError
         raise Unresolvable(f"cannot resolve {host}: {exc}") from exc
+    if infos is None:
+        raise Unresolvable(f"{host} did not resolve within {within:.3g} s")
     addresses: list[Address] = []
     for family, _type, _proto, _name, sockaddr in infos:
         if family not in (socket.AF_INET, socket.AF_INET6):
@@ -137,10 +258,12 @@ def parse(url: str) -> httpx.URL:
     return parsed
 
 
-def vet(url: httpx.URL, *, allow_private: bool) -> list[Address]:
-    """Resolve the URL's host and check every address; the addresses, or Refused / Unresolvable."""
+def vet(url: httpx.URL, *, allow_private: bool, within: float = LOOKUP_DEADLINE_S,
+        resolver: Resolver = system_resolver) -> list[Address]:
+    """Resolve the URL's host (within ``within`` seconds) and check every address; the addresses, or Refused /
+    Unresolvable."""
     host = url.raw_host.decode("ascii")
-    addresses = resolve(host, url.port or (443 if url.scheme == "https" else 80))
+    addresses = resolve(host, url.port or (443 if url.scheme == "https" else 80), within=within, resolver=resolver)
     if allow_private:
         return addresses
     for address in addresses:
@@ -152,19 +275,22 @@ def vet(url: httpx.URL, *, allow_private: bool) -> list[Address]:
     return addresses
 
 
-def check_registration(parsed: httpx.URL, *, allow_private: bool) -> None:
+def check_registration(parsed: httpx.URL, *, allow_private: bool, resolver: Resolver = system_resolver) -> None:
     """At ``townhall webhooks add``, for a URL :func:`parse` read: Refused for a private literal or a name with
-    any private address. A name that does not resolve now is accepted; every delivery checks it again."""
+    any private address. A name that does not resolve now, or not within REGISTRATION_LOOKUP_S, is accepted:
+    every delivery checks it again. With private addresses allowed there is nothing to check."""
+    if allow_private:
+        return
     try:
-        vet(parsed, allow_private=allow_private)
+        vet(parsed, allow_private=False, within=REGISTRATION_LOOKUP_S, resolver=resolver)
     except Unresolvable:
         return
 
 
 # What a delivery reads of the receiver's answer: only its status matters (and a redirect's Location). An
 # endless body (memory), or headers or a body sent a byte at a time (each read within the timeout, the whole
-# never ending: the process's job runner stuck) must not be read to its end: the whole exchange (connecting, TLS,
-# sending, the answer's headers and what is read of its body) has one deadline.
+# never ending: the process's job runner stuck) must not be read to its end: the whole exchange (the DNS lookup,
+# connecting, TLS, sending, the answer's headers and what is read of its body) has one deadline.
 MAX_ANSWER_BYTES = 64 * 1024
 ANSWER_DEADLINE_S = 30.0
 
@@ -238,16 +364,18 @@ def _capped(response: httpx.Response) -> httpx.Response:
 
 
 def post(url: str, *, content: bytes, headers: Mapping[str, str], timeout: httpx.Timeout,
-         allow_private: bool) -> httpx.Response:
+         allow_private: bool, resolver: Resolver = system_resolver) -> httpx.Response:
     """POST to ``url``, connecting only to addresses checked here (see the module's docstring).
 
     Only the answer's status and headers and at most MAX_ANSWER_BYTES of its body are read, and the whole
-    exchange (every address tried, TLS, the request, the answer's headers and body) ends within
-    ANSWER_DEADLINE_S. Raises Refused (sending cannot become allowed by retrying), Unresolvable, or
-    httpx.HTTPError (an httpx.TimeoutException for an exchange that takes longer)."""
+    exchange (the DNS lookup — at most LOOKUP_DEADLINE_S of it —, every address tried, TLS, the request, the
+    answer's headers and body) ends within ANSWER_DEADLINE_S. Raises Refused (sending cannot become allowed by
+    retrying), Unresolvable (also for a lookup that took too long), or httpx.HTTPError (an
+    httpx.TimeoutException for an exchange that takes longer)."""
+    deadline = _Deadline(ANSWER_DEADLINE_S)
     target = parse(url)
-    addresses = vet(target, allow_private=allow_private)
-    deadline = _Deadline(ANSWER_DEADLINE_S)  # after the name was resolved: getaddrinfo cannot be bounded here
+    addresses = vet(target, allow_private=allow_private, within=deadline.left(LOOKUP_DEADLINE_S, Unresolvable),
+                    resolver=resolver)
     host = target.raw_host.decode("ascii")
     pinned_headers = {**headers, "Host": target.netloc.decode("ascii")}
     extensions = {"sni_hostname": host} if target.scheme == "https" and literal(host) is None else {}
