@@ -6,6 +6,7 @@ variables ``TOWNHALL_<NAME>`` and explicit overrides (command-line options, test
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, replace
@@ -23,6 +24,8 @@ class SettingSpec:
     type: type
     default: Any
     help: str
+    at_least: float | None = None  # a number's smallest allowed value
+    above: float | None = None  # a number must be greater than this
 
 
 SPECS: tuple[SettingSpec, ...] = (
@@ -35,25 +38,25 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("site_name", str, "Demo Gazette", "Display name of the default site."),
     SettingSpec("allow_guests", bool, None, "Let readers without SSO comment under a display name (default site): true or false sets it at every start; unset leaves it as it is (off on a new installation, or as an admin set it on the dashboard)."),
     SettingSpec("sso_require_email_verified", bool, False, "Count a reader token's 'email' as verified only when the token says 'email_verified: true' (off: a token without the claim vouches for its address). An unverified address is not stored and claims no imported history."),
-    SettingSpec("sso_token_max_age_days", float, 30.0, "How long a reader token without 'exp' is accepted after its 'iat' (a token with neither is refused)."),
+    SettingSpec("sso_token_max_age_days", float, 30.0, "How long a reader token without 'exp' is accepted after its 'iat' (a token with neither is refused).", at_least=0),
     SettingSpec("public_url", str, "", "Public base URL of this server (used in e-mails and links); empty, links in e-mails point at http://localhost:8000, which townhall doctor warns about."),
     SettingSpec("demo", bool, True, "Serve the demo article page at /demo."),
-    SettingSpec("max_body_bytes", int, 65536, "Largest accepted request body, in bytes."),
-    SettingSpec("body_timeout_seconds", float, 30.0, "Longest time a client may take to send a request body, from the server's first read of it to its last byte; slower ones get 408 (0 disables)."),
-    SettingSpec("live_streams_per_client", int, 16, "Live-update streams one client address (an IPv6 client's /64) may hold open at once in each server process; more get 429 (0: no limit)."),
-    SettingSpec("rate_limit_per_minute", int, 30, "Write requests allowed per account and per IP prefix each minute (0 disables)."),
+    SettingSpec("max_body_bytes", int, 65536, "Largest accepted request body, in bytes.", at_least=1),
+    SettingSpec("body_timeout_seconds", float, 30.0, "Longest time a client may take to send a request body, from the server's first read of it to its last byte; slower ones get 408 (0 disables).", above=0),
+    SettingSpec("live_streams_per_client", int, 16, "Live-update streams one client address (an IPv6 client's /64) may hold open at once in each server process; more get 429 (0: no limit).", at_least=0),
+    SettingSpec("rate_limit_per_minute", int, 30, "Write requests allowed per account and per IP prefix each minute (0 disables).", at_least=0),
     SettingSpec("edit_window_minutes", float, -1.0, "Override of the policy's edit window (negative: use the policy)."),
-    SettingSpec("troll_interval_seconds", float, 300.0, "How often the coordination detector re-clusters accounts (0 disables the schedule)."),
-    SettingSpec("ip_salt_rotation_days", float, 30.0, "IP prefix hashes use a salt that rotates this often; older hashes stop matching."),
-    SettingSpec("signal_retention_days", float, 90.0, "IP, user-agent and device hashes older than this are purged."),
-    SettingSpec("session_hours", float, 12.0, "Lifetime of a moderator's dashboard session."),
+    SettingSpec("troll_interval_seconds", float, 300.0, "How often the coordination detector re-clusters accounts (0 disables the schedule).", at_least=0),
+    SettingSpec("ip_salt_rotation_days", float, 30.0, "IP prefix hashes use a salt that rotates this often; older hashes stop matching.", above=0),
+    SettingSpec("signal_retention_days", float, 90.0, "IP, user-agent and device hashes older than this are purged.", above=0),
+    SettingSpec("session_hours", float, 12.0, "Lifetime of a moderator's dashboard session.", above=0),
     SettingSpec("smtp_url", str, "", "SMTP server for e-mail, e.g. smtp://localhost:25; empty disables e-mail."),
     SettingSpec("mail_from", str, "townhall@localhost", "From address of e-mails."),
     SettingSpec("model_dir", str, "", "Directory of classifier artifacts; empty means those shipped in the package."),
     SettingSpec("classifier_route_at", float, -1.0, "Linear score from which the encoder re-reads a comment (0: every comment, 1: none; negative: the model's trained value)."),
     SettingSpec("log_level", str, "info", "Logging level of the server (uvicorn's lines and Townhall's own): debug, info, warning or error."),
-    SettingSpec("page_cache_seconds", float, 1.0, "How long a thread's first page, as signed-out readers see it, is reused (new comments reach it this late at most; removals and edits at once; 0 disables)."),
-    SettingSpec("worker_threads", int, 8, "Threads per process that run request handlers (0: the server's default of 40)."),
+    SettingSpec("page_cache_seconds", float, 1.0, "How long a thread's first page, as signed-out readers see it, is reused (new comments reach it this late at most; removals and edits at once; 0 disables).", at_least=0),
+    SettingSpec("worker_threads", int, 8, "Threads per process that run request handlers (0: the server's default of 40).", at_least=0),
     SettingSpec("webhooks_allow_private", bool, False, "Allow webhook URLs whose host is, or resolves to, a loopback, private, link-local or other non-public address (off: such URLs are refused when added and when delivering)."),
 )
 
@@ -142,7 +145,14 @@ def _coerce(name: str, value: Any, source: str = "settings") -> Any:
             return False
         raise SettingsError(f"{source}: {name} must be true or false, not {value!r}")
     try:
-        return spec.type(value)
+        number = spec.type(value)
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"{source}: {name} must be {spec.type.__name__}, not {value!r}") from exc
+    if spec.type is float and not math.isfinite(number):  # nan compares false with every bound, inf overflows
+        raise SettingsError(f"{source}: {name} must be a finite number, not {value!r}")
+    if spec.at_least is not None and number < spec.at_least:
+        raise SettingsError(f"{source}: {name} must be at least {spec.at_least:g}, not {value!r}")
+    if spec.above is not None and number <= spec.above:
+        raise SettingsError(f"{source}: {name} must be more than {spec.above:g}, not {value!r}")
+    return number
 
