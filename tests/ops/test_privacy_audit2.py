@@ -90,6 +90,28 @@ def test_erasure_leaves_no_text_in_coordination_evidence(make_app: AppFactory, d
         assert _stored_quotes(app, troll) == []
 
 
+def test_an_erasure_by_another_process_reaches_this_ones_coordination_index(make_app: AppFactory, db_url: str,
+                                                                           clock: Clock) -> None:
+    """``townhall erase`` (or another worker) erases a reader on the same database: the serving process's
+    in-memory index still held the reader's text, and its next analysis quoted it in a flag again. Every
+    analysis now reads the site's index afresh after an erasure recorded since its last read."""
+    from townhall.service import privacy
+
+    for app, client in _plain_client(make_app, db_url):
+        _campaign(client, clock)
+        assert client.post("/api/v1/mod/trolls/analyse", headers=MOD).status_code == 200
+        troll = str(client.get("/api/v1/me", headers=auth("paid0")).json()["id"])
+        assert _stored_quotes(app, troll)
+        other = make_app(db_url)  # another process on the same database
+        assert privacy.erase_account(other.services, int(troll), actor="cli", mode="remove")["erased"]
+        assert _stored_quotes(app, troll) == []
+        clock.advance(minutes=5)
+        again = client.post("/api/v1/mod/trolls/analyse", headers=MOD)
+        assert again.status_code == 200, again.text
+        assert _quoted(again.json(), troll) == []
+        assert _stored_quotes(app, troll) == []
+
+
 def test_erasing_a_banned_reader_twice_keeps_the_ban(app: Townhall, client: Any) -> None:
     """An operator erases an account erased while banned once more (a repeated request, ``townhall erase`` with
     the subject the account holds now): the same sign-in must still find the account and its ban."""

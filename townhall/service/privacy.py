@@ -48,6 +48,7 @@ PURGE_EVERY = timedelta(days=1)
 MODES = ("remove", "anonymise")
 ERASE_COMMENTS = "erase_comments"  # site meta: the erasure mode (moves with an export)
 ERASED_NAME = "Former reader"
+ERASED_ACTION = "account.erased"  # the audit entry of an erasure (every process's troll index looks for it)
 PLACEHOLDER = "[erased]"
 # the reader's consent to e-mail, given or withdrawn (townhall.service.mail): kept in the audit log, part of an export
 CONSENT_ACTIONS = ("account.mail_subscribed", "account.mail_unsubscribed")
@@ -167,12 +168,14 @@ def erase_account(svc: Services, account_id: int, *, actor: str, mode: str | Non
         else:
             subject = sanctioned_subject(conn, site_id, account["subject"])
         store.anonymise_account(conn, account_id, subject=subject, name=ERASED_NAME)
-        svc.audit(conn, action="account.erased", subject_type="account", subject_id=account_id,
+        svc.audit(conn, action=ERASED_ACTION, subject_type="account", subject_id=account_id,
                   actor_kind=ActorKind.READER.value if actor.startswith("account:") else ActorKind.SYSTEM.value,
                   actor=actor, site_id=site_id, details={"comments": n, "mode": mode})
-    svc.forget(f"identity:{site_id}:")  # the erased subject signs in as a new reader from now on
-    if svc.trolls is not None:  # its in-memory index holds the text and hashes just erased
-        svc.trolls.reread(site_id)
+    # the erased subject signs in as a new reader from now on. The coordination index of every process (this
+    # one, other workers; a ``townhall erase`` has none) still holds the text and hashes just erased: each reads
+    # the site back afresh before its next analysis, when it finds this erasure in the audit log
+    # (townhall.service.trolls.TrollWatch.catch_up), so no flag quotes them again
+    svc.forget(f"identity:{site_id}:")
     return {"account_id": account_id, "erased": True, "comments": n, "mode": mode}
 
 

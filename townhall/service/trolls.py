@@ -13,8 +13,10 @@ from typing import Any, Iterable, Mapping
 
 from townhall.service.core import Services, as_utc
 from townhall.service.clusters import confirm_cluster
+from townhall.service.privacy import ERASED_ACTION
 from townhall.service.identity import Actor
 from townhall.store import content, moderation, people
+from townhall.store import privacy as privacy_store
 from townhall.store.schema import AccountState, FlagKind, FlagState
 from townhall.trolls.config import DetectorConfig
 from townhall.trolls.decisions import Outcome, PastFlag, PriorDecisions
@@ -47,6 +49,7 @@ class TrollWatch:
         self._thread: threading.Thread | None = None
         self._warm_up: threading.Thread | None = None
         self._synced_at: datetime | None = None  # when the database was last read (warm-up or catch-up)
+        self._erasure_read: dict[str, datetime] = {}  # per site: the last erasure its index was read back after
         # per site: accounts whose cluster a moderator dismissed (and that has no new evidence since): their
         # coordination score is not acted on. Set at every analysis from the stored decisions, and at once by
         # a dismissal in this process (another process learns it at its next analysis).
@@ -139,18 +142,29 @@ class TrollWatch:
         with self._sync_lock:
             if self._synced_at is None:
                 return self._read_since(self.svc.now() - DetectorConfig().horizon, stoppable)
-            return self._read_since(self._synced_at - CATCH_UP_OVERLAP, stoppable)
+            since = self._synced_at - CATCH_UP_OVERLAP
+            self._reread_erased(since)
+            return self._read_since(since, stoppable)
 
-    def reread(self, site_id: str) -> None:
-        """Read one site's index back from the database afresh, after an erasure changed what it holds (the index
-        keeps every recent comment's text and IP and device hashes in memory, and would quote or match what was
-        removed). The last analysis's scores stay in force until the next analysis."""
-        with self._sync_lock:
+    def _reread_erased(self, since: datetime) -> None:
+        """Read back afresh the index of every site where an account was erased since ``since`` (by any process:
+        a worker, ``townhall erase``), once per erasure: the index keeps every recent comment's text and IP and
+        device hashes in memory, and its next analysis would quote or match what was removed. Called under
+        ``_sync_lock``. The last analysis's scores stay in force until the next analysis."""
+        with self._lock:
+            sites = list(self._indexes)
+        with self.svc.db.read() as conn:
+            erased = privacy_store.erasures_since(conn, sites, since, ERASED_ACTION)
+        for site_id, at in erased.items():
+            at = as_utc(at)
+            if at is None or (site_id in self._erasure_read and at <= self._erasure_read[site_id]):
+                continue  # read back after this one already (the overlap of two catch-ups)
             with self._lock:
                 old = self._indexes.pop(site_id, None)
             self._read_since(self.svc.now() - DetectorConfig().horizon, False, site_id=site_id)
             if old is not None:
                 self.index(site_id).adopt_report(old.report)
+            self._erasure_read[site_id] = at
 
     def _read_since(self, since: datetime, stoppable: bool, site_id: str | None = None) -> int:
         """Feed the indexes (of ``site_id`` only, if given) with what the database holds since ``since``."""

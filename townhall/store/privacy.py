@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Sequence
 
-from sqlalchemy import Connection, or_, select, update
+from sqlalchemy import Connection, func, or_, select, update
 from sqlalchemy.engine import RowMapping
 
 from townhall.store.ops_tables import reader_prefs, webhook_deliveries
@@ -105,6 +105,17 @@ def deliveries_of_site(conn: Connection, site_id: str) -> list[Row]:
 
 def set_delivery_payload(conn: Connection, delivery_id: int, payload: dict[str, Any]) -> None:
     conn.execute(update(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id).values(payload=payload))
+
+
+def erasures_since(conn: Connection, site_ids: Sequence[str], since: datetime, action: str) -> dict[str, datetime]:
+    """Per site of ``site_ids``: when an account was last erased there (audited as ``action``) at ``since`` or
+    later; sites without one are left out."""
+    if not site_ids:
+        return {}
+    q = (select(audit_log.c.site_id, func.max(audit_log.c.at))
+         .where(audit_log.c.site_id.in_(list(site_ids)), audit_log.c.at >= since, audit_log.c.action == action)
+         .group_by(audit_log.c.site_id))
+    return {str(site): at for site, at in conn.execute(q)}
 
 
 def purge_signals(conn: Connection, before: datetime) -> dict[str, int]:
