@@ -25,7 +25,7 @@ from townhall.service.errors import Forbidden, Invalid, NotFound, Sanctioned, Un
 from townhall.service.identity import Identity
 from townhall.store import archive as archive_store
 from townhall.store import content, moderation, people
-from townhall.store.schema import AccountState, ActionKind, ActorKind, CommentStatus, Role
+from townhall.store.schema import AccountState, ActionKind, ActorKind, CommentStatus, DecisionSource, Role
 
 # Subjects Townhall gives accounts of its own; a publisher's sign-in may not name them (an imported reader's
 # account is claimed by a vouched-for e-mail on first sign-in instead: townhall.service.importing.claim_imported).
@@ -418,6 +418,24 @@ def held_as_new(conn: Connection, account: Mapping[str, Any], policy: Any) -> bo
     published (a moderator approved one), read in the caller's transaction; moderators' own are never held."""
     return bool(policy.settings.comments.premoderate_new_accounts and account["role"] == Role.READER.value
                 and content.count_account_comments(conn, int(account["id"]), CommentStatus.PUBLISHED) == 0)
+
+
+def held_only_by_premoderation(conn: Connection, account_id: int,
+                               since: Any) -> list[tuple[Mapping[str, Any], Mapping[str, Any]]]:
+    """The reader's held comments written since ``since`` that a premoderation alone held (every house rule let
+    them through), oldest first, locked, each with its decision: what a premoderation found wrong or released
+    leaves to publish. A comment a rule held, or a moderator decided, is not among them."""
+    held = [r for r in content.list_account_comments(conn, account_id, statuses=[CommentStatus.HELD], limit=1000,
+                                                     for_update=True)
+            if since is None or (as_utc(r["created_at"]) or since) >= since]
+    latest = moderation.latest_decisions(conn, [int(r["id"]) for r in held])
+    out = []
+    for row in reversed(held):  # oldest first
+        decision = latest.get(int(row["id"]))
+        holding = [h.get("rule") for h in (decision["hits"] or []) if h.get("action") in ("hold", "reject")] if decision else []
+        if decision is not None and decision["source"] == DecisionSource.PIPELINE.value and holding == [PREMODERATION_RULE]:
+            out.append((row, decision))
+    return out
 
 
 def _premoderation(conn: Connection, svc: Services, account: Mapping[str, Any], actions: list[Mapping[str, Any]],

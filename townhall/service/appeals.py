@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from townhall.service.core import Services, as_utc
-from townhall.service.enforcement import appeal_would_matter, close_moot_appeals
+from townhall.service.enforcement import SANCTIONS, appeal_would_matter, close_moot_appeals, sanction_in_force
 from townhall.service.enforcement import reverse as reverse_action
 from townhall.service.errors import Conflict, Invalid, NotFound
 from townhall.service.identity import Actor, Identity
@@ -74,61 +74,131 @@ def _file_appeal(svc: Services, ident: Identity, action_id: int, text: str) -> i
 
 def decide(svc: Services, actor: Actor, appeal_id: int, *, reverse: bool, response: str,
            restore_comments: bool = True) -> dict[str, Any]:
+    """Uphold or reverse an open appeal. Two moderators answering it at once: the first answer stands, the
+    other is told so (409, audited as ``appeal.decision_conflict``), not that the appeal was closed as moot."""
     if not isinstance(response, str) or not response.strip():
         raise Invalid("Tell the reader why; they will see this answer.", {"field": "response"})
+    answer = response.strip()
+    state = AppealState.REVERSED if reverse else AppealState.UPHELD
+    conflict: Conflict | None = None
+    restored: list[int] = []
     with svc.db.write() as conn:
-        row = moderation.get_appeal(conn, appeal_id)
-        if row is None:
+        first = moderation.get_appeal(conn, appeal_id)
+        if first is None:
             raise NotFound("No such appeal.")
         # the account first, then (restoring the comment) the comment: the lock order of townhall.store.people
-        account = people.get_account(conn, row["account_id"], for_update=True)
+        account = people.get_account(conn, first["account_id"], for_update=True)
         assert account is not None
         actor.require_site(account["site_id"])
-        action = moderation.get_action(conn, row["action_id"])
-        assert action is not None
-        if action["revoked_at"] is not None and row["state"] == AppealState.OPEN.value:
+        # read again under the account's lock: another moderator's answer to this appeal (or a lifting that closed
+        # it) may have committed while this request waited for the lock, after ``first`` was read (PostgreSQL)
+        row = moderation.get_appeal(conn, appeal_id)
+        action = moderation.get_action(conn, first["action_id"])
+        assert row is not None and action is not None
+        if row["state"] != AppealState.OPEN.value:
+            conflict = _answered_already(conn, svc, actor, account, row, state)
+        elif action["revoked_at"] is not None:
             # lifted meanwhile (before lifting closed its appeals): neither "it stands" nor "reversed" is true
             close_moot_appeals(conn, svc, actor, account, [int(action["id"])])
             return {"appeal_id": appeal_id, "state": AppealState.MOOT.value, "restored_comments": [],
                     "notice": "The action was already lifted; the appeal was closed without an answer."}
-        state = AppealState.REVERSED if reverse else AppealState.UPHELD
-        if not moderation.decide_appeal(conn, appeal_id, state=state, response=response.strip(), by=actor.id, now=svc.now()):
-            if row["state"] == AppealState.MOOT.value:
-                raise Conflict("This appeal was closed without an answer: the action it appealed was lifted.", code=APPEAL_MOOT)
-            now_row = moderation.get_appeal(conn, appeal_id)  # as decided meanwhile (``row`` may predate it)
-            if now_row is not None and now_row["decided_by"] == actor.id:  # a double submission
-                raise Conflict("You have already answered this appeal.", {"state": now_row["state"]}, code="already_decided")
-            raise Conflict("Another moderator has already decided this appeal.")
-        restored: list[int] = []
-        if reverse:
-            reverse_action(conn, svc, account=account, action=action, actor=actor,
-                           reason=f"Appeal {appeal_id} reversed: {response.strip()}")
-            if restore_comments:
-                restored = _restore_comments(conn, svc, actor, account, action, appeal_id, response.strip())
-        svc.audit(conn, action=f"appeal.{state.value}", subject_type="appeal", subject_id=appeal_id,
-                  actor_kind=actor.kind.value, actor=actor.id, site_id=account["site_id"],
-                  details={"response": response.strip(), "restored_comments": restored})
+        elif not moderation.decide_appeal(conn, appeal_id, state=state, response=answer, by=actor.id, now=svc.now()):
+            now_row = moderation.get_appeal(conn, appeal_id)  # cannot happen under the lock; answered as above if it does
+            assert now_row is not None
+            conflict = _answered_already(conn, svc, actor, account, now_row, state)
+        else:
+            restored = _apply(conn, svc, actor, account, action, appeal_id, answer, reverse, restore_comments)
+            svc.audit(conn, action=f"appeal.{state.value}", subject_type="appeal", subject_id=appeal_id,
+                      actor_kind=actor.kind.value, actor=actor.id, site_id=account["site_id"],
+                      details={"response": answer, "restored_comments": restored})
+    if conflict is not None:  # raised once committed: the audit entry of the attempt stays
+        raise conflict
     svc.emit("appeal.decided", account["site_id"], {"appeal_id": appeal_id, "state": state.value, "account_id": account["id"]})
     return {"appeal_id": appeal_id, "state": state.value, "restored_comments": restored}
+
+
+def _answered_already(conn: Any, svc: Services, actor: Actor, account: Any, row: Any, wanted: AppealState) -> Conflict:
+    """The answer to a decision on an appeal that is no longer open: closed as moot, the moderator's own repeat
+    (a double submission), or another moderator's answer (a conflict, audited)."""
+    if row["state"] == AppealState.MOOT.value:
+        return Conflict("This appeal was closed without an answer: the action it appealed was lifted.", code=APPEAL_MOOT)
+    if row["decided_by"] == actor.id:
+        return Conflict("You have already answered this appeal.", {"state": row["state"]}, code="already_decided")
+    svc.audit(conn, action="appeal.decision_conflict", subject_type="appeal", subject_id=row["id"],
+              actor_kind=actor.kind.value, actor=actor.id, site_id=account["site_id"],
+              details={"wanted": wanted.value, "found": row["state"]})
+    return Conflict("Another moderator has already decided this appeal.", {"state": row["state"]})
+
+
+def _apply(conn: Any, svc: Services, actor: Actor, account: Any, action: Any, appeal_id: int, answer: str,
+           reverse: bool, restore_comments: bool) -> list[int]:
+    """What a granted appeal undoes (an upheld one changes nothing); returns the comments published again."""
+    if not reverse:
+        return []
+    reverse_action(conn, svc, account=account, action=action, actor=actor, reason=f"Appeal {appeal_id} reversed: {answer}")
+    if not restore_comments:
+        return []
+    restored = _restore_comments(conn, svc, actor, account, action, appeal_id, answer)
+    if action["kind"] == ActionKind.PREMODERATE.value:
+        restored += _release_held(conn, svc, actor, account, action, appeal_id, answer)
+    return restored
 
 
 def _restore_comments(conn: Any, svc: Services, actor: Actor, account: Any, action: Any, appeal_id: int,
                       response: str) -> list[int]:
     """Publish again the comment that triggered the action, if it was rejected (audited as a moderator's
     approval, naming the appeal)."""
-    ids = []
-    if action["comment_id"] is not None:
-        # locked after the account (the lock order, townhall.store.people.get_account), and read locked: its
-        # author may have deleted it meanwhile, which must not be published again
-        row = content.get_comment(conn, action["comment_id"], for_update=True)
-        if row is not None and row["status"] == CommentStatus.REJECTED.value:
-            content.update_comment(conn, row["id"], status=CommentStatus.PUBLISHED.value)
-            moderation.insert_decision(conn, comment_id=row["id"], source=DecisionSource.MODERATOR.value, verdict="publish",
-                                       hits=[], scores={}, policy_version="-", moderator=actor.id,
-                                       reason="Restored on appeal", created_at=svc.now())
-            svc.audit(conn, action="comment.approved", subject_type="comment", subject_id=row["id"],
-                      actor_kind=actor.kind.value, actor=actor.id, site_id=account["site_id"],
-                      details={"before": row["status"], "after": CommentStatus.PUBLISHED.value, "appeal_id": appeal_id,
-                               "reason": f"Restored on appeal {appeal_id}: {response}"})
-            ids.append(int(row["id"]))
-    return ids
+    if action["comment_id"] is None:
+        return []
+    # locked after the account (the lock order, townhall.store.people.get_account), and read locked: its
+    # author may have deleted it meanwhile, which must not be published again
+    row = content.get_comment(conn, action["comment_id"], for_update=True)
+    if row is None or row["status"] != CommentStatus.REJECTED.value:
+        return []
+    _publish(conn, svc, actor, account, row, appeal_id, f"Restored on appeal {appeal_id}: {response}", "Restored on appeal")
+    return [int(row["id"])]
+
+
+def _release_held(conn: Any, svc: Services, actor: Actor, account: Any, action: Any, appeal_id: int,
+                  response: str) -> list[int]:
+    """A premoderation reversed on appeal was wrong: publish the comments it alone held (written since it was
+    taken; every house rule let them through), unless the reader's comments are still held or kept out for
+    another reason — another premoderation, a ban or suspension, or the site's ``premoderate_new_accounts``
+    while none of theirs was ever published. A comment a rule held stays for a moderator."""
+    from townhall.service.accounts import held_as_new, held_only_by_premoderation  # accounts imports this module
+
+    actions = moderation.actions_for(conn, int(account["id"]))
+    deciding = sanction_in_force(actions, svc)
+    if deciding is not None and deciding["kind"] in SANCTIONS:
+        return []
+    if sanction_in_force(actions, svc, ActionKind.PREMODERATE) is not None:
+        return []
+    fresh = people.get_account(conn, int(account["id"]))
+    policy = svc.policies.for_site(content.get_site(conn, account["site_id"]))
+    if fresh is None or held_as_new(conn, fresh, policy):
+        return []
+    released: list[int] = []
+    for row, _ in held_only_by_premoderation(conn, int(account["id"]), as_utc(action["created_at"])):
+        _publish(conn, svc, actor, account, row, appeal_id, f"Released on appeal {appeal_id}: {response}",
+                 "Held only by a premoderation reversed on appeal; released")
+        released.append(int(row["id"]))
+    return released
+
+
+def _publish(conn: Any, svc: Services, actor: Actor, account: Any, row: Any, appeal_id: int, audited: str,
+             decided: str) -> None:
+    """Publish a comment on an appeal's decision: its decision, its audit entry (a moderator's approval naming
+    the appeal), and, once committed, the thread's live event (live readers see it; cached pages drop it)."""
+    content.update_comment(conn, row["id"], status=CommentStatus.PUBLISHED.value)
+    moderation.insert_decision(conn, comment_id=row["id"], source=DecisionSource.MODERATOR.value, verdict="publish",
+                               hits=[], scores={}, policy_version="-", moderator=actor.id, reason=decided,
+                               created_at=svc.now())
+    svc.audit(conn, action="comment.approved", subject_type="comment", subject_id=row["id"],
+              actor_kind=actor.kind.value, actor=actor.id, site_id=account["site_id"],
+              details={"before": row["status"], "after": CommentStatus.PUBLISHED.value, "appeal_id": appeal_id,
+                       "reason": audited})
+    thread = content.get_thread_by_id(conn, int(row["thread_id"]))
+    if thread is not None:
+        channel = svc.events.channel(account["site_id"], thread["external_id"])
+        event = {"type": "comment.published", "id": row["id"], "parent_id": row["parent_id"]}
+        svc.db.after_commit(conn, lambda: svc.events.publish(channel, event))

@@ -224,7 +224,7 @@ def restore(conn: Connection, svc: Services, *, account: Mapping[str, Any], acto
     if erased:  # a cached sign-in may still name the account
         svc.db.after_commit(conn, lambda: svc.forget(f"identity:{account['site_id']}:"))
     for ban in (a for a in lifted if a["kind"] == ActionKind.BAN.value):
-        _lift_carried_ban(conn, svc, account, ban, actor, reason)
+        _lift_carried_ban(conn, svc, account, ban, actor, reason, reversal)
     action_id = moderation.insert_action(
         conn, account_id=account["id"], kind=ActionKind.RESTORE.value, actor_kind=actor.kind.value, actor=actor.id,
         reason=_told(reason, len(cleared)), created_at=now, rule=REVERSAL if reversal else None,
@@ -258,8 +258,9 @@ def _told(reason: str, cleared: int) -> str:
 
 
 def _lift_carried_ban(conn: Connection, svc: Services, account: Mapping[str, Any], ban: Mapping[str, Any],
-                      actor: Actor, reason: str) -> None:
-    """The copies of ``ban`` that :func:`take_action` made on the same person's accounts elsewhere."""
+                      actor: Actor, reason: str, reversal: bool = False) -> None:
+    """The copies of ``ban`` that :func:`take_action` made on the same person's accounts elsewhere (a reversal
+    there too, when the ban was found wrong: the copies were as wrong as the ban)."""
     carried = f"{_CARRIED}{ban['reason']}"
     # any site: a copy stays a copy after a site's sign-in secret changed (only copies of this ban are lifted)
     for other in people.linked_accounts_elsewhere(conn, account, any_sign_in=True):
@@ -267,7 +268,8 @@ def _lift_carried_ban(conn: Connection, svc: Services, account: Mapping[str, Any
                   if a["kind"] == ActionKind.BAN.value and a["revoked_at"] is None and a["reason"] == carried
                   and a["actor"] == ban["actor"]]
         if copies:
-            restore(conn, svc, account=other, actor=actor, reason=f"Lifted on {account['site_id']}: {reason}", revoke=copies)
+            restore(conn, svc, account=other, actor=actor, reason=f"Lifted on {account['site_id']}: {reason}", revoke=copies,
+                    reversal=reversal)
 
 
 def reverse(conn: Connection, svc: Services, *, account: Mapping[str, Any], action: Mapping[str, Any], actor: Actor,

@@ -19,7 +19,7 @@ from typing import Any, Mapping
 from sqlalchemy import Connection
 
 from townhall.policy.config import EvasionAction, EvasionConfig
-from townhall.service.accounts import PREMODERATION_RULE, held_as_new
+from townhall.service.accounts import held_as_new, held_only_by_premoderation
 from townhall.service.core import Services, as_utc
 from townhall.store import content, moderation, people
 from townhall.store.schema import AccountState, ActionKind, ActorKind, CommentStatus, DecisionSource, FlagKind, FlagState
@@ -225,14 +225,7 @@ def _publish_held(conn: Connection, svc: Services, account_id: int, since: Any) 
     if account is None or account["state"] != AccountState.ACTIVE.value:
         return
     policy = svc.policies.for_site(content.get_site(conn, account["site_id"]))
-    held = [r for r in content.list_account_comments(conn, account_id, statuses=[CommentStatus.HELD], limit=1000,
-                                                     for_update=True) if as_utc(r["created_at"]) >= since]
-    latest = moderation.latest_decisions(conn, [int(r["id"]) for r in held])
-    for row in reversed(held):  # oldest first
-        decision = latest.get(int(row["id"]))
-        holding = [h.get("rule") for h in (decision["hits"] or []) if h.get("action") in ("hold", "reject")] if decision else []
-        if decision is None or decision["source"] != DecisionSource.PIPELINE.value or holding != [PREMODERATION_RULE]:
-            continue
+    for row, decision in held_only_by_premoderation(conn, account_id, since):
         if held_as_new(conn, account, policy):
             return
         content.update_comment(conn, int(row["id"]), status=CommentStatus.PUBLISHED.value)
