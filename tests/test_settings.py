@@ -69,7 +69,7 @@ def test_an_empty_guest_setting_is_unset() -> None:
     ("session_hours", "inf", "must be a finite number"),
     ("signal_retention_days", "-1", "must be more than 0"),  # the daily purge would forget every signal at once
     ("signal_retention_days", "0", "must be more than 0"),
-    ("body_timeout_seconds", "0", "must be more than 0"),
+    ("body_timeout_seconds", "-1", "must be at least 0"),
     ("max_body_bytes", "0", "must be at least 1"),
     ("rate_limit_per_minute", "-5", "must be at least 0"),
     ("live_streams_per_client", "-1", "must be at least 0"),
@@ -92,6 +92,7 @@ def test_numbers_out_of_range_are_refused(tmp_path: Path, name: str, value: str,
     ("rate_limit_per_minute", "0"), ("troll_interval_seconds", "0"), ("page_cache_seconds", "0"),
     ("live_streams_per_client", "0"), ("worker_threads", "0"), ("edit_window_minutes", "-1"),
     ("classifier_route_at", "-1"), ("signal_retention_days", "0.5"), ("sso_token_max_age_days", "0"),
+    ("body_timeout_seconds", "0"),
 ])
 def test_the_documented_edge_values_are_kept(name: str, value: str) -> None:
     """0 disables or means "the default" for several settings, and a negative number means "the policy's" or

@@ -42,7 +42,7 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("public_url", str, "", "Public base URL of this server (used in e-mails and links); empty, links in e-mails point at http://localhost:8000, which townhall doctor warns about."),
     SettingSpec("demo", bool, True, "Serve the demo article page at /demo."),
     SettingSpec("max_body_bytes", int, 65536, "Largest accepted request body, in bytes.", at_least=1),
-    SettingSpec("body_timeout_seconds", float, 30.0, "Longest time a client may take to send a request body, from the server's first read of it to its last byte; slower ones get 408 (0 disables).", above=0),
+    SettingSpec("body_timeout_seconds", float, 30.0, "Longest time a client may take to send a request body, from the server's first read of it to its last byte; slower ones get 408 (0 disables).", at_least=0),
     SettingSpec("live_streams_per_client", int, 16, "Live-update streams one client address (an IPv6 client's /64) may hold open at once in each server process; more get 429 (0: no limit).", at_least=0),
     SettingSpec("rate_limit_per_minute", int, 30, "Write requests allowed per account and per IP prefix each minute (0 disables).", at_least=0),
     SettingSpec("edit_window_minutes", float, -1.0, "Override of the policy's edit window (negative: use the policy)."),
