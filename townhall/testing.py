@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -20,13 +21,16 @@ def free_port() -> int:
 class LiveServer:
     """``with LiveServer(app) as server: httpx.get(server.url + "/healthz")`` — a real HTTP server in a thread."""
 
-    def __init__(self, app: Any, *, start_timeout: float = 15.0) -> None:
+    def __init__(self, app: Any, *, start_timeout: float = 15.0, http: type[asyncio.Protocol] | None = None) -> None:
+        """``http``: the HTTP protocol class (default: the one ``townhall serve`` runs)."""
+        from townhall.web.protocol import HeadDeadlineProtocol
+
         self.app = app
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.start_timeout = start_timeout
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off",
-                                timeout_graceful_shutdown=1)
+                                timeout_graceful_shutdown=1, http=http or HeadDeadlineProtocol)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -51,6 +51,7 @@ def register(group: click.Group) -> None:
         from townhall.app import create_app
         from townhall.policy import PolicyError
         from townhall.web.factory import configure_logging, tune_collector
+        from townhall.web.protocol import HeadDeadlineProtocol
 
         console = Console(stderr=True)
         settings = load_settings(config, database_url=database_url, policy=policy, data_dir=data_dir)
@@ -72,11 +73,12 @@ def register(group: click.Group) -> None:
             app.close()
             os.environ.update(settings_environ(settings))  # workers rebuild these settings from TOWNHALL_*
             uvicorn.run("townhall.web.factory:app", host=host, port=port, workers=workers, factory=True,
-                        log_level=settings.log_level, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
+                        log_level=settings.log_level, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+                        http=HeadDeadlineProtocol)
         else:
             tune_collector()
             uvicorn.run(app, host=host, port=port, log_level=settings.log_level,
-                        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
+                        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS, http=HeadDeadlineProtocol)
 
     @group.command()
     @click.option("--config", type=click.Path(dir_okay=False), help="TOML settings file.")
