@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from townhall.app import Townhall
-from townhall.web.protocol import HEAD_TIMEOUT_S, HeadDeadlineProtocol
+from townhall.web.protocol import HEAD_TIMEOUT_S, H11HeadDeadline, HeadDeadlineProtocol, HttpToolsHeadDeadline
 from tests.api.test_live import read_until
 from tests.fixtures_app import LiveServer, auth
 from tests.security.test_slow_clients import (THREAD, assert_envelope, open_stream, split_response,  # noqa: F401 - fixtures
@@ -23,13 +23,18 @@ from tests.security.test_slow_clients import (THREAD, assert_envelope, open_stre
 HEAD_TIMEOUT = 1.0
 
 
-class QuickHeads(HeadDeadlineProtocol):
+class QuickH11(H11HeadDeadline):
     head_timeout = HEAD_TIMEOUT
 
 
-@pytest.fixture
-def server(townhall: Townhall) -> Iterator[LiveServer]:
-    with LiveServer(townhall, http=QuickHeads) as running:
+class QuickHttpTools(HttpToolsHeadDeadline):
+    head_timeout = HEAD_TIMEOUT
+
+
+@pytest.fixture(params=[QuickHttpTools, QuickH11], ids=["httptools", "h11"])
+def server(townhall: Townhall, request: pytest.FixtureRequest) -> Iterator[LiveServer]:
+    """Both of uvicorn's HTTP/1.1 protocols: httptools (``townhall serve``'s, where it is installed) and h11."""
+    with LiveServer(townhall, http=request.param) as running:
         yield running
 
 
@@ -67,7 +72,8 @@ def trickle_head(sock: socket.socket, head: bytes, every: float, limit: float = 
 
 
 def test_the_default_deadline_is_the_documented_one() -> None:
-    assert HeadDeadlineProtocol.head_timeout == HEAD_TIMEOUT_S == 20.0
+    assert HeadDeadlineProtocol is HttpToolsHeadDeadline  # httptools is installed (uvicorn[standard])
+    assert HttpToolsHeadDeadline.head_timeout == H11HeadDeadline.head_timeout == HEAD_TIMEOUT_S == 20.0
 
 
 def test_a_head_sent_a_byte_at_a_time_is_cut_off_with_408(server: LiveServer) -> None:

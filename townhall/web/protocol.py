@@ -6,7 +6,7 @@ that arrives starts that timer again; a new connection has no timer at all until
 that sends a request head a byte at a time, or never finishes it (Slowloris), therefore holds its connection —
 a file descriptor, and a place under ``limit_concurrency`` — for as long as it likes, and the application cannot
 help: it is called only once the head is complete. Here a request head must arrive whole within
-:attr:`HeadDeadlineProtocol.head_timeout` seconds: counted from the connection's start for its first request,
+:data:`HEAD_TIMEOUT_S` seconds: counted from the connection's start for its first request,
 and from the first byte of each later one. A client that takes longer gets ``408 request_timeout`` in the error
 envelope, and its connection is closed. The body has a timer of its own (``body_timeout_seconds``,
 :class:`townhall.web.middleware.BodyLimit`).
@@ -17,8 +17,15 @@ from __future__ import annotations
 import asyncio
 import json
 
+from typing import Any
+
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
+
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+except ImportError:  # httptools is not installed: uvicorn runs h11
+    HttpToolsProtocol = None  # type: ignore[assignment,misc]
 
 HEAD_TIMEOUT_S = 20.0  # nginx's client_header_timeout is 60 s, Apache's RequestReadTimeout header=20-40
 
@@ -32,40 +39,77 @@ def _timeout_answer(seconds: float) -> bytes:
             b"content-length: " + str(len(data)).encode() + b"\r\n\r\n" + data)
 
 
-class HeadDeadlineProtocol(H11Protocol):
-    """uvicorn's h11 protocol, with a deadline for every request head (see the module's docstring)."""
+class _HeadDeadline:
+    """The deadline itself, shared by both of uvicorn's HTTP/1.1 protocols; each says when a head begins and
+    when it is complete. Mixed in before the protocol class."""
 
     head_timeout: float = HEAD_TIMEOUT_S
+    loop: asyncio.AbstractEventLoop
+    transport: asyncio.Transport
+    cycle: Any
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        self._head_timer: asyncio.TimerHandle | None = None
-        super().connection_made(transport)
-        self._arm()
-
-    def data_received(self, data: bytes) -> None:
-        if self._head_timer is None and self.conn.their_state is h11.IDLE:
-            self._arm()  # the first byte of a later request's head
-        super().data_received(data)
-        if self.conn.their_state is not h11.IDLE:
-            self._disarm()  # the head is in (or the connection is done with)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
-        super().connection_lost(exc)
-
-    def _arm(self) -> None:
-        if self.head_timeout > 0:
+    def _start_head(self) -> None:
+        self._awaiting_head = True
+        if self._head_timer is None and self.head_timeout > 0:
             self._head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
 
-    def _disarm(self) -> None:
+    def _head_done(self) -> None:
+        self._awaiting_head = False
         if self._head_timer is not None:
             self._head_timer.cancel()
             self._head_timer = None
 
     def _head_timed_out(self) -> None:
         self._head_timer = None
-        if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
+        if self.transport.is_closing() or not self._awaiting_head:
             return
         if self.cycle is None or self.cycle.response_complete:  # between requests: the answer can go out now
             self.transport.write(_timeout_answer(self.head_timeout))
         self.transport.close()
+
+
+class H11HeadDeadline(_HeadDeadline, H11Protocol):
+    """uvicorn's pure-Python h11 protocol with the deadline: a head is awaited while the client's side of the
+    exchange is IDLE (h11 leaves it on the request's head)."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        self._head_timer: asyncio.TimerHandle | None = None
+        super().connection_made(transport)
+        self._start_head()
+
+    def data_received(self, data: bytes) -> None:
+        if self._head_timer is None and self.conn.their_state is h11.IDLE:
+            self._start_head()  # the first byte of a later request's head
+        super().data_received(data)
+        if self.conn.their_state is not h11.IDLE:
+            self._head_done()  # the head is in (or the connection is done with)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._head_done()
+        super().connection_lost(exc)
+
+
+class HttpToolsHeadDeadline(_HeadDeadline, HttpToolsProtocol):
+    """uvicorn's httptools protocol (its default where httptools is installed, as with ``uvicorn[standard]``)
+    with the deadline: a head is awaited from the parser's start of a message to its end of the headers."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        self._head_timer: asyncio.TimerHandle | None = None
+        super().connection_made(transport)
+        self._start_head()
+
+    def on_message_begin(self) -> None:
+        self._start_head()
+        super().on_message_begin()
+
+    def on_headers_complete(self) -> None:
+        self._head_done()
+        super().on_headers_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._head_done()
+        super().connection_lost(exc)
+
+
+# the protocol ``townhall serve`` runs: httptools where it is installed (uvicorn's "auto"), else h11
+HeadDeadlineProtocol: type[asyncio.Protocol] = HttpToolsHeadDeadline if HttpToolsProtocol is not None else H11HeadDeadline
