@@ -20,6 +20,13 @@ MAX_COUNT = 1_000_000  # max_length (characters), min_published (comments)
 MAX_LADDER_STRIKES = 1_000
 MAX_REPORT_THRESHOLD = 1_000
 MAX_NETWORK_ACCOUNTS = 10_000
+# Bounds on the file and its texts: a hand-written policy is a few kilobytes. A description goes with every hit it
+# makes (stored with the decision, sent to the reader); a rule option's text (a listed word) is compiled at load.
+MAX_POLICY_BYTES = 1_048_576  # 1 MiB
+MAX_NAME_CHARS = 200  # [policy] name
+MAX_SUMMARY_CHARS = 2_000  # [policy] summary
+MAX_DESCRIPTION_CHARS = 1_000  # a rule's description
+MAX_OPTION_CHARS = 1_000  # a text in a rule's own options (a word, an allowed phrase)
 
 
 class Sanction(StrEnum):

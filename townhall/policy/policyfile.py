@@ -7,11 +7,12 @@ one of reject, hold, flag``. Rule entries are counted from 1 in file order (``ru
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import math
 import re
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from importlib import resources as importlib_resources
 from pathlib import Path
 from types import MappingProxyType
@@ -19,12 +20,13 @@ from typing import AbstractSet, Any, Mapping, cast
 
 from townhall.policy.config import CommentsConfig, EnforcementConfig, EvasionAction, EvasionConfig, LadderStep
 from townhall.policy.config import MAX_COUNT, MAX_DAYS, MAX_EDIT_MINUTES, MAX_HOURS, MAX_IP_WINDOW_HOURS
-from townhall.policy.config import MAX_LADDER_STRIKES, MAX_NETWORK_ACCOUNTS, MAX_REPORT_THRESHOLD
+from townhall.policy.config import MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, MAX_OPTION_CHARS, MAX_POLICY_BYTES
+from townhall.policy.config import MAX_LADDER_STRIKES, MAX_NETWORK_ACCOUNTS, MAX_REPORT_THRESHOLD, MAX_SUMMARY_CHARS
 from townhall.policy.config import PolicySettings, ReportsConfig, Sanction, TrustConfig
 from townhall.policy.pipeline import ClosedThreadPhase, LengthPhase, run_pipeline
-from townhall.policy.rules.base import Resources, RuleConfigError, RuleSpec
+from townhall.policy.rules.base import Resources, RuleConfigError, RuleSpec, TrustSoftened, plain_words
 from townhall.policy.rules.registry import RuleTypeRef, UnknownRuleType, resolve_rule_type
-from townhall.policy.types import Action, Decision, Phase, RuleResult, Subject
+from townhall.policy.types import Action, Decision, Phase, Subject
 
 __all__ = ["Policy", "PolicyError", "load_policy", "DEFAULT_POLICY_NAME", "TRUST_SOFTENED_TYPES", "NEW_ACCOUNT_RULE"]
 
@@ -33,7 +35,11 @@ DEFAULT_POLICY_NAME = "default.policy.toml"
 # can say so itself with a ``trust_softens`` class attribute (True/False), which takes precedence.
 TRUST_SOFTENED_TYPES: frozenset[str] = frozenset({"classifier", "coordination"})
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-_TRUST_NOTE = "trusted account: a borderline hold becomes a flag"
+# Control characters: none in a name; in a summary or description only tab and line breaks. (A NUL in a
+# description would be stored with every hit of the rule, and PostgreSQL refuses it: every such comment would fail.)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_MAX_MESSAGE = 300  # characters of an error message: a value quoted from the file is cut short
 NEW_ACCOUNT_RULE = "new_account"  # the hit that holds a new account's comment ([comments] premoderate_new_accounts)
 
 Path_ = tuple[str | int, ...]
@@ -69,7 +75,7 @@ class _Lines:
     """Where each table and key of a TOML file is written, by path, for error messages."""
 
     _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\" ]+?)\s*\]\]?")
-    _KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]*\")\s*=")
+    _KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]*\")\s*[=.]")  # (a dotted key: its first part)
 
     def __init__(self, text: str) -> None:
         self.where: dict[Path_, int] = {}
@@ -102,8 +108,9 @@ class _Lines:
 
     def line(self, path: Path_) -> int | None:
         while path:
-            if path in self.where:
-                return self.where[path]
+            for candidate in (path, path + (0,)):  # (0,): a [[table]] written where a [table] belongs
+                if candidate in self.where:
+                    return self.where[candidate]
             path = path[:-1]
         return None
 
@@ -116,6 +123,8 @@ class _Checker:
         self.lines = lines
 
     def fail(self, path: Path_, message: str) -> PolicyError:
+        if len(message) > _MAX_MESSAGE:  # a value quoted from the file (a list of 5,000 words) stays one short line
+            message = message[:_MAX_MESSAGE - 1] + "…"
         return PolicyError(self.file, self.lines.line(path), f"{_path_str(path)}: {message}" if path else message)
 
     def table(self, data: Mapping[str, Any], key: str, allowed: AbstractSet[str], path: Path_ = ()) -> Mapping[str, Any]:
@@ -128,7 +137,11 @@ class _Checker:
     def known_keys(self, value: Mapping[str, Any], allowed: AbstractSet[str], path: Path_) -> None:
         for k in value:
             if k not in allowed:
-                raise self.fail(path + (k,), f"unknown key (expected one of: {', '.join(sorted(allowed))})")
+                hint = ""
+                if path and k in _TOP_KEYS:  # `rules = …` or `comments.max_length = …` written below [policy]
+                    header = "[[rules]] tables" if k == "rules" else f"a [{k}] table"
+                    hint = f"; a key below a [table] header belongs to that table: write {header} instead"
+                raise self.fail(path + (k,), f"unknown key (expected one of: {', '.join(sorted(allowed))}){hint}")
 
     def number(self, data: Mapping[str, Any], key: str, default: float, path: Path_, *, lo: float = 0.0,
                hi: float, integer: bool = False, positive: bool = False, unit: str = "") -> Any:
@@ -154,12 +167,25 @@ class _Checker:
             raise self.fail(path + (key,), f"must be true or false, not {value!r}")
         return value
 
-    def text(self, data: Mapping[str, Any], key: str, path: Path_, default: str | None = None) -> str:
+    def text(self, data: Mapping[str, Any], key: str, path: Path_, default: str | None = None, *,
+             limit: int = MAX_NAME_CHARS, lines: bool = False) -> str:
+        """A non-empty string of at most ``limit`` characters, without control characters (tab and line breaks
+        are allowed when ``lines``)."""
         value = data.get(key, default)
         if value is None:
             raise self.fail(path + (key,), "is required")
         if not isinstance(value, str) or not value.strip():
             raise self.fail(path + (key,), f"must be a non-empty string, not {value!r}")
+        return self.plain(value, path + (key,), limit=limit, lines=lines)
+
+    def plain(self, value: str, path: Path_, *, limit: int, lines: bool) -> str:
+        bad = (_CONTROL_IN_TEXT if lines else _CONTROL).search(value)
+        if bad:
+            allowed = "; tab and line breaks are allowed" if lines else ""
+            raise self.fail(path, f"must not contain control characters (U+{ord(bad.group()):04X} at character "
+                                  f"{bad.start() + 1}){allowed}")
+        if len(value) > limit:
+            raise self.fail(path, f"must be at most {limit:,} characters, not {len(value):,}")
         return value
 
     def choice(self, data: Mapping[str, Any], key: str, enum: Any, default: Any, path: Path_) -> Any:
@@ -170,25 +196,6 @@ class _Checker:
             return enum(value)
         except ValueError:
             raise self.fail(path + (key,), f"must be one of {', '.join(e.value for e in enum)}") from None
-
-
-@dataclass(frozen=True, slots=True)
-class _TrustSoftened:
-    """A rule seen through a trusted account: its HOLD hits (borderline scores) become FLAG."""
-
-    inner: Phase
-    name: str
-    description: str
-
-    def evaluate(self, subject: Subject) -> RuleResult:
-        result = self.inner.evaluate(subject)
-        if not any(h.action is Action.HOLD for h in result.hits):
-            return result
-        hits = tuple(
-            replace(h, action=Action.FLAG, reasons=h.reasons + (_TRUST_NOTE,)) if h.action is Action.HOLD else h
-            for h in result.hits
-        )
-        return RuleResult(hits=hits, scores=result.scores)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +220,7 @@ class Policy:
         phases = self.phases()
         if subject.account_trusted and self.trust_softened:
             phases = tuple(
-                cast(Phase, _TrustSoftened(p, p.name, p.description)) if p.name in self.trust_softened else p
+                cast(Phase, TrustSoftened(p, p.name, p.description)) if p.name in self.trust_softened else p
                 for p in phases
             )
         return run_pipeline(phases, subject, self.version)
@@ -235,7 +242,7 @@ class Policy:
             if callable(explain):
                 lines.append(str(explain()))
             else:
-                lines.append(_plain_words(rule, self.rule_type_names.get(rule.name, "rule")))
+                lines.append(plain_words(rule, self.rule_type_names.get(rule.name, "rule")))
         ladder = ", ".join(
             f"{step.strikes} strike{'s' if step.strikes != 1 else ''}: {step.sanction.value}"
             + (f" for {step.hours:g} hours" if step.hours else "")
@@ -253,19 +260,6 @@ class Policy:
             lines.append("new accounts: premoderated. A reader's comments are held for a moderator until one of them "
                          "has been published (approved); moderators' own comments are not held.")
         return lines
-
-
-def _plain_words(rule: Phase, kind: str) -> str:
-    """A rule without ``explain()``: its description, plus its thresholds when it has the usual ones."""
-    text = f"{rule.name} ({kind}): {rule.description}"
-    hold_at, reject_at = getattr(rule, "hold_at", None), getattr(rule, "reject_at", None)
-    if isinstance(hold_at, float) and isinstance(reject_at, float):
-        action = getattr(rule, "action", Action.REJECT)
-        verb = {Action.REJECT: "refused", Action.HOLD: "held", Action.FLAG: "flagged"}.get(action, "refused")
-        then = f"{verb} from {reject_at:.2f}" if reject_at < 1.0 else f"never {verb} automatically"
-        text += f" (score from {hold_at:.2f}: held for a moderator; {then}"
-        text += "; a refusal counts as a strike)" if getattr(rule, "strike", False) and reject_at < 1.0 else ")"
-    return text
 
 
 _TOP_KEYS = frozenset({"policy", "comments", "rules", "enforcement", "reports", "trust", "evasion"})
@@ -366,7 +360,7 @@ def _rules(c: _Checker, data: Mapping[str, Any], resources: Resources,
     for i, entry in enumerate(entries):
         p: Path_ = ("rules", i)
         name = c.text(entry, "name", p)
-        if not _NAME.match(name):
+        if not _NAME.fullmatch(name):
             raise c.fail(p + ("name",), "must be lower-case letters, digits and _ (starting with a letter)")
         if name in types or name in _BUILTIN_NAMES:
             builtin = " (the name of a built-in check)" if name in _BUILTIN_NAMES else ""
@@ -378,8 +372,10 @@ def _rules(c: _Checker, data: Mapping[str, Any], resources: Resources,
             raise c.fail(p + ("type",), str(exc)) from None
         options = {k: v for k, v in entry.items() if k not in _RULE_COMMON}
         _thresholds(c, options, p)
+        _option_texts(c, options, p)
         spec = RuleSpec(
-            name=name, type=type_name, description=c.text(entry, "description", p),
+            name=name, type=type_name,
+            description=c.text(entry, "description", p, limit=MAX_DESCRIPTION_CHARS, lines=True),
             action=c.choice(entry, "action", Action, None, p), strike=c.boolean(entry, "strike", False, p),
             options=MappingProxyType(options),
         )
@@ -400,20 +396,45 @@ def _rules(c: _Checker, data: Mapping[str, Any], resources: Resources,
         types[name] = type_name
         if getattr(cls, "trust_softens", type_name in TRUST_SOFTENED_TYPES):
             softened.add(name)
+    _score_clashes(c, phases)
     return tuple(phases), types, softened
+
+
+def _option_texts(c: _Checker, options: Mapping[str, Any], path: Path_) -> None:
+    """Every text in a rule's own options (a word, an allowed phrase), alone or in a list, is short: a listed word
+    is compiled into patterns when the policy loads, and a word of megabytes would stall the start for hours."""
+    for key, value in options.items():
+        for item in value if isinstance(value, list) else (value,):
+            if isinstance(item, str) and len(item) > MAX_OPTION_CHARS:
+                raise c.fail(path + (key,), f"a text of {len(item):,} characters; at most {MAX_OPTION_CHARS:,} "
+                                            f"are allowed ({item[:20]!r}…)")
+
+
+def _score_clashes(c: _Checker, phases: list[Phase]) -> None:
+    """A rule records its score under its name, except one that says otherwise (``score_names``: a classifier
+    rule records its label's). Two rules writing one score would store one rule's number as the other's."""
+    shared: dict[str, str] = {}  # score name -> a rule that records it through score_names
+    for phase in phases:
+        for score in getattr(phase, "score_names", ()):
+            shared.setdefault(score, phase.name)
+    for i, phase in enumerate(phases):
+        owner = shared.get(phase.name)
+        if owner is not None and owner != phase.name and not getattr(phase, "score_names", None):
+            raise c.fail(("rules", i, "name"), f"{phase.name!r} is also the score that rule {owner!r} records (its "
+                                               "label): both scores would be stored under one name; rename this rule")
 
 
 def parse_policy(raw: bytes, file: str, *, source: str | None = None, resources: Resources | None = None,
                  rule_types: Mapping[str, RuleTypeRef] | None = None) -> Policy:
-    """Validate the bytes of a policy file; ``file`` is the name used in error messages."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise PolicyError(file, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    """Validate the bytes of a policy file; ``file`` is the name used in error messages. The version is the hash
+    of these bytes, whatever they say (a comment or a byte order mark included)."""
+    text = _decode(raw, file)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _syntax_error(file, text, str(exc)) from None
+    except RecursionError:  # tomllib recurses into nested arrays and inline tables: `x = [[[[…]]]]`
+        raise PolicyError(file, None, "TOML syntax: arrays or inline tables nested too deeply") from None
     c = _Checker(file, _Lines(text))
     c.known_keys(data, _TOP_KEYS, ())
     meta = c.table(data, "policy", {"name", "summary"})
@@ -423,12 +444,28 @@ def parse_policy(raw: bytes, file: str, *, source: str | None = None, resources:
     summary = meta.get("summary", "")
     if not isinstance(summary, str):
         raise c.fail(("policy", "summary"), f"must be a string, not {summary!r}")
+    c.plain(summary, ("policy", "summary"), limit=MAX_SUMMARY_CHARS, lines=True)
     settings = _settings(c, data)
     rules, types, softened = _rules(c, data, resources or Resources(), rule_types)
     return Policy(
         name=name, summary=summary, version=hashlib.sha256(raw).hexdigest()[:12], source=source or file,
         rules=rules, settings=settings, rule_type_names=MappingProxyType(types), trust_softened=frozenset(softened),
     )
+
+
+def _decode(raw: bytes, file: str) -> str:
+    """The text of the file: UTF-8, a leading byte order mark (Notepad writes one) skipped."""
+    if len(raw) > MAX_POLICY_BYTES:
+        raise PolicyError(file, None, f"the file is {len(raw):,} bytes; a policy file may be at most "
+                                      f"{MAX_POLICY_BYTES:,} bytes (1 MiB)")
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)):  # (UTF-32 LE: as 16 LE)
+        raise PolicyError(file, 1, "not UTF-8 text (the file is saved as UTF-16 or UTF-32); save it as UTF-8")
+    try:
+        return raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise PolicyError(file, line, f"not UTF-8 text ({exc.reason} at byte {exc.start}: 0x{raw[exc.start]:02x}); "
+                                      "save the file as UTF-8") from None
 
 
 def _syntax_error(file: str, text: str, message: str) -> PolicyError:

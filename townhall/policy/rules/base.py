@@ -3,11 +3,13 @@ application-wide resources (such as the classifier model) that rule types may ne
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar, Mapping, Protocol
 
-from townhall.policy.types import Action, Phase
+from townhall.policy.types import Action, Phase, RuleResult, Subject
+
+TRUST_NOTE = "trusted account: a borderline hold becomes a flag"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,3 +71,36 @@ class RuleType(Protocol):
 
     @classmethod
     def from_spec(cls, spec: RuleSpec, resources: Resources) -> Phase: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TrustSoftened:
+    """A rule seen through a trusted account: its HOLD hits (borderline scores) become FLAG."""
+
+    inner: Phase
+    name: str
+    description: str
+
+    def evaluate(self, subject: Subject) -> RuleResult:
+        result = self.inner.evaluate(subject)
+        if not any(h.action is Action.HOLD for h in result.hits):
+            return result
+        hits = tuple(
+            replace(h, action=Action.FLAG, reasons=h.reasons + (TRUST_NOTE,)) if h.action is Action.HOLD else h
+            for h in result.hits
+        )
+        return RuleResult(hits=hits, scores=result.scores)
+
+
+def plain_words(rule: Phase, kind: str) -> str:
+    """For ``policy check``, a rule without ``explain()``: its description, plus its thresholds when it has
+    the usual ones."""
+    text = f"{rule.name} ({kind}): {rule.description}"
+    hold_at, reject_at = getattr(rule, "hold_at", None), getattr(rule, "reject_at", None)
+    if isinstance(hold_at, float) and isinstance(reject_at, float):
+        action = getattr(rule, "action", Action.REJECT)
+        verb = {Action.REJECT: "refused", Action.HOLD: "held", Action.FLAG: "flagged"}.get(action, "refused")
+        then = f"{verb} from {reject_at:.2f}" if reject_at < 1.0 else f"never {verb} automatically"
+        text += f" (score from {hold_at:.2f}: held for a moderator; {then}"
+        text += "; a refusal counts as a strike)" if getattr(rule, "strike", False) and reject_at < 1.0 else ")"
+    return text

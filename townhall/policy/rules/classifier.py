@@ -38,6 +38,12 @@ class ClassifierRule:
     strike: bool
     model: Any  # ToxicityModel or CascadeModel (townhall.policy.classifiers), shared by every classifier rule
 
+    @property
+    def score_names(self) -> tuple[str, ...]:
+        """The scores this rule records: its label's, not its name's (the loader keeps another rule from
+        recording a score of the same name)."""
+        return (self.label,)
+
     @classmethod
     def from_spec(cls, spec: RuleSpec, resources: Resources) -> ClassifierRule:
         options = spec.options
