@@ -25,7 +25,7 @@ _TEXT_SOURCES = ("tweeteval_offensive/train_text.txt", "tweeteval_hate/train_tex
 # with an x for one of its letters.
 # It also removes innocent look-alikes (fuchsia, Fukushima); the table tests cover those.
 BROAD_F_WORD = re.compile(
-    r"(?:f|ph)[^a-z\s]{0,4}(?:[uvo]+[^a-z\s]{0,4})?[ckq(<]"
+    r"(?:f|ph)[^a-z\s]{0,4}(?:[uvo]+h?[^a-z\s]{0,4})?[ckq(<]"
     r"|(?<![a-z])f[\W_]{0,4}[uv]?[\W_]{0,4}[ckq]"
     r"|f[^a-z\s]*[*#@%$^&+=_.\-!?~]{1,4}[^a-z\s]*[a-z]"
     r"|f[uv]?x{1,2}[ck]"  # an x for a letter: fxck, fxxk, fuxk

@@ -52,6 +52,9 @@ F_WORD_DISGUISED: tuple[Case, ...] = (
     # found by the second F-word audit (2026-11-27)
     *_cases("second audit", "fking hell", "what a fkn moron", "fk off", "fxck you", "fuxk this", "f`ck this",
             "f\u00b4ck this", "muthafukka", "fukboi", "FU\u13dfK you", "\ua4dd\ua4f4\ua4da\ua4d7", "f u  c k you"),
+    # found by the third F-word audit (2026-11-27)
+    *_cases("third audit", "\u017fuck you", "f\u1959ck", "fuc\u1d84", "f\u0443ck you", "fu\x01ck", "fookin hell",
+            "fuhk you", "fuc off", "f\\/ck", "f          u          c          k", "f\u2588ck", "f\u00a7ck", "f\u00a8ck"),
 )
 
 # None of these may be caught: real words and names that share letters with the F word.
@@ -74,6 +77,8 @@ F_WORD_INNOCENT: tuple[Case, ...] = (
             "pic.twitter.com/iujIsNkFUk"),
     *_cases("second audit", "to by\u0142 fuks", "Marian Fuks", "FCK 2-1 Br\u00f8ndby", "Jamaat ul-Fuqra", "FK Vardar",
             "F  U K"),
+    *_cases("third audit", "WP:FUC states", "Johann Joseph Fux", "Mr Fooks", "Fook Lam Moon", "Fuyang", "32\u00b0F, cold",
+            "\u017fome \u017fuch \u017ftuff"),
 )
 
 # Mentions of the word, not the word: allowed by design (see docs/policy.md).

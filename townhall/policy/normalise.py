@@ -67,7 +67,11 @@ CONFUSABLES: Mapping[str, str] = MappingProxyType(
         # Currency and other symbols read as letters
         "¢": "c", "€": "e", "₣": "f", "₭": "k", "₵": "c", "©": "c", "®": "r",
         # Apostrophe look-alikes (f´ck, fʼck, fˈck read as f'ck; the acute accent alone would fold to a space)
-        "´": "'", "ʼ": "'", "ˈ": "'",
+        "´": "'", "ʼ": "'", "ˈ": "'", "ˆ": "^",
+        # Found by the third audit: long s (drawn as an f without its bar: ſuck; Unicode's confusables
+        # list maps it to f, although NFKD makes it an s), lenis f, Tai Le u, Latin upsilon, Runic k,
+        # letter-like symbols not decomposed (ℭ and ℌ decompose)
+        "ſ": "f", "ꬵ": "f", "ᥙ": "u", "ʊ": "u", "Ʊ": "u", "ᛕ": "k", "ᴷ": "k",
     }
 )
 
@@ -75,6 +79,26 @@ CONFUSABLES: Mapping[str, str] = MappingProxyType(
 # (category Cf: zero-width space/joiners, bidi marks, word joiner, BOM, soft hyphen...) are dropped by
 # category; these are the invisible ones that Unicode files under other categories.
 INVISIBLE: frozenset[str] = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180e\u2800\u3164\uffa0")
+
+# Control characters (category Cc) other than whitespace render as nothing in a reader's browser (fu\x01ck
+# shows the word); they are dropped like the format characters. \t \n \v \f \r and the C1 NEL stay.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+
+# Latin letters that Unicode does not decompose (hooks, strokes, bars, curls, middle tildes, small
+# capitals, modifier letters: ɓ ƈ ɗ ƒ ɠ ɦ ɨ ƙ ɫ ɱ ɲ ƥ ɍ ʂ ƭ ᶙ ꝁ ꞓ ᵾ) are read as their base letter, which
+# their Unicode name gives (LATIN SMALL LETTER K WITH PALATAL HOOK): a general rule instead of a list, so
+# the letters of the Latin Extended blocks that CONFUSABLES does not name fold too. Turned, reversed and
+# inverted letters (ʞ, ɟ, ǝ) are not read as the letter and do not match.
+_NAMED_LETTER = re.compile(
+    r"(?:LATIN (?:SMALL|CAPITAL) LETTER|LATIN LETTER SMALL CAPITAL|MODIFIER LETTER (?:SMALL|CAPITAL)"
+    r"|LATIN SUBSCRIPT SMALL LETTER) (?:SCRIPT |LENIS |DOTLESS )?([A-Z])(?: WITH [A-Z -]+)?"
+)
+# The blocks of such letters: Latin Extended-B, IPA, spacing modifiers, phonetic extensions, Latin
+# Extended-C/D/E/F/G.
+_LATIN_EXTENDED: tuple[tuple[int, int], ...] = (
+    (0x0180, 0x02FF), (0x1D00, 0x1DBF), (0x2C60, 0x2C7F), (0xA720, 0xA7FF), (0xAB30, 0xAB6F),
+    (0x10780, 0x107BF), (0x1DF00, 0x1DFFF),
+)
 
 # Enclosed Latin letters without a compatibility decomposition: (first code point, count, base letter).
 _LETTER_BLOCKS: tuple[tuple[int, int, str], ...] = (
@@ -91,6 +115,14 @@ def _block_letter(cp: int) -> str | None:
     return None
 
 
+def _named_letter(ch: str) -> str | None:
+    cp = ord(ch)
+    if not any(lo <= cp <= hi for lo, hi in _LATIN_EXTENDED):
+        return None
+    m = _NAMED_LETTER.fullmatch(unicodedata.name(ch, ""))
+    return m.group(1).lower() if m else None
+
+
 def fold_char(ch: str) -> str:
     """Fold one character to what a reader sees: zero, one or (rarely) several lower-case characters."""
     mapped = CONFUSABLES.get(ch)
@@ -101,11 +133,18 @@ def fold_char(ch: str) -> str:
     category = unicodedata.category(ch)
     if category == "Cf" or category == "Mn" or category == "Me":
         return ""
+    if category == "Cc":
+        return "" if _CONTROL.match(ch) else ch
     block = _block_letter(ord(ch))
     if block is not None:
         return block
     decomposed = unicodedata.normalize("NFKD", ch)
+    if category == "Sk" and len(decomposed) > 1 and decomposed[0] == " ":
+        return "'"  # a spacing accent (¨ ¯ ˜ ˘ ¸) inside a word reads like an apostrophe: f¨ck, f¯ck
     if len(decomposed) == 1 and decomposed == ch:
+        named = _named_letter(ch)
+        if named is not None:
+            return named
         folded = ch.casefold()
     else:
         folded = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
@@ -177,7 +216,9 @@ def _trim_dropped(original: str, prev_start: int, next_start: int) -> int:
 def normalise(text: str) -> Normalised:
     """Fold ``text`` for matching; linear in its length."""
     if text.isascii():
-        return Normalised(text, text.lower(), None)
+        if text.isprintable() or _CONTROL.search(text) is None:
+            return Normalised(text, text.lower(), None)
+        return _normalise_mapped(text)
     # Most non-ASCII comments only have a few curly quotes, dashes or accented letters, each folding to
     # exactly one character: then the offsets need no map.
     chars: list[str] | None = None
@@ -195,14 +236,15 @@ def normalise(text: str) -> Normalised:
     return Normalised(text, lowered, None)
 
 
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# non-ASCII characters and the control characters that fold to nothing
+_NON_ASCII = re.compile(r"[^\t-\r -~]")
 
 
 def _normalise_mapped(text: str) -> Normalised:
     pieces: list[str] = []
     starts: list[int] = []
     for i, ch in enumerate(text):
-        if ch.isascii():
+        if ch.isascii() and (" " <= ch < "\x7f" or ch in "\t\n\v\f\r"):
             pieces.append(ch.lower())
             starts.append(i)
             continue

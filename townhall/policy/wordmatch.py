@@ -109,24 +109,32 @@ def _letter_at(text: str, i: int) -> str:
 # English inflection (-ing, -in, -er, -ed) or compound tail (-off, -up, -wit, -head ...). That keeps out
 # the words of other languages and names (fukt, fuksi, Fukien, Fuccillo, tofu-kale, #ProudOfUK, surfuk).
 
-_F_V = r"(?:[uv]|\|_\||\(_\))"
+# u, v, their leetspeak (|_| (_) \/ \_/ [_]), and, checked in context: y (Cyrillic у folds to y: fуck), oo and 00
+# (fookin, f00k) and an h after the vowel (fuhk, fuhck)
+_F_V = r"(?:[uvy]|oo|00|\|_\||\(_\)|\\_?/|\[_\])"
 _F_C = r"(?:c|<|\((?!_\)))"  # "(" is a c unless it opens "(_)", a u
 _F_K = r"(?:k|\|<)"
 # Masks: the generic ones plus apostrophes (and backticks), slashes, dashes, math operators and U+FFFD (f'ck, f/ck, f—ck,
 # f∗ck, f×ck, f�ck). Only the ASCII symbols below mask inside running text (motherf*cker); the rest also
 # sit between words, so they mask only at a word start or after a compound head (motherf-cker).
 _F_STRONG = "*#@%$^&+="
-_F_MASK = ("[" + re.escape(MASK_CHARS + "'`/") + _SYMBOL_MASKS
-           + "\u00d7\u2010-\u2015\u2018\u2019\u201b\u2024-\u2027\u2032\u2042\u204e\u2055\u2200-\u22ff\u30fb\ufffd]")
+# Any other non-ASCII symbol or punctuation mark (not a letter, digit or space) masks too: block elements
+# (f█ck), technical and mathematical symbols (f⌧ck, f⦿ck), Latin-1 signs (f§ck, f†ck, f¿ck), CJK and Arabic
+# punctuation (f٭ck).
+_F_MASK = ("(?:[" + re.escape(MASK_CHARS + "'`/") + _SYMBOL_MASKS
+           + "\u00d7\u2010-\u2015\u2018\u2019\u201b\u2024-\u2027\u2032\u2042\u204e\u2055\u2200-\u22ff\u30fb\ufffd]"
+           + r"|[^\x00-\x7f\w\s])")
 # Separators between spelled-out letters: the generic ones plus the symbols readers put there (f!u!c!k,
-# f#u#c#k, (f)(u)(c)(k), [f][u][c][k]); runs of up to 8 ("f    u    c    k", "f  -  u  -  c  -  k").
-_F_SEP = r"(?:[\s.\-_,/\\~'\"`:;+*=|!#@$%^&?()\[\]{}]|[^\x00-\x7f])"
+# f#u#c#k, (f)(u)(c)(k), [f][u][c][k], f>u>c>k); runs of up to 8 ("f  -  u  -  c  -  k"), where a run of
+# whitespace counts as one: a browser shows "f          u          c          k" as "f u c k".
+_F_SEP = r"(?:[\s.\-_,/\\~'\"`:;+*=|!#@$%^&?()\[\]{}<>]|[^\x00-\x7f])"
+_F_GAP = rf"(?:\s++|{_F_SEP}){{0,8}}+"
 
 _F_COMPACT = re.compile(
     rf"""
     (?P<on>f(?<!ff)f*+|p(?<!pp)p*+h++)   # literal first (fast scan); never start inside a run
     (?:
-        (?P<v>{_F_V}++)
+        (?P<v>{_F_V}++h?+)
         (?:
             (?P<ck>{_F_C}++{_F_K}++)                  # fuck fuuckk fu(k
           | (?P<kc>k++c++)                            # fukc (transposed)
@@ -136,6 +144,7 @@ _F_COMPACT = re.compile(
           | (?P<vm>{_F_MASK}{{1,3}}+){_F_K}++           # fu*k
           | (?P<vx>x){_F_K}++                           # fuxk: an x for the c
           | c++(?P<vcm>{_F_MASK}{{1,3}}+)(?P<vck>{_F_K}*+)   # fuc*, fuc***, fuc*k: the k hidden
+          | (?P<c1>c)                                   # fuc: only before an object (fuc off, fuc u)
         )
       | (?P<m>{_F_MASK}{{1,4}}+)(?P<mc>{_F_C}*+)(?P<m2>{_F_MASK}{{0,2}}+){_F_K}++   # f*ck f**k f*c*k f*k
       | (?P<nv>{_F_C}++{_F_K}++)                                          # fck
@@ -150,10 +159,10 @@ _F_COMPACT = re.compile(
 _F_SPACED = re.compile(
     rf"""
     (?P<on>f(?<![a-z0-9]f)|ph(?<![a-z0-9]ph))
-    {_F_SEP}{{0,8}}+
-    (?:[uv](?:{_F_SEP}{{0,8}}+[uv])*+{_F_SEP}{{0,8}}+)?
-    (?:c(?:{_F_SEP}{{0,8}}+c)*+{_F_SEP}{{0,8}}+)?
-    (?:k(?:{_F_SEP}{{0,8}}+k)*+|q)
+    {_F_GAP}
+    (?:[uv](?:{_F_GAP}[uv])*+{_F_GAP})?
+    (?:c(?:{_F_GAP}c)*+{_F_GAP})?
+    (?:k(?:{_F_GAP}k)*+|q)
     """,
     re.X,
 )
@@ -196,6 +205,8 @@ _OBJECTS = frozenset({"you", "u", "ya", "off", "up", "them", "him", "her", "me",
 _ORDINAL = re.compile(r"\d\.\s{0,2}\Z")  # "1. FCK": a German club (1. FC Kaiserslautern), like "1. FC Köln"
 _SCORE = re.compile(r"\s{0,2}\d")  # "FCK 2-1 Brøndby": F.C. København, with its score
 _NEXT_WORD = re.compile(r"\s{1,3}([a-z]+)")
+# "fuc" (no k) is read only before one of these: fuc off, fuc u, fuc wit, fuc a bitch (not WP:FUC #3)
+_FUC_OBJECTS = _OBJECTS | {"wit", "with", "a"}
 _LISTING = frozenset(",;")  # "f, u, c, k" lists letters
 
 
@@ -243,7 +254,7 @@ class _Reading:
 
     def cantonese_name(self, start: int, end: int) -> bool:
         text = self.text
-        if self.source is None or text[start:end] not in ("fuk", "phuk"):
+        if self.source is None or text[start:end] not in ("fuk", "phuk", "fook"):
             return False
         if not (self.char(start).isupper() and all(self.char(i).islower() for i in range(start + 1, end))):
             return False
@@ -286,6 +297,18 @@ class FWordMatcher:
         text = r.text
         start, end = m.span()
         ph = m.group("on").startswith("p")
+        vowel = m.group("v") or m.group("t") or ""
+        if "y" in vowel and m.group("ck") is None and m.group("t") is None:
+            return False  # fyck, fуck (Cyrillic у) only with c and k both visible; not Norwegian fyk
+        if ("o" in vowel or "0" in vowel) and m.group("k") is None and m.group("ck") is None:
+            return False  # fookin, fooking, f00k; not fooq, foocc
+        if vowel.endswith("h") and m.group("k") is None and m.group("ck") is None:
+            return False  # fuhk, fuhck
+        if m.group("c1") is not None:  # fuc off, fuc u — not WP:FUC, Phuc, Fucino
+            if ph or not r.starts_word(start) or not r.boundary(end) or r.hump(end):
+                return False
+            after = _NEXT_WORD.match(text, end)
+            return after is not None and after.group(1) in _FUC_OBJECTS
         if m.group("ck") is not None:
             return not text.startswith("el", end)  # Leopold Fuckel, the genus Fuckelia
         if m.group("t") is not None:
