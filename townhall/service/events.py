@@ -8,6 +8,14 @@ Delivery to an event loop is throttled: the first event after a quiet spell is h
 events that follow within ``flush_every`` seconds are handed over together when that time is up. Under
 load a reader then wakes (and its stream is written) a few times a second instead of once per event —
 with 500 readers of busy threads, the difference between thousands of writes a second and hundreds.
+
+Every event carries an id, increasing in the order readers receive events: in one process a counter that
+starts at the process's start time in microseconds (so ids keep increasing across restarts); through a relay,
+the id the relay gives it (on PostgreSQL the notifying transaction's id, the same in every process). The bus
+keeps the last ``history`` events, so that a reader who reconnects with the last id they saw
+(``Last-Event-ID``) is sent what they missed. Where that cannot be done — the id is older than what is
+kept, from another run, or unknown; the relay lost its connection and events may have gone by unseen; a
+reader too slow to keep up — the reader gets a ``reset`` event instead: reload the thread.
 """
 
 from __future__ import annotations
@@ -16,11 +24,18 @@ import asyncio
 import json
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
 FLUSH_EVERY = 0.5  # seconds: at most this late under load; at once when the loop has had nothing for as long
 HEARTBEAT_EVERY = 15.0  # seconds: readers with nothing to receive get a heartbeat, so proxies keep the stream
+HISTORY = 1000  # events kept for readers who reconnect (all threads of the process together)
+QUEUE_SIZE = 1000  # events waiting for one reader; a reader this far behind is reset, not kept up
+
+
+def _clock_id() -> int:
+    return time.time_ns() // 1000
 
 
 class Relay(Protocol):
@@ -29,15 +44,25 @@ class Relay(Protocol):
     def close(self) -> None: ...
 
 
+class Resync(Protocol):
+    """What a relay calls when its listener (re)connects: ``position`` is the id from which every later event
+    will reach this process (None: not known, replay nothing); ``lost``: events may have gone by unseen."""
+
+    def __call__(self, position: int | None, lost: bool) -> None: ...
+
+
 class Delivery:
     """One published event as all its subscribers receive it: the same object for every reader, so its
     JSON text is made once however many readers it goes to."""
 
-    __slots__ = ("event", "heartbeat", "_data")
+    __slots__ = ("event", "heartbeat", "id", "final", "_data")
 
-    def __init__(self, event: dict[str, Any], heartbeat: bool = False) -> None:
+    def __init__(self, event: dict[str, Any], heartbeat: bool = False, event_id: int | None = None,
+                 final: bool = False) -> None:
         self.event = event
         self.heartbeat = heartbeat  # not an event: a sign of life for a reader who has had nothing lately
+        self.id = event_id  # the SSE id (None: the event has none, e.g. a heartbeat)
+        self.final = final  # the stream ends after it (a reset the reader must act on)
         self._data: bytes | None = None
 
     @property
@@ -60,7 +85,29 @@ class Subscription:
     bus: EventBus
     channel: str
     loop: asyncio.AbstractEventLoop
-    queue: asyncio.Queue[Delivery] = field(default_factory=lambda: asyncio.Queue(maxsize=1000))
+    queue: asyncio.Queue[Delivery] = field(default_factory=lambda: asyncio.Queue(maxsize=QUEUE_SIZE))
+    position: int | None = None  # the id of the last event this reader has (been sent, or had no need of)
+    ended: bool = False  # a final reset is waiting: nothing more is queued
+
+    def offer(self, delivery: Delivery) -> None:
+        """Queue an event (on the subscriber's loop). A reader who has ``QUEUE_SIZE`` waiting already is too
+        slow to keep up: what waits is dropped, and the reader gets a final ``reset`` instead of missing
+        events without knowing."""
+        if self.ended:
+            return
+        if not self.queue.full():
+            self.queue.put_nowait(delivery)
+            return
+        self.end(reset_event("slow", delivery.id if delivery.id is not None else self.bus.last_id))
+
+    def end(self, reset: Delivery) -> None:
+        """Drop what waits and queue ``reset`` (final) as the last thing this reader gets."""
+        if self.ended:
+            return
+        self.ended = True
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(reset)
 
     async def get(self) -> Delivery:
         return await self.queue.get()
@@ -76,6 +123,11 @@ class Subscription:
         self.bus._remove(self.channel, self)
 
 
+def reset_event(reason: str, position: int | None, final: bool = True) -> Delivery:
+    """"You may have missed events: reload the thread". Its id is where the reader stands once reloaded."""
+    return Delivery({"type": "reset", "reason": reason}, event_id=position, final=final)
+
+
 @dataclass(eq=False)
 class _Outbox:
     """Events waiting for one event loop, and when that loop was last handed any."""
@@ -87,13 +139,19 @@ class _Outbox:
 
 
 class EventBus:
-    def __init__(self, flush_every: float = FLUSH_EVERY, heartbeat_every: float = HEARTBEAT_EVERY) -> None:
+    def __init__(self, flush_every: float = FLUSH_EVERY, heartbeat_every: float = HEARTBEAT_EVERY,
+                 history: int = HISTORY) -> None:
         self._lock = threading.Lock()
         self._subs: dict[str, set[Subscription]] = {}
         self._outboxes: dict[asyncio.AbstractEventLoop, _Outbox] = {}
         self.flush_every = flush_every
         self.heartbeat_every = heartbeat_every
-        self.relay: Relay | None = None
+        self._relay: Relay | None = None
+        # The last events, oldest first, and the id after which none is missing from them (None: none known)
+        self._history: deque[tuple[int, str, Delivery]] = deque()
+        self._history_size = max(0, history)
+        self._floor: int | None = _clock_id()
+        self.last_id: int | None = self._floor
         # Called with (site id, thread id, event) for every event, before readers get it: in the process
         # that publishes it at once, in every process when delivered (e.g. to drop a thread's cached pages).
         self.watchers: list[Callable[[str, str, dict[str, Any]], None]] = []
@@ -102,10 +160,31 @@ class EventBus:
     def channel(site_id: str, thread_external_id: str) -> str:
         return f"{site_id}\x1f{thread_external_id}"
 
+    @property
+    def relay(self) -> Relay | None:
+        return self._relay
+
+    @relay.setter
+    def relay(self, relay: Relay | None) -> None:
+        """Events then take their ids from the relay; one that can tell of a lost connection (``bind``) is
+        given :meth:`resync`. Until it reports where it stands, reconnecting readers are reset."""
+        with self._lock:
+            self._relay = relay
+            self._history.clear()
+            if relay is not None:  # ids of another kind from now on
+                self._floor = self.last_id = None
+            else:
+                self.last_id = max(self.last_id or 0, _clock_id())
+                self._floor = self.last_id
+        bind = getattr(relay, "bind", None)
+        if callable(bind):
+            bind(self.resync)
+
     def publish(self, channel: str, event: dict[str, Any]) -> None:
-        if self.relay is not None:
+        relay = self._relay
+        if relay is not None:
             self._watch(channel, event)  # this process at once; the others when the relay delivers
-            self.relay.send(channel, event)
+            relay.send(channel, event)
         else:
             self.deliver(channel, event)
 
@@ -114,11 +193,17 @@ class EventBus:
         for watch in self.watchers:
             watch(site_id, thread_id, event)
 
-    def deliver(self, channel: str, event: dict[str, Any]) -> None:
+    def deliver(self, channel: str, event: dict[str, Any], event_id: int | None = None) -> None:
+        """Hand ``event`` to this process's readers of ``channel``. ``event_id``: the id a relay gave it; without
+        a relay the bus numbers it; through a relay without an id (delivered here only) it has none."""
         self._watch(channel, event)
-        delivery = Delivery(event)
         with self._lock:
-            subs = list(self._subs.get(channel, ()))
+            if event_id is None and self._relay is None:
+                event_id = max((self.last_id or 0) + 1, _clock_id())
+            delivery = Delivery(event, event_id=event_id)
+            if event_id is not None:
+                self._remember(channel, delivery, event_id)
+            subs = list(self._subs.get(channel, ()))  # with the history, under one lock: replayed or sent, never both
         by_loop: dict[asyncio.AbstractEventLoop, list[Subscription]] = {}
         for sub in subs:
             by_loop.setdefault(sub.loop, []).append(sub)
@@ -137,6 +222,59 @@ class EventBus:
                 loop.call_soon_threadsafe(self._arm, loop, delay)
             except RuntimeError:  # loop closed meanwhile
                 self._forget_loop(loop, channel, group)
+
+    def _remember(self, channel: str, delivery: Delivery, event_id: int) -> None:
+        """Keep the event for reconnecting readers (called with the lock held)."""
+        if self.last_id is not None and event_id <= self.last_id:
+            # Out of order (a relay's id from before the listener's position): readers who reconnect from
+            # before it cannot be told exactly what they missed.
+            self._history.clear()
+            self._floor = self.last_id
+            return
+        self.last_id = event_id
+        if self._history_size == 0:
+            self._floor = event_id
+            return
+        self._history.append((event_id, channel, delivery))
+        while len(self._history) > self._history_size:
+            self._floor = self._history.popleft()[0]
+
+    def resync(self, position: int | None, lost: bool) -> None:
+        """The relay's listener stands at ``position`` (see :class:`Resync`). After a loss every reader gets a
+        final ``reset``: the stream ends, and the reader reloads (the widget polls the count on reconnecting)."""
+        with self._lock:
+            self._history.clear()
+            self._floor = position
+            self.last_id = position
+            subs = [s for group in self._subs.values() for s in group] if lost else []
+            mark = self.last_id
+        by_loop: dict[asyncio.AbstractEventLoop, list[Subscription]] = {}
+        for sub in subs:
+            by_loop.setdefault(sub.loop, []).append(sub)
+        for loop, group in by_loop.items():
+            reset = reset_event("lost", mark)
+            try:
+                loop.call_soon_threadsafe(lambda group=group, reset=reset: [s.end(reset) for s in group])
+            except RuntimeError:  # loop closed: its readers are gone
+                pass
+
+    def _replay(self, channel: str, last_event_id: str | None) -> tuple[list[Delivery], int | None]:
+        """What a reader who last saw ``last_event_id`` missed on ``channel``, and the id they then stand at
+        (called with the lock held). A reset where that cannot be told."""
+        position = self.last_id
+        if last_event_id is None or not last_event_id.strip():
+            return [], position
+        try:
+            seen = int(last_event_id.strip())
+        except ValueError:
+            return [reset_event("unknown", position, final=False)], position
+        if self._floor is None or position is None or not self._floor <= seen <= position:
+            return [reset_event("unknown" if position is None or seen > position else "too_old", position,
+                                final=False)], position
+        missed = [d for i, c, d in self._history if i > seen and c == channel]
+        if len(missed) >= QUEUE_SIZE:
+            return [reset_event("too_many", position, final=False)], position
+        return missed, position
 
     def _forget_loop(self, loop: asyncio.AbstractEventLoop, channel: str, group: list[Subscription]) -> None:
         with self._lock:
@@ -160,8 +298,7 @@ class EventBus:
             box.last_flush = time.monotonic()
         for group, delivery in pending:
             for sub in group:
-                if not sub.queue.full():  # a reader too slow to keep up misses events and catches up by polling
-                    sub.queue.put_nowait(delivery)
+                sub.offer(delivery)  # a reader too slow to keep up is reset
 
     def subscriber_count(self, channel: str | None = None) -> int:
         with self._lock:
@@ -169,11 +306,16 @@ class EventBus:
                 return sum(len(s) for s in self._subs.values())
             return len(self._subs.get(channel, ()))
 
-    def subscribe(self, channel: str) -> Subscription:
-        """Subscribe from inside a running event loop; ``close()`` the subscription when done."""
+    def subscribe(self, channel: str, last_event_id: str | None = None) -> Subscription:
+        """Subscribe from inside a running event loop; ``close()`` the subscription when done. With
+        ``last_event_id`` (the reader's ``Last-Event-ID``), what they missed since is queued first, or a
+        ``reset`` where that cannot be told. ``position`` is then the id the reader stands at."""
         loop = asyncio.get_running_loop()
         sub = Subscription(self, channel, loop)
         with self._lock:
+            missed, sub.position = self._replay(channel, last_event_id)
+            for delivery in missed:
+                sub.queue.put_nowait(delivery)
             self._subs.setdefault(channel, set()).add(sub)
             box = self._outboxes.setdefault(loop, _Outbox())
             start_beating = not box.beating
@@ -191,7 +333,7 @@ class EventBus:
                 self._outboxes.pop(loop, None)
         beat = Delivery({"type": "heartbeat"}, heartbeat=True)
         for sub in idle:
-            sub.queue.put_nowait(beat)
+            sub.offer(beat)
         if again:
             loop.call_later(self.heartbeat_every, self._beat, loop)
 

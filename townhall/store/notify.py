@@ -2,8 +2,17 @@
 
 ``send`` NOTIFYs the event on one channel; every process (this one included) runs a listener thread
 with its own psycopg connection that receives it and calls ``deliver`` (the service's ``EventBus.deliver``),
-which hands it to that process's SSE readers. It lives in the store because it speaks SQL. If the database cannot be reached, events are delivered locally only and the
-listener reconnects.
+which hands it to that process's SSE readers. It lives in the store because it speaks SQL. If the database
+cannot be reached, events are delivered locally only and the listener reconnects.
+
+**Event ids.** Each notification carries the id of the transaction that sent it. Senders take a
+transaction-level advisory lock first, and PostgreSQL queues a transaction's notifications before it lets go
+of its locks, so every process receives the events in the order of their ids: a reader who reconnects to
+another process, with the last id they saw, can be sent exactly what they missed.
+
+**A lost connection.** Notifications sent while the listener was not connected are gone for this process.
+When it connects again it tells the bus (``resync``, given by ``bind``), which resets its readers: the
+widget then reloads what it may have missed.
 """
 
 from __future__ import annotations
@@ -20,6 +29,17 @@ from sqlalchemy.engine import make_url
 log = logging.getLogger("townhall.relay")
 PG_CHANNEL = "townhall_events"
 MAX_PAYLOAD = 7900  # PostgreSQL refuses NOTIFY payloads of 8000 bytes and more
+_ORDER_LOCK_ID = 0x74686576  # "thev": held by a sender from taking its id until its NOTIFY is queued
+# The id is the sending transaction's (xid8: never reused, increasing); the materialised CTE takes the lock
+# before the id is assigned.
+_SEND = ("WITH serialised AS MATERIALIZED (SELECT pg_advisory_xact_lock(%s)) "
+         "SELECT pg_notify(%s, json_build_object('i', pg_current_xact_id()::text::bigint, 'c', %s::text, "
+         "'e', %s::json)::text) FROM serialised")
+# Every transaction from this one on sends notifications this listener will receive.
+_POSITION = "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint - 1"
+
+Deliver = Callable[[str, dict[str, Any], int | None], None]
+Resync = Callable[[int | None, bool], None]
 
 
 def conninfo(url: str) -> str:
@@ -28,15 +48,21 @@ def conninfo(url: str) -> str:
 
 
 class PgRelay:
-    def __init__(self, url: str, deliver: Callable[[str, dict[str, Any]], None], channel: str = PG_CHANNEL) -> None:
+    def __init__(self, url: str, deliver: Deliver, channel: str = PG_CHANNEL) -> None:
         self.dsn = conninfo(url)
         self.deliver = deliver
         self.channel = channel
+        self.resync: Resync | None = None
         self._send_lock = threading.Lock()
         self._sender: psycopg.Connection[Any] | None = None
         self._stop = threading.Event()
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
+        self._listener: psycopg.Connection[Any] | None = None
+
+    def bind(self, resync: Resync) -> None:
+        """Tell ``resync`` where the listener stands each time it connects (the bus's ``EventBus.resync``)."""
+        self.resync = resync
 
     def start(self, wait: float = 5.0) -> None:
         self._thread = threading.Thread(target=self._listen, name="townhall-relay", daemon=True)
@@ -44,44 +70,71 @@ class PgRelay:
         self._ready.wait(wait)
 
     def send(self, channel: str, event: dict[str, Any]) -> None:
-        payload = json.dumps({"c": channel, "e": event}, separators=(",", ":"))
+        payload = json.dumps({"c": channel, "e": event, "i": 2**63 - 1}, separators=(",", ":"))
         if len(payload.encode()) > MAX_PAYLOAD:
-            log.warning("live event too large for NOTIFY; delivered in this process only")
-            self.deliver(channel, event)
+            log.warning("live event too large for NOTIFY (%d bytes); delivered in this process only", len(payload))
+            self.deliver(channel, event, None)
             return
         with self._send_lock:
             for attempt in (1, 2):
                 try:
                     if self._sender is None or self._sender.closed:
                         self._sender = psycopg.connect(self.dsn, autocommit=True, connect_timeout=5)
-                    self._sender.execute("SELECT pg_notify(%s, %s)", (self.channel, payload))
+                    self._sender.execute(_SEND, (_ORDER_LOCK_ID, self.channel, channel,
+                                                 json.dumps(event, separators=(",", ":"))))
                     return
                 except psycopg.Error as exc:
                     self._sender = None
                     if attempt == 2:
                         log.warning("NOTIFY failed (%s); delivered in this process only", exc)
-        self.deliver(channel, event)
+        self.deliver(channel, event, None)
 
     def _listen(self) -> None:
+        connected_before = False
         while not self._stop.is_set():
             try:
                 with psycopg.connect(self.dsn, autocommit=True, connect_timeout=5) as conn:
+                    self._listener = conn
                     conn.execute(f'LISTEN "{self.channel}"')
+                    row = conn.execute(_POSITION).fetchone()
+                    self._resync(int(row[0]) if row else None, lost=connected_before)
+                    connected_before = True
                     self._ready.set()
                     while not self._stop.is_set():
                         for note in conn.notifies(timeout=0.5):
                             self._deliver(note.payload)
-            except psycopg.Error as exc:
+            except Exception as exc:  # noqa: BLE001 - the thread must outlive anything, or live updates stop
                 if not self._stop.is_set():
                     log.warning("live-update listener lost its connection (%s); reconnecting", exc)
                     self._stop.wait(1.0)
+            finally:
+                self._listener = None
+
+    def _resync(self, position: int | None, lost: bool) -> None:
+        if self.resync is None:
+            return
+        try:
+            self.resync(position, lost)
+        except Exception:  # noqa: BLE001
+            log.exception("live-update resync failed")
 
     def _deliver(self, payload: str) -> None:
         try:
             data = json.loads(payload)
-            self.deliver(str(data["c"]), dict(data["e"]))
-        except (ValueError, KeyError, TypeError):
+            channel, event = str(data["c"]), dict(data["e"])
+            event_id = int(data["i"]) if data.get("i") is not None else None
+        except (ValueError, KeyError, TypeError, AttributeError):
             log.warning("ignored a malformed live-update notification")
+            return
+        try:
+            self.deliver(channel, event, event_id)
+        except Exception:  # noqa: BLE001 - one failing watcher must not stop the listener
+            log.exception("delivering a live update failed")
+
+    def listener_pid(self) -> int | None:
+        """The backend process id of the listener's connection (None while it is not connected)."""
+        conn = self._listener
+        return None if conn is None or conn.closed else int(conn.info.backend_pid)
 
     def close(self) -> None:
         self._stop.set()

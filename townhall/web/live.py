@@ -16,6 +16,8 @@ from fastapi.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from townhall.service.comments import check_thread_id
+from townhall.service.errors import NotFound
+from townhall.service.events import Delivery
 from townhall.web.api import services
 from townhall.web.auth import site_id_of
 from townhall.web.errors import envelope
@@ -104,24 +106,49 @@ class _LiveResponse(StreamingResponse):
             self.streams.release(self.client)
 
 
+def _frame(d: Delivery) -> bytes:
+    if d.heartbeat:
+        return _HEARTBEAT
+    head = b"event: " + d.type.encode() + b"\n"
+    if d.id is not None:
+        head += b"id: %d\n" % d.id
+    return head + b"data: " + d.data + b"\n\n"
+
+
+def last_event_id(request: Request) -> str | None:
+    """The last event the reader saw: the ``Last-Event-ID`` header a browser's EventSource sends when it
+    reconnects by itself, else ``?last_event_id=`` (for a client that opens a new EventSource, which cannot
+    set headers)."""
+    value = request.headers.get("last-event-id") or request.query_params.get("last_event_id")
+    return value[:40] if value else None
+
+
 @router.get("/threads/{thread_id:path}/live", summary="Server-Sent Events for a thread (comment.published, …)",
             response_class=StreamingResponse,
-            responses={429: {"description": "Too many live-update streams open from the client's address"}})
+            responses={404: {"description": "No such site"},
+                       429: {"description": "Too many live-update streams open from the client's address"}})
 async def live(request: Request, thread_id: str) -> StreamingResponse:
     svc = services(request)
     check_thread_id(thread_id)
-    channel = svc.events.channel(site_id_of(request, svc), thread_id)
+    site_id = site_id_of(request, svc)
+    if svc.site(site_id) is None:  # a thread that does not exist yet is fine: it is created on its first comment
+        raise NotFound("No such site.", {"site": site_id})
+    channel = svc.events.channel(site_id, thread_id)
+    since = last_event_id(request)
 
     async def stream() -> AsyncIterator[bytes]:
         # Starlette cancels this generator when the reader goes away (it listens for the disconnect).
-        yield b"retry: 3000\n\n"
-        subscription = svc.events.subscribe(channel)
+        subscription = svc.events.subscribe(channel, since)
         try:
+            # The id the reader stands at, so that reconnecting before any event still gets what was missed.
+            at = b"" if subscription.position is None or since is not None else b"id: %d\n" % subscription.position
+            yield b"retry: 3000\n" + at + b"\n"
             while True:
                 batch = await subscription.get_all()  # events, or a heartbeat every 15 s when there are none
                 # Everything that arrived together goes out in one write.
-                yield b"".join(_HEARTBEAT if d.heartbeat else b"event: " + d.type.encode() + b"\ndata: " + d.data + b"\n\n"
-                               for d in batch)
+                yield b"".join(_frame(d) for d in batch)
+                if any(d.final for d in batch):  # a reset that ends the stream: the reader reconnects and reloads
+                    return
         finally:
             subscription.close()
 
