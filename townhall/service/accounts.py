@@ -385,11 +385,12 @@ def me(svc: Services, ident: Identity) -> dict[str, Any]:
         strikes = moderation.active_strikes(conn, ident.account_id, svc.now())
         policy = svc.policies.for_site(svc.site(ident.site_id))
         appealed = {int(a["action_id"]): a for a in moderation.appeals_for_account(conn, ident.account_id)}
+        written = _comments_acted_on(conn, ident.account_id, actions)
         history = [
             {"id": a["id"], "kind": a["kind"], "reason": a["reason"], "rule": a["rule"],
              "created_at": as_utc(a["created_at"]).isoformat(), "ends_at": (as_utc(a["ends_at"]).isoformat() if a["ends_at"] else None),
              "revoked": a["revoked_at"] is not None, "can_appeal": can_appeal(actions, a, appealed, svc, policy),
-             "appeal": _appeal_of(appealed.get(int(a["id"])))}
+             "appeal": _appeal_of(appealed.get(int(a["id"]))), "comment": written.get(a["comment_id"])}
             for a in actions
         ]
         return {
@@ -406,6 +407,32 @@ def me(svc: Services, ident: Identity) -> dict[str, Any]:
             "actions": history,
             "removed_comments": _removed_by_moderators(conn, ident.account_id),
         }
+
+
+EXCERPT_CHARS = 200  # of the reader's own comment an action was for, in GET /me
+
+
+def _comments_acted_on(conn: Connection, account_id: int, actions: list[Mapping[str, Any]]) -> dict[int, dict[str, Any]]:
+    """The reader's own comments their actions were for, by id: where (the thread's external id), when, its status
+    and the start of the text, which a deleted comment (by its author, or by an erasure) no longer has."""
+    rows = content.get_comments(conn, {int(a["comment_id"]) for a in actions if a["comment_id"] is not None})
+    threads: dict[int, Mapping[str, Any] | None] = {}
+    out: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        if int(row["account_id"]) != account_id:  # never another reader's text
+            continue
+        thread_id = int(row["thread_id"])
+        if thread_id not in threads:
+            threads[thread_id] = content.get_thread_by_id(conn, thread_id)
+        thread = threads[thread_id]
+        if thread is None:
+            continue
+        text = " ".join(str(row["body"] or "").split()) if row["status"] != CommentStatus.DELETED.value else ""
+        out[int(row["id"])] = {
+            "id": int(row["id"]), "thread": thread["external_id"],
+            "created_at": as_utc(row["created_at"]).isoformat(), "status": row["status"],
+            "excerpt": (text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS - 1].rstrip() + "…") or None}
+    return out
 
 
 def _appeal_of(appeal: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from functools import partial
 from typing import Any, Mapping, NamedTuple
 
 from sqlalchemy import Connection
@@ -239,7 +240,9 @@ def restore(conn: Connection, svc: Services, *, account: Mapping[str, Any], acto
 
 def close_moot_appeals(conn: Connection, svc: Services, actor: Actor, account: Mapping[str, Any],
                        action_ids: list[int]) -> list[int]:
-    """Close the open appeals against actions that were lifted: nothing is left to decide (audited)."""
+    """Close the open appeals against actions that were lifted: nothing is left to decide (audited). Once the
+    transaction commits, each closed appeal is an ``appeal.decided`` event with state ``moot``, as a decision is
+    (webhooks; the reader's e-mail with the moot answer): one per appeal, none if the transaction rolls back."""
     closed = []
     for action_id in action_ids:
         appeal = moderation.appeal_for_action(conn, action_id)
@@ -249,6 +252,8 @@ def close_moot_appeals(conn: Connection, svc: Services, actor: Actor, account: M
             closed.append(int(appeal["id"]))
             svc.audit(conn, action="appeal.moot", subject_type="appeal", subject_id=appeal["id"], actor_kind=actor.kind.value,
                       actor=actor.id, site_id=account["site_id"], details={"action_id": action_id})
+            event = {"appeal_id": int(appeal["id"]), "state": AppealState.MOOT.value, "account_id": int(account["id"])}
+            svc.db.after_commit(conn, partial(svc.emit, "appeal.decided", str(account["site_id"]), event))
     return closed
 
 

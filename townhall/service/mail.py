@@ -196,10 +196,17 @@ def _appeal(svc: Services, conn: Any, payload: dict[str, Any]) -> Built:
     if row is None or reader is None or not _address(reader) or row["state"] == AppealState.OPEN.value:
         return None
     site = content.get_site(conn, reader["site_id"])
+    moot = row["state"] == AppealState.MOOT.value  # the action was lifted before anyone answered
+    action = moderation.get_action(conn, int(row["action_id"]))
     text = _templates().get_template("appeal_decided.txt").render(
-        name=reader["display_name"], site_name=site["name"] if site else "Townhall",
+        name=reader["display_name"], site_name=site["name"] if site else "Townhall", moot=moot,
+        what=_APPEALED.get(action["kind"], "action") if action is not None else "action",
         reversed=row["state"] == AppealState.REVERSED.value, response=row["response"] or "")
-    return [reader["email"]], "Your appeal was decided", text, {}
+    return [reader["email"]], "Your appeal was closed" if moot else "Your appeal was decided", text, {}
+
+
+_APPEALED = {"strike": "strike", "warn": "warning", "suspend": "suspension", "ban": "ban",
+             "premoderate": "review of your comments"}  # an action, as the e-mail on its appeal names it
 
 
 def _utc_text(value: Any) -> str | None:

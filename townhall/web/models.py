@@ -46,6 +46,19 @@ class PremoderationOut(BaseModel):
     appeal_url: str | None
 
 
+class ActionCommentOut(BaseModel):
+    """The reader's own comment an action was taken for."""
+
+    id: int
+    thread: str = Field(description="The external id of the comment's thread (the publisher's article id), to link it.")
+    created_at: str = Field(description="When the reader wrote it (ISO 8601, UTC).")
+    status: str = Field(description="published, held, rejected (refused by the house rules or removed by a moderator) "
+                                    "or deleted (by its author, or when the account was erased).")
+    excerpt: str | None = Field(description="The start of the reader's text (at most 200 characters, whitespace "
+                                            "collapsed, … where cut); null when the comment was deleted: its text "
+                                            "is no longer shown.")
+
+
 class ActionOut(BaseModel):
     """One entry of the reader's record: a strike, a sanction or a restore, in force or not."""
 
@@ -61,6 +74,9 @@ class ActionOut(BaseModel):
                                          "toward anything is refused with 409 appeal_moot).")
     appeal: AppealOut | None = Field(default=None, description="The reader's appeal against it and the moderator's "
                                      "answer (state open, upheld, reversed or moot); null if not appealed.")
+    comment: ActionCommentOut | None = Field(default=None, description="The comment it was taken for (a strike's, or "
+                                             "the sanction's a strike or a moderator tied to one); null for an action "
+                                             "taken on the account as a whole (a carried ban, a restore).")
 
 
 class RemovedCommentOut(BaseModel):

@@ -80,6 +80,7 @@
       warnedHelp: 'You can still comment. If you break the house rules again, you may be suspended or banned.',
       premoderated: 'Your comments are reviewed by a moderator before they appear.',
       premodNew: 'This applies to new accounts: once one of your comments is approved, the next ones appear at once.',
+      forComment: 'This was for your comment of {until}:', commentDeleted: '(since deleted)',
       appealLabel: 'Appeal: explain why the decision should be reversed',
       appealSend: 'Send appeal',
       appealSent: 'Your appeal was sent. A moderator will review it.',
@@ -165,6 +166,7 @@
       warnedHelp: 'Sie können weiterhin kommentieren. Bei weiteren Verstößen gegen die Hausregeln können Sie vom Kommentieren ausgeschlossen werden.',
       premoderated: 'Ihre Kommentare werden von der Moderation geprüft, bevor sie erscheinen.',
       premodNew: 'Das gilt für neue Konten: Sobald einer Ihrer Kommentare freigegeben ist, erscheinen die nächsten sofort.',
+      forComment: 'Anlass war Ihr Kommentar vom {until}:', commentDeleted: '(inzwischen gelöscht)',
       appealLabel: 'Einspruch: Erklären Sie, warum die Entscheidung aufgehoben werden sollte',
       appealSend: 'Einspruch senden',
       appealSent: 'Ihr Einspruch wurde gesendet. Die Moderation prüft ihn.',
@@ -619,7 +621,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     // A notice is drawn again only when what it says changes, so an appeal being written in it stays. One that
     // comes while the same reader is here (a warning after a refused comment) is announced, not focused.
     renderNotice(slot, data, two, make) {
-      const key = data ? JSON.stringify([data, two]) : '';
+      const key = data ? JSON.stringify([data, two, this.commentOf(data)]) : '';
       const reader = this.me ? this.me.id : null;
       if (slot._key === key && slot._reader === reader) return;
       const arrived = key && !slot._key && slot._reader === reader;
@@ -642,6 +644,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       head.id = uid('standing'); head.tabIndex = -1;
       const box = h('div', { class: cls, role: 'region', 'aria-labelledby': head.id }, head);
       if (s) box.append(h('p', null, h('strong', { text: t('sanctionReason') }), ' ', h('span', { dir: 'auto', text: s.reason || '' })));
+      append(box, this.commentLine(s));
       append(box, note);
       if (s && s.appeal) {
         box.append(h('p', { text: t('appealState', { state: t('appeal_' + s.appeal.state) }) }));
@@ -654,6 +657,23 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         box.append(this.appealForm(s));
       }
       return box;
+    }
+
+    // the reader's comment an action was for (GET /me's actions[].comment): when, linked where this thread shows
+    // it to them, and how it began
+    commentOf(s) {
+      const a = s && this.me && (this.me.actions || []).find((x) => x.id === s.action_id);
+      return (a && a.comment) || null;
+    }
+
+    commentLine(s) {
+      const c = this.commentOf(s);
+      if (!c) return null;
+      const [pre, time, post] = this.timeText('forComment', c.created_at);
+      const here = c.thread === this.o.thread && (c.status === 'published' || c.status === 'held');
+      return h('p', null, pre, here ? h('a', { href: this.permalinkHref(c.id), onclick: (ev) => {
+        ev.preventDefault(); history.replaceState(null, '', '#comment-' + c.id); this.revealPermalink();
+      } }, time) : time, post, ' ', c.excerpt ? h('q', { dir: 'auto', text: c.excerpt }) : this.t('commentDeleted'));
     }
 
     // the one appeal form of two actions, moved to the notice whose button opened it; what was written goes along
