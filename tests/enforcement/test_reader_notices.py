@@ -1,4 +1,4 @@
-"""What the reader is told about a sanction (audit of 2026-11-28), through the HTTP API on SQLite and PostgreSQL:
+"""What the reader is told about a sanction (audit of 2026-11-27), through the HTTP API on SQLite and PostgreSQL:
 ``GET /api/v1/me`` names the comment each action was for, and an appeal closed as moot (the action lifted before a
 moderator answered) is told like a decided one: an ``appeal.decided`` webhook with state ``moot`` (a real receiver
 on loopback) and the reader's e-mail (a real SMTP server on loopback), once per appeal, after the commit."""
@@ -6,7 +6,7 @@ on loopback) and the reader's e-mail (a real SMTP server on loopback), once per 
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import pytest
 from starlette.testclient import TestClient
@@ -15,11 +15,10 @@ from townhall.app import Townhall
 from townhall.service import webhooks
 from townhall.service.enforcement import MOOT_ANSWER
 from tests.enforcement.test_ladder import MOD, T, abusive_texts
-from tests.fixtures_app import auth, free_port
+from tests.fixtures_app import auth
 from tests.ops.receiver import Receiver
-from tests.ops.test_mail import Inbox
+from tests.ops.test_mail import Inbox, smtp  # noqa: F401 - fixtures
 
-aiosmtpd = pytest.importorskip("aiosmtpd.controller")
 
 Headers = dict[str, str]
 SECRET = "whsec-reader-notices"
@@ -138,16 +137,6 @@ def test_openapi_describes_the_comment_of_an_action(client: TestClient) -> None:
 
 
 # --- an appeal closed as moot is told --------------------------------------------------------------------------
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = aiosmtpd.Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
 
 
 @pytest.fixture

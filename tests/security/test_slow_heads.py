@@ -71,6 +71,17 @@ def trickle_head(sock: socket.socket, head: bytes, every: float, limit: float = 
     raise AssertionError(f"no answer after {limit} s; sent {sent} of {len(head)} bytes")
 
 
+def ask(sock: socket.socket) -> int:
+    """Send a whole request head at once on a kept-alive connection, read the whole answer: its status."""
+    sock.sendall(head_of())
+    data = read_until(sock, b"\r\n\r\n")
+    parsed = split_response(data)
+    while parsed is None:
+        data += sock.recv(65536)
+        parsed = split_response(data)
+    return parsed[0]
+
+
 def test_the_default_deadline_is_the_documented_one() -> None:
     assert HeadDeadlineProtocol is HttpToolsHeadDeadline  # httptools is installed (uvicorn[standard])
     assert HttpToolsHeadDeadline.head_timeout == H11HeadDeadline.head_timeout == HEAD_TIMEOUT_S == 20.0
@@ -106,21 +117,9 @@ def test_each_head_of_a_kept_alive_connection_has_its_own_deadline(server: LiveS
     sent whole after a pause longer than the head deadline is answered; the next head, trickled, is cut off."""
     sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
     try:
-        sock.sendall(head_of())
-        first = read_until(sock, b"\r\n\r\n")
-        assert first.startswith(b"HTTP/1.1 200"), first
-        parsed = split_response(first)
-        while parsed is None:
-            first += sock.recv(65536)
-            parsed = split_response(first)
+        assert ask(sock) == 200
         time.sleep(HEAD_TIMEOUT + 0.5)
-        sock.sendall(head_of())
-        second = read_until(sock, b"\r\n\r\n")
-        assert second.startswith(b"HTTP/1.1 200"), second
-        parsed = split_response(second)
-        while parsed is None:
-            second += sock.recv(65536)
-            parsed = split_response(second)
+        assert ask(sock) == 200
         data, took, _ = trickle_head(sock, head_of(), every=0.1)
     finally:
         sock.close()
