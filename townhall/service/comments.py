@@ -314,7 +314,9 @@ def edit(svc: Services, ident: Identity, comment_id: int, text: Any) -> Posted:
         assert fresh is not None
         out = serialize(fresh, author, viewer_id=ident.account_id, decision=decision)
     channel = svc.events.channel(ident.site_id, thread["external_id"])
-    if status is CommentStatus.PUBLISHED:
+    if status is CommentStatus.PUBLISHED and row["status"] != CommentStatus.PUBLISHED.value:  # readers never saw it
+        svc.events.publish(channel, {"type": "comment.published", "id": comment_id, "parent_id": row["parent_id"]})
+    elif status is CommentStatus.PUBLISHED:
         svc.events.publish(channel, {"type": "comment.edited", "id": comment_id})
     elif row["status"] == CommentStatus.PUBLISHED.value:  # the edit is held or refused: readers stop seeing the old text
         svc.events.publish(channel, {"type": "comment.removed", "id": comment_id, "parent_id": row["parent_id"]})

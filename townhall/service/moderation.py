@@ -130,8 +130,10 @@ def decide_comment(svc: Services, actor: Actor, comment_id: int, *, approve: boo
     if conflict is not None:
         raise conflict
     assert thread is not None
-    svc.events.publish(svc.events.channel(site_id, thread["external_id"]),
-                       {"type": "comment.published" if approve else "comment.removed", "id": comment_id, "parent_id": row["parent_id"]})
+    if row["status"] != target.value:  # a "Keep" on a published comment, a rejection confirmed: nothing changes for readers
+        svc.events.publish(svc.events.channel(site_id, thread["external_id"]),
+                           {"type": "comment.published" if approve else "comment.removed", "id": comment_id,
+                            "parent_id": row["parent_id"]})
     return {"comment_id": comment_id, "status": target.value}
 
 
@@ -261,6 +263,11 @@ def set_thread_state(svc: Services, actor: Actor, site_id: str, thread_external_
         else:
             thread_id = int(thread["id"])
         content.set_thread_state(conn, thread_id, target)
+        if (thread["state"] if thread is not None else ThreadState.OPEN.value) != target.value:
+            # readers' widgets hide or show the comment form
+            event = {"type": "thread.closed" if target is ThreadState.CLOSED else "thread.opened"}
+            channel = svc.events.channel(site_id, thread_external_id)
+            svc.db.after_commit(conn, lambda: svc.events.publish(channel, event))
         svc.audit(conn, action=f"thread.{target.value}", subject_type="thread", subject_id=thread_external_id,
                   actor_kind=actor.kind.value, actor=actor.id, site_id=site_id)
     return {"thread": thread_external_id, "state": target.value}

@@ -12,8 +12,8 @@ that second cost one build. What that costs readers, and how the cache keeps it 
 * a page built while a removal arrived is not kept (the build may have read the database before it);
 * an edit, a deletion or a moderator's removal drops the thread's cached pages at once, in every process:
   the cache listens to the same events the live streams carry, which PostgreSQL relays between workers;
-* changes that send no event (a ban sweeping an account's comments, an erasure, a thread closed, a
-  reaction) reach signed-out page loads within ``seconds``, like new comments;
+* changes that send no event (a reaction, an erasure that anonymises), and events a process missed while its
+  PostgreSQL listener was reconnecting, reach signed-out page loads within ``seconds``, like new comments;
 * a reader who knows a comment exists (the widget, told of it over the live stream, asks for the page to
   show it) sends its id as ``since``, and gets a page built after it: a cached page whose newest comment
   is older is built again;

@@ -1413,10 +1413,16 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       if (typeof EventSource !== 'function') { this.startPolling(); return; }
       const url = new URL(BASE + '/api/v1/threads/' + encodeURIComponent(this.o.thread) + '/live');
       if (this.o.site) url.searchParams.set('site', this.o.site);
+      // a new EventSource sends no Last-Event-ID: resume from the last event seen, so what was missed is sent first
+      if (this.lastEventId) url.searchParams.set('last_event_id', this.lastEventId);
       const es = new EventSource(url.toString());
       this.sse = es;
-      const handler = (ev) => { try { this.onEvent(ev.type, JSON.parse(ev.data)); } catch (e) { /* malformed event */ } };
-      ['comment.published', 'comment.edited', 'comment.deleted', 'comment.removed'].forEach((type) => es.addEventListener(type, handler));
+      const handler = (ev) => {
+        if (ev.lastEventId) this.lastEventId = ev.lastEventId;
+        try { this.onEvent(ev.type, JSON.parse(ev.data)); } catch (e) { /* malformed event */ }
+      };
+      ['comment.published', 'comment.edited', 'comment.deleted', 'comment.removed', 'thread.closed', 'thread.opened', 'reset']
+        .forEach((type) => es.addEventListener(type, handler));
       es.onopen = () => {
         this.el.dataset.liveState = 'sse';
         const wasDown = this.sseFailures > 0 || this.pollTimer;
@@ -1438,7 +1444,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
 
     stopLive() {
       if (this.sse) { this.sse.close(); this.sse = null; }
-      clearTimeout(this.sseTimer);
+      clearTimeout(this.sseTimer); clearTimeout(this.recountTimer);
       this.stopPolling();
     }
 
@@ -1459,7 +1465,22 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     }
 
     onEvent(type, data) {
+      if (type.startsWith('thread.')) {
+        const closed = type === 'thread.closed';
+        if (closed === !!this.closed) return;
+        if (!closed) { this.load(); return; }  // opened again: the form and the Reply buttons, drawn afresh
+        // closed: nothing more can be sent; a draft stays, to copy
+        const old = this.mainForm && this.mainForm.isConnected && this.mainForm._area.value.trim() ? this.mainForm : null;
+        this.closed = true;
+        this.renderCompose();
+        this.lockWriting();
+        if (old) { this.lock(old); this.composeSlot.append(this.mainForm = old); }
+        this.say(this.t('closed'));
+        return;
+      }
       if (this.inflight > 0) { this.deferred.push([type, data]); return; }
+      // the server could not tell what this reader missed (a restart, too long away, too slow): show the thread afresh
+      if (type === 'reset') { this.load(); return; }
       const id = Number(data.id);
       const entry = this.map.get(id);
       const gone = type === 'comment.deleted' || type === 'comment.removed';
@@ -1475,7 +1496,11 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         if (entry && entry.li) { this.pendingEdits.add(id); this.updateBanner(false); }
       } else if (gone) {
         if (this.pendingNew.delete(id)) { this.updateBanner(false); return; }
-        if (!entry) { this.recount(); return; }  // not loaded (a later page): whether it counted, the server knows
+        if (!entry) {  // not loaded (a later page): whether it counted, the server knows; asked once for a burst
+          clearTimeout(this.recountTimer);
+          this.recountTimer = setTimeout(() => this.recount(), 500);
+          return;
+        }
         const c = entry.c;
         if (c.status === 'deleted' || c.status === 'removed') return;
         if (c.status === 'published') this.setCount(this.count - 1);
