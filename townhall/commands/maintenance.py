@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 
 from townhall.commands.server import load_settings
@@ -53,7 +54,9 @@ def register(group: click.Group) -> None:
         console = Console()
         checks = run_doctor(settings)
         for check in checks:
-            console.print(f"{_MARKS[check.status]} [bold]{check.name}[/bold]: {check.detail}", highlight=False)
+            # a detail quotes the operator's own files ("[/x]", "[[enforcement.ladder]]"): text, not markup
+            console.print(f"{_MARKS[check.status]} [bold]{escape(check.name)}[/bold]: {escape(check.detail)}",
+                          highlight=False)
         errors = [c for c in checks if c.status == "error"]
         console.print("[red]Townhall needs attention.[/red]" if errors else "[green]All checks passed.[/green]")
         if errors:

@@ -10,6 +10,8 @@ Two kinds of matcher, both returning spans in the FOLDED text:
 * :class:`WordMatcher` — any other word a publisher lists: the same leetspeak, masking, separator and
   repeat handling, but only as a whole word (plus a plural or -ing/-er/-y ending), never inside another
   word, because generic words hide inside innocent ones far more often than the F word does.
+  The word-list rule reads all of a list's generic words at once with :class:`townhall.policy.wordtrie.WordTrie`,
+  which finds exactly the spans of one WordMatcher per word (this class is its reference, in the tests).
 
 Mentions of the word are not the word: ``f***`` (only the first letter shown), ``f-word``, ``F-bomb``,
 ``f-ing`` and acronyms (wtf, stfu) do not match. A masked form must show the first letter and at least
@@ -31,7 +33,8 @@ from typing import Iterator, Mapping, Protocol
 
 from townhall.policy.normalise import Normalised, normalise
 
-__all__ = ["Matcher", "FWordMatcher", "WordMatcher", "LEET", "MASK_CHARS", "matcher_for"]
+__all__ = ["Matcher", "FWordMatcher", "WordMatcher", "LEET", "MASK_CHARS", "SEPARATOR", "SUFFIXES",
+           "SYMBOL_MASKS", "matcher_for"]
 
 # Symbols that stand in for a letter (leetspeak). Letters are never listed as stand-ins for other
 # letters: that would make runs of the word's own letters ambiguous.
@@ -61,10 +64,12 @@ MASK_CHARS = "*#@_%$!?^~+=&.-"
 # Symbols and emoji hide a letter too (f💩ck, f♥ck, f●ck): bullets, geometric shapes, miscellaneous
 # symbols, dingbats, arrows/stars and the emoji planes.
 _SYMBOL_MASKS = "\u2022\u00b7\u25a0-\u25ff\u2600-\u27bf\u2b00-\u2bff\U0001f300-\U0001faff"
+SYMBOL_MASKS = _SYMBOL_MASKS  # a character-class body (for townhall.policy.wordtrie)
 _MASK = "[" + re.escape(MASK_CHARS) + _SYMBOL_MASKS + "]"
 # Characters that may separate the letters of a spelled-out word: f u c k, f.u.c.k, f-u-c-k, f_u_c_k,
 # f/u/c/k, one letter per line, or emoji between letters (any non-ASCII character left after folding).
 _SEP = r"(?:[\s.\-_,/\\~'\"`:;+*=|]|[^\x00-\x7f])"
+SEPARATOR = _SEP  # (for townhall.policy.wordtrie)
 # Everything that can be part of a disguised word: a generic word may not start right after one.
 _WORDISH = "a-z0-9" + re.escape(MASK_CHARS + "|()<>{}[]/\\^")
 
@@ -438,6 +443,7 @@ def _spelled_out(ph: bool, units: list[str], gaps: list[str]) -> tuple[str, bool
 # --- Any other word -------------------------------------------------------------------------------------
 
 _SUFFIXES = ("s", "es", "ed", "er", "ers", "ing", "in", "y", "ies")
+SUFFIXES = _SUFFIXES  # in the order the pattern tries them (for townhall.policy.wordtrie)
 
 
 def _unit(letter: str, count: int) -> str:

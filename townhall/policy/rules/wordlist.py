@@ -25,11 +25,13 @@ from typing import Any, ClassVar, Mapping
 from townhall.policy.normalise import Normalised, normalise
 from townhall.policy.rules.base import Resources, RuleConfigError, RuleSpec
 from townhall.policy.types import Action, Hit, RuleResult, Subject
-from townhall.policy.wordmatch import FWordMatcher, Matcher, ends_word_in_link, matcher_for
+from townhall.policy.wordmatch import F_WORD_FAMILY, FWordMatcher, ends_word_in_link
+from townhall.policy.wordtrie import WordTrie
 
-__all__ = ["WordListRule"]
+__all__ = ["WordListRule", "MAX_WORDS"]
 
 MAX_HITS = 20  # per comment; one is enough to decide, a few more help the reader edit
+MAX_WORDS = 10_000  # per rule: the largest published lists have a few thousand
 
 
 def _string_list(options: Mapping[str, Any], key: str, *, required: bool) -> tuple[str, ...]:
@@ -41,6 +43,31 @@ def _string_list(options: Mapping[str, Any], key: str, *, required: bool) -> tup
     if any(not v.strip() for v in value):
         raise RuleConfigError(key, "must not contain empty strings")
     return tuple(value)
+
+
+def _quoted(word: str) -> str:
+    return repr(word) if len(word) <= 40 else repr(word[:40]) + "…"
+
+
+def _checked_words(words: tuple[str, ...]) -> dict[str, str]:
+    """The listed words, checked, by their folded form; a duplicate (also after folding: "Shit" and "ѕhit" with
+    a Cyrillic ѕ are "shit" twice) is dropped, keeping the first."""
+    if len(words) > MAX_WORDS:
+        raise RuleConfigError("words", f"lists {len(words):,} words; at most {MAX_WORDS:,} are allowed per rule "
+                                       "(split the list over several rules)")
+    folded: dict[str, str] = {}
+    for word in words:
+        if word != word.strip():
+            raise RuleConfigError("words", f"{_quoted(word)} has spaces around it: remove them (a listed word "
+                                           "is always matched as a whole word)")
+        text = normalise(word).text
+        if not text or not all(c.isalnum() for c in text):
+            raise RuleConfigError("words", f"{_quoted(word)}: a listed word must be letters (and digits) only")
+        if len(text) == 1 and text.isascii():
+            raise RuleConfigError("words", f"{_quoted(word)} is a single letter or digit: it would catch every "
+                                           "comment where it stands alone (\"a\", \"I\", \"2\"); list whole words")
+        folded.setdefault(text, word)
+    return folded
 
 
 # A link starts a word: "Awwww.F*ck you" and "Ewww.fvck that" are not links. Links pasted without their
@@ -99,9 +126,9 @@ class WordListRule:
     description: str
     action: Action
     strike: bool
-    words: tuple[str, ...]
+    words: tuple[str, ...]  # as listed, without duplicates
     allow: tuple[str, ...]  # folded
-    matchers: tuple[Matcher, ...]
+    matchers: tuple[FWordMatcher | WordTrie, ...]  # the F word's own matcher; one WordTrie for all other words
 
     @classmethod
     def from_spec(cls, spec: RuleSpec, resources: Resources | None = None) -> WordListRule:
@@ -113,14 +140,14 @@ class WordListRule:
         if not words:
             raise RuleConfigError("words", "must list at least one word")
         allow = _string_list(options, "allow", required=False)
-        matchers: list[Matcher] = []
-        for word in words:
-            try:
-                matchers.append(matcher_for(word))
-            except ValueError as exc:
-                raise RuleConfigError("words", str(exc)) from exc
+        checked = _checked_words(words)
+        matchers: list[FWordMatcher | WordTrie] = [FWordMatcher(w) for w in checked if w in F_WORD_FAMILY]
+        others = [w for w in checked if w not in F_WORD_FAMILY]
+        if others:
+            matchers.append(WordTrie(others))
         folded_allow = tuple(normalise(a).text for a in allow)
-        return cls(spec.name, spec.description, spec.action, spec.strike, words, folded_allow, tuple(matchers))
+        return cls(spec.name, spec.description, spec.action, spec.strike, tuple(checked.values()), folded_allow,
+                   tuple(matchers))
 
     def evaluate(self, subject: Subject) -> RuleResult:
         norm = normalise(subject.text)
@@ -174,7 +201,9 @@ class WordListRule:
     def _in_link_word(self, folded: str, start: int, end: int) -> bool:
         """A link that spells the word out (/fuck-you) or disguises it as a word of its own (/f*ck-you,
         www.f-u-c-k.com) is read; a few letters of a random token (t.co/7FcCkRhx) are not."""
-        return any(m.word in folded[start:end] for m in self.matchers) or ends_word_in_link(folded, start, end)
+        inside = folded[start:end]
+        return (any(m.word in inside if isinstance(m, FWordMatcher) else m.contains(inside) for m in self.matchers)
+                or ends_word_in_link(folded, start, end))
 
     def _reversed_spans(self, norm: Normalised) -> list[tuple[int, int]]:
         """Matches in the runs that a right-to-left override displays reversed, as forward folded spans."""
