@@ -19,10 +19,13 @@ from townhall.policy.classifiers.features import F_TOKEN, ID_TOKEN, char_grams, 
 
 
 def test_shipped_format_matches_code_and_loads_fast() -> None:
+    """Loading takes under a second of this process's CPU time (about 0.3 s here). Not wall time: on a loaded
+    machine that counts other processes' turns (1.44 s seen at load average 7 with the suite on both cores);
+    the wall-clock figure on a quiet machine is ``bench/classifiers.py``'s ``load_seconds_cascade``."""
     assert read_format_version() == FORMAT_VERSION
-    start = time.perf_counter()
+    start = time.process_time()
     load_model()
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
 
 
 def test_artifacts_are_small_and_hold_no_pickles() -> None:
