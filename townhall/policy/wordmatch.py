@@ -34,7 +34,7 @@ from typing import Iterator, Mapping, Protocol
 from townhall.policy.normalise import Normalised, normalise
 
 __all__ = ["Matcher", "FWordMatcher", "WordMatcher", "LEET", "MASK_CHARS", "SEPARATOR", "SUFFIXES",
-           "SYMBOL_MASKS", "matcher_for"]
+           "SYMBOL_MASKS", "letter_runs", "matcher_for"]
 
 # Symbols that stand in for a letter (leetspeak). Letters are never listed as stand-ins for other
 # letters: that would make runs of the word's own letters ambiguous.
@@ -86,7 +86,8 @@ class Matcher(Protocol):
         ...
 
 
-def _runs(word: str) -> list[tuple[str, int]]:
+def letter_runs(word: str) -> list[tuple[str, int]]:
+    """The runs of one letter in ``word``: "boob" -> [("b", 1), ("o", 2), ("b", 1)]."""
     runs: list[tuple[str, int]] = []
     for ch in word:
         if runs and runs[-1][0] == ch:
@@ -176,7 +177,7 @@ _F_SPACED = re.compile(
 def _leet(word: str) -> str:
     """A regex for ``word`` with each letter's run written in letters or leetspeak (fa(e, cl|_|ster)."""
     units = []
-    for letter, count in _runs(word):
+    for letter, count in letter_runs(word):
         alts = _alts(letter)
         if letter == "u":
             alts.append("v")
@@ -468,7 +469,7 @@ class WordMatcher:
         folded = normalise(word).text.strip()
         if not folded or not all(c.isalnum() for c in folded):
             raise ValueError(f"{word!r}: a listed word must be letters (and digits) only")
-        runs = _runs(folded)
+        runs = letter_runs(folded)
         first = _alts(runs[0][0])
         parts = [f"(?<![{_WORDISH}])", _not_after(first), _unit(*runs[0])]
         for letter, count in runs[1:-1]:

@@ -25,7 +25,7 @@ import re
 from typing import Iterable, Iterator
 
 from townhall.policy.normalise import Normalised
-from townhall.policy.wordmatch import LEET, MASK_CHARS, SEPARATOR, SUFFIXES, SYMBOL_MASKS
+from townhall.policy.wordmatch import LEET, MASK_CHARS, SEPARATOR, SUFFIXES, SYMBOL_MASKS, letter_runs
 
 __all__ = ["WordTrie"]
 
@@ -63,16 +63,6 @@ def _alts(letter: str) -> tuple[str, ...]:
 
 def _is_mask(ch: str) -> bool:
     return ch in _MASK_ASCII or (ch > "\x7f" and _SYMBOL_MASK.match(ch) is not None)
-
-
-def _runs(word: str) -> tuple[tuple[str, int], ...]:
-    runs: list[tuple[str, int]] = []
-    for ch in word:
-        if runs and runs[-1][0] == ch:
-            runs[-1] = (ch, runs[-1][1] + 1)
-        else:
-            runs.append((ch, 1))
-    return tuple(runs)
 
 
 def _unit(text: str, pos: int, alts: tuple[str, ...]) -> tuple[int, int]:
@@ -142,7 +132,7 @@ class WordTrie:
         self._sp_root = _Node()
         for wid, word in enumerate(self.words):
             node = self._root
-            for letter, count in _runs(word):
+            for letter, count in letter_runs(word):
                 node = node.child(letter, count)
             node.ends.append(wid)
             if len(word) >= 3:
@@ -153,7 +143,7 @@ class WordTrie:
         self._first = _first_chars(self._root.children)
         self._sp_first = _first_chars(self._sp_root.children)
         self._every_first = _first_chars(letters)
-        self._word_runs = tuple(_runs(w) for w in self.words)
+        self._word_runs = tuple(tuple(letter_runs(w)) for w in self.words)
         keys: dict[str, list[int]] = {}
         for wid, word in enumerate(self.words):
             if word.isascii() and word.isalpha():
