@@ -48,6 +48,15 @@ class _HeadDeadline:
     transport: asyncio.Transport
     cycle: Any
 
+    def connection_made(self, transport: asyncio.Transport) -> None:
+        self._head_timer: asyncio.TimerHandle | None = None
+        super().connection_made(transport)  # type: ignore[misc]
+        self._start_head()  # the first request's head: counted from the connection's start
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._head_done()
+        super().connection_lost(exc)  # type: ignore[misc]
+
     def _start_head(self) -> None:
         self._awaiting_head = True
         if self._head_timer is None and self.head_timeout > 0:
@@ -72,11 +81,6 @@ class H11HeadDeadline(_HeadDeadline, H11Protocol):
     """uvicorn's pure-Python h11 protocol with the deadline: a head is awaited while the client's side of the
     exchange is IDLE (h11 leaves it on the request's head)."""
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        self._head_timer: asyncio.TimerHandle | None = None
-        super().connection_made(transport)
-        self._start_head()
-
     def data_received(self, data: bytes) -> None:
         if self._head_timer is None and self.conn.their_state is h11.IDLE:
             self._start_head()  # the first byte of a later request's head
@@ -84,19 +88,10 @@ class H11HeadDeadline(_HeadDeadline, H11Protocol):
         if self.conn.their_state is not h11.IDLE:
             self._head_done()  # the head is in (or the connection is done with)
 
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._head_done()
-        super().connection_lost(exc)
-
 
 class HttpToolsHeadDeadline(_HeadDeadline, HttpToolsProtocol):
     """uvicorn's httptools protocol (its default where httptools is installed, as with ``uvicorn[standard]``)
     with the deadline: a head is awaited from the parser's start of a message to its end of the headers."""
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        self._head_timer: asyncio.TimerHandle | None = None
-        super().connection_made(transport)
-        self._start_head()
 
     def on_message_begin(self) -> None:
         self._start_head()
@@ -105,10 +100,6 @@ class HttpToolsHeadDeadline(_HeadDeadline, HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._head_done()
         super().on_headers_complete()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._head_done()
-        super().connection_lost(exc)
 
 
 # the protocol ``townhall serve`` runs: httptools where it is installed (uvicorn's "auto"), else h11
