@@ -11,8 +11,9 @@ from townhall.service.enforcement import SANCTIONS, appeal_would_matter, close_m
 from townhall.service.enforcement import reverse as reverse_action
 from townhall.service.errors import Conflict, Invalid, NotFound
 from townhall.service.identity import Actor, Identity
+from townhall.service.moderation import set_comment_status
 from townhall.store import content, moderation, people
-from townhall.store.schema import ActionKind, ActorKind, AppealState, CommentStatus, DecisionSource
+from townhall.store.schema import ActionKind, ActorKind, AppealState, CommentStatus
 
 
 def _already_appealed() -> Conflict:
@@ -155,7 +156,7 @@ def _restore_comments(conn: Any, svc: Services, actor: Actor, account: Any, acti
     row = content.get_comment(conn, action["comment_id"], for_update=True)
     if row is None or row["status"] != CommentStatus.REJECTED.value:
         return []
-    _publish(conn, svc, actor, account, row, appeal_id, f"Restored on appeal {appeal_id}: {response}", "Restored on appeal")
+    _publish(conn, svc, actor, row, appeal_id, f"Restored on appeal {appeal_id}: {response}", "Restored on appeal")
     return [int(row["id"])]
 
 
@@ -179,26 +180,15 @@ def _release_held(conn: Any, svc: Services, actor: Actor, account: Any, action: 
         return []
     released: list[int] = []
     for row, _ in held_only_by_premoderation(conn, int(account["id"]), as_utc(action["created_at"])):
-        _publish(conn, svc, actor, account, row, appeal_id, f"Released on appeal {appeal_id}: {response}",
+        _publish(conn, svc, actor, row, appeal_id, f"Released on appeal {appeal_id}: {response}",
                  "Held only by a premoderation reversed on appeal; released")
         released.append(int(row["id"]))
     return released
 
 
-def _publish(conn: Any, svc: Services, actor: Actor, account: Any, row: Any, appeal_id: int, audited: str,
-             decided: str) -> None:
-    """Publish a comment on an appeal's decision: its decision, its audit entry (a moderator's approval naming
-    the appeal), and, once committed, the thread's live event (live readers see it; cached pages drop it)."""
-    content.update_comment(conn, row["id"], status=CommentStatus.PUBLISHED.value)
-    moderation.insert_decision(conn, comment_id=row["id"], source=DecisionSource.MODERATOR.value, verdict="publish",
-                               hits=[], scores={}, policy_version="-", moderator=actor.id, reason=decided,
-                               created_at=svc.now())
-    svc.audit(conn, action="comment.approved", subject_type="comment", subject_id=row["id"],
-              actor_kind=actor.kind.value, actor=actor.id, site_id=account["site_id"],
-              details={"before": row["status"], "after": CommentStatus.PUBLISHED.value, "appeal_id": appeal_id,
-                       "reason": audited})
-    thread = content.get_thread_by_id(conn, int(row["thread_id"]))
-    if thread is not None:
-        channel = svc.events.channel(account["site_id"], thread["external_id"])
-        event = {"type": "comment.published", "id": row["id"], "parent_id": row["parent_id"]}
-        svc.db.after_commit(conn, lambda: svc.events.publish(channel, event))
+def _publish(conn: Any, svc: Services, actor: Actor, row: Any, appeal_id: int, audited: str, decided: str) -> None:
+    """Publish a comment on an appeal's decision, as a moderator's approval naming the appeal, and, once
+    committed, tell the thread's live readers (cached pages drop it)."""
+    set_comment_status(conn, svc, row, CommentStatus.PUBLISHED, actor, decided,
+                       audited={"appeal_id": appeal_id, "reason": audited})
+    svc.announce_on(conn, row["thread_id"], {"type": "comment.published", "id": row["id"], "parent_id": row["parent_id"]})

@@ -148,6 +148,18 @@ class Services:
     def forget_site(self, site_id: str) -> None:
         self._facts.pop(f"site:{site_id}")
 
+    def announce(self, conn: Any, site_id: str, thread_external_id: str, event: dict[str, Any]) -> None:
+        """Send ``event`` to the live readers of a thread once the write transaction of ``conn`` has committed
+        (nothing is sent if it rolls back)."""
+        channel = self.events.channel(site_id, thread_external_id)
+        self.db.after_commit(conn, lambda: self.events.publish(channel, event))
+
+    def announce_on(self, conn: Any, thread_id: int, event: dict[str, Any]) -> None:
+        """``announce`` for a thread known by its row id; nothing for a thread that is gone."""
+        thread = content.get_thread_by_id(conn, int(thread_id))
+        if thread is not None:
+            self.announce(conn, thread["site_id"], thread["external_id"], event)
+
     def emit(self, event: str, site_id: str, payload: dict[str, Any]) -> None:
         """Tell listeners (webhooks, e-mail) that something happened, after it was committed."""
         for listener in self.listeners:

@@ -348,24 +348,8 @@ def reject_all(svc: Services, actor: Actor, account_id: int, reason: str) -> lis
         # locked, after the account: a comment its author deletes meanwhile stays deleted (not "rejected")
         rows = content.list_account_comments(conn, account_id, statuses=[CommentStatus.PUBLISHED, CommentStatus.HELD],
                                              limit=100_000, for_update=True)
-        ids = [int(r["id"]) for r in rows]
-        threads: dict[int, str] = {}
-        gone: list[tuple[str, dict[str, Any]]] = []  # readers of the threads stop seeing the published ones
         for row in rows:
             set_comment_status(conn, svc, row, CommentStatus.REJECTED, actor, reason or "Removed with the account's other comments")
-            if row["status"] == CommentStatus.PUBLISHED.value:
-                if row["thread_id"] not in threads:
-                    thread = content.get_thread_by_id(conn, row["thread_id"])
-                    threads[row["thread_id"]] = svc.events.channel(thread["site_id"], thread["external_id"]) if thread else ""
-                if threads[row["thread_id"]]:
-                    gone.append((threads[row["thread_id"]],
-                                 {"type": "comment.removed", "id": int(row["id"]), "parent_id": row["parent_id"]}))
-        if gone:
-            svc.db.after_commit(conn, partial(publish_all, svc, gone))
-        return ids
-
-
-def publish_all(svc: Services, events: list[tuple[str, dict[str, Any]]]) -> None:
-    """Publish live events (channel, event), once a transaction has committed."""
-    for channel, event in events:
-        svc.events.publish(channel, event)
+            if row["status"] == CommentStatus.PUBLISHED.value:  # readers of the thread stop seeing it
+                svc.announce_on(conn, row["thread_id"], {"type": "comment.removed", "id": int(row["id"]), "parent_id": row["parent_id"]})
+        return [int(r["id"]) for r in rows]

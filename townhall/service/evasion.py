@@ -235,11 +235,7 @@ def _publish_held(conn: Connection, svc: Services, account_id: int, since: Any) 
         svc.audit(conn, action="comment.published", subject_type="comment", subject_id=row["id"],
                   actor_kind=ActorKind.POLICY.value, actor="evasion", site_id=account["site_id"],
                   details={"account_id": account_id, "before": CommentStatus.HELD.value, "reason": "evasion released"})
-        thread = content.get_thread_by_id(conn, row["thread_id"])
-        if thread is not None:
-            channel = svc.events.channel(account["site_id"], thread["external_id"])
-            event = {"type": "comment.published", "id": row["id"], "parent_id": row["parent_id"]}
-            svc.db.after_commit(conn, lambda channel=channel, event=event: svc.events.publish(channel, event))
+        svc.announce_on(conn, row["thread_id"], {"type": "comment.published", "id": row["id"], "parent_id": row["parent_id"]})
 
 
 def _strength(matches: Matches) -> Strength:

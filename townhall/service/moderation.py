@@ -24,7 +24,9 @@ def _comment_site(conn: Connection, row: Mapping[str, Any]) -> str:
 
 
 def set_comment_status(conn: Connection, svc: Services, row: Mapping[str, Any], status: CommentStatus, actor: Actor,
-                       reason: str) -> None:
+                       reason: str, audited: Mapping[str, Any] | None = None) -> None:
+    """A moderator's decision on a comment: its new status, the decision row (with ``reason``) and the audit entry
+    (``audited`` adds to or replaces its details: an appeal's id, a longer reason)."""
     content.update_comment(conn, row["id"], status=status.value)
     verdict = _VERDICT.get(status, status.value)
     moderation.insert_decision(conn, comment_id=row["id"], source=DecisionSource.MODERATOR.value, verdict=verdict, hits=[],
@@ -34,7 +36,7 @@ def set_comment_status(conn: Connection, svc: Services, row: Mapping[str, Any], 
     site_id = _comment_site(conn, row)
     svc.audit(conn, action="comment.approved" if status is CommentStatus.PUBLISHED else f"comment.moderated_{status.value}",
               subject_type="comment", subject_id=row["id"], actor_kind=actor.kind.value, actor=actor.id, site_id=site_id,
-              details={"before": row["status"], "after": status.value, "reason": reason})
+              details={"before": row["status"], "after": status.value, "reason": reason, **(audited or {})})
 
 
 def _strike_confirmed_hold(conn: Connection, svc: Services, row: Mapping[str, Any], site_id: str) -> None:
@@ -126,14 +128,11 @@ def decide_comment(svc: Services, actor: Actor, comment_id: int, *, approve: boo
                 _strike_confirmed_hold(conn, svc, row, site_id)
             if approve:
                 _lift_strikes_for(conn, svc, actor, row)
-        thread = content.get_thread_by_id(conn, row["thread_id"])
+            if row["status"] != target.value:  # a "Keep" on a published comment, a rejection confirmed: nothing changes for readers
+                svc.announce_on(conn, row["thread_id"], {"type": "comment.published" if approve else "comment.removed",
+                                                         "id": comment_id, "parent_id": row["parent_id"]})
     if conflict is not None:
         raise conflict
-    assert thread is not None
-    if row["status"] != target.value:  # a "Keep" on a published comment, a rejection confirmed: nothing changes for readers
-        svc.events.publish(svc.events.channel(site_id, thread["external_id"]),
-                           {"type": "comment.published" if approve else "comment.removed", "id": comment_id,
-                            "parent_id": row["parent_id"]})
     return {"comment_id": comment_id, "status": target.value}
 
 
@@ -265,9 +264,8 @@ def set_thread_state(svc: Services, actor: Actor, site_id: str, thread_external_
         content.set_thread_state(conn, thread_id, target)
         if (thread["state"] if thread is not None else ThreadState.OPEN.value) != target.value:
             # readers' widgets hide or show the comment form
-            event = {"type": "thread.closed" if target is ThreadState.CLOSED else "thread.opened"}
-            channel = svc.events.channel(site_id, thread_external_id)
-            svc.db.after_commit(conn, lambda: svc.events.publish(channel, event))
+            svc.announce(conn, site_id, thread_external_id,
+                         {"type": "thread.closed" if target is ThreadState.CLOSED else "thread.opened"})
         svc.audit(conn, action=f"thread.{target.value}", subject_type="thread", subject_id=thread_external_id,
                   actor_kind=actor.kind.value, actor=actor.id, site_id=site_id)
     return {"thread": thread_external_id, "state": target.value}

@@ -30,11 +30,10 @@ Townhall therefore never writes a reader's personal data into it: entries name r
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import partial
 from typing import Any, Mapping
 
 from townhall.service.accounts import active_sanction, sanctioned_subject
-from townhall.service.enforcement import SANCTIONED_PREFIX, erased_subject, publish_all, release_erased
+from townhall.service.enforcement import SANCTIONED_PREFIX, erased_subject, release_erased
 from townhall.service.core import Services, as_utc
 from townhall.service.errors import Invalid, NotFound
 from townhall.service.jobs import Job, JobQueue, Recurring
@@ -149,13 +148,11 @@ def erase_account(svc: Services, account_id: int, *, actor: str, mode: str | Non
         # read under the lock: a ban decided since the read above still holds after the erasure
         sanctioned = active_sanction(conn, svc, account) is not None
         # readers with a thread open see the removed comments go (a tombstone, as a reload shows them), once committed
-        gone = [(svc.events.channel(site_id, str(c["thread_external_id"])),
-                 {"type": "comment.deleted", "id": int(c["id"]), "parent_id": c["parent_id"]})
-                for c in (store.comments_of(conn, account_id) if remove else [])
-                if c["status"] == CommentStatus.PUBLISHED.value]
+        for c in store.comments_of(conn, account_id) if remove else []:
+            if c["status"] == CommentStatus.PUBLISHED.value:
+                svc.announce(conn, site_id, str(c["thread_external_id"]),
+                             {"type": "comment.deleted", "id": int(c["id"]), "parent_id": c["parent_id"]})
         n = store.scrub_comments(conn, account_id, remove=remove, placeholder_status=CommentStatus.DELETED.value)
-        if gone:
-            svc.db.after_commit(conn, partial(publish_all, svc, gone))
         if remove:
             for row in store.decisions_of(conn, account_id):
                 store.set_decision_hits(conn, int(row["id"]), [_scrub_hit(h) for h in row["hits"] or []])
