@@ -222,7 +222,7 @@ def test_me_tells_a_premoderated_reader_that_their_comments_are_held(client: Tes
     premod = me["premoderation"]
     assert premod == {"source": "sanction", "action_id": action, "reason": "New account, odd pattern", "rule": None,
                       "until": None, "appeal": None, "can_appeal": True,
-                      "appeal_url": f"/api/v1/me/actions/{action}/appeal"}
+                      "appeal_url": f"/api/v1/me/actions/{action}/appeal", "comment": None}  # taken on the account
     assert client.post(premod["appeal_url"], json={"text": "I am a regular reader."}, headers=auth("watched")).status_code == 201
     premod = _me(client, "watched")["premoderation"]
     assert premod["appeal"] == {"state": "open", "response": None} and premod["can_appeal"] is False

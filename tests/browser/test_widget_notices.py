@@ -96,3 +96,46 @@ def test_the_comment_named_in_german(page: Any, server: LiveServer, api: Api) ->
     expect(premod).to_contain_text("Anlass war Ihr Kommentar vom")
     expect(premod.locator("q")).to_have_text("Das ist doch Unsinn.")
     expect(premod.get_by_role("link")).to_have_attribute("href", re.compile(rf"#comment-{comment['id']}$"))
+
+
+def _post_elsewhere(api: Api, token: str, thread: str, text: str, **article: Any) -> dict[str, Any]:
+    r = api.http.post(f"/api/v1/threads/{thread}/comments", json={"text": text, **article}, headers=api.headers(token))
+    assert r.status_code == 201, r.text
+    return r.json()["comment"]  # type: ignore[no-any-return]
+
+
+def test_a_ban_for_a_comment_on_another_article_links_it_there(page: Any, server: LiveServer, api: Api) -> None:
+    """Banned for a comment on article A, the reader reads article B (the demo article): the ban names article A
+    and links the comment's date to it there."""
+    carol = make_token("carol", "Carol")
+    account = api.me(carol)["id"]
+    there = _post_elsewhere(api, carol, "budget-2027", "The minister should resign today.",
+                            url="https://news.example/politics/budget-2027?ref=home#top", title="The budget of 2027")
+    sanction_for(api, account, "ban", "Personal attacks.", there["id"])
+    widget = open_demo(page, server)
+    login(page, carol)
+
+    ban = widget.locator(".th-sanction")
+    expect(ban.get_by_role("heading")).to_have_text("You are banned from commenting.")
+    expect(ban).to_contain_text(re.compile(r"This was for your comment of .+ on “The budget of 2027”:"))
+    link = ban.get_by_role("link")
+    expect(link).to_have_attribute("href", f"https://news.example/politics/budget-2027?ref=home#comment-{there['id']}")
+    expect(link.locator("time")).to_have_attribute("datetime", there["created_at"])
+    expect(ban.locator("q")).to_have_text("The minister should resign today.")
+
+
+def test_an_article_address_that_is_no_web_address_is_not_linked(page: Any, server: LiveServer, api: Api) -> None:
+    """A thread created with a ``javascript:`` address (the first commenter sends it) and markup in its title:
+    the warning names the title as text and links nothing."""
+    dave = make_token("dave", "Dave")
+    account = api.me(dave)["id"]
+    there = _post_elsewhere(api, dave, "trap", "A perfectly ordinary remark.",
+                            url="javascript:document.title='pwned'", title="<img src=x onerror=alert(1)>")
+    sanction_for(api, account, "warn", "Tone.", there["id"])
+    widget = open_demo(page, server, dave)
+    notice = widget.get_by_role("region", name=WARNED)
+    expect(notice).to_contain_text("This was for your comment of")
+    expect(notice).to_contain_text("on “<img src=x onerror=alert(1)>”:")
+    expect(notice.get_by_role("link")).to_have_count(0)
+    expect(notice.locator("img")).to_have_count(0)
+    assert page.title() != "pwned"

@@ -133,7 +133,7 @@ def test_openapi_describes_the_comment_of_an_action(client: TestClient) -> None:
     comment = schemas["ActionOut"]["properties"]["comment"]
     assert {"$ref": "#/components/schemas/ActionCommentOut"} in comment["anyOf"]
     out = schemas["ActionCommentOut"]
-    assert set(out["required"]) == {"id", "thread", "created_at", "status", "excerpt"}
+    assert set(out["required"]) == {"id", "thread", "url", "title", "created_at", "status", "excerpt"}
 
 
 # --- an appeal closed as moot is told --------------------------------------------------------------------------

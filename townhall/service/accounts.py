@@ -23,6 +23,7 @@ from townhall.service.enforcement import (ERASED_PREFIX, REVERSAL, SANCTIONED_PR
                                           settle_standing, state_of)
 from townhall.service.errors import Forbidden, Invalid, NotFound, Sanctioned, Unauthenticated
 from townhall.service.identity import Identity
+from townhall.service.notices import comments_acted_on
 from townhall.store import archive as archive_store
 from townhall.store import content, moderation, people
 from townhall.store.schema import AccountState, ActionKind, ActorKind, CommentStatus, DecisionSource, Role
@@ -383,9 +384,10 @@ def me(svc: Services, ident: Identity) -> dict[str, Any]:
         action = deciding if deciding is not None and deciding["kind"] in SANCTIONS else None
         warning = sanction_in_force(actions, svc, ActionKind.WARN)
         strikes = moderation.active_strikes(conn, ident.account_id, svc.now())
-        policy = svc.policies.for_site(svc.site(ident.site_id))
+        site = svc.site(ident.site_id)
+        policy = svc.policies.for_site(site)
         appealed = {int(a["action_id"]): a for a in moderation.appeals_for_account(conn, ident.account_id)}
-        written = _comments_acted_on(conn, ident.account_id, actions)
+        written = comments_acted_on(conn, ident.account_id, actions, (site["origins"] or []) if site is not None else ())
         history = [
             {"id": a["id"], "kind": a["kind"], "reason": a["reason"], "rule": a["rule"],
              "created_at": as_utc(a["created_at"]).isoformat(), "ends_at": (as_utc(a["ends_at"]).isoformat() if a["ends_at"] else None),
@@ -400,39 +402,19 @@ def me(svc: Services, ident: Identity) -> dict[str, Any]:
             "role": account["role"],
             "guest": bool(account["guest"]),
             "state": state_of(deciding).value,
-            "sanction": sanction_details(conn, action) if action is not None else None,
-            "warning": sanction_details(conn, warning) if warning is not None else None,
-            "premoderation": _premoderation(conn, svc, account, actions, policy),
+            "sanction": _notice(conn, action, written) if action is not None else None,
+            "warning": _notice(conn, warning, written) if warning is not None else None,
+            "premoderation": _premoderation(conn, svc, account, actions, policy, written),
             "active_strikes": len(strikes),
             "actions": history,
             "removed_comments": _removed_by_moderators(conn, ident.account_id),
         }
 
 
-EXCERPT_CHARS = 200  # of the reader's own comment an action was for, in GET /me
-
-
-def _comments_acted_on(conn: Connection, account_id: int, actions: list[Mapping[str, Any]]) -> dict[int, dict[str, Any]]:
-    """The reader's own comments their actions were for, by id: where (the thread's external id), when, its status
-    and the start of the text, which a deleted comment (by its author, or by an erasure) no longer has."""
-    rows = content.get_comments(conn, {int(a["comment_id"]) for a in actions if a["comment_id"] is not None})
-    threads: dict[int, Mapping[str, Any] | None] = {}
-    out: dict[int, dict[str, Any]] = {}
-    for row in rows:
-        if int(row["account_id"]) != account_id:  # never another reader's text
-            continue
-        thread_id = int(row["thread_id"])
-        if thread_id not in threads:
-            threads[thread_id] = content.get_thread_by_id(conn, thread_id)
-        thread = threads[thread_id]
-        if thread is None:
-            continue
-        text = " ".join(str(row["body"] or "").split()) if row["status"] != CommentStatus.DELETED.value else ""
-        out[int(row["id"])] = {
-            "id": int(row["id"]), "thread": thread["external_id"],
-            "created_at": as_utc(row["created_at"]).isoformat(), "status": row["status"],
-            "excerpt": (text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS - 1].rstrip() + "…") or None}
-    return out
+def _notice(conn: Connection, action: Mapping[str, Any], written: Mapping[int, dict[str, Any]]) -> dict[str, Any]:
+    """A sanction in force as GET /me tells it: :func:`sanction_details` and the comment it was for, as its entry
+    of ``actions`` names it."""
+    return {**sanction_details(conn, action), "comment": written.get(action["comment_id"])}
 
 
 def _appeal_of(appeal: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -466,19 +448,19 @@ def held_only_by_premoderation(conn: Connection, account_id: int,
 
 
 def _premoderation(conn: Connection, svc: Services, account: Mapping[str, Any], actions: list[Mapping[str, Any]],
-                   policy: Any) -> dict[str, Any] | None:
+                   policy: Any, written: Mapping[int, dict[str, Any]]) -> dict[str, Any] | None:
     """Whether the reader's comments are held for a moderator before they appear, and why: a premoderation in
     force (a moderator's, or one taken on ban-evasion evidence; it stays in force under a suspension), or the
     site's ``premoderate_new_accounts`` while none of the reader's comments has been published
     (:func:`townhall.service.comments.settle`)."""
     held = sanction_in_force(actions, svc, ActionKind.PREMODERATE)
     if held is not None:
-        details = sanction_details(conn, held)
+        details = _notice(conn, held, written)
         del details["sanction"]
         return {"source": "sanction", **details}
     if held_as_new(conn, account, policy):
         return {"source": "new_account", "action_id": None, "reason": NEW_ACCOUNT_HELD, "rule": NEW_ACCOUNT_RULE,
-                "until": None, "appeal": None, "can_appeal": False, "appeal_url": None}
+                "until": None, "appeal": None, "can_appeal": False, "appeal_url": None, "comment": None}
     return None
 
 

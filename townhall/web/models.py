@@ -18,6 +18,26 @@ class AppealOut(BaseModel):
     response: str | None = Field(description="The moderator's answer, once there is one.")
 
 
+class ActionCommentOut(BaseModel):
+    """The reader's own comment an action was taken for."""
+
+    id: int
+    thread: str = Field(description="The external id of the comment's thread (the publisher's article id), to link it.")
+    url: str | None = Field(description="The address of the comment's article, to link the comment on another page "
+                                        "(`url#comment-{id}`): an absolute http(s) address or a path on the publisher's "
+                                        "site, as the thread's first comment was sent with; null when the thread has "
+                                        "none, or one that is neither (or, where the site names its pages' origins, "
+                                        "on none of them).")
+    title: str | None = Field(description="The article's title, as the thread's first comment was sent with; null "
+                                          "when the thread has none. Plain text.")
+    created_at: str = Field(description="When the reader wrote it (ISO 8601, UTC).")
+    status: str = Field(description="published, held, rejected (refused by the house rules or removed by a moderator) "
+                                    "or deleted (by its author, or when the account was erased).")
+    excerpt: str | None = Field(description="The start of the reader's text (at most 200 characters, whitespace "
+                                            "collapsed, … where cut); null when the comment was deleted: its text "
+                                            "is no longer shown.")
+
+
 class SanctionOut(BaseModel):
     """An action in force on the reader, with how to appeal it."""
 
@@ -29,6 +49,8 @@ class SanctionOut(BaseModel):
     appeal: AppealOut | None = Field(description="The reader's appeal against it, if they made one.")
     can_appeal: bool = Field(description="Whether the reader may appeal it now (once per action).")
     appeal_url: str = Field(description="Where to send the appeal: POST {\"text\": …}.")
+    comment: ActionCommentOut | None = Field(default=None, description="The comment it was taken for, as its entry "
+                                             "of `actions` names it; null for one taken on the account as a whole.")
 
 
 class PremoderationOut(BaseModel):
@@ -44,19 +66,8 @@ class PremoderationOut(BaseModel):
     appeal: AppealOut | None
     can_appeal: bool
     appeal_url: str | None
-
-
-class ActionCommentOut(BaseModel):
-    """The reader's own comment an action was taken for."""
-
-    id: int
-    thread: str = Field(description="The external id of the comment's thread (the publisher's article id), to link it.")
-    created_at: str = Field(description="When the reader wrote it (ISO 8601, UTC).")
-    status: str = Field(description="published, held, rejected (refused by the house rules or removed by a moderator) "
-                                    "or deleted (by its author, or when the account was erased).")
-    excerpt: str | None = Field(description="The start of the reader's text (at most 200 characters, whitespace "
-                                            "collapsed, … where cut); null when the comment was deleted: its text "
-                                            "is no longer shown.")
+    comment: ActionCommentOut | None = Field(default=None, description="The comment the premoderation was taken for "
+                                             "(source sanction), as its entry of `actions` names it; else null.")
 
 
 class ActionOut(BaseModel):

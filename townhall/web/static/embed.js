@@ -80,7 +80,7 @@
       warnedHelp: 'You can still comment. If you break the house rules again, you may be suspended or banned.',
       premoderated: 'Your comments are reviewed by a moderator before they appear.',
       premodNew: 'This applies to new accounts: once one of your comments is approved, the next ones appear at once.',
-      forComment: 'This was for your comment of {until}:', commentDeleted: '(since deleted)',
+      forComment: 'This was for your comment of {until}:', forCommentOn: 'This was for your comment of {until} on “{title}”:', commentDeleted: '(since deleted)',
       appealLabel: 'Appeal: explain why the decision should be reversed',
       appealSend: 'Send appeal',
       appealSent: 'Your appeal was sent. A moderator will review it.',
@@ -166,7 +166,7 @@
       warnedHelp: 'Sie können weiterhin kommentieren. Bei weiteren Verstößen gegen die Hausregeln können Sie vom Kommentieren ausgeschlossen werden.',
       premoderated: 'Ihre Kommentare werden von der Moderation geprüft, bevor sie erscheinen.',
       premodNew: 'Das gilt für neue Konten: Sobald einer Ihrer Kommentare freigegeben ist, erscheinen die nächsten sofort.',
-      forComment: 'Anlass war Ihr Kommentar vom {until}:', commentDeleted: '(inzwischen gelöscht)',
+      forComment: 'Anlass war Ihr Kommentar vom {until}:', forCommentOn: 'Anlass war Ihr Kommentar vom {until} zu „{title}“:', commentDeleted: '(inzwischen gelöscht)',
       appealLabel: 'Einspruch: Erklären Sie, warum die Entscheidung aufgehoben werden sollte',
       appealSend: 'Einspruch senden',
       appealSent: 'Ihr Einspruch wurde gesendet. Die Moderation prüft ihn.',
@@ -228,6 +228,15 @@
     }
     for (let i = 2; i < arguments.length; i++) append(el, arguments[i]);
     return el;
+  }
+  // comment `id` on the article at `url` (an absolute address, or a path on this site): only an http(s) one is
+  // linked, never a javascript: or data: one, whatever the comment's thread was created with
+  function commentHref(url, id) {
+    let u = null;
+    try { u = url ? new URL(url, location.href) : null; } catch (e) { /* not an address */ }
+    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) return null;
+    u.hash = 'comment-' + id;
+    return u.href;
   }
   function append(el, kid) {
     if (kid == null || kid === false) return;
@@ -621,7 +630,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     // A notice is drawn again only when what it says changes, so an appeal being written in it stays. One that
     // comes while the same reader is here (a warning after a refused comment) is announced, not focused.
     renderNotice(slot, data, two, make) {
-      const key = data ? JSON.stringify([data, two, this.commentOf(data)]) : '';
+      const key = data ? JSON.stringify([data, two]) : '';
       const reader = this.me ? this.me.id : null;
       if (slot._key === key && slot._reader === reader) return;
       const arrived = key && !slot._key && slot._reader === reader;
@@ -659,21 +668,20 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       return box;
     }
 
-    // the reader's comment an action was for (GET /me's actions[].comment): when, linked where this thread shows
-    // it to them, and how it began
-    commentOf(s) {
-      const a = s && this.me && (this.me.actions || []).find((x) => x.id === s.action_id);
-      return (a && a.comment) || null;
-    }
-
+    // the reader's comment an action was for (GET /me's sanction, warning or premoderation .comment): when, linked
+    // where it is shown to them (published or held; on this article in place, on another at its address), the
+    // other article's title, and how it began
     commentLine(s) {
-      const c = this.commentOf(s);
+      const c = s && s.comment;
       if (!c) return null;
-      const [pre, time, post] = this.timeText('forComment', c.created_at);
-      const here = c.thread === this.o.thread && (c.status === 'published' || c.status === 'held');
-      return h('p', null, pre, here ? h('a', { href: this.permalinkHref(c.id), onclick: (ev) => {
+      const here = c.thread === this.o.thread, shown = c.status === 'published' || c.status === 'held';
+      const title = !here && c.title;
+      const [pre, time, post] = this.timeText(title ? 'forCommentOn' : 'forComment', c.created_at, { title });
+      const away = !here && shown && commentHref(c.url, c.id);
+      const date = here && shown ? h('a', { href: this.permalinkHref(c.id), onclick: (ev) => {
         ev.preventDefault(); history.replaceState(null, '', '#comment-' + c.id); this.revealPermalink();
-      } }, time) : time, post, ' ', c.excerpt ? h('q', { dir: 'auto', text: c.excerpt }) : this.t('commentDeleted'));
+      } }, time) : away ? h('a', { href: away }, time) : time;
+      return h('p', null, pre, date, post, ' ', c.excerpt ? h('q', { dir: 'auto', text: c.excerpt }) : this.t('commentDeleted'));
     }
 
     // the one appeal form of two actions, moved to the notice whose button opened it; what was written goes along
@@ -700,8 +708,8 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     }
 
     // a message with a time in it ('… until {until}'): the time as a <time> element
-    timeText(key, until) {
-      const parts = this.t(key, { until: '\u0000' }).split('\u0000');
+    timeText(key, until, vars) {
+      const parts = this.t(key, Object.assign({}, vars, { until: '\u0000' })).split('\u0000');
       const when = until ? new Date(until) : null;
       const time = when ? h('time', { datetime: until, text: this.exact(when) }) : '';
       return [parts[0], time, parts[1] || ''];
