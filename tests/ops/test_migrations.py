@@ -87,10 +87,14 @@ def _data_0007(conn: sa.Connection) -> None:
     _put(conn, "ended_sessions", nonce="n-1", expires_at=T0)
 
 
+def _data_0008(conn: sa.Connection) -> None:
+    _put(conn, "threads", id=2, site_id="s1", external_id="t2", state="open", created_at=T0, kept_open_at=T0)
+
+
 DATA: dict[str, Callable[[sa.Connection], None]] = {
     "0001_initial": _data_0001, "0002_audit_append_only": _data_0002, "0003_signal_indexes": _data_0003,
     "0004_operations": _data_0004, "0005_listing_indexes": _data_0005, "0006_audit_no_replace": _data_0006,
-    "0007_ended_sessions": _data_0007,
+    "0007_ended_sessions": _data_0007, "0008_thread_kept_open": _data_0008,
 }
 
 
@@ -188,5 +192,30 @@ def test_the_migrated_schema_is_the_one_the_code_declares(empty_db: str) -> None
                 assert {c["name"] for c in inspector.get_columns(name)} == {c.name for c in table.columns}, name
                 indexed = {i["name"] for i in inspector.get_indexes(name) if not i.get("unique")}
                 assert indexed == {i.name for i in table.indexes if not i.unique}, name
+    finally:
+        db.dispose()
+
+
+def test_thread_kept_open_downgrades_and_upgrades_again_keeping_the_threads(empty_db: str) -> None:
+    """0008 adds ``threads.kept_open_at`` (a moderator's "open" past the site's close_after_days); its downgrade
+    drops the column only (on SQLite too, where the threads that comments refer to must not be copied away)."""
+    db = Database(empty_db)
+    cfg = _alembic_config(empty_db)
+    try:
+        db.migrate()
+        with db.write_engine.begin() as conn:
+            _data_0001(conn)
+            _put(conn, "threads", id=2, site_id="s1", external_id="t2", state="open", created_at=T0, kept_open_at=T0)
+        for target in ("0007_ended_sessions", "0008_thread_kept_open"):
+            with db.write_engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                (command.downgrade if target.startswith("0007") else command.upgrade)(cfg, target)
+            with db.read() as conn:
+                columns = {c["name"] for c in sa.inspect(conn).get_columns("threads")}
+                assert ("kept_open_at" in columns) is (target == "0008_thread_kept_open")
+                rows = conn.execute(sa.text("SELECT id, external_id, state FROM threads ORDER BY id")).all()
+                assert [tuple(r) for r in rows] == [(1, "t1", "open"), (2, "t2", "open")]
+                assert conn.execute(sa.text("SELECT count(*) FROM comments")).scalar_one() == 1
+        assert db.current_revision() == db.head_revision() == "0008_thread_kept_open"
     finally:
         db.dispose()

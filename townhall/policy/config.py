@@ -16,6 +16,7 @@ MAX_DAYS = 36_500.0  # 100 years: strike_expiry_days, new_account_days, min_age_
 MAX_HOURS = MAX_DAYS * 24  # 876,000: a suspension of 100 years (a ban is the sanction for "for ever")
 MAX_EDIT_MINUTES = 525_600.0  # one year
 MAX_IP_WINDOW_HOURS = 8_760.0  # one year
+MAX_CLOSE_DAYS = 36_500  # close_after_days (whole days): 100 years
 MAX_COUNT = 1_000_000  # max_length (characters), min_published (comments)
 MAX_LADDER_STRIKES = 1_000
 MAX_REPORT_THRESHOLD = 1_000
@@ -92,6 +93,8 @@ class CommentsConfig:
     max_length: int = 5000
     edit_window_minutes: float = 15.0
     premoderate_new_accounts: bool = False
+    # A thread closes to new comments this many whole days after it started (townhall.policy.closing); 0: never.
+    close_after_days: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import AbstractSet, Any, Mapping, cast
 
 from townhall.policy.config import CommentsConfig, EnforcementConfig, EvasionAction, EvasionConfig, LadderStep
-from townhall.policy.config import MAX_COUNT, MAX_DAYS, MAX_EDIT_MINUTES, MAX_HOURS, MAX_IP_WINDOW_HOURS
+from townhall.policy.config import MAX_CLOSE_DAYS, MAX_COUNT, MAX_DAYS, MAX_EDIT_MINUTES, MAX_HOURS, MAX_IP_WINDOW_HOURS
 from townhall.policy.config import MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, MAX_OPTION_CHARS, MAX_POLICY_BYTES
 from townhall.policy.config import MAX_LADDER_STRIKES, MAX_NETWORK_ACCOUNTS, MAX_REPORT_THRESHOLD, MAX_SUMMARY_CHARS
 from townhall.policy.config import PolicySettings, ReportsConfig, Sanction, TrustConfig
@@ -259,6 +259,9 @@ class Policy:
         if s.comments.premoderate_new_accounts:
             lines.append("new accounts: premoderated. A reader's comments are held for a moderator until one of them "
                          "has been published (approved); moderators' own comments are not held.")
+        if s.comments.close_after_days:
+            lines.append(f"closing: threads are closed automatically after {s.comments.close_after_days} days (from "
+                         "the thread's start); a moderator may open one again.")
         return lines
 
 
@@ -271,13 +274,15 @@ _BUILTIN_NAMES = frozenset({"length", "closed_thread", "premoderation", NEW_ACCO
 
 def _settings(c: _Checker, data: Mapping[str, Any]) -> PolicySettings:
     d = PolicySettings()
-    com = c.table(data, "comments", {"max_length", "edit_window_minutes", "premoderate_new_accounts"})
+    com = c.table(data, "comments", {"max_length", "edit_window_minutes", "premoderate_new_accounts", "close_after_days"})
     p: Path_ = ("comments",)
     comments = CommentsConfig(
         max_length=c.number(com, "max_length", d.comments.max_length, p, lo=1, hi=MAX_COUNT, integer=True),
         edit_window_minutes=c.number(com, "edit_window_minutes", d.comments.edit_window_minutes, p,
                                      hi=MAX_EDIT_MINUTES, unit="minutes"),
         premoderate_new_accounts=c.boolean(com, "premoderate_new_accounts", d.comments.premoderate_new_accounts, p),
+        close_after_days=c.number(com, "close_after_days", d.comments.close_after_days, p, hi=MAX_CLOSE_DAYS,
+                                  integer=True, unit="days"),
     )
     enf = c.table(data, "enforcement", {"strike_expiry_days", "troll_confirmed", "ban_scope", "ladder"})
     p = ("enforcement",)

@@ -13,6 +13,7 @@ from townhall.policy.policyfile import NEW_ACCOUNT_RULE
 from townhall.policy.types import Action, Decision, Hit, Subject, Verdict
 from townhall.service import accounts as acct
 from townhall.service import evasion
+from townhall.service.closing import closure
 from townhall.service.core import Services, as_utc, storable
 from townhall.service.enforcement import apply_strike
 from townhall.service.errors import Conflict, Forbidden, Invalid, NotFound, RuleRejected
@@ -20,7 +21,7 @@ from townhall.service.identity import Identity
 from townhall.service.render import render
 from townhall.store import content, moderation, people
 from townhall.trolls.events import ReactionKind
-from townhall.store.schema import MAX_ID, AccountState, ActorKind, CommentStatus, DecisionSource, ThreadState
+from townhall.store.schema import MAX_ID, AccountState, ActorKind, CommentStatus, DecisionSource
 
 MAX_THREAD_ID = 300
 REPORT_REASONS = ("abusive", "obscene", "f_word", "spam", "paid_troll", "off_topic", "other")
@@ -159,7 +160,8 @@ def post(svc: Services, ident: Identity, thread_external_id: str, text: Any, par
         # shows the banned reader's device or network is held like the ones after it, not published.
         if evasion.check_in(conn, svc, site["id"], ident.account_id, ip_hash, device_hash, text) is not None:
             account = people.get_account(conn, ident.account_id) or account
-        decision = settle(svc, conn, policy, account, subject, first, thread["state"] == ThreadState.CLOSED.value)
+        # closed by a moderator, or past the site's close_after_days: refused alike (the closed_thread phase)
+        decision = settle(svc, conn, policy, account, subject, first, closure(svc, policy, thread, now).closed)
         status = _STATUS[decision.verdict]
         values: dict[str, Any] = dict(
             thread_id=thread["id"], account_id=ident.account_id, parent_id=parent_id,
@@ -262,12 +264,13 @@ def _editable(conn: Connection, ident: Identity, comment_id: int, *, lock: bool 
     return row
 
 
-def _open_thread_of(conn: Connection, row: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The thread of a comment about to be edited, unless it was closed: an edit there is refused and changes
-    nothing (judged as a new comment in a closed thread, it would take a published comment off the thread)."""
+def _open_thread_of(conn: Connection, svc: Services, policy: Any, row: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The thread of a comment about to be edited, unless it was closed (by a moderator, or by the site's
+    close_after_days): an edit there is refused and changes nothing (judged as a new comment in a closed thread,
+    it would take a published comment off the thread)."""
     thread = content.get_thread_by_id(conn, row["thread_id"])
     assert thread is not None
-    if thread["state"] == ThreadState.CLOSED.value:
+    if closure(svc, policy, thread).closed:
         raise Forbidden("Comments are closed on this article; its comments can no longer be edited.",
                         {"comment_id": row["id"]}, code="thread_closed")
     return thread
@@ -286,7 +289,7 @@ def edit(svc: Services, ident: Identity, comment_id: int, text: Any) -> Posted:
             window = policy.settings.comments.edit_window_minutes
         if svc.now() - as_utc(row["created_at"]) > timedelta(minutes=window):
             raise Forbidden(f"Comments can be edited for {window:g} minutes after posting.", code="edit_window_closed")
-        thread = _open_thread_of(conn, row)
+        thread = _open_thread_of(conn, svc, policy, row)
         subject, first = judge(svc, policy, ident.site_id, ident.account_id, text)
         decision = settle(svc, conn, policy, account, subject, first, thread_closed=False)
     status = _STATUS[decision.verdict]
@@ -297,7 +300,7 @@ def edit(svc: Services, ident: Identity, comment_id: int, text: Any) -> Posted:
         # (not deleted meanwhile, not removed by a moderator) true until the update.
         acct.require_can_post(conn, svc, ident.account_id, lock=True)
         row = _editable(conn, ident, comment_id, lock=True)
-        thread = _open_thread_of(conn, row)
+        thread = _open_thread_of(conn, svc, policy, row)
         content.update_comment(conn, comment_id, body=text, html=html, status=status.value, edited_at=svc.now())
         _store_decision(conn, svc, comment_id, decision)
         svc.audit(conn, action="comment.edited", subject_type="comment", subject_id=comment_id,

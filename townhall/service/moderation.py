@@ -244,7 +244,9 @@ def audit_export(svc: Services, who: Actor, site_id: str, **filters: Any) -> lis
 
 
 def set_thread_state(svc: Services, actor: Actor, site_id: str, thread_external_id: str, state: str) -> dict[str, Any]:
-    """Close a thread to new comments, or open it again."""
+    """Close a thread to new comments, or open it again. An "open" given once the thread is past the site's
+    ``close_after_days`` keeps it open until a moderator closes it (townhall.service.closing)."""
+    from townhall.service import closing
     from townhall.store.schema import ThreadState
 
     actor.require_site(site_id)
@@ -256,16 +258,22 @@ def set_thread_state(svc: Services, actor: Actor, site_id: str, thread_external_
         site = content.get_site(conn, site_id)
         if site is None:
             raise NotFound("No such site.")
+        now = svc.now()
+        policy = svc.policies.for_site(site)
         thread = content.get_thread(conn, site_id, thread_external_id)
+        before = closing.closure(svc, policy, thread, now)
         if thread is None:
-            thread_id = content.insert_thread(conn, site_id=site_id, external_id=thread_external_id, url=None, title=None, now=svc.now())
+            thread_id = content.insert_thread(conn, site_id=site_id, external_id=thread_external_id, url=None, title=None, now=now)
         else:
             thread_id = int(thread["id"])
-        content.set_thread_state(conn, thread_id, target)
-        if (thread["state"] if thread is not None else ThreadState.OPEN.value) != target.value:
+        kept = closing.kept_open_at(policy, thread, target, now)
+        content.set_thread_state(conn, thread_id, target, kept_open_at=kept)
+        if before.closed != (target is ThreadState.CLOSED):
             # readers' widgets hide or show the comment form
             svc.announce(conn, site_id, thread_external_id,
                          {"type": "thread.closed" if target is ThreadState.CLOSED else "thread.opened"})
+        days = policy.settings.comments.close_after_days
         svc.audit(conn, action=f"thread.{target.value}", subject_type="thread", subject_id=thread_external_id,
-                  actor_kind=actor.kind.value, actor=actor.id, site_id=site_id)
-    return {"thread": thread_external_id, "state": target.value}
+                  actor_kind=actor.kind.value, actor=actor.id, site_id=site_id,
+                  details={"kept_open_past_days": days} if kept is not None else None)
+    return {"thread": thread_external_id, "state": target.value, "kept_open": kept is not None}

@@ -8,13 +8,15 @@ import json
 import math
 from typing import Any, Mapping
 
+from townhall.policy.closing import Closure
+from townhall.service.closing import NOT_STARTED, closure, described
 from townhall.service.comments import check_thread_id, serialize
 from townhall.service.core import Services
 from townhall.service.errors import Invalid, NotFound
 from townhall.service.pages import Page
 from townhall.store import content, people
 from townhall.store.content import SORTS, Cursor
-from townhall.store.schema import MAX_ID, TOMBSTONES, CommentStatus, ThreadState
+from townhall.store.schema import MAX_ID, TOMBSTONES, CommentStatus
 
 MAX_LIMIT = 100
 REPLIES_PER_ROOT = 50
@@ -46,12 +48,15 @@ def decode_cursor(value: str | None) -> Cursor | None:
         raise Invalid("The cursor is not one this server gave out.", {"field": "cursor"}) from None
 
 
-def _thread_info(thread: Mapping[str, Any] | None, external_id: str, count: int) -> dict[str, Any]:
+def _thread_info(thread: Mapping[str, Any] | None, external_id: str, count: int,
+                 closed: Closure = NOT_STARTED) -> dict[str, Any]:
+    """``state`` is the effective one: "closed" also for a thread past the site's close_after_days, which
+    ``closed_reason`` tells apart ("age", or "moderator"); see townhall.service.closing.described."""
     return {
         "id": external_id,
         "title": thread["title"] if thread else None,
         "url": thread["url"] if thread else None,
-        "state": thread["state"] if thread else ThreadState.OPEN.value,
+        **described(closed),
         "count": count,
     }
 
@@ -121,17 +126,19 @@ def _list(svc: Services, site_id: str, thread_external_id: str, sort: str, limit
           viewer_id: int | None, root: int | None) -> dict[str, Any]:
     pos = decode_cursor(cursor)
     with svc.db.read() as conn:
-        if content.get_site(conn, site_id) is None:
+        site = content.get_site(conn, site_id)
+        if site is None:
             raise NotFound("No such site.", {"site": site_id})
         thread = content.get_thread(conn, site_id, thread_external_id)
         if thread is None:
             return {"thread": _thread_info(None, thread_external_id, 0), "comments": [], "next_cursor": None}
         count = content.count_published(conn, thread["id"])
+        info = _thread_info(thread, thread_external_id, count, closure(svc, svc.policies.for_site(site), thread))
         if root is not None:
-            return _more_replies(conn, thread, thread_external_id, count, root, limit, pos, viewer_id)
+            return _more_replies(conn, thread, info, root, limit, pos, viewer_id)
         items, last, more = _roots_page(conn, thread["id"], sort, limit, pos, viewer_id)
         next_cursor = encode_cursor(_cursor_of(last, sort)) if more and last is not None else None
-        return {"thread": _thread_info(thread, thread_external_id, count), "comments": items, "next_cursor": next_cursor}
+        return {"thread": info, "comments": items, "next_cursor": next_cursor}
 
 
 def _cursor_of(row: Mapping[str, Any], sort: str) -> Cursor:
@@ -187,7 +194,7 @@ def _nested(conn: Any, roots: list[Mapping[str, Any]], viewer_id: int | None) ->
     return items
 
 
-def _more_replies(conn: Any, thread: Mapping[str, Any], external_id: str, count: int, root: int, limit: int,
+def _more_replies(conn: Any, thread: Mapping[str, Any], info: dict[str, Any], root: int, limit: int,
                   pos: Cursor | None, viewer_id: int | None) -> dict[str, Any]:
     root_row = content.get_comment(conn, root)
     if root_row is None or root_row["thread_id"] != thread["id"] or root_row["root_id"] is not None:
@@ -201,7 +208,7 @@ def _more_replies(conn: Any, thread: Mapping[str, Any], external_id: str, count:
     for r in rows:
         items.append(_listed(r, authors, viewer_id, reacted))
     return {
-        "thread": _thread_info(thread, external_id, count),
+        "thread": info,
         "comments": items,
         "flat": True,
         "next_cursor": encode_cursor(Cursor(0, rows[-1]["id"])) if more and rows else None,

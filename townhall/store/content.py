@@ -59,8 +59,10 @@ def insert_thread(conn: Connection, *, site_id: str, external_id: str, url: str 
     return int(res.inserted_primary_key[0])
 
 
-def set_thread_state(conn: Connection, thread_id: int, state: ThreadState) -> None:
-    conn.execute(update(threads).where(threads.c.id == thread_id).values(state=state.value))
+def set_thread_state(conn: Connection, thread_id: int, state: ThreadState, *, kept_open_at: datetime | None = None) -> None:
+    """A moderator's state for the thread; ``kept_open_at``: when an "open" overrode the site's age limit (None
+    clears it)."""
+    conn.execute(update(threads).where(threads.c.id == thread_id).values(state=state.value, kept_open_at=kept_open_at))
 
 
 def list_threads(conn: Connection, site_id: str, limit: int = 100) -> list[Row]:

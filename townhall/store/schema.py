@@ -145,6 +145,8 @@ threads = Table(
     Column("title", Text, nullable=True),
     Column("state", String(16), nullable=False, default=ThreadState.OPEN.value),
     _ts("created_at"),
+    # When a moderator opened the thread past the site's close_after_days: it stays open (migration 0008)
+    _ts("kept_open_at", nullable=True),
     UniqueConstraint("site_id", "external_id", name="uq_threads_site_external"),
 )
 
