@@ -15,6 +15,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from townhall.app import Townhall, create_app
+from townhall.policy.rules.base import Resources
+from townhall.service.core import policy_resources
 from townhall.testing import LiveServer, free_port  # noqa: F401 - re-exported for tests
 from townhall.settings import Settings
 from tests.conftest import unavailable
@@ -123,15 +125,25 @@ def clock() -> Clock:
 AppFactory = Callable[..., Townhall]
 
 
+@pytest.fixture(scope="session")
+def model_resources() -> dict[Any, Resources]:
+    """The classifier model, loaded once per test process for each model setting (about 0.2 s of CPU an app
+    otherwise, over a thousand apps a run): read-only once loaded, as the threads of one app share it."""
+    return {}
+
+
 @pytest.fixture
-def make_app(tmp_path: Path, clock: Clock) -> Iterator[AppFactory]:
+def make_app(tmp_path: Path, clock: Clock, model_resources: dict[Any, Resources]) -> Iterator[AppFactory]:
     apps: list[Townhall] = []
 
     def factory(database_url: str, **overrides: Any) -> Townhall:
         values: dict[str, Any] = {"database_url": database_url, "data_dir": str(tmp_path / "data"), "sso_secret": SSO_SECRET,
                                   "rate_limit_per_minute": 0, "troll_interval_seconds": 0}
         values.update(overrides)
-        app = create_app(Settings(**values), clock=clock)
+        settings = Settings(**values)
+        fresh = policy_resources(settings)
+        resources = model_resources.setdefault((fresh.model_dir, fresh.route_at), fresh)
+        app = create_app(settings, clock=clock, resources=resources)
         apps.append(app)
         return app
 

@@ -41,3 +41,34 @@ def test_a_closed_app_is_freed(tmp_path: Path) -> None:
     gc.collect()
     assert services() is None, [type(r).__name__ for r in gc.get_referrers(services())]
     assert {t.ident for t in threading.enumerate() if t.is_alive()} <= before
+
+
+def test_apps_of_one_process_can_share_the_loaded_model(tmp_path: Path) -> None:
+    """``create_app(resources=…)``: a second app with the same model settings uses the first one's loaded model
+    (the test session does this); resources loaded with other model settings are refused, not silently used."""
+    from townhall.service.core import policy_resources
+
+    def settings(name: str, **extra: object) -> Settings:
+        return Settings(database_url=f"sqlite:///{tmp_path / name}", data_dir=str(tmp_path / name) + ".data",
+                        sso_secret=SSO_SECRET, rate_limit_per_minute=0, **extra)
+
+    first = create_app(settings("a.sqlite"))
+    shared = first.services.policies.resources
+    second = create_app(settings("b.sqlite"), resources=shared)
+    try:
+        assert shared.classifier_model() is second.services.policies.resources.classifier_model()
+        with TestClient(second) as client:
+            r = client.post("/api/v1/threads/shared/comments", json={"text": "You are a worthless idiot."},
+                            headers=auth("reader"))
+            assert r.status_code in (201, 422) and "abusive" in r.text, r.text  # the shared model judged it
+        other = settings("c.sqlite", classifier_route_at=0.5)
+        assert policy_resources(other).route_at == 0.5
+        try:
+            create_app(other, resources=shared)
+        except ValueError as exc:
+            assert "other model settings" in str(exc)
+        else:
+            raise AssertionError("resources of other model settings were used")
+    finally:
+        second.close()
+        first.close()

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from townhall.policy.rules.base import Resources
 from townhall.service.core import Clock, Services, build_services, utcnow
 from townhall.service.operations import Operations
 from townhall.service.trolls import TrollWatch
@@ -31,10 +32,13 @@ class Townhall:
         self.services.db.dispose()
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock = utcnow, migrate: bool = True) -> Townhall:
-    """Build Townhall from settings: database (migrated), policies, services and the ASGI app."""
+def create_app(settings: Settings | None = None, *, clock: Clock = utcnow, migrate: bool = True,
+               resources: Resources | None = None) -> Townhall:
+    """Build Townhall from settings: database (migrated), policies, services and the ASGI app. ``resources``: the
+    classifier model of another application in this process with the same model settings, shared instead of
+    loaded again (see ``build_services``)."""
     settings = settings or Settings.load()
-    services = build_services(settings, clock=clock, migrate=migrate)
+    services = build_services(settings, clock=clock, migrate=migrate, resources=resources)
     services.trolls = TrollWatch(services)
     services.operations = Operations.attach(services)
     return Townhall(settings=settings, services=services, asgi=create_asgi(services))

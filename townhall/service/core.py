@@ -194,11 +194,21 @@ class Services:
 
 def policy_resources(settings: Settings) -> Resources:
     """What the policy's rules share (the classifier model), as the settings configure it."""
+    return Resources(*_model_settings(settings))
+
+
+def _model_settings(settings: Settings) -> tuple[Path | None, float | None]:
     route_at = settings.classifier_route_at if settings.classifier_route_at >= 0 else None
-    return Resources(Path(settings.model_dir) if settings.model_dir else None, route_at)
+    return (Path(settings.model_dir) if settings.model_dir else None), route_at
 
 
-def build_services(settings: Settings, *, clock: Clock = utcnow, migrate: bool = True) -> Services:
+def build_services(settings: Settings, *, clock: Clock = utcnow, migrate: bool = True,
+                   resources: Resources | None = None) -> Services:
+    """``resources``: what the policies' rules share (the classifier model, read-only once loaded), passed in by a
+    caller that builds several applications in one process with the same model settings (a test session) so
+    that it is loaded once; by default, loaded for this application from ``settings``."""
+    if resources is not None and (resources.model_dir, resources.route_at) != _model_settings(settings):
+        raise ValueError("The shared resources were loaded with other model settings than these.")
     db = Database(settings.resolved_database_url)
     if migrate:
         db.migrate()
@@ -228,7 +238,7 @@ def build_services(settings: Settings, *, clock: Clock = utcnow, migrate: bool =
                 changes["allow_guests"] = settings.allow_guests
             if changes:
                 content.update_site(conn, settings.default_site, **changes)
-    resources = policy_resources(settings)
+    resources = resources or policy_resources(settings)
     events = EventBus()
     pages = PageCache(settings.page_cache_seconds)
     events.watchers.append(pages.on_event)
