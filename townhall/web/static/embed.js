@@ -103,6 +103,7 @@
       houseRules: 'House rules: you can say pretty much anything except the F word. If you are abusive, obscene, or a paid troll, we will ban you.',
       errorPrefix: 'Error:',
       closed: 'Comments on this article are closed.',
+      closedAge: 'Comments on this article closed automatically on {until}.',
     },
     de: {
       heading: 'Kommentare',
@@ -189,6 +190,7 @@
       houseRules: 'Hausregeln: Sie dürfen so gut wie alles sagen, außer dem F-Wort. Wer beleidigt, obszön schreibt oder als bezahlter Troll auftritt, wird gesperrt.',
       errorPrefix: 'Fehler:',
       closed: 'Die Kommentare zu diesem Artikel sind geschlossen.',
+      closedAge: 'Die Kommentare zu diesem Artikel wurden am {until} automatisch geschlossen.',
     },
   };
 
@@ -533,7 +535,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       this.destroyed = true;
       widgets.delete(this);
       this.stopLive();
-      clearInterval(this.clockTimer);
+      clearInterval(this.clockTimer); clearTimeout(this.closeTimer);
       if (this.onHash) window.removeEventListener('hashchange', this.onHash);
       if (this.stopKeeping) this.stopKeeping();
       this.root.innerHTML = '';
@@ -747,7 +749,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     }
 
     // while a sign-in has expired the form stays as it was, until the reader signs in again
-    composeState() { return this.expired ? this.composeKey : this.canWrite() + '|' + !!this.token() + '|' + !!this.closed; }
+    composeState() { return this.expired && !this.closed ? this.composeKey : this.canWrite() + '|' + !!this.token() + '|' + (this.closed || ''); }
 
     renderCompose() {
       // Keep the reader's form (and what is in it) unless who may write, or how, has changed.
@@ -756,9 +758,17 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       this.composeKey = key;
       const old = this.mainForm && this.mainForm.isConnected ? this.mainForm : null;
       const text = old ? old._area.value : '';
+      const had = old && old.contains(this.root.activeElement) && this.root.activeElement;
       this.composeSlot.replaceChildren();
       this.mainForm = null;
-      if (this.closed) { this.composeSlot.append(h('p', { class: 'th-note', text: this.t('closed') })); return; }
+      if (this.closed) {
+        // closed by the age limit: since when; else (a moderator, or a refusal that did not say why) the plain line.
+        // A draft stays, read-only, to copy.
+        const at = this.closed === 'age' && this.thread.closes_at;
+        this.composeSlot.append(h('p', { class: 'th-note' }, at ? this.timeText('closedAge', at) : this.t('closed')));
+        if (text.trim()) { this.lock(old); this.composeSlot.append(this.mainForm = old); if (had) had.focus(); }
+        return;
+      }
       if (!this.canWrite()) {
         // a sanctioned reader keeps what they wrote (to copy for an appeal), but cannot send it
         if (this.me) this.lockWriting();
@@ -827,7 +837,13 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
           area.value = ''; update();
           if (cfg.done) cfg.done();
         } catch (e) {
-          if (e instanceof ApiError && e.code === 'rejected_by_house_rules') {
+          if (e instanceof ApiError && (e.code === 'thread_closed' || (e.details && Array.isArray(e.details.hits) && e.details.hits.some((x) => x.rule === 'closed_thread')))) {
+            // the thread closed meanwhile (the age limit sends no event): as for thread.closed, focus on the text
+            // kept; the server then says why
+            this.close('', 2);
+            area.focus();
+            this.askClosed(0);
+          } else if (e instanceof ApiError && e.code === 'rejected_by_house_rules') {
             this.showRejection(rejected, area, e, text);
           } else if (e instanceof ApiError && e.code === 'account_sanctioned') {
             this.me = Object.assign({}, this.me || { name: '', guest: false }, { sanction: e.details });
@@ -897,6 +913,41 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       this.list.querySelectorAll('.th-slot > form').forEach((f) => { if (f._area) this.lock(f); });
     }
 
+    // The thread is closed ('moderator', 'age', or '' where the server has not said why): nothing more can be sent,
+    // forms keep their text read-only. tell: 1 announces the closing politely, 2 assertively.
+    close(reason, tell) {
+      clearTimeout(this.closeTimer);
+      this.closed = reason || 'closed';
+      this.renderCompose();
+      this.lockWriting();
+      const line = this.composeSlot.firstChild.textContent;
+      if (tell === 2) this.alert(line); else if (tell) this.say(line);
+    }
+
+    // The age limit closes a thread at its closes_at and sends no event. The widget then asks the server, whose
+    // clock decides (the browser's may be off), and again, less and less often (2 s doubling to a minute), while
+    // it still says open; a post or an edit refused meanwhile closes the form as well. A setTimeout cannot wait
+    // longer than about 24.8 days: a later closes_at is waited for a day at a time.
+    armClose(tries) {
+      clearTimeout(this.closeTimer);
+      const at = !this.closed && Date.parse(this.thread.closes_at);
+      if (!at || this.destroyed) return;
+      const wait = at - Date.now(), far = wait > 864e5;
+      this.closeTimer = setTimeout(() => (far ? this.armClose(tries) : this.askClosed(tries + 1)),
+        far ? 864e5 : wait > 0 ? wait + Math.random() * 1e3 : Math.min(6e4, 1e3 * 2 ** tries));
+    }
+
+    async askClosed(tries) {
+      try {
+        const th = (await this.api('GET', '/threads/' + encodeURIComponent(this.o.thread) + '/comments', null, { sort: 'newest', limit: 1 })).thread;
+        if (this.destroyed) return;
+        // closed: why, and since when; an "open" after a refusal is an older page (the refusal counts)
+        if (th.state === 'closed') { this.thread = th; if (this.closed !== th.closed_reason) this.close(th.closed_reason, !this.closed); return; }
+        if (!this.closed) this.thread = th;
+      } catch (e) { /* asked again */ }
+      this.armClose(tries);
+    }
+
     // ------------------------------------------------ loading
     async load(opts) {
       const focusIds = opts && opts.focusIds;
@@ -963,10 +1014,11 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     }
 
     take(data) {
-      const closed = data.thread.state === 'closed';
-      if (closed !== !!this.closed) { this.closed = closed; this.renderCompose(); }
-      this.setCount(data.thread.count);
-      this.thread = data.thread;
+      const th = this.thread = data.thread;
+      if (th.state === 'closed') { if (this.closed !== th.closed_reason) this.close(th.closed_reason, this.closed === false); }
+      else if (this.closed) { this.closed = false; this.renderCompose(); } else this.closed = false;
+      this.armClose(0);
+      this.setCount(th.count);
       const frag = document.createDocumentFragment();
       const added = [];
       for (const c of data.comments) {
@@ -1477,13 +1529,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         const closed = type === 'thread.closed';
         if (closed === !!this.closed) return;
         if (!closed) { this.load(); return; }  // opened again: the form and the Reply buttons, drawn afresh
-        // closed: nothing more can be sent; a draft stays, to copy
-        const old = this.mainForm && this.mainForm.isConnected && this.mainForm._area.value.trim() ? this.mainForm : null;
-        this.closed = true;
-        this.renderCompose();
-        this.lockWriting();
-        if (old) { this.lock(old); this.composeSlot.append(this.mainForm = old); }
-        this.say(this.t('closed'));
+        this.close('moderator', 1);
         return;
       }
       if (this.inflight > 0) { this.deferred.push([type, data]); return; }
