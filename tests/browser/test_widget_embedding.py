@@ -153,3 +153,21 @@ def test_closed_thread_offers_no_comment_box(page: Any, server: LiveServer, api:
     expect(widget.get_by_label("Add a comment")).to_have_count(0)
     expect(article(widget, first["id"]).get_by_role("button", name="Reply")).to_have_count(0)
     expect(article(widget, first["id"]).get_by_role("button", name="Like")).to_be_visible()
+
+
+@pytest.mark.parametrize("data_url", ["/demo", "javascript:alert(1)", "file:///home/reader/article.html",
+                                      "https://news.example@elsewhere.example/x"])
+def test_the_article_address_is_sent_as_a_web_address_or_not_at_all(page: Any, server: LiveServer, api: Api,
+                                                                     data_url: str) -> None:
+    """The server refuses a comment whose ``url`` is no web address (422); the widget sends its page's address
+    made absolute, or none, so a reader on such a page still posts."""
+    def rewrite(route: Any) -> None:
+        response = route.fetch()
+        route.fulfill(response=response, body=response.text().replace('data-url="/demo"', f'data-url="{data_url}"'))
+
+    page.route(server.url + "/demo", rewrite)
+    widget = open_demo(page, server, make_token("ursula", "Ursula"))
+    widget.get_by_label("Add a comment").fill("A comment from a page with an odd address.")
+    answer = submit(page, widget.get_by_role("button", name="Post comment"))
+    assert answer["comment"]["status"] == "published", answer
+    assert api.thread()["thread"]["url"] == (server.url + "/demo" if data_url == "/demo" else None)

@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 from townhall.app import Townhall
 from townhall.service import moderators
 from townhall.service.identity import Actor
+from townhall.store import content
 from tests.enforcement.test_ladder import T, abusive_texts
 from tests.enforcement.test_reader_notices import _me, _post, _sanction
 from tests.fixtures_app import AppFactory, auth
@@ -114,12 +115,17 @@ def test_a_new_accounts_premoderation_names_no_comment(make_app: AppFactory, db_
     ("//elsewhere.example/e", None),  # not a path: another host
     ("/\\elsewhere.example/f", None),  # which browsers read as //elsewhere.example/f
 ])
-def test_only_an_address_a_page_can_follow_safely_is_given(client: TestClient, url: str, shown: str | None) -> None:
-    """The first commenter of a thread sends its address; whatever they sent, the notice gets a safe one or none
-    (the title is text, shown as such)."""
+def test_only_an_address_a_page_can_follow_safely_is_given(app: Townhall, client: TestClient, url: str,
+                                                           shown: str | None) -> None:
+    """The first commenter of a thread sends its address (the API refuses one that is no web address since:
+    tests/api/test_article_url.py); whatever a thread stored before, the notice gets a safe one or none (the
+    title is text, shown as such)."""
+    with app.services.db.write() as conn:  # a thread stored before the API checked its address
+        content.insert_thread(conn, site_id="default", external_id="addressed", url=url, title="<b>Title</b>",
+                              now=app.services.now())
     reader = auth("address-reader")
     account = _me(client, reader)["id"]
-    comment = _post_on(client, reader, "addressed", "Hello there.", url=url, title="<b>Title</b>")
+    comment = _post_on(client, reader, "addressed", "Hello there.")
     _sanction(client, account, "warn", "Tone", comment_id=comment["id"])
     named = _me(client, reader)["warning"]["comment"]
     assert named["url"] == shown and named["title"] == "<b>Title</b>"

@@ -16,8 +16,9 @@ from starlette.testclient import TestClient
 
 from townhall.app import Townhall
 from townhall.cli import build_cli
-from townhall.service import enforcement
+from townhall.service import enforcement, moderators
 from townhall.service.identity import Actor
+from townhall.store import content
 from townhall.store.schema import ActorKind, Role
 from tests.fixtures_app import auth, free_port
 from tests.ops.conftest import POLICY
@@ -124,3 +125,67 @@ def test_moderator_digest_command(mail_app: Townhall, smtp: tuple[Inbox, int], t
     [digest] = inbox.wait(1)
     assert digest["To"] == "desk@news.example" and "2 item(s) waiting" in digest["Subject"]
     assert "held comments      2" in digest.get_content()
+
+
+# --- the article's address in a reply notification ---------------------------------------------------------
+# A thread's address is whatever its first comment was sent with (checked since, but not in rows from before,
+# nor in imports): an e-mail Townhall sends links it only if it is an http(s) address (on the site's origins
+# where it names any), or a path on the site, made absolute on the site's first origin.
+def _reply_mail(app: Townhall, inbox: Inbox, thread: str, url: str | None, title: str | None = "Budget") -> str:
+    with app.services.db.write() as conn:  # a thread as an older version (or an import) may have stored it
+        content.insert_thread(conn, site_id="default", external_id=thread, url=url, title=title, now=app.services.now())
+    alice = auth("alice", name="Alice", email="alice@example.org")
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.put("/api/v1/me/notifications", json={"replies": True}, headers=alice).status_code == 200
+        parent = client.post(f"/api/v1/threads/{thread}/comments", json={"text": "What do you think?"}, headers=alice)
+        assert parent.status_code == 201, parent.text
+        reply = client.post(f"/api/v1/threads/{thread}/comments", json={"text": "Fine by me.", "parent_id": parent.json()["comment"]["id"]},
+                            headers=auth("bob", name="Bob"))
+        assert reply.status_code == 201, reply.text
+        [msg] = inbox.wait(1)
+        return str(msg.get_content())
+
+
+@pytest.mark.parametrize("stored", ["javascript:alert(document.cookie)", "JavaScript:alert(1)//https://news.example/",
+                                    " javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "//evil.example/a",
+                                    "https://news.example@evil.example/a"])
+def test_a_reply_notification_never_links_a_stored_address_that_is_no_web_address(
+        mail_app: Townhall, smtp: tuple[Inbox, int], stored: str) -> None:
+    body = _reply_mail(mail_app, smtp[0], "old-thread", stored)
+    assert "Fine by me." in body and "Budget" in body
+    assert "Read the conversation" not in body
+    assert "javascript" not in body.lower() and "data:" not in body and "evil.example" not in body
+
+
+def test_a_reply_notification_links_an_address_only_on_the_sites_origins(mail_app: Townhall, smtp: tuple[Inbox, int]) -> None:
+    moderators.update_site(mail_app.services, Actor.cli(), "default", name="News", allow_guests=False,
+                           origins=["https://news.example"])
+    body = _reply_mail(mail_app, smtp[0], "phished", "https://phishing.example/login")
+    assert "Read the conversation" not in body and "phishing.example" not in body
+
+
+def test_a_reply_notification_links_the_article(mail_app: Townhall, smtp: tuple[Inbox, int]) -> None:
+    body = _reply_mail(mail_app, smtp[0], "budget", "https://news.example/politics/budget?ref=home")
+    assert "Read the conversation: https://news.example/politics/budget?ref=home" in body.splitlines()
+
+
+@pytest.mark.parametrize(("origins", "shown"), [(["https://news.example/", "https://www.news.example"], "https://news.example/news/1"),
+                                                ([], None)])
+def test_a_path_is_linked_on_the_sites_first_origin(mail_app: Townhall, smtp: tuple[Inbox, int], origins: list[str],
+                                                    shown: str | None) -> None:
+    """A path (the demo page's is one) has no host in an e-mail: it is linked on the site's first origin, and
+    not at all where the site names none (Townhall's own address is not the publisher's)."""
+    moderators.update_site(mail_app.services, Actor.cli(), "default", name="News", allow_guests=False, origins=origins)
+    body = _reply_mail(mail_app, smtp[0], "pathed", "/news/1")
+    if shown is None:
+        assert "Read the conversation" not in body and "/news/1" not in body
+    else:
+        assert f"Read the conversation: {shown}" in body.splitlines()
+
+
+def test_a_title_cannot_write_lines_of_its_own(mail_app: Townhall, smtp: tuple[Inbox, int]) -> None:
+    """The title is the first commenter's text too: its line breaks are spaces in the e-mail, so it cannot add
+    a line that reads like Townhall's own."""
+    body = _reply_mail(mail_app, smtp[0], "titled", None, title="Budget\n\nRead the conversation: https://phishing.example/\r\n")
+    assert not any(line.startswith("Read the conversation") for line in body.splitlines())
+    assert 'under "Budget Read the conversation: https://phishing.example/":' in body

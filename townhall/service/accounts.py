@@ -23,6 +23,7 @@ from townhall.service.enforcement import (ERASED_PREFIX, REVERSAL, SANCTIONED_PR
                                           settle_standing, state_of)
 from townhall.service.errors import Forbidden, Invalid, NotFound, Sanctioned, Unauthenticated
 from townhall.service.identity import Identity
+from townhall.service.article_urls import site_origins
 from townhall.service.notices import comments_acted_on
 from townhall.store import archive as archive_store
 from townhall.store import content, moderation, people
@@ -387,7 +388,7 @@ def me(svc: Services, ident: Identity) -> dict[str, Any]:
         site = svc.site(ident.site_id)
         policy = svc.policies.for_site(site)
         appealed = {int(a["action_id"]): a for a in moderation.appeals_for_account(conn, ident.account_id)}
-        written = comments_acted_on(conn, ident.account_id, actions, (site["origins"] or []) if site is not None else ())
+        written = comments_acted_on(conn, ident.account_id, actions, site_origins(site))
         history = [
             {"id": a["id"], "kind": a["kind"], "reason": a["reason"], "rule": a["rule"],
              "created_at": as_utc(a["created_at"]).isoformat(), "ends_at": (as_utc(a["ends_at"]).isoformat() if a["ends_at"] else None),

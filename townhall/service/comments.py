@@ -13,6 +13,7 @@ from townhall.policy.policyfile import NEW_ACCOUNT_RULE
 from townhall.policy.types import Action, Decision, Hit, Subject, Verdict
 from townhall.service import accounts as acct
 from townhall.service import evasion
+from townhall.service.article_urls import article_url, site_origins
 from townhall.service.closing import closure
 from townhall.service.core import Services, as_utc, storable
 from townhall.service.enforcement import apply_strike
@@ -56,9 +57,13 @@ def get_or_create_thread(conn: Connection, svc: Services, site: Mapping[str, Any
         return thread
     if not site["auto_create_threads"]:
         raise NotFound("No such thread, and this site does not create threads on first comment.", {"thread_id": external_id})
+    # The article's address: the API takes only a web address (article_urls.web_address); one off the site's
+    # origins is not kept (the comment is: the widget sends the publisher's data-url, which the reader cannot
+    # change), so the thread is made without an address, as every output would show it anyway.
+    address = article_url(_short(url, 2000), site_origins(site))
     try:
         with conn.begin_nested():
-            thread_id = content.insert_thread(conn, site_id=site["id"], external_id=external_id, url=_short(url, 2000),
+            thread_id = content.insert_thread(conn, site_id=site["id"], external_id=external_id, url=address,
                                               title=_short(title, 500), now=svc.now())
     except IntegrityError:  # PostgreSQL: a concurrent first comment created the thread a moment ago
         row = content.get_thread(conn, site["id"], external_id)

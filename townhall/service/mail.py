@@ -28,6 +28,7 @@ from urllib.parse import parse_qs, unquote, urlencode, urlparse
 import jwt
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from townhall.service.article_urls import absolute_article_url, site_origins
 from townhall.service.core import Services, as_utc, plain_address
 from townhall.service.errors import Invalid, NotFound
 from townhall.service.identity import Identity
@@ -168,12 +169,20 @@ def _reply(svc: Services, conn: Any, payload: dict[str, Any]) -> Built:
     thread = content.get_thread_by_id(conn, int(reply["thread_id"]))
     site = content.get_site(conn, reader["site_id"])
     link = unsubscribe_url(svc, int(reader["id"]), str(reader["email"]), MailTopic.REPLIES)
+    # The article's address and title are the thread's first commenter's text: the address is linked only where a
+    # page may link it (an http(s) address on the site's origins, or a path made absolute on the first of them),
+    # and the title is one line, so that neither can add a link or a line that reads like Townhall's own.
     text = _templates().get_template("reply.txt").render(
         name=reader["display_name"], author=author["display_name"], reply=reply["body"], original=parent["body"],
-        thread_title=thread["title"] if thread else None, thread_url=thread["url"] if thread else None,
+        thread_title=_one_line(thread["title"]) if thread else None,
+        thread_url=absolute_article_url(thread["url"], site_origins(site)) if thread else None,
         site_name=site["name"] if site else "Townhall", unsubscribe_url=link)
     headers = {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     return [reader["email"]], f"{author['display_name']} replied to your comment", text, headers
+
+
+def _one_line(text: str | None) -> str | None:
+    return " ".join(str(text or "").split()) or None
 
 
 def _sanction(svc: Services, conn: Any, payload: dict[str, Any]) -> Built:

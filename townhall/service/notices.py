@@ -4,10 +4,10 @@ thread, the article's address and title), when, its status and how it began."""
 from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
-from urllib.parse import urlsplit
 
 from sqlalchemy import Connection
 
+from townhall.service.article_urls import article_url
 from townhall.service.core import as_utc
 from townhall.store import content
 from townhall.store.schema import CommentStatus
@@ -40,25 +40,3 @@ def comments_acted_on(conn: Connection, account_id: int, actions: list[Mapping[s
             "excerpt": (text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS - 1].rstrip() + "…") or None}
     return out
 
-
-def article_url(url: str | None, origins: Iterable[str] = ()) -> str | None:
-    """A thread's address as a page may link it, else None. The address is whatever the thread's first comment
-    was sent with (the widget sends its page's, but any reader can send any text), so only an absolute http(s)
-    address with a host, or a path on the publisher's site (``/…``), is given: never a ``javascript:``,
-    ``data:`` or other scheme, nor one a browser would read as such once it drops the spaces, tabs and control
-    characters in it. Where the site names its pages' origins (``sites.origins``), an absolute address must be
-    on one of them."""
-    if not url or any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in url):
-        return None
-    if url.startswith("/") and not url.startswith(("//", "/\\")):
-        return url
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # e.g. a malformed IPv6 host
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or "\\" in parts.netloc:
-        return None
-    allowed = {str(o).strip().rstrip("/").lower() for o in origins if str(o).strip()}
-    if allowed and f"{parts.scheme}://{parts.netloc}".lower() not in allowed:
-        return None
-    return url

@@ -16,7 +16,7 @@ from townhall.service.core import Services
 from townhall.service.errors import Invalid, ServiceError, Unauthenticated
 from townhall.service.identity import Identity
 from townhall.web.auth import check_origin, guest_token, optional_reader, require_reader, site_id_of
-from townhall.web.inputs import MAX_ID, Id, SafeStr, StrictBody
+from townhall.web.inputs import MAX_ID, ArticleUrl, Id, SafeStr, StrictBody
 from townhall.web.models import MeOut
 
 __all__ = ["MAX_ID", "Id", "router", "services", "rate_limit"]
@@ -57,7 +57,10 @@ class NewComment(StrictBody):
     parent_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="Id of the comment this replies to.")
     guest_name: str | None = Field(default=None, max_length=200, description="Display name, for guest commenting where the site allows it.")
     device: SafeStr | None = Field(default=None, max_length=200, description="The widget's hashed device id (ban-evasion evidence only).")
-    url: SafeStr | None = Field(default=None, max_length=2000, description="Article URL, used when the thread is created.")
+    url: ArticleUrl | None = Field(default=None, max_length=2000, description=(
+        "Article URL, used when the thread is created: an absolute http(s) URL with a host, or a path on the site "
+        "starting with '/', without spaces or control characters (else 422). Where the site names its pages' "
+        "origins, an absolute URL on another origin is not kept (the comment is)."))
     title: SafeStr | None = Field(default=None, max_length=500, description="Article title, used when the thread is created.")
 
 

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Form, Path, Query
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from townhall.service import article_urls
 from townhall.service.core import MAX_ID, storable
 
 Id = Annotated[int, Path(ge=1, le=MAX_ID, description="A numeric id.")]
@@ -29,6 +30,19 @@ def clean_text(value: str) -> str:
 SafeStr = Annotated[str, AfterValidator(clean_text)]
 """Free text that will be stored or compared with stored text; give its length bound with ``Field``,
 ``Query`` or ``Form`` (``max_length``)."""
+
+
+def web_address(value: str) -> str:
+    """Refuse an article address a page could not link safely (see townhall.service.article_urls); an empty one is
+    none."""
+    if value and article_urls.web_address(value) is None:
+        raise ValueError(article_urls.RULE)
+    return value
+
+
+ArticleUrl = Annotated[SafeStr, AfterValidator(web_address)]
+"""An article's address (a thread's ``url``): an absolute http(s) address with a host, or a path on the site
+(``/…``); give its length bound with ``Field``."""
 
 
 def _blank_is_none(value: object) -> object:

@@ -231,12 +231,17 @@
     for (let i = 2; i < arguments.length; i++) append(el, arguments[i]);
     return el;
   }
-  // comment `id` on the article at `url` (an absolute address, or a path on this site): only an http(s) one is
-  // linked, never a javascript: or data: one, whatever the comment's thread was created with
-  function commentHref(url, id) {
+  // `url` (an absolute address, or one relative to this page) as a web address, or null: only http(s), without a
+  // user name (https://news.example@elsewhere/), never a javascript:, data: or file: one
+  function webUrl(url) {
     let u = null;
     try { u = url ? new URL(url, location.href) : null; } catch (e) { /* not an address */ }
-    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) return null;
+    return u && (u.protocol === 'http:' || u.protocol === 'https:') && !u.username && !u.password ? u : null;
+  }
+  // comment `id` on the article at `url`, whatever the comment's thread was created with
+  function commentHref(url, id) {
+    const u = webUrl(url);
+    if (!u) return null;
     u.hash = 'comment-' + id;
     return u.href;
   }
@@ -1300,7 +1305,10 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
 
     // ------------------------------------------------ writing
     async postComment(text, parentId, guestName) {
-      const body = { text, parent_id: parentId, url: this.o.url, title: this.o.title };
+      // the article's address as the server takes it (absolute, http(s)); a page that has none (a file: page, a
+      // data-url that is no web address) sends none rather than have the comment refused
+      const page = webUrl(this.o.url);
+      const body = { text, parent_id: parentId, url: page ? page.href : undefined, title: this.o.title };
       const device = await deviceHash();
       if (device) body.device = device;
       if (guestName && !this.token()) body.guest_name = guestName;
