@@ -37,6 +37,8 @@ def _populate(app: Townhall, client: Any) -> None:
     assert r.status_code == 200 and r.json()["replies"] is True
     assert client.put(f"/api/v1/comments/{cid}/reaction", json={"kind": "like"}, headers=auth("bob")).status_code == 200
     assert client.post(f"/api/v1/comments/{cid}/reports", json={"reason": "spam"}, headers=auth("carol")).status_code == 201
+    featured = client.put(f"/api/v1/mod/comments/{cid}/featured", json={"featured": True}, headers=auth("mod", role="moderator"))
+    assert featured.status_code == 200, featured.text
     bad = client.post("/api/v1/threads/t-1/comments", json={"text": "fuck this"}, headers=auth("bob"))
     assert bad.status_code >= 400
     svc = app.services
@@ -75,6 +77,11 @@ def test_export_import_export_round_trip(app: Townhall, client: Any, db_url: str
     assert "2024-05-01T10:00:00" in texts and "2024-05-01T10:00:00Z" in names
     assert [json.loads(x)["notify_replies"] for x in second.read_text(encoding="utf-8").splitlines()
             if json.loads(x)["type"] == "prefs"] == [True]
+    # a moderator's pick moves with the site: when, and by whom
+    picks = [(json.loads(x)["body"], json.loads(x)["featured_by"], json.loads(x)["featured_at"] is not None)
+             for x in second.read_text(encoding="utf-8").splitlines()
+             if json.loads(x)["type"] == "comment" and json.loads(x)["featured_at"] is not None]
+    assert picks == [("First comment ✓", "sso:default:mod", True)]
 
     again = runner.invoke(build_cli(), ["import", "townhall", str(first), "--db", fresh])
     assert again.exit_code != 0 and "already has threads" in again.output

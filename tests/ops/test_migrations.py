@@ -91,10 +91,16 @@ def _data_0008(conn: sa.Connection) -> None:
     _put(conn, "threads", id=2, site_id="s1", external_id="t2", state="open", created_at=T0, kept_open_at=T0)
 
 
+def _data_0009(conn: sa.Connection) -> None:
+    _put(conn, "comments", id=4, thread_id=1, account_id=1, parent_id=None, root_id=None, depth=0, body="Pick", html="<p>Pick</p>",
+         status="published", reactions=0, created_at=T0, featured_at=T0, featured_by="mod:m@example.org")
+    assert "ix_comments_thread_featured" in {ix["name"] for ix in sa.inspect(conn).get_indexes("comments")}
+
+
 DATA: dict[str, Callable[[sa.Connection], None]] = {
     "0001_initial": _data_0001, "0002_audit_append_only": _data_0002, "0003_signal_indexes": _data_0003,
     "0004_operations": _data_0004, "0005_listing_indexes": _data_0005, "0006_audit_no_replace": _data_0006,
-    "0007_ended_sessions": _data_0007, "0008_thread_kept_open": _data_0008,
+    "0007_ended_sessions": _data_0007, "0008_thread_kept_open": _data_0008, "0009_featured_comments": _data_0009,
 }
 
 
@@ -206,16 +212,49 @@ def test_thread_kept_open_downgrades_and_upgrades_again_keeping_the_threads(empt
         with db.write_engine.begin() as conn:
             _data_0001(conn)
             _put(conn, "threads", id=2, site_id="s1", external_id="t2", state="open", created_at=T0, kept_open_at=T0)
-        for target in ("0007_ended_sessions", "0008_thread_kept_open"):
+        for target in ("0007_ended_sessions", "0009_featured_comments"):
             with db.write_engine.begin() as conn:
                 cfg.attributes["connection"] = conn
                 (command.downgrade if target.startswith("0007") else command.upgrade)(cfg, target)
             with db.read() as conn:
                 columns = {c["name"] for c in sa.inspect(conn).get_columns("threads")}
-                assert ("kept_open_at" in columns) is (target == "0008_thread_kept_open")
+                assert ("kept_open_at" in columns) is (target == "0009_featured_comments")
                 rows = conn.execute(sa.text("SELECT id, external_id, state FROM threads ORDER BY id")).all()
                 assert [tuple(r) for r in rows] == [(1, "t1", "open"), (2, "t2", "open")]
                 assert conn.execute(sa.text("SELECT count(*) FROM comments")).scalar_one() == 1
-        assert db.current_revision() == db.head_revision() == "0008_thread_kept_open"
+        assert db.current_revision() == db.head_revision() == "0009_featured_comments"
+    finally:
+        db.dispose()
+
+
+def test_featured_comments_downgrade_and_upgrade_again_keeping_the_comments(empty_db: str) -> None:
+    """0009 adds ``comments.featured_at`` and ``featured_by`` with an index on (thread_id, featured_at); its
+    downgrade drops the index and the columns only (on SQLite too: no copy of the table that others refer to),
+    and the upgrade after it adds them again, empty."""
+    db = Database(empty_db)
+    cfg = _alembic_config(empty_db)
+    try:
+        db.migrate()
+        with db.write_engine.begin() as conn:
+            _data_0001(conn)
+            _data_0003(conn)  # a reply, which refers to comment 1
+            _data_0009(conn)
+        for target in ("0008_thread_kept_open", "0009_featured_comments"):
+            with db.write_engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                (command.downgrade if target.startswith("0008") else command.upgrade)(cfg, target)
+            with db.read() as conn:
+                inspector = sa.inspect(conn)
+                columns = {c["name"] for c in inspector.get_columns("comments")}
+                up = target == "0009_featured_comments"
+                assert columns & {"featured_at", "featured_by"} == ({"featured_at", "featured_by"} if up else set())
+                assert ("ix_comments_thread_featured" in {ix["name"] for ix in inspector.get_indexes("comments")}) is up
+                rows = conn.execute(sa.text("SELECT id, parent_id, body, status FROM comments ORDER BY id")).all()
+                assert [tuple(r) for r in rows] == [(1, None, "Hello ✓", "published"), (2, 1, "Reply", "held"),
+                                                    (4, None, "Pick", "published")]
+                if up:
+                    assert conn.execute(sa.text("SELECT count(*) FROM comments WHERE featured_at IS NOT NULL")).scalar_one() == 0
+                assert conn.execute(sa.text("SELECT count(*) FROM decisions")).scalar_one() == 1
+        assert db.current_revision() == db.head_revision() == "0009_featured_comments"
     finally:
         db.dispose()

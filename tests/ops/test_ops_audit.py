@@ -124,16 +124,18 @@ def test_a_readers_export_does_not_name_the_moderators(make_app: Any, db_url: st
     """The export of a reader's data named the moderators who sanctioned them, decided their appeal and wrote
     notes about them (their e-mail addresses): other people's data, which the reader's own view of a
     sanction (``sanction_details``) deliberately leaves out."""
-    from townhall.service import appeals, moderation, privacy
+    from townhall.service import appeals, featured, moderation, privacy
     from townhall.service.identity import Identity
 
     app: Townhall = make_app(db_url, policy=POLICY)
     svc = app.services
     with TestClient(app, client=("203.0.113.9", 50000)) as client:
         me = auth("rita", name="Rita", email="rita@example.org", email_verified=True)
-        assert client.post("/api/v1/threads/t1/comments", json={"text": "Hello"}, headers=me).status_code == 201
+        posted = client.post("/api/v1/threads/t1/comments", json={"text": "Hello"}, headers=me)
+        assert posted.status_code == 201
         rita = client.get("/api/v1/me", headers=me).json()["id"]
     mod = Actor(ActorKind.MODERATOR, "moderator.private@newsroom.example", Role.MODERATOR, None)
+    featured.set_featured(svc, mod, int(posted.json()["comment"]["id"]), True)
     action = enforcement.moderator_sanction(svc, mod, rita, "warn", "Tone")
     appeal = appeals.appeal(svc, Identity(rita, "default", "rita", "Rita"), action, "Please")
     appeals.decide(svc, mod, appeal["appeal_id"], reverse=False, response="Upheld")
@@ -142,4 +144,5 @@ def test_a_readers_export_does_not_name_the_moderators(make_app: Any, db_url: st
     assert data["account"]["email"] == "rita@example.org"  # theirs, all of it
     assert [a["reason"] for a in data["actions"]] == ["Tone"] and data["actions"][0]["actor_kind"] == "moderator"
     assert data["appeals"][0]["response"] == "Upheld" and data["moderator_notes"][0]["text"] == "Watch this one"
+    assert data["comments"][0]["featured_at"] is not None and "featured_by" not in data["comments"][0]
     assert "moderator.private" not in repr(data)

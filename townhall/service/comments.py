@@ -22,7 +22,7 @@ from townhall.service.identity import Identity
 from townhall.service.render import render
 from townhall.store import content, moderation, people
 from townhall.trolls.events import ReactionKind
-from townhall.store.schema import MAX_ID, AccountState, ActorKind, CommentStatus, DecisionSource
+from townhall.store.schema import MAX_ID, AccountState, ActorKind, CommentStatus, DecisionSource, is_featured
 
 MAX_THREAD_ID = 300
 REPORT_REASONS = ("abusive", "obscene", "f_word", "spam", "paid_troll", "off_topic", "other")
@@ -232,6 +232,7 @@ def serialize(row: Mapping[str, Any], author: Mapping[str, Any] | None, *, viewe
         "edited_at": as_utc(row["edited_at"]).isoformat() if row["edited_at"] else None,
         "reactions": row["reactions"],
         "own": own,
+        "featured": is_featured(row),
     }
     if own and not deleted:
         out["text"] = row["body"]

@@ -11,7 +11,7 @@ from townhall.service.enforcement import REPEAT_WINDOW, apply_strike, moderated_
 from townhall.service.errors import Conflict, Invalid, NotFound
 from townhall.service.identity import Actor
 from townhall.store import content, moderation, people
-from townhall.store.schema import ActionKind, AppealState, CommentStatus, DecisionSource, FlagState
+from townhall.store.schema import ActionKind, AppealState, CommentStatus, DecisionSource, FlagState, is_featured
 
 QUEUES = ("held", "reported", "rejected", "appeals", "flags")
 _VERDICT = {CommentStatus.PUBLISHED: "publish", CommentStatus.REJECTED: "reject", CommentStatus.HELD: "hold"}
@@ -169,7 +169,7 @@ def comment_item(conn: Connection, row: Mapping[str, Any], decisions: dict[int, 
     return {
         "id": row["id"], "thread": row.get("thread_external_id"), "thread_title": row.get("thread_title"),
         "parent_id": row["parent_id"], "text": row["body"], "html": row["html"], "status": row["status"],
-        "created_at": _iso(row["created_at"]),
+        "created_at": _iso(row["created_at"]), "featured": is_featured(row),
         "author": {"id": author["id"], "name": author["display_name"], "state": author["state"],
                    "created_at": _iso(author["created_at"])} if author else None,
         "decision": {"verdict": dec["verdict"], "hits": dec["hits"], "scores": dec["scores"],
@@ -222,7 +222,7 @@ def account_history(svc: Services, actor: Actor, account_id: int) -> dict[str, A
                         "supporter": bool(account["supporter"]), "guest": bool(account["guest"]),
                         "created_at": _iso(account["created_at"])},
             "comments": [{"id": r["id"], "text": r["body"], "status": r["status"], "created_at": _iso(r["created_at"]),
-                          "decisions": by_comment.get(r["id"], [])} for r in rows],
+                          "featured": is_featured(r), "decisions": by_comment.get(r["id"], [])} for r in rows],
             "actions": [{"id": a["id"], "kind": a["kind"], "actor": a["actor"], "actor_kind": a["actor_kind"], "rule": a["rule"],
                          "reason": a["reason"], "comment_id": a["comment_id"], "created_at": _iso(a["created_at"]),
                          "ends_at": _iso(a["ends_at"]), "revoked_at": _iso(a["revoked_at"])}

@@ -10,7 +10,8 @@ that second cost one build. What that costs readers, and how the cache keeps it 
   while one reader rebuilds an expired page, the others get the page it replaces, so on a busy thread it
   is built once, not by everyone who arrives during the build (never with a page twice ``seconds`` old);
 * a page built while a removal arrived is not kept (the build may have read the database before it);
-* an edit, a deletion or a moderator's removal drops the thread's cached pages at once, in every process:
+* an edit, a deletion, a moderator's removal or a comment featured or unfeatured (``comment.featured``) drops
+  the thread's cached pages at once, in every process:
   the cache listens to the same events the live streams carry, which PostgreSQL relays between workers;
 * changes that send no event (a reaction, an erasure that anonymises), and events a process missed while its
   PostgreSQL listener was reconnecting, reach signed-out page loads within ``seconds``, like new comments;

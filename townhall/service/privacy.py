@@ -64,7 +64,8 @@ def _plain(row: Mapping[Any, Any]) -> dict[str, Any]:
 
 # Who among the staff did something about the reader (a moderator's e-mail or name): other people's data, which
 # the reader's own view of a sanction leaves out too. ``actor_kind`` (moderator, house rules, system) stays.
-_STAFF_COLUMNS = frozenset({"actor", "decided_by", "author", "revoked_by"})
+# (``featured_by``: the moderator who featured a comment; that it is featured, and since when, stays.)
+_STAFF_COLUMNS = frozenset({"actor", "decided_by", "author", "revoked_by", "featured_by"})
 
 
 def _reader_facing(row: Mapping[Any, Any]) -> dict[str, Any]:
@@ -83,7 +84,7 @@ def export_account(svc: Services, account_id: int) -> dict[str, Any]:
         return {
             "account": _plain(account),
             "notifications": {"replies": bool(prefs["notify_replies"]) if prefs else False},
-            "comments": [_plain(c) for c in store.comments_of(conn, account_id)],
+            "comments": [_reader_facing(c) for c in store.comments_of(conn, account_id)],
             "reactions": [_plain(r) for r in store.reactions_of(conn, account_id)],
             "reports": [_plain(r) for r in store.reports_by(conn, account_id)],
             "mail_consent": [_plain(c) for c in store.consent_of(conn, account_id, CONSENT_ACTIONS)],

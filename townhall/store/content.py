@@ -232,6 +232,18 @@ def list_replies_after(conn: Connection, root_id: int, *, after_id: int, limit: 
     return list(conn.execute(q).mappings())
 
 
+def list_featured(conn: Connection, thread_id: int, *, limit: int) -> list[Row]:
+    """A thread's published featured comments (any depth), the most recently featured first."""
+    q = (
+        select(comments)
+        .where(comments.c.thread_id == thread_id, comments.c.featured_at.is_not(None),
+               comments.c.status == CommentStatus.PUBLISHED.value)
+        .order_by(comments.c.featured_at.desc(), comments.c.id.desc())
+        .limit(limit)
+    )
+    return list(conn.execute(q).mappings())
+
+
 def count_published(conn: Connection, thread_id: int) -> int:
     q = select(func.count()).select_from(comments).where(
         comments.c.thread_id == thread_id, comments.c.status == CommentStatus.PUBLISHED.value

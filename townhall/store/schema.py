@@ -50,6 +50,12 @@ class CommentStatus(StrEnum):
 TOMBSTONES = (CommentStatus.DELETED.value, CommentStatus.REJECTED.value)
 
 
+def is_featured(row: Any) -> bool:
+    """Whether readers see a comment's row as a moderator's pick (townhall.service.featured): featured and
+    published (never a tombstone, a held or a refused comment, though it keeps the time it was featured)."""
+    return row.get("featured_at") is not None and row["status"] == CommentStatus.PUBLISHED.value
+
+
 class AccountState(StrEnum):
     ACTIVE = "active"
     WARNED = "warned"
@@ -188,6 +194,9 @@ comments = Table(
     Column("ua_hash", String(64), nullable=True),
     Column("device_hash", String(64), nullable=True),
     Column("external_id", String(300), nullable=True),  # id in an imported archive
+    # A moderator's staff pick (migration 0009): when it was featured, and by whom (the actor id); NULL: not featured
+    _ts("featured_at", nullable=True),
+    Column("featured_by", String(200), nullable=True),
     Index("ix_comments_thread_root", "thread_id", "root_id", "status", "created_at"),
     Index("ix_comments_thread_root_id", "thread_id", "root_id", "id"),  # a page of top-level comments, newest/oldest
     Index("ix_comments_thread_root_top", "thread_id", "root_id", "reactions", "id"),  # … by reactions
@@ -197,6 +206,7 @@ comments = Table(
     Index("ix_comments_device_hash", "device_hash"),
     Index("ix_comments_ip_hash", "ip_hash", "created_at"),
     Index("ix_comments_external_id", "external_id"),  # migration 0004: an import finds what it imported before
+    Index("ix_comments_thread_featured", "thread_id", "featured_at"),  # migration 0009: a thread's featured comments
 )
 
 decisions = Table(

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from townhall.service import accounts as acct
 from townhall.service import comments as svc_comments
+from townhall.service import featured as svc_featured
 from townhall.service import threads as svc_threads
 from townhall.service.appeals import appeal as make_appeal
 from townhall.service.comments import check_thread_id
@@ -105,6 +106,22 @@ def list_comments(
         viewer_id=viewer.account_id if viewer else None, root=root, since=since,
     )
     return Response(page.json, media_type="application/json")  # encoded once for every reader of a cached page
+
+
+@router.get("/threads/{thread_id:path}/featured", summary="A thread's featured comments (moderators' picks), most recently "
+            "featured first", response_model=dict[str, Any],
+            response_description="`{\"comments\": [...]}`: the thread's published featured comments, each as the comments "
+            "list shows it (with `\"featured\": true`), flat (`replies` empty); none for a thread without any.",
+            responses={404: {"description": "No such site"}})
+def list_featured(
+    request: Request,
+    thread_id: str,
+    limit: int = Query(svc_featured.DEFAULT_LIMIT, ge=1, le=svc_featured.MAX_LIMIT),
+) -> dict[str, Any]:
+    svc = services(request)
+    viewer = optional_reader(request, svc)
+    return svc_featured.list_featured(svc, site_id_of(request, svc), thread_id, limit=limit,
+                                      viewer_id=viewer.account_id if viewer else None)
 
 
 @router.post("/threads/{thread_id:path}/comments", status_code=201, summary="Post a comment; the house rules judge it at once")

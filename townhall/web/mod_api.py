@@ -13,6 +13,7 @@ from townhall.service import appeals as svc_appeals
 from townhall.service import enforcement
 from townhall.service import moderation as svc_mod
 from townhall.service import clusters as svc_clusters
+from townhall.service import featured as svc_featured
 from townhall.service.comments import check_thread_id
 from townhall.service.errors import Invalid
 from townhall.web.api import services
@@ -78,6 +79,19 @@ def decide_comment(request: Request, comment_id: Id, body: CommentDecision) -> d
     actor = require_moderator(request, svc)
     return svc_mod.decide_comment(svc, actor, comment_id, approve=body.action == "approve", reason=body.reason,
                                   expect_status=body.expect_status)
+
+
+class FeaturedIn(StrictBody):
+    featured: bool = Field(description="true: feature the comment (it must be published); false: unfeature it.")
+
+
+@router.put("/comments/{comment_id}/featured", summary="Feature a published comment (a moderators' pick), or unfeature it",
+            responses={403: {"description": "Not a moderator of the comment's site"}, 404: {"description": "No such comment"},
+                       409: {"description": "Only a published comment can be featured (code `not_published`)"}})
+def feature_comment(request: Request, comment_id: Id, body: FeaturedIn) -> dict[str, Any]:
+    svc = services(request)
+    actor = require_moderator(request, svc)
+    return svc_featured.set_featured(svc, actor, comment_id, body.featured)
 
 
 @router.post("/accounts/{account_id}/sanctions", status_code=201, summary="Warn, suspend, ban or premoderate an account")

@@ -13,6 +13,7 @@ from townhall.service import accounts as acct
 from townhall.service import appeals as svc_appeals
 from townhall.service import clusters, enforcement, moderators
 from townhall.service import dashboard as dash
+from townhall.service import featured as svc_featured
 from townhall.service import moderation as svc_mod
 from townhall.service.errors import Conflict, Forbidden, Invalid, RateLimited, ServiceError, Unauthenticated
 from townhall.web.auth import decode_reader_token
@@ -187,6 +188,18 @@ def decide(request: Request, comment_id: Id, decision: Literal["approve", "rejec
     svc = services(request)
     out = svc_mod.decide_comment(svc, session_of(request).actor, comment_id, approve=decision == "approve", reason=reason,
                                  expect_status=_blank(expect_status), reported=expect_status == "published")
+    return done(request, out, _back(request))
+
+
+@router.post("/comments/{comment_id}/featured")
+@action
+def feature(request: Request, comment_id: Id, featured: Literal["yes", "no"] = Form(...),
+            csrf_token: FormText = "") -> Response:
+    """Feature a published comment (readers see it marked and listed first), or unfeature it. htmx gets the
+    mark and button for the new state, to swap in place; the dashboard's script JSON; a plain form the page."""
+    out = svc_featured.set_featured(services(request), session_of(request).actor, comment_id, featured == "yes")
+    if request.headers.get("hx-request") == "true":
+        return render(request, "admin/_featured.html", comment_id=comment_id, featured=out["featured"])
     return done(request, out, _back(request))
 
 

@@ -104,6 +104,9 @@
       errorPrefix: 'Error:',
       closed: 'Comments on this article are closed.',
       closedAge: 'Comments on this article closed automatically on {until}.',
+      featured: 'Featured', featuredWhy: 'picked by the moderators', featuredHeading: 'Featured comments',
+      featuredGo: 'Read it in the thread', feature: 'Feature', unfeature: 'Unfeature',
+      featuredOn: 'The comment is now featured.', featuredOff: 'The comment is no longer featured.',
     },
     de: {
       heading: 'Kommentare',
@@ -191,6 +194,9 @@
       errorPrefix: 'Fehler:',
       closed: 'Die Kommentare zu diesem Artikel sind geschlossen.',
       closedAge: 'Die Kommentare zu diesem Artikel wurden am {until} automatisch geschlossen.',
+      featured: 'Empfohlen', featuredWhy: 'von der Moderation ausgewählt', featuredHeading: 'Empfohlene Kommentare',
+      featuredGo: 'In der Diskussion lesen', feature: 'Empfehlen', unfeature: 'Nicht mehr empfehlen',
+      featuredOn: 'Der Kommentar wird jetzt empfohlen.', featuredOff: 'Der Kommentar wird nicht mehr empfohlen.',
     },
   };
 
@@ -232,7 +238,7 @@
     return el;
   }
   // `url` (an absolute address, or one relative to this page) as a web address, or null: only http(s), without a
-  // user name (https://news.example@elsewhere/), never a javascript:, data: or file: one
+  // user name ("news.example@elsewhere" as the host part), never a javascript:, data: or file: one
   function webUrl(url) {
     let u = null;
     try { u = url ? new URL(url, location.href) : null; } catch (e) { /* not an address */ }
@@ -378,6 +384,9 @@ legend{font-weight:600;padding:0 .3rem}
 fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
 .th-like[aria-pressed="true"]{background:var(--_accent);color:var(--_accent-fg)}
 .th-more{margin:.6rem 0}
+.th-featured{background:var(--_surface);border:1px solid var(--_border);border-radius:var(--th-radius,6px);padding:.6rem 1rem;margin:0 0 1rem}
+.th-featured li+li{border-top:1px solid var(--_border);margin-top:.5rem;padding-top:.5rem}
+.th-featured p{margin:.2rem 0;overflow-wrap:anywhere}.th-featured a{color:var(--_accent)}
 .th-sr{position:absolute!important;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;margin:-1px;padding:0;border:0}
 @media (prefers-reduced-motion:no-preference){.th-highlight{transition:background-color .6s}}
 `;
@@ -404,6 +413,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         rules: pick('rules', 'rules', null),
         live: String(pick('live', 'live', 'true')) !== 'false',
         pollSeconds: Math.max(5, Number(pick('pollSeconds', 'pollSeconds', 30)) || 30),
+        featuredLimit: ((n) => (n >= 0 ? Math.min(50, Math.floor(n)) : 3))(Number(pick('featuredLimit', 'featuredLimit', 3))),
         onLoginRequest: typeof o.onLoginRequest === 'function' ? o.onLoginRequest : null,
       };
       const theme = pick('theme', 'theme', null);
@@ -421,6 +431,8 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       this.pendingNew = new Set();
       this.pendingEdits = new Set();
       this.pollDiff = 0;
+      this.featLoads = 0;
+      this.featIds = new Set();  // the comments the featured section shows
       this.inflight = 0;
       this.deferred = [];
       this.stopKeeping = null;  // ends keepInView's watch over a linked comment
@@ -515,12 +527,15 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       this.status = h('p', { class: 'th-note', text: t('loading') });
       this.list = h('ol', { class: 'th-list', 'aria-labelledby': headingId });
       this.moreBtn = h('button', { type: 'button', class: 'th-more', hidden: true, text: t('loadMore'), onclick: () => this.loadMore(true) });
+      const featId = uid('featured');
+      this.featured = h('div', { class: 'th-featured', role: 'region', hidden: true, 'aria-labelledby': featId },
+        h('h3', { id: featId, text: t('featuredHeading') }), this.featList = h('ol'));
       this.section = h('section', { class: 'th', lang: this.lang, 'aria-labelledby': headingId },
         h('div', { class: 'th-head' },
           this.heading = h('h2', { id: headingId, tabindex: '-1' }, t('heading'), this.countEl),
           h('div', null, h('label', { class: 'th-inline', for: this.sortSel.id, text: t('sortBy') }), this.sortSel)),
         this.polite, this.assertive, this.account, this.sanction, this.warnSlot, this.premodSlot, this.composeSlot,
-        this.banner, this.status, this.list, this.moreBtn,
+        this.featured, this.banner, this.status, this.list, this.moreBtn,
         h('p', { class: 'th-rules', text: this.o.rules || t('houseRules') }));
       root.append(this.section);
       this.renderAccount();
@@ -540,7 +555,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       this.destroyed = true;
       widgets.delete(this);
       this.stopLive();
-      clearInterval(this.clockTimer); clearTimeout(this.closeTimer);
+      clearInterval(this.clockTimer); clearTimeout(this.closeTimer); clearTimeout(this.featTimer);
       if (this.onHash) window.removeEventListener('hashchange', this.onHash);
       if (this.stopKeeping) this.stopKeeping();
       this.root.innerHTML = '';
@@ -550,6 +565,14 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     // Only a 401 means signed out: after any other failure the last known reader stays (or, with none yet,
     // an error with a retry is shown). Another reader signing in starts from a clean slate.
     async refreshMe() {
+      const wasMod = this.isMod();
+      await this.whoIs();
+      if (this.isMod() !== wasMod) this.map.forEach((e) => this.syncFeature(e));  // Feature buttons drawn or taken away
+    }
+
+    isMod() { const r = this.me && this.me.role; return r === 'moderator' || r === 'admin'; }
+
+    async whoIs() {
       this.meError = null;
       if (!this.token()) { this.me = this.expired = null; this.renderAccount(); return; }
       try {
@@ -685,9 +708,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       const title = !here && c.title;
       const [pre, time, post] = this.timeText(title ? 'forCommentOn' : 'forComment', c.created_at, { title });
       const away = !here && shown && commentHref(c.url, c.id);
-      const date = here && shown ? h('a', { href: this.permalinkHref(c.id), onclick: (ev) => {
-        ev.preventDefault(); history.replaceState(null, '', '#comment-' + c.id); this.revealPermalink();
-      } }, time) : away ? h('a', { href: away }, time) : time;
+      const date = here && shown ? h('a', { href: this.permalinkHref(c.id), onclick: this.goTo(c.id) }, time) : away ? h('a', { href: away }, time) : time;
       return h('p', null, pre, date, post, ' ', c.excerpt ? h('q', { dir: 'auto', text: c.excerpt }) : this.t('commentDeleted'));
     }
 
@@ -957,6 +978,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     async load(opts) {
       const focusIds = opts && opts.focusIds;
       const n = ++this.loads;
+      if (this.o.featuredLimit) this.loadFeatured();  // beside the page, not before it: the first render does not wait
       this.status.hidden = false;
       this.status.textContent = this.t('loading');
       this.list.setAttribute('aria-busy', 'true');
@@ -1056,6 +1078,82 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       }
     }
 
+    // ------------------------------------------------ featured comments (staff picks)
+    // The section above the thread: up to featuredLimit of them, most recently featured first, each with its
+    // author, time, first words and a link that finds it in the thread (loading pages as a permalink does).
+    async loadFeatured() {
+      const n = ++this.featLoads;
+      try {
+        const data = await this.api('GET', '/threads/' + encodeURIComponent(this.o.thread) + '/featured', null, { limit: this.o.featuredLimit });
+        if (n === this.featLoads && !this.destroyed) this.renderFeatured(data.comments || []);
+      } catch (e) { /* the section stays as it was: the thread itself is what matters */ }
+    }
+
+    featuredSoon() {
+      if (!this.o.featuredLimit) return;
+      clearTimeout(this.featTimer);
+      this.featTimer = setTimeout(() => this.loadFeatured(), 500);  // a burst of events: asked once
+    }
+
+    renderFeatured(list) {
+      const t = this.t;
+      list = list.slice(0, this.o.featuredLimit);
+      this.featIds = new Set(list.map((c) => c.id));
+      this.featured.hidden = !list.length;
+      this.featList.replaceChildren(...list.map((c) => {
+        const name = c.author ? c.author.name : '';
+        const tpl = document.createElement('template');  // inert: nothing in it loads or runs
+        tpl.innerHTML = (c.html || '').replace(/<\/p>|<br\s*\/?>/gi, ' ');
+        const cps = Array.from(tpl.content.textContent.replace(/\s+/g, ' ').trim());
+        const text = cps.length > 140 ? cps.slice(0, 140).join('').replace(/\s+\S*$/, '') + '…' : cps.join('');
+        return h('li', null,
+          h('div', { class: 'th-meta' }, h('span', { class: 'th-name', dir: 'auto', text: name }), this.timeEl(c.created_at)),
+          h('p', { dir: 'auto', text }),
+          h('a', { href: this.permalinkHref(c.id), onclick: this.goTo(c.id) }, t('featuredGo'), h('span', { class: 'th-sr', text: ' — ' + t('commentBy', { name }) })));
+      }));
+    }
+
+    // a link's click: the comment found in the thread (pages loaded until it is), as by its permalink
+    goTo(id) { return (ev) => { ev.preventDefault(); history.replaceState(null, '', '#comment-' + id); this.revealPermalink(); }; }
+
+    // a drawn comment's Featured badge, and a moderator's Feature / Unfeature button, as they stand now
+    syncFeature(entry) {
+      const art = entry.art, c = entry.c;
+      const meta = art && art.querySelector('.th-meta');
+      if (!meta) return;  // not drawn, or a tombstone
+      const badge = meta.querySelector('.th-feat');
+      if (!c.featured !== !badge) {
+        if (badge) badge.remove();
+        else meta.querySelector('a').before(h('span', { class: 'th-badge th-feat' }, h('span', { 'aria-hidden': 'true', text: '★ ' }), this.t('featured'),
+          h('span', { class: 'th-sr', text: ' — ' + this.t('featuredWhy') })));
+      }
+      const bar = art.querySelector('.th-actions');
+      let btn = bar.querySelector('[data-feature]');
+      if (!(this.isMod() && c.status === 'published')) { if (btn) btn.remove(); return; }
+      if (!btn) bar.append(btn = h('button', { type: 'button', class: 'th-quiet', 'data-feature': '', onclick: () => this.toggleFeatured(entry, btn) }));
+      btn.textContent = this.t(c.featured ? 'unfeature' : 'feature');
+    }
+
+    async toggleFeatured(entry, btn) {
+      if (btn._busy) return;
+      btn._busy = true;  // not disabled: the button keeps the focus
+      const old = entry.art.querySelector('.th-ferr');
+      if (old) old.remove();
+      try {
+        const res = await this.api('PUT', '/mod/comments/' + entry.c.id + '/featured', { featured: !entry.c.featured });
+        entry.c.featured = !!res.featured;
+        this.syncFeature(entry);
+        this.say(this.t(res.featured ? 'featuredOn' : 'featuredOff'));
+        this.featuredSoon();
+      } catch (e) {
+        const text = this.errorText(e);
+        entry.art.querySelector('.th-actions').after(h('p', { class: 'th-error th-ferr', text }));
+        this.alert(text);
+      } finally {
+        btn._busy = false;
+      }
+    }
+
     // ------------------------------------------------ rendering comments
     badges(supporter, moderator, guest) {
       const t = this.t;
@@ -1081,7 +1179,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       return h('time', { datetime: iso, title: this.exact(d), text: this.relative(d) });
     }
     refreshTimes() {
-      this.list.querySelectorAll('time[datetime]').forEach((el) => { el.textContent = this.relative(new Date(el.getAttribute('datetime'))); });
+      this.root.querySelectorAll('.th-list time[datetime], .th-featured time').forEach((el) => { el.textContent = this.relative(new Date(el.getAttribute('datetime'))); });
     }
 
     permalinkHref(id) { return this.o.url.split('#')[0] + '#comment-' + id; }
@@ -1185,6 +1283,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       }
       const slot = h('div', { class: 'th-slot' });
       art.append(this.renderActions(entry, slot), slot);
+      this.syncFeature(entry);
       return art;
     }
 
@@ -1489,7 +1588,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         if (ev.lastEventId) this.lastEventId = ev.lastEventId;
         try { this.onEvent(ev.type, JSON.parse(ev.data)); } catch (e) { /* malformed event */ }
       };
-      ['comment.published', 'comment.edited', 'comment.deleted', 'comment.removed', 'thread.closed', 'thread.opened', 'reset']
+      ['comment.published', 'comment.edited', 'comment.deleted', 'comment.removed', 'comment.featured', 'thread.closed', 'thread.opened', 'reset']
         .forEach((type) => es.addEventListener(type, handler));
       es.onopen = () => {
         this.el.dataset.liveState = 'sse';
@@ -1540,12 +1639,19 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         this.close('moderator', 1);
         return;
       }
+      if (type === 'comment.featured') {  // a moderator featured or unfeatured a comment: its badge, and the section
+        const e = this.map.get(Number(data.id));
+        if (e) { e.c.featured = !!data.featured; this.syncFeature(e); }
+        this.featuredSoon();
+        return;
+      }
       if (this.inflight > 0) { this.deferred.push([type, data]); return; }
       // the server could not tell what this reader missed (a restart, too long away, too slow): show the thread afresh
       if (type === 'reset') { this.load(); return; }
       const id = Number(data.id);
       const entry = this.map.get(id);
       const gone = type === 'comment.deleted' || type === 'comment.removed';
+      if (this.featIds.has(id)) this.featuredSoon();  // a featured comment edited or gone
       if (this.mine.has(id)) {
         if (!gone) return;  // the echo of the reader's own post or edit
         if (entry && entry.echo) { entry.echo = false; return; }  // their edit was held or refused: shown already

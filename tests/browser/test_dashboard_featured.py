@@ -1,0 +1,43 @@
+"""Featuring a comment from the dashboard in a real Chromium (SQLite live server): the htmx button on the
+account page swaps in the "Featured" mark and the Unfeature button, under the dashboard's Content-Security-Policy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.test_dashboard import EMAIL, sign_in
+from tests.dashboard.helpers import add_moderator, write_policy
+from tests.dashboard.seed import BUDGET, reader, say
+from tests.fixtures_app import AppFactory, LiveServer
+from townhall.app import Townhall
+from townhall.store import content
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def app(make_app: AppFactory, sqlite_url: str, tmp_path: Path) -> Townhall:
+    return make_app(sqlite_url, policy=write_policy(tmp_path))
+
+
+def test_feature_and_unfeature_from_the_account_page(app: Townhall, server: LiveServer, page: Any) -> None:
+    svc = app.services
+    add_moderator(svc, EMAIL, sites=(app.settings.default_site,))
+    who = reader(svc, "ann", "Ann Analyst")
+    cid = int(say(svc, who, BUDGET, "The figures on page 40 do add up; here is how.")["id"])
+    sign_in(page, server, target=f"/admin/accounts/{who.account_id}")
+    page.evaluate("window.stillTheSamePage = true")  # gone if the form were posted and the page loaded again
+    form = page.locator(f"#feature-{cid}")
+    form.get_by_role("button", name="Feature").click()
+    page.locator(f"#feature-{cid} .tag.featured").wait_for()
+    assert page.locator(f"#feature-{cid}").get_by_role("button").inner_text() == "Unfeature"
+    assert page.evaluate("window.stillTheSamePage === true")  # swapped in place by htmx
+    with svc.db.read() as conn:
+        assert content.get_comment(conn, cid)["featured_by"] == f"mod:{EMAIL}"
+    page.locator(f"#feature-{cid}").get_by_role("button", name="Unfeature").click()
+    page.locator(f"#feature-{cid} .tag.featured").wait_for(state="detached")
+    with svc.db.read() as conn:
+        assert content.get_comment(conn, cid)["featured_at"] is None
