@@ -4,7 +4,7 @@ inserted at each step; after every step all earlier rows are still there, unchan
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -202,6 +202,16 @@ def test_the_migrated_schema_is_the_one_the_code_declares(empty_db: str) -> None
         db.dispose()
 
 
+def _down_and_up(db: Database, cfg: Any, before: str) -> Iterator[bool]:
+    """Downgrade a migrated database to the revision ``before`` a step, then upgrade it to the head again; yields
+    after each (False: the step is undone, True: done again)."""
+    for up in (False, True):
+        with db.write_engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            (command.upgrade if up else command.downgrade)(cfg, "head" if up else before)
+        yield up
+
+
 def test_thread_kept_open_downgrades_and_upgrades_again_keeping_the_threads(empty_db: str) -> None:
     """0008 adds ``threads.kept_open_at`` (a moderator's "open" past the site's close_after_days); its downgrade
     drops the column only (on SQLite too, where the threads that comments refer to must not be copied away)."""
@@ -212,17 +222,14 @@ def test_thread_kept_open_downgrades_and_upgrades_again_keeping_the_threads(empt
         with db.write_engine.begin() as conn:
             _data_0001(conn)
             _put(conn, "threads", id=2, site_id="s1", external_id="t2", state="open", created_at=T0, kept_open_at=T0)
-        for target in ("0007_ended_sessions", "0009_featured_comments"):
-            with db.write_engine.begin() as conn:
-                cfg.attributes["connection"] = conn
-                (command.downgrade if target.startswith("0007") else command.upgrade)(cfg, target)
+        for up in _down_and_up(db, cfg, "0007_ended_sessions"):
             with db.read() as conn:
                 columns = {c["name"] for c in sa.inspect(conn).get_columns("threads")}
-                assert ("kept_open_at" in columns) is (target == "0009_featured_comments")
+                assert ("kept_open_at" in columns) is up
                 rows = conn.execute(sa.text("SELECT id, external_id, state FROM threads ORDER BY id")).all()
                 assert [tuple(r) for r in rows] == [(1, "t1", "open"), (2, "t2", "open")]
                 assert conn.execute(sa.text("SELECT count(*) FROM comments")).scalar_one() == 1
-        assert db.current_revision() == db.head_revision() == "0009_featured_comments"
+        assert db.current_revision() == db.head_revision()
     finally:
         db.dispose()
 
@@ -239,14 +246,10 @@ def test_featured_comments_downgrade_and_upgrade_again_keeping_the_comments(empt
             _data_0001(conn)
             _data_0003(conn)  # a reply, which refers to comment 1
             _data_0009(conn)
-        for target in ("0008_thread_kept_open", "0009_featured_comments"):
-            with db.write_engine.begin() as conn:
-                cfg.attributes["connection"] = conn
-                (command.downgrade if target.startswith("0008") else command.upgrade)(cfg, target)
+        for up in _down_and_up(db, cfg, "0008_thread_kept_open"):
             with db.read() as conn:
                 inspector = sa.inspect(conn)
                 columns = {c["name"] for c in inspector.get_columns("comments")}
-                up = target == "0009_featured_comments"
                 assert columns & {"featured_at", "featured_by"} == ({"featured_at", "featured_by"} if up else set())
                 assert ("ix_comments_thread_featured" in {ix["name"] for ix in inspector.get_indexes("comments")}) is up
                 rows = conn.execute(sa.text("SELECT id, parent_id, body, status FROM comments ORDER BY id")).all()
@@ -255,6 +258,6 @@ def test_featured_comments_downgrade_and_upgrade_again_keeping_the_comments(empt
                 if up:
                     assert conn.execute(sa.text("SELECT count(*) FROM comments WHERE featured_at IS NOT NULL")).scalar_one() == 0
                 assert conn.execute(sa.text("SELECT count(*) FROM decisions")).scalar_one() == 1
-        assert db.current_revision() == db.head_revision() == "0009_featured_comments"
+        assert db.current_revision() == db.head_revision()
     finally:
         db.dispose()
