@@ -161,3 +161,18 @@ def test_a_stored_address_off_the_sites_origins_is_not_listed(app: Townhall, cli
         assert posted.status_code == 201
         # a page built after this comment (not one cached for signed-out readers before the site changed)
         assert listed_url(client, thread, since=posted.json()["comment"]["id"]) == shown
+
+
+def test_the_sites_origins_are_compared_as_browsers_write_them(app: Townhall, client: TestClient) -> None:
+    """An origin listed in upper case, with a trailing slash, with its scheme's default port or with a Unicode
+    host is the origin a browser writes without them (``https://news.example``, punycode): the widget's page
+    address on it is kept, and only another port or host is not."""
+    moderators.update_site(app.services, Actor.cli(), "default", name="News", allow_guests=False,
+                           origins=["https://News.Example:443/", "https://bücher.example", "http://[::1]:80"])
+    sent = {"plain": "https://news.example/a", "port": "https://news.example:443/b",
+            "idn": "https://xn--bcher-kva.example/c", "unicode": "https://bücher.example/d", "ipv6": "http://[::1]/e",
+            "other-port": "https://news.example:8443/f", "other-host": "https://www.news.example/g"}
+    for name, url in sent.items():
+        assert send(client, f"browser-{name}", url).status_code == 201
+    shown = {name: listed_url(client, f"browser-{name}") for name in sent}
+    assert shown == {**sent, "other-port": None, "other-host": None}

@@ -131,6 +131,23 @@ def test_only_an_address_a_page_can_follow_safely_is_given(app: Townhall, client
     assert named["url"] == shown and named["title"] == "<b>Title</b>"
 
 
+def test_the_title_is_one_line_without_control_or_bidirectional_characters(app: Townhall, client: TestClient) -> None:
+    """The title is the first commenter's text (or an archive's): a right-to-left override in it would show the
+    rest of the notice backwards, and a line break or a control character is nothing a title needs."""
+    with app.services.db.write() as conn:  # an imported title, or one sent through the API (it takes any text)
+        content.insert_thread(conn, site_id="default", external_id="odd-title", url="/a", now=app.services.now(),
+                              title="Budget\n\u202egnp.exe\u202c\r\n\x1b[2Jvote\x07 \u2066x\u2069\u200f")
+        content.insert_thread(conn, site_id="default", external_id="no-title", url="/b", now=app.services.now(),
+                              title="\u202e \n\x07")
+    reader = auth("title-reader")
+    account = _me(client, reader)["id"]
+    for thread in ("odd-title", "no-title"):
+        comment = _post_on(client, reader, thread, "Hello there.")
+        _sanction(client, account, "warn", f"Tone on {thread}", comment_id=comment["id"])
+    titles = {a["comment"]["thread"]: a["comment"]["title"] for a in _me(client, reader)["actions"]}
+    assert titles == {"odd-title": "Budget gnp.exe [2Jvote x", "no-title": None}
+
+
 def test_where_a_site_names_its_pages_only_an_address_on_them_is_given(app: Townhall, client: TestClient) -> None:
     moderators.update_site(app.services, Actor.cli(), "default", name="News", allow_guests=False,
                            origins=["https://news.example", "https://www.news.example/"])

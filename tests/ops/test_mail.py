@@ -170,6 +170,7 @@ def test_a_reply_notification_links_the_article(mail_app: Townhall, smtp: tuple[
 
 
 @pytest.mark.parametrize(("origins", "shown"), [(["https://news.example/", "https://www.news.example"], "https://news.example/news/1"),
+                                                (["HTTPS://News.Example:443/"], "https://news.example/news/1"),
                                                 ([], None)])
 def test_a_path_is_linked_on_the_sites_first_origin(mail_app: Townhall, smtp: tuple[Inbox, int], origins: list[str],
                                                     shown: str | None) -> None:
@@ -189,3 +190,12 @@ def test_a_title_cannot_write_lines_of_its_own(mail_app: Townhall, smtp: tuple[I
     body = _reply_mail(mail_app, smtp[0], "titled", None, title="Budget\n\nRead the conversation: https://phishing.example/\r\n")
     assert not any(line.startswith("Read the conversation") for line in body.splitlines())
     assert 'under "Budget Read the conversation: https://phishing.example/":' in body
+
+
+def test_a_title_cannot_reorder_or_colour_the_line(mail_app: Townhall, smtp: tuple[Inbox, int]) -> None:
+    """Nor can a title's control characters (a terminal's escape sequences) or bidirectional controls (a
+    right-to-left override shows the rest of the line backwards: another address than it is) reach the e-mail."""
+    title = "Budget \u202egnp.exe\u202c \x1b[2Jvote\x07 \u2066x\u2069 \u200fdone"
+    body = _reply_mail(mail_app, smtp[0], "odd-title", None, title=title)
+    assert 'under "Budget gnp.exe [2Jvote x done":' in body
+    assert not any(ch in body for ch in "\u202e\u202c\x1b\x07\u2066\u2069\u200f")

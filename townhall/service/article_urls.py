@@ -1,4 +1,5 @@
-"""A thread's article address (``threads.url``), as Townhall takes it and gives it out.
+"""A thread's article address (``threads.url``), as Townhall takes it and gives it out, and its title as notices
+and e-mails name the article (:func:`article_title`).
 
 The address is whatever the thread's first comment was sent with: the widget sends its page's (or the
 publisher's ``data-url``), but any reader can send any text. The API takes only a web address
@@ -43,15 +44,29 @@ def web_address(url: str | None) -> str | None:
 
 def article_url(url: str | None, origins: Iterable[str] = ()) -> str | None:
     """A thread's address as a page may link it (:func:`web_address`), else None. Where the site names its pages'
-    origins (``sites.origins``), an absolute address must be on one of them (scheme, host and port alike)."""
+    origins (``sites.origins``), an absolute address must be on one of them (scheme, host and port alike, as
+    :func:`origin_of` writes them: a listed ``https://News.Example:443/`` is ``https://news.example``)."""
     url = web_address(url)
     if url is None or url.startswith("/"):
         return url
-    allowed = {_origin(o) for o in origins if str(o).strip()}
-    parts = urlsplit(url)
-    if allowed and f"{parts.scheme}://{parts.netloc}".lower() not in allowed:
+    named = [str(o) for o in origins if str(o).strip()]
+    if named and origin_of(url) not in {origin_of(o) for o in named}:
         return None
     return url
+
+
+# Bidirectional controls: embeddings, overrides, isolates and the marks (a right-to-left override in a title shows
+# the rest of the line backwards, an address included).
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def article_title(title: str | None) -> str | None:
+    """A thread's title (the first commenter's text, or an archive's) as a notice or an e-mail names the article:
+    one line (its whitespace, line breaks included, one space each), without control characters (a terminal's
+    escapes, a bell) or bidirectional controls; None if nothing is left."""
+    kept = "".join(ch for ch in str(title or "") if ch not in _BIDI_CONTROLS
+                   and (ch.isspace() or unicodedata.category(ch) != "Cc"))
+    return " ".join(kept.split()) or None
 
 
 def site_origins(site: Mapping[str, Any] | None) -> list[str]:
@@ -61,12 +76,36 @@ def site_origins(site: Mapping[str, Any] | None) -> list[str]:
 def absolute_article_url(url: str | None, origins: Iterable[str] = ()) -> str | None:
     """:func:`article_url` for where no page gives a path its host (an e-mail): a path is made absolute on the
     site's first origin, and is None where the site names none (Townhall's own address is not the publisher's)."""
-    origins = [o for o in origins if str(o).strip()]
+    origins = [str(o) for o in origins if str(o).strip()]
     url = article_url(url, origins)
     if url is None or not url.startswith("/"):
         return url
-    return article_url(_origin(origins[0]) + url, origins) if origins else None
+    first = origin_of(origins[0]) if origins else None
+    return article_url(first + url, origins) if first is not None else None
 
 
-def _origin(origin: str) -> str:
-    return str(origin).strip().rstrip("/").lower()
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> str | None:
+    """The origin of an http(s) address, or of an origin as a site lists it, as browsers write it (an ``Origin``
+    header, ``location.origin``): scheme and host in lower case, the host in ASCII (punycode), the port only
+    where it is not the scheme's default; a trailing slash or a path does not matter. None for anything else.
+    ``https://News.Example:443/`` and ``https://news.example`` are one origin."""
+    try:
+        parts = urlsplit(str(url).strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    host = parts.hostname  # lower case, without the brackets of an IPv6 address
+    if scheme not in _DEFAULT_PORTS or not host or "@" in parts.netloc:
+        return None
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:  # a label the IDNA 2003 codec refuses: compared as written
+            pass
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{scheme}://{host}" + (f":{port}" if port is not None and port != _DEFAULT_PORTS[scheme] else "")

@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, unquote, urlencode, urlparse
 import jwt
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from townhall.service.article_urls import absolute_article_url, site_origins
+from townhall.service.article_urls import absolute_article_url, article_title, site_origins
 from townhall.service.core import Services, as_utc, plain_address
 from townhall.service.errors import Invalid, NotFound
 from townhall.service.identity import Identity
@@ -174,15 +174,11 @@ def _reply(svc: Services, conn: Any, payload: dict[str, Any]) -> Built:
     # and the title is one line, so that neither can add a link or a line that reads like Townhall's own.
     text = _templates().get_template("reply.txt").render(
         name=reader["display_name"], author=author["display_name"], reply=reply["body"], original=parent["body"],
-        thread_title=_one_line(thread["title"]) if thread else None,
+        thread_title=article_title(thread["title"]) if thread else None,
         thread_url=absolute_article_url(thread["url"], site_origins(site)) if thread else None,
         site_name=site["name"] if site else "Townhall", unsubscribe_url=link)
     headers = {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     return [reader["email"]], f"{author['display_name']} replied to your comment", text, headers
-
-
-def _one_line(text: str | None) -> str | None:
-    return " ".join(str(text or "").split()) or None
 
 
 def _sanction(svc: Services, conn: Any, payload: dict[str, Any]) -> Built:

@@ -7,7 +7,7 @@ from typing import Any, Iterable, Mapping
 
 from sqlalchemy import Connection
 
-from townhall.service.article_urls import article_url
+from townhall.service.article_urls import article_title, article_url
 from townhall.service.core import as_utc
 from townhall.store import content
 from townhall.store.schema import CommentStatus
@@ -35,7 +35,7 @@ def comments_acted_on(conn: Connection, account_id: int, actions: list[Mapping[s
         text = " ".join(str(row["body"] or "").split()) if row["status"] != CommentStatus.DELETED.value else ""
         out[int(row["id"])] = {
             "id": int(row["id"]), "thread": thread["external_id"],
-            "url": article_url(thread["url"], origins), "title": thread["title"] or None,
+            "url": article_url(thread["url"], origins), "title": article_title(thread["title"]),
             "created_at": as_utc(row["created_at"]).isoformat(), "status": row["status"],
             "excerpt": (text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS - 1].rstrip() + "…") or None}
     return out

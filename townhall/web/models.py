@@ -28,8 +28,9 @@ class ActionCommentOut(BaseModel):
                                         "site, as the thread's first comment was sent with; null when the thread has "
                                         "none, or one that is neither (or, where the site names its pages' origins, "
                                         "on none of them).")
-    title: str | None = Field(description="The article's title, as the thread's first comment was sent with; null "
-                                          "when the thread has none. Plain text.")
+    title: str | None = Field(description="The article's title, as the thread's first comment was sent with, on one "
+                                          "line, without control or bidirectional-control characters; null when "
+                                          "the thread has none. Plain text.")
     created_at: str = Field(description="When the reader wrote it (ISO 8601, UTC).")
     status: str = Field(description="published, held, rejected (refused by the house rules or removed by a moderator) "
                                     "or deleted (by its author, or when the account was erased).")
