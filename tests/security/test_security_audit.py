@@ -134,6 +134,29 @@ def test_a_write_from_a_page_the_site_does_not_name_is_refused(with_origins: Tow
         assert c.get("/api/v1/threads/t1/comments?site=paper").json()["comments"] == []
 
 
+@pytest.mark.parametrize("listed, page, taken", [
+    ("https://News.Example:443/", "https://news.example", True),  # the default port, case, a trailing slash
+    ("https://news.example", "https://news.example:443", True),  # the default port written out: one origin
+    ("https://news.example", "https://news.example:8443", False),
+    ("https://bücher.example", "https://xn--bcher-kva.example", True),  # a browser's Origin is punycode
+    ("http://[::1]:80", "http://[::1]", True),
+    ("news.example", "https://news.example", False),  # no scheme: no page's origin, and still names one
+])
+def test_origins_are_compared_as_browsers_write_them(make_app: AppFactory, sqlite_url: str, policy_file: str,
+                                                      listed: str, page: str, taken: bool) -> None:
+    from townhall.service import moderators
+    from townhall.service.identity import Actor
+
+    app = make_app(sqlite_url, policy=policy_file)
+    moderators.add_site(app.services, Actor.cli(), "paper", "Paper", allow_guests=True, origins=[listed])
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = guest_post(c, page)
+        if taken:
+            assert r.status_code == 201, r.text
+        else:
+            assert_envelope(r, 403, "origin_not_allowed")
+
+
 def test_writes_from_the_sites_pages_townhall_itself_and_servers_are_taken(with_origins: Townhall) -> None:
     with TestClient(with_origins, raise_server_exceptions=False) as c:
         assert guest_post(c, "https://news.example").status_code == 201

@@ -12,6 +12,7 @@ import jwt
 from fastapi import Request
 
 from townhall.service import accounts as acct
+from townhall.service.article_urls import origin_of, site_origins
 from townhall.service.core import Services
 from townhall.service.errors import Forbidden, Invalid, Unauthenticated
 from townhall.service.identity import Actor, Identity
@@ -32,29 +33,27 @@ def site_id_of(request: Request, svc: Services) -> str:
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def _origin_of(url: str) -> str:
-    return url.strip().rstrip("/").lower()
-
-
 def check_origin(request: Request) -> None:
     """A browser's write from a page the site does not name among its allowed origins is refused (where the
     site names any; one that names none takes every page). Townhall's own pages are always allowed, and so is
-    a request without ``Origin`` (not a browser's cross-origin request: a server can send anything anyway)."""
+    a request without ``Origin`` (not a browser's cross-origin request: a server can send anything anyway).
+    Origins are compared as browsers write them (``origin_of``): a listed ``https://News.Example:443/`` is the
+    page ``https://news.example``."""
     if request.method in _READS:
         return
     origin = request.headers.get("origin")
     if origin is None:
         return
     svc: Services = request.app.state.services
-    site = svc.site(site_id_of(request, svc))
-    allowed = {_origin_of(str(o)) for o in ((site["origins"] or []) if site is not None else [])}
-    if not allowed:
+    listed = site_origins(svc.site(site_id_of(request, svc)))
+    if not any(o.strip() for o in listed):
         return
-    allowed.add(_origin_of(f"{request.url.scheme}://{request.url.netloc}"))
+    allowed = {origin_of(o) for o in listed}
+    allowed.add(origin_of(f"{request.url.scheme}://{request.url.netloc}"))
     if svc.settings.public_url:
-        scheme, _, rest = svc.settings.public_url.partition("://")
-        allowed.add(_origin_of(f"{scheme}://{rest.split('/', 1)[0]}"))
-    if _origin_of(origin) not in allowed:
+        allowed.add(origin_of(svc.settings.public_url))
+    allowed.discard(None)
+    if origin_of(origin) not in allowed:
         raise Forbidden("This site does not take comments from that page.", {"origin": origin[:200]},
                         code="origin_not_allowed")
 
