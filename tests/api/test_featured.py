@@ -160,10 +160,11 @@ def test_rejected_or_deleted_featured_comments_drop_out(client: TestClient) -> N
     assert page[deleted]["status"] == "deleted" and page[deleted]["featured"] is False  # a tombstone is never featured
     assert [c["id"] for c in page[deleted]["replies"]] == [reply]
     assert removed not in page and page[kept]["featured"] is True
-    # published again by a moderator, it is featured again (unfeaturing it is the moderator's call)
+    # published again by a moderator, it is featured again (unfeaturing it is the moderator's call); signed-out
+    # readers' cached list gets it as late as a new comment, within page_cache_seconds
     r = client.post(f"/api/v1/mod/comments/{removed}/decision", json={"action": "approve"}, headers=MOD)
     assert r.status_code == 200, r.text
-    assert set(featured_ids(client)) == {kept, removed}
+    assert {c["id"] for c in client.get(FEATURED, headers=auth("carol")).json()["comments"]} == {kept, removed}
 
 
 def test_featuring_changes_signed_out_readers_cached_page_at_once(make_app: AppFactory, db_url: str) -> None:
@@ -202,3 +203,54 @@ def test_moderator_queues_show_the_mark(app: Townhall, client: TestClient) -> No
     account = client.get("/api/v1/me", headers=auth("alice")).json()["id"]
     history = client.get(f"/api/v1/mod/accounts/{account}", headers=MOD).json()
     assert [(c["id"], c["featured"]) for c in history["comments"]] == [(cid, True)]
+
+
+def test_a_featured_reply_under_a_comment_held_again_is_not_listed(client: TestClient) -> None:
+    """The thread hides a held comment's replies from other readers (they hang under nothing they can see): the
+    featured list does not show such a reply either, and shows it again once the comment it answers is published."""
+    root = post(client, "A comment that will be edited and held.", who="ann")
+    middle = post(client, "A reply.", who="ben", parent_id=root)
+    reply = post(client, "A reply to the reply, worth featuring.", who="cat", parent_id=middle)
+    other = post(client, "Another comment, featured too.", who="dan")
+    for cid in (reply, other):
+        assert feature(client, cid).status_code == 200
+    assert featured_ids(client) == [other, reply]
+    account = client.get("/api/v1/me", headers=auth("ben")).json()["id"]
+    r = client.post(f"/api/v1/mod/accounts/{account}/sanctions",
+                    json={"sanction": "premoderate", "reason": "Checking"}, headers=MOD)
+    assert r.status_code in (200, 201), r.text
+    r = client.patch(f"/api/v1/comments/{middle}", json={"text": "A reply, edited."}, headers=auth("ben"))
+    assert r.status_code == 200 and r.json()["comment"]["status"] == "held", r.text
+    shown = [c["id"] for c in client.get(COMMENTS, headers=auth("eve")).json()["comments"]]
+    assert shown == [other, root] and client.get(COMMENTS, headers=auth("eve")).json()["comments"][1]["replies"] == []
+    assert featured_ids(client) == [other]
+    assert [c["id"] for c in client.get(FEATURED, headers=auth("eve")).json()["comments"]] == [other]
+    assert featured_ids(client, limit=1) == [other]
+    # the held comment's author sees it, and the replies under it, in the thread: the featured reply too
+    assert [c["id"] for c in client.get(FEATURED, headers=auth("ben")).json()["comments"]] == [other, reply]
+    r = client.post(f"/api/v1/mod/comments/{middle}/decision", json={"action": "approve"}, headers=MOD)
+    assert r.status_code == 200, r.text
+    assert [c["id"] for c in client.get(FEATURED, headers=auth("eve")).json()["comments"]] == [other, reply]
+
+
+def test_signed_out_readers_featured_list_is_cached_and_dropped_at_each_change(make_app: AppFactory, db_url: str) -> None:
+    """The widget asks for the featured list on every page view: signed-out readers' comes from the page cache,
+    which every featuring, unfeaturing, edit and removal on the thread drops at once; signed-in readers read afresh."""
+    app = make_app(db_url, page_cache_seconds=600)
+    with TestClient(app) as client:
+        cid = post(client, "Featured, then edited.")
+        other = post(client, "Featured later.", who="bob")
+        assert featured_ids(client) == []
+        assert feature(client, cid).status_code == 200
+        assert featured_ids(client) == [cid]
+        with app.services.db.write() as conn:  # a change that sends no event: the cached list does not see it
+            content.update_comment(conn, other, featured_at=app.services.now())
+        assert featured_ids(client) == [cid]
+        assert [c["id"] for c in client.get(FEATURED, headers=auth("carol")).json()["comments"]] == [other, cid]
+        r = client.patch(f"/api/v1/comments/{cid}", json={"text": "Featured, then edited: more."}, headers=auth("alice"))
+        assert r.status_code == 200, r.text
+        assert featured_ids(client) == [other, cid]  # the edit dropped it
+        assert "more." in client.get(FEATURED).json()["comments"][1]["html"]
+        assert feature(client, other, False).status_code == 200
+        assert featured_ids(client) == [cid]
+        assert client.get(FEATURED, params={"site": "nowhere"}).status_code == 404  # never cached

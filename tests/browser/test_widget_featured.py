@@ -261,3 +261,32 @@ def test_the_featured_section_and_buttons_pass_axe(browser: Any, server: LiveSer
         assert not errors, errors
     finally:
         ctx.close()
+
+
+def test_a_featuring_told_while_the_thread_reloads_survives_the_older_answer(page: Any, server: LiveServer,
+                                                                            api: Api) -> None:
+    """A reload (here a sort change) whose page was read before a moderator featured a comment, and arrives
+    after the live ``comment.featured``, does not take the badge away again."""
+    c = api.post(make_token("alice", "Alice"), "Featured while the thread reloads.")
+    widget = open_demo(page, server)
+    expect(article(widget, c["id"])).to_be_visible()
+    wait_live(page)
+    held: list[Any] = []
+
+    def hold(route: Any) -> None:
+        if "sort=oldest" in route.request.url:
+            held.append((route, route.fetch()))  # read now, before the featuring; answered later
+        else:
+            route.continue_()
+
+    page.route(re.compile(r".*/api/v1/threads/[^/]+/comments.*"), hold)
+    widget.get_by_label("Sort by").select_option("oldest")
+    page.wait_for_timeout(300)
+    assert len(held) == 1
+    feature(api, c["id"])
+    expect(article(widget, c["id"]).locator(".th-feat")).to_contain_text("Featured")
+    route, response = held[0]
+    route.fulfill(response=response)
+    page.wait_for_timeout(300)
+    expect(widget.get_by_label("Sort by")).to_have_value("oldest")
+    expect(article(widget, c["id"]).locator(".th-feat")).to_contain_text("Featured")

@@ -14,12 +14,14 @@ from townhall.service.comments import check_thread_id, serialize
 from townhall.service.core import Services
 from townhall.service.errors import Conflict, Invalid, NotFound
 from townhall.service.identity import Actor
+from townhall.service.pages import Page
 from townhall.store import content, people
 from townhall.store.schema import CommentStatus
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 50
 NOT_PUBLISHED = "not_published"
+CACHE_KEY = "featured"  # the page cache's "sort" for a thread's featured list (never one of a list's sorts)
 
 
 def set_featured(svc: Services, actor: Actor, comment_id: int, featured: bool) -> dict[str, Any]:
@@ -54,18 +56,44 @@ def set_featured(svc: Services, actor: Actor, comment_id: int, featured: bool) -
 
 def list_featured(svc: Services, site_id: str, thread_external_id: str, *, limit: int = DEFAULT_LIMIT,
                   viewer_id: int | None = None) -> dict[str, Any]:
-    """A thread's published featured comments, the most recently featured first, each as a thread lists it
-    (flat: ``replies`` is empty; the thread shows them in place)."""
+    """A thread's featured comments as ``viewer_id`` may see them, the most recently featured first, each as a
+    thread lists it (flat: ``replies`` is empty; the thread shows them in place)."""
+    return featured_page(svc, site_id, thread_external_id, limit=limit, viewer_id=viewer_id).data
+
+
+def featured_page(svc: Services, site_id: str, thread_external_id: str, *, limit: int = DEFAULT_LIMIT,
+                  viewer_id: int | None = None) -> Page:
+    """:func:`list_featured` as a page: signed-out readers' comes from the page cache (townhall.service.pages),
+    beside the thread's first pages, and goes with them at the same events (a comment featured or unfeatured,
+    edited, deleted, removed), so that the widget's second request on every page view costs no reads either."""
     check_thread_id(thread_external_id)
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         raise Invalid(f"'limit' must be between 1 and {MAX_LIMIT}.", {"field": "limit"})
+    if viewer_id is None:
+        return svc.pages.get_or_build((site_id, thread_external_id, CACHE_KEY, limit),
+                                      lambda: _list(svc, site_id, thread_external_id, limit, None))
+    return Page(_list(svc, site_id, thread_external_id, limit, viewer_id))
+
+
+def _list(svc: Services, site_id: str, thread_external_id: str, limit: int, viewer_id: int | None) -> dict[str, Any]:
+    """The published featured comments the thread shows ``viewer_id``: not one that hangs under a held comment
+    (held again after an edit) other than the viewer's own, which the thread hides with its replies."""
     with svc.db.read() as conn:
         if content.get_site(conn, site_id) is None:
             raise NotFound("No such site.", {"site": site_id})
         thread = content.get_thread(conn, site_id, thread_external_id)
         if thread is None:
             return {"comments": []}
-        rows = content.list_featured(conn, int(thread["id"]), limit=limit)
+        rows: list[Any] = []
+        offset = 0
+        while len(rows) < limit:
+            batch = content.list_featured(conn, int(thread["id"]), limit=limit, offset=offset)
+            hidden = content.under_held(conn, batch, viewer_id)
+            rows += [r for r in batch if r["id"] not in hidden]
+            if len(batch) < limit:
+                break
+            offset += limit
+        rows = rows[:limit]
         authors = people.get_accounts(conn, sorted({r["account_id"] for r in rows}))
         reacted = content.reactions_by(conn, viewer_id, [r["id"] for r in rows]) if viewer_id is not None else {}
     return {"comments": [{**serialize(r, authors.get(r["account_id"]), viewer_id=viewer_id, my_reaction=reacted.get(r["id"])),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, literal, or_, select, update
 from sqlalchemy.engine import RowMapping
@@ -232,7 +232,7 @@ def list_replies_after(conn: Connection, root_id: int, *, after_id: int, limit: 
     return list(conn.execute(q).mappings())
 
 
-def list_featured(conn: Connection, thread_id: int, *, limit: int) -> list[Row]:
+def list_featured(conn: Connection, thread_id: int, *, limit: int, offset: int = 0) -> list[Row]:
     """A thread's published featured comments (any depth), the most recently featured first."""
     q = (
         select(comments)
@@ -240,8 +240,33 @@ def list_featured(conn: Connection, thread_id: int, *, limit: int) -> list[Row]:
                comments.c.status == CommentStatus.PUBLISHED.value)
         .order_by(comments.c.featured_at.desc(), comments.c.id.desc())
         .limit(limit)
+        .offset(offset)
     )
     return list(conn.execute(q).mappings())
+
+
+def under_held(conn: Connection, rows: Sequence[Mapping[str, Any]], viewer_id: int | None) -> set[int]:
+    """The ids of ``rows`` that hang under a held comment (at any depth) other than one of ``viewer_id``'s own:
+    a thread does not show them (:func:`_visible`; their replies have nothing to hang from). One read per level
+    of the deepest reply; none for top-level comments."""
+    hidden: set[int] = set()
+    waiting: dict[int, list[int]] = {}  # an ancestor still to read -> the rows that hang under it
+    for r in rows:
+        if r["parent_id"] is not None:
+            waiting.setdefault(int(r["parent_id"]), []).append(int(r["id"]))
+    while waiting:
+        q = select(comments.c.id, comments.c.parent_id, comments.c.status, comments.c.account_id).where(
+            comments.c.id.in_(list(waiting)))
+        found = list(conn.execute(q).mappings())
+        following: dict[int, list[int]] = {}
+        for a in found:
+            below = [i for i in waiting[int(a["id"])] if i not in hidden]
+            if a["status"] == CommentStatus.HELD.value and (viewer_id is None or a["account_id"] != viewer_id):
+                hidden.update(below)
+            elif below and a["parent_id"] is not None:
+                following.setdefault(int(a["parent_id"]), []).extend(below)
+        waiting = following
+    return hidden
 
 
 def count_published(conn: Connection, thread_id: int) -> int:

@@ -117,11 +117,12 @@ def list_featured(
     request: Request,
     thread_id: str,
     limit: int = Query(svc_featured.DEFAULT_LIMIT, ge=1, le=svc_featured.MAX_LIMIT),
-) -> dict[str, Any]:
+) -> Response:
     svc = services(request)
     viewer = optional_reader(request, svc)
-    return svc_featured.list_featured(svc, site_id_of(request, svc), thread_id, limit=limit,
+    page = svc_featured.featured_page(svc, site_id_of(request, svc), thread_id, limit=limit,
                                       viewer_id=viewer.account_id if viewer else None)
+    return Response(page.json, media_type="application/json")  # signed-out readers': cached with the thread's pages
 
 
 @router.post("/threads/{thread_id:path}/comments", status_code=201, summary="Post a comment; the house rules judge it at once")

@@ -306,9 +306,38 @@
       .catch(function () { /* offline for a moment: the next poll tries again */ });
   }
 
+  // The message of a refused htmx request: the error envelope's (JSON) or the error fragment's text.
+  function refusal(xhr) {
+    var text = xhr.responseText || "";
+    try {
+      var data = JSON.parse(text);
+      if (data && data.error && data.error.message) return data.error.message;
+    } catch (e) { /* an HTML fragment */ }
+    var tpl = document.createElement("template");  // inert: nothing in it loads or runs
+    tpl.innerHTML = text;
+    return (tpl.content.textContent || "").trim() || "Failed (" + xhr.status + ")";
+  }
+
+  // A Feature / Unfeature button (form.feature) swaps in its new state; a refusal (the comment no longer
+  // published: 409, an expired form: 403, an unreadable one: 422) leaves the button as it is, with the focus,
+  // and is told as the dashboard tells other refused actions: a toast with the server's message.
+  document.addEventListener("htmx:beforeSwap", function (ev) {
+    var d = ev.detail, xhr = d && d.xhr;
+    if (!xhr || xhr.status < 400 || !d.target || !d.target.matches || !d.target.matches("form.feature")) return;
+    d.shouldSwap = false;
+    d.isError = false;
+    d.refusalShown = true;
+    toast(refusal(xhr));
+  });
+  document.addEventListener("htmx:sendError", function (ev) {
+    var elt = ev.detail && ev.detail.elt;
+    if (elt && elt.matches && elt.matches("form.feature")) toast("Network error; nothing was changed.");
+  });
+
   // htmx leaves 4xx answers unswapped; the dashboard's 422 answers are error fragments meant to be shown
   // (the try-it box with whitespace only, for one).
   document.addEventListener("htmx:beforeSwap", function (ev) {
+    if (ev.detail && ev.detail.refusalShown) return;  // a Feature button's, told above
     if (ev.detail && ev.detail.xhr && ev.detail.xhr.status === 422) {
       ev.detail.shouldSwap = true;
       ev.detail.isError = false;

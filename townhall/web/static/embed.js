@@ -433,6 +433,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       this.pollDiff = 0;
       this.featLoads = 0;
       this.featIds = new Set();  // the comments the featured section shows
+      this.featSeen = new Map();  // id -> featured, as comment.featured told it since the latest load began
       this.inflight = 0;
       this.deferred = [];
       this.stopKeeping = null;  // ends keepInView's watch over a linked comment
@@ -979,6 +980,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       const focusIds = opts && opts.focusIds;
       const n = ++this.loads;
       if (this.o.featuredLimit) this.loadFeatured();  // beside the page, not before it: the first render does not wait
+      const featSeen = this.featSeen = new Map();  // comment.featured told while the page is on its way
       this.status.hidden = false;
       this.status.textContent = this.t('loading');
       this.list.setAttribute('aria-busy', 'true');
@@ -994,6 +996,10 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         this.pendingNew.clear(); this.pendingEdits.clear(); this.pollDiff = 0;
         this.updateBanner();
         this.take(data);
+        featSeen.forEach((on, id) => {  // the page may have been read before: what the stream told since stands
+          const e = this.map.get(id);
+          if (e && !e.c.featured !== !on) { e.c.featured = on; this.syncFeature(e); }
+        });
         if (this.refocus) { this.refocus.focus(); this.refocus = null; }
         this.el.dispatchEvent(new CustomEvent('townhall:loaded', { bubbles: true, detail: { thread: this.o.thread, count: this.count } }));
         if (focusIds) {
@@ -1642,6 +1648,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       if (type === 'comment.featured') {  // a moderator featured or unfeatured a comment: its badge, and the section
         const e = this.map.get(Number(data.id));
         if (e) { e.c.featured = !!data.featured; this.syncFeature(e); }
+        this.featSeen.set(Number(data.id), !!data.featured);
         this.featuredSoon();
         return;
       }
