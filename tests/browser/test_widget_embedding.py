@@ -171,3 +171,25 @@ def test_the_article_address_is_sent_as_a_web_address_or_not_at_all(page: Any, s
     answer = submit(page, widget.get_by_role("button", name="Post comment"))
     assert answer["comment"]["status"] == "published", answer
     assert api.thread()["thread"]["url"] == (server.url + "/demo" if data_url == "/demo" else None)
+
+
+def test_a_page_with_a_very_long_address_and_title_still_posts(page: Any, server: LiveServer, api: Api) -> None:
+    """The API refuses a url over 2,000 characters and a title over 500 (422): the widget leaves such an address
+    out and cuts the title (by characters, an emoji is not split), so the reader's comment is posted."""
+    long_url = "/demo?" + "q=%C3%A9" * 300  # about 2,400 characters once made absolute
+    long_title = "Über " + "😀" * 600
+
+    def rewrite(route: Any) -> None:
+        response = route.fetch()
+        body = response.text().replace('data-url="/demo"', f'data-url="{long_url}"')
+        body = re.sub(r'data-title="[^"]*"', f'data-title="{long_title}"', body)
+        route.fulfill(response=response, body=body)
+
+    page.route(server.url + "/demo", rewrite)
+    widget = open_demo(page, server, make_token("vera", "Vera"))
+    widget.get_by_label("Add a comment").fill("A comment from a page with a long address.")
+    answer = submit(page, widget.get_by_role("button", name="Post comment"))
+    assert answer["comment"]["status"] == "published", answer
+    thread = api.thread()["thread"]
+    assert thread["url"] is None
+    assert thread["title"] == long_title[:500] and len(thread["title"]) == 500

@@ -1411,9 +1411,11 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     // ------------------------------------------------ writing
     async postComment(text, parentId, guestName) {
       // the article's address as the server takes it (absolute, http(s)); a page that has none (a file: page, a
-      // data-url that is no web address) sends none rather than have the comment refused
-      const page = webUrl(this.o.url);
-      const body = { text, parent_id: parentId, url: page ? page.href : undefined, title: this.o.title };
+      // data-url that is no web address) sends none rather than have the comment refused; nor one past the API's
+      // 2,000 characters, and a title is cut to its 500 (code points, as the server counts)
+      const page = webUrl(this.o.url), title = this.o.title;
+      const body = { text, parent_id: parentId, url: page && page.href.length <= 2000 ? page.href : undefined,
+        title: title ? Array.from(String(title)).slice(0, 500).join('') : title };
       const device = await deviceHash();
       if (device) body.device = device;
       if (guestName && !this.token()) body.guest_name = guestName;
