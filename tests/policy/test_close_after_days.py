@@ -230,6 +230,8 @@ def test_policy_check_says_threads_close_and_accepts_the_bounds(tmp_path: Path) 
     assert load_policy(_policy(tmp_path, "0"), resources=NoModelResources()).settings.comments.close_after_days == 0
     assert not any(line.startswith("closing:") for line in load_policy(_policy(tmp_path, "0"),
                                                                           resources=NoModelResources()).describe())
+    one_day = load_policy(_policy(tmp_path, "1"), resources=NoModelResources()).describe()
+    assert any(line.startswith("closing: threads are closed automatically after 1 day (") for line in one_day)
     group = click.Group("townhall")
     register(group)
     result = CliRunner().invoke(group, ["policy", "check", str(_policy(tmp_path, "30"))], obj={"resources": NoModelResources()})

@@ -259,8 +259,8 @@ class Policy:
         if s.comments.premoderate_new_accounts:
             lines.append("new accounts: premoderated. A reader's comments are held for a moderator until one of them "
                          "has been published (approved); moderators' own comments are not held.")
-        if s.comments.close_after_days:
-            lines.append(f"closing: threads are closed automatically after {s.comments.close_after_days} days (from "
+        if days := s.comments.close_after_days:
+            lines.append(f"closing: threads are closed automatically after {days} day{'s' * (days != 1)} (from "
                          "the thread's start); a moderator may open one again.")
         return lines
 
