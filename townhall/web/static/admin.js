@@ -199,9 +199,25 @@
     if (t.classList && t.classList.contains("autosubmit")) t.form.submit();
   });
 
+  // The shortcuts dialog takes the focus when it opens (its Close button, so Tab and Enter act in it rather than
+  // on the queue behind it) and gives it back to where it was when it closes.
+  var helpReturn = null;
   function toggleHelp(force) {
     var help = document.getElementById("help");
-    if (help) help.hidden = force === undefined ? !help.hidden : !force;
+    if (!help) return;
+    var open = force === undefined ? help.hidden : force;
+    if (open === !help.hidden) return;
+    help.hidden = !open;
+    if (open) {
+      helpReturn = document.activeElement;
+      var close = help.querySelector(".close-help");
+      if (close) close.focus();
+      return;
+    }
+    var back = helpReturn;
+    helpReturn = null;
+    if (back && back.isConnected && back !== document.body && !back.closest("[hidden]")) back.focus({ preventScroll: true });
+    else if (selected()) selected().focus({ preventScroll: true });
   }
   document.addEventListener("click", function (ev) {
     var t = ev.target;
@@ -228,6 +244,8 @@
       return;
     }
     if (typing) return;
+    var help = document.getElementById("help");
+    if (help && !help.hidden && ev.key !== "?") return;  // no queue shortcut acts behind the open dialog
     var item = selected();
     switch (ev.key) {
       case "j": move(1); break;
