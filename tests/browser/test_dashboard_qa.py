@@ -106,3 +106,13 @@ def test_one_comment_is_not_comments(app: Townhall, server: LiveServer, page: An
     sign_in(page, server, "/admin/queue/held?site=default")
     glance = page.locator(".queue .item .glance").first.inner_text()
     assert "1 comment," in glance and "1 comments" not in glance
+
+
+def test_a_dashboard_page_logs_no_console_error(app: Townhall, server: LiveServer, page: Any) -> None:
+    """The browser asks for /favicon.ico on every page; a 404 was logged as a console error on each."""
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    sign_in(page, server, "/admin/queue/held?site=default")
+    page.wait_for_load_state("networkidle")
+    assert errors == []

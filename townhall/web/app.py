@@ -89,6 +89,12 @@ def create_asgi(svc: Services) -> FastAPI:
         # charset: a publisher's page may be ISO-8859-1, and the browser would read the widget's text that way
         return Response(body, media_type="application/javascript; charset=utf-8", headers={"Cache-Control": "public, max-age=300"})
 
+    # Browsers ask every page's origin for an icon; Townhall has none, and a 404 is logged as an error in the
+    # console of every dashboard and demo page. 204: there is nothing, and that is fine.
+    @app.api_route("/favicon.ico", methods=["GET", "HEAD"], include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204, headers={"Cache-Control": "public, max-age=86400"})
+
     app.mount("/static", StaticFiles(packages=[("townhall.web", "static")]), name="static")
 
     if svc.settings.demo:
