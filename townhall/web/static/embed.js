@@ -364,7 +364,7 @@ ol{list-style:none;margin:0;padding:0}
 .th-error{color:var(--_error);font-weight:600;margin:.4rem 0}
 .th-ok{color:var(--_ok);margin:.4rem 0}
 .th-rejected,.th-sanction{background:var(--_error-bg);border:1px solid var(--_error);border-inline-start-width:5px;border-radius:var(--th-radius,6px);padding:.75rem 1rem;margin:.6rem 0}
-.th-rejected h3,.th-sanction h3{color:var(--_error)}
+.th-rejected h3,.th-sanction h3{color:var(--_error)}.th-sanction a,.th-notice a{color:var(--_accent)}
 .th-notice{background:var(--_surface);border:1px solid var(--_border);border-inline-start:5px solid var(--_accent);border-radius:var(--th-radius,6px);padding:.6rem 1rem;margin:.6rem 0}
 .th-warning{background:var(--_badge-bg);border-color:var(--_badge)}.th-warning h3{color:var(--_badge)}
 .th-notice p{margin:.3rem 0}
@@ -1314,6 +1314,13 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         slot._owner = btn;
         btn.setAttribute('aria-expanded', 'true');
         slot.append(node);
+        // Escape closes the form as Cancel does, but only while closing it loses nothing the reader typed
+        const typed = (n) => Array.from(n.querySelectorAll('textarea,input[type=text]'), (f) => f.value);
+        const before = typed(node).join('\0');
+        node.addEventListener('keydown', (ev) => {
+          if (ev.key !== 'Escape' || ev.isComposing || !slot.contains(node) || typed(node).join('\0') !== before) return;
+          ev.preventDefault(); this.closeSlot(slot); btn.focus();
+        });
         const first = node.querySelector('textarea,input,button');
         if (first && !quiet) first.focus();
         return node;
