@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import THREAD, Api
-from tests.browser.widget_helpers import DEEP_ACTIVE, article, open_demo, submit
+from tests.browser.widget_helpers import DEEP_ACTIVE, article, login, open_demo, submit
 from tests.fixtures_app import AppFactory, Clock, LiveServer, make_token
 from townhall.app import Townhall
 
@@ -178,3 +178,26 @@ def test_a_reload_that_finds_the_thread_closed_keeps_the_draft(page: Any, server
     bus.resync(bus.last_id, True)  # a reset: the widget loads the thread afresh, and finds it closed
     expect(note(widget)).to_have_text(re.compile("^Comments on this article closed automatically on "))
     expect(widget.get_by_label(KEPT)).to_have_value("Written while the month ran out.")
+
+
+def test_while_the_live_stream_is_down_polling_sees_a_thread_closed_and_opened(page: Any, server: LiveServer, api: Api,
+                                                                               clock: RunningClock) -> None:
+    """A widget that fell back to polling (no live stream) learns a moderator's closing and opening from the
+    thread's state in the answer it polls, as thread.closed / thread.opened would have told it."""
+    started(api, clock, timedelta(days=10))
+    page.route("**/live**", lambda route: route.abort())
+    page.goto(server.url + "/demo")
+    page.wait_for_function("() => !!window.Townhall")
+    page.evaluate("Townhall.render(document.getElementById('townhall'), {pollSeconds: 2})")
+    widget = page.locator("#townhall")
+    page.wait_for_function("() => document.getElementById('townhall').dataset.liveState === 'polling'", timeout=15000)
+    login(page, make_token("alice", "Alice"))
+    box = widget.get_by_label("Add a comment")
+    box.fill("Typed while the thread closes.")
+    moderator = api.headers(make_token("mod", role="moderator"))
+    assert api.http.put(f"/api/v1/mod/threads/{THREAD}/state", json={"state": "closed"}, headers=moderator).status_code == 200
+    expect(note(widget)).to_have_text("Comments on this article are closed.", timeout=10000)
+    expect(widget.get_by_role("button", name="Post comment")).to_have_count(0)
+    expect(widget.get_by_label(KEPT)).to_have_value("Typed while the thread closes.")
+    assert api.http.put(f"/api/v1/mod/threads/{THREAD}/state", json={"state": "open"}, headers=moderator).status_code == 200
+    expect(widget.get_by_role("button", name="Post comment")).to_be_visible(timeout=10000)

@@ -1641,8 +1641,11 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     async poll() {
       try {
         const data = await this.api('GET', '/threads/' + encodeURIComponent(this.o.thread) + '/comments', null, { sort: 'newest', limit: 1 });
-        const diff = data.thread.count - this.count;
+        const th = data.thread, diff = th.count - this.count;
         if (diff !== this.pollDiff && diff > 0) { this.pollDiff = diff; this.updateBanner(true); }
+        // what thread.closed / thread.opened would have told: a moderator's closing or opening, or the age limit
+        if (th.state === 'closed' && this.closed !== th.closed_reason) { this.thread = th; this.close(th.closed_reason, 1); }
+        else if (th.state === 'open' && this.closed) this.load();
       } catch (e) { /* try again on the next tick */ }
     }
 
