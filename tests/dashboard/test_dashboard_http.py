@@ -279,6 +279,18 @@ def test_try_it_box(app: Townhall, client: TestClient) -> None:
                        headers={"HX-Request": "true"}).text.count('data-verdict="publish"') == 1
 
 
+def test_page_headings_name_the_site_not_its_id(app: Townhall, client: TestClient) -> None:
+    add_moderator(app.services, "mod@example.org")
+    sign_in(client, "mod@example.org")
+    name = app.services.settings.site_name
+    assert name and name != "default"
+    for path, heading in (("/admin/policy", "House rules for"), ("/admin/numbers", "Numbers for"),
+                          ("/admin/audit", "Audit log for")):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert f"{heading} {name}" in page.text, path
+
+
 def test_numbers_measure_reversals_as_false_positives(app: Townhall, client: TestClient) -> None:
     add_moderator(app.services, "mod@example.org")
     first = post(client, "ann", "You idiot, read the report.")

@@ -67,7 +67,10 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
     now = svc.now()
     sites = moderators.visible_sites(svc, session.actor) if session else []
     site = context.pop("site", None) or request.query_params.get("site") or (sites[0]["id"] if sites else svc.settings.default_site)
+    # the site's name for headings ("House rules for Tagesblatt"), its id where the moderator sees no such site
+    site_name = next((str(s["name"]) for s in sites if s["id"] == site and s["name"]), site)
     base = {"session": session, "csrf": session.csrf if session else "", "sites": sites, "site": site, "now": now,
+            "site_name": site_name,
             "ago": lambda v: _ago(v, now), "request": request,
             "is_admin": bool(session and session.actor.sites is None)}
     html = environment(request).get_template(name).render(**base, **context)
