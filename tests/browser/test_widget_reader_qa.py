@@ -89,3 +89,23 @@ def test_the_link_in_a_sanction_notice_takes_the_accent_colour(browser: Any, ser
         assert colours["link"] == colours["accent"], colours
     finally:
         ctx.close()
+
+
+def test_the_edited_mark_stays_edited_when_the_times_are_refreshed(page: Any, server: LiveServer, api: Api) -> None:
+    """Every minute the widget rewrites relative times ("5 minutes ago"); it rewrote the "(edited)" mark, a
+    <time> too, into one ("(2 minutes ago)")."""
+    page.clock.install()
+    alice = make_token("alice", "Alice")
+    mine = api.post(alice, "A comment I will correct.")
+    widget = open_demo(page, server, alice)
+    own = article(widget, mine["id"])
+    own.get_by_role("button", name="Edit").click()
+    widget.get_by_label("Edit your comment").fill("A comment I corrected.")
+    widget.get_by_role("button", name="Save changes").click()
+    own = article(widget, mine["id"])
+    expect(own.locator(".th-body")).to_have_text("A comment I corrected.")
+    mark = own.locator(".th-meta .th-muted time")
+    expect(mark).to_have_text("edited")
+    page.clock.fast_forward("02:05")
+    page.wait_for_timeout(100)
+    expect(mark).to_have_text("edited")

@@ -1182,10 +1182,12 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     }
     timeEl(iso) {
       const d = new Date(iso);
-      return h('time', { datetime: iso, title: this.exact(d), text: this.relative(d) });
+      return h('time', { datetime: iso, title: this.exact(d), text: this.relative(d), 'data-rel': true });
     }
+    // relative times only ("5 minutes ago"), every minute and when a comment is drawn anew (its neighbours' would
+    // read younger); not "(edited)", whose <time> says when in its title
     refreshTimes() {
-      this.root.querySelectorAll('.th-list time[datetime], .th-featured time').forEach((el) => { el.textContent = this.relative(new Date(el.getAttribute('datetime'))); });
+      this.root.querySelectorAll('time[data-rel]').forEach((el) => { el.textContent = this.relative(new Date(el.getAttribute('datetime'))); });
     }
 
     permalinkHref(id) { return this.o.url.split('#')[0] + '#comment-' + id; }
@@ -1491,6 +1493,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         const art = this.renderArticle(entry);
         const old = entry.li.querySelector('.th-c');
         old.replaceWith(art);
+        this.refreshTimes();  // the others' relative times, as fresh as the redrawn one's
         art.focus();
         this.say(this.t(c.status === 'held' ? 'heldNotice' : 'savedNotice'));
       } finally {
