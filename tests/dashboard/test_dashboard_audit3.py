@@ -128,3 +128,14 @@ def test_signing_out_is_audited_once(app: Townhall) -> None:
     with svc.db.read() as conn:
         entries = list(moderation.audit_entries(conn, action="moderator.signed_out"))
     assert [e["actor"] for e in entries] == [a.actor]
+
+
+def test_an_appeal_on_the_account_page_links_the_action_it_is_against(app: Townhall) -> None:
+    """The account page listed appeals as "(action #N)" while its actions table showed no ids."""
+    from tests.dashboard.test_dashboard_audit import _banned_and_appealing
+
+    a, who, ban, _ = _banned_and_appealing(app, "p2")
+    page = a.client.get(f"/admin/accounts/{who.account_id}")
+    assert page.status_code == 200
+    assert f'<tr id="action-{ban}"' in page.text and f"<small>#{ban}</small> ban" in page.text
+    assert f'<a href="#action-{ban}">action #{ban}</a>' in page.text
