@@ -4,48 +4,22 @@ shortcuts) behind it, and "1 comments" under an author."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
-from tests.dashboard.helpers import PASSWORD, add_moderator, write_policy
+from tests.browser.test_dashboard_actions import EMAIL, app, context, sign_in  # noqa: F401 - fixtures
 from tests.dashboard.seed import BUDGET, moderator_actor, reader, say
-from tests.fixtures_app import AppFactory, LiveServer
+from tests.fixtures_app import LiveServer
 from townhall.app import Townhall
 from townhall.service import enforcement
 from townhall.store import content
 
 pytestmark = pytest.mark.browser
-EMAIL = "desk@news.example"
 
 # How many lines the text of an element takes (its text's line boxes, by their tops).
 LINES = """el => { const r = document.createRange(); r.selectNodeContents(el);
   return new Set([...r.getClientRects()].filter(x => x.width > 0).map(x => Math.round(x.top))).size; }"""
-
-
-@pytest.fixture
-def app(make_app: AppFactory, sqlite_url: str, tmp_path: Path) -> Townhall:
-    townhall = make_app(sqlite_url, policy=write_policy(tmp_path))
-    add_moderator(townhall.services, EMAIL, sites=(townhall.settings.default_site,))
-    return townhall
-
-
-@pytest.fixture
-def context(browser: Any, server: LiveServer) -> Iterator[Any]:
-    ctx = browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-GB")
-    ctx.set_default_timeout(8000)
-    ctx.add_init_script("window.sessionStorage.setItem('th-undo-ms', '300'); window.sessionStorage.setItem('th-poll-ms', '600000')")
-    yield ctx
-    ctx.close()
-
-
-def sign_in(page: Any, server: LiveServer, target: str) -> None:
-    page.goto(server.url + "/admin/login?next=" + target)
-    page.fill("input[name=email]", EMAIL)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**" + target.split("?")[0] + "*")
 
 
 def test_table_cells_keep_short_words_whole(app: Townhall, server: LiveServer, page: Any) -> None:
