@@ -964,12 +964,25 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         far ? 864e5 : wait > 0 ? wait + Math.random() * 1e3 : Math.min(6e4, 1e3 * 2 ** tries));
     }
 
+    // the thread as the server has it now (state, count, closes_at), from a page of one comment
+    async threadNow() {
+      return (await this.api('GET', '/threads/' + encodeURIComponent(this.o.thread) + '/comments', null, { sort: 'newest', limit: 1 })).thread;
+    }
+
+    // a thread the server says is closed is closed here too, for the reason it gives (tell: as close()); false if open
+    sawClosed(th, tell) {
+      if (th.state !== 'closed') return false;
+      this.thread = th;
+      if (this.closed !== th.closed_reason) this.close(th.closed_reason, tell);
+      return true;
+    }
+
     async askClosed(tries) {
       try {
-        const th = (await this.api('GET', '/threads/' + encodeURIComponent(this.o.thread) + '/comments', null, { sort: 'newest', limit: 1 })).thread;
+        const th = await this.threadNow();
         if (this.destroyed) return;
         // closed: why, and since when; an "open" after a refusal is an older page (the refusal counts)
-        if (th.state === 'closed') { this.thread = th; if (this.closed !== th.closed_reason) this.close(th.closed_reason, !this.closed); return; }
+        if (this.sawClosed(th, !this.closed)) return;
         if (!this.closed) this.thread = th;
       } catch (e) { /* asked again */ }
       this.armClose(tries);
@@ -1041,14 +1054,13 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     // the thread's count from the server, less the new comments not shown yet
     async recount() {
       try {
-        const data = await this.api('GET', '/threads/' + encodeURIComponent(this.o.thread) + '/comments', null, { sort: 'newest', limit: 1 });
-        this.setCount(data.thread.count - this.pendingNew.size);
+        this.setCount((await this.threadNow()).count - this.pendingNew.size);
       } catch (e) { /* the next load corrects it */ }
     }
 
     take(data) {
       const th = this.thread = data.thread;
-      if (th.state === 'closed') { if (this.closed !== th.closed_reason) this.close(th.closed_reason, this.closed === false); }
+      if (this.sawClosed(th, this.closed === false)) { /* closed: drawn so */ }
       else if (this.closed) { this.closed = false; this.renderCompose(); } else this.closed = false;
       this.armClose(0);
       this.setCount(th.count);
@@ -1643,12 +1655,10 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
 
     async poll() {
       try {
-        const data = await this.api('GET', '/threads/' + encodeURIComponent(this.o.thread) + '/comments', null, { sort: 'newest', limit: 1 });
-        const th = data.thread, diff = th.count - this.count;
+        const th = await this.threadNow(), diff = th.count - this.count;
         if (diff !== this.pollDiff && diff > 0) { this.pollDiff = diff; this.updateBanner(true); }
         // what thread.closed / thread.opened would have told: a moderator's closing or opening, or the age limit
-        if (th.state === 'closed' && this.closed !== th.closed_reason) { this.thread = th; this.close(th.closed_reason, 1); }
-        else if (th.state === 'open' && this.closed) this.load();
+        if (!this.sawClosed(th, 1) && this.closed) this.load();
       } catch (e) { /* try again on the next tick */ }
     }
 
