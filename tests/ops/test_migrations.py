@@ -97,10 +97,20 @@ def _data_0009(conn: sa.Connection) -> None:
     assert "ix_comments_thread_featured" in {ix["name"] for ix in sa.inspect(conn).get_indexes("comments")}
 
 
+def _data_0010(conn: sa.Connection) -> None:
+    _put(conn, "accounts", id=2, site_id="s1", subject="sub-2", display_name="Bo", supporter=False, role="reader", guest=False,
+         state="active", created_at=T0)
+    _put(conn, "ignored_accounts", account_id=1, ignored_id=2, created_at=T0)
+    with pytest.raises(sa.exc.IntegrityError):  # once per pair
+        with conn.begin_nested():
+            _put(conn, "ignored_accounts", account_id=1, ignored_id=2, created_at=T0)
+
+
 DATA: dict[str, Callable[[sa.Connection], None]] = {
     "0001_initial": _data_0001, "0002_audit_append_only": _data_0002, "0003_signal_indexes": _data_0003,
     "0004_operations": _data_0004, "0005_listing_indexes": _data_0005, "0006_audit_no_replace": _data_0006,
     "0007_ended_sessions": _data_0007, "0008_thread_kept_open": _data_0008, "0009_featured_comments": _data_0009,
+    "0010_ignored_accounts": _data_0010,
 }
 
 

@@ -1,7 +1,8 @@
-"""Tables for operations (jobs, webhooks, reader preferences, shared rate limits, ended dashboard sessions),
-on the shared metadata.
+"""Tables for operations (jobs, webhooks, reader preferences and ignore lists, shared rate limits, ended dashboard
+sessions), on the shared metadata.
 
-Created by migration 0004_operations (``ended_sessions``: 0007_ended_sessions).
+Created by migration 0004_operations (``ended_sessions``: 0007_ended_sessions; ``ignored_accounts``:
+0010_ignored_accounts).
 """
 
 from __future__ import annotations
@@ -78,6 +79,15 @@ rate_windows = Table(
     Column("key", String(300), primary_key=True),
     Column("window", BigInteger, primary_key=True),
     Column("count", Integer, nullable=False),
+)
+
+ignored_accounts = Table(  # a reader's ignore list (migration 0010): whose comments the reader chose not to see
+    "ignored_accounts",
+    metadata,
+    Column("account_id", Integer, ForeignKey("accounts.id"), primary_key=True),
+    Column("ignored_id", Integer, ForeignKey("accounts.id"), primary_key=True),
+    _ts("created_at"),
+    Index("ix_ignored_accounts_ignored", "ignored_id"),
 )
 
 ended_sessions = Table(  # dashboard sessions signed out before their cookie runs out (kept until it would have)
