@@ -1,5 +1,5 @@
 """Live events for changes that used to send none, through a real server: an erasure, a moderator's removal of
-all of a reader's comments, a thread closed and opened again, a refused comment mended into a published one;
+all of a reader's comments (held ones too), a thread closed and opened again, a refused comment mended into a published one;
 and none where readers see no change (a moderator approving a comment already published)."""
 
 from __future__ import annotations
@@ -48,13 +48,23 @@ def test_an_erasure_takes_the_readers_published_comments_off_open_pages(app: Tow
         stream.close()
 
 
-def test_rejecting_all_of_a_readers_comments_removes_the_published_ones_live(app: Townhall, live_server: LiveServer) -> None:
+def test_rejecting_all_of_a_readers_comments_removes_them_live(app: Townhall, live_server: LiveServer) -> None:
+    """The published ones leave every reader's page, and a held one its author's page (which shows it to them
+    as held), as a moderator's rejection of that one comment would."""
     bobs = [post(live_server, f"Bob's comment {n} about the drawdown.", who="bob") for n in range(2)]
     elsewhere = post(live_server, "Bob elsewhere.", thread="audit-elsewhere", who="bob")
+    bob = account_id(live_server, "bob")
+    r = httpx.post(f"{live_server.url}/api/v1/mod/accounts/{bob}/sanctions", json={"sanction": "premoderate", "reason": "x"},
+                   headers=MOD)
+    assert r.status_code == 201, r.text
+    held = httpx.post(f"{live_server.url}/api/v1/threads/{THREAD}/comments", json={"text": "Bob, held for review."},
+                      headers=auth("bob"))
+    assert held.status_code == 201 and held.json()["comment"]["status"] == "held", held.text
+    bobs.append(int(held.json()["comment"]["id"]))
     stream = Stream(live_server)
     try:
         subscribed(app, 1)
-        r = httpx.post(f"{live_server.url}/api/v1/mod/accounts/{account_id(live_server, 'bob')}/reject-all",
+        r = httpx.post(f"{live_server.url}/api/v1/mod/accounts/{bob}/reject-all",
                        json={"reason": "Spam run."}, headers=MOD)
         assert r.status_code == 200 and sorted(r.json()["rejected"]) == sorted([*bobs, elsewhere]), r.text
         got = stream.events(lambda e: len(ids_of(e, "comment.removed")) >= len(bobs))

@@ -350,6 +350,6 @@ def reject_all(svc: Services, actor: Actor, account_id: int, reason: str) -> lis
                                              limit=100_000, for_update=True)
         for row in rows:
             set_comment_status(conn, svc, row, CommentStatus.REJECTED, actor, reason or "Removed with the account's other comments")
-            if row["status"] == CommentStatus.PUBLISHED.value:  # readers of the thread stop seeing it
-                svc.announce_on(conn, row["thread_id"], {"type": "comment.removed", "id": int(row["id"]), "parent_id": row["parent_id"]})
+            # readers of the thread stop seeing a published one, its author a held one (as a rejection of one comment)
+            svc.announce_on(conn, row["thread_id"], {"type": "comment.removed", "id": int(row["id"]), "parent_id": row["parent_id"]})
         return [int(r["id"]) for r in rows]
