@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.dashboard.helpers import PASSWORD, add_moderator, write_policy
 from tests.dashboard.seed import BUDGET, moderator_actor, reader, say
@@ -100,6 +101,23 @@ def test_focus_moves_to_the_next_item_after_acting_on_another(app: Townhall, ser
     page.keyboard.press("Enter")
     page.wait_for_selector(f"#item-{third}", state="detached")
     assert page.evaluate("document.activeElement.id") == f"item-{first}"
+
+
+def test_other_tabs_counts_follow_a_decision_at_once(app: Townhall, server: LiveServer, page: Any) -> None:
+    """A rejected held comment leaves the held count and joins the rejected tab's at once, not at the next poll
+    (this file's pages poll every ten minutes)."""
+    ids = held_comments(app, 2)
+    sign_in(page, server, "/admin/queue/held?site=default")
+    rejected = page.locator(".tabs .count[data-queue=rejected]")
+    assert (count(page), rejected.inner_text()) == ("2", "0")
+    page.locator(f"#item-{ids[0]}").click(position={"x": 400, "y": 10})
+    page.keyboard.press("r")
+    page.keyboard.type("Insult.")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"#item-{ids[0]}", state="detached")
+    expect(rejected).to_have_text("1")
+    assert count(page) == "1"
+    assert page.locator(".new-items").count() == 0  # the open queue's own decision is no arrival
 
 
 def test_sanction_from_the_rejected_tab_keeps_the_item(app: Townhall, server: LiveServer, page: Any) -> None:

@@ -153,6 +153,7 @@
         if (data.notice) toast(data.notice);
         if (!bulk && !removesItem(form)) { window.location.reload(); return; }
         updateBulk();
+        pollSizes(true);  // the other tabs' counts (a rejected comment joins "rejected") now, not at the next poll
       }
     };
     var label = form.dataset.undo || "Done";
@@ -284,7 +285,8 @@
 
   // New arrivals: the queue page asks for every queue's size every few seconds (while the tab is visible),
   // updates the counts, and offers to show what arrived in the open queue rather than moving items under
-  // the moderator's cursor.
+  // the moderator's cursor. After a decision it asks at once for the other queues' sizes (the open queue's
+  // count was lowered by the items decided).
   function showArrivals(section) {
     var note = section.querySelector(".new-items");
     if (!note) {
@@ -298,7 +300,7 @@
     }
     note.firstChild.textContent = arrived + (arrived === 1 ? " new item" : " new items") + " in this queue: show";
   }
-  function pollSizes() {
+  function pollSizes(othersOnly) {
     var section = document.querySelector("section.queue");
     if (!section || document.hidden) return;
     var site = new URLSearchParams(window.location.search).get("site");
@@ -313,7 +315,7 @@
         var open = section.getAttribute("data-queue");
         Array.prototype.forEach.call(document.querySelectorAll(".tabs .count[data-queue]"), function (el) {
           var q = el.getAttribute("data-queue");
-          if (typeof sizes[q] !== "number") return;
+          if (typeof sizes[q] !== "number" || (othersOnly === true && q === open)) return;
           if (q === open && sizes[q] > Number(el.textContent)) {
             arrived += sizes[q] - Number(el.textContent);
             showArrivals(section);
@@ -366,5 +368,8 @@
     var list = items();
     if (list.length) select(list[0]);
     if (document.querySelector("section.queue")) window.setInterval(pollSizes, POLL_MS);
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) pollSizes();  // a tab shown again: its counts at once (hidden tabs do not poll)
   });
 })();
