@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
 
 from townhall.service import accounts as acct
 from townhall.service import comments as svc_comments
+from townhall.service import counts as svc_counts
 from townhall.service import featured as svc_featured
 from townhall.service import threads as svc_threads
 from townhall.service.appeals import appeal as make_appeal
-from townhall.service.comments import check_thread_id
+from townhall.service.comments import MAX_THREAD_ID, check_thread_id
 from townhall.service.core import Services
 from townhall.service.errors import Invalid, ServiceError, Unauthenticated
 from townhall.service.identity import Identity
@@ -123,6 +124,28 @@ def list_featured(
     page = svc_featured.featured_page(svc, site_id_of(request, svc), thread_id, limit=limit,
                                       viewer_id=viewer.account_id if viewer else None)
     return Response(page.json, media_type="application/json")  # signed-out readers': cached with the thread's pages
+
+
+ThreadIdValue = Annotated[str, Field(min_length=1, max_length=MAX_THREAD_ID)]
+
+
+class CountsOut(StrictBody):
+    counts: dict[str, int] = Field(description="Each thread asked for (once), with its count; 0 for one that does not exist.")
+
+
+@router.get("/counts", summary="Comment counts of several threads, for listing pages (count.js)", response_model=CountsOut,
+            responses={404: {"description": "No such site"}})
+def counts(
+    request: Request,
+    thread: list[ThreadIdValue] = Query(min_length=1, max_length=svc_counts.MAX_THREADS, description=(
+        f"A thread id; repeat it for more threads, {svc_counts.MAX_THREADS} at most (an id named twice is answered once).")),
+) -> Response:
+    """The number of comments signed-out readers see in each thread: its published comments, replies included,
+    as the thread's listing counts them (``thread.count``). Served from the same short page cache as that
+    listing. A thread that does not exist counts 0 (it is not created)."""
+    svc = services(request)
+    found = svc_counts.counts(svc, site_id_of(request, svc), thread)
+    return Response(CountsOut(counts=found).model_dump_json(), media_type="application/json")
 
 
 @router.post("/threads/{thread_id:path}/comments", status_code=201, summary="Post a comment; the house rules judge it at once")

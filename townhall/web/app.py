@@ -30,6 +30,15 @@ def _asset(name: str) -> bytes | None:
     return path.read_bytes() if path.is_file() else None
 
 
+def _script(name: str) -> Response:
+    """A script that publishers' pages load from Townhall (the widget, the counts), as their pages load it."""
+    body = _asset(name)
+    if body is None:
+        return Response("/* widget not built */", media_type="application/javascript", status_code=404)
+    # charset: a publisher's page may be ISO-8859-1, and the browser would read the widget's text that way
+    return Response(body, media_type="application/javascript; charset=utf-8", headers={"Cache-Control": "public, max-age=300"})
+
+
 def create_asgi(svc: Services) -> FastAPI:
     """The web application over ``svc``. Its policies are loaded first: a wrong policy file raises
     :class:`~townhall.policy.PolicyError` here (after releasing what ``svc`` started), so no server runs on it."""
@@ -83,11 +92,11 @@ def create_asgi(svc: Services) -> FastAPI:
 
     @app.api_route("/embed.js", methods=["GET", "HEAD"], include_in_schema=False)
     def embed_js() -> Response:
-        body = _asset("embed.js")
-        if body is None:
-            return Response("/* widget not built */", media_type="application/javascript", status_code=404)
-        # charset: a publisher's page may be ISO-8859-1, and the browser would read the widget's text that way
-        return Response(body, media_type="application/javascript; charset=utf-8", headers={"Cache-Control": "public, max-age=300"})
+        return _script("embed.js")
+
+    @app.api_route("/count.js", methods=["GET", "HEAD"], include_in_schema=False)
+    def count_js() -> Response:  # comment counts for a publisher's listing pages (docs/widget.md)
+        return _script("count.js")
 
     # Browsers ask every page's origin for an icon; Townhall has none, and a 404 is logged as an error in the
     # console of every dashboard and demo page. 204: there is nothing, and that is fine.

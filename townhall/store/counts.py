@@ -1,0 +1,29 @@
+"""Comment counts of many threads at once, for the counts that listing pages show next to headlines."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from sqlalchemy import Connection, and_, bindparam, func, select
+
+from townhall.store.schema import CommentStatus, comments, threads
+
+# Built once, with an expanding parameter, like the other reads every page view makes (townhall.store.content).
+# A LEFT JOIN so that a thread without published comments is answered too (0); one that does not exist is not.
+_COUNTS = (
+    select(threads.c.external_id, func.count(comments.c.id).label("n"))
+    .select_from(threads.outerjoin(comments, and_(comments.c.thread_id == threads.c.id,
+                                                  comments.c.status == CommentStatus.PUBLISHED.value)))
+    .where(threads.c.site_id == bindparam("site_id"), threads.c.external_id.in_(bindparam("ids", expanding=True)))
+    .group_by(threads.c.external_id)
+)
+
+
+def count_published_many(conn: Connection, site_id: str, external_ids: Sequence[str]) -> dict[str, int]:
+    """The published comments (at any depth) of each of the site's threads named in ``external_ids``, in one
+    query: what :func:`townhall.store.content.count_published` counts for one thread, which the thread listing
+    shows as its ``count``. Threads that do not exist are left out."""
+    if not external_ids:
+        return {}
+    rows = conn.execute(_COUNTS, {"site_id": site_id, "ids": list(external_ids)})
+    return {str(r.external_id): int(r.n) for r in rows}
