@@ -106,11 +106,17 @@ def _data_0010(conn: sa.Connection) -> None:
             _put(conn, "ignored_accounts", account_id=1, ignored_id=2, created_at=T0)
 
 
+def _data_0011(conn: sa.Connection) -> None:
+    _put(conn, "threads", id=3, site_id="s1", external_id="t3", state="open", created_at=T0, published_at=T0)
+    # no index covers published_at, so SQLite's DROP COLUMN can undo it
+    assert all("published_at" not in ix["column_names"] for ix in sa.inspect(conn).get_indexes("threads"))
+
+
 DATA: dict[str, Callable[[sa.Connection], None]] = {
     "0001_initial": _data_0001, "0002_audit_append_only": _data_0002, "0003_signal_indexes": _data_0003,
     "0004_operations": _data_0004, "0005_listing_indexes": _data_0005, "0006_audit_no_replace": _data_0006,
     "0007_ended_sessions": _data_0007, "0008_thread_kept_open": _data_0008, "0009_featured_comments": _data_0009,
-    "0010_ignored_accounts": _data_0010,
+    "0010_ignored_accounts": _data_0010, "0011_thread_published_at": _data_0011,
 }
 
 
@@ -268,6 +274,31 @@ def test_featured_comments_downgrade_and_upgrade_again_keeping_the_comments(empt
                 if up:
                     assert conn.execute(sa.text("SELECT count(*) FROM comments WHERE featured_at IS NOT NULL")).scalar_one() == 0
                 assert conn.execute(sa.text("SELECT count(*) FROM decisions")).scalar_one() == 1
+        assert db.current_revision() == db.head_revision()
+    finally:
+        db.dispose()
+
+
+def test_thread_published_at_downgrades_and_upgrades_again_keeping_the_threads(empty_db: str) -> None:
+    """0011 adds ``threads.published_at`` (the article's publication date, from which the age limit counts); its
+    downgrade drops the column only (on SQLite too: no copy of the table that comments refer to), and the upgrade
+    after it adds it again, empty."""
+    db = Database(empty_db)
+    cfg = _alembic_config(empty_db)
+    try:
+        db.migrate()
+        with db.write_engine.begin() as conn:
+            _data_0001(conn)
+            _data_0011(conn)
+        for up in _down_and_up(db, cfg, "0010_ignored_accounts"):
+            with db.read() as conn:
+                columns = {c["name"] for c in sa.inspect(conn).get_columns("threads")}
+                assert ("published_at" in columns) is up
+                rows = conn.execute(sa.text("SELECT id, external_id, state FROM threads ORDER BY id")).all()
+                assert [tuple(r) for r in rows] == [(1, "t1", "open"), (3, "t3", "open")]
+                if up:
+                    assert conn.execute(sa.text("SELECT count(*) FROM threads WHERE published_at IS NOT NULL")).scalar_one() == 0
+                assert conn.execute(sa.text("SELECT count(*) FROM comments")).scalar_one() == 1
         assert db.current_revision() == db.head_revision()
     finally:
         db.dispose()

@@ -70,7 +70,7 @@ def test_posting_is_allowed_before_the_limit_and_refused_from_it_like_a_closed_t
                                                                                         clock: Clock) -> None:
     started = clock.now
     assert _thread(closing) == {"id": THREAD, "title": None, "url": None, "state": "open", "closed_reason": None,
-                                "closes_at": None, "count": 0}  # no thread yet: its age counts from its first comment
+                                "closes_at": None, "published_at": None, "count": 0}  # no thread yet: its age counts from its first comment
     first = _post(closing, clock, "The first comment starts the thread.")
     assert first.status_code == 201, first.text
     cid = first.json()["comment"]["id"]
@@ -124,7 +124,8 @@ def test_a_moderator_opening_an_aged_thread_keeps_it_open_until_closed_again(clo
     assert _thread(closing)["closed_reason"] == "age"
     assert _set(closing, clock, "open") == {"thread": THREAD, "state": "open", "kept_open": True}
     assert _thread(closing) | {"count": 0} == {"id": THREAD, "title": None, "url": None, "state": "open",
-                                              "closed_reason": None, "closes_at": None, "count": 0}
+                                              "closed_reason": None, "closes_at": None, "published_at": None,
+                                              "count": 0}
     clock.advance(days=365)
     assert _post(closing, clock, "A year on, still open.", who="bob").status_code == 201
     mod = _who(clock, "mod", role="moderator")
@@ -236,8 +237,8 @@ def test_policy_check_says_threads_close_and_accepts_the_bounds(tmp_path: Path) 
     register(group)
     result = CliRunner().invoke(group, ["policy", "check", str(_policy(tmp_path, "30"))], obj={"resources": NoModelResources()})
     assert result.exit_code == 0, result.output
-    assert ("closing: threads are closed automatically after 30 days (from the thread's start); a moderator may open "
-            "one again.") in result.output
+    assert ("closing: threads are closed automatically after 30 days (from the article's publication date if known, "
+            "else the thread's start); a moderator may open one again.") in result.output
 
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

@@ -260,8 +260,8 @@ class Policy:
             lines.append("new accounts: premoderated. A reader's comments are held for a moderator until one of them "
                          "has been published (approved); moderators' own comments are not held.")
         if days := s.comments.close_after_days:
-            lines.append(f"closing: threads are closed automatically after {days} day{'s' * (days != 1)} (from "
-                         "the thread's start); a moderator may open one again.")
+            lines.append(f"closing: threads are closed automatically after {days} day{'s' * (days != 1)} (from the "
+                         "article's publication date if known, else the thread's start); a moderator may open one again.")
         return lines
 
 

@@ -1,7 +1,8 @@
 """A thread's effective state, from its row, its site's policy and the clock (the rule: townhall.policy.closing).
 
 A thread open by its state is closed to new comments (and to edits, like a moderator's closing) once it is older
-than the site's ``[comments] close_after_days``, unless a moderator opened it past that age (``kept_open_at``).
+than the site's ``[comments] close_after_days``, counted from its article's ``published_at`` where the publisher
+gave it (else from its start), unless a moderator opened it past that age (``kept_open_at``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ def _closure(policy: Any, thread: Mapping[str, Any], now: datetime, *, kept_open
     started = as_utc(thread["created_at"])
     assert started is not None
     return thread_closure(closed_by_moderator=thread["state"] == ThreadState.CLOSED.value, started_at=started,
-                          kept_open=kept_open, close_after_days=policy.settings.comments.close_after_days, now=now)
+                          published_at=as_utc(thread.get("published_at")), kept_open=kept_open,
+                          close_after_days=policy.settings.comments.close_after_days, now=now)
 
 
 def kept_open_at(policy: Any, thread: Mapping[str, Any] | None, target: ThreadState, now: datetime) -> datetime | None:
@@ -40,6 +42,12 @@ def kept_open_at(policy: Any, thread: Mapping[str, Any] | None, target: ThreadSt
         return as_utc(thread["kept_open_at"])
     aged = _closure(policy, {**thread, "state": ThreadState.OPEN.value}, now, kept_open=False)
     return now if aged.closed else None
+
+
+def published(thread: Mapping[str, Any] | None) -> str | None:
+    """The thread's article publication date as the API gives it (ISO 8601, UTC), or None where not known."""
+    at = as_utc(thread.get("published_at")) if thread is not None else None
+    return at.isoformat() if at is not None else None
 
 
 def described(closed: Closure) -> dict[str, Any]:

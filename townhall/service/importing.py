@@ -23,6 +23,7 @@ from townhall.service.enforcement import SANCTIONS, action_in_force
 from townhall.service.errors import NotFound
 from townhall.service.importers.model import Archive, ImportedComment, Problem
 from townhall.service.render import render
+from townhall.service.thread_metadata import plausible_published_at
 from townhall.store import archive as store
 from townhall.store import content, moderation, people
 from townhall.store.schema import AccountState, ActorKind, DecisionSource, Role, ThreadState
@@ -173,7 +174,14 @@ def _thread(conn: Connection, svc: Services, archive: Archive, site_id: str, com
     if known is not None:
         return known
     row = content.get_thread(conn, site_id, comment.thread_key)
+    info = archive.threads.get(comment.thread_key)
+    # the archive's article date is the article's publication date (the age limit counts from it), where it is
+    # one the API would take; a thread already there keeps the one its publisher gave
+    dated = info.created_at if info is not None else None
+    published = dated if dated is not None and plausible_published_at(dated, svc.now()) else None
     if row is not None:
+        if write and published is not None and row["published_at"] is None:
+            content.update_thread(conn, int(row["id"]), published_at=published)
         state.threads[comment.thread_key] = int(row["id"])
         return int(row["id"])
     info = archive.threads[comment.thread_key]
@@ -183,7 +191,7 @@ def _thread(conn: Connection, svc: Services, archive: Archive, site_id: str, com
         return state.threads[comment.thread_key]
     thread_id = store.insert_thread(conn, site_id=site_id, external_id=info.key, url=info.url, title=info.title,
                                     state=(ThreadState.CLOSED if info.closed else ThreadState.OPEN).value,
-                                    created_at=info.created_at or comment.created_at)
+                                    created_at=info.created_at or comment.created_at, published_at=published)
     state.threads[comment.thread_key] = thread_id
     return thread_id
 

@@ -10,7 +10,7 @@ from typing import Any, Iterable, Mapping
 
 from townhall.policy.closing import Closure
 from townhall.service.article_urls import article_url, site_origins
-from townhall.service.closing import NOT_STARTED, closure, described
+from townhall.service.closing import NOT_STARTED, closure, described, published
 from townhall.service.comments import check_thread_id, serialize
 from townhall.service.core import Services
 from townhall.service.errors import Invalid, NotFound
@@ -49,16 +49,19 @@ def decode_cursor(value: str | None) -> Cursor | None:
         raise Invalid("The cursor is not one this server gave out.", {"field": "cursor"}) from None
 
 
-def _thread_info(thread: Mapping[str, Any] | None, external_id: str, count: int,
+def thread_info(thread: Mapping[str, Any] | None, external_id: str, count: int,
                  closed: Closure = NOT_STARTED, origins: Iterable[str] = ()) -> dict[str, Any]:
-    """``state`` is the effective one: "closed" also for a thread past the site's close_after_days, which
-    ``closed_reason`` tells apart ("age", or "moderator"); see townhall.service.closing.described. ``url``: the
-    article's address only where a page may link it (on the site's ``origins``), see article_urls.article_url."""
+    """A thread as the API shows it. ``state`` is the effective one: "closed" also for a thread past the site's
+    close_after_days, which ``closed_reason`` tells apart ("age", or "moderator"); see
+    townhall.service.closing.described. ``published_at``: the article's publication date as the publisher gave it
+    (the age limit counts from it), or None. ``url``: the article's address only where a page may link it (on the
+    site's ``origins``), see article_urls.article_url."""
     return {
         "id": external_id,
         "title": thread["title"] if thread else None,
         "url": article_url(thread["url"], origins) if thread else None,
         **described(closed),
+        "published_at": published(thread),
         "count": count,
     }
 
@@ -133,9 +136,9 @@ def _list(svc: Services, site_id: str, thread_external_id: str, sort: str, limit
             raise NotFound("No such site.", {"site": site_id})
         thread = content.get_thread(conn, site_id, thread_external_id)
         if thread is None:
-            return {"thread": _thread_info(None, thread_external_id, 0), "comments": [], "next_cursor": None}
+            return {"thread": thread_info(None, thread_external_id, 0), "comments": [], "next_cursor": None}
         count = content.count_published(conn, thread["id"])
-        info = _thread_info(thread, thread_external_id, count, closure(svc, svc.policies.for_site(site), thread),
+        info = thread_info(thread, thread_external_id, count, closure(svc, svc.policies.for_site(site), thread),
                             site_origins(site))
         if root is not None:
             return _more_replies(conn, thread, info, root, limit, pos, viewer_id)

@@ -50,13 +50,24 @@ def get_thread_by_id(conn: Connection, thread_id: int) -> Row | None:
     return conn.execute(_THREAD_BY_ID, {"thread_id": thread_id}).mappings().first()
 
 
-def insert_thread(conn: Connection, *, site_id: str, external_id: str, url: str | None, title: str | None, now: datetime) -> int:
+def insert_thread(conn: Connection, *, site_id: str, external_id: str, url: str | None, title: str | None, now: datetime,
+                  published_at: datetime | None = None) -> int:
     res = conn.execute(
         insert(threads).values(
-            site_id=site_id, external_id=external_id, url=url, title=title, state=ThreadState.OPEN.value, created_at=now
+            site_id=site_id, external_id=external_id, url=url, title=title, state=ThreadState.OPEN.value, created_at=now,
+            published_at=published_at,
         )
     )
     return int(res.inserted_primary_key[0])
+
+
+def update_thread(conn: Connection, thread_id: int, **values: Any) -> None:
+    """Set a thread's article data (``title``, ``url``, ``published_at``)."""
+    unknown = set(values) - {"title", "url", "published_at"}
+    if unknown:
+        raise TypeError(f"not a thread's article data: {sorted(unknown)}")
+    if values:
+        conn.execute(update(threads).where(threads.c.id == thread_id).values(**values))
 
 
 def set_thread_state(conn: Connection, thread_id: int, state: ThreadState, *, kept_open_at: datetime | None = None) -> None:

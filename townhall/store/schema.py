@@ -153,6 +153,8 @@ threads = Table(
     _ts("created_at"),
     # When a moderator opened the thread past the site's close_after_days: it stays open (migration 0008)
     _ts("kept_open_at", nullable=True),
+    # The article's publication date, set by the publisher (or an import): the age limit counts from it (0011)
+    _ts("published_at", nullable=True),
     UniqueConstraint("site_id", "external_id", name="uq_threads_site_external"),
 )
 

@@ -1,4 +1,4 @@
-"""The moderator API under /api/v1/mod: queues, decisions, sanctions, appeals, history, audit log."""
+"""The moderator API under /api/v1/mod: queues, decisions, sanctions, appeals, history, audit log, threads."""
 
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ from townhall.service import enforcement
 from townhall.service import moderation as svc_mod
 from townhall.service import clusters as svc_clusters
 from townhall.service import featured as svc_featured
+from townhall.service import thread_metadata as svc_thread_meta
 from townhall.service.comments import check_thread_id
 from townhall.service.errors import Invalid
 from townhall.web.api import services
 from townhall.web.auth import check_origin, require_moderator, site_id_of
-from townhall.web.inputs import MAX_ID, Id, IdValue, SafeStr, StrictBody
+from townhall.web.inputs import MAX_ID, ArticleUrl, Id, IdValue, SafeStr, StrictBody
 
 PAGED_QUEUES = ("held", "rejected")  # by id, newest first: ``before`` continues after a page
 
@@ -189,3 +190,33 @@ def thread_state(request: Request, thread_id: str, body: ThreadStateIn) -> dict[
     actor = require_moderator(request, svc)
     check_thread_id(thread_id)
     return svc_mod.set_thread_state(svc, actor, site_id_of(request, svc), thread_id, body.state)
+
+
+class ThreadIn(StrictBody):
+    """The article's data, as the publisher knows it; a field left out stays as it is, null clears it."""
+
+    title: SafeStr | None = Field(default=None, max_length=500, description="The article's title: one line, at most 500 "
+                                  "characters (what notices and e-mails name the article by).")
+    url: ArticleUrl | None = Field(default=None, max_length=2000, description=(
+        "The article's address: an absolute http(s) URL with a host, or a path on the site starting with '/', without "
+        "spaces or control characters; where the site names its pages' origins, an absolute URL must be on one of them."))
+    published_at: SafeStr | None = Field(default=None, max_length=64, json_schema_extra={"format": "date-time"},
+                                         description=(
+        "When the article was published: an ISO 8601 date and time with its time zone (2026-11-27T08:00:00Z), from "
+        "1990 on and at most a day ahead of the server's clock; null: not known. The site's close_after_days counts "
+        "from it (else from the thread's start)."))
+
+
+@router.patch("/threads/{thread_id:path}", summary="Set a thread's article data (title, URL, publication date); "
+              "creates the thread if need be",
+              responses={403: {"description": "Not a moderator of the site"},
+                         422: {"description": "A field is not valid (the error names it)"}})
+def update_thread(request: Request, thread_id: str, body: ThreadIn) -> dict[str, Any]:
+    svc = services(request)
+    actor = require_moderator(request, svc)
+    check_thread_id(thread_id)
+    given = {name: getattr(body, name) for name in body.model_fields_set}
+    if given.get("published_at") is not None:
+        given["published_at"] = svc_thread_meta.parse_published_at(given["published_at"])
+    return svc_thread_meta.update_thread(svc, actor, site_id_of(request, svc), thread_id,
+                                         svc_thread_meta.ThreadChanges(**given))
