@@ -157,7 +157,8 @@ def test_a_comment_published_again_on_appeal_is_announced_live(app, client: Test
     strike = next(a["id"] for a in _me(client, reader)["actions"] if a["kind"] == "strike")
     events.clear()
     assert _decide(client, _appeal(client, reader, strike), "reverse", "Sarcasm.")["restored_comments"] == [cid]
-    assert ("article-1", {"type": "comment.published", "id": cid, "parent_id": None}) in events
+    author = _me(client, reader)["id"]  # the author too: a reader's widget leaves out those of readers it ignores
+    assert ("article-1", {"type": "comment.published", "id": cid, "parent_id": None, "author_id": author}) in events
 
 
 def test_an_installation_ban_reversed_on_appeal_gives_the_trusted_standing_back_on_every_site(

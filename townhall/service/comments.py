@@ -207,7 +207,8 @@ def _after_write(svc: Services, site_id: str, thread_external_id: str, row: Mapp
                  ident: Identity, account: Mapping[str, Any], ip_hash: str | None, device_hash: str | None) -> None:
     if row["status"] == CommentStatus.PUBLISHED.value:
         svc.events.publish(svc.events.channel(site_id, thread_external_id),
-                           {"type": "comment.published", "id": row["id"], "parent_id": row["parent_id"]})
+                           {"type": "comment.published", "id": row["id"], "parent_id": row["parent_id"],
+                            "author_id": row["account_id"]})
     if svc.trolls is not None:
         svc.trolls.observe(site_id, thread_external_id, row, ip_hash, device_hash, account["created_at"])
     event = {"published": "comment.created", "held": "comment.held", "rejected": "comment.rejected"}.get(row["status"])
@@ -324,7 +325,8 @@ def edit(svc: Services, ident: Identity, comment_id: int, text: Any) -> Posted:
         out = serialize(fresh, author, viewer_id=ident.account_id, decision=decision)
     channel = svc.events.channel(ident.site_id, thread["external_id"])
     if status is CommentStatus.PUBLISHED and row["status"] != CommentStatus.PUBLISHED.value:  # readers never saw it
-        svc.events.publish(channel, {"type": "comment.published", "id": comment_id, "parent_id": row["parent_id"]})
+        svc.events.publish(channel, {"type": "comment.published", "id": comment_id, "parent_id": row["parent_id"],
+                                     "author_id": row["account_id"]})
     elif status is CommentStatus.PUBLISHED:
         svc.events.publish(channel, {"type": "comment.edited", "id": comment_id})
     elif row["status"] == CommentStatus.PUBLISHED.value:  # the edit is held or refused: readers stop seeing the old text

@@ -15,7 +15,7 @@ from townhall.service.core import Services
 from townhall.service.errors import Conflict, Invalid, NotFound
 from townhall.service.identity import Actor
 from townhall.service.pages import Page
-from townhall.store import content, people
+from townhall.store import content, ignores, people
 from townhall.store.schema import CommentStatus
 
 DEFAULT_LIMIT = 10
@@ -77,19 +77,21 @@ def featured_page(svc: Services, site_id: str, thread_external_id: str, *, limit
 
 def _list(svc: Services, site_id: str, thread_external_id: str, limit: int, viewer_id: int | None) -> dict[str, Any]:
     """The published featured comments the thread shows ``viewer_id``: not one that hangs under a held comment
-    (held again after an edit) other than the viewer's own, which the thread hides with its replies."""
+    (held again after an edit) other than the viewer's own, which the thread hides with its replies, nor one
+    by an author the viewer ignores (service/ignores.py)."""
     with svc.db.read() as conn:
         if content.get_site(conn, site_id) is None:
             raise NotFound("No such site.", {"site": site_id})
         thread = content.get_thread(conn, site_id, thread_external_id)
         if thread is None:
             return {"comments": []}
+        ignored = ignores.hidden_authors(conn, viewer_id)
         rows: list[Any] = []
         offset = 0
         while len(rows) < limit:
             batch = content.list_featured(conn, int(thread["id"]), limit=limit, offset=offset)
             hidden = content.under_held(conn, batch, viewer_id)
-            rows += [r for r in batch if r["id"] not in hidden]
+            rows += [r for r in batch if r["id"] not in hidden and r["account_id"] not in ignored]
             if len(batch) < limit:
                 break
             offset += limit

@@ -3,7 +3,8 @@
 Erasure (DELETE /api/v1/me, ``townhall erase``) keeps the moderation record but not the person:
 
 * the account row stays (comments, actions and audit entries point at it) but loses its subject (replaced
-  by ``erased:<random>``), display name, e-mail and device hash; their notification settings go. While a
+  by ``erased:<random>``), display name, e-mail and device hash; their notification settings go, and so do
+  their ignore list and their place on other readers' (townhall.service.ignores). While a
   ban or suspension is in force the subject is replaced by a keyed hash of it instead
   (:func:`townhall.service.accounts.sanctioned_subject`), so that erasure is no way out of a sanction: the
   same sign-in finds the erased account, and its sanction, again. Once none is in force the erasure is
@@ -37,7 +38,7 @@ from townhall.service.enforcement import SANCTIONED_PREFIX, erased_subject, rele
 from townhall.service.core import Services, as_utc
 from townhall.service.errors import Invalid, NotFound
 from townhall.service.jobs import Job, JobQueue, Recurring
-from townhall.store import content, people
+from townhall.store import content, ignores, people
 from townhall.store import dashboard as dashboard_store
 from townhall.store import jobs as job_store
 from townhall.store import privacy as store
@@ -81,9 +82,12 @@ def export_account(svc: Services, account_id: int) -> dict[str, Any]:
         if account is None:
             raise NotFound("No such account.")
         prefs = store.prefs_of(conn, account_id)
+        ignored = ignores.list_ignored(conn, account_id)
         return {
             "account": _plain(account),
             "notifications": {"replies": bool(prefs["notify_replies"]) if prefs else False},
+            "ignored": [{"account_id": int(r["ignored_id"]), "name": r["display_name"], "since": _iso(r["created_at"])}
+                        for r in ignored],
             "comments": [_reader_facing(c) for c in store.comments_of(conn, account_id)],
             "reactions": [_plain(r) for r in store.reactions_of(conn, account_id)],
             "reports": [_plain(r) for r in store.reports_by(conn, account_id)],
@@ -162,6 +166,7 @@ def erase_account(svc: Services, account_id: int, *, actor: str, mode: str | Non
                 if evidence != flag["evidence"]:
                     store.set_flag_evidence(conn, int(flag["id"]), evidence)
         store.scrub_reader_writing(conn, account_id, PLACEHOLDER)
+        ignores.forget_account(conn, account_id)  # their list, and their place on others' (private: not counted)
         for row in store.deliveries_of_site(conn, site_id):
             if _mentions(row["payload"], account_id):
                 p = row["payload"]

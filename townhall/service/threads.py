@@ -15,7 +15,7 @@ from townhall.service.comments import check_thread_id, serialize
 from townhall.service.core import Services
 from townhall.service.errors import Invalid, NotFound
 from townhall.service.pages import Page
-from townhall.store import content, people
+from townhall.store import content, ignores, people
 from townhall.store.content import SORTS, Cursor
 from townhall.store.schema import MAX_ID, TOMBSTONES, CommentStatus
 
@@ -67,17 +67,18 @@ def thread_info(thread: Mapping[str, Any] | None, external_id: str, count: int,
 
 
 def _nest(roots: list[Mapping[str, Any]], replies: list[Mapping[str, Any]], authors: dict[int, Any],
-          viewer_id: int | None, reacted: dict[int, str], unfinished: set[int]) -> list[dict[str, Any]]:
-    """The roots with their replies nested; tombstones left with no reply are dropped, except a root whose
-    further replies (``unfinished``: more than the page nests) are still to be loaded."""
+          viewer_id: int | None, reacted: dict[int, str], unfinished: set[int], hidden: frozenset[int]) -> list[dict[str, Any]]:
+    """The roots with their replies nested; tombstones and placeholders (``hidden``: authors the viewer ignores)
+    left with no reply are dropped, except a root whose further replies (``unfinished``: more than the page nests)
+    are still to be loaded."""
     by_id: dict[int, dict[str, Any]] = {}
     out = []
     for row in roots:
-        item = _listed(row, authors, viewer_id, reacted)
+        item = _listed(row, authors, viewer_id, reacted, hidden)
         by_id[row["id"]] = item
         out.append(item)
     for row in replies:
-        item = _listed(row, authors, viewer_id, reacted)
+        item = _listed(row, authors, viewer_id, reacted, hidden)
         by_id[row["id"]] = item
         parent = by_id.get(row["parent_id"])
         if parent is not None:
@@ -86,12 +87,16 @@ def _nest(roots: list[Mapping[str, Any]], replies: list[Mapping[str, Any]], auth
 
 
 def _listed(row: Mapping[str, Any], authors: dict[int, Any], viewer_id: int | None,
-            reacted: dict[int, str]) -> dict[str, Any]:
+            reacted: dict[int, str], hidden: frozenset[int] = frozenset()) -> dict[str, Any]:
     """A comment as a thread shows it. One a moderator removed is listed only while it has a published reply
-    (:func:`townhall.store.content._visible`), as a tombstone like a deleted one: no text, no author."""
+    (:func:`townhall.store.content._visible`), as a tombstone like a deleted one: no text, no author. One whose
+    author the viewer ignores (``hidden``) likewise, as a placeholder marked ``"ignored": true``."""
     if row["status"] == CommentStatus.REJECTED.value:
         item = serialize(row, None, viewer_id=None)
         item.update(html="", own=False)
+    elif row["account_id"] in hidden and row["status"] == CommentStatus.PUBLISHED.value:
+        item = serialize(row, None, viewer_id=None)
+        item.update(html="", own=False, featured=False, reactions=0, ignored=True)
     else:
         item = serialize(row, authors.get(row["account_id"]), viewer_id=viewer_id, my_reaction=reacted.get(row["id"]))
     item["replies"] = []
@@ -100,7 +105,7 @@ def _listed(row: Mapping[str, Any], authors: dict[int, Any], viewer_id: int | No
 
 def _empty_tombstone(item: dict[str, Any]) -> bool:
     item["replies"] = [r for r in item["replies"] if not _empty_tombstone(r)]
-    return item["status"] in TOMBSTONES and not item["replies"]
+    return (item["status"] in TOMBSTONES or "ignored" in item) and not item["replies"]
 
 
 def list_comments(svc: Services, site_id: str, thread_external_id: str, *, sort: str = "newest", limit: int = 20,
@@ -140,9 +145,10 @@ def _list(svc: Services, site_id: str, thread_external_id: str, sort: str, limit
         count = content.count_published(conn, thread["id"])
         info = thread_info(thread, thread_external_id, count, closure(svc, svc.policies.for_site(site), thread),
                             site_origins(site))
+        hidden = ignores.hidden_authors(conn, viewer_id)  # the authors the viewer ignores (service/ignores.py)
         if root is not None:
-            return _more_replies(conn, thread, info, root, limit, pos, viewer_id)
-        items, last, more = _roots_page(conn, thread["id"], sort, limit, pos, viewer_id)
+            return _more_replies(conn, thread, info, root, limit, pos, viewer_id, hidden)
+        items, last, more = _roots_page(conn, thread["id"], sort, limit, pos, viewer_id, hidden)
         next_cursor = encode_cursor(_cursor_of(last, sort)) if more and last is not None else None
         return {"thread": info, "comments": items, "next_cursor": next_cursor}
 
@@ -152,7 +158,7 @@ def _cursor_of(row: Mapping[str, Any], sort: str) -> Cursor:
 
 
 def _roots_page(conn: Any, thread_id: int, sort: str, limit: int, pos: Cursor | None,
-                viewer_id: int | None) -> tuple[list[dict[str, Any]], Mapping[str, Any] | None, bool]:
+                viewer_id: int | None, hidden: frozenset[int]) -> tuple[list[dict[str, Any]], Mapping[str, Any] | None, bool]:
     """Up to ``limit`` top-level comments after ``pos``, nested with their replies; the last top-level row the
     page read (its cursor is the next page's); and whether more come after it.
 
@@ -171,7 +177,7 @@ def _roots_page(conn: Any, thread_id: int, sort: str, limit: int, pos: Cursor | 
         rows = rows[:want]
         if not rows:
             break
-        items += _nested(conn, rows, viewer_id)
+        items += _nested(conn, rows, viewer_id, hidden)
         last = rows[-1]
         after = _cursor_of(last, sort)
         if not more or len(items) >= limit:
@@ -179,7 +185,7 @@ def _roots_page(conn: Any, thread_id: int, sort: str, limit: int, pos: Cursor | 
     return items, last, more
 
 
-def _nested(conn: Any, roots: list[Mapping[str, Any]], viewer_id: int | None) -> list[dict[str, Any]]:
+def _nested(conn: Any, roots: list[Mapping[str, Any]], viewer_id: int | None, hidden: frozenset[int]) -> list[dict[str, Any]]:
     """Top-level comments with their first replies nested under them (the rest behind ``replies_cursor``)."""
     replies = content.list_replies_of_roots(conn, [r["id"] for r in roots], per_root=REPLIES_PER_ROOT, viewer_id=viewer_id)
     counts: dict[int, int] = {}
@@ -191,7 +197,7 @@ def _nested(conn: Any, roots: list[Mapping[str, Any]], viewer_id: int | None) ->
     authors = _authors(conn, roots + kept)
     reacted = _reacted(conn, roots + kept, viewer_id)
     unfinished = {root_id for root_id, n in counts.items() if n > REPLIES_PER_ROOT}
-    items = _nest(roots, kept, authors, viewer_id, reacted, unfinished)
+    items = _nest(roots, kept, authors, viewer_id, reacted, unfinished, hidden)
     for item in items:
         item["more_replies"] = item["id"] in unfinished
         if item["more_replies"]:
@@ -201,7 +207,9 @@ def _nested(conn: Any, roots: list[Mapping[str, Any]], viewer_id: int | None) ->
 
 
 def _more_replies(conn: Any, thread: Mapping[str, Any], info: dict[str, Any], root: int, limit: int,
-                  pos: Cursor | None, viewer_id: int | None) -> dict[str, Any]:
+                  pos: Cursor | None, viewer_id: int | None, hidden: frozenset[int]) -> dict[str, Any]:
+    """Further replies of a top-level comment, flat, oldest first. A reply by an author the viewer ignores is a
+    placeholder while a reply answers it (which has its place under it), else left out."""
     root_row = content.get_comment(conn, root)
     if root_row is None or root_row["thread_id"] != thread["id"] or root_row["root_id"] is not None:
         raise NotFound("No such top-level comment in this thread.", {"root": root})
@@ -210,9 +218,9 @@ def _more_replies(conn: Any, thread: Mapping[str, Any], info: dict[str, Any], ro
     rows = rows[:limit]
     authors = _authors(conn, rows)
     reacted = _reacted(conn, rows, viewer_id)
-    items = []
-    for r in rows:
-        items.append(_listed(r, authors, viewer_id, reacted))
+    ignored = {int(r["id"]) for r in rows if r["account_id"] in hidden and r["status"] == CommentStatus.PUBLISHED.value}
+    keep = ignores.answered(conn, root, sorted(ignored), viewer_id) if ignored and viewer_id is not None else set()
+    items = [_listed(r, authors, viewer_id, reacted, hidden) for r in rows if int(r["id"]) not in ignored or int(r["id"]) in keep]
     return {
         "thread": info,
         "comments": items,

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, and_, bindparam, func, insert, literal, or_, 
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
-from townhall.store import people
+from townhall.store import ignores, people
 from townhall.store.schema import TOMBSTONES, CommentStatus, ThreadState, comments, reactions, reports, sites, threads, insert_row
 
 Row = RowMapping
@@ -185,14 +185,16 @@ def list_roots(
     conn: Connection, thread_id: int, *, sort: str, limit: int, cursor: Cursor | None, viewer_id: int | None
 ) -> list[Row]:
     """Up to ``limit`` top-level comments after ``cursor``, as a page lists them: visible (:func:`_visible`), and a
-    tombstone (deleted, or removed by a moderator) only while a reply of its own is shown with text, which it
-    keeps in place. A tombstone with nothing to keep is left out here, not after the page was cut, so that a
-    page holds ``limit`` comments whenever that many follow the cursor."""
+    tombstone (deleted, or removed by a moderator), or a comment of an author the viewer ignores, only while a
+    reply of its own is shown with text, which it keeps in place. A tombstone with nothing to keep is left out
+    here, not after the page was cut, so that a page holds ``limit`` comments whenever that many follow the cursor."""
     with_viewer = viewer_id is not None
     q = select(comments).where(
         comments.c.thread_id == thread_id, comments.c.root_id.is_(None), _visible(viewer_id),
         or_(comments.c.status.not_in(TOMBSTONES), _ROOT_HAS_REPLY_TO_SHOW[with_viewer]),
     )
+    if with_viewer:  # an author the viewer ignores: only while a reply is kept in place (listed as a placeholder)
+        q = q.where(or_(comments.c.account_id.not_in(ignores.HIDDEN), _ROOT_HAS_REPLY_TO_SHOW[True]))
     if sort == "top":
         if cursor is not None:
             q = q.where(

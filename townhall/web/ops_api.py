@@ -1,19 +1,20 @@
-"""Readers' own data and e-mail: notification settings, the unsubscribe link, data export and erasure."""
+"""Readers' own data and e-mail: notification settings, the ignore list, the unsubscribe link, data export and
+erasure."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import Field
 
-from townhall.service import mail, privacy
+from townhall.service import ignores, mail, privacy
 from townhall.service.errors import Invalid
 from townhall.service.mail import MailTopic
 from townhall.web.api import rate_limit, services
 from townhall.web.auth import check_origin, require_reader
-from townhall.web.inputs import StrictBody
+from townhall.web.inputs import Id, StrictBody
 
 router = APIRouter()
 
@@ -35,6 +36,38 @@ def put_notifications(request: Request, body: Notifications) -> dict[str, Any]:
     ident = require_reader(request, svc)
     rate_limit(request, svc, ident)
     return mail.set_reply_notifications(svc, ident, body.replies)
+
+
+# --- the ignore list (townhall.service.ignores): private, never audited ----------------------------------------
+_IGNORE_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such reader on this site"},
+    422: {"description": "`cannot_ignore_self`, `cannot_ignore_moderator`, or `ignore_list_full` (at most 1,000)"},
+}
+
+
+@router.get("/api/v1/me/ignored", summary="The readers whose comments you chose not to see (ids and names)")
+def get_ignored(request: Request) -> dict[str, Any]:
+    svc = services(request)
+    return ignores.list_ignored(svc, require_reader(request, svc))
+
+
+@router.put("/api/v1/me/ignored/{account_id}", summary="Ignore a reader: their comments are no longer shown to you",
+            dependencies=[Depends(check_origin)], responses=_IGNORE_ERRORS)
+def put_ignored(request: Request, account_id: Id) -> dict[str, Any]:
+    svc = services(request)
+    ident = require_reader(request, svc)
+    rate_limit(request, svc, ident)
+    return ignores.ignore(svc, ident, account_id)
+
+
+@router.delete("/api/v1/me/ignored/{account_id}", status_code=204, summary="Stop ignoring a reader",
+               dependencies=[Depends(check_origin)], responses={404: _IGNORE_ERRORS[404]})
+def delete_ignored(request: Request, account_id: Id) -> Response:
+    svc = services(request)
+    ident = require_reader(request, svc)
+    rate_limit(request, svc, ident)
+    ignores.unignore(svc, ident, account_id)
+    return Response(status_code=204)
 
 
 # --- unsubscribe: the link in an e-mail, and RFC 8058 one-click -------------------------------------------

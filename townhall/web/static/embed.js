@@ -107,6 +107,10 @@
       featured: 'Featured', featuredWhy: 'picked by the moderators', featuredHeading: 'Featured comments',
       featuredGo: 'Read it in the thread', feature: 'Feature', unfeature: 'Unfeature',
       featuredOn: 'The comment is now featured.', featuredOff: 'The comment is no longer featured.',
+      ignore: 'Ignore', ignoreConfirm: 'Ignore {name}? Their comments will be hidden from you.', ignoreYes: 'Yes, ignore',
+      ignoredNotice: 'You now ignore {name}: their comments are hidden.', ignoredComment: 'Comment from a reader you ignore.',
+      ignoring: { one: 'You ignore 1 reader', other: 'You ignore {n} readers' }, unignore: 'Stop ignoring',
+      unignored: 'You see comments from {name} again.',
     },
     de: {
       heading: 'Kommentare',
@@ -197,6 +201,11 @@
       featured: 'Empfohlen', featuredWhy: 'von der Moderation ausgewählt', featuredHeading: 'Empfohlene Kommentare',
       featuredGo: 'In der Diskussion lesen', feature: 'Empfehlen', unfeature: 'Nicht mehr empfehlen',
       featuredOn: 'Der Kommentar wird jetzt empfohlen.', featuredOff: 'Der Kommentar wird nicht mehr empfohlen.',
+      ignore: 'Ignorieren', ignoreConfirm: '{name} ignorieren? Die Kommentare dieser Person werden Ihnen nicht mehr angezeigt.',
+      ignoreYes: 'Ja, ignorieren', ignoredNotice: 'Sie ignorieren jetzt {name}: die Kommentare sind ausgeblendet.',
+      ignoredComment: 'Kommentar einer Person, die Sie ignorieren.',
+      ignoring: { one: 'Sie ignorieren 1 Person', other: 'Sie ignorieren {n} Personen' }, unignore: 'Nicht mehr ignorieren',
+      unignored: 'Sie sehen die Kommentare von {name} wieder.',
     },
   };
 
@@ -434,6 +443,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       this.featLoads = 0;
       this.featIds = new Set();  // the comments the featured section shows
       this.featSeen = new Map();  // id -> featured, as comment.featured told it since the latest load began
+      this.ignored = new Map();  // account id -> name: the readers this reader ignores (GET /me/ignored)
       this.inflight = 0;
       this.deferred = [];
       this.stopKeeping = null;  // ends keepInView's watch over a linked comment
@@ -575,16 +585,17 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
 
     async whoIs() {
       this.meError = null;
-      if (!this.token()) { this.me = this.expired = null; this.renderAccount(); return; }
+      if (!this.token()) { this.me = this.expired = null; this.ignored.clear(); this.renderAccount(); return; }
       try {
         const me = await this.api('GET', '/me');
         const before = this.me || this.expired;
         if (before && me && before.id !== me.id) this.reset();
         else if (this.expired) this.root.querySelectorAll('.th-form .th-error').forEach((x) => { x.hidden = true; });
         this.me = me; this.expired = null;
+        // the server leaves their comments out of this reader's pages; the list is for the live stream and the panel
+        this.ignored = new Map((await this.api('GET', '/me/ignored')).ignored.map((i) => [i.id, i.name]));
       } catch (e) {
-        if (e.status === 401) this.me = null;
-        else if (!this.me) this.meError = e;
+        if (e.status === 401) { this.me = null; this.ignored.clear(); } else if (!this.me) this.meError = e;
       }
       this.renderAccount();
     }
@@ -613,7 +624,66 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       }
       this.renderStanding();
       this.renderRemoved(me && me.removed_comments);
+      this.renderIgnored();
       this.renderCompose();
+    }
+
+    // The readers this reader ignores, folded away under one line, each with "Stop ignoring"
+    renderIgnored() {
+      const t = this.t, box = this.ignoreBox, open = box && box.open;
+      if (box) box.remove();
+      this.ignoreBox = null;
+      if (!this.me || !this.ignored.size) return;
+      this.ignoreBox = h('details', { class: 'th-removed', open }, h('summary', { text: t('ignoring', { n: this.ignored.size }) }),
+        h('ul', null, Array.from(this.ignored, ([id, name]) => h('li', null, h('span', { dir: 'auto', text: name }), ' ',
+          h('button', { type: 'button', class: 'th-quiet', onclick: () => this.unignore(id, name) }, t('unignore'), h('span', { class: 'th-sr', text: ' ' + name }))))));
+      this.account.after(this.ignoreBox);
+    }
+
+    async unignore(id, name) {
+      try {
+        await this.api('DELETE', '/me/ignored/' + id);
+        this.ignored.delete(id);
+        this.renderIgnored();
+        (this.ignoreBox ? this.ignoreBox.querySelector('summary') : this.heading).focus();
+        this.say(this.t('unignored', { name }));
+        this.load();  // their comments, drawn again
+      } catch (e) { this.alert(this.errorText(e)); }
+    }
+
+    async ignore(entry, btn) {
+      const a = entry.c.author;
+      btn.disabled = true;
+      try {
+        await this.api('PUT', '/me/ignored/' + a.id);
+        this.ignored.set(a.id, a.name);
+        this.hideAuthor(a.id);
+        this.renderIgnored();
+        (entry.li && entry.li.isConnected ? entry.art : this.heading).focus();
+        this.say(this.t('ignoredNotice', { name: a.name }));
+      } catch (e) {
+        btn.disabled = false;
+        this.alert(this.errorText(e));
+      }
+    }
+
+    // an ignored reader's comments go from the page at once, as the server leaves them out: a placeholder where
+    // replies hang under one (children first, so that a comment whose replies all go goes too)
+    hideAuthor(id) {
+      Array.from(this.map.values()).reverse().forEach((e) => {
+        const c = e.c;
+        if (!c.author || c.author.id !== id) return;
+        Object.assign(c, { ignored: true, author: null, html: '', featured: false });
+        if (!e.li) return;  // behind "continue this thread": drawn so when revealed
+        if (Array.from(e.li.children).some((x) => x.tagName === 'BUTTON' || (x.tagName === 'OL' && x.children.length))) {
+          e.li.querySelector('.th-c').replaceWith(this.renderArticle(e));
+        } else {
+          const ol = e.li.parentNode;
+          e.li.remove(); this.map.delete(c.id);
+          if (ol !== this.list && !ol.children.length) ol.remove();
+        }
+      });
+      if (this.featData) this.renderFeatured(this.featData.filter((c) => !c.author || c.author.id !== id));
     }
 
     // A moderator's reason reaches the comment's author: the comments removed in the last two weeks, each
@@ -1115,7 +1185,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
 
     renderFeatured(list) {
       const t = this.t;
-      list = list.slice(0, this.o.featuredLimit);
+      list = this.featData = list.slice(0, this.o.featuredLimit);
       this.featIds = new Set(list.map((c) => c.id));
       this.featured.hidden = !list.length;
       this.featList.replaceChildren(...list.map((c) => {
@@ -1278,13 +1348,13 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     renderArticle(entry) {
       const t = this.t;
       const c = entry.c;
-      const gone = c.status === 'deleted' || c.status === 'removed' || c.status === 'rejected';
+      const gone = c.ignored || c.status === 'deleted' || c.status === 'removed' || c.status === 'rejected';
+      const note = t(c.status === 'deleted' ? 'deletedComment' : c.ignored ? 'ignoredComment' : 'removedComment');
       const name = c.author ? c.author.name : '';
-      const art = h('article', { class: 'th-c', tabindex: '-1', 'data-id': c.id,
-        'aria-label': gone ? t(c.status === 'deleted' ? 'deletedComment' : 'removedComment') : t('commentBy', { name }) });
+      const art = h('article', { class: 'th-c', tabindex: '-1', 'data-id': c.id, 'aria-label': gone ? note : t('commentBy', { name }) });
       entry.art = art;
       if (gone) {
-        art.append(h('p', { class: 'th-note', text: t(c.status === 'deleted' ? 'deletedComment' : 'removedComment') }));
+        art.append(h('p', { class: 'th-note', text: note }));
         return art;
       }
       const a = c.author || {};
@@ -1321,6 +1391,12 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       } else if (published && c.reactions) {
         bar.append(h('span', { class: 'th-note', text: t('likes', { n: c.reactions }) }));
       }
+      // an inline "are you sure?": the question, the button that acts and the one that closes it
+      const confirm = (q, yesText, noText, close, act) => {
+        const yes = h('button', { type: 'button', class: 'th-primary', text: yesText, onclick: () => act(yes) });
+        return h('div', { class: 'th-form', role: 'group', 'aria-label': q }, h('p', { text: q }),
+          h('div', { class: 'th-buttons' }, yes, h('button', { type: 'button', text: noText, onclick: close })));
+      };
       const open = (btn, make, quiet) => {
         if (slot.firstChild && slot._owner === btn) { this.closeSlot(slot); btn.focus(); return; }
         this.closeSlot(slot);
@@ -1369,12 +1445,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
           bar.append(edit);
         }
         const del = h('button', { type: 'button', class: 'th-quiet', 'aria-expanded': 'false', text: t('delete') });
-        del.addEventListener('click', () => open(del, (close) => {
-          const yes = h('button', { type: 'button', class: 'th-primary', text: t('deleteYes') });
-          yes.addEventListener('click', () => this.deleteComment(entry, yes));
-          return h('div', { class: 'th-form', role: 'group', 'aria-label': t('deleteConfirm') }, h('p', { text: t('deleteConfirm') }),
-            h('div', { class: 'th-buttons' }, yes, h('button', { type: 'button', text: t('deleteNo'), onclick: close })));
-        }));
+        del.addEventListener('click', () => open(del, (close) => confirm(t('deleteConfirm'), t('deleteYes'), t('deleteNo'), close, (yes) => this.deleteComment(entry, yes))));
         bar.append(del);
       }
       if (published && !c.own) {
@@ -1384,6 +1455,12 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
           open(rep, (close) => this.reportForm(entry, close));
         });
         bar.append(rep);
+      }
+      const a = c.author;  // a signed-in reader may ignore another reader, never a moderator
+      if (published && !c.own && a && !a.moderator && this.token()) {
+        const ign = h('button', { type: 'button', class: 'th-quiet', 'aria-expanded': 'false', text: t('ignore') });
+        ign.addEventListener('click', () => open(ign, (close) => confirm(t('ignoreConfirm', { name: a.name }), t('ignoreYes'), t('cancel'), close, (yes) => this.ignore(entry, yes))));
+        bar.append(ign);
       }
       return bar;
     }
@@ -1689,11 +1766,11 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         if (entry && entry.echo) { entry.echo = false; return; }  // their edit was held or refused: shown already
       }
       if (type === 'comment.published') {
-        if (entry) return;
+        if (entry || this.ignored.has(data.author_id)) return;  // not announced: the page would not show it
         this.pendingNew.add(id);
         this.updateBanner(true);
       } else if (type === 'comment.edited') {
-        if (entry && entry.li) { this.pendingEdits.add(id); this.updateBanner(false); }
+        if (entry && entry.li && !entry.c.ignored) { this.pendingEdits.add(id); this.updateBanner(false); }
       } else if (gone) {
         if (this.pendingNew.delete(id)) { this.updateBanner(false); return; }
         if (!entry) {  // not loaded (a later page): whether it counted, the server knows; asked once for a burst

@@ -1,0 +1,78 @@
+"""Queries for readers' ignore lists (``ignored_accounts``): whose comments a reader chose not to see."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
+
+from townhall.store.ops_tables import ignored_accounts
+from townhall.store.schema import CommentStatus, Role, accounts, comments
+
+Row = RowMapping
+_ig = ignored_accounts.c
+
+# The accounts whose comments a reader does not see: those they ignore that are still readers (an account made
+# a moderator since is not hidden; staff cannot be ignored). Built once, as the thread reads in store/content.py.
+HIDDEN = (select(_ig.ignored_id).join(accounts, accounts.c.id == _ig.ignored_id)
+           .where(_ig.account_id == bindparam("viewer"), accounts.c.role == Role.READER.value))
+
+
+def hidden_authors(conn: Connection, viewer_id: int | None) -> frozenset[int]:
+    """The authors whose comments ``viewer_id`` does not see (none for a signed-out reader: no query)."""
+    if viewer_id is None:
+        return frozenset()
+    return frozenset(int(i) for i in conn.execute(HIDDEN, {"viewer": viewer_id}).scalars())
+
+
+def answered(conn: Connection, root_id: int, comment_ids: list[int], viewer_id: int) -> set[int]:
+    """The replies of ``comment_ids`` (under top-level comment ``root_id``, whose index finds them) that a published
+    reply answers, or one of ``viewer_id``'s held ones: an ignored author's comment a flat list of replies keeps, as
+    a placeholder, so that the reply has its place."""
+    if not comment_ids:
+        return set()
+    shown = or_(comments.c.status == CommentStatus.PUBLISHED.value,
+                and_(comments.c.status == CommentStatus.HELD.value, comments.c.account_id == viewer_id))
+    q = select(comments.c.parent_id).where(comments.c.root_id == root_id, comments.c.parent_id.in_(comment_ids), shown).distinct()
+    return {int(i) for i in conn.execute(q).scalars()}
+
+
+def list_ignored(conn: Connection, account_id: int) -> list[Row]:
+    """The accounts ``account_id`` ignores, with their display names and since when, the latest first."""
+    q = (select(_ig.ignored_id, _ig.created_at, accounts.c.display_name, accounts.c.role)
+         .join(accounts, accounts.c.id == _ig.ignored_id)
+         .where(_ig.account_id == account_id).order_by(_ig.created_at.desc(), _ig.ignored_id.desc()))
+    return list(conn.execute(q).mappings())
+
+
+def count_ignored(conn: Connection, account_id: int) -> int:
+    return int(conn.execute(select(func.count()).select_from(ignored_accounts).where(_ig.account_id == account_id)).scalar_one())
+
+
+def is_ignored(conn: Connection, account_id: int, ignored_id: int) -> bool:
+    q = select(_ig.account_id).where(_ig.account_id == account_id, _ig.ignored_id == ignored_id)
+    return conn.execute(q).first() is not None
+
+
+def add(conn: Connection, account_id: int, ignored_id: int, now: datetime) -> None:
+    """Ignore ``ignored_id``; already ignored (also by the same reader's request a moment ago), nothing changes."""
+    if is_ignored(conn, account_id, ignored_id):
+        return
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(ignored_accounts).values(account_id=account_id, ignored_id=ignored_id, created_at=now))
+    except IntegrityError:  # PostgreSQL: a concurrent request of the same reader inserted it first
+        if not is_ignored(conn, account_id, ignored_id):
+            raise
+
+
+def remove(conn: Connection, account_id: int, ignored_id: int) -> None:
+    conn.execute(delete(ignored_accounts).where(_ig.account_id == account_id, _ig.ignored_id == ignored_id))
+
+
+def forget_account(conn: Connection, account_id: int) -> int:
+    """An erasure: the account's own list, and its place on everyone else's. Returns the rows removed."""
+    res = conn.execute(delete(ignored_accounts).where(or_(_ig.account_id == account_id, _ig.ignored_id == account_id)))
+    return int(res.rowcount or 0)
