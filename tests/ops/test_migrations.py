@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -218,6 +219,19 @@ def test_the_migrated_schema_is_the_one_the_code_declares(empty_db: str) -> None
         db.dispose()
 
 
+@contextmanager
+def _migrated(url: str) -> Iterator[tuple[Database, Any]]:
+    """A database migrated to the head, with its Alembic configuration; at the end it must be at the head again."""
+    db = Database(url)
+    cfg = _alembic_config(url)
+    try:
+        db.migrate()
+        yield db, cfg
+        assert db.current_revision() == db.head_revision()
+    finally:
+        db.dispose()
+
+
 def _down_and_up(db: Database, cfg: Any, before: str) -> Iterator[bool]:
     """Downgrade a migrated database to the revision ``before`` a step, then upgrade it to the head again; yields
     after each (False: the step is undone, True: done again)."""
@@ -231,10 +245,7 @@ def _down_and_up(db: Database, cfg: Any, before: str) -> Iterator[bool]:
 def test_thread_kept_open_downgrades_and_upgrades_again_keeping_the_threads(empty_db: str) -> None:
     """0008 adds ``threads.kept_open_at`` (a moderator's "open" past the site's close_after_days); its downgrade
     drops the column only (on SQLite too, where the threads that comments refer to must not be copied away)."""
-    db = Database(empty_db)
-    cfg = _alembic_config(empty_db)
-    try:
-        db.migrate()
+    with _migrated(empty_db) as (db, cfg):
         with db.write_engine.begin() as conn:
             _data_0001(conn)
             _put(conn, "threads", id=2, site_id="s1", external_id="t2", state="open", created_at=T0, kept_open_at=T0)
@@ -245,19 +256,13 @@ def test_thread_kept_open_downgrades_and_upgrades_again_keeping_the_threads(empt
                 rows = conn.execute(sa.text("SELECT id, external_id, state FROM threads ORDER BY id")).all()
                 assert [tuple(r) for r in rows] == [(1, "t1", "open"), (2, "t2", "open")]
                 assert conn.execute(sa.text("SELECT count(*) FROM comments")).scalar_one() == 1
-        assert db.current_revision() == db.head_revision()
-    finally:
-        db.dispose()
 
 
 def test_featured_comments_downgrade_and_upgrade_again_keeping_the_comments(empty_db: str) -> None:
     """0009 adds ``comments.featured_at`` and ``featured_by`` with an index on (thread_id, featured_at); its
     downgrade drops the index and the columns only (on SQLite too: no copy of the table that others refer to),
     and the upgrade after it adds them again, empty."""
-    db = Database(empty_db)
-    cfg = _alembic_config(empty_db)
-    try:
-        db.migrate()
+    with _migrated(empty_db) as (db, cfg):
         with db.write_engine.begin() as conn:
             _data_0001(conn)
             _data_0003(conn)  # a reply, which refers to comment 1
@@ -274,19 +279,13 @@ def test_featured_comments_downgrade_and_upgrade_again_keeping_the_comments(empt
                 if up:
                     assert conn.execute(sa.text("SELECT count(*) FROM comments WHERE featured_at IS NOT NULL")).scalar_one() == 0
                 assert conn.execute(sa.text("SELECT count(*) FROM decisions")).scalar_one() == 1
-        assert db.current_revision() == db.head_revision()
-    finally:
-        db.dispose()
 
 
 def test_thread_published_at_downgrades_and_upgrades_again_keeping_the_threads(empty_db: str) -> None:
     """0011 adds ``threads.published_at`` (the article's publication date, from which the age limit counts); its
     downgrade drops the column only (on SQLite too: no copy of the table that comments refer to), and the upgrade
     after it adds it again, empty."""
-    db = Database(empty_db)
-    cfg = _alembic_config(empty_db)
-    try:
-        db.migrate()
+    with _migrated(empty_db) as (db, cfg):
         with db.write_engine.begin() as conn:
             _data_0001(conn)
             _data_0011(conn)
@@ -299,6 +298,19 @@ def test_thread_published_at_downgrades_and_upgrades_again_keeping_the_threads(e
                 if up:
                     assert conn.execute(sa.text("SELECT count(*) FROM threads WHERE published_at IS NOT NULL")).scalar_one() == 0
                 assert conn.execute(sa.text("SELECT count(*) FROM comments")).scalar_one() == 1
-        assert db.current_revision() == db.head_revision()
-    finally:
-        db.dispose()
+
+
+def test_ignored_accounts_downgrade_and_upgrade_again_keeping_the_accounts(empty_db: str) -> None:
+    """0010 adds the ``ignored_accounts`` table (readers' ignore lists); its downgrade drops it (and its index)
+    only, and the upgrade after it creates it again, empty."""
+    with _migrated(empty_db) as (db, cfg):
+        with db.write_engine.begin() as conn:
+            _data_0001(conn)
+            _data_0010(conn)
+        for up in _down_and_up(db, cfg, "0009_featured_comments"):
+            with db.read() as conn:
+                assert ("ignored_accounts" in sa.inspect(conn).get_table_names()) is up
+                rows = conn.execute(sa.text("SELECT id, display_name FROM accounts ORDER BY id")).all()
+                assert [tuple(r) for r in rows] == [(1, "Ann"), (2, "Bo")]
+                if up:
+                    assert conn.execute(sa.text("SELECT count(*) FROM ignored_accounts")).scalar_one() == 0
