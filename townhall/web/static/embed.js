@@ -111,6 +111,9 @@
       ignoredNotice: 'You now ignore {name}: their comments are hidden.', ignoredComment: 'Comment from a reader you ignore.',
       ignoring: { one: 'You ignore 1 reader', other: 'You ignore {n} readers' }, unignore: 'Stop ignoring',
       unignored: 'You see comments from {name} again.',
+      closeThread: 'Close comments', openThread: 'Open comments', closeYes: 'Yes, close comments',
+      closeConfirm: 'Close comments on this article? Readers will no longer be able to comment or reply.',
+      opened: 'Comments on this article are open again.',
     },
     de: {
       heading: 'Kommentare',
@@ -206,6 +209,9 @@
       ignoredComment: 'Kommentar einer Person, die Sie ignorieren.',
       ignoring: { one: 'Sie ignorieren 1 Person', other: 'Sie ignorieren {n} Personen' }, unignore: 'Nicht mehr ignorieren',
       unignored: 'Sie sehen die Kommentare von {name} wieder.',
+      closeThread: 'Kommentare schließen', openThread: 'Kommentare öffnen', closeYes: 'Ja, schließen',
+      closeConfirm: 'Die Kommentare zu diesem Artikel schließen? Dann kann niemand mehr kommentieren oder antworten.',
+      opened: 'Die Kommentare zu diesem Artikel sind wieder geöffnet.',
     },
   };
 
@@ -259,6 +265,12 @@
     if (!u) return null;
     u.hash = 'comment-' + id;
     return u.href;
+  }
+  // an inline "are you sure?": the question, the button that acts and the one that closes it
+  function confirmBox(q, yesText, noText, close, act) {
+    const yes = h('button', { type: 'button', class: 'th-primary', text: yesText, onclick: () => act(yes) });
+    return h('div', { class: 'th-form', role: 'group', 'aria-label': q }, h('p', { text: q }),
+      h('div', { class: 'th-buttons' }, yes, h('button', { type: 'button', text: noText, onclick: close })));
   }
   function append(el, kid) {
     if (kid == null || kid === false) return;
@@ -392,7 +404,7 @@ fieldset{border:1px solid var(--_border);border-radius:var(--th-radius,6px);marg
 legend{font-weight:600;padding:0 .3rem}
 fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
 .th-like[aria-pressed="true"]{background:var(--_accent);color:var(--_accent-fg)}
-.th-more{margin:.6rem 0}
+.th-more{margin:.6rem 0}.th-mod{margin:0 0 1rem}.th-mod:empty{display:none}
 .th-featured{background:var(--_surface);border:1px solid var(--_border);border-radius:var(--th-radius,6px);padding:.6rem 1rem;margin:0 0 1rem}
 .th-featured li+li{border-top:1px solid var(--_border);margin-top:.5rem;padding-top:.5rem}
 .th-featured p{margin:.2rem 0;overflow-wrap:anywhere}.th-featured a{color:var(--_accent)}
@@ -481,22 +493,30 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         const err = (data && data.error) || {};
         const apiErr = new ApiError(res.status, err.code || 'error', err.message || this.t('errServer'), err.details, Number(res.headers.get('Retry-After')) || null);
         if (res.status === 401 && tok) {
-          this.onAuthFailure(apiErr);
-          if (method === 'GET' && !this.token()) return this.api(method, path, body, query);  // read as a visitor
+          this.onAuthFailure(apiErr, tok);
+          // read again as a visitor (or with the token that came meanwhile)
+          if (method === 'GET' && this.token() !== tok) return this.api(method, path, body, query);
         }
         throw apiErr;
       }
       return data;
     }
 
-    onAuthFailure(err) {
-      if (err.code === 'token_expired' || err.code === 'unauthenticated') {
-        if (!auth.token) store.del(guestKey(this.o.site));
-        else { auth.token = null; if (err.code === 'token_expired') this.expired = this.me || this.expired; }
-        this.me = null;
-        this.renderAccount();
-        setTimeout(() => this.requestLogin(), 0);  // after the form shows the error: the publisher's sign-in takes focus
-      }
+    // A token refused (expired, or no longer valid) is forgotten, and the publisher asked once to sign the reader in,
+    // however many requests (of however many widgets) it failed, until another token comes or the reader signs out;
+    // a failure with a token replaced meanwhile is old news
+    onAuthFailure(err, tok) {
+      if (err.code !== 'token_expired' && err.code !== 'unauthenticated') return;
+      const key = guestKey(this.o.site), told = auth.gone && auth.gone.tok === tok;
+      let sso = tok === auth.token;
+      if (sso) auth.token = null;
+      else if (tok === store.get(key)) store.del(key);
+      else if (told) sso = auth.gone.sso;
+      else return;
+      if (!told) { auth.gone = { tok, sso }; setTimeout(() => this.requestLogin(), 0); }  // after the form shows the error
+      if (sso && err.code === 'token_expired') this.expired = this.me || this.expired;
+      this.me = null;
+      this.renderAccount();
     }
 
     errorText(err) {
@@ -509,6 +529,8 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     // ------------------------------------------------ live region announcements
     say(text) { this.polite.textContent = ''; setTimeout(() => { this.polite.textContent = text; }, 50); }
     alert(text) { this.assertive.textContent = ''; setTimeout(() => { this.assertive.textContent = text; }, 50); }
+
+    signIn() { this.alert(this.t('errSignIn')); this.requestLogin(); }
 
     requestLogin() {
       const detail = { site: this.o.site, thread: this.o.thread };
@@ -534,6 +556,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       this.warnSlot = h('div', { hidden: true });
       this.premodSlot = h('div', { hidden: true });  // just above the comment box
       this.composeSlot = h('div');
+      this.modBox = h('div', { class: 'th-mod' });  // a moderator's Close comments / Open comments
       this.banner = h('button', { type: 'button', class: 'th-banner', hidden: true, onclick: () => this.showNew() });
       this.status = h('p', { class: 'th-note', text: t('loading') });
       this.list = h('ol', { class: 'th-list', 'aria-labelledby': headingId });
@@ -545,7 +568,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         h('div', { class: 'th-head' },
           this.heading = h('h2', { id: headingId, tabindex: '-1' }, t('heading'), this.countEl),
           h('div', null, h('label', { class: 'th-inline', for: this.sortSel.id, text: t('sortBy') }), this.sortSel)),
-        this.polite, this.assertive, this.account, this.sanction, this.warnSlot, this.premodSlot, this.composeSlot,
+        this.polite, this.assertive, this.account, this.sanction, this.warnSlot, this.premodSlot, this.composeSlot, this.modBox,
         this.featured, this.banner, this.status, this.list, this.moreBtn,
         h('p', { class: 'th-rules', text: this.o.rules || t('houseRules') }));
       root.append(this.section);
@@ -849,6 +872,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     composeState() { return this.expired && !this.closed ? this.composeKey : this.canWrite() + '|' + !!this.token() + '|' + (this.closed || ''); }
 
     renderCompose() {
+      this.renderThreadCtl();
       // Keep the reader's form (and what is in it) unless who may write, or how, has changed.
       const key = this.composeState();
       if (this.composeKey === key && this.composeSlot.firstChild) return;
@@ -877,6 +901,50 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         submit: (text, guestName) => this.postComment(text, null, guestName),
       });
       this.composeSlot.append(this.mainForm);
+    }
+
+    // A moderator's "Close comments" / "Open comments" under the comment form (once the thread's state is known).
+    // Closing asks first, inline, as a deletion does; the focus stays on the button as its words change.
+    renderThreadCtl() {
+      const box = this.modBox, closed = !!this.closed;
+      if (!this.isMod() || this.closed === undefined) { box.replaceChildren(); return; }
+      if (!box.firstChild) {
+        const btn = h('button', { type: 'button' }), slot = h('div', { class: 'th-slot' });
+        btn.addEventListener('click', () => (this.closed ? this.setThreadState(btn, 'open')
+          : this.openIn(slot, btn, (close) => confirmBox(this.t('closeConfirm'), this.t('closeYes'), this.t('cancel'), close, (yes) => this.setThreadState(btn, 'closed', yes)))));
+        box.append(btn, slot);
+      }
+      const [btn, slot] = box.children;
+      if (btn._closed === closed) return;
+      btn._closed = closed;
+      const had = slot.contains(this.root.activeElement);
+      this.closeSlot(slot);
+      if (had) btn.focus();
+      btn.textContent = this.t(closed ? 'openThread' : 'closeThread');
+      if (closed) btn.removeAttribute('aria-expanded'); else btn.setAttribute('aria-expanded', 'false');
+    }
+
+    // PUT /mod/threads/{thread}/state: the state the server answers is shown at once and announced (other readers
+    // get thread.closed / thread.opened); a refusal is shown under the button and announced
+    async setThreadState(btn, state, yes) {
+      if (btn._busy) return;
+      btn._busy = true;  // not disabled: the button keeps the focus
+      if (yes) yes.disabled = true;
+      const old = this.modBox.querySelector('.th-error');
+      if (old) old.remove();
+      try {
+        const res = await this.api('PUT', '/mod/threads/' + encodeURIComponent(this.o.thread) + '/state', { state });
+        if (res.state === 'closed') this.close('moderator', 1);
+        else { this.closed = false; this.renderCompose(); this.say(this.t('opened')); this.load(); }
+        btn.focus();  // from the confirmation, gone
+      } catch (e) {
+        if (yes) yes.disabled = false;
+        const text = this.errorText(e);
+        this.modBox.append(h('p', { class: 'th-error', text }));
+        this.alert(text);
+      } finally {
+        btn._busy = false;
+      }
     }
 
     // ------------------------------------------------ a compose/reply/edit form
@@ -1133,6 +1201,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       if (this.sawClosed(th, this.closed === false)) { /* closed: drawn so */ }
       else if (this.closed) { this.closed = false; this.renderCompose(); } else this.closed = false;
       this.armClose(0);
+      this.renderThreadCtl();
       this.setCount(th.count);
       const frag = document.createDocumentFragment();
       const added = [];
@@ -1391,34 +1460,12 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       } else if (published && c.reactions) {
         bar.append(h('span', { class: 'th-note', text: t('likes', { n: c.reactions }) }));
       }
-      // an inline "are you sure?": the question, the button that acts and the one that closes it
-      const confirm = (q, yesText, noText, close, act) => {
-        const yes = h('button', { type: 'button', class: 'th-primary', text: yesText, onclick: () => act(yes) });
-        return h('div', { class: 'th-form', role: 'group', 'aria-label': q }, h('p', { text: q }),
-          h('div', { class: 'th-buttons' }, yes, h('button', { type: 'button', text: noText, onclick: close })));
-      };
-      const open = (btn, make, quiet) => {
-        if (slot.firstChild && slot._owner === btn) { this.closeSlot(slot); btn.focus(); return; }
-        this.closeSlot(slot);
-        const node = make(() => { this.closeSlot(slot); btn.focus(); });
-        slot._owner = btn;
-        btn.setAttribute('aria-expanded', 'true');
-        slot.append(node);
-        // Escape closes the form as Cancel does, but only while closing it loses nothing the reader typed
-        const typed = (n) => Array.from(n.querySelectorAll('textarea,input[type=text]'), (f) => f.value);
-        const before = typed(node).join('\0');
-        node.addEventListener('keydown', (ev) => {
-          if (ev.key !== 'Escape' || ev.isComposing || !slot.contains(node) || typed(node).join('\0') !== before) return;
-          ev.preventDefault(); this.closeSlot(slot); btn.focus();
-        });
-        const first = node.querySelector('textarea,input,button');
-        if (first && !quiet) first.focus();
-        return node;
-      };
-      // a reply or edit form, opened again with its text when it was open before a reload (keepDrafts)
+      const confirm = confirmBox, open = (btn, make, quiet) => this.openIn(slot, btn, make, quiet);
+      // a reply or edit form, opened again with its text when it was open before a reload (keepDrafts); a
+      // signed-out reader is asked to sign in instead
       const opener = (btn, kind, make) => {
         btn.dataset.kind = kind;
-        btn.addEventListener('click', () => open(btn, make));
+        btn.addEventListener('click', () => (this.canWrite() || this.token() ? open(btn, make) : this.signIn()));
         const key = kind + ':' + c.id, d = this.drafts.get(key);
         if (!d) return;
         this.drafts.delete(key);
@@ -1426,7 +1473,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         area.value = d.text; area.dispatchEvent(new Event('input'));
         if (d.focus) this.refocus = area;
       };
-      if (published && this.canWrite()) {
+      if (published && (this.canWrite() || (!this.token() && !this.closed))) {  // signed out: Reply asks to sign in
         const reply = h('button', { type: 'button', class: 'th-quiet', 'data-write': '', 'aria-expanded': 'false', text: t('reply') });
         opener(reply, 'reply', (close) => this.composeForm({
           label: t('replyLabel', { name: c.author ? c.author.name : '' }), submitText: t('replySend'), busyText: t('posting'), rows: 3,
@@ -1451,7 +1498,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       if (published && !c.own) {
         const rep = h('button', { type: 'button', class: 'th-quiet', 'aria-expanded': 'false', text: t('report') });
         rep.addEventListener('click', () => {
-          if (!this.token()) { this.alert(t('errSignIn')); this.requestLogin(); return; }
+          if (!this.token()) { this.signIn(); return; }
           open(rep, (close) => this.reportForm(entry, close));
         });
         bar.append(rep);
@@ -1463,6 +1510,27 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         bar.append(ign);
       }
       return bar;
+    }
+
+    // what make() draws, opened in slot under btn (pressed again: closed); the focus moves into it (unless quiet)
+    // and back to btn when it closes
+    openIn(slot, btn, make, quiet) {
+      if (slot.firstChild && slot._owner === btn) { this.closeSlot(slot); btn.focus(); return; }
+      this.closeSlot(slot);
+      const node = make(() => { this.closeSlot(slot); btn.focus(); });
+      slot._owner = btn;
+      btn.setAttribute('aria-expanded', 'true');
+      slot.append(node);
+      // Escape closes the form as Cancel does, but only while closing it loses nothing the reader typed
+      const typed = (n) => Array.from(n.querySelectorAll('textarea,input[type=text]'), (f) => f.value);
+      const before = typed(node).join('\0');
+      node.addEventListener('keydown', (ev) => {
+        if (ev.key !== 'Escape' || ev.isComposing || !slot.contains(node) || typed(node).join('\0') !== before) return;
+        ev.preventDefault(); this.closeSlot(slot); btn.focus();
+      });
+      const first = node.querySelector('textarea,input,button');
+      if (first && !quiet) first.focus();
+      return node;
     }
 
     likeContent(btn, n) {
@@ -1613,7 +1681,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     }
 
     async toggleLike(entry, btn) {
-      if (!this.token()) { this.alert(this.t('errSignIn')); this.requestLogin(); return; }
+      if (!this.token()) { this.signIn(); return; }
       const liked = btn.getAttribute('aria-pressed') === 'true';
       btn.disabled = true;
       try {
@@ -1744,7 +1812,9 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         const closed = type === 'thread.closed';
         if (closed === !!this.closed) return;
         if (!closed) { this.load(); return; }  // opened again: the form and the Reply buttons, drawn afresh
-        this.close('moderator', 1);
+        // closed by the age limit (the publisher's publication date): since when, from the thread read afresh
+        if (data.closed_reason === 'age') this.threadNow().then((th) => this.sawClosed(th, 1) || this.close('', 1), () => this.close('', 1));
+        else this.close('moderator', 1);
         return;
       }
       if (type === 'comment.featured') {  // a moderator featured or unfeatured a comment: its badge, and the section
@@ -1835,11 +1905,11 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     render,
     login(jwt) {
       auth.token = jwt ? String(jwt) : null;
-      if (!auth.token) widgets.forEach((w) => w.reset());
+      if (!auth.token) { auth.gone = null; widgets.forEach((w) => w.reset()); }
       refreshAll();
     },
     logout() {
-      auth.token = null;
+      auth.token = auth.gone = null;
       widgets.forEach((w) => { store.del(guestKey(w.o.site)); w.reset(); });
       refreshAll();
     },
