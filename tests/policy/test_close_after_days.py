@@ -122,7 +122,8 @@ def test_a_moderator_opening_an_aged_thread_keeps_it_open_until_closed_again(clo
     assert _post(closing, clock, "Opens the thread.").status_code == 201
     clock.advance(days=DAYS + 1)
     assert _thread(closing)["closed_reason"] == "age"
-    assert _set(closing, clock, "open") == {"thread": THREAD, "state": "open", "kept_open": True}
+    assert _set(closing, clock, "open") == {"thread": THREAD, "state": "open", "closed_reason": None, "closes_at": None,
+                                            "kept_open": True}
     assert _thread(closing) | {"count": 0} == {"id": THREAD, "title": None, "url": None, "state": "open",
                                               "closed_reason": None, "closes_at": None, "published_at": None,
                                               "count": 0}
@@ -150,15 +151,18 @@ def test_an_open_before_the_limit_does_not_keep_the_thread_open(closing: TestCli
 
 def test_a_thread_a_moderator_opens_before_its_first_comment_ages_from_then(closing: TestClient, clock: Clock) -> None:
     started = clock.now
-    assert _set(closing, clock, "open") == {"thread": THREAD, "state": "open", "kept_open": False}
-    assert datetime.fromisoformat(_thread(closing)["closes_at"]) == started + timedelta(days=DAYS)
+    answer = _set(closing, clock, "open")
+    assert answer == {"thread": THREAD, "state": "open", "closed_reason": None, "closes_at": answer["closes_at"], "kept_open": False}
+    assert datetime.fromisoformat(answer["closes_at"]) == started + timedelta(days=DAYS) == \
+        datetime.fromisoformat(_thread(closing)["closes_at"])
 
 
 def test_readers_are_told_when_a_moderator_opens_an_aged_thread(make_app: AppFactory, db_url: str, tmp_path: Path,
                                                                 clock: Clock) -> None:
     """The age limit sends nothing (it is a rule, not an act: the widget reads the state with the page); a
-    moderator's "open" on an aged thread shows the form again (thread.opened), and closing it then changes nothing
-    readers see (no event)."""
+    moderator's closing of an aged thread changes why it is closed (thread.closed naming the moderator, whose
+    wording the widget shows instead of "closed automatically"), an "open" shows the form again (thread.opened),
+    and closing it then hides it (thread.closed); a closing that changes nothing sends nothing."""
     app = make_app(db_url, policy=str(_policy(tmp_path, str(DAYS))), page_cache_seconds=0)
     with LiveServer(app) as server, httpx.Client(base_url=server.url) as client:
         assert _post(client, clock, "Opens the thread.").status_code == 201
@@ -166,11 +170,14 @@ def test_readers_are_told_when_a_moderator_opens_an_aged_thread(make_app: AppFac
         stream = Stream(server, thread=THREAD)
         try:
             subscribed(app, 1, thread=THREAD)
-            _set(client, clock, "closed")  # already closed by age: readers see no change
+            assert _set(client, clock, "closed")["closed_reason"] == "moderator"  # closed by age until now
+            assert [(k, d) for k, _, d in stream.events(lambda e: bool(e))] == [("thread.closed", {"type": "thread.closed",
+                                                                                              "closed_reason": "moderator"})]
+            _set(client, clock, "closed")  # no change: nothing sent
             _set(client, clock, "open")
             assert [kind for kind, _, _ in stream.events(lambda e: bool(e))] == ["thread.opened"]
             _set(client, clock, "closed")
-            assert [kind for kind, _, _ in stream.events(lambda e: bool(e))] == ["thread.closed"]
+            assert [d for _, _, d in stream.events(lambda e: bool(e))] == [{"type": "thread.closed", "closed_reason": "moderator"}]
         finally:
             stream.close()
 

@@ -246,7 +246,10 @@ def audit_export(svc: Services, who: Actor, site_id: str, **filters: Any) -> lis
 
 def set_thread_state(svc: Services, actor: Actor, site_id: str, thread_external_id: str, state: str) -> dict[str, Any]:
     """Close a thread to new comments, or open it again. An "open" given once the thread is past the site's
-    ``close_after_days`` keeps it open until a moderator closes it (townhall.service.closing)."""
+    ``close_after_days`` keeps it open until a moderator closes it (townhall.service.closing). Readers' widgets
+    are told when what they show changes: open or closed, or why closed (a moderator's closing of a thread the
+    age limit had closed: ``thread.closed`` with ``closed_reason``). The answer carries the thread's effective
+    state as the comments list does (``state``, ``closed_reason``, ``closes_at``)."""
     from townhall.service import closing
     from townhall.store.schema import ThreadState
 
@@ -269,12 +272,14 @@ def set_thread_state(svc: Services, actor: Actor, site_id: str, thread_external_
             thread_id = int(thread["id"])
         kept = closing.kept_open_at(policy, thread, target, now)
         content.set_thread_state(conn, thread_id, target, kept_open_at=kept)
-        if before.closed != (target is ThreadState.CLOSED):
-            # readers' widgets hide or show the comment form
-            svc.announce(conn, site_id, thread_external_id,
-                         {"type": "thread.closed" if target is ThreadState.CLOSED else "thread.opened"})
+        fresh = content.get_thread_by_id(conn, thread_id)
+        after = closing.closure(svc, policy, fresh, now)
+        if after.reason is not None and after.reason != before.reason:  # the widgets hide the form, or say why anew
+            svc.announce(conn, site_id, thread_external_id, {"type": "thread.closed", "closed_reason": after.reason.value})
+        elif after.reason is None and before.closed:  # they show it again
+            svc.announce(conn, site_id, thread_external_id, {"type": "thread.opened"})
         days = policy.settings.comments.close_after_days
         svc.audit(conn, action=f"thread.{target.value}", subject_type="thread", subject_id=thread_external_id,
                   actor_kind=actor.kind.value, actor=actor.id, site_id=site_id,
                   details={"kept_open_past_days": days} if kept is not None else None)
-    return {"thread": thread_external_id, "state": target.value, "kept_open": kept is not None}
+    return {"thread": thread_external_id, **closing.described(after), "kept_open": kept is not None}
