@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from townhall.web.dashboard import routes_admin, routes_queue
+from townhall.web.dashboard import routes_admin, routes_articles, routes_queue
 
 router = APIRouter()
 router.include_router(routes_queue.router)
+router.include_router(routes_articles.router)
 router.include_router(routes_admin.router)
 
 __all__ = ["router"]

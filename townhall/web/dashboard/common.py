@@ -7,6 +7,7 @@ import functools
 import json
 from datetime import datetime
 from typing import Any, Callable, TypeVar
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -53,6 +54,7 @@ def environment(request: Request) -> Environment:
     if env is None:
         env = Environment(loader=PackageLoader("townhall.web", "templates"), autoescape=select_autoescape(["html"]))
         env.filters["when"] = _when
+        env.filters["pathpart"] = lambda v: quote(str(v), safe="")  # a thread id as one path segment (its "/" too)
         env.filters["tojson_pretty"] = lambda v: json.dumps(v, indent=2, default=str, ensure_ascii=False)
         env.globals["charts"] = charts
         for name in env.list_templates(filter_func=lambda n: n.startswith("admin/")):
@@ -155,8 +157,6 @@ class _Unauth(ServiceError):
 
 
 def _quote(text: str) -> str:
-    from urllib.parse import quote
-
     return quote(text, safe="")
 
 

@@ -338,12 +338,21 @@
     return (tpl.content.textContent || "").trim() || "Failed (" + xhr.status + ")";
   }
 
-  // A Feature / Unfeature button (form.feature) swaps in its new state; a refusal (the comment no longer
-  // published: 409, an expired form: 403, an unreadable one: 422) leaves the button as it is, with the focus,
-  // and is told as the dashboard tells other refused actions: a toast with the server's message.
+  // A Feature / Unfeature button (form.feature) and an article's Close / Open button (form.thread-state) swap in
+  // their new state; a refusal (the comment no longer published: 409, an expired form: 403, an unreadable one:
+  // 422, the site no longer the moderator's: 403) leaves the button as it is, with the focus, and is told as the
+  // dashboard tells other refused actions: a toast with the server's message. The article form (form.article-meta)
+  // shows a refused field beside it (its 422 panel is swapped in, below); its other refusals are toasts too.
+  var TOLD = "form.feature, form.thread-state";
+  function toldAsToast(d) {
+    var from = (d.requestConfig && d.requestConfig.elt) || d.elt;  // the event itself fires on the target
+    var elt = from && from.closest ? from.closest("form") : null;
+    if ((d.target && d.target.matches && d.target.matches("form.feature")) || (elt && elt.matches(TOLD))) return true;
+    return !!(elt && elt.matches("form.article-meta") && d.xhr.status !== 422);
+  }
   document.addEventListener("htmx:beforeSwap", function (ev) {
     var d = ev.detail, xhr = d && d.xhr;
-    if (!xhr || xhr.status < 400 || !d.target || !d.target.matches || !d.target.matches("form.feature")) return;
+    if (!xhr || xhr.status < 400 || !toldAsToast(d)) return;
     d.shouldSwap = false;
     d.isError = false;
     d.refusalShown = true;
@@ -351,7 +360,7 @@
   });
   document.addEventListener("htmx:sendError", function (ev) {
     var elt = ev.detail && ev.detail.elt;
-    if (elt && elt.matches && elt.matches("form.feature")) toast("Network error; nothing was changed.");
+    if (elt && elt.closest && elt.closest(TOLD + ", form.article-meta")) toast("Network error; nothing was changed.");
   });
 
   // htmx leaves 4xx answers unswapped; the dashboard's 422 answers are error fragments meant to be shown

@@ -1,0 +1,111 @@
+"""Dashboard routes: the Articles page (a site's threads, searched and filtered, newest started first), one
+article's page (its data, the form for its title, address and publication date, its audit entries), and closing
+or opening a thread from either.
+
+A thread id may hold any printable character, a slash included: it is the rest of the path (``{thread:path}``),
+percent-encoded by the pages. Actions answer htmx with the fragment to swap in (the list's row, or the article's
+panel; a refused field as that panel with the error beside the field, 422), the dashboard's script with JSON, and a
+plain form with the page again.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import Response
+
+from townhall.service import thread_admin
+from townhall.service.errors import Invalid
+from townhall.web.dashboard.common import action, done, error_response, page, render, services, session_of
+from townhall.web.inputs import MAX_ID, FormText, SafeStr, SiteQuery
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+
+
+def _site(request: Request, site: str | None) -> str:
+    return site or services(request).settings.default_site
+
+
+def _htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def article_path(site: str, thread: str) -> str:
+    return f"/admin/articles/{quote(thread, safe='')}?site={quote(site, safe='')}"
+
+
+def _back(request: Request, fallback: str) -> str:
+    ref = request.headers.get("referer") or ""
+    parts = urlsplit(ref)
+    if parts.netloc == request.url.netloc and parts.path.startswith("/admin/articles"):
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return fallback
+
+
+@router.get("/articles")
+@page
+def articles(request: Request, site: SiteQuery = None,
+             q: Annotated[SafeStr, Query(max_length=thread_admin.MAX_SEARCH)] = "",
+             state: Annotated[SafeStr, Query(max_length=16)] = "",
+             before: int | None = Query(None, ge=1, le=MAX_ID)) -> Response:
+    site_id = _site(request, site)
+    data = thread_admin.list_threads(services(request), session_of(request).actor, site_id, search=q, state=state,
+                                     before_id=before)
+    return render(request, "admin/articles.html", site=site_id, **data)
+
+
+@router.get("/articles/{thread:path}")
+@page
+def article(request: Request, thread: str, site: SiteQuery = None) -> Response:
+    site_id = _site(request, site)
+    data = thread_admin.thread_view(services(request), session_of(request).actor, site_id, thread)
+    return render(request, "admin/article.html", site=site_id, **data)
+
+
+@router.post("/articles/{thread:path}/state")
+@action
+def article_state(request: Request, thread: str, site: SiteQuery = None,
+                  state: Annotated[SafeStr, Form(max_length=16)] = "",
+                  view: Annotated[SafeStr, Form(max_length=16)] = "row", csrf_token: FormText = "") -> Response:
+    """Close the thread or open it again. htmx gets the list's row (``view=row``) or the article's panel
+    (``view=page``) in the new state, to swap in place; a refusal is a toast (admin.js)."""
+    svc = services(request)
+    site_id = _site(request, site)
+    data = thread_admin.set_state(svc, session_of(request).actor, site_id, thread, state)
+    if _htmx(request):
+        if view == "page":
+            return render(request, "admin/_article.html", site=site_id, **data)
+        return render(request, "admin/_article_row.html", site=site_id, t=data["thread"])
+    item = data["thread"]
+    return done(request, {"thread": item["thread"], "state": item["state"], "closed_reason": item["closed_reason"],
+                          "closes_at": item["closes_at"]}, _back(request, article_path(site_id, thread)))
+
+
+@router.post("/articles/{thread:path}/article")
+@action
+def article_save(request: Request, thread: str, site: SiteQuery = None,
+                 title: Annotated[SafeStr, Form(max_length=2000)] = "",
+                 url: Annotated[SafeStr, Form(max_length=4000)] = "",
+                 published_at: Annotated[SafeStr, Form(max_length=64)] = "", csrf_token: FormText = "") -> Response:
+    """Set the article's title, address and publication date (in UTC). A refused field: htmx gets the article's
+    panel with the error beside that field (422), a plain form the page with it."""
+    svc = services(request)
+    actor = session_of(request).actor
+    site_id = _site(request, site)
+    try:
+        data = thread_admin.save_article(svc, actor, site_id, thread, title=title, url=url, published_at=published_at)
+    except Invalid as exc:
+        field = exc.details.get("field") if isinstance(exc.details, dict) else None
+        if field not in ("title", "url", "published_at") or request.headers.get("x-requested-with") == "fetch":
+            return error_response(request, exc)
+        data = thread_admin.thread_view(svc, actor, site_id, thread)
+        sent: dict[str, Any] = {"title": title, "url": url, "published_at": published_at}
+        return render(request, "admin/_article.html" if _htmx(request) else "admin/article.html", status=422,
+                      site=site_id, **{**data, "form": sent, "errors": {field: exc.message}})
+    if _htmx(request):
+        return render(request, "admin/_article.html", site=site_id, saved=True, **data)
+    return done(request, {"thread": data["thread"]["thread"], "state": data["thread"]["state"]},
+                article_path(site_id, thread))
+
