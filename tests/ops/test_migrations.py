@@ -113,11 +113,19 @@ def _data_0011(conn: sa.Connection) -> None:
     assert all("published_at" not in ix["column_names"] for ix in sa.inspect(conn).get_indexes("threads"))
 
 
+def _data_0012(conn: sa.Connection) -> None:
+    long_id = "news/" + "x" * 295  # a thread id of 300 characters, as the API takes it
+    _put(conn, "audit_log", id=4, at=T0, site_id="s1", actor_kind="moderator", action="thread.closed", subject_type="thread",
+         subject_id=long_id, details={})
+    assert "ix_audit_subject" in {ix["name"] for ix in sa.inspect(conn).get_indexes("audit_log")}
+
+
 DATA: dict[str, Callable[[sa.Connection], None]] = {
     "0001_initial": _data_0001, "0002_audit_append_only": _data_0002, "0003_signal_indexes": _data_0003,
     "0004_operations": _data_0004, "0005_listing_indexes": _data_0005, "0006_audit_no_replace": _data_0006,
     "0007_ended_sessions": _data_0007, "0008_thread_kept_open": _data_0008, "0009_featured_comments": _data_0009,
     "0010_ignored_accounts": _data_0010, "0011_thread_published_at": _data_0011,
+    "0012_audit_subject": _data_0012,
 }
 
 
@@ -314,3 +322,17 @@ def test_ignored_accounts_downgrade_and_upgrade_again_keeping_the_accounts(empty
                 assert [tuple(r) for r in rows] == [(1, "Ann"), (2, "Bo")]
                 if up:
                     assert conn.execute(sa.text("SELECT count(*) FROM ignored_accounts")).scalar_one() == 0
+
+
+def test_audit_subject_downgrade_keeps_the_wide_subjects_and_upgrades_again(empty_db: str) -> None:
+    """0012 widens ``audit_log.subject_id`` to 300 characters (PostgreSQL) and indexes (subject_type, subject_id, id);
+    its downgrade drops the index only, keeping the entries that need the width; the upgrade after it is clean."""
+    with _migrated(empty_db) as (db, cfg):
+        with db.write_engine.begin() as conn:
+            _data_0001(conn)
+            _data_0012(conn)
+        for up in _down_and_up(db, cfg, "0011_thread_published_at"):
+            with db.read() as conn:
+                assert ("ix_audit_subject" in {ix["name"] for ix in sa.inspect(conn).get_indexes("audit_log")}) is up
+                subjects = conn.execute(sa.text("SELECT id, length(subject_id) FROM audit_log ORDER BY id")).all()
+                assert [tuple(r) for r in subjects] == [(1, None), (4, 300)]

@@ -316,10 +316,11 @@ audit_log = Table(
     Column("actor", String(300), nullable=True),
     Column("action", String(64), nullable=False),
     Column("subject_type", String(32), nullable=False),
-    Column("subject_id", String(64), nullable=True),
+    Column("subject_id", String(300), nullable=True),  # a thread's id too, up to 300 characters (migration 0012)
     Column("details", JSON, nullable=False),
     Column("policy_version", String(64), nullable=True),
     Index("ix_audit_site_at", "site_id", "at"),
+    Index("ix_audit_subject", "subject_type", "subject_id", "id"),  # one subject's entries, newest first (0012)
 )
 
 moderators = Table(

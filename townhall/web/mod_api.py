@@ -145,7 +145,7 @@ def decide_appeal(request: Request, appeal_id: Id, body: AppealDecision) -> dict
 
 @router.get("/audit", summary="The audit log as JSON Lines, oldest first")
 def audit(request: Request, actor: SafeStr | None = Query(None, max_length=300), action: SafeStr | None = Query(None, max_length=64),
-          subject_type: SafeStr | None = Query(None, max_length=32), subject_id: SafeStr | None = Query(None, max_length=64),
+          subject_type: SafeStr | None = Query(None, max_length=32), subject_id: SafeStr | None = Query(None, max_length=300),
           after_id: int = Query(0, ge=0, le=MAX_ID), limit: int = Query(1000, ge=1, le=10000)) -> StreamingResponse:
     svc = services(request)
     who = require_moderator(request, svc)
