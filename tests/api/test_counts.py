@@ -103,8 +103,8 @@ def test_counts_are_what_the_listing_shows(make_app: AppFactory, db_url: str) ->
 
 
 def test_a_reply_under_a_comment_held_again_counts_as_the_listing_counts_it(client: TestClient) -> None:
-    """A comment held again after an edit hides its published replies from other readers; the listing's count still
-    counts them, and the counts say what the listing says, so that the front page and the widget agree."""
+    """A comment held again after an edit hides its published replies from other readers; neither the listing's
+    count nor the counts count them (what a signed-out reader sees), so that the front page and the widget agree."""
     thread = "held-again"
     root = post(client, thread, "A comment.", who="ann")
     middle = post(client, thread, "A reply.", who="ben", parent_id=root)
@@ -114,7 +114,34 @@ def test_a_reply_under_a_comment_held_again_counts_as_the_listing_counts_it(clie
     assert r.status_code == 200 and r.json()["comment"]["status"] == "held", r.text
     page = client.get(comments_url(thread), headers=auth("observer")).json()  # fresh, as a reader who never posted
     assert [c["status"] for c in shown(page["comments"])] == ["published"]
-    assert counts(client, thread) == {thread: page["thread"]["count"]} == {thread: 2}
+    assert counts(client, thread) == {thread: page["thread"]["count"]} == {thread: 1}
+
+
+def test_replies_at_any_depth_under_a_held_comment_are_not_counted(client: TestClient) -> None:
+    """Held again at depth 1 with published replies at depths 2 and 3 under it, beside a published sibling; a
+    top-level comment held again with a published reply; a held comment under a held one: the listing's count and
+    the counts are the published comments a signed-out reader is shown (audit of the new features)."""
+    deep, top = "held-deep", "held-top"
+    root = post(client, deep, "A comment.", who="ann")
+    middle = post(client, deep, "A reply.", who="ben", parent_id=root)
+    second = post(client, deep, "A reply to the reply.", who="cat", parent_id=middle)
+    third = post(client, deep, "A reply to that.", who="dan", parent_id=second)
+    post(client, deep, "Another reply.", who="eve", parent_id=root)
+    post(client, deep, "Under the third.", who="fay", parent_id=third)
+    opener = post(client, top, "Opens.", who="ben")
+    post(client, top, "Answers.", who="cat", parent_id=opener)
+    sanction(client, "ben", "premoderate")
+    sanction(client, "dan", "premoderate")
+    for comment, thread in ((middle, deep), (opener, top)):
+        r = client.patch(f"/api/v1/comments/{comment}", json={"text": "Edited, held again."}, headers=auth("ben"))
+        assert r.status_code == 200 and r.json()["comment"]["status"] == "held", r.text
+    r = client.patch(f"/api/v1/comments/{third}", json={"text": "Edited too."}, headers=auth("dan"))
+    assert r.status_code == 200 and r.json()["comment"]["status"] == "held", r.text
+    for thread, expected in ((deep, 2), (top, 0)):
+        page = listing(client, thread)
+        assert sum(1 for c in shown(page["comments"]) if c["status"] == "published") == expected
+        assert page["thread"]["count"] == expected
+    assert counts(client, deep, top) == {deep: 2, top: 0}
 
 
 def test_unknown_threads_count_zero_and_are_not_created(app: Townhall, client: TestClient) -> None:

@@ -16,7 +16,7 @@ from townhall.service import moderators, privacy
 from townhall.service.identity import Actor
 from townhall.store import content, moderation
 from townhall.store.ops_tables import ignored_accounts
-from townhall.store.schema import accounts
+from townhall.store.schema import accounts, comments
 
 THREAD = "ignore-article"
 COMMENTS = f"/api/v1/threads/{THREAD}/comments"
@@ -59,6 +59,8 @@ def error(r: Any, status: int, code: str) -> None:
 def test_the_rules(app: Townhall, client: TestClient) -> None:
     bob = post(client, "First.", "bob")["author"]["id"]
     dave = me_id(client, DAVE)
+    r = client.post(COMMENTS, json={"text": "The moderators speaking."}, headers=MOD)  # shown: an author, but staff
+    assert r.status_code == 201, r.text
     mod = me_id(client, MOD)
     for _ in range(2):  # idempotent
         r = ignore(client, bob)
@@ -91,6 +93,10 @@ def test_the_list_is_capped(app: Townhall, client: TestClient) -> None:
                                          "supporter": False, "role": "reader", "guest": False, "state": "active",
                                          "created_at": now} for i in range(1001)])
         ids = [int(i) for i in conn.execute(select(accounts.c.id).where(accounts.c.subject.like("many-%")).order_by(accounts.c.id)).scalars()]
+        # each an author readers were shown (only those can be ignored)
+        thread = content.insert_thread(conn, site_id="default", external_id=THREAD, url=None, title=None, now=now)
+        conn.execute(insert(comments), [{"thread_id": thread, "account_id": i, "depth": 0, "body": "Hi.", "html": "<p>Hi.</p>",
+                                         "status": "published", "reactions": 0, "created_at": now} for i in ids])
         conn.execute(insert(ignored_accounts), [{"account_id": dave, "ignored_id": i, "created_at": now} for i in ids[:999]])
     assert ignore(client, ids[999]).status_code == 200  # the thousandth
     r = ignore(client, ids[1000])
@@ -231,7 +237,7 @@ def test_writes_from_a_page_the_site_does_not_allow_are_refused(app: Townhall, c
 def test_export_and_erasure_of_either_account(app: Townhall, client: TestClient) -> None:
     bob = post(client, "From Bob.", "bob")["author"]["id"]
     carol = post(client, "From Carol.", "carol")["author"]["id"]
-    dave = me_id(client, DAVE)
+    dave = post(client, "From Dave.", "dave")["author"]["id"]
     for target in (bob, carol):
         assert ignore(client, target).status_code == 200
     assert ignore(client, dave, headers=auth("carol")).status_code == 200

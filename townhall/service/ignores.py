@@ -5,9 +5,13 @@ not to see.
   likes and reports comments; being pestered is no different for them). A guest adds to the list only while the
   site allows guests, as for reactions and reports (``403 guests_not_allowed``); reading it and taking names off
   it always work.
-* Whom: another reader of the same site. Not oneself, not a moderator or admin (the staff's comments are how a
-  site speaks to its readers: as in Coral, they cannot be ignored; an account made a moderator later is shown
-  again), not an account of another site (``404``, as for an unknown one). At most :data:`MAX_IGNORED`.
+* Whom: another reader of the same site whose writing readers are shown: an author with a published comment
+  (one already on the list stays there, and can be taken off, whatever became of their comments). Not oneself,
+  not a moderator or admin (the staff's comments are how a site speaks to its readers: as in Coral, they cannot
+  be ignored; an account made a moderator later is shown again), not an account of another site, nor one that
+  never had a comment shown, nor an erased one (``404``, as for an unknown one: the answer names the reader, and
+  an account id is no way to learn the names of readers who never wrote anything public). At most
+  :data:`MAX_IGNORED`.
 * Private: nothing is audited or announced, and neither the ignored reader nor the moderators are shown it;
   the reader's own export has it (townhall.service.privacy), and an erasure of either account removes the row.
 * Where it applies: the thread's listing, its reply pages and its featured list, built for the signed-in reader
@@ -23,7 +27,8 @@ from typing import Any, Mapping
 
 from townhall.service.accounts import require_guests_allowed
 from townhall.service.core import Services, as_utc
-from townhall.service.errors import Invalid, NotFound
+from townhall.service.enforcement import ERASED_PREFIX, SANCTIONED_PREFIX
+from townhall.service.errors import Invalid, NotFound, Unauthenticated
 from townhall.service.identity import Identity
 from townhall.store import content, ignores, people
 from townhall.store.schema import Role
@@ -47,6 +52,10 @@ def _target(conn: Any, ident: Identity, account_id: int) -> Mapping[str, Any]:
     return target
 
 
+def _erased(account: Mapping[str, Any]) -> bool:
+    return str(account["subject"]).startswith((ERASED_PREFIX, SANCTIONED_PREFIX))
+
+
 def ignore(svc: Services, ident: Identity, account_id: int) -> dict[str, Any]:
     """Ignore a reader; ignoring one already ignored changes nothing (and is no error, even with a full list)."""
     with svc.db.write() as conn:
@@ -54,15 +63,25 @@ def ignore(svc: Services, ident: Identity, account_id: int) -> dict[str, Any]:
         if site is None:
             raise NotFound("No such site.", {"site": ident.site_id})
         require_guests_allowed(site, ident)
-        # the reader's own row, locked: two of their requests at once count the list one after the other
-        people.get_account(conn, ident.account_id, for_update=True)
+        # both rows locked, in id order (two readers ignoring each other at once do not deadlock): two requests of
+        # the reader's count the list one after the other, and an erasure of either account (which locks its row)
+        # is not followed by a row naming it
+        locked = {i: people.get_account(conn, i, for_update=True) for i in sorted({ident.account_id, account_id})}
+        me = locked[ident.account_id]
+        if me is None or _erased(me):  # erased while this request was on its way
+            raise Unauthenticated("This account was erased; sign in again to take part as a new reader.")
         target = _target(conn, ident, account_id)
+        if _erased(target):  # anonymised comments stay published: the account is no one's any more
+            raise NotFound("No such reader.", {"account_id": account_id})
         if account_id == ident.account_id:
             raise Invalid("You cannot ignore yourself.", {"account_id": account_id}, code="cannot_ignore_self")
+        listed = ignores.is_ignored(conn, ident.account_id, account_id)
+        if not listed and not ignores.has_published(conn, account_id):  # nothing of theirs was shown: not named
+            raise NotFound("No such reader.", {"account_id": account_id})
         if target["role"] in STAFF:
             raise Invalid("Moderators cannot be ignored: their comments are how the site speaks to its readers.",
                           {"account_id": account_id}, code="cannot_ignore_moderator")
-        if not ignores.is_ignored(conn, ident.account_id, account_id):
+        if not listed:
             if ignores.count_ignored(conn, ident.account_id) >= MAX_IGNORED:
                 raise Invalid(f"You ignore {MAX_IGNORED:,} readers, the most there can be. Stop ignoring someone first.",
                               {"limit": MAX_IGNORED}, code="ignore_list_full")

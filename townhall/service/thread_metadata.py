@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from townhall.service import closing
 from townhall.service.article_urls import RULE, article_url, site_origins, web_address
 from townhall.service.comments import check_thread_id
-from townhall.service.core import Services, as_utc
+from townhall.service.core import Services, as_utc, storable
 from townhall.service.errors import Invalid, NotFound
 from townhall.service.identity import Actor
 from townhall.service.threads import thread_info
@@ -104,9 +104,17 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def _check_storable(value: str, field: str) -> None:
+    """The API's body schema refuses such text (townhall.web.inputs.SafeStr); the command line's arguments reach
+    here unchecked (an argument in another encoding is read with surrogate escapes)."""
+    if not storable(value):
+        raise Invalid(f"'{field}' must be valid Unicode without NUL (\\u0000) characters.", {"field": field})
+
+
 def _check_title(value: str | None) -> str | None:
     if value is None:
         return None
+    _check_storable(value, "title")
     if "".join(value.splitlines()) != value:
         raise Invalid("'title' is one line: no line breaks.", {"field": "title"})
     if len(value) > MAX_TITLE:
@@ -117,6 +125,7 @@ def _check_title(value: str | None) -> str | None:
 def _check_url(value: str | None, site: Mapping[str, Any]) -> str | None:
     if not value:
         return None
+    _check_storable(value, "url")
     if len(value) > MAX_URL or web_address(value) is None:
         raise Invalid(f"'url' {RULE}, at most {MAX_URL} characters.", {"field": "url"})
     origins = site_origins(site)
@@ -156,6 +165,10 @@ def update_thread(svc: Services, actor: Actor, site_id: str, thread_external_id:
         if thread is None:
             thread = content.get_thread(conn, site_id, thread_external_id)
             assert thread is not None
+        # locked, and read again: a concurrent change (the CMS's PATCH sent twice) is audited and announced from
+        # the state the other left, not from the one both read before either wrote (PostgreSQL)
+        thread = content.lock_thread(conn, int(thread["id"]))
+        assert thread is not None
         if created:
             before = closing.NOT_STARTED
             changed = {name: {"from": None, "to": _shown(value)} for name, value in given.items() if value is not None}

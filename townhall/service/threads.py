@@ -209,13 +209,19 @@ def _nested(conn: Any, roots: list[Mapping[str, Any]], viewer_id: int | None, hi
 def _more_replies(conn: Any, thread: Mapping[str, Any], info: dict[str, Any], root: int, limit: int,
                   pos: Cursor | None, viewer_id: int | None, hidden: frozenset[int]) -> dict[str, Any]:
     """Further replies of a top-level comment, flat, oldest first. A reply by an author the viewer ignores is a
-    placeholder while a reply answers it (which has its place under it), else left out."""
+    placeholder while a reply answers it (which has its place under it), else left out; one under a held comment
+    (not the viewer's own) is left out, as on the first page. A page may then hold fewer than ``limit`` replies;
+    its cursor still goes on after the last one read."""
     root_row = content.get_comment(conn, root)
     if root_row is None or root_row["thread_id"] != thread["id"] or root_row["root_id"] is not None:
         raise NotFound("No such top-level comment in this thread.", {"root": root})
-    rows = content.list_replies_after(conn, root, after_id=pos.id if pos else 0, limit=limit + 1, viewer_id=viewer_id)
-    more = len(rows) > limit
-    rows = rows[:limit]
+    read = content.list_replies_after(conn, root, after_id=pos.id if pos else 0, limit=limit + 1, viewer_id=viewer_id)
+    more = len(read) > limit
+    read = read[:limit]
+    # not a reply under a held comment (held again after an edit) other than the viewer's own, which the first
+    # page hides with it too (it has nothing to hang from), and which the thread's count leaves out
+    under = content.under_held(conn, read, viewer_id)
+    rows = [r for r in read if int(r["id"]) not in under]
     authors = _authors(conn, rows)
     reacted = _reacted(conn, rows, viewer_id)
     ignored = {int(r["id"]) for r in rows if r["account_id"] in hidden and r["status"] == CommentStatus.PUBLISHED.value}
@@ -225,7 +231,7 @@ def _more_replies(conn: Any, thread: Mapping[str, Any], info: dict[str, Any], ro
         "thread": info,
         "comments": items,
         "flat": True,
-        "next_cursor": encode_cursor(Cursor(0, rows[-1]["id"])) if more and rows else None,
+        "next_cursor": encode_cursor(Cursor(0, read[-1]["id"])) if more and read else None,
     }
 
 

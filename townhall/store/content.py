@@ -61,6 +61,13 @@ def insert_thread(conn: Connection, *, site_id: str, external_id: str, url: str 
     return int(res.inserted_primary_key[0])
 
 
+def lock_thread(conn: Connection, thread_id: int) -> Row | None:
+    """A thread's row, locked until the transaction ends (PostgreSQL; SQLite's write transactions are already
+    exclusive): a change of its article data reads it as the change before it left it."""
+    q = _THREAD_BY_ID.with_for_update() if conn.dialect.name != "sqlite" else _THREAD_BY_ID
+    return conn.execute(q, {"thread_id": thread_id}).mappings().first()
+
+
 def update_thread(conn: Connection, thread_id: int, **values: Any) -> None:
     """Set a thread's article data (``title``, ``url``, ``published_at``)."""
     unknown = set(values) - {"title", "url", "published_at"}
@@ -282,11 +289,35 @@ def under_held(conn: Connection, rows: Sequence[Mapping[str, Any]], viewer_id: i
     return hidden
 
 
+def under_held_comments(held_in: Any) -> Any:
+    """A recursive CTE (``id``) of the held comments that ``held_in`` (a condition on ``comments``) selects and every
+    comment under them, at any depth: what a signed-out reader is not shown (:func:`_visible` leaves a held comment
+    out, and a reply has nothing to hang from under it; :func:`under_held` for rows already read). Each level is
+    found through the top-level comment (``root_id``, indexed)."""
+    held = (select(comments.c.id.label("id"), func.coalesce(comments.c.root_id, comments.c.id).label("root"))
+            .where(comments.c.status == CommentStatus.HELD.value, held_in)
+            .cte("under_held", recursive=True))
+    child = comments.alias("held_child")
+    return held.union(select(child.c.id, child.c.root_id).where(child.c.root_id == held.c.root, child.c.parent_id == held.c.id))
+
+
+def shown_published(under: Any) -> Any:
+    """The condition on ``comments`` of a comment a signed-out reader is shown with its text: published, and under no
+    held comment (``under``: :func:`under_held_comments`), as the thread's listing shows it."""
+    return and_(comments.c.status == CommentStatus.PUBLISHED.value,
+                ~select(under.c.id).where(under.c.id == comments.c.id).exists())
+
+
+# Built once, like the other reads every page view makes.
+_COUNT_PUBLISHED = select(func.count()).select_from(comments).where(
+    comments.c.thread_id == bindparam("thread_id"),
+    shown_published(under_held_comments(comments.c.thread_id == bindparam("thread_id"))))
+
+
 def count_published(conn: Connection, thread_id: int) -> int:
-    q = select(func.count()).select_from(comments).where(
-        comments.c.thread_id == thread_id, comments.c.status == CommentStatus.PUBLISHED.value
-    )
-    return int(conn.execute(q).scalar_one())
+    """The thread's comments a signed-out reader is shown with their text, at any depth: its published comments but
+    those under a comment held (again, after an edit) for review, which the listing does not show (its ``count``)."""
+    return int(conn.execute(_COUNT_PUBLISHED, {"thread_id": thread_id}).scalar_one())
 
 
 def count_account_comments(conn: Connection, account_id: int, status: CommentStatus | None = None) -> int:

@@ -56,6 +56,13 @@ def is_ignored(conn: Connection, account_id: int, ignored_id: int) -> bool:
     return conn.execute(q).first() is not None
 
 
+def has_published(conn: Connection, account_id: int) -> bool:
+    """Whether the account has a published comment: one readers were shown, by an author a reader may ignore."""
+    q = select(comments.c.id).where(comments.c.account_id == account_id,
+                                    comments.c.status == CommentStatus.PUBLISHED.value).limit(1)
+    return conn.execute(q).first() is not None
+
+
 def add(conn: Connection, account_id: int, ignored_id: int, now: datetime) -> None:
     """Ignore ``ignored_id``; already ignored (also by the same reader's request a moment ago), nothing changes."""
     if is_ignored(conn, account_id, ignored_id):

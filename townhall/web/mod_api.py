@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from townhall.service import appeals as svc_appeals
 from townhall.service import enforcement
@@ -207,9 +207,23 @@ class ThreadIn(StrictBody):
         "from it (else from the thread's start)."))
 
 
+class ThreadOut(BaseModel):
+    """The thread as ``GET /api/v1/threads/{thread}/comments`` shows it (its ``thread``)."""
+
+    id: str = Field(description="The thread's id (the publisher's article id).")
+    title: str | None
+    url: str | None = Field(description="The article's address where a page of the site may link it, else null.")
+    state: str = Field(description="open or closed (by a moderator, or by the site's age limit).")
+    closed_reason: str | None = Field(description="moderator, age, or null while open.")
+    closes_at: str | None = Field(description="When the age limit closes (or closed) the thread (ISO 8601, UTC), or null.")
+    published_at: str | None = Field(description="The article's publication date (ISO 8601, UTC), or null.")
+    count: int = Field(description="The comments signed-out readers are shown (published, replies included).")
+
+
 @router.patch("/threads/{thread_id:path}", summary="Set a thread's article data (title, URL, publication date); "
-              "creates the thread if need be",
+              "creates the thread if need be", response_model=ThreadOut,
               responses={403: {"description": "Not a moderator of the site"},
+                         404: {"description": "No such site"},
                          422: {"description": "A field is not valid (the error names it)"}})
 def update_thread(request: Request, thread_id: str, body: ThreadIn) -> dict[str, Any]:
     svc = services(request)

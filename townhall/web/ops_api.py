@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from townhall.service import ignores, mail, privacy
 from townhall.service.errors import Invalid
@@ -40,19 +40,39 @@ def put_notifications(request: Request, body: Notifications) -> dict[str, Any]:
 
 # --- the ignore list (townhall.service.ignores): private, never audited ----------------------------------------
 _IGNORE_ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No such reader on this site"},
+    403: {"description": "`origin_not_allowed` (a page the site does not name); to add: `guests_not_allowed` (a guest, "
+                         "once the site takes no guests)"},
+    404: {"description": "No such reader on this site (also one who never had a comment published, or an erased one)"},
     422: {"description": "`cannot_ignore_self`, `cannot_ignore_moderator`, or `ignore_list_full` (at most 1,000)"},
 }
 
 
-@router.get("/api/v1/me/ignored", summary="The readers whose comments you chose not to see (ids and names)")
+class IgnoredReaderOut(BaseModel):
+    id: int = Field(description="The reader's account id (a comment's `author.id`).")
+    name: str = Field(description="Their display name.")
+    since: str = Field(description="When you started ignoring them (ISO 8601, UTC).")
+
+
+class IgnoredOut(BaseModel):
+    ignored: list[IgnoredReaderOut] = Field(description="The readers you ignore, the latest first.")
+    limit: int = Field(description="How many readers the list holds at most.")
+
+
+class IgnoreOut(BaseModel):
+    account_id: int
+    name: str = Field(description="The reader's display name.")
+    ignored: bool = Field(description="Always true: the reader is on your list.")
+
+
+@router.get("/api/v1/me/ignored", summary="The readers whose comments you chose not to see (ids and names)",
+            response_model=IgnoredOut)
 def get_ignored(request: Request) -> dict[str, Any]:
     svc = services(request)
     return ignores.list_ignored(svc, require_reader(request, svc))
 
 
 @router.put("/api/v1/me/ignored/{account_id}", summary="Ignore a reader: their comments are no longer shown to you",
-            dependencies=[Depends(check_origin)], responses=_IGNORE_ERRORS)
+            dependencies=[Depends(check_origin)], responses=_IGNORE_ERRORS, response_model=IgnoreOut)
 def put_ignored(request: Request, account_id: Id) -> dict[str, Any]:
     svc = services(request)
     ident = require_reader(request, svc)
@@ -61,7 +81,8 @@ def put_ignored(request: Request, account_id: Id) -> dict[str, Any]:
 
 
 @router.delete("/api/v1/me/ignored/{account_id}", status_code=204, summary="Stop ignoring a reader",
-               dependencies=[Depends(check_origin)], responses={404: _IGNORE_ERRORS[404]})
+               dependencies=[Depends(check_origin)], responses={403: {"description": "`origin_not_allowed` (a page the site does not name)"},
+                                                                  404: _IGNORE_ERRORS[404]})
 def delete_ignored(request: Request, account_id: Id) -> Response:
     svc = services(request)
     ident = require_reader(request, svc)
