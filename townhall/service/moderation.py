@@ -265,6 +265,8 @@ def set_thread_state(svc: Services, actor: Actor, site_id: str, thread_external_
         now = svc.now()
         policy = svc.policies.for_site(site)
         thread = content.get_thread(conn, site_id, thread_external_id)
+        if thread is not None:  # locked: a publisher's change of its article data meanwhile is seen, not overwritten
+            thread = content.lock_thread(conn, int(thread["id"]))
         before = closing.closure(svc, policy, thread, now)
         if thread is None:
             thread_id = content.insert_thread(conn, site_id=site_id, external_id=thread_external_id, url=None, title=None, now=now)
