@@ -223,13 +223,15 @@ def test_counts_are_cached_as_the_listing_is_and_answer_with_its_headers(make_ap
         second = post(client, "cached", "Second.", who="bob")
         post(client, "cached", "Third.", who="carol")
         post(client, "other", "Elsewhere.")
-        assert counts(client, "cached", "other") == {"cached": 1, "other": 0}  # as the listing: a new one comes late
-        assert counts(client, "other", "fresh-one") == {"other": 0, "fresh-one": 0}
+        # as the listing: a new one comes late; a thread that did not exist when first asked for was not kept
+        assert counts(client, "cached", "other") == {"cached": 1, "other": 1}
+        assert counts(client, "other", "fresh-one") == {"other": 1, "fresh-one": 0}
+        post(client, "other", "Elsewhere again.", who="bob")  # "other" is kept now: its count stays 1 for a while
         assert client.delete(f"/api/v1/comments/{first}", headers=auth("alice")).status_code == 204
-        assert counts(client, "cached", "other") == {"cached": 2, "other": 0}  # the deletion dropped its entry only
+        assert counts(client, "cached", "other") == {"cached": 2, "other": 1}  # the deletion dropped its entry only
         r = client.post(f"/api/v1/mod/comments/{second}/decision", json={"action": "reject", "reason": "Off topic"}, headers=MOD)
         assert r.status_code == 200, r.text
-        assert counts(client, "cached", "other") == {"cached": 1, "other": 0}
+        assert counts(client, "cached", "other") == {"cached": 1, "other": 1}
 
         r = client.get(COUNTS, params={"thread": "cached"})
         page = client.get(comments_url("cached"))
@@ -267,3 +269,19 @@ def test_a_publishers_front_page_may_ask_across_origins(app: Townhall, client: T
     r = client.get(COUNTS, params={"thread": "front"}, headers={"Origin": "https://elsewhere.example"})
     assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "*", r.headers
     assert r.json() == {"counts": {"front": 1}}
+
+
+def test_made_up_threads_are_answered_without_filling_the_page_cache(make_app: AppFactory, db_url: str) -> None:
+    """A thread that does not exist is counted 0 and not kept: 50 made-up ids a request must not push 50 real
+    pages out of the shared cache (a real thread's count is kept as before)."""
+    app = make_app(db_url, page_cache_seconds=600)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        post(client, "real", "First.")
+        assert counts(client, "real") == {"real": 1}
+        kept = len(app.services.pages)
+        made_up = [f"nope-{i}" for i in range(50)]
+        r = client.get(COUNTS, params={"thread": made_up})
+        assert r.status_code == 200 and set(r.json()["counts"].values()) == {0}, r.text
+        assert len(app.services.pages) == kept
+        post(client, "nope-1", "Now it exists.")
+        assert counts(client, "nope-1", "real") == {"nope-1": 1, "real": 1}  # at once: nothing stale was kept

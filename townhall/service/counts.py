@@ -3,7 +3,7 @@
 A thread's count is the one its listing gives signed-out readers (``thread.count``, see
 townhall.service.threads), so the link on the front page and the widget under the article say the same: its
 published comments, replies included; held, rejected and deleted ones are not counted. A thread that does not
-exist counts 0 and is not created.
+exist counts 0 and is not created (nor cached: made-up ids do not push real pages out of the cache).
 
 Signed-out readers' counts come from the page cache (townhall.service.pages), one entry per thread beside the
 thread's pages: a new comment reaches them within ``page_cache_seconds`` and a removal, an edit or a deletion
@@ -52,7 +52,11 @@ def counts(svc: Services, site_id: str, thread_ids: Sequence[str]) -> dict[str, 
 
     out: dict[str, int] = {}
     for tid in wanted:
-        page = svc.pages.get_or_build((site_id, tid, CACHE_KEY, 0), lambda tid=tid: {"count": read_all().get(tid, 0)})
+        # a thread that does not exist is answered 0 and not kept: a request naming 50 made-up threads must not
+        # push 50 real pages out of the cache
+        page = svc.pages.get_or_build((site_id, tid, CACHE_KEY, 0),
+                                      lambda tid=tid: {"count": read_all().get(tid, 0), "exists": tid in read_all()},
+                                      keep=lambda data: bool(data["exists"]))
         out[tid] = int(page.data["count"])
     return out
 

@@ -72,10 +72,12 @@ class PageCache:
         self._building: set[PageKey] = set()
         self._drops = 0  # how many times pages were dropped: a build that saw fewer is not kept
 
-    def get_or_build(self, key: PageKey, build: Callable[[], dict[str, Any]], since: int | None = None) -> Page:
+    def get_or_build(self, key: PageKey, build: Callable[[], dict[str, Any]], since: int | None = None,
+                     keep: Callable[[dict[str, Any]], bool] | None = None) -> Page:
         """The cached page for ``key`` if it is fresh enough and shows comment ``since`` or a newer one,
-        else ``build()``'s (kept for next time). While one reader builds a page's successor, others get
-        the page it replaces (if that is less than twice ``seconds`` old) instead of building it again."""
+        else ``build()``'s (kept for next time, unless ``keep`` says no of its data). While one reader builds a
+        page's successor, others get the page it replaces (if that is less than twice ``seconds`` old) instead of
+        building it again."""
         if self.seconds <= 0:
             return Page(build())
         now = self._clock()
@@ -97,7 +99,7 @@ class PageCache:
             raise
         with self._lock:
             self._building.discard(key)
-            if drops == self._drops:  # nothing was dropped while it was built from the database
+            if drops == self._drops and (keep is None or keep(page.data)):  # nothing dropped while it was built
                 self._pages.put(key, page, now, self.seconds)
         return page
 
