@@ -57,7 +57,8 @@ def row(html: str, tid: str) -> str:
 
 
 def cell_numbers(row_html: str) -> list[int]:
-    return [int(n) for n in re.findall(r'<td class="num[^"]*">(\d+)</td>', row_html)]
+    """The row's counts; a held count over 0 links to the article's held queue (``<a …>2<span …>…</span></a>``)."""
+    return [int(n) for n in re.findall(r'<td class="num[^"]*">(?:<a [^>]*>)?(\d+)', row_html)]
 
 
 def test_the_list_newest_first_with_published_and_held_counts(app: Townhall, clock: Clock) -> None:

@@ -10,6 +10,7 @@ from typing import Any, Mapping, Sequence, cast
 from sqlalchemy import Connection
 
 from townhall.service import moderation as svc_mod
+from townhall.service.comments import check_thread_id
 from townhall.service.core import Services, as_utc
 from townhall.service.errors import Invalid, NotFound
 from townhall.service.identity import Actor
@@ -108,22 +109,51 @@ def _reasons(hits: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
             for h in hits if h.get("reasons")]
 
 
+@dataclass(frozen=True, slots=True)
+class ArticleFilter:
+    """The comment queues of one article (``?thread=``): its thread id as asked, and the thread's internal id and
+    title where the site has such a thread (``pk`` None: none, and its queues are empty)."""
+
+    thread: str
+    pk: int | None
+    title: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"thread": self.thread, "title": self.title, "found": self.pk is not None}
+
+
+def _article(conn: Connection, site_id: str, thread: str | None) -> ArticleFilter | None:
+    """The filter for ``thread`` (a thread id of the site; blank: none). A thread id no thread can have is refused;
+    one the site has no thread for filters to nothing."""
+    if not thread:
+        return None
+    check_thread_id(thread)
+    row = content.get_thread(conn, site_id, thread)
+    return ArticleFilter(thread, int(row["id"]) if row is not None else None, row["title"] if row is not None else None)
+
+
 def queue_view(svc: Services, actor: Actor, site_id: str, name: str, *, before_id: int | None = None,
-               limit: int = PAGE) -> dict[str, Any]:
-    """A queue page: comment items in context, or clusters, or appeals; plus the size of every queue.
-    One read transaction for the whole page."""
+               limit: int = PAGE, thread: str | None = None) -> dict[str, Any]:
+    """A queue page: comment items in context, or clusters, or appeals; plus the size of every queue. With
+    ``thread``, the comment queues and their sizes are that article's (clusters and appeals stay the site's):
+    ``article`` says which, and whether the site has it. One read transaction for the whole page."""
     actor.require_site(site_id)
     if name not in QUEUE_TABS:
         raise Invalid("Unknown queue.", {"allowed": list(QUEUE_TABS)})
     now = svc.now()
     with svc.db.read() as conn:
+        article = _article(conn, site_id, thread)
         if name in COMMENT_QUEUES:
-            out = _comment_queue(svc, conn, site_id, name, before_id, limit)
+            if article is not None and article.pk is None:
+                out: dict[str, Any] = {"queue": name, "items": [], "next_before": None}
+            else:
+                out = _comment_queue(svc, conn, site_id, name, before_id, limit, article.pk if article else None)
         elif name == "clusters":
             out = _cluster_queue(conn, site_id, limit)
         else:
             out = _appeal_queue(conn, site_id, limit, now)
-        out["sizes"] = _sizes(svc, conn, site_id, now)
+        out["sizes"] = _sizes(svc, conn, site_id, now, article)
+        out["article"] = article.as_dict() if article is not None else None
     return out
 
 
@@ -132,21 +162,25 @@ def report_threshold(svc: Services, conn: Connection, site_id: str) -> float:
     return float(svc.policies.for_site(content.get_site(conn, site_id)).settings.reports.threshold)
 
 
-def queue_sizes(svc: Services, actor: Actor, site_id: str) -> dict[str, int]:
-    """How many items wait in each queue of a site (the dashboard asks every few seconds)."""
+def queue_sizes(svc: Services, actor: Actor, site_id: str, thread: str | None = None) -> dict[str, int]:
+    """How many items wait in each queue of a site (the dashboard asks every few seconds); with ``thread``, the
+    comment queues' sizes are that article's, as :func:`queue_view` counts them."""
     actor.require_site(site_id)
     with svc.db.read() as conn:
-        return _sizes(svc, conn, site_id, svc.now())
+        return _sizes(svc, conn, site_id, svc.now(), _article(conn, site_id, thread))
 
 
-def _comment_queue(svc: Services, conn: Connection, site_id: str, name: str, before_id: int | None, limit: int) -> dict[str, Any]:
+def _comment_queue(svc: Services, conn: Connection, site_id: str, name: str, before_id: int | None, limit: int,
+                   thread_pk: int | None) -> dict[str, Any]:
     if name == "reported":
-        rows = content.reported_comments(conn, site_id, min_weight=report_threshold(svc, conn, site_id), limit=limit)
+        rows = content.reported_comments(conn, site_id, min_weight=report_threshold(svc, conn, site_id), limit=limit,
+                                         thread_id=thread_pk)
     elif name == "held":
-        rows = dashboard.comment_page(conn, site_id, CommentStatus.HELD.value, limit=limit, before_id=before_id)
+        rows = dashboard.comment_page(conn, site_id, CommentStatus.HELD.value, limit=limit, before_id=before_id,
+                                      thread_id=thread_pk)
     else:
         rows = dashboard.comment_page(conn, site_id, CommentStatus.REJECTED.value, limit=limit, before_id=before_id,
-                                      decided_since=recent_since(svc.now()))
+                                      decided_since=recent_since(svc.now()), thread_id=thread_pk)
     ids = [int(r["id"]) for r in rows]
     decisions = moderation.latest_decisions(conn, ids)
     authors = people.get_accounts(conn, sorted({int(r["account_id"]) for r in rows}))
@@ -201,12 +235,19 @@ def _appeal_queue(conn: Connection, site_id: str, limit: int, now: datetime) -> 
     return {"queue": "appeals", "items": items, "next_before": None}
 
 
-def _sizes(svc: Services, conn: Connection, site_id: str, now: datetime) -> dict[str, int]:
-    sizes = stats.queue_sizes(conn, site_id, report_threshold(svc, conn, site_id))
-    rejected = dashboard.count_status(conn, site_id, CommentStatus.REJECTED.value, decided_since=recent_since(now))
+def _sizes(svc: Services, conn: Connection, site_id: str, now: datetime, article: ArticleFilter | None = None) -> dict[str, int]:
+    """Every tab's size; with ``article``, the comment queues' are that article's (clusters and appeals are never an
+    article's), none where the site has no such article."""
+    pk = article.pk if article is not None else None
+    sizes = stats.queue_sizes(conn, site_id, report_threshold(svc, conn, site_id), thread_id=pk)
+    rejected = dashboard.count_status(conn, site_id, CommentStatus.REJECTED.value, decided_since=recent_since(now),
+                                      thread_id=pk)
     clusters = len(moderation.list_flags(conn, site_id, kind=FlagKind.COORDINATION.value, limit=1000))
-    return {"held": sizes["held"][0], "reported": sizes["reported"][0], "clusters": clusters,
-            "appeals": sizes["appeals"][0], "rejected": rejected}
+    out = {"held": sizes["held"][0], "reported": sizes["reported"][0], "clusters": clusters,
+           "appeals": sizes["appeals"][0], "rejected": rejected}
+    if article is not None and pk is None:  # no such article on the site: its queues are empty
+        out.update(held=0, reported=0, rejected=0)
+    return out
 
 
 def signals_of(evidence: Any) -> list[dict[str, Any]]:

@@ -431,11 +431,13 @@ def resolve_reports(conn: Connection, comment_id: int) -> None:
     conn.execute(update(reports).where(reports.c.comment_id == comment_id).values(resolved=True))
 
 
-def reported_comments(conn: Connection, site_id: str, *, min_weight: float, limit: int) -> list[Row]:
+def reported_comments(conn: Connection, site_id: str, *, min_weight: float, limit: int,
+                      thread_id: int | None = None) -> list[Row]:
     weight = func.sum(reports.c.weight).label("weight")
-    sub = (
+    one = [reports.c.comment_id.in_(select(comments.c.id).where(comments.c.thread_id == thread_id))] if thread_id else []
+    sub = (  # one thread's (the dashboard's queue of an article): the reports on its comments only, summed
         select(reports.c.comment_id, weight, func.count().label("reporters"))
-        .where(reports.c.resolved.is_(False))
+        .where(reports.c.resolved.is_(False), *one)
         .group_by(reports.c.comment_id)
         .having(func.sum(reports.c.weight) >= min_weight)
         .subquery()

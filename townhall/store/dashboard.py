@@ -160,12 +160,26 @@ def _decided_since(since: datetime) -> Any:
     return func.coalesce(latest, comments.c.created_at) >= since
 
 
+def _in_queue(site_id: str, status: str, thread_id: int | None) -> Any:
+    """The comments a queue of the site takes: those in ``status`` of one thread (``thread_id``, a thread of the site
+    the caller looked up: its internal id), else of every thread of the site.
+
+    One thread's are found on its entries of the (thread_id, root_id, status, created_at) index, which hold all that
+    a page or a count reads: ``status || ''`` keeps SQLite's planner (without ANALYZE figures) off the (status,
+    created_at) index, which it took for the ORDER BY and then walked over every comment of the installation in that
+    status to find the thread's (150 ms for a quiet thread among 300,000 comments, 2 ms on the thread's index)."""
+    if thread_id is not None:
+        return and_(comments.c.thread_id == thread_id, (comments.c.status + "") == status)
+    return and_(comments.c.status == status, comments.c.thread_id.in_(_site_threads(site_id)))
+
+
 def comment_page(conn: Connection, site_id: str, status: str, *, limit: int, before_id: int | None = None,
-                 decided_since: datetime | None = None) -> list[Row]:
+                 decided_since: datetime | None = None, thread_id: int | None = None) -> list[Row]:
     """A queue page of comments in ``status``, newest first (by creation time, then id), after the comment
-    ``before_id``; with ``decided_since``, only those decided since then (as :func:`count_status` counts).
-    Walks the (status, created_at) index and fetches full rows only for the page."""
-    q = select(comments.c.id).where(comments.c.status == status, comments.c.thread_id.in_(_site_threads(site_id)))
+    ``before_id``; with ``decided_since``, only those decided since then (as :func:`count_status` counts); with
+    ``thread_id``, only that thread's. Walks the (status, created_at) index and fetches full rows only for the
+    page; one thread's, the (thread_id, root_id, status, created_at) index, which holds all the page query reads."""
+    q = select(comments.c.id).where(_in_queue(site_id, status, thread_id))
     if decided_since is not None:
         q = q.where(_decided_since(decided_since))
     if before_id is not None:
@@ -190,13 +204,15 @@ def single_site(conn: Connection, site_id: str) -> bool:
     return ids == [site_id]
 
 
-def count_status(conn: Connection, site_id: str, status: str, decided_since: datetime | None = None) -> int:
+def count_status(conn: Connection, site_id: str, status: str, decided_since: datetime | None = None, *,
+                 thread_id: int | None = None) -> int:
     """How many of the site's comments are in ``status`` (with ``decided_since``: whose latest decision came
-    since then, as :func:`comment_page` lists them). On a one-site installation with no window this is
-    counted on the (status, created_at) index alone."""
-    q = select(func.count()).select_from(comments).where(comments.c.status == status)
-    if not single_site(conn, site_id):
-        q = q.where(comments.c.thread_id.in_(_site_threads(site_id)))
+    since then, as :func:`comment_page` lists them; with ``thread_id``: of that thread only, on its index). On a
+    one-site installation with no window this is counted on the (status, created_at) index alone."""
+    if thread_id is not None or not single_site(conn, site_id):
+        q = select(func.count()).select_from(comments).where(_in_queue(site_id, status, thread_id))
+    else:
+        q = select(func.count()).select_from(comments).where(comments.c.status == status)
     if decided_since is not None:
         q = q.where(_decided_since(decided_since))
     return int(conn.execute(q).scalar_one())

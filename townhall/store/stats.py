@@ -53,20 +53,25 @@ def decisions_since(conn: Connection, site_id: str, since: datetime) -> list[Row
     return list(conn.execute(q).mappings())
 
 
-def queue_sizes(conn: Connection, site_id: str, report_threshold: float) -> dict[str, tuple[int, Any]]:
+def queue_sizes(conn: Connection, site_id: str, report_threshold: float, *,
+                thread_id: int | None = None) -> dict[str, tuple[int, Any]]:
     """Queue name -> (items waiting, creation time of the oldest). A reported comment waits once its open
-    reports weigh ``report_threshold`` (as :func:`townhall.store.content.reported_comments` lists them)."""
+    reports weigh ``report_threshold`` (as :func:`townhall.store.content.reported_comments` lists them). With
+    ``thread_id`` (a thread of the site), the held and reported queues are that thread's only."""
     out: dict[str, tuple[int, Any]] = {}
     for status in (CommentStatus.HELD,):
         q = select(func.count(), func.min(comments.c.created_at)).where(comments.c.status == status.value)
-        if [r[0] for r in conn.execute(select(sites.c.id).limit(2))] != [site_id]:  # several sites: filter by site
+        if thread_id is not None:  # one thread's, on its (thread_id, root_id, status, created_at) index
+            q = q.where(comments.c.thread_id == thread_id)
+        elif [r[0] for r in conn.execute(select(sites.c.id).limit(2))] != [site_id]:  # several sites: filter by site
             q = q.where(comments.c.thread_id.in_(select(threads.c.id).where(threads.c.site_id == site_id).scalar_subquery()))
         n, oldest = conn.execute(q).one()
         out[status.value] = (int(n), oldest)
     weighed = (
         select(reports.c.comment_id, func.min(reports.c.created_at).label("first"))
         .select_from(reports.join(comments, comments.c.id == reports.c.comment_id).join(threads, threads.c.id == comments.c.thread_id))
-        .where(threads.c.site_id == site_id, reports.c.resolved.is_(False), comments.c.status == CommentStatus.PUBLISHED.value)
+        .where(threads.c.site_id == site_id, reports.c.resolved.is_(False), comments.c.status == CommentStatus.PUBLISHED.value,
+               *([comments.c.thread_id == thread_id] if thread_id is not None else []))
         .group_by(reports.c.comment_id)
         .having(func.sum(reports.c.weight) >= report_threshold)
         .subquery()

@@ -4,7 +4,7 @@ page and the troll-cluster page."""
 from __future__ import annotations
 
 from typing import Annotated, Any, Callable, Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -15,6 +15,7 @@ from townhall.service import clusters, enforcement, moderators
 from townhall.service import dashboard as dash
 from townhall.service import featured as svc_featured
 from townhall.service import moderation as svc_mod
+from townhall.service.comments import MAX_THREAD_ID
 from townhall.service.errors import Conflict, Forbidden, Invalid, RateLimited, ServiceError, Unauthenticated
 from townhall.web.auth import decode_reader_token
 from townhall.web.dashboard import session as sess
@@ -152,24 +153,36 @@ def home(request: Request) -> Response:
     return RedirectResponse(f"/admin/queue/held?site={sites[0]['id']}", status_code=303)
 
 
+ArticleQuery = Annotated[SafeStr | None, Query(max_length=MAX_THREAD_ID, description="A thread id: one article's queues.")]
+
+
+def _thread_qs(data: dict[str, Any]) -> str:
+    """What the page's own links add to keep the article filter: ``&thread=…``, the id percent-encoded."""
+    article = data.get("article")
+    return f"&thread={quote(article['thread'], safe='')}" if article else ""
+
+
 @router.get("/queue/{name}")
 @page
 def queue(request: Request, name: Queue, site: SiteQuery = None,
-          before: int | None = Query(None, ge=1, le=MAX_ID)) -> Response:
+          before: int | None = Query(None, ge=1, le=MAX_ID), thread: ArticleQuery = None) -> Response:
+    """A queue; with ``thread``, the held, reported and rejected comments of that article only (clusters and
+    appeals are the site's)."""
     svc = services(request)
     site_id = site or svc.settings.default_site
-    data = dash.queue_view(svc, session_of(request).actor, site_id, name, before_id=before)
+    data = dash.queue_view(svc, session_of(request).actor, site_id, name, before_id=before, thread=thread)
     if before is not None and request.headers.get("hx-request") == "true":
-        return render(request, "admin/_items.html", site=site_id, **data)
-    return render(request, "admin/queue.html", site=site_id, tab=name, **data)
+        return render(request, "admin/_items.html", site=site_id, thread_qs=_thread_qs(data), **data)
+    return render(request, "admin/queue.html", site=site_id, tab=name, thread_qs=_thread_qs(data), **data)
 
 
 @router.get("/queue-sizes")
 @page
-def queue_sizes(request: Request, site: SiteQuery = None) -> Response:
-    """The size of every queue, as JSON: the queue page polls it to show new arrivals."""
+def queue_sizes(request: Request, site: SiteQuery = None, thread: ArticleQuery = None) -> Response:
+    """The size of every queue, as JSON: the queue page polls it to show new arrivals. With ``thread``, the
+    comment queues' sizes are that article's."""
     svc = services(request)
-    return JSONResponse(dash.queue_sizes(svc, session_of(request).actor, site or svc.settings.default_site),
+    return JSONResponse(dash.queue_sizes(svc, session_of(request).actor, site or svc.settings.default_site, thread),
                         headers={"Cache-Control": "no-store"})
 
 

@@ -303,8 +303,10 @@
   function pollSizes(othersOnly) {
     var section = document.querySelector("section.queue");
     if (!section || document.hidden) return;
-    var site = new URLSearchParams(window.location.search).get("site");
-    fetch("/admin/queue-sizes" + (site ? "?site=" + encodeURIComponent(site) : ""),
+    // the page's site and article filter (?thread=): a queue of one article counts that article's items
+    var shown = new URLSearchParams(window.location.search), ask = new URLSearchParams();
+    ["site", "thread"].forEach(function (key) { if (shown.get(key)) ask.set(key, shown.get(key)); });
+    fetch("/admin/queue-sizes" + (ask.toString() ? "?" + ask.toString() : ""),
           { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (r) {
         var json = (r.headers.get("content-type") || "").indexOf("application/json") === 0;
