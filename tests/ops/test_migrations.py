@@ -120,12 +120,20 @@ def _data_0012(conn: sa.Connection) -> None:
     assert "ix_audit_subject" in {ix["name"] for ix in sa.inspect(conn).get_indexes("audit_log")}
 
 
+def _data_0013(conn: sa.Connection) -> None:
+    _put(conn, "threads", id=5, site_id="s1", external_id="t5", state="open", created_at=T0, premoderated=True)
+    # the threads before it are not premoderated (the server default, on both databases)
+    rows = conn.execute(sa.text("SELECT id FROM threads WHERE premoderated = :on ORDER BY id"), {"on": True}).all()
+    assert [r[0] for r in rows] == [5]
+    assert all("premoderated" not in ix["column_names"] for ix in sa.inspect(conn).get_indexes("threads"))
+
+
 DATA: dict[str, Callable[[sa.Connection], None]] = {
     "0001_initial": _data_0001, "0002_audit_append_only": _data_0002, "0003_signal_indexes": _data_0003,
     "0004_operations": _data_0004, "0005_listing_indexes": _data_0005, "0006_audit_no_replace": _data_0006,
     "0007_ended_sessions": _data_0007, "0008_thread_kept_open": _data_0008, "0009_featured_comments": _data_0009,
     "0010_ignored_accounts": _data_0010, "0011_thread_published_at": _data_0011,
-    "0012_audit_subject": _data_0012,
+    "0012_audit_subject": _data_0012, "0013_thread_premoderated": _data_0013,
 }
 
 
@@ -336,3 +344,28 @@ def test_audit_subject_downgrade_keeps_the_wide_subjects_and_upgrades_again(empt
                 assert ("ix_audit_subject" in {ix["name"] for ix in sa.inspect(conn).get_indexes("audit_log")}) is up
                 subjects = conn.execute(sa.text("SELECT id, length(subject_id) FROM audit_log ORDER BY id")).all()
                 assert [tuple(r) for r in subjects] == [(1, None), (4, 300)]
+
+
+def test_thread_premoderated_downgrades_and_upgrades_again_keeping_the_threads(empty_db: str) -> None:
+    """0013 adds ``threads.premoderated`` (not null, false for the threads already there, on both databases); its
+    downgrade drops the column only (on SQLite too: no copy of the table that comments refer to), and the upgrade
+    after it adds it again, false for every thread."""
+    with _migrated(empty_db) as (db, cfg):
+        with db.write_engine.begin() as conn:
+            _data_0001(conn)
+            _data_0013(conn)
+        for up in _down_and_up(db, cfg, "0012_audit_subject"):
+            with db.read() as conn:
+                columns = {c["name"]: c for c in sa.inspect(conn).get_columns("threads")}
+                assert ("premoderated" in columns) is up
+                rows = conn.execute(sa.text("SELECT id, external_id, state FROM threads ORDER BY id")).all()
+                assert [tuple(r) for r in rows] == [(1, "t1", "open"), (5, "t5", "open")]
+                if up:
+                    assert columns["premoderated"]["nullable"] is False
+                    flags = conn.execute(sa.text("SELECT id, premoderated FROM threads ORDER BY id")).all()
+                    assert [(r[0], bool(r[1])) for r in flags] == [(1, False), (5, False)]
+                assert conn.execute(sa.text("SELECT count(*) FROM comments")).scalar_one() == 1
+        with db.write_engine.begin() as conn:  # a thread inserted without the column (the code before) gets false
+            conn.execute(sa.text("INSERT INTO threads (id, site_id, external_id, state, created_at) "
+                                 "VALUES (6, 's1', 't6', 'open', :t)"), {"t": T0})
+            assert bool(conn.execute(sa.text("SELECT premoderated FROM threads WHERE id = 6")).scalar_one()) is False

@@ -1,5 +1,5 @@
 """`townhall threads set THREAD`: a thread's article data (title, address, publication date), as the publisher
-gives it over ``PATCH /api/v1/mod/threads/{thread}``."""
+gives it over ``PATCH /api/v1/mod/threads/{thread}``, and whether its comments are premoderated."""
 
 from __future__ import annotations
 
@@ -26,10 +26,12 @@ def register(group: click.Group) -> None:
                   "site's close_after_days counts from it.")
     @click.option("--clear-published-at", is_flag=True, help="Forget the publication date (the age limit counts from "
                   "the thread's start again).")
+    @click.option("--premoderate/--no-premoderate", "premoderate", default=None, help="Hold every new comment of a "
+                  "reader on the article for a moderator (a sensitive article), or stop (held ones stay held).")
     @click.option("--config", type=click.Path(dir_okay=False), help="TOML settings file.")
     @click.option("--db", "database_url", help="Database URL.")
     def set_(thread: str, site: str | None, title: str | None, url: str | None, published_at: str | None,
-             clear_published_at: bool, config: str | None, database_url: str | None) -> None:
+             clear_published_at: bool, premoderate: bool | None, config: str | None, database_url: str | None) -> None:
         """Set THREAD's article data, creating the thread if need be; prints the thread as the API shows it."""
         from townhall.service import thread_metadata as meta
         from townhall.service.errors import ServiceError
@@ -44,8 +46,11 @@ def register(group: click.Group) -> None:
             given["url"] = url or None
         if clear_published_at:
             given["published_at"] = None
+        if premoderate is not None:
+            given["premoderated"] = premoderate
         if not given and published_at is None:
-            raise click.UsageError("nothing to set: give --title, --url, --published-at or --clear-published-at")
+            raise click.UsageError("nothing to set: give --title, --url, --published-at, --clear-published-at or "
+                                   "--premoderate/--no-premoderate")
         svc = services(config, database_url)
         try:
             if published_at is not None:

@@ -28,7 +28,7 @@ from townhall.policy.rules.base import Resources, RuleConfigError, RuleSpec, Tru
 from townhall.policy.rules.registry import RuleTypeRef, UnknownRuleType, resolve_rule_type
 from townhall.policy.types import Action, Decision, Phase, Subject
 
-__all__ = ["Policy", "PolicyError", "load_policy", "DEFAULT_POLICY_NAME", "TRUST_SOFTENED_TYPES", "NEW_ACCOUNT_RULE"]
+__all__ = ["Policy", "PolicyError", "load_policy", "DEFAULT_POLICY_NAME", "TRUST_SOFTENED_TYPES", "NEW_ACCOUNT_RULE", "ARTICLE_RULE"]
 
 DEFAULT_POLICY_NAME = "default.policy.toml"
 # Rule types whose HOLD hits are borderline scores: for trusted accounts they become FLAG. A rule class
@@ -41,6 +41,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _MAX_MESSAGE = 300  # characters of an error message: a value quoted from the file is cut short
 NEW_ACCOUNT_RULE = "new_account"  # the hit that holds a new account's comment ([comments] premoderate_new_accounts)
+ARTICLE_RULE = "article_premoderated"  # the hit that holds a comment on a premoderated thread (a moderator's choice)
 
 Path_ = tuple[str | int, ...]
 
@@ -269,7 +270,7 @@ _TOP_KEYS = frozenset({"policy", "comments", "rules", "enforcement", "reports", 
 _RULE_COMMON = frozenset({"name", "type", "description", "action", "strike"})
 # Names the service's own checks give their hits: a rule may not take one (a moderator's rejection of a comment
 # held by one of them must never be read as confirming a strike-bearing rule of the same name).
-_BUILTIN_NAMES = frozenset({"length", "closed_thread", "premoderation", NEW_ACCOUNT_RULE})
+_BUILTIN_NAMES = frozenset({"length", "closed_thread", "premoderation", NEW_ACCOUNT_RULE, ARTICLE_RULE})
 
 
 def _settings(c: _Checker, data: Mapping[str, Any]) -> PolicySettings:

@@ -9,7 +9,7 @@ from typing import Any, Mapping
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from townhall.policy.policyfile import NEW_ACCOUNT_RULE
+from townhall.policy.policyfile import ARTICLE_RULE, NEW_ACCOUNT_RULE
 from townhall.policy.types import Action, Decision, Hit, Subject, Verdict
 from townhall.service import accounts as acct
 from townhall.service import evasion
@@ -22,11 +22,12 @@ from townhall.service.identity import Identity
 from townhall.service.render import render
 from townhall.store import content, moderation, people
 from townhall.trolls.events import ReactionKind
-from townhall.store.schema import MAX_ID, AccountState, ActorKind, CommentStatus, DecisionSource, is_featured
+from townhall.store.schema import MAX_ID, AccountState, ActorKind, CommentStatus, DecisionSource, Role, is_featured
 
 MAX_THREAD_ID = 300
 REPORT_REASONS = ("abusive", "obscene", "f_word", "spam", "paid_troll", "off_topic", "other")
 REACTIONS = ("like",)
+ARTICLE_HELD = "Comments on this article are reviewed by a moderator before they appear."
 _STATUS = {Verdict.PUBLISH: CommentStatus.PUBLISHED, Verdict.HOLD: CommentStatus.HELD, Verdict.REJECT: CommentStatus.REJECTED}
 
 
@@ -102,19 +103,26 @@ def judge(svc: Services, policy: Any, site_id: str, account_id: int, text: str) 
 
 
 def settle(svc: Services, conn: Connection, policy: Any, account: Mapping[str, Any], subject: Subject,
-           decision: Decision, thread_closed: bool) -> Decision:
+           decision: Decision, thread_closed: bool, premoderated: bool = False) -> Decision:
     """The decision of :func:`judge`, corrected for the thread's state and the author's standing as the
-    transaction ``conn`` sees them (each re-evaluation is rare: closed threads, holds of trusted readers)."""
+    transaction ``conn`` sees them (each re-evaluation is rare: closed threads, holds of trusted readers).
+    ``premoderated``: the thread's, a moderator's choice; a reader's comment the rules would publish is held there
+    (with the account's own hold, if any, beside it: releasing that alone must not publish it); moderators' and
+    administrators' are not. Like the account's holds, it is no sanction and counts no strike."""
     if thread_closed:
         subject = replace(subject, thread_closed=True)
         decision = policy.evaluate(subject)
     if decision.verdict is Verdict.HOLD and acct.trusted(conn, svc, account, policy):  # trust only matters for holds
         decision = policy.evaluate(replace(subject, account_trusted=True))
-    if decision.verdict is Verdict.PUBLISH and account["state"] == AccountState.PREMODERATED.value:
+    publishable = decision.verdict is Verdict.PUBLISH  # by the house rules alone
+    if publishable and account["state"] == AccountState.PREMODERATED.value:
         hit = Hit(acct.PREMODERATION_RULE, acct.PREMODERATED_HELD, Action.HOLD)
         decision = Decision(Verdict.HOLD, decision.hits + (hit,), decision.scores, decision.policy_version)
-    elif decision.verdict is Verdict.PUBLISH and acct.held_as_new(conn, account, policy):
+    elif publishable and acct.held_as_new(conn, account, policy):
         hit = Hit(NEW_ACCOUNT_RULE, acct.NEW_ACCOUNT_HELD, Action.HOLD)
+        decision = Decision(Verdict.HOLD, decision.hits + (hit,), decision.scores, decision.policy_version)
+    if publishable and premoderated and account["role"] == Role.READER.value:
+        hit = Hit(ARTICLE_RULE, ARTICLE_HELD, Action.HOLD)
         decision = Decision(Verdict.HOLD, decision.hits + (hit,), decision.scores, decision.policy_version)
     return decision
 
@@ -166,7 +174,8 @@ def post(svc: Services, ident: Identity, thread_external_id: str, text: Any, par
         if evasion.check_in(conn, svc, site["id"], ident.account_id, ip_hash, device_hash, text) is not None:
             account = people.get_account(conn, ident.account_id) or account
         # closed by a moderator, or past the site's close_after_days: refused alike (the closed_thread phase)
-        decision = settle(svc, conn, policy, account, subject, first, closure(svc, policy, thread, now).closed)
+        decision = settle(svc, conn, policy, account, subject, first, closure(svc, policy, thread, now).closed,
+                          bool(thread["premoderated"]))
         status = _STATUS[decision.verdict]
         values: dict[str, Any] = dict(
             thread_id=thread["id"], account_id=ident.account_id, parent_id=parent_id,
@@ -298,16 +307,20 @@ def edit(svc: Services, ident: Identity, comment_id: int, text: Any) -> Posted:
             raise Forbidden(f"Comments can be edited for {window:g} minutes after posting.", code="edit_window_closed")
         thread = _open_thread_of(conn, svc, policy, row)
         subject, first = judge(svc, policy, ident.site_id, ident.account_id, text)
-        decision = settle(svc, conn, policy, account, subject, first, thread_closed=False)
+        premoderated = bool(thread["premoderated"])
+        decision = settle(svc, conn, policy, account, subject, first, thread_closed=False, premoderated=premoderated)
     status = _STATUS[decision.verdict]
     html = render(text)
     with svc.db.write() as conn:  # checked again: a moderator, a sanction or a closed thread may have come in between
         # The account, then the comment (the lock order, townhall.store.people.get_account): a moderator's
         # decision on the comment takes them in the same order. The comment's lock keeps what is checked here
         # (not deleted meanwhile, not removed by a moderator) true until the update.
-        acct.require_can_post(conn, svc, ident.account_id, lock=True)
+        account = acct.require_can_post(conn, svc, ident.account_id, lock=True)
         row = _editable(conn, ident, comment_id, lock=True)
         thread = _open_thread_of(conn, svc, policy, row)
+        if bool(thread["premoderated"]) != premoderated:  # a moderator premoderated the article, or stopped, meanwhile
+            decision = settle(svc, conn, policy, account, subject, first, False, not premoderated)
+            status = _STATUS[decision.verdict]
         content.update_comment(conn, comment_id, body=text, html=html, status=status.value, edited_at=svc.now())
         _store_decision(conn, svc, comment_id, decision)
         svc.audit(conn, action="comment.edited", subject_type="comment", subject_id=comment_id,

@@ -1,7 +1,8 @@
 """The dashboard's Articles page (Coral's "Stories"): a site's threads for its moderators, newest started first,
 searched by title or thread id and filtered by effective state, with their published and held comments; one
-thread's page with its article data and its audit entries; closing and opening (townhall.service.moderation) and
-setting the article's title, address and publication date (townhall.service.thread_metadata) from there.
+thread's page with its article data and its audit entries; closing and opening (townhall.service.moderation),
+setting the article's title, address and publication date, and premoderating its comments
+(townhall.service.thread_metadata) from there.
 
 A thread's state is the one the API gives (townhall.service.closing): open, closed by a moderator, or closed by
 the site's age limit (``close_after_days``, counted from ``published_at`` where known). The dashboard acts only
@@ -26,7 +27,7 @@ from townhall.store import thread_admin as store
 from townhall.store.thread_admin import StateFilter, ThreadQuery
 
 __all__ = ["AUDIT_ENTRIES", "MAX_SEARCH", "PAGE", "StateFilter", "list_threads", "parse_form_date", "save_article",
-           "set_state", "thread_view"]
+           "set_premoderated", "set_state", "thread_view"]
 
 PAGE = 50
 MAX_SEARCH = 200
@@ -65,6 +66,7 @@ def _item(svc: Services, policy: Any, row: Mapping[str, Any], now: datetime, ori
         "published": int(row["published_count"]),
         "held": int(row["held_count"]),
         "kept_open": row["kept_open_at"] is not None,
+        "premoderated": bool(row["premoderated"]),
         **closing.described(closed),
     }
 
@@ -132,6 +134,18 @@ def set_state(svc: Services, actor: Actor, site_id: str, external_id: str, state
     actor.require_site(site_id)
     _require_thread(svc, site_id, external_id)
     svc_mod.set_thread_state(svc, actor, site_id, external_id, state)
+    return thread_view(svc, actor, site_id, external_id)
+
+
+def set_premoderated(svc: Services, actor: Actor, site_id: str, external_id: str, value: str) -> dict[str, Any]:
+    """Premoderate the article's comments (``value`` "on") or stop ("off"), through
+    townhall.service.thread_metadata.update_thread (audited ``thread.updated``, announced ``thread.premoderated``);
+    the thread as now."""
+    actor.require_site(site_id)
+    if value not in ("on", "off"):
+        raise Invalid("Premoderation is on or off.", {"field": "premoderated"})
+    _require_thread(svc, site_id, external_id)
+    thread_metadata.update_thread(svc, actor, site_id, external_id, thread_metadata.ThreadChanges(premoderated=value == "on"))
     return thread_view(svc, actor, site_id, external_id)
 
 

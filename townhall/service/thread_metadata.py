@@ -2,7 +2,8 @@
 metadata). Set by a moderator of the site or the publisher's token (``PATCH /api/v1/mod/threads/{thread}``), or
 at the command line (``townhall threads set``); never by a reader's request, whose date could be forged to close
 a thread. The site's age limit (``[comments] close_after_days``) counts from ``published_at`` where it is set
-(townhall.policy.closing).
+(townhall.policy.closing). The same call premoderates the article (``premoderated``: every new comment, reply or
+edit of a reader waits for a moderator; townhall.service.comments.settle), as Coral's per-story setting does.
 
 The call creates the thread where it does not exist yet, whatever the site's ``auto_create_threads``: that
 setting governs a reader's first comment; a publisher registering its article is how a site that creates no
@@ -51,15 +52,18 @@ UNSET: Final = _Unset.UNSET
 
 @dataclass(frozen=True, slots=True)
 class ThreadChanges:
-    """What to change; a field left UNSET stays as it is, None clears it."""
+    """What to change; a field left UNSET stays as it is, None clears it. ``premoderated``: every new comment
+    waits for a moderator (townhall.service.comments.settle)."""
 
     title: str | None | _Unset = UNSET
     url: str | None | _Unset = UNSET
     published_at: datetime | None | _Unset = UNSET
+    premoderated: bool | _Unset = UNSET
 
     def given(self) -> dict[str, Any]:
         return {name: value for name, value in (("title", self.title), ("url", self.url),
-                                                ("published_at", self.published_at)) if value is not UNSET}
+                                                ("published_at", self.published_at),
+                                                ("premoderated", self.premoderated)) if value is not UNSET}
 
 
 def parse_published_at(text: str) -> datetime:
@@ -135,21 +139,28 @@ def _check_url(value: str | None, site: Mapping[str, Any]) -> str | None:
     return value
 
 
+_DEFAULTS: Final[Mapping[str, Any]] = {"premoderated": False}
+"""A new thread's values other than None: a change to them is audited from them."""
+
+
 def _shown(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
 def update_thread(svc: Services, actor: Actor, site_id: str, thread_external_id: str,
                   changes: ThreadChanges) -> dict[str, Any]:
-    """Set the thread's article data, creating the thread if need be; the thread as the API shows it. Audited
-    (``thread.updated`` with each changed field's old and new value, ``created`` for a new thread); where the
-    change opens or closes the thread (a publication date past the site's limit, or cleared), readers' widgets
-    are told (``thread.closed`` / ``thread.opened``)."""
+    """Set the thread's article data (or whether it is premoderated), creating the thread if need be; the thread as
+    the API shows it. Audited (``thread.updated`` with each changed field's old and new value, ``created`` for a new
+    thread); where the change opens or closes the thread (a publication date past the site's limit, or cleared),
+    readers' widgets are told (``thread.closed`` / ``thread.opened``), and so they are of a change of
+    ``premoderated`` (``thread.premoderated``)."""
     actor.require_site(site_id)
     check_thread_id(thread_external_id)
     given = changes.given()
     if "title" in given:
         given["title"] = _check_title(given["title"])
+    if "premoderated" in given and not isinstance(given["premoderated"], bool):
+        raise Invalid("'premoderated' must be true or false.", {"field": "premoderated"})
     with svc.db.write() as conn:
         site = content.get_site(conn, site_id)
         if site is None:
@@ -171,7 +182,8 @@ def update_thread(svc: Services, actor: Actor, site_id: str, thread_external_id:
         assert thread is not None
         if created:
             before = closing.NOT_STARTED
-            changed = {name: {"from": None, "to": _shown(value)} for name, value in given.items() if value is not None}
+            changed = {name: {"from": _DEFAULTS.get(name), "to": _shown(value)} for name, value in given.items()
+                       if value != _DEFAULTS.get(name)}
         else:
             before = closing.closure(svc, policy, thread, now)
             changed = {name: {"from": _shown(old), "to": _shown(value)} for name, value in given.items()
@@ -184,6 +196,9 @@ def update_thread(svc: Services, actor: Actor, site_id: str, thread_external_id:
             svc.announce(conn, site_id, thread_external_id,
                          {"type": "thread.closed", "closed_reason": after.reason.value} if after.reason is not None
                          else {"type": "thread.opened"})
+        if "premoderated" in changed:  # open widgets show or drop their line about it
+            svc.announce(conn, site_id, thread_external_id,
+                         {"type": "thread.premoderated", "premoderated": bool(thread["premoderated"])})
         if created or changed:
             svc.audit(conn, action="thread.updated", subject_type="thread", subject_id=thread_external_id,
                       actor_kind=actor.kind.value, actor=actor.id, site_id=site_id,
@@ -193,6 +208,8 @@ def update_thread(svc: Services, actor: Actor, site_id: str, thread_external_id:
 
 
 def _stored(thread: Mapping[str, Any], name: str) -> Any:
+    if name == "premoderated":
+        return bool(thread[name])
     return as_utc(thread[name]) if name == "published_at" else thread[name]
 
 
@@ -202,7 +219,8 @@ def _insert(conn: Any, site_id: str, external_id: str, given: Mapping[str, Any],
     try:
         with conn.begin_nested():
             content.insert_thread(conn, site_id=site_id, external_id=external_id, url=given.get("url"),
-                                  title=given.get("title"), published_at=given.get("published_at"), now=now)
+                                  title=given.get("title"), published_at=given.get("published_at"), now=now,
+                                  premoderated=bool(given.get("premoderated")))
     except IntegrityError:
         return False
     return True

@@ -55,13 +55,14 @@ def thread_info(thread: Mapping[str, Any] | None, external_id: str, count: int,
     close_after_days, which ``closed_reason`` tells apart ("age", or "moderator"); see
     townhall.service.closing.described. ``published_at``: the article's publication date as the publisher gave it
     (the age limit counts from it), or None. ``url``: the article's address only where a page may link it (on the
-    site's ``origins``), see article_urls.article_url."""
+    site's ``origins``), see article_urls.article_url. ``premoderated``: every new comment waits for a moderator."""
     return {
         "id": external_id,
         "title": thread["title"] if thread else None,
         "url": article_url(thread["url"], origins) if thread else None,
         **described(closed),
         "published_at": published(thread),
+        "premoderated": bool(thread["premoderated"]) if thread else False,
         "count": count,
     }
 

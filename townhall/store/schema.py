@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL: the largest id either database is asked about
 
@@ -155,6 +156,8 @@ threads = Table(
     _ts("kept_open_at", nullable=True),
     # The article's publication date, set by the publisher (or an import): the age limit counts from it (0011)
     _ts("published_at", nullable=True),
+    # Every new comment waits for a moderator (a sensitive article; townhall.service.comments.settle) (0013)
+    Column("premoderated", Boolean, nullable=False, default=False, server_default=false()),
     UniqueConstraint("site_id", "external_id", name="uq_threads_site_external"),
 )
 

@@ -43,7 +43,7 @@ class ThreadQuery:
 
 
 _COLUMNS = (threads.c.id, threads.c.external_id, threads.c.title, threads.c.url, threads.c.state, threads.c.created_at,
-            threads.c.kept_open_at, threads.c.published_at)
+            threads.c.kept_open_at, threads.c.published_at, threads.c.premoderated)
 
 
 def _aged(aged_before: datetime | None) -> Any:

@@ -193,7 +193,8 @@ def thread_state(request: Request, thread_id: str, body: ThreadStateIn) -> dict[
 
 
 class ThreadIn(StrictBody):
-    """The article's data, as the publisher knows it; a field left out stays as it is, null clears it."""
+    """The article's data, as the publisher knows it, and whether it is premoderated; a field left out stays as it
+    is, null clears it (``premoderated`` is true or false)."""
 
     title: SafeStr | None = Field(default=None, max_length=500, description="The article's title: one line, at most 500 "
                                   "characters (what notices and e-mails name the article by).")
@@ -205,6 +206,10 @@ class ThreadIn(StrictBody):
         "When the article was published: an ISO 8601 date and time with its time zone (2026-11-27T08:00:00Z), from "
         "1990 on and at most a day ahead of the server's clock; null: not known. The site's close_after_days counts "
         "from it (else from the thread's start)."))
+    premoderated: bool = Field(default=False, description=(
+        "true: every new comment, reply or edit of a reader waits for a moderator (a sensitive article); comments the "
+        "house rules refuse are still refused, and moderators' own are not held. false: comments are decided as on "
+        "any article again (those held meanwhile stay held)."))
 
 
 class ThreadOut(BaseModel):
@@ -217,11 +222,12 @@ class ThreadOut(BaseModel):
     closed_reason: str | None = Field(description="moderator, age, or null while open.")
     closes_at: str | None = Field(description="When the age limit closes (or closed) the thread (ISO 8601, UTC), or null.")
     published_at: str | None = Field(description="The article's publication date (ISO 8601, UTC), or null.")
+    premoderated: bool = Field(description="Whether every new comment of a reader waits for a moderator.")
     count: int = Field(description="The comments signed-out readers are shown (published, replies included).")
 
 
-@router.patch("/threads/{thread_id:path}", summary="Set a thread's article data (title, URL, publication date); "
-              "creates the thread if need be", response_model=ThreadOut,
+@router.patch("/threads/{thread_id:path}", summary="Set a thread's article data (title, URL, publication date) or "
+              "premoderate it; creates the thread if need be", response_model=ThreadOut,
               responses={403: {"description": "Not a moderator of the site"},
                          404: {"description": "No such site"},
                          422: {"description": "A field is not valid (the error names it)"}})

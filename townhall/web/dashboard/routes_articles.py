@@ -1,6 +1,6 @@
 """Dashboard routes: the Articles page (a site's threads, searched and filtered, newest started first), one
-article's page (its data, the form for its title, address and publication date, its audit entries), and closing
-or opening a thread from either.
+article's page (its data, the form for its title, address and publication date, its audit entries), closing
+or opening a thread from either, and premoderating its comments from the article's page.
 
 A thread id may hold any printable character, a slash included: it is the rest of the path (``{thread:path}``),
 percent-encoded by the pages. Actions answer htmx with the fragment to swap in (the list's row, or the article's
@@ -81,6 +81,23 @@ def article_state(request: Request, thread: str, site: SiteQuery = None,
     item = data["thread"]
     return done(request, {"thread": item["thread"], "state": item["state"], "closed_reason": item["closed_reason"],
                           "closes_at": item["closes_at"]}, _back(request, article_path(site_id, thread)))
+
+
+@router.post("/articles/{thread:path}/premoderation")
+@action
+def article_premoderation(request: Request, thread: str, site: SiteQuery = None,
+                          premoderated: Annotated[SafeStr, Form(max_length=8)] = "",
+                          csrf_token: FormText = "") -> Response:
+    """Premoderate the article's comments (``premoderated=on``) or stop (``off``). htmx gets the article's panel
+    to swap in place; a refusal is a toast (admin.js)."""
+    svc = services(request)
+    site_id = _site(request, site)
+    data = thread_admin.set_premoderated(svc, session_of(request).actor, site_id, thread, premoderated)
+    if _htmx(request):
+        return render(request, "admin/_article.html", site=site_id, **data)
+    item = data["thread"]
+    return done(request, {"thread": item["thread"], "premoderated": item["premoderated"]},
+                _back(request, article_path(site_id, thread)))
 
 
 @router.post("/articles/{thread:path}/article")

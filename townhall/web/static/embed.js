@@ -104,6 +104,7 @@
       errorPrefix: 'Error:',
       closed: 'Comments on this article are closed.',
       closedAge: 'Comments on this article closed automatically on {until}.',
+      premodArticle: 'Comments on this article are reviewed by a moderator before they appear.',
       featured: 'Featured', featuredWhy: 'picked by the moderators', featuredHeading: 'Featured comments',
       featuredGo: 'Read it in the thread', feature: 'Feature', unfeature: 'Unfeature',
       featuredOn: 'The comment is now featured.', featuredOff: 'The comment is no longer featured.',
@@ -201,6 +202,7 @@
       errorPrefix: 'Fehler:',
       closed: 'Die Kommentare zu diesem Artikel sind geschlossen.',
       closedAge: 'Die Kommentare zu diesem Artikel wurden am {until} automatisch geschlossen.',
+      premodArticle: 'Die Kommentare zu diesem Artikel werden von der Moderation geprüft, bevor sie erscheinen.',
       featured: 'Empfohlen', featuredWhy: 'von der Moderation ausgewählt', featuredHeading: 'Empfohlene Kommentare',
       featuredGo: 'In der Diskussion lesen', feature: 'Empfehlen', unfeature: 'Nicht mehr empfehlen',
       featuredOn: 'Der Kommentar wird jetzt empfohlen.', featuredOff: 'Der Kommentar wird nicht mehr empfohlen.',
@@ -555,6 +557,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       this.sanction = h('div', { hidden: true });
       this.warnSlot = h('div', { hidden: true });
       this.premodSlot = h('div', { hidden: true });  // just above the comment box
+      this.premodNote = h('p', { class: 'th-note', hidden: true, text: t('premodArticle') });  // a premoderated article
       this.composeSlot = h('div');
       this.modBox = h('div', { class: 'th-mod' });  // a moderator's Close comments / Open comments
       this.banner = h('button', { type: 'button', class: 'th-banner', hidden: true, onclick: () => this.showNew() });
@@ -568,7 +571,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         h('div', { class: 'th-head' },
           this.heading = h('h2', { id: headingId, tabindex: '-1' }, t('heading'), this.countEl),
           h('div', null, h('label', { class: 'th-inline', for: this.sortSel.id, text: t('sortBy') }), this.sortSel)),
-        this.polite, this.assertive, this.account, this.sanction, this.warnSlot, this.premodSlot, this.composeSlot, this.modBox,
+        this.polite, this.assertive, this.account, this.sanction, this.warnSlot, this.premodSlot, this.premodNote, this.composeSlot, this.modBox,
         this.featured, this.banner, this.status, this.list, this.moreBtn,
         h('p', { class: 'th-rules', text: this.o.rules || t('houseRules') }));
       root.append(this.section);
@@ -873,6 +876,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
 
     renderCompose() {
       this.renderThreadCtl();
+      this.premod();
       // Keep the reader's form (and what is in it) unless who may write, or how, has changed.
       const key = this.composeState();
       if (this.composeKey === key && this.composeSlot.firstChild) return;
@@ -901,6 +905,12 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         submit: (text, guestName) => this.postComment(text, null, guestName),
       });
       this.composeSlot.append(this.mainForm);
+    }
+
+    // the article is premoderated (on: as the server says now): its line above the comment box, while it is open
+    premod(on) {
+      if (on !== undefined && this.thread) this.thread.premoderated = on;
+      this.premodNote.hidden = !(this.thread && this.thread.premoderated) || !!this.closed;
     }
 
     // A moderator's "Close comments" / "Open comments" under the comment form (once the thread's state is known).
@@ -1202,6 +1212,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       else if (this.closed) { this.closed = false; this.renderCompose(); } else this.closed = false;
       this.armClose(0);
       this.renderThreadCtl();
+      this.premod();
       this.setCount(th.count);
       const frag = document.createDocumentFragment();
       const added = [];
@@ -1763,7 +1774,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         if (ev.lastEventId) this.lastEventId = ev.lastEventId;
         try { this.onEvent(ev.type, JSON.parse(ev.data)); } catch (e) { /* malformed event */ }
       };
-      ['comment.published', 'comment.edited', 'comment.deleted', 'comment.removed', 'comment.featured', 'thread.closed', 'thread.opened', 'reset']
+      ['comment.published', 'comment.edited', 'comment.deleted', 'comment.removed', 'comment.featured', 'thread.closed', 'thread.opened', 'thread.premoderated', 'reset']
         .forEach((type) => es.addEventListener(type, handler));
       es.onopen = () => {
         this.el.dataset.liveState = 'sse';
@@ -1802,12 +1813,14 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       try {
         const th = await this.threadNow(), diff = th.count - this.count;
         if (diff !== this.pollDiff && diff > 0) { this.pollDiff = diff; this.updateBanner(true); }
+        this.premod(!!th.premoderated);
         // what thread.closed / thread.opened would have told: a moderator's closing or opening, or the age limit
         if (!this.sawClosed(th, 1) && this.closed) this.load();
       } catch (e) { /* try again on the next tick */ }
     }
 
     onEvent(type, data) {
+      if (type === 'thread.premoderated') { this.premod(!!data.premoderated); return; }
       if (type.startsWith('thread.')) {
         const closed = type === 'thread.closed';
         if (closed === !!this.closed) return;
