@@ -58,6 +58,19 @@ def auth(sub: str, **kw: Any) -> dict[str, str]:
     return {"Authorization": f"Bearer {make_token(sub, **kw)}"}
 
 
+def closing_policy(tmp_path: Path, days: int | str) -> Path:
+    """The default policy file with ``[comments] close_after_days = days`` (a string: as written, for the loader's
+    checks), written under ``tmp_path``."""
+    from importlib import resources as importlib_resources
+
+    text = importlib_resources.files("townhall.policy").joinpath("default.policy.toml").read_text(encoding="utf-8")
+    old = "close_after_days = 0 "
+    assert text.count(old) == 1
+    path = tmp_path / "closing.policy.toml"
+    path.write_text(text.replace(old, f"close_after_days = {days} "), encoding="utf-8")
+    return path
+
+
 class PostgresDatabases:
     """A migrated template database per test session; each test gets a fresh copy of it."""
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -21,7 +20,7 @@ from townhall.service.importers import disqus, wordpress
 from townhall.service.importing import run_import
 from townhall.store import content
 from tests.api.test_live_audit import Stream, subscribed
-from tests.fixtures_app import AppFactory, Clock, LiveServer, auth, make_token
+from tests.fixtures_app import AppFactory, Clock, LiveServer, auth, closing_policy, make_token
 
 DAYS = 30
 THREAD = "budget-2026"
@@ -31,17 +30,9 @@ FIXTURES = Path(__file__).parents[1] / "ops" / "fixtures"
 OTHER_SECRET = "the-other-publisher-secret-long-enough"
 
 
-def _policy(tmp_path: Path, days: int) -> Path:
-    text = importlib_resources.files("townhall.policy").joinpath("default.policy.toml").read_text(encoding="utf-8")
-    assert text.count("close_after_days = 0 ") == 1
-    path = tmp_path / "closing.policy.toml"
-    path.write_text(text.replace("close_after_days = 0 ", f"close_after_days = {days} "), encoding="utf-8")
-    return path
-
-
 @pytest.fixture
 def app(make_app: AppFactory, db_url: str, tmp_path: Path) -> Townhall:
-    return make_app(db_url, policy=str(_policy(tmp_path, DAYS)), page_cache_seconds=0)
+    return make_app(db_url, policy=str(closing_policy(tmp_path, DAYS)), page_cache_seconds=0)
 
 
 @pytest.fixture
@@ -160,7 +151,7 @@ def test_readers_are_told_when_the_date_opens_or_closes_the_thread(make_app: App
                                                                    clock: Clock) -> None:
     """Over a real server's live stream: ``thread.closed`` (with the reason) when a date closes the thread,
     ``thread.opened`` when clearing it opens the thread again, and nothing where readers see no change."""
-    app = make_app(db_url, policy=str(_policy(tmp_path, DAYS)), page_cache_seconds=0)
+    app = make_app(db_url, policy=str(closing_policy(tmp_path, DAYS)), page_cache_seconds=0)
     editor = auth("editor", **MOD)
 
     def patch(client: httpx.Client, body: dict[str, Any]) -> None:
@@ -294,7 +285,7 @@ def test_imports_store_the_articles_date_as_its_publication_date(app: Townhall, 
 
 def test_the_command_line_sets_it_through_the_same_rules(app: Townhall, client: TestClient, db_url: str,
                                                          clock: Clock, tmp_path: Path) -> None:
-    policy = _policy(tmp_path, DAYS)
+    policy = closing_policy(tmp_path, DAYS)
     def cli(*args: str) -> Any:
         return CliRunner().invoke(build_cli(), ["threads", "set", THREAD, "--db", db_url, *args],
                                   env={"TOWNHALL_POLICY": str(policy)})

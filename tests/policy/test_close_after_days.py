@@ -5,7 +5,6 @@ clock moved by hand; the loader's checks; and the rule itself (townhall.policy.c
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -20,28 +19,19 @@ from townhall.policy import PolicyError, load_policy
 from townhall.policy.closing import ClosedReason, thread_closure
 
 from tests.api.test_live_audit import Stream, subscribed
-from tests.fixtures_app import AppFactory, Clock, LiveServer, auth
+from tests.fixtures_app import AppFactory, Clock, LiveServer, auth, closing_policy
 from tests.policy.stubs import NoModelResources
 
-DEFAULT = importlib_resources.files("townhall.policy").joinpath("default.policy.toml").read_text(encoding="utf-8")
 THREAD = "old-news"
 T = f"/api/v1/threads/{THREAD}/comments"
 STATE = f"/api/v1/mod/threads/{THREAD}/state"
 DAYS = 3
 
 
-def _policy(tmp_path: Path, value: str) -> Path:
-    path = tmp_path / "closing.policy.toml"
-    old = "close_after_days = 0 "
-    assert DEFAULT.count(old) == 1
-    path.write_text(DEFAULT.replace(old, f"close_after_days = {value} "), encoding="utf-8")
-    return path
-
-
 @pytest.fixture
 def closing(make_app: AppFactory, db_url: str, tmp_path: Path) -> Iterator[TestClient]:
     # pages read afresh; a year-long edit window, so that an edit is refused for the thread, not for its age
-    app = make_app(db_url, policy=str(_policy(tmp_path, str(DAYS))), page_cache_seconds=0, edit_window_minutes=525_600)
+    app = make_app(db_url, policy=str(closing_policy(tmp_path, str(DAYS))), page_cache_seconds=0, edit_window_minutes=525_600)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 
@@ -163,7 +153,7 @@ def test_readers_are_told_when_a_moderator_opens_an_aged_thread(make_app: AppFac
     moderator's closing of an aged thread changes why it is closed (thread.closed naming the moderator, whose
     wording the widget shows instead of "closed automatically"), an "open" shows the form again (thread.opened),
     and closing it then hides it (thread.closed); a closing that changes nothing sends nothing."""
-    app = make_app(db_url, policy=str(_policy(tmp_path, str(DAYS))), page_cache_seconds=0)
+    app = make_app(db_url, policy=str(closing_policy(tmp_path, str(DAYS))), page_cache_seconds=0)
     with LiveServer(app) as server, httpx.Client(base_url=server.url) as client:
         assert _post(client, clock, "Opens the thread.").status_code == 201
         clock.advance(days=DAYS)
@@ -187,7 +177,7 @@ def test_an_imported_thread_ages_from_its_articles_date(make_app: AppFactory, db
     from townhall.service.importers import wordpress
     from townhall.service.importing import run_import
 
-    app = make_app(db_url, policy=str(_policy(tmp_path, str(DAYS))), page_cache_seconds=0)
+    app = make_app(db_url, policy=str(closing_policy(tmp_path, str(DAYS))), page_cache_seconds=0)
     fixture = Path(__file__).parents[1] / "ops" / "fixtures" / "wordpress.xml"
     run_import(app.services, wordpress.read(fixture.read_text(encoding="utf-8")), "default")
     with TestClient(app, raise_server_exceptions=False) as client:
@@ -201,7 +191,7 @@ def test_an_imported_thread_ages_from_its_articles_date(make_app: AppFactory, db
 def test_the_dashboards_house_rules_page_says_threads_close(make_app: AppFactory, db_url: str, tmp_path: Path) -> None:
     from tests.dashboard.helpers import add_moderator, sign_in
 
-    app = make_app(db_url, policy=str(_policy(tmp_path, "30")))
+    app = make_app(db_url, policy=str(closing_policy(tmp_path, "30")))
     add_moderator(app.services, "mod@example.org")
     with TestClient(app, raise_server_exceptions=False) as client:
         assert sign_in(client, "mod@example.org").status_code == 303
@@ -226,7 +216,7 @@ def test_without_a_limit_threads_stay_open(make_app: AppFactory, db_url: str, cl
     ("1" + "0" * 40, "must be between 0 and 36500 days, not 1" + "0" * 40),
 ])
 def test_the_setting_is_a_whole_number_of_days_within_its_range(tmp_path: Path, value: str, message: str) -> None:
-    path = _policy(tmp_path, value)
+    path = closing_policy(tmp_path, value)
     line = next(i for i, text in enumerate(path.read_text().splitlines(), start=1) if text.startswith("close_after_days"))
     with pytest.raises(PolicyError) as caught:
         load_policy(path, resources=NoModelResources())
@@ -234,15 +224,15 @@ def test_the_setting_is_a_whole_number_of_days_within_its_range(tmp_path: Path, 
 
 
 def test_policy_check_says_threads_close_and_accepts_the_bounds(tmp_path: Path) -> None:
-    assert load_policy(_policy(tmp_path, "36500"), resources=NoModelResources()).settings.comments.close_after_days == 36500
-    assert load_policy(_policy(tmp_path, "0"), resources=NoModelResources()).settings.comments.close_after_days == 0
-    assert not any(line.startswith("closing:") for line in load_policy(_policy(tmp_path, "0"),
+    assert load_policy(closing_policy(tmp_path, "36500"), resources=NoModelResources()).settings.comments.close_after_days == 36500
+    assert load_policy(closing_policy(tmp_path, "0"), resources=NoModelResources()).settings.comments.close_after_days == 0
+    assert not any(line.startswith("closing:") for line in load_policy(closing_policy(tmp_path, "0"),
                                                                           resources=NoModelResources()).describe())
-    one_day = load_policy(_policy(tmp_path, "1"), resources=NoModelResources()).describe()
+    one_day = load_policy(closing_policy(tmp_path, "1"), resources=NoModelResources()).describe()
     assert any(line.startswith("closing: threads are closed automatically after 1 day (") for line in one_day)
     group = click.Group("townhall")
     register(group)
-    result = CliRunner().invoke(group, ["policy", "check", str(_policy(tmp_path, "30"))], obj={"resources": NoModelResources()})
+    result = CliRunner().invoke(group, ["policy", "check", str(closing_policy(tmp_path, "30"))], obj={"resources": NoModelResources()})
     assert result.exit_code == 0, result.output
     assert ("closing: threads are closed automatically after 30 days (from the article's publication date if known, "
             "else the thread's start); a moderator may open one again.") in result.output
