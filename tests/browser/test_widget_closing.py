@@ -26,7 +26,7 @@ from townhall.app import Townhall
 pytestmark = pytest.mark.browser
 
 DAYS = 30  # beyond what one setTimeout can wait (about 24.8 days): the widget waits in steps
-KEPT = "Not sent. Your text is kept here so you can copy it."
+KEPT = "Not sent: comments are closed. Your text is kept here so you can copy it."
 ALICE = make_token("alice", "Alice", exp_in=(DAYS + 1) * 86400)  # still valid once the app's clock moves a month on
 
 
@@ -73,8 +73,9 @@ def note(widget: Any) -> Any:
 
 
 def exact(page: Any, lang: str, iso: str) -> str:
-    return page.evaluate("([lang, iso]) => new Intl.DateTimeFormat(lang, {dateStyle: 'full', timeStyle: 'short'})"
-                         ".format(new Date(iso))", [lang, iso])  # type: ignore[no-any-return]
+    return page.evaluate("([lang, iso]) => new Intl.DateTimeFormat(lang, {weekday: 'long', year: 'numeric', month: 'long',"
+                         " day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short'}).format(new Date(iso))",
+                         [lang, iso])  # type: ignore[no-any-return]
 
 
 def test_a_thread_past_its_limit_says_it_closed_automatically_and_when(page: Any, server: LiveServer, api: Api,

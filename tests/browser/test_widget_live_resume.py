@@ -69,7 +69,7 @@ def test_a_thread_closed_live_takes_the_form_away_and_keeps_the_draft(page: Any,
     assert r.status_code == 200, r.text
     expect(widget.get_by_text("Comments on this article are closed.")).to_be_visible()
     expect(widget.get_by_role("button", name="Post comment")).to_have_count(0)
-    kept = widget.get_by_label("Not sent. Your text is kept here so you can copy it.")
+    kept = widget.get_by_label("Not sent: comments are closed. Your text is kept here so you can copy it.")
     expect(kept).to_have_value("My half-written comment.")
     r = api.http.put(f"/api/v1/mod/threads/{THREAD}/state", json={"state": "open"}, headers=api.headers(MOD))
     assert r.status_code == 200, r.text

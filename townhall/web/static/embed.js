@@ -95,6 +95,7 @@
       errNetwork: 'Could not reach the comment server. Check your connection and try again.',
       errServer: 'The comment server had a problem. Please try again in a moment.',
       draftKept: 'Not sent. Your text is kept here so you can copy it.',
+      draftClosed: 'Not sent: comments are closed. Your text is kept here so you can copy it.',
       errRate: 'You are doing that too often. Try again in {s} seconds.',
       errExpired: 'Your sign-in has expired. Please sign in again.',
       errSignIn: 'Sign in to do this.',
@@ -193,6 +194,7 @@
       errNetwork: 'Der Kommentar-Server ist nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
       errServer: 'Der Kommentar-Server hat ein Problem. Bitte versuchen Sie es gleich noch einmal.',
       draftKept: 'Nicht gesendet. Ihr Text bleibt hier, damit Sie ihn kopieren können.',
+      draftClosed: 'Nicht gesendet: Die Kommentare sind geschlossen. Ihr Text bleibt hier, damit Sie ihn kopieren können.',
       errRate: 'Das geht gerade zu oft. Versuchen Sie es in {s} Sekunden erneut.',
       errExpired: 'Ihre Anmeldung ist abgelaufen. Bitte melden Sie sich erneut an.',
       errSignIn: 'Melden Sie sich dafür an.',
@@ -516,7 +518,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       else if (told) sso = auth.gone.sso;
       else return;
       if (!told) { auth.gone = { tok, sso }; setTimeout(() => this.requestLogin(), 0); }  // after the form shows the error
-      if (sso && err.code === 'token_expired') this.expired = this.me || this.expired;
+      if (sso && err.code === 'token_expired') this.expired = this.me || this.expired || {};  // {}: expired before /me said who
       this.me = null;
       this.renderAccount();
     }
@@ -615,7 +617,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       try {
         const me = await this.api('GET', '/me');
         const before = this.me || this.expired;
-        if (before && me && before.id !== me.id) this.reset();
+        if (before && before.id && me && before.id !== me.id) this.reset();
         else if (this.expired) this.root.querySelectorAll('.th-form .th-error').forEach((x) => { x.hidden = true; });
         this.me = me; this.expired = null;
         // the server leaves their comments out of this reader's pages; the list is for the live stream and the panel
@@ -648,6 +650,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         this.account.append(h('span', { text: t(this.expired ? 'errExpired' : 'signInPrompt') }),
           h('button', { type: 'button', text: t('signInButton'), onclick: () => this.requestLogin() }));
       }
+      this.list.querySelectorAll('[data-ignore]').forEach((b) => { b.hidden = !me; });
       this.renderStanding();
       this.renderRemoved(me && me.removed_comments);
       this.renderIgnored();
@@ -682,7 +685,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       btn.disabled = true;
       try {
         await this.api('PUT', '/me/ignored/' + a.id);
-        this.ignored.set(a.id, a.name);
+        this.ignored = new Map([[a.id, a.name], ...this.ignored]);  // newest first, as GET /me/ignored lists them
         this.hideAuthor(a.id);
         this.renderIgnored();
         (entry.li && entry.li.isConnected ? entry.art : this.heading).focus();
@@ -836,7 +839,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     timeText(key, until, vars) {
       const parts = this.t(key, Object.assign({}, vars, { until: '\u0000' })).split('\u0000');
       const when = until ? new Date(until) : null;
-      const time = when ? h('time', { datetime: until, text: this.exact(when) }) : '';
+      const time = when ? h('time', { datetime: until, text: this.exact(when, 1) }) : '';
       return [parts[0], time, parts[1] || ''];
     }
 
@@ -911,6 +914,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     premod(on) {
       if (on !== undefined && this.thread) this.thread.premoderated = on;
       this.premodNote.hidden = !(this.thread && this.thread.premoderated) || !!this.closed;
+      this.account.hidden = !!this.closed && !this.me && !this.expired && !this.meError;  // nothing to join: no sign-in prompt
     }
 
     // A moderator's "Close comments" / "Open comments" under the comment form (once the thread's state is known).
@@ -1079,7 +1083,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     // A form that can no longer be sent keeps its text, to copy.
     lock(form) {
       form._area.readOnly = true;
-      form._label.textContent = this.t('draftKept');
+      form._label.textContent = this.t(this.closed ? 'draftClosed' : 'draftKept');
       form.querySelector('[type=submit]').hidden = true;
     }
 
@@ -1209,7 +1213,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
     take(data) {
       const th = this.thread = data.thread;
       if (this.sawClosed(th, this.closed === false)) { /* closed: drawn so */ }
-      else if (this.closed) { this.closed = false; this.renderCompose(); } else this.closed = false;
+      else if (this.closed) { this.closed = false; this.renderCompose(); this.say(this.t('opened')); } else this.closed = false;  // opened again: said
       this.armClose(0);
       this.renderThreadCtl();
       this.premod();
@@ -1338,9 +1342,9 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       for (const [limit, unit, size] of steps) if (abs < limit) return rtf.format(Math.round(diff / size), unit);
       return '';
     }
-    exact(date) {
-      const dtf = this.dtf || (this.dtf = new Intl.DateTimeFormat(this.lang, { dateStyle: 'full', timeStyle: 'short' }));
-      return dtf.format(date);
+    exact(date, zone) {  // zone: with the time zone's name (a date in a sentence)
+      const k = zone ? 'dtz' : 'dtf';
+      return (this[k] || (this[k] = new Intl.DateTimeFormat(this.lang, zone ? { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' } : { dateStyle: 'full', timeStyle: 'short' }))).format(date);
     }
     timeEl(iso) {
       const d = new Date(iso);
@@ -1514,9 +1518,9 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         });
         bar.append(rep);
       }
-      const a = c.author;  // a signed-in reader may ignore another reader, never a moderator
-      if (published && !c.own && a && !a.moderator && this.token()) {
-        const ign = h('button', { type: 'button', class: 'th-quiet', 'aria-expanded': 'false', text: t('ignore') });
+      const a = c.author;  // a signed-in reader may ignore another reader, never a moderator (shown while signed in)
+      if (published && !c.own && a && !a.moderator) {
+        const ign = h('button', { type: 'button', class: 'th-quiet', 'data-ignore': '', hidden: !this.me, 'aria-expanded': 'false', text: t('ignore') });
         ign.addEventListener('click', () => open(ign, (close) => confirm(t('ignoreConfirm', { name: a.name }), t('ignoreYes'), t('cancel'), close, (yes) => this.ignore(entry, yes))));
         bar.append(ign);
       }
