@@ -226,7 +226,7 @@ def test_the_article_page_and_its_form(app: Townhall, clock: Clock) -> None:
 
 @pytest.mark.parametrize(("field", "value", "says"), [
     ("published_at", "27.11.2026 08:00", "in UTC"),
-    ("published_at", "1989-12-31T23:59", "1990-01-01 or later"),
+    ("published_at", "1989-12-31T23:59", "1 January 1990 or later"),
     ("published_at", "2026-11-27T08:00+01:00", "without a time zone"),
     ("url", "https://evil.example/budget", "not on the site's origins"),
     ("url", "javascript:alert(1)", "http"),
@@ -302,3 +302,62 @@ def test_an_admin_sees_the_threads_of_another_site(app: Townhall) -> None:
         assert content.get_thread(conn, "sport", "final")["state"] == "closed"
         assert content.get_thread(conn, "default", "budget")["state"] == "open"
 
+
+
+@pytest.mark.parametrize(("field", "value", "says"), [
+    ("published_at", "1989-12-31T23:59", "Publication date must be 1 January 1990 or later."),
+    ("published_at", "2030-01-01T00:00", "Publication date may be at most a day ahead (until "),
+    ("url", "javascript:alert(1)", "Address (URL) must be an absolute http:// or https:// address"),
+    ("url", "https://evil.example/budget", "Address (URL) is not on the site's origins"),
+    ("title", "x" * 501, "Title is at most 500 characters."),
+])
+def test_a_refused_field_is_named_by_its_label_and_takes_the_focus(app: Townhall, field: str, value: str,
+                                                                   says: str) -> None:
+    """The form says "Publication date", not the API's 'published_at' (the API keeps its wording), and the
+    refused field has the focus when the panel or page comes back (``autofocus``, which htmx honours too)."""
+    moderators.update_site(app.services, Actor.cli(), "default", name="Demo Gazette", allow_guests=False,
+                           origins=["https://news.example"])
+    thread(app, "budget", "Budget 2027")
+    mod = Mod(app, "a@news.example")
+    form = {"title": "Budget 2027", "url": "", "published_at": "", field: value, "csrf_token": mod.token}
+    for headers in (HTMX, {}):
+        r = mod.client.post("/admin/articles/budget/article", data=form, headers=headers)
+        assert r.status_code == 422, r.text
+        error = re.search(r'id="article-[a-z_]+-error" data-field="[a-z_]+" role="alert">([^<]*)</p>', r.text)
+        assert error is not None and html.unescape(error.group(1)).startswith(says), r.text
+        assert f"'{field}'" not in html.unescape(error.group(1))
+        assert re.findall(r'<input [^>]*id="article-([a-z_]+)"[^>]*\bautofocus\b', r.text) == [field]
+    r = mod.post("/admin/articles/budget/article", form)  # the dashboard's script: the API's own wording
+    assert r.status_code == 422 and r.json()["error"]["message"].startswith(f"'{field}'")
+    assert "autofocus" not in mod.client.get("/admin/articles/budget").text
+
+
+def test_an_address_that_cannot_be_linked_is_shown_as_text(app: Townhall) -> None:
+    """The demo thread's address is /demo on a site that names no origins: no link, but not "—" either."""
+    thread(app, "demo-thread", "The demo article", url="/demo")
+    mod = Mod(app, "a@news.example")
+    page = mod.client.get("/admin/articles/demo-thread").text
+    article = re.search(r"<dt>Article</dt><dd>(.*?)</dd>", page)
+    assert article is not None
+    assert '<span class="article-address">/demo</span>' in article.group(1) and "<a " not in article.group(1)
+    assert "not linked" in article.group(1)
+    thread(app, "no-address", "No address")
+    page = mod.client.get("/admin/articles/no-address").text
+    assert re.search(r"<dt>Article</dt><dd>—</dd>", page)
+
+
+def test_the_audit_details_say_what_changed_and_tables_scroll_in_their_own_box(app: Townhall) -> None:
+    thread(app, "budget", "Budget")
+    mod = Mod(app, "a@news.example")
+    r = mod.client.post("/admin/articles/budget/article", data={"title": "Budget 2027", "url": "/budget",
+                                                                "published_at": "", "csrf_token": mod.token})
+    assert r.status_code == 200
+    page = mod.client.get("/admin/articles/budget").text
+    details = re.findall(r'<td class="details long">(.*?)</td>', page, re.S)
+    assert "<span><b>title</b>: Budget → Budget 2027</span>" in details[0]
+    assert "<span><b>url</b>: — → /budget</span>" in details[0]
+    assert "<span><b>created</b></span>" in details[-1] and "{" not in "".join(details)
+    assert '<div class="table-scroll" tabindex="0" role="region" aria-label="Latest changes">' in page
+    listing = mod.client.get("/admin/articles").text
+    assert '<div class="table-scroll" tabindex="0" role="region" aria-label="Articles">\n<table class="grid articles">' \
+        in listing

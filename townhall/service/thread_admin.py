@@ -17,7 +17,7 @@ from typing import Any, Mapping
 from townhall.service import closing
 from townhall.service import moderation as svc_mod
 from townhall.service import thread_metadata
-from townhall.service.article_urls import absolute_article_url, site_origins
+from townhall.service.article_urls import absolute_article_url, site_origins, web_address
 from townhall.service.comments import check_thread_id
 from townhall.service.core import Services, as_utc
 from townhall.service.errors import Invalid, NotFound
@@ -61,6 +61,9 @@ def _item(svc: Services, policy: Any, row: Mapping[str, Any], now: datetime, ori
         "title": row["title"],
         # a page of the dashboard is not on the publisher's site: a path is linked on the site's first origin
         "url": absolute_article_url(row["url"], origins),
+        # the address as stored, shown as text where it cannot be linked (a path on a site that names no origins)
+        "address": str(row["url"] or ""),
+        "address_unlinked": _unlinked(row["url"], origins),
         "started_at": as_utc(row["created_at"]),
         "published_at": as_utc(row["published_at"]),
         "published": int(row["published_count"]),
@@ -69,6 +72,17 @@ def _item(svc: Services, policy: Any, row: Mapping[str, Any], now: datetime, ori
         "premoderated": bool(row["premoderated"]),
         **closing.described(closed),
     }
+
+
+def _unlinked(url: str | None, origins: list[str]) -> str | None:
+    """Why the stored address is not linked (None where it is, or is empty)."""
+    if not url or absolute_article_url(url, origins) is not None:
+        return None
+    if web_address(url) is None:
+        return "not a web address"
+    if url.startswith("/"):
+        return "a path, and the site names no origins to link it on"
+    return "not on the site's origins"
 
 
 def _site_and_policy(svc: Services, conn: Any, site_id: str) -> tuple[Mapping[str, Any], Any]:

@@ -10,6 +10,7 @@ plain form with the page again.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
@@ -42,6 +43,36 @@ def _back(request: Request, fallback: str) -> str:
     if parts.netloc == request.url.netloc and parts.path.startswith("/admin/articles"):
         return parts.path + (f"?{parts.query}" if parts.query else "")
     return fallback
+
+
+# The article form's labels, as its refusals name the fields (the service names them as the API does: 'url').
+FORM_LABELS = {"title": "Title", "url": "Address (URL)", "published_at": "Publication date"}
+
+
+def form_message(exc: Invalid, field: str) -> str:
+    """A refusal of the article form's field in the form's words: "Publication date must be 1 January 1990 or
+    later.", not "'published_at' must be 1990-01-01 or later." (the API keeps its own)."""
+    details = exc.details if isinstance(exc.details, dict) else {}
+    label = FORM_LABELS[field]
+    if field == "published_at" and isinstance(details.get("earliest"), str):
+        try:
+            earliest = datetime.fromisoformat(details["earliest"])
+        except ValueError:
+            pass
+        else:
+            return f"{label} must be {earliest.day} {earliest:%B %Y} or later."
+    if field == "published_at" and isinstance(details.get("latest"), str):
+        try:
+            latest = datetime.fromisoformat(details["latest"])
+        except ValueError:
+            pass
+        else:
+            return (f"{label} may be at most a day ahead (until {latest:%Y-%m-%d %H:%M} UTC): a later date would keep "
+                    "the thread open past the site's age limit.")
+    quoted = f"'{field}'"
+    if exc.message.startswith(quoted):
+        return label + exc.message[len(quoted):]
+    return exc.message
 
 
 @router.get("/articles")
@@ -120,7 +151,7 @@ def article_save(request: Request, thread: str, site: SiteQuery = None,
         data = thread_admin.thread_view(svc, actor, site_id, thread)
         sent: dict[str, Any] = {"title": title, "url": url, "published_at": published_at}
         return render(request, "admin/_article.html" if _htmx(request) else "admin/article.html", status=422,
-                      site=site_id, **{**data, "form": sent, "errors": {field: exc.message}})
+                      site=site_id, **{**data, "form": sent, "errors": {field: form_message(exc, field)}})
     if _htmx(request):
         return render(request, "admin/_article.html", site=site_id, saved=True, **data)
     return done(request, {"thread": data["thread"]["thread"], "state": data["thread"]["state"]},
