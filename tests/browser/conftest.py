@@ -3,6 +3,7 @@ Playwright's sync API. Chromium missing: skipped for a developer, a failure unde
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -20,6 +21,20 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 THREAD = "russia-syria-drawdown"  # the demo article's thread
+
+
+def check_axe(page: Any) -> None:
+    """axe-core (vendored: ``AXE``, added to the page by the caller) over the page's document for WCAG 2.1 A and
+    AA: no serious or critical violation, and the colour-contrast check ran (it did read the text)."""
+    result = page.evaluate("""async () => {
+      const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+      return {violations: r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+               nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' :: ' + n.failureSummary)})),
+              passes: r.passes.map(p => p.id)};
+    }""")
+    bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert not bad, json.dumps(bad, indent=1)
+    assert "color-contrast" in result["passes"]
 
 
 def launch_chromium(playwright: Any) -> Any:

@@ -5,7 +5,6 @@ close_after_days, shows the thread closed by age; the pages work from the keyboa
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import AXE
+from tests.browser.conftest import AXE, check_axe
 from tests.browser.test_dashboard import EMAIL, sign_in
 from tests.dashboard.helpers import POLICY, add_moderator
 from tests.fixtures_app import AppFactory, Clock, LiveServer
@@ -122,16 +121,6 @@ def test_a_publication_date_past_the_limit_closes_by_age(app: Townhall, server: 
     expect(page.locator("table.articles tbody tr")).to_have_attribute("data-reason", "age")
 
 
-def check_axe(page: Any) -> None:
-    result = page.evaluate("""async () => {
-      const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
-      return {violations: r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-               nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' :: ' + n.failureSummary)})),
-              passes: r.passes.map(p => p.id)};
-    }""")
-    bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
-    assert not bad, json.dumps(bad, indent=1)
-    assert "color-contrast" in result["passes"]
 
 
 def test_the_articles_pages_pass_axe(app: Townhall, server: LiveServer, browser: Any, clock: Clock) -> None:

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import AXE
 from tests.browser.test_dashboard import EMAIL, sign_in, status_of
-from tests.browser.test_dashboard_articles import check_axe
+from tests.browser.conftest import check_axe
 from tests.dashboard.helpers import add_moderator, write_policy
 from tests.dashboard.seed import reader, say
 from tests.fixtures_app import AppFactory, Clock, LiveServer

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import THREAD, Api
 from tests.browser.widget_helpers import DEEP_ACTIVE, article, login, open_demo, submit
-from tests.fixtures_app import AppFactory, Clock, LiveServer, make_token
+from tests.fixtures_app import AppFactory, Clock, LiveServer, closing_policy, make_token
 from townhall.app import Townhall
 
 pytestmark = pytest.mark.browser
@@ -47,11 +46,7 @@ def clock() -> RunningClock:
 
 @pytest.fixture
 def app(make_app: AppFactory, db_url: str, tmp_path: Path) -> Townhall:
-    default = importlib_resources.files("townhall.policy").joinpath("default.policy.toml").read_text(encoding="utf-8")
-    old = "close_after_days = 0 "
-    assert default.count(old) == 1
-    policy = tmp_path / "closing.policy.toml"
-    policy.write_text(default.replace(old, f"close_after_days = {DAYS} "), encoding="utf-8")
+    policy = closing_policy(tmp_path, DAYS)
     # a year-long edit window: an edit after the clock moved on is refused for the thread, not for its age
     return make_app(db_url, demo=True, policy=str(policy), edit_window_minutes=525_600)
 

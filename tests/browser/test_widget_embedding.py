@@ -3,7 +3,6 @@ another origin, and a closed thread."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import AXE, THREAD, Api
+from tests.browser.conftest import AXE, Api, THREAD, check_axe
 from tests.browser.widget_helpers import article, login, open_demo, submit
 from tests.fixtures_app import LiveServer, make_token
 
@@ -47,16 +46,6 @@ def test_axe_finds_no_serious_violations(browser: Any, server: LiveServer, api: 
         ctx.close()
 
 
-def check_axe(page: Any) -> None:
-    result = page.evaluate("""async () => {
-      const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
-      return {violations: r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-               nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' :: ' + n.failureSummary)})),
-              passes: r.passes.map(p => p.id)};
-    }""")
-    bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
-    assert not bad, json.dumps(bad, indent=1)
-    assert "color-contrast" in result["passes"]  # the check ran over the widget's text
 
 
 def test_embed_js_is_small_and_self_contained(server: LiveServer, api: Api) -> None:

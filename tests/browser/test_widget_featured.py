@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import AXE, THREAD, Api
-from tests.browser.test_widget_embedding import check_axe
+from tests.browser.conftest import check_axe
 from tests.browser.widget_helpers import DEEP_ACTIVE, article, open_demo, submit
 from tests.fixtures_app import Clock, LiveServer, make_token
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
-from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import THREAD, Api
 from tests.browser.test_widget_closing import DAYS, KEPT, RunningClock, exact, note, started
 from tests.browser.widget_helpers import DEEP_ACTIVE, article, open_demo, submit
-from tests.fixtures_app import AppFactory, LiveServer, make_token
+from tests.fixtures_app import AppFactory, LiveServer, closing_policy, make_token
 from townhall.app import Townhall
 
 pytestmark = pytest.mark.browser
@@ -38,11 +37,7 @@ def clock() -> RunningClock:
 
 @pytest.fixture
 def app(make_app: AppFactory, db_url: str, tmp_path: Path) -> Townhall:
-    default = importlib_resources.files("townhall.policy").joinpath("default.policy.toml").read_text(encoding="utf-8")
-    old = "close_after_days = 0 "
-    assert default.count(old) == 1
-    policy = tmp_path / "closing.policy.toml"
-    policy.write_text(default.replace(old, f"close_after_days = {DAYS} "), encoding="utf-8")
+    policy = closing_policy(tmp_path, DAYS)
     return make_app(db_url, demo=True, policy=str(policy))
 
 
@@ -205,7 +200,7 @@ def test_a_thread_closed_live_by_the_age_limit_says_so_and_when(page: Any, serve
 
 def test_the_control_and_its_confirmation_pass_axe(browser: Any, server: LiveServer, api: Api) -> None:
     from tests.browser.conftest import AXE
-    from tests.browser.test_widget_embedding import check_axe
+    from tests.browser.conftest import check_axe
 
     api.post(make_token("bob", "Bob"), "Bob starts the thread.")
     ctx = browser.new_context(bypass_csp=True, viewport={"width": 1000, "height": 900}, locale="en-GB")  # for axe
