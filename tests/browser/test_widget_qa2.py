@@ -57,6 +57,7 @@ def test_the_ignore_list_reads_newest_first_before_and_after_a_reload(page: Any,
     bob = api.post(BOB, "Bob's comment.")
     carol = api.post(CAROL, "Carol's comment.")
     widget = open_demo(page, server, DAVE)
+    wait_live(page)  # the widget is settled: a late reload would take the confirmation away under the click
     for c in (bob, carol):  # Bob first, then Carol
         article(widget, c["id"]).get_by_role("button", name="Ignore", exact=True).click()
         submit(page, widget.get_by_role("button", name="Yes, ignore"), "PUT")
