@@ -191,5 +191,4 @@ def _publish(conn: Any, svc: Services, actor: Actor, row: Any, appeal_id: int, a
     committed, tell the thread's live readers (cached pages drop it)."""
     set_comment_status(conn, svc, row, CommentStatus.PUBLISHED, actor, decided,
                        audited={"appeal_id": appeal_id, "reason": audited})
-    svc.announce_on(conn, row["thread_id"], {"type": "comment.published", "id": row["id"], "parent_id": row["parent_id"],
-                                             "author_id": row["account_id"]})
+    svc.announce_on(conn, row["thread_id"], svc.published_event(row))

@@ -215,9 +215,7 @@ def _store_decision(conn: Connection, svc: Services, comment_id: int, decision: 
 def _after_write(svc: Services, site_id: str, thread_external_id: str, row: Mapping[str, Any], out: dict[str, Any],
                  ident: Identity, account: Mapping[str, Any], ip_hash: str | None, device_hash: str | None) -> None:
     if row["status"] == CommentStatus.PUBLISHED.value:
-        svc.events.publish(svc.events.channel(site_id, thread_external_id),
-                           {"type": "comment.published", "id": row["id"], "parent_id": row["parent_id"],
-                            "author_id": row["account_id"]})
+        svc.events.publish(svc.events.channel(site_id, thread_external_id), svc.published_event(row))
     if svc.trolls is not None:
         svc.trolls.observe(site_id, thread_external_id, row, ip_hash, device_hash, account["created_at"])
     event = {"published": "comment.created", "held": "comment.held", "rejected": "comment.rejected"}.get(row["status"])
@@ -338,8 +336,7 @@ def edit(svc: Services, ident: Identity, comment_id: int, text: Any) -> Posted:
         out = serialize(fresh, author, viewer_id=ident.account_id, decision=decision)
     channel = svc.events.channel(ident.site_id, thread["external_id"])
     if status is CommentStatus.PUBLISHED and row["status"] != CommentStatus.PUBLISHED.value:  # readers never saw it
-        svc.events.publish(channel, {"type": "comment.published", "id": comment_id, "parent_id": row["parent_id"],
-                                     "author_id": row["account_id"]})
+        svc.events.publish(channel, svc.published_event(row))
     elif status is CommentStatus.PUBLISHED:
         svc.events.publish(channel, {"type": "comment.edited", "id": comment_id})
     elif row["status"] == CommentStatus.PUBLISHED.value:  # the edit is held or refused: readers stop seeing the old text

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from townhall.policy.rules.base import Resources
 from townhall.service.events import EventBus
@@ -159,6 +159,12 @@ class Services:
         thread = content.get_thread_by_id(conn, int(thread_id))
         if thread is not None:
             self.announce(conn, thread["site_id"], thread["external_id"], event)
+
+    @staticmethod
+    def published_event(row: Mapping[str, Any]) -> dict[str, Any]:
+        """The live event for a comment readers now see (posted, approved, released, restored): its id, its
+        parent, and its author (a widget leaves out the readers its reader ignores)."""
+        return {"type": "comment.published", "id": row["id"], "parent_id": row["parent_id"], "author_id": row["account_id"]}
 
     def emit(self, event: str, site_id: str, payload: dict[str, Any]) -> None:
         """Tell listeners (webhooks, e-mail) that something happened, after it was committed."""

@@ -235,8 +235,7 @@ def _publish_held(conn: Connection, svc: Services, account_id: int, since: Any) 
         svc.audit(conn, action="comment.published", subject_type="comment", subject_id=row["id"],
                   actor_kind=ActorKind.POLICY.value, actor="evasion", site_id=account["site_id"],
                   details={"account_id": account_id, "before": CommentStatus.HELD.value, "reason": "evasion released"})
-        svc.announce_on(conn, row["thread_id"], {"type": "comment.published", "id": row["id"], "parent_id": row["parent_id"],
-                                                 "author_id": row["account_id"]})
+        svc.announce_on(conn, row["thread_id"], svc.published_event(row))
 
 
 def _strength(matches: Matches) -> Strength:

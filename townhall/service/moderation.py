@@ -129,9 +129,8 @@ def decide_comment(svc: Services, actor: Actor, comment_id: int, *, approve: boo
             if approve:
                 _lift_strikes_for(conn, svc, actor, row)
             if row["status"] != target.value:  # a "Keep" on a published comment, a rejection confirmed: nothing changes for readers
-                svc.announce_on(conn, row["thread_id"], {"type": "comment.published" if approve else "comment.removed",
-                                                         "id": comment_id, "parent_id": row["parent_id"],
-                                                         **({"author_id": row["account_id"]} if approve else {})})
+                svc.announce_on(conn, row["thread_id"], svc.published_event(row) if approve else
+                                {"type": "comment.removed", "id": comment_id, "parent_id": row["parent_id"]})
     if conflict is not None:
         raise conflict
     return {"comment_id": comment_id, "status": target.value}
