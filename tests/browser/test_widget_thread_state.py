@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import THREAD, Api
-from tests.browser.test_widget_closing import DAYS, KEPT, RunningClock, exact, note, started
+from tests.browser.test_widget_closing import DAYS, KEPT, RunningClock, clock, exact, note, started  # noqa: F401 (clock: a fixture)
 from tests.browser.widget_helpers import DEEP_ACTIVE, article, open_demo, submit
 from tests.fixtures_app import AppFactory, LiveServer, closing_policy, make_token
 from townhall.app import Townhall
@@ -28,11 +28,6 @@ pytestmark = pytest.mark.browser
 MONA = make_token("mona", "Mona", role="moderator", exp_in=(DAYS + 1) * 86400)
 ALICE = make_token("alice", "Alice")
 CONFIRM = "Close comments on this article? Readers will no longer be able to comment or reply."
-
-
-@pytest.fixture
-def clock() -> RunningClock:
-    return RunningClock()
 
 
 @pytest.fixture
