@@ -9,8 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from townhall.service.core import Services, as_utc
 from townhall.service.enforcement import SANCTIONS, appeal_would_matter, close_moot_appeals, sanction_in_force
 from townhall.service.enforcement import reverse as reverse_action
-from townhall.service.errors import Conflict, Invalid, NotFound
+from townhall.service.errors import Conflict, Forbidden, Invalid, NotFound
 from townhall.service.identity import Actor, Identity
+from townhall.service.moderators import other_deciders, own_appeal
 from townhall.service.moderation import set_comment_status
 from townhall.store import content, moderation, people
 from townhall.store.schema import ActionKind, ActorKind, AppealState, CommentStatus
@@ -31,6 +32,9 @@ def can_appeal(actions: list[Any], action: Any, appeals_by_action: dict[int, Any
     not appealed yet, and still bearing on the account (:func:`appeal_would_matter`)."""
     return (action["kind"] in APPEALABLE and action["revoked_at"] is None and int(action["id"]) not in appeals_by_action
             and appeal_would_matter(actions, action, svc, policy))
+
+
+OWN_ACTION = "own_action"  # the error code of a moderator answering the appeal of their own action while others can
 
 
 def _moot(action: Any) -> Conflict:
@@ -103,6 +107,9 @@ def decide(svc: Services, actor: Actor, appeal_id: int, *, reverse: bool, respon
             close_moot_appeals(conn, svc, actor, account, [int(action["id"])])
             return {"appeal_id": appeal_id, "state": AppealState.MOOT.value, "restored_comments": [],
                     "notice": "The action was already lifted; the appeal was closed without an answer."}
+        elif own_appeal(actor, action["actor"], others := other_deciders(conn, account["site_id"], actor.id)):
+            raise Forbidden("You took this action, so another moderator of this site answers its appeal.",
+                            {"action_id": int(action["id"]), "other_moderators": others}, code=OWN_ACTION)
         elif not moderation.decide_appeal(conn, appeal_id, state=state, response=answer, by=actor.id, now=svc.now()):
             now_row = moderation.get_appeal(conn, appeal_id)  # cannot happen under the lock; answered as above if it does
             assert now_row is not None
@@ -111,7 +118,8 @@ def decide(svc: Services, actor: Actor, appeal_id: int, *, reverse: bool, respon
             restored = _apply(conn, svc, actor, account, action, appeal_id, answer, reverse, restore_comments)
             svc.audit(conn, action=f"appeal.{state.value}", subject_type="appeal", subject_id=appeal_id,
                       actor_kind=actor.kind.value, actor=actor.id, site_id=account["site_id"],
-                      details={"response": answer, "restored_comments": restored})
+                      details={"response": answer, "restored_comments": restored,
+                               **({"own_action": True} if action["actor"] == actor.id else {})})
     if conflict is not None:  # raised once committed: the audit entry of the attempt stays
         raise conflict
     svc.emit("appeal.decided", account["site_id"], {"appeal_id": appeal_id, "state": state.value, "account_id": account["id"]})

@@ -14,6 +14,7 @@ from townhall.service.comments import check_thread_id
 from townhall.service.core import Services, as_utc
 from townhall.service.errors import Invalid, NotFound
 from townhall.service.identity import Actor
+from townhall.service.moderators import other_deciders, own_appeal
 from townhall.store import content, dashboard, moderation, people, stats
 from townhall.store.schema import AppealState, CommentStatus, FlagKind
 
@@ -151,7 +152,7 @@ def queue_view(svc: Services, actor: Actor, site_id: str, name: str, *, before_i
         elif name == "clusters":
             out = _cluster_queue(conn, site_id, limit)
         else:
-            out = _appeal_queue(conn, site_id, limit, now)
+            out = _appeal_queue(conn, actor, site_id, limit, now)
         out["sizes"] = _sizes(svc, conn, site_id, now, article)
         out["article"] = article.as_dict() if article is not None else None
     return out
@@ -217,8 +218,9 @@ def _cluster_queue(conn: Connection, site_id: str, limit: int) -> dict[str, Any]
          "signals": signals_of(r["evidence"])} for r in rows]}
 
 
-def _appeal_queue(conn: Connection, site_id: str, limit: int, now: datetime) -> dict[str, Any]:
+def _appeal_queue(conn: Connection, actor: Actor, site_id: str, limit: int, now: datetime) -> dict[str, Any]:
     rows = moderation.list_appeals(conn, site_id, state=AppealState.OPEN, limit=limit)
+    others = other_deciders(conn, site_id, actor.id)
     actions = {int(r["action_id"]): moderation.get_action(conn, int(r["action_id"])) for r in rows}
     cids = {a["comment_id"] for a in actions.values() if a is not None and a["comment_id"]}
     comments = {int(c["id"]): c for c in content.get_comments(conn, cids)}
@@ -231,7 +233,8 @@ def _appeal_queue(conn: Connection, site_id: str, limit: int, now: datetime) -> 
                       "name": r["display_name"], "action_kind": r["action_kind"], "action_reason": r["action_reason"],
                       "rule": action["rule"] if action is not None else None,
                       "comment": {"id": comment["id"], "text": comment["body"], "status": comment["status"]} if comment else None,
-                      "glance": authors.get(int(r["account_id"]))})
+                      "glance": authors.get(int(r["account_id"])),
+                      "own_action": own_appeal(actor, r["action_actor"], others)})
     return {"queue": "appeals", "items": items, "next_before": None}
 
 

@@ -10,6 +10,7 @@ from townhall.service.core import Services, as_utc
 from townhall.service.enforcement import REPEAT_WINDOW, apply_strike, moderated_account, reverse
 from townhall.service.errors import Conflict, Invalid, NotFound
 from townhall.service.identity import Actor
+from townhall.service.moderators import other_deciders, own_appeal
 from townhall.store import content, moderation, people
 from townhall.store.schema import ActionKind, AppealState, CommentStatus, DecisionSource, FlagState, is_featured
 
@@ -185,7 +186,10 @@ def queue(svc: Services, actor: Actor, site_id: str, name: str, *, limit: int = 
     with svc.db.read() as conn:
         if name == "appeals":
             rows = moderation.list_appeals(conn, site_id, state=AppealState.OPEN, limit=limit)
-            return {"queue": name, "items": [{**{k: (_iso(v) if k.endswith("_at") else v) for k, v in r.items()}} for r in rows]}
+            others = other_deciders(conn, site_id, actor.id)
+            return {"queue": name, "items": [
+                {**{k: (_iso(v) if k.endswith("_at") else v) for k, v in r.items() if k != "action_actor"},
+                 "own_action": own_appeal(actor, r["action_actor"], others)} for r in rows]}
         if name == "flags":
             rows = moderation.list_flags(conn, site_id, state=FlagState.OPEN, limit=limit)
             return {"queue": name, "items": [{k: (_iso(v) if k.endswith("_at") else v) for k, v in r.items()} for r in rows]}

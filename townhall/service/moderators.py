@@ -37,6 +37,21 @@ def actor_for(row: Mapping[Any, Any]) -> Actor:
     return Actor(ActorKind.MODERATOR, f"mod:{row['email']}", role, sites)
 
 
+def other_deciders(conn: Any, site_id: str, actor_id: str) -> int:
+    """How many dashboard moderators of ``site_id`` (its moderators and the installation's admins), other than the
+    one acting as ``actor_id``, could answer an appeal there. Moderators who sign in through the publisher's
+    single sign-on are known only by their tokens, so they are not counted."""
+    others = (actor_for(row) for row in people.list_moderators(conn))
+    return sum(1 for other in others if other.can_moderate(site_id) and other.id != actor_id)
+
+
+def own_appeal(actor: Actor, action_actor: str | None, others: int) -> bool:
+    """Whether ``actor`` took the appealed action (by ``action_actor``) while one of ``others`` moderators of the
+    site could answer its appeal instead: then a second pair of eyes decides. A site with a single moderator lets
+    that moderator answer (audited as their own action)."""
+    return actor.kind is ActorKind.MODERATOR and action_actor == actor.id and others > 0
+
+
 def check_email(email: str) -> str:
     email = (email or "").strip()
     if not _EMAIL.match(email) or len(email) > 300:
