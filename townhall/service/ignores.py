@@ -8,10 +8,20 @@ not to see.
 * Whom: another reader of the same site whose writing readers are shown: an author with a published comment
   (one already on the list stays there, and can be taken off, whatever became of their comments). Not oneself,
   not a moderator or admin (the staff's comments are how a site speaks to its readers: as in Coral, they cannot
-  be ignored; an account made a moderator later is shown again), not an account of another site, nor one that
-  never had a comment shown, nor an erased one (``404``, as for an unknown one: the answer names the reader, and
-  an account id is no way to learn the names of readers who never wrote anything public). At most
+  be ignored), not an account of another site, nor one that never had a comment shown, nor an erased one
+  (``404``, as for an unknown one: the answer names the reader, and an account id is no way to learn the names
+  of readers who never wrote anything public). At most
   :data:`MAX_IGNORED`.
+* An account made a moderator or admin after a reader ignored it (the role is the account's, as the
+  publisher's sign-in token last gave it: townhall.service.accounts) is neither hidden nor listed: the thread's
+  pages, reply pages and featured list show its comments (townhall.store.ignores.HIDDEN), ``GET /me/ignored``
+  leaves it out and it takes no place under :data:`MAX_IGNORED` — so the widget, which hides live comments of
+  the authors that list names, shows its comments too. The row is kept (the reader's own export still has it):
+  should the role be taken away again, the reader's choice holds again. ``DELETE`` takes it off as any other.
+* An imported account joining a reader's (townhall.service.importing, a claim by e-mail address): the readers
+  who ignored it now ignore the reader it joined, and its own list (if any) joins that reader's, without
+  duplicates (the earlier time is kept), without a row naming its own reader (dropped), and at most
+  :data:`MAX_IGNORED` readers (the newest kept) — townhall.store.ignores.merge_account.
 * Private: nothing is audited or announced, and neither the ignored reader nor the moderators are shown it;
   the reader's own export has it (townhall.service.privacy), and an erasure of either account removes the row.
 * Where it applies: the thread's listing, its reply pages and its featured list, built for the signed-in reader
@@ -39,8 +49,8 @@ STAFF = (Role.MODERATOR.value, Role.ADMIN.value)
 
 def list_ignored(svc: Services, ident: Identity) -> dict[str, Any]:
     """The readers ``ident`` ignores, the latest first: ``{"ignored": [{"id", "name", "since"}], "limit"}``."""
-    with svc.db.read() as conn:
-        rows = ignores.list_ignored(conn, ident.account_id)
+    with svc.db.read() as conn:  # not the staff: never hidden, so not listed (nor counted)
+        rows = ignores.list_ignored(conn, ident.account_id, readers_only=True)
     return {"ignored": [{"id": int(r["ignored_id"]), "name": r["display_name"], "since": as_utc(r["created_at"]).isoformat()}
                         for r in rows], "limit": MAX_IGNORED}
 

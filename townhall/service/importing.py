@@ -21,11 +21,12 @@ from townhall.service.accounts import RESERVED_SUBJECTS
 from townhall.service.core import Services
 from townhall.service.enforcement import SANCTIONS, action_in_force
 from townhall.service.errors import NotFound
+from townhall.service.ignores import MAX_IGNORED
 from townhall.service.importers.model import Archive, ImportedComment, Problem
 from townhall.service.render import render
 from townhall.service.thread_metadata import plausible_published_at
 from townhall.store import archive as store
-from townhall.store import content, moderation, people
+from townhall.store import content, ignores, moderation, people
 from townhall.store.schema import AccountState, ActorKind, DecisionSource, Role, ThreadState
 
 Progress = Callable[[int], None]
@@ -245,12 +246,17 @@ def claim_imported(svc: Services, conn: Connection, site_id: str, subject: str, 
 
 
 def _take_over(conn: Connection, account_id: int, imported: list[RowMapping]) -> None:
-    """The imported accounts' comments move to ``account_id``; emptied, they keep no address, so nothing
-    claims them again."""
+    """The imported accounts' comments move to ``account_id``, and so do readers' ignore lists naming them and
+    their own (townhall.store.ignores.merge_account); emptied, they keep no address, so nothing claims them again."""
+    if not imported:
+        return
+    # the accounts before their comments and lists, all of them in id order (the lock order of
+    # townhall.store.people.get_account, and of townhall.service.ignores: a reader ignoring one at once waits)
+    for locked in sorted({account_id, *(int(other["id"]) for other in imported)}):
+        people.get_account(conn, locked, for_update=True)
     for other in imported:
-        # the account before its comments: the lock order of townhall.store.people.get_account
-        people.get_account(conn, int(other["id"]), for_update=True)
         store.move_comments(conn, int(other["id"]), account_id)
+        ignores.merge_account(conn, int(other["id"]), account_id, limit=MAX_IGNORED)
         people.update_account(conn, int(other["id"]), email=None)
 
 

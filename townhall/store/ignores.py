@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select
+from sqlalchemy import Connection, and_, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
@@ -39,16 +39,22 @@ def answered(conn: Connection, root_id: int, comment_ids: list[int], viewer_id: 
     return {int(i) for i in conn.execute(q).scalars()}
 
 
-def list_ignored(conn: Connection, account_id: int) -> list[Row]:
-    """The accounts ``account_id`` ignores, with their display names and since when, the latest first."""
+def list_ignored(conn: Connection, account_id: int, *, readers_only: bool = False) -> list[Row]:
+    """The accounts ``account_id`` ignores, with their display names, roles and since when, the latest first.
+    ``readers_only``: not those made moderators since (their rows stay, and count again should the role go)."""
     q = (select(_ig.ignored_id, _ig.created_at, accounts.c.display_name, accounts.c.role)
          .join(accounts, accounts.c.id == _ig.ignored_id)
          .where(_ig.account_id == account_id).order_by(_ig.created_at.desc(), _ig.ignored_id.desc()))
+    if readers_only:
+        q = q.where(accounts.c.role == Role.READER.value)
     return list(conn.execute(q).mappings())
 
 
 def count_ignored(conn: Connection, account_id: int) -> int:
-    return int(conn.execute(select(func.count()).select_from(ignored_accounts).where(_ig.account_id == account_id)).scalar_one())
+    """How many readers ``account_id`` ignores, as the list shows them (not the staff: :data:`HIDDEN`)."""
+    q = (select(func.count()).select_from(ignored_accounts.join(accounts, accounts.c.id == _ig.ignored_id))
+         .where(_ig.account_id == account_id, accounts.c.role == Role.READER.value))
+    return int(conn.execute(q).scalar_one())
 
 
 def is_ignored(conn: Connection, account_id: int, ignored_id: int) -> bool:
@@ -77,6 +83,33 @@ def add(conn: Connection, account_id: int, ignored_id: int, now: datetime) -> No
 
 def remove(conn: Connection, account_id: int, ignored_id: int) -> None:
     conn.execute(delete(ignored_accounts).where(_ig.account_id == account_id, _ig.ignored_id == ignored_id))
+
+
+def merge_account(conn: Connection, gone: int, into: int, *, limit: int) -> None:
+    """Account ``gone`` joined ``into`` (an imported account claimed by a reader): the rows naming ``gone`` on
+    readers' lists name ``into``, and ``gone``'s own list becomes ``into``'s. No row names its own reader (one
+    would, where ``into`` ignored ``gone`` or the other way round: dropped); where both rows of a pair are there,
+    one is kept, with the earlier time (since when the person was ignored); over ``limit`` readers on ``into``'s
+    list, the newest ``limit`` are kept."""
+    if gone == into:
+        return
+    conn.execute(delete(ignored_accounts).where(or_(and_(_ig.account_id == gone, _ig.ignored_id == into),
+                                                    and_(_ig.account_id == into, _ig.ignored_id == gone))))
+    row, o = ignored_accounts.c, ignored_accounts.alias("other").c
+    for mine, theirs in (("ignored_id", "account_id"), ("account_id", "ignored_id")):
+        # mine: the column naming gone (or into); theirs: the row's other account
+        gone_row = and_(o[mine] == gone, o[theirs] == row[theirs])
+        earlier = select(o.created_at).where(gone_row).scalar_subquery()
+        conn.execute(update(ignored_accounts)  # the same person now: ignored since the earlier of the two rows
+                     .where(row[mine] == into, exists().where(gone_row, o.created_at < row.created_at))
+                     .values(created_at=earlier))
+        conn.execute(delete(ignored_accounts).where(
+            row[mine] == gone, exists().where(o[mine] == into, o[theirs] == row[theirs])))
+        conn.execute(update(ignored_accounts).where(row[mine] == gone).values({mine: into}))
+    listed = list_ignored(conn, into, readers_only=True)
+    over = [int(r["ignored_id"]) for r in listed[limit:]]
+    if over:
+        conn.execute(delete(ignored_accounts).where(_ig.account_id == into, _ig.ignored_id.in_(over)))
 
 
 def forget_account(conn: Connection, account_id: int) -> int:
