@@ -93,6 +93,8 @@ class CommentsConfig:
     max_length: int = 5000
     edit_window_minutes: float = 15.0
     premoderate_new_accounts: bool = False
+    # A reader's comment with a link waits for a moderator (townhall.policy.links; Coral's per-site option).
+    premoderate_links: bool = False
     # A thread closes to new comments this many whole days after it started (townhall.policy.closing); 0: never.
     close_after_days: int = 0
 

@@ -2,201 +2,44 @@
 
 Errors are :class:`PolicyError` and name the file and line: ``policy.toml:12: rules[2].action: must be
 one of reject, hold, flag``. Rule entries are counted from 1 in file order (``rules[2]`` is the second
-``[[rules]]`` table); ladder steps likewise.
+``[[rules]]`` table); ladder steps likewise. Decoding the file and checking one value at a time (the line
+of each key, :class:`PolicyError`) are in :mod:`townhall.policy.tomlcheck`.
 """
 
 from __future__ import annotations
 
-import codecs
 import hashlib
-import math
 import re
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources as importlib_resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import AbstractSet, Any, Mapping, cast
+from typing import Any, Mapping, cast
 
 from townhall.policy.config import CommentsConfig, EnforcementConfig, EvasionAction, EvasionConfig, LadderStep
 from townhall.policy.config import MAX_CLOSE_DAYS, MAX_COUNT, MAX_DAYS, MAX_EDIT_MINUTES, MAX_HOURS, MAX_IP_WINDOW_HOURS
-from townhall.policy.config import MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, MAX_OPTION_CHARS, MAX_POLICY_BYTES
+from townhall.policy.config import MAX_DESCRIPTION_CHARS, MAX_OPTION_CHARS
 from townhall.policy.config import MAX_LADDER_STRIKES, MAX_NETWORK_ACCOUNTS, MAX_REPORT_THRESHOLD, MAX_SUMMARY_CHARS
 from townhall.policy.config import PolicySettings, ReportsConfig, Sanction, TrustConfig
+from townhall.policy.links import LINKS_RULE, LinksPhase
 from townhall.policy.pipeline import ClosedThreadPhase, LengthPhase, run_pipeline
 from townhall.policy.rules.base import Resources, RuleConfigError, RuleSpec, TrustSoftened, plain_words
 from townhall.policy.rules.registry import RuleTypeRef, UnknownRuleType, resolve_rule_type
+from townhall.policy.tomlcheck import TOP_KEYS, Checker, Lines, Path_, PolicyError, decode, syntax_error
 from townhall.policy.types import Action, Decision, Phase, Subject
 
-__all__ = ["Policy", "PolicyError", "load_policy", "DEFAULT_POLICY_NAME", "TRUST_SOFTENED_TYPES", "NEW_ACCOUNT_RULE", "ARTICLE_RULE"]
+__all__ = ["Policy", "PolicyError", "load_policy", "DEFAULT_POLICY_NAME", "TRUST_SOFTENED_TYPES", "NEW_ACCOUNT_RULE", "ARTICLE_RULE",
+           "LINKS_RULE"]
 
 DEFAULT_POLICY_NAME = "default.policy.toml"
 # Rule types whose HOLD hits are borderline scores: for trusted accounts they become FLAG. A rule class
 # can say so itself with a ``trust_softens`` class attribute (True/False), which takes precedence.
 TRUST_SOFTENED_TYPES: frozenset[str] = frozenset({"classifier", "coordination"})
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-# Control characters: none in a name; in a summary or description only tab and line breaks. (A NUL in a
-# description would be stored with every hit of the rule, and PostgreSQL refuses it: every such comment would fail.)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_MAX_MESSAGE = 300  # characters of an error message: a value quoted from the file is cut short
 NEW_ACCOUNT_RULE = "new_account"  # the hit that holds a new account's comment ([comments] premoderate_new_accounts)
 ARTICLE_RULE = "article_premoderated"  # the hit that holds a comment on a premoderated thread (a moderator's choice)
-
-Path_ = tuple[str | int, ...]
-
-
-class PolicyError(Exception):
-    """A policy file is wrong. ``str()`` reads ``file:line: message``."""
-
-    def __init__(self, file: str, line: int | None, message: str) -> None:
-        super().__init__(file, line, message)
-        self.file = file
-        self.line = line
-        self.message = message
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.message}"
-
-
-def _fmt(number: float) -> str:
-    """A bound as a publisher writes it: 36500, 0.25 (never 3.65e+04)."""
-    return str(int(number)) if float(number).is_integer() else f"{number:g}"
-
-
-def _path_str(path: Path_) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
-
-
-class _Lines:
-    """Where each table and key of a TOML file is written, by path, for error messages."""
-
-    _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\" ]+?)\s*\]\]?")
-    _KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]*\")\s*[=.]")  # (a dotted key: its first part)
-
-    def __init__(self, text: str) -> None:
-        self.where: dict[Path_, int] = {}
-        counts: dict[tuple[str, ...], int] = {}
-        table: Path_ = ()
-        in_multiline = False
-        for number, line in enumerate(text.splitlines(), start=1):
-            toggles = (line.count('"""') + line.count("'''")) % 2 == 1
-            if in_multiline:
-                in_multiline = not toggles
-                continue
-            in_multiline = toggles
-            header = self._HEADER.match(line)
-            if header:
-                names = tuple(p.strip().strip('"') for p in header.group(2).split("."))
-                if header.group(1) == "[[":
-                    index = counts.get(names, 0)
-                    counts[names] = index + 1
-                    prefix: Path_ = ()
-                    for name in names[:-1]:  # [[enforcement.ladder]] nests under [enforcement]
-                        prefix += (name,)
-                    table = prefix + (names[-1], index)
-                else:
-                    table = names
-                self.where.setdefault(table, number)
-                continue
-            key = self._KEY.match(line)
-            if key:
-                self.where.setdefault(table + (key.group(1).strip('"'),), number)
-
-    def line(self, path: Path_) -> int | None:
-        while path:
-            for candidate in (path, path + (0,)):  # (0,): a [[table]] written where a [table] belongs
-                if candidate in self.where:
-                    return self.where[candidate]
-            path = path[:-1]
-        return None
-
-
-class _Checker:
-    """Reads one parsed file section by section, raising :class:`PolicyError` at the offending line."""
-
-    def __init__(self, file: str, lines: _Lines) -> None:
-        self.file = file
-        self.lines = lines
-
-    def fail(self, path: Path_, message: str) -> PolicyError:
-        if len(message) > _MAX_MESSAGE:  # a value quoted from the file (a list of 5,000 words) stays one short line
-            message = message[:_MAX_MESSAGE - 1] + "…"
-        return PolicyError(self.file, self.lines.line(path), f"{_path_str(path)}: {message}" if path else message)
-
-    def table(self, data: Mapping[str, Any], key: str, allowed: AbstractSet[str], path: Path_ = ()) -> Mapping[str, Any]:
-        value = data.get(key, {})
-        if not isinstance(value, dict):
-            raise self.fail(path + (key,), "must be a table")
-        self.known_keys(value, allowed, path + (key,))
-        return value
-
-    def known_keys(self, value: Mapping[str, Any], allowed: AbstractSet[str], path: Path_) -> None:
-        for k in value:
-            if k not in allowed:
-                hint = ""
-                if path and k in _TOP_KEYS:  # `rules = …` or `comments.max_length = …` written below [policy]
-                    header = "[[rules]] tables" if k == "rules" else f"a [{k}] table"
-                    hint = f"; a key below a [table] header belongs to that table: write {header} instead"
-                raise self.fail(path + (k,), f"unknown key (expected one of: {', '.join(sorted(allowed))}){hint}")
-
-    def number(self, data: Mapping[str, Any], key: str, default: float, path: Path_, *, lo: float = 0.0,
-               hi: float, integer: bool = False, positive: bool = False, unit: str = "") -> Any:
-        """A finite number in ``lo..hi`` (above 0 when ``positive``). TOML also reads ``inf``, ``nan`` and
-        numbers like ``1e300``: each is refused here, naming the key, so no setting can overflow a date or
-        a duration later (``unit`` names what the number counts, for the message)."""
-        value = data.get(key, default)
-        kinds = (int,) if integer else (int, float)
-        if isinstance(value, bool) or not isinstance(value, kinds):
-            raise self.fail(path + (key,), f"must be {'a whole number' if integer else 'a number'}, not {value!r}")
-        if isinstance(value, float) and not math.isfinite(value):  # a huge int is finite, and compares exactly
-            raise self.fail(path + (key,), f"must be a finite number, not {value}")
-        low = "greater than 0" if positive else None
-        if (positive and value <= 0) or value < lo or value > hi:
-            units = f" {unit}" if unit else ""
-            bound = f"{low} and at most {_fmt(hi)}{units}" if low else f"between {_fmt(lo)} and {_fmt(hi)}{units}"
-            raise self.fail(path + (key,), f"must be {bound}, not {value}")
-        return value if integer else float(value)
-
-    def boolean(self, data: Mapping[str, Any], key: str, default: bool, path: Path_) -> bool:
-        value = data.get(key, default)
-        if not isinstance(value, bool):
-            raise self.fail(path + (key,), f"must be true or false, not {value!r}")
-        return value
-
-    def text(self, data: Mapping[str, Any], key: str, path: Path_, default: str | None = None, *,
-             limit: int = MAX_NAME_CHARS, lines: bool = False) -> str:
-        """A non-empty string of at most ``limit`` characters, without control characters (tab and line breaks
-        are allowed when ``lines``)."""
-        value = data.get(key, default)
-        if value is None:
-            raise self.fail(path + (key,), "is required")
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(path + (key,), f"must be a non-empty string, not {value!r}")
-        return self.plain(value, path + (key,), limit=limit, lines=lines)
-
-    def plain(self, value: str, path: Path_, *, limit: int, lines: bool) -> str:
-        bad = (_CONTROL_IN_TEXT if lines else _CONTROL).search(value)
-        if bad:
-            allowed = "; tab and line breaks are allowed" if lines else ""
-            raise self.fail(path, f"must not contain control characters (U+{ord(bad.group()):04X} at character "
-                                  f"{bad.start() + 1}){allowed}")
-        if len(value) > limit:
-            raise self.fail(path, f"must be at most {limit:,} characters, not {len(value):,}")
-        return value
-
-    def choice(self, data: Mapping[str, Any], key: str, enum: Any, default: Any, path: Path_) -> Any:
-        value = data.get(key, default.value if default is not None else None)
-        if value is None:
-            raise self.fail(path + (key,), f"is required (one of {', '.join(e.value for e in enum)})")
-        try:
-            return enum(value)
-        except ValueError:
-            raise self.fail(path + (key,), f"must be one of {', '.join(e.value for e in enum)}") from None
+# LINKS_RULE ("links", townhall.policy.links): the hit that holds a reader's comment with a link ([comments] premoderate_links)
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +58,9 @@ class Policy:
     def phases(self) -> tuple[Phase, ...]:
         # (cast: the built-in phases are frozen dataclasses, whose read-only fields satisfy Phase at run time)
         builtin = cast(tuple[Phase, ...], (LengthPhase(self.settings.comments.max_length), ClosedThreadPhase()))
-        return (*builtin, *self.rules)
+        # [comments] premoderate_links: last, so that a house rule's own reason is the first the reader reads
+        links = cast(tuple[Phase, ...], (LinksPhase(),) if self.settings.comments.premoderate_links else ())
+        return (*builtin, *self.rules, *links)
 
     def evaluate(self, subject: Subject) -> Decision:
         phases = self.phases()
@@ -260,28 +105,33 @@ class Policy:
         if s.comments.premoderate_new_accounts:
             lines.append("new accounts: premoderated. A reader's comments are held for a moderator until one of them "
                          "has been published (approved); moderators' own comments are not held.")
+        if s.comments.premoderate_links:
+            lines.append("links: premoderated. A reader's comment, reply or edit with a link (http:// or https://, www., "
+                         "or a domain with a path such as example.com/page) is held for a moderator; no strike; "
+                         "moderators' own comments are not held.")
         if days := s.comments.close_after_days:
             lines.append(f"closing: threads are closed automatically after {days} day{'s' * (days != 1)} (from the "
                          "article's publication date if known, else the thread's start); a moderator may open one again.")
         return lines
 
 
-_TOP_KEYS = frozenset({"policy", "comments", "rules", "enforcement", "reports", "trust", "evasion"})
 _RULE_COMMON = frozenset({"name", "type", "description", "action", "strike"})
 # Names the service's own checks give their hits: a rule may not take one (a moderator's rejection of a comment
 # held by one of them must never be read as confirming a strike-bearing rule of the same name).
-_BUILTIN_NAMES = frozenset({"length", "closed_thread", "premoderation", NEW_ACCOUNT_RULE, ARTICLE_RULE})
+_BUILTIN_NAMES = frozenset({"length", "closed_thread", "premoderation", NEW_ACCOUNT_RULE, ARTICLE_RULE, LINKS_RULE})
 
 
-def _settings(c: _Checker, data: Mapping[str, Any]) -> PolicySettings:
+def _settings(c: Checker, data: Mapping[str, Any]) -> PolicySettings:
     d = PolicySettings()
-    com = c.table(data, "comments", {"max_length", "edit_window_minutes", "premoderate_new_accounts", "close_after_days"})
+    com = c.table(data, "comments", {"max_length", "edit_window_minutes", "premoderate_new_accounts", "premoderate_links",
+                                     "close_after_days"})
     p: Path_ = ("comments",)
     comments = CommentsConfig(
         max_length=c.number(com, "max_length", d.comments.max_length, p, lo=1, hi=MAX_COUNT, integer=True),
         edit_window_minutes=c.number(com, "edit_window_minutes", d.comments.edit_window_minutes, p,
                                      hi=MAX_EDIT_MINUTES, unit="minutes"),
         premoderate_new_accounts=c.boolean(com, "premoderate_new_accounts", d.comments.premoderate_new_accounts, p),
+        premoderate_links=c.boolean(com, "premoderate_links", d.comments.premoderate_links, p),
         close_after_days=c.number(com, "close_after_days", d.comments.close_after_days, p, hi=MAX_CLOSE_DAYS,
                                   integer=True, unit="days"),
     )
@@ -323,7 +173,7 @@ def _settings(c: _Checker, data: Mapping[str, Any]) -> PolicySettings:
     return PolicySettings(comments, enforcement, reports, trust, evasion)
 
 
-def _ladder(c: _Checker, enf: Mapping[str, Any]) -> tuple[LadderStep, ...]:
+def _ladder(c: Checker, enf: Mapping[str, Any]) -> tuple[LadderStep, ...]:
     steps = enf["ladder"]
     if not isinstance(steps, list) or not steps or not all(isinstance(s, dict) for s in steps):
         raise c.fail(("enforcement", "ladder"), "must be one or more [[enforcement.ladder]] tables")
@@ -346,7 +196,7 @@ def _ladder(c: _Checker, enf: Mapping[str, Any]) -> tuple[LadderStep, ...]:
     return tuple(out)
 
 
-def _thresholds(c: _Checker, options: Mapping[str, Any], path: Path_) -> None:
+def _thresholds(c: Checker, options: Mapping[str, Any], path: Path_) -> None:
     """Checks common to every rule type: any ``*_at`` option is a score in 0..1, and hold_at <= reject_at."""
     for key, value in options.items():
         if key.endswith("_at"):
@@ -355,7 +205,7 @@ def _thresholds(c: _Checker, options: Mapping[str, Any], path: Path_) -> None:
         raise c.fail(path + ("hold_at",), f"must not exceed reject_at ({options['reject_at']}), is {options['hold_at']}")
 
 
-def _rules(c: _Checker, data: Mapping[str, Any], resources: Resources,
+def _rules(c: Checker, data: Mapping[str, Any], resources: Resources,
            rule_types: Mapping[str, RuleTypeRef] | None) -> tuple[tuple[Phase, ...], dict[str, str], set[str]]:
     entries = data.get("rules", [])
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
@@ -406,7 +256,7 @@ def _rules(c: _Checker, data: Mapping[str, Any], resources: Resources,
     return tuple(phases), types, softened
 
 
-def _option_texts(c: _Checker, options: Mapping[str, Any], path: Path_) -> None:
+def _option_texts(c: Checker, options: Mapping[str, Any], path: Path_) -> None:
     """Every text in a rule's own options (a word, an allowed phrase), alone or in a list, is short: a listed word
     is compiled into patterns when the policy loads, and a word of megabytes would stall the start for hours."""
     for key, value in options.items():
@@ -416,7 +266,7 @@ def _option_texts(c: _Checker, options: Mapping[str, Any], path: Path_) -> None:
                                             f"are allowed ({item[:20]!r}…)")
 
 
-def _score_clashes(c: _Checker, phases: list[Phase]) -> None:
+def _score_clashes(c: Checker, phases: list[Phase]) -> None:
     """A rule records its score under its name, except one that says otherwise (``score_names``: a classifier
     rule records its label's). Two rules writing one score would store one rule's number as the other's."""
     shared: dict[str, str] = {}  # score name -> a rule that records it through score_names
@@ -434,15 +284,15 @@ def parse_policy(raw: bytes, file: str, *, source: str | None = None, resources:
                  rule_types: Mapping[str, RuleTypeRef] | None = None) -> Policy:
     """Validate the bytes of a policy file; ``file`` is the name used in error messages. The version is the hash
     of these bytes, whatever they say (a comment or a byte order mark included)."""
-    text = _decode(raw, file)
+    text = decode(raw, file)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise _syntax_error(file, text, str(exc)) from None
+        raise syntax_error(file, text, str(exc)) from None
     except RecursionError:  # tomllib recurses into nested arrays and inline tables: `x = [[[[…]]]]`
         raise PolicyError(file, None, "TOML syntax: arrays or inline tables nested too deeply") from None
-    c = _Checker(file, _Lines(text))
-    c.known_keys(data, _TOP_KEYS, ())
+    c = Checker(file, Lines(text))
+    c.known_keys(data, TOP_KEYS, ())
     meta = c.table(data, "policy", {"name", "summary"})
     if "policy" not in data:
         raise PolicyError(file, 1, "policy: a [policy] table with a name is required")
@@ -457,31 +307,6 @@ def parse_policy(raw: bytes, file: str, *, source: str | None = None, resources:
         name=name, summary=summary, version=hashlib.sha256(raw).hexdigest()[:12], source=source or file,
         rules=rules, settings=settings, rule_type_names=MappingProxyType(types), trust_softened=frozenset(softened),
     )
-
-
-def _decode(raw: bytes, file: str) -> str:
-    """The text of the file: UTF-8, a leading byte order mark (Notepad writes one) skipped."""
-    if len(raw) > MAX_POLICY_BYTES:
-        raise PolicyError(file, None, f"the file is {len(raw):,} bytes; a policy file may be at most "
-                                      f"{MAX_POLICY_BYTES:,} bytes (1 MiB)")
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)):  # (UTF-32 LE: as 16 LE)
-        raise PolicyError(file, 1, "not UTF-8 text (the file is saved as UTF-16 or UTF-32); save it as UTF-8")
-    try:
-        return raw.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise PolicyError(file, line, f"not UTF-8 text ({exc.reason} at byte {exc.start}: 0x{raw[exc.start]:02x}); "
-                                      "save the file as UTF-8") from None
-
-
-def _syntax_error(file: str, text: str, message: str) -> PolicyError:
-    m = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
-    if m:
-        return PolicyError(file, int(m.group(1)), f"TOML syntax: {message[:m.start()]} (column {m.group(2)})")
-    if "end of document" in message:
-        cleaned = re.sub(r"\s*[(]at end of document[)]", "", message)
-        return PolicyError(file, text.count("\n") + 1, f"TOML syntax: {cleaned} (at the end of the file)")
-    return PolicyError(file, None, f"TOML syntax: {message}")
 
 
 def load_policy(path: str | Path | None = None, *, resources: Resources | None = None,

@@ -93,6 +93,8 @@ class Subject:
     account_trusted: bool = False  # long clean history: borderline holds are skipped
     coordination_score: float | None = None  # 0..1, the author's troll-cluster score if any
     coordination_cluster: str | None = None
+    # A moderator's or administrator's own comment: the holds that spare them (premoderate_links) do not apply
+    author_moderator: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,50 +28,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from types import MappingProxyType
-from typing import Iterator, Mapping, Protocol
+from typing import Iterator, Protocol
 
+# The alphabet of disguises lives in townhall.policy.leet; its names are also this module's (imported from here).
+from townhall.policy.leet import LEET, MASK as _MASK, MASK_CHARS, SEPARATOR, SYMBOL_MASKS, WORDISH as _WORDISH
+from townhall.policy.leet import alternatives as _alts, letter_runs
 from townhall.policy.normalise import Normalised, normalise
 
 __all__ = ["Matcher", "FWordMatcher", "WordMatcher", "LEET", "MASK_CHARS", "SEPARATOR", "SUFFIXES",
            "SYMBOL_MASKS", "letter_runs", "matcher_for"]
-
-# Symbols that stand in for a letter (leetspeak). Letters are never listed as stand-ins for other
-# letters: that would make runs of the word's own letters ambiguous.
-LEET: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        "a": ("@", "4", "^", "/\\"),
-        "b": ("8", "|3"),
-        "c": ("(", "<", "{", "["),
-        "e": ("3", "&"),
-        "f": ("ph",),
-        "g": ("9", "6"),
-        "h": ("|-|",),
-        "i": ("1", "!", "|"),
-        "k": ("|<", "|{"),
-        "l": ("1", "|"),
-        "o": ("0", "()", "[]"),
-        "s": ("$", "5"),
-        "t": ("7", "+"),
-        "u": ("v", "|_|", "(_)"),
-        "x": ("><",),
-        "z": ("2",),
-    }
-)
-
-# Characters that hide a letter: f*ck, f**k, f#@k, f_ck, f-ck, f.ck.
-MASK_CHARS = "*#@_%$!?^~+=&.-"
-# Symbols and emoji hide a letter too (f💩ck, f♥ck, f●ck): bullets, geometric shapes, miscellaneous
-# symbols, dingbats, arrows/stars and the emoji planes.
-_SYMBOL_MASKS = "\u2022\u00b7\u25a0-\u25ff\u2600-\u27bf\u2b00-\u2bff\U0001f300-\U0001faff"
-SYMBOL_MASKS = _SYMBOL_MASKS  # a character-class body (for townhall.policy.wordtrie)
-_MASK = "[" + re.escape(MASK_CHARS) + _SYMBOL_MASKS + "]"
-# Characters that may separate the letters of a spelled-out word: f u c k, f.u.c.k, f-u-c-k, f_u_c_k,
-# f/u/c/k, one letter per line, or emoji between letters (any non-ASCII character left after folding).
-_SEP = r"(?:[\s.\-_,/\\~'\"`:;+*=|]|[^\x00-\x7f])"
-SEPARATOR = _SEP  # (for townhall.policy.wordtrie)
-# Everything that can be part of a disguised word: a generic word may not start right after one.
-_WORDISH = "a-z0-9" + re.escape(MASK_CHARS + "|()<>{}[]/\\^")
 
 
 class Matcher(Protocol):
@@ -84,21 +49,6 @@ class Matcher(Protocol):
         """Spans ``[start, end)`` in folded text where the word appears, in order. ``source`` is the
         :class:`Normalised` the folded text came from (for letter case), when the caller has it."""
         ...
-
-
-def letter_runs(word: str) -> list[tuple[str, int]]:
-    """The runs of one letter in ``word``: "boob" -> [("b", 1), ("o", 2), ("b", 1)]."""
-    runs: list[tuple[str, int]] = []
-    for ch in word:
-        if runs and runs[-1][0] == ch:
-            runs[-1] = (ch, runs[-1][1] + 1)
-        else:
-            runs.append((ch, 1))
-    return runs
-
-
-def _alts(letter: str) -> list[str]:
-    return [re.escape(letter)] + [re.escape(a) for a in LEET.get(letter, ())]
 
 
 def _letter_at(text: str, i: int) -> str:
@@ -127,7 +77,7 @@ _F_STRONG = "*#@%$^&+="
 # Any other non-ASCII symbol or punctuation mark (not a letter, digit or space) masks too: block elements
 # (f█ck), technical and mathematical symbols (f⌧ck, f⦿ck), Latin-1 signs (f§ck, f†ck, f¿ck), CJK and Arabic
 # punctuation (f٭ck).
-_F_MASK = ("(?:[" + re.escape(MASK_CHARS + "'`/") + _SYMBOL_MASKS
+_F_MASK = ("(?:[" + re.escape(MASK_CHARS + "'`/") + SYMBOL_MASKS
            + "\u00d7\u2010-\u2015\u2018\u2019\u201b\u2024-\u2027\u2032\u2042\u204e\u2055\u2200-\u22ff\u30fb\ufffd]"
            + r"|[^\x00-\x7f\w\s])")
 # Separators between spelled-out letters: the generic ones plus the symbols readers put there (f!u!c!k,
@@ -482,7 +432,7 @@ class WordMatcher:
         spaced = None
         if len(folded) >= 3:
             units = ["(?:" + "|".join(_alts(c)) + ")" for c in folded]
-            spaced = re.compile("(?<![a-z0-9])" + f"{_SEP}{{1,3}}+".join(units) + "(?![a-z0-9])")
+            spaced = re.compile("(?<![a-z0-9])" + f"{SEPARATOR}{{1,3}}+".join(units) + "(?![a-z0-9])")
         return cls(folded, compact, spaced)
 
     def find(self, folded: str, source: Normalised | None = None) -> Iterator[tuple[int, int]]:

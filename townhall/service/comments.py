@@ -9,6 +9,7 @@ from typing import Any, Mapping
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from townhall.policy.links import LINKS_RULE
 from townhall.policy.policyfile import ARTICLE_RULE, NEW_ACCOUNT_RULE
 from townhall.policy.types import Action, Decision, Hit, Subject, Verdict
 from townhall.service import accounts as acct
@@ -108,7 +109,12 @@ def settle(svc: Services, conn: Connection, policy: Any, account: Mapping[str, A
     transaction ``conn`` sees them (each re-evaluation is rare: closed threads, holds of trusted readers).
     ``premoderated``: the thread's, a moderator's choice; a reader's comment the rules would publish is held there
     (with the account's own hold, if any, beside it: releasing that alone must not publish it); moderators' and
-    administrators' are not. Like the account's holds, it is no sanction and counts no strike."""
+    administrators' are not. Like the account's holds, it is no sanction and counts no strike. The site's
+    ``premoderate_links`` (a policy phase, so the dashboard's "try it" box and ``townhall moderate`` show it) spares
+    the same authors: their comment is judged again as theirs; trusted readers are held as on such an article."""
+    if account["role"] != Role.READER.value and any(h.rule == LINKS_RULE for h in decision.hits):
+        subject = replace(subject, author_moderator=True)
+        decision = policy.evaluate(subject)
     if thread_closed:
         subject = replace(subject, thread_closed=True)
         decision = policy.evaluate(subject)

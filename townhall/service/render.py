@@ -1,7 +1,8 @@
 """Comment text to safe HTML: paragraphs, line breaks and links, nothing else.
 
 The text is HTML-escaped first, so nothing a reader types can become markup; links are then made from
-http(s) URLs and the result passes through nh3 (an allow-list sanitiser) as a second line of defence.
+http(s) URLs (:data:`townhall.policy.links.WEB_URL`, the definition ``[comments] premoderate_links`` shares)
+and the result passes through nh3 (an allow-list sanitiser) as a second line of defence.
 """
 
 from __future__ import annotations
@@ -11,22 +12,18 @@ import re
 
 import nh3
 
-_URL = re.compile(r"\bhttps?://[^\s<>\"']{1,2000}", re.IGNORECASE)
-_TRAILING = ".,;:!?)]}'\""
+from townhall.policy.links import WEB_URL, split_trailing
+
 _ALLOWED_TAGS = {"p", "br", "a"}
 _ALLOWED_ATTRS = {"a": {"href"}}
 
 
 def _linkify(escaped: str) -> str:
     def repl(m: re.Match[str]) -> str:
-        url = m.group(0)
-        tail = ""
-        while url and url[-1] in _TRAILING:
-            tail = url[-1] + tail
-            url = url[:-1]
+        url, tail = split_trailing(m.group(0))
         return f'<a href="{url}">{url}</a>{tail}'
 
-    return _URL.sub(repl, escaped)
+    return WEB_URL.sub(repl, escaped)
 
 
 def render(text: str) -> str:
