@@ -74,8 +74,8 @@ def test_the_list_newest_first_with_published_and_held_counts(app: Townhall, clo
     page = mod.client.get("/admin/articles")
     assert page.status_code == 200
     assert rows(page.text) == ["busy", "quiet"]  # newest started first
-    assert cell_numbers(row(page.text, "busy")) == [2, 2]  # published, held; rejected counted in neither
-    assert cell_numbers(row(page.text, "quiet")) == [0, 0]
+    assert cell_numbers(row(page.text, "busy")) == [2, 2, 0]  # published, held, reported; rejected counted in none
+    assert cell_numbers(row(page.text, "quiet")) == [0, 0, 0]
     assert 'href="/admin/articles?site=default">Articles</a>' in page.text  # the nav link
     nav = page.text.split("<nav>", 1)[1].split("</nav>", 1)[0]
     assert nav.index(">Queues<") < nav.index(">Articles<") < nav.index(">House rules<")

@@ -128,12 +128,23 @@ def _data_0013(conn: sa.Connection) -> None:
     assert all("premoderated" not in ix["column_names"] for ix in sa.inspect(conn).get_indexes("threads"))
 
 
+MESSAGE = "Please keep to the topic: the candidates' debate.\n\nWhat did you make of it?"
+
+
+def _data_0014(conn: sa.Connection) -> None:
+    _put(conn, "threads", id=7, site_id="s1", external_id="t7", state="open", created_at=T0, message=MESSAGE)
+    # the threads before it have no message (null), and no index covers the column (SQLite's DROP COLUMN undoes it)
+    rows = conn.execute(sa.text("SELECT id, message FROM threads ORDER BY id")).all()
+    assert [tuple(r) for r in rows if r[1] is not None] == [(7, MESSAGE)] and len(rows) > 1
+    assert all("message" not in ix["column_names"] for ix in sa.inspect(conn).get_indexes("threads"))
+
+
 DATA: dict[str, Callable[[sa.Connection], None]] = {
     "0001_initial": _data_0001, "0002_audit_append_only": _data_0002, "0003_signal_indexes": _data_0003,
     "0004_operations": _data_0004, "0005_listing_indexes": _data_0005, "0006_audit_no_replace": _data_0006,
     "0007_ended_sessions": _data_0007, "0008_thread_kept_open": _data_0008, "0009_featured_comments": _data_0009,
     "0010_ignored_accounts": _data_0010, "0011_thread_published_at": _data_0011,
-    "0012_audit_subject": _data_0012, "0013_thread_premoderated": _data_0013,
+    "0012_audit_subject": _data_0012, "0013_thread_premoderated": _data_0013, "0014_thread_message": _data_0014,
 }
 
 
@@ -369,3 +380,30 @@ def test_thread_premoderated_downgrades_and_upgrades_again_keeping_the_threads(e
             conn.execute(sa.text("INSERT INTO threads (id, site_id, external_id, state, created_at) "
                                  "VALUES (6, 's1', 't6', 'open', :t)"), {"t": T0})
             assert bool(conn.execute(sa.text("SELECT premoderated FROM threads WHERE id = 6")).scalar_one()) is False
+
+
+def test_thread_message_downgrades_and_upgrades_again_keeping_the_threads(empty_db: str) -> None:
+    """0014 adds ``threads.message`` (nullable text, null for the threads already there, on both databases; 1,000
+    characters and more are kept: the limit is the service's); its downgrade drops the column only (on SQLite too:
+    no copy of the table that comments refer to), and the upgrade after it adds it again, null for every thread."""
+    with _migrated(empty_db) as (db, cfg):
+        with db.write_engine.begin() as conn:
+            _data_0001(conn)
+            _data_0014(conn)
+            long = "ä" * 999 + "\n" + "ß" * 1000  # not cut by the column, whatever the database
+            conn.execute(sa.text("UPDATE threads SET message = :m WHERE id = 1"), {"m": long})
+            assert conn.execute(sa.text("SELECT message FROM threads WHERE id = 1")).scalar_one() == long
+        for up in _down_and_up(db, cfg, "0013_thread_premoderated"):
+            with db.read() as conn:
+                columns = {c["name"]: c for c in sa.inspect(conn).get_columns("threads")}
+                assert ("message" in columns) is up
+                rows = conn.execute(sa.text("SELECT id, external_id, state FROM threads ORDER BY id")).all()
+                assert [tuple(r) for r in rows] == [(1, "t1", "open"), (7, "t7", "open")]
+                if up:
+                    assert columns["message"]["nullable"] is True
+                    assert conn.execute(sa.text("SELECT count(*) FROM threads WHERE message IS NOT NULL")).scalar_one() == 0
+                assert conn.execute(sa.text("SELECT count(*) FROM comments")).scalar_one() == 1
+        with db.write_engine.begin() as conn:  # a thread inserted without the column (the code before) has none
+            conn.execute(sa.text("INSERT INTO threads (id, site_id, external_id, state, created_at) "
+                                 "VALUES (8, 's1', 't8', 'open', :t)"), {"t": T0})
+            assert conn.execute(sa.text("SELECT message FROM threads WHERE id = 8")).scalar_one() is None

@@ -1,5 +1,6 @@
 """`townhall threads set THREAD`: a thread's article data (title, address, publication date), as the publisher
-gives it over ``PATCH /api/v1/mod/threads/{thread}``, and whether its comments are premoderated."""
+gives it over ``PATCH /api/v1/mod/threads/{thread}``, whether its comments are premoderated, and the message shown
+above them."""
 
 from __future__ import annotations
 
@@ -28,10 +29,14 @@ def register(group: click.Group) -> None:
                   "the thread's start again).")
     @click.option("--premoderate/--no-premoderate", "premoderate", default=None, help="Hold every new comment of a "
                   "reader on the article for a moderator (a sensitive article), or stop (held ones stay held).")
+    @click.option("--message", default=None, metavar="TEXT", help="A message shown above the article's comments: plain "
+                  "text, at most 1,000 characters; line breaks allowed (an empty line starts a paragraph).")
+    @click.option("--clear-message", is_flag=True, help="Remove the message shown above the article's comments.")
     @click.option("--config", type=click.Path(dir_okay=False), help="TOML settings file.")
     @click.option("--db", "database_url", help="Database URL.")
     def set_(thread: str, site: str | None, title: str | None, url: str | None, published_at: str | None,
-             clear_published_at: bool, premoderate: bool | None, config: str | None, database_url: str | None) -> None:
+             clear_published_at: bool, premoderate: bool | None, message: str | None, clear_message: bool,
+             config: str | None, database_url: str | None) -> None:
         """Set THREAD's article data, creating the thread if need be; prints the thread as the API shows it."""
         from townhall.service import thread_metadata as meta
         from townhall.service.errors import ServiceError
@@ -39,6 +44,8 @@ def register(group: click.Group) -> None:
 
         if published_at is not None and clear_published_at:
             raise click.UsageError("give --published-at or --clear-published-at, not both")
+        if message is not None and clear_message:
+            raise click.UsageError("give --message or --clear-message, not both")
         given: dict[str, Any] = {}
         if title is not None:
             given["title"] = title or None
@@ -48,9 +55,11 @@ def register(group: click.Group) -> None:
             given["published_at"] = None
         if premoderate is not None:
             given["premoderated"] = premoderate
+        if message is not None or clear_message:
+            given["message"] = message or None
         if not given and published_at is None:
-            raise click.UsageError("nothing to set: give --title, --url, --published-at, --clear-published-at or "
-                                   "--premoderate/--no-premoderate")
+            raise click.UsageError("nothing to set: give --title, --url, --published-at, --clear-published-at, "
+                                   "--premoderate/--no-premoderate, --message or --clear-message")
         svc = services(config, database_url)
         try:
             if published_at is not None:

@@ -1,6 +1,6 @@
 """The dashboard's Articles page (Coral's "Stories"): a site's threads for its moderators, newest started first,
-searched by title or thread id and filtered by effective state, with their published and held comments; one
-thread's page with its article data and its audit entries; closing and opening (townhall.service.moderation),
+searched by title or thread id and filtered by effective state, with their published, held and reported comments;
+one thread's page with its article data and its audit entries; closing and opening (townhall.service.moderation),
 setting the article's title, address and publication date, and premoderating its comments
 (townhall.service.thread_metadata) from there.
 
@@ -52,8 +52,14 @@ def _search(text: str | None) -> str | None:
     return text.lower() or None
 
 
+def _report_threshold(policy: Any) -> float:
+    """The weight of open reports at which a comment joins the reported queue (townhall.service.dashboard's)."""
+    return float(policy.settings.reports.threshold)
+
+
 def _item(svc: Services, policy: Any, row: Mapping[str, Any], now: datetime, origins: list[str]) -> dict[str, Any]:
-    """A thread as the dashboard shows it; its state exactly as the API gives it (townhall.service.closing)."""
+    """A thread as the dashboard shows it, with its comments in the reported queue; its state exactly as the API
+    gives it (townhall.service.closing)."""
     closed = closing.closure(svc, policy, row, now)
     return {
         "id": int(row["id"]),
@@ -68,6 +74,7 @@ def _item(svc: Services, policy: Any, row: Mapping[str, Any], now: datetime, ori
         "published_at": as_utc(row["published_at"]),
         "published": int(row["published_count"]),
         "held": int(row["held_count"]),
+        "reported": int(row["reported_count"]),
         "kept_open": row["kept_open_at"] is not None,
         "premoderated": bool(row["premoderated"]),
         **closing.described(closed),
@@ -103,7 +110,8 @@ def list_threads(svc: Services, actor: Actor, site_id: str, *, search: str | Non
         now = svc.now()
         days = int(policy.settings.comments.close_after_days)
         query = ThreadQuery(state=wanted, search=needle, before_id=before_id,
-                            aged_before=now - timedelta(days=days) if days > 0 else None)
+                            aged_before=now - timedelta(days=days) if days > 0 else None,
+                            report_threshold=_report_threshold(policy))
         rows = store.thread_page(conn, site_id, query, limit=limit + 1)
         origins = site_origins(site)
         items = [_item(svc, policy, row, now, origins) for row in rows[:limit]]
@@ -115,21 +123,23 @@ def _form_values(row: Mapping[str, Any]) -> dict[str, str]:
     """The article form's fields as the page fills them in from the stored thread (the date in UTC, to the minute)."""
     published = as_utc(row["published_at"])
     return {"title": str(row["title"] or ""), "url": str(row["url"] or ""),
-            "published_at": published.strftime(FORM_DATE) if published is not None else ""}
+            "published_at": published.strftime(FORM_DATE) if published is not None else "", "message": row["message"] or ""}
 
 
 def thread_view(svc: Services, actor: Actor, site_id: str, external_id: str) -> dict[str, Any]:
-    """One thread with its counts and state, the article form's values, and its latest audit entries."""
+    """One thread with its counts and state, the article form's values (the message included), and its latest
+    audit entries."""
     actor.require_site(site_id)
     check_thread_id(external_id)
     with svc.db.read() as conn:
         site, policy = _site_and_policy(svc, conn, site_id)
-        row = store.thread_with_counts(conn, site_id, external_id)
+        row = store.thread_with_counts(conn, site_id, external_id, report_threshold=_report_threshold(policy))
         if row is None:
             raise NotFound("No such article on this site.", {"thread": external_id})
         entries = dashboard.audit_page(conn, site_ids=[site_id], subject_type="thread", subject_id=external_id,
                                        limit=AUDIT_ENTRIES)
-        return {"thread": _item(svc, policy, row, svc.now(), site_origins(site)), "form": _form_values(row),
+        return {"thread": _item(svc, policy, row, svc.now(), site_origins(site)),
+                "form": _form_values(row), "message_limit": thread_metadata.MAX_MESSAGE,
                 "close_after_days": int(policy.settings.comments.close_after_days),
                 "audit": [{**dict(e), "at": as_utc(e["at"])} for e in entries]}
 
@@ -186,11 +196,12 @@ def _one_line(text: str) -> str:
 
 
 def save_article(svc: Services, actor: Actor, site_id: str, external_id: str, *, title: str, url: str,
-                 published_at: str) -> dict[str, Any]:
-    """Set the article's title, address and publication date from the dashboard's form (the date in UTC). A field
-    sent as the form showed it stays as stored (a date given to the second is not cut to the minute, nor a title
-    with a line break refused); the others go to townhall.service.thread_metadata.update_thread, which checks and
-    audits them (``thread.updated``). The thread as now."""
+                 published_at: str, message: str | None = None) -> dict[str, Any]:
+    """Set the article's title, address, publication date and message from the dashboard's form (the date in UTC;
+    ``message`` None: the form had no such field). A field sent as the form showed it stays as stored (a date given
+    to the second is not cut to the minute, nor a title with a line break refused; a message's line breaks come back
+    from the browser as \\r\\n); the others go to townhall.service.thread_metadata.update_thread, which checks and
+    audits them (``thread.updated``), as the API's. The thread as now."""
     actor.require_site(site_id)
     row = _require_thread(svc, site_id, external_id)
     shown = _form_values(row)
@@ -201,6 +212,8 @@ def save_article(svc: Services, actor: Actor, site_id: str, external_id: str, *,
         changes["url"] = url.strip() or None
     if published_at.strip() != shown["published_at"]:
         changes["published_at"] = parse_form_date(published_at)
+    if message is not None and message.replace("\r\n", "\n") != shown["message"]:
+        changes["message"] = message  # blank: none (the service trims and checks it)
     if changes:
         thread_metadata.update_thread(svc, actor, site_id, external_id, thread_metadata.ThreadChanges(**changes))
     return thread_view(svc, actor, site_id, external_id)

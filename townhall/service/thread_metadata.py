@@ -3,7 +3,8 @@ metadata). Set by a moderator of the site or the publisher's token (``PATCH /api
 at the command line (``townhall threads set``); never by a reader's request, whose date could be forged to close
 a thread. The site's age limit (``[comments] close_after_days``) counts from ``published_at`` where it is set
 (townhall.policy.closing). The same call premoderates the article (``premoderated``: every new comment, reply or
-edit of a reader waits for a moderator; townhall.service.comments.settle), as Coral's per-story setting does.
+edit of a reader waits for a moderator; townhall.service.comments.settle), as Coral's per-story setting does, and
+sets the article's ``message``, a short plain text the widget shows above its comments (Coral's "Message box").
 
 The call creates the thread where it does not exist yet, whatever the site's ``auto_create_threads``: that
 setting governs a reader's first comment; a publisher registering its article is how a site that creates no
@@ -12,6 +13,8 @@ threads on first comment gets them (as a moderator's opening or closing and an i
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -28,10 +31,17 @@ from townhall.service.identity import Actor
 from townhall.service.threads import thread_info
 from townhall.store import content
 
-__all__ = ["EARLIEST", "AHEAD", "UNSET", "ThreadChanges", "parse_published_at", "plausible_published_at",
-           "update_thread"]
+__all__ = ["BIDI_CONTROLS", "EARLIEST", "AHEAD", "FIELDS", "MAX_MESSAGE", "UNSET", "ThreadChanges", "check_message",
+           "parse_published_at", "plausible_published_at", "update_thread"]
 
+FIELDS: Final = ("title", "url", "published_at", "premoderated", "message")
+"""What a change may set, in the order the refusal of an empty one names them."""
 MAX_TITLE = 500
+MAX_MESSAGE = 1000
+"""A message's length, in characters after trimming (a line break is one)."""
+BIDI_CONTROLS: Final = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""Bidirectional controls (embeddings, overrides, isolates, marks): in a title or a message a right-to-left override
+shows the rest of the line backwards (as townhall.service.article_urls leaves them out of the titles it names)."""
 MAX_URL = 2000
 MAX_DATE_TEXT = 64
 EARLIEST: Final = datetime(1990, 1, 1, tzinfo=UTC)
@@ -53,17 +63,17 @@ UNSET: Final = _Unset.UNSET
 @dataclass(frozen=True, slots=True)
 class ThreadChanges:
     """What to change; a field left UNSET stays as it is, None clears it. ``premoderated``: every new comment
-    waits for a moderator (townhall.service.comments.settle)."""
+    waits for a moderator (townhall.service.comments.settle). ``message``: shown above the comments (None or
+    blank: none)."""
 
     title: str | None | _Unset = UNSET
     url: str | None | _Unset = UNSET
     published_at: datetime | None | _Unset = UNSET
     premoderated: bool | _Unset = UNSET
+    message: str | None | _Unset = UNSET
 
     def given(self) -> dict[str, Any]:
-        return {name: value for name, value in (("title", self.title), ("url", self.url),
-                                                ("published_at", self.published_at),
-                                                ("premoderated", self.premoderated)) if value is not UNSET}
+        return {name: value for name in FIELDS if (value := getattr(self, name)) is not UNSET}
 
 
 def parse_published_at(text: str) -> datetime:
@@ -115,15 +125,55 @@ def _check_storable(value: str, field: str) -> None:
         raise Invalid(f"'{field}' must be valid Unicode without NUL (\\u0000) characters.", {"field": field})
 
 
+def _check_characters(value: str, field: str, *, line_breaks: bool) -> None:
+    """Refuse control characters (a tab, an escape, a bell; line breaks where ``line_breaks``, as \\n) and
+    bidirectional controls, naming the first one found."""
+    for at, ch in enumerate(value, 1):
+        if ch == "\n" and line_breaks:
+            continue
+        if ch in BIDI_CONTROLS:
+            raise Invalid(f"'{field}' may not contain bidirectional control characters (U+{ord(ch):04X} at character "
+                          f"{at}): they show the text in another order than it is written.",
+                          {"field": field, "character": f"U+{ord(ch):04X}", "position": at})
+        if unicodedata.category(ch) == "Cc":
+            allowed = "other than line breaks " if line_breaks else ""
+            raise Invalid(f"'{field}' may not contain tabs or other control characters {allowed}(U+{ord(ch):04X} at "
+                          f"character {at}).", {"field": field, "character": f"U+{ord(ch):04X}", "position": at})
+
+
 def _check_title(value: str | None) -> str | None:
     if value is None:
         return None
     _check_storable(value, "title")
     if "".join(value.splitlines()) != value:
         raise Invalid("'title' is one line: no line breaks.", {"field": "title"})
+    _check_characters(value, "title", line_breaks=False)
     if len(value) > MAX_TITLE:
         raise Invalid(f"'title' is at most {MAX_TITLE} characters.", {"field": "title", "max_length": MAX_TITLE})
     return value.strip() or None
+
+
+_LINE_BREAKS = re.compile("\r\n|[\r\u2028\u2029]")
+_BLANK_LINES = re.compile("\n{3,}")
+
+
+def check_message(value: str | None) -> str | None:
+    """A message as it is stored and shown: plain text, its line breaks (\\r\\n, \\r and the Unicode line and
+    paragraph separators) as \\n, each line's trailing spaces and more than one empty line between paragraphs
+    dropped, trimmed; 1 to MAX_MESSAGE characters, without other control characters or bidirectional controls.
+    None, or nothing left after trimming: no message."""
+    if value is None:
+        return None
+    _check_storable(value, "message")
+    lines = _LINE_BREAKS.sub("\n", value).split("\n")
+    text = _BLANK_LINES.sub("\n\n", "\n".join(line.rstrip() for line in lines)).strip()
+    if not text:
+        return None
+    _check_characters(text, "message", line_breaks=True)
+    if len(text) > MAX_MESSAGE:
+        raise Invalid(f"'message' is at most {MAX_MESSAGE} characters after trimming ({len(text)} given).",
+                      {"field": "message", "max_length": MAX_MESSAGE, "length": len(text)})
+    return text
 
 
 def _check_url(value: str | None, site: Mapping[str, Any]) -> str | None:
@@ -153,12 +203,17 @@ def update_thread(svc: Services, actor: Actor, site_id: str, thread_external_id:
     the API shows it. Audited (``thread.updated`` with each changed field's old and new value, ``created`` for a new
     thread); where the change opens or closes the thread (a publication date past the site's limit, or cleared),
     readers' widgets are told (``thread.closed`` / ``thread.opened``), and so they are of a change of
-    ``premoderated`` (``thread.premoderated``)."""
+    ``premoderated`` (``thread.premoderated``) and of ``message`` (``thread.message``). A change that gives no
+    field is refused (it would only create the thread)."""
     actor.require_site(site_id)
     check_thread_id(thread_external_id)
     given = changes.given()
+    if not given:
+        raise Invalid("No field was given: set at least one of " + ", ".join(FIELDS) + ".", {"fields": list(FIELDS)})
     if "title" in given:
         given["title"] = _check_title(given["title"])
+    if "message" in given:
+        given["message"] = check_message(given["message"])
     if "premoderated" in given and not isinstance(given["premoderated"], bool):
         raise Invalid("'premoderated' must be true or false.", {"field": "premoderated"})
     with svc.db.write() as conn:
@@ -199,6 +254,8 @@ def update_thread(svc: Services, actor: Actor, site_id: str, thread_external_id:
         if "premoderated" in changed:  # open widgets show or drop their line about it
             svc.announce(conn, site_id, thread_external_id,
                          {"type": "thread.premoderated", "premoderated": bool(thread["premoderated"])})
+        if "message" in changed:  # open widgets show, change or drop it (and the thread's cached pages go)
+            svc.announce(conn, site_id, thread_external_id, {"type": "thread.message", "message": thread["message"]})
         if created or changed:
             svc.audit(conn, action="thread.updated", subject_type="thread", subject_id=thread_external_id,
                       actor_kind=actor.kind.value, actor=actor.id, site_id=site_id,
@@ -220,7 +277,7 @@ def _insert(conn: Any, site_id: str, external_id: str, given: Mapping[str, Any],
         with conn.begin_nested():
             content.insert_thread(conn, site_id=site_id, external_id=external_id, url=given.get("url"),
                                   title=given.get("title"), published_at=given.get("published_at"), now=now,
-                                  premoderated=bool(given.get("premoderated")))
+                                  premoderated=bool(given.get("premoderated")), message=given.get("message"))
     except IntegrityError:
         return False
     return True

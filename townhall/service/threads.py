@@ -55,7 +55,8 @@ def thread_info(thread: Mapping[str, Any] | None, external_id: str, count: int,
     close_after_days, which ``closed_reason`` tells apart ("age", or "moderator"); see
     townhall.service.closing.described. ``published_at``: the article's publication date as the publisher gave it
     (the age limit counts from it), or None. ``url``: the article's address only where a page may link it (on the
-    site's ``origins``), see article_urls.article_url. ``premoderated``: every new comment waits for a moderator."""
+    site's ``origins``), see article_urls.article_url. ``premoderated``: every new comment waits for a moderator.
+    ``message``: what a moderator or the publisher says above the comments (plain text, paragraphs), or None."""
     return {
         "id": external_id,
         "title": thread["title"] if thread else None,
@@ -63,6 +64,7 @@ def thread_info(thread: Mapping[str, Any] | None, external_id: str, count: int,
         **described(closed),
         "published_at": published(thread),
         "premoderated": bool(thread["premoderated"]) if thread else False,
+        "message": thread["message"] if thread else None,
         "count": count,
     }
 

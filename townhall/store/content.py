@@ -51,11 +51,11 @@ def get_thread_by_id(conn: Connection, thread_id: int) -> Row | None:
 
 
 def insert_thread(conn: Connection, *, site_id: str, external_id: str, url: str | None, title: str | None, now: datetime,
-                  published_at: datetime | None = None, premoderated: bool = False) -> int:
+                  published_at: datetime | None = None, premoderated: bool = False, message: str | None = None) -> int:
     res = conn.execute(
         insert(threads).values(
             site_id=site_id, external_id=external_id, url=url, title=title, state=ThreadState.OPEN.value, created_at=now,
-            published_at=published_at, premoderated=premoderated,
+            published_at=published_at, premoderated=premoderated, message=message,
         )
     )
     return int(res.inserted_primary_key[0])
@@ -69,8 +69,8 @@ def lock_thread(conn: Connection, thread_id: int) -> Row | None:
 
 
 def update_thread(conn: Connection, thread_id: int, **values: Any) -> None:
-    """Set a thread's article data (``title``, ``url``, ``published_at``) or its ``premoderated``."""
-    unknown = set(values) - {"title", "url", "published_at", "premoderated"}
+    """Set a thread's article data (``title``, ``url``, ``published_at``), its ``premoderated`` or its ``message``."""
+    unknown = set(values) - {"title", "url", "published_at", "premoderated", "message"}
     if unknown:
         raise TypeError(f"not a thread's article data: {sorted(unknown)}")
     if values:

@@ -158,6 +158,9 @@ threads = Table(
     _ts("published_at", nullable=True),
     # Every new comment waits for a moderator (a sensitive article; townhall.service.comments.settle) (0013)
     Column("premoderated", Boolean, nullable=False, default=False, server_default=false()),
+    # A moderator's or the publisher's message shown above the article's comments (plain text, paragraphs; at most
+    # 1,000 characters, townhall.service.thread_metadata); null: none (0014)
+    Column("message", Text, nullable=True),
     UniqueConstraint("site_id", "external_id", name="uq_threads_site_external"),
 )
 

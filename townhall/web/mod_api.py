@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import ConfigDict, Field
 
 from townhall.service import appeals as svc_appeals
 from townhall.service import enforcement
@@ -20,6 +20,7 @@ from townhall.service.errors import Invalid
 from townhall.web.api import services
 from townhall.web.auth import check_origin, require_moderator, site_id_of
 from townhall.web.inputs import MAX_ID, ArticleUrl, Id, IdValue, SafeStr, StrictBody
+from townhall.web.models import ThreadOut
 
 PAGED_QUEUES = ("held", "rejected")  # by id, newest first: ``before`` continues after a page
 
@@ -192,9 +193,17 @@ def thread_state(request: Request, thread_id: str, body: ThreadStateIn) -> dict[
     return svc_mod.set_thread_state(svc, actor, site_id_of(request, svc), thread_id, body.state)
 
 
+# The body's bound on a message as sent: the service counts 1,000 characters after trimming and normalising the line
+# breaks (\r\n is one), and says so naming the field; this only bounds what is read.
+MESSAGE_INPUT = 4000
+
+
 class ThreadIn(StrictBody):
-    """The article's data, as the publisher knows it, and whether it is premoderated; a field left out stays as it
-    is, null clears it (``premoderated`` is true or false)."""
+    """The article's data, as the publisher knows it, whether it is premoderated, and the message shown above its
+    comments; a field left out stays as it is, null clears it (``premoderated`` is true or false). At least one
+    field must be given."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"minProperties": 1})  # {}: refused
 
     title: SafeStr | None = Field(default=None, max_length=500, description="The article's title: one line, at most 500 "
                                   "characters (what notices and e-mails name the article by).")
@@ -210,27 +219,18 @@ class ThreadIn(StrictBody):
         "true: every new comment, reply or edit of a reader waits for a moderator (a sensitive article); comments the "
         "house rules refuse are still refused, and moderators' own are not held. false: comments are decided as on "
         "any article again (those held meanwhile stay held)."))
-
-
-class ThreadOut(BaseModel):
-    """The thread as ``GET /api/v1/threads/{thread}/comments`` shows it (its ``thread``)."""
-
-    id: str = Field(description="The thread's id (the publisher's article id).")
-    title: str | None
-    url: str | None = Field(description="The article's address where a page of the site may link it, else null.")
-    state: str = Field(description="open or closed (by a moderator, or by the site's age limit).")
-    closed_reason: str | None = Field(description="moderator, age, or null while open.")
-    closes_at: str | None = Field(description="When the age limit closes (or closed) the thread (ISO 8601, UTC), or null.")
-    published_at: str | None = Field(description="The article's publication date (ISO 8601, UTC), or null.")
-    premoderated: bool = Field(description="Whether every new comment of a reader waits for a moderator.")
-    count: int = Field(description="The comments signed-out readers are shown (published, replies included).")
+    message: SafeStr | None = Field(default=None, max_length=MESSAGE_INPUT, description=(
+        "A short message shown above the article's comments (Coral's \"Message box\": \"Please keep to the topic\", "
+        "or a question the newsroom asks its readers): plain text, 1 to 1,000 characters after trimming, line breaks "
+        "allowed (an empty line starts a paragraph), no other control characters and no bidirectional controls; "
+        "null or \"\" clears it."))
 
 
 @router.patch("/threads/{thread_id:path}", summary="Set a thread's article data (title, URL, publication date) or "
               "premoderate it; creates the thread if need be", response_model=ThreadOut,
               responses={403: {"description": "Not a moderator of the site"},
                          404: {"description": "No such site"},
-                         422: {"description": "A field is not valid (the error names it)"}})
+                         422: {"description": "A field is not valid (the error names it), or none was given"}})
 def update_thread(request: Request, thread_id: str, body: ThreadIn) -> dict[str, Any]:
     svc = services(request)
     actor = require_moderator(request, svc)

@@ -1,5 +1,5 @@
-"""Response models of the reader API: what ``/openapi.json`` tells clients (the widget, a publisher's app) that
-an answer holds. The use cases build the answers (townhall/service); these models describe and check them."""
+"""Response models of the reader API, and the thread the publisher's API answers with (``ThreadOut``): what
+``/openapi.json`` tells clients (the widget, a publisher's app) that an answer holds. The use cases build the answers (townhall/service); these models describe and check them."""
 
 from __future__ import annotations
 
@@ -120,3 +120,19 @@ class MeOut(BaseModel):
     actions: list[ActionOut] = Field(description="Every action on the account, oldest first.")
     removed_comments: list[RemovedCommentOut] = Field(
         description="The reader's latest comments that a moderator removed, with the reason given.")
+
+
+class ThreadOut(BaseModel):
+    """The thread as ``GET /api/v1/threads/{thread}/comments`` shows it (its ``thread``)."""
+
+    id: str = Field(description="The thread's id (the publisher's article id).")
+    title: str | None
+    url: str | None = Field(description="The article's address where a page of the site may link it, else null.")
+    state: str = Field(description="open or closed (by a moderator, or by the site's age limit).")
+    closed_reason: str | None = Field(description="moderator, age, or null while open.")
+    closes_at: str | None = Field(description="When the age limit closes (or closed) the thread (ISO 8601, UTC), or null.")
+    published_at: str | None = Field(description="The article's publication date (ISO 8601, UTC), or null.")
+    premoderated: bool = Field(description="Whether every new comment of a reader waits for a moderator.")
+    message: str | None = Field(description="The message a moderator or the publisher shows above the comments (plain "
+                                            "text; paragraphs separated by an empty line), or null.")
+    count: int = Field(description="The comments signed-out readers are shown (published, replies included).")

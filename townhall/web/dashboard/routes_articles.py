@@ -1,5 +1,5 @@
 """Dashboard routes: the Articles page (a site's threads, searched and filtered, newest started first), one
-article's page (its data, the form for its title, address and publication date, its audit entries), closing
+article's page (its data, the form for its title, address, publication date and message, its audit entries), closing
 or opening a thread from either, and premoderating its comments from the article's page.
 
 A thread id may hold any printable character, a slash included: it is the rest of the path (``{thread:path}``),
@@ -46,7 +46,8 @@ def _back(request: Request, fallback: str) -> str:
 
 
 # The article form's labels, as its refusals name the fields (the service names them as the API does: 'url').
-FORM_LABELS = {"title": "Title", "url": "Address (URL)", "published_at": "Publication date"}
+FORM_LABELS = {"title": "Title", "url": "Address (URL)", "published_at": "Publication date",
+               "message": "Message to readers"}
 
 
 def form_message(exc: Invalid, field: str) -> str:
@@ -136,20 +137,25 @@ def article_premoderation(request: Request, thread: str, site: SiteQuery = None,
 def article_save(request: Request, thread: str, site: SiteQuery = None,
                  title: Annotated[SafeStr, Form(max_length=2000)] = "",
                  url: Annotated[SafeStr, Form(max_length=4000)] = "",
-                 published_at: Annotated[SafeStr, Form(max_length=64)] = "", csrf_token: FormText = "") -> Response:
-    """Set the article's title, address and publication date (in UTC). A refused field: htmx gets the article's
-    panel with the error beside that field (422), a plain form the page with it."""
+                 published_at: Annotated[SafeStr, Form(max_length=64)] = "",
+                 message: Annotated[SafeStr | None, Form(max_length=8000)] = None,
+                 csrf_token: FormText = "") -> Response:
+    """Set the article's title, address, publication date (in UTC) and the message shown above its comments (a form
+    without the field leaves the message alone). A refused field: htmx gets the article's panel with the error
+    beside that field (422), a plain form the page with it."""
     svc = services(request)
     actor = session_of(request).actor
     site_id = _site(request, site)
     try:
-        data = thread_admin.save_article(svc, actor, site_id, thread, title=title, url=url, published_at=published_at)
+        data = thread_admin.save_article(svc, actor, site_id, thread, title=title, url=url, published_at=published_at,
+                                         message=message)
     except Invalid as exc:
         field = exc.details.get("field") if isinstance(exc.details, dict) else None
-        if field not in ("title", "url", "published_at") or request.headers.get("x-requested-with") == "fetch":
+        if field not in FORM_LABELS or request.headers.get("x-requested-with") == "fetch":
             return error_response(request, exc)
         data = thread_admin.thread_view(svc, actor, site_id, thread)
-        sent: dict[str, Any] = {"title": title, "url": url, "published_at": published_at}
+        sent: dict[str, Any] = {"title": title, "url": url, "published_at": published_at,
+                                "message": data["form"]["message"] if message is None else message}
         return render(request, "admin/_article.html" if _htmx(request) else "admin/article.html", status=422,
                       site=site_id, **{**data, "form": sent, "errors": {field: form_message(exc, field)}})
     if _htmx(request):

@@ -106,6 +106,7 @@
       closed: 'Comments on this article are closed.',
       closedAge: 'Comments on this article closed automatically on {until}.',
       premodArticle: 'Comments on this article are reviewed by a moderator before they appear.',
+      fromNewsroom: 'From the newsroom',
       featured: 'Featured', featuredWhy: 'picked by the moderators', featuredHeading: 'Featured comments',
       featuredGo: 'Read it in the thread', feature: 'Feature', unfeature: 'Unfeature',
       featuredOn: 'The comment is now featured.', featuredOff: 'The comment is no longer featured.',
@@ -205,6 +206,7 @@
       closed: 'Die Kommentare zu diesem Artikel sind geschlossen.',
       closedAge: 'Die Kommentare zu diesem Artikel wurden am {until} automatisch geschlossen.',
       premodArticle: 'Die Kommentare zu diesem Artikel werden von der Moderation geprüft, bevor sie erscheinen.',
+      fromNewsroom: 'Von der Redaktion',
       featured: 'Empfohlen', featuredWhy: 'von der Moderation ausgewählt', featuredHeading: 'Empfohlene Kommentare',
       featuredGo: 'In der Diskussion lesen', feature: 'Empfehlen', unfeature: 'Nicht mehr empfehlen',
       featuredOn: 'Der Kommentar wird jetzt empfohlen.', featuredOff: 'Der Kommentar wird nicht mehr empfohlen.',
@@ -383,6 +385,8 @@ ol{list-style:none;margin:0;padding:0}
 .th-body{overflow-wrap:anywhere}.th-body p{margin:.3rem 0}.th-body a{color:var(--_accent)}
 .th-actions{display:flex;flex-wrap:wrap;gap:.2rem;margin-top:.2rem}
 .th-note{font-size:.9em;color:var(--_muted);font-style:italic;margin:.3rem 0}
+.th-message{background:var(--_surface);border:1px solid var(--_border);border-radius:var(--th-radius,6px);padding:.5rem 1rem;margin:.6rem 0}
+.th-message h3{font-size:.8em;color:var(--_muted);margin:0}.th-message p{margin:.3rem 0;white-space:pre-line;overflow-wrap:anywhere}
 .th-held{border-inline-start:4px solid var(--_badge);background:var(--_surface)}
 .th-highlight{background:var(--_highlight)}
 .th-banner{display:block;width:100%;margin:0 0 1rem;padding:.55rem;background:var(--_accent);color:var(--_accent-fg);font-weight:600}
@@ -560,6 +564,9 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       this.warnSlot = h('div', { hidden: true });
       this.premodSlot = h('div', { hidden: true });  // just above the comment box
       this.premodNote = h('p', { class: 'th-note', hidden: true, text: t('premodArticle') });  // a premoderated article
+      const msgId = uid('message');  // the newsroom's message (thread.message), above the comment box
+      this.msgBox = h('div', { class: 'th-message', role: 'region', hidden: true, 'aria-labelledby': msgId },
+        h('h3', { id: msgId, text: t('fromNewsroom') }), this.msgBody = h('div'));
       this.composeSlot = h('div');
       this.modBox = h('div', { class: 'th-mod' });  // a moderator's Close comments / Open comments
       this.banner = h('button', { type: 'button', class: 'th-banner', hidden: true, onclick: () => this.showNew() });
@@ -573,7 +580,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         h('div', { class: 'th-head' },
           this.heading = h('h2', { id: headingId, tabindex: '-1' }, t('heading'), this.countEl),
           h('div', null, h('label', { class: 'th-inline', for: this.sortSel.id, text: t('sortBy') }), this.sortSel)),
-        this.polite, this.assertive, this.account, this.sanction, this.warnSlot, this.premodSlot, this.premodNote, this.composeSlot, this.modBox,
+        this.polite, this.assertive, this.account, this.sanction, this.warnSlot, this.premodSlot, this.msgBox, this.premodNote, this.composeSlot, this.modBox,
         this.featured, this.banner, this.status, this.list, this.moreBtn,
         h('p', { class: 'th-rules', text: this.o.rules || t('houseRules') }));
       root.append(this.section);
@@ -917,6 +924,16 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       this.account.hidden = !!this.closed && !this.me && !this.expired && !this.meError;  // nothing to join: no sign-in prompt
     }
 
+    // the newsroom's message (msg: as the server says now), also while the thread is closed: its paragraphs as text
+    showMessage(msg) {
+      if (msg !== undefined && this.thread) this.thread.message = msg;
+      const m = (this.thread && this.thread.message) || '';
+      if (m === this.msgText) return;
+      this.msgText = m;
+      this.msgBody.replaceChildren(...m.split(/\n\s*\n/).filter((p) => p.trim()).map((p) => h('p', { text: p })));
+      this.msgBox.hidden = !m;
+    }
+
     // A moderator's "Close comments" / "Open comments" under the comment form (once the thread's state is known).
     // Closing asks first, inline, as a deletion does; the focus stays on the button as its words change.
     renderThreadCtl() {
@@ -1217,6 +1234,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       this.armClose(0);
       this.renderThreadCtl();
       this.premod();
+      this.showMessage();
       this.setCount(th.count);
       const frag = document.createDocumentFragment();
       const added = [];
@@ -1778,7 +1796,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         if (ev.lastEventId) this.lastEventId = ev.lastEventId;
         try { this.onEvent(ev.type, JSON.parse(ev.data)); } catch (e) { /* malformed event */ }
       };
-      ['comment.published', 'comment.edited', 'comment.deleted', 'comment.removed', 'comment.featured', 'thread.closed', 'thread.opened', 'thread.premoderated', 'reset']
+      ['comment.published', 'comment.edited', 'comment.deleted', 'comment.removed', 'comment.featured', 'thread.closed', 'thread.opened', 'thread.premoderated', 'thread.message', 'reset']
         .forEach((type) => es.addEventListener(type, handler));
       es.onopen = () => {
         this.el.dataset.liveState = 'sse';
@@ -1818,6 +1836,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         const th = await this.threadNow(), diff = th.count - this.count;
         if (diff !== this.pollDiff && diff > 0) { this.pollDiff = diff; this.updateBanner(true); }
         this.premod(!!th.premoderated);
+        this.showMessage(th.message || '');
         // what thread.closed / thread.opened would have told: a moderator's closing or opening, or the age limit
         if (!this.sawClosed(th, 1) && this.closed) this.load();
       } catch (e) { /* try again on the next tick */ }
@@ -1825,6 +1844,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
 
     onEvent(type, data) {
       if (type === 'thread.premoderated') { this.premod(!!data.premoderated); return; }
+      if (type === 'thread.message') { this.showMessage(data.message || ''); return; }
       if (type.startsWith('thread.')) {
         const closed = type === 'thread.closed';
         if (closed === !!this.closed) return;
