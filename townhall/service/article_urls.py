@@ -13,6 +13,8 @@ import unicodedata
 from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
 
+from townhall.service.bidi import BIDI_CONTROLS
+
 RULE = ("must be an absolute http:// or https:// address with a host, or a path on the site starting with '/', "
         "without spaces or control characters")
 """What :func:`web_address` takes, as a refusal says it."""
@@ -55,18 +57,30 @@ def article_url(url: str | None, origins: Iterable[str] = ()) -> str | None:
     return url
 
 
-# Bidirectional controls: embeddings, overrides, isolates and the marks (a right-to-left override in a title shows
-# the rest of the line backwards, an address included).
-_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
 def article_title(title: str | None) -> str | None:
     """A thread's title (the first commenter's text, or an archive's) as a notice or an e-mail names the article:
     one line (its whitespace, line breaks included, one space each), without control characters (a terminal's
     escapes, a bell) or bidirectional controls; None if nothing is left."""
-    kept = "".join(ch for ch in str(title or "") if ch not in _BIDI_CONTROLS
+    kept = "".join(ch for ch in str(title or "") if ch not in BIDI_CONTROLS
                    and (ch.isspace() or unicodedata.category(ch) != "Cc"))
     return " ".join(kept.split()) or None
+
+
+MAX_TITLE = 500
+"""A title's length (as the API's ``title`` fields and townhall.service.thread_metadata take it)."""
+
+
+def clean_title(title: str | None) -> str | None:
+    """The title a reader's first comment names its article with, as it is stored: :func:`article_title` (one
+    line, without control characters or bidirectional controls), at most MAX_TITLE characters; None if nothing
+    is left. What the publisher's own change refuses (townhall.service.thread_metadata) is dropped here, not
+    refused: the widget sends its page's ``document.title``, which the reader neither wrote nor can change, and
+    a reader's comment is not lost over the publisher's metadata (as an address off the site's origins is not
+    kept and the comment is posted). The stored title is then one the publisher's change would take."""
+    kept = article_title(title)
+    if kept is None:
+        return None
+    return kept[:MAX_TITLE].rstrip() or None
 
 
 def site_origins(site: Mapping[str, Any] | None) -> list[str]:

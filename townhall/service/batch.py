@@ -1,8 +1,8 @@
 """Moderate comments in bulk: JSON Lines in, one JSON line out per comment, in order (no database).
 
 Input lines are objects ``{"id": ..., "text": "..."}``; optional context fields are ``thread_closed``,
-``account_trusted``, ``coordination_score`` and ``coordination_cluster`` (see
-:class:`townhall.policy.types.Subject`). Blank lines are skipped. Each other line produces exactly one
+``account_trusted``, ``author_moderator`` (true/false), ``coordination_score`` and ``coordination_cluster``
+(see :class:`townhall.policy.types.Subject`). Blank lines are skipped. Each other line produces exactly one
 output line, so output line *k* answers the *k*-th non-blank input line:
 
 * ``{"id": ..., "verdict": "publish"|"hold"|"reject", "scores": {...}, "hits": [...]}``, where scores are
@@ -24,7 +24,7 @@ from townhall.policy.types import Decision, Subject
 
 __all__ = ["BatchStats", "Judge", "decision_record", "moderate_lines", "moderate_text", "subject_from_record"]
 
-_CONTEXT_FIELDS = ("thread_closed", "account_trusted")  # true/false fields of Subject
+_CONTEXT_FIELDS = ("thread_closed", "account_trusted", "author_moderator")  # true/false fields of Subject
 
 
 class Judge(Protocol):

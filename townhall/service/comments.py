@@ -14,7 +14,7 @@ from townhall.policy.policyfile import ARTICLE_RULE, NEW_ACCOUNT_RULE
 from townhall.policy.types import Action, Decision, Hit, Subject, Verdict
 from townhall.service import accounts as acct
 from townhall.service import evasion
-from townhall.service.article_urls import article_url, site_origins
+from townhall.service.article_urls import article_url, clean_title, site_origins
 from townhall.service.closing import closure
 from townhall.service.core import Services, as_utc, storable
 from townhall.service.enforcement import apply_strike
@@ -63,10 +63,12 @@ def get_or_create_thread(conn: Connection, svc: Services, site: Mapping[str, Any
     # origins is not kept (the comment is: the widget sends the publisher's data-url, which the reader cannot
     # change), so the thread is made without an address, as every output would show it anyway.
     address = article_url(_short(url, 2000), site_origins(site))
+    # The title is the page's document.title: tabs, line breaks, other control characters and bidirectional
+    # controls are dropped (whitespace made one space), not refused, for the same reason (article_urls.clean_title)
     try:
         with conn.begin_nested():
             thread_id = content.insert_thread(conn, site_id=site["id"], external_id=external_id, url=address,
-                                              title=_short(title, 500), now=svc.now())
+                                              title=clean_title(title), now=svc.now())
     except IntegrityError:  # PostgreSQL: a concurrent first comment created the thread a moment ago
         row = content.get_thread(conn, site["id"], external_id)
         if row is None:

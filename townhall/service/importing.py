@@ -10,14 +10,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import RowMapping
 
 from townhall.policy.types import Subject
+from townhall.service import closing
 from townhall.service.accounts import RESERVED_SUBJECTS
+from townhall.service.article_urls import clean_title
 from townhall.service.core import Services
 from townhall.service.enforcement import SANCTIONS, action_in_force
 from townhall.service.errors import NotFound
@@ -77,10 +79,10 @@ def run_import(svc: Services, archive: Archive, site_id: str, *, dry_run: bool =
         verdicts = [policy.evaluate(Subject(text=c.text)) for c, _ in chunk]
         if dry_run:
             with svc.db.read() as conn:
-                _apply(conn, svc, archive, site_id, chunk, verdicts, report, state, write=False)
+                _apply(conn, svc, archive, site_id, chunk, verdicts, report, state, write=False, policy=policy)
         else:
             with svc.db.write() as conn:
-                _apply(conn, svc, archive, site_id, chunk, verdicts, report, state, write=True)
+                _apply(conn, svc, archive, site_id, chunk, verdicts, report, state, write=True, policy=policy)
         if progress is not None:
             progress(len(chunk))
     report.problems = list(archive.problems) + report.problems
@@ -112,7 +114,7 @@ class _State:
 
 
 def _apply(conn: Connection, svc: Services, archive: Archive, site_id: str, chunk: list[tuple[ImportedComment, int]],
-           verdicts: list[Any], report: ImportReport, state: _State, *, write: bool) -> None:
+           verdicts: list[Any], report: ImportReport, state: _State, *, write: bool, policy: Any) -> None:
     prefix = f"{archive.source}:"
     wanted = [prefix + c.external_id for c, _ in chunk]
     wanted += [prefix + c.parent_external_id for c, _ in chunk if c.parent_external_id]
@@ -126,7 +128,7 @@ def _apply(conn: Connection, svc: Services, archive: Archive, site_id: str, chun
         elsewhere.add(str(row["external_id"]))
     for (comment, depth), decision in zip(chunk, verdicts):
         ext = prefix + comment.external_id
-        thread_id = _thread(conn, svc, archive, site_id, comment, report, state, write)
+        thread_id = _thread(conn, svc, archive, site_id, comment, report, state, write, policy)
         if (ext, thread_id) in known:
             report.comments_existing += 1
             continue
@@ -170,7 +172,7 @@ def _apply(conn: Connection, svc: Services, archive: Archive, site_id: str, chun
 
 
 def _thread(conn: Connection, svc: Services, archive: Archive, site_id: str, comment: ImportedComment,
-            report: ImportReport, state: _State, write: bool) -> int:
+            report: ImportReport, state: _State, write: bool, policy: Any) -> int:
     known = state.threads.get(comment.thread_key)
     if known is not None:
         return known
@@ -182,7 +184,7 @@ def _thread(conn: Connection, svc: Services, archive: Archive, site_id: str, com
     published = dated if dated is not None and plausible_published_at(dated, svc.now()) else None
     if row is not None:
         if write and published is not None and row["published_at"] is None:
-            content.update_thread(conn, int(row["id"]), published_at=published)
+            _date_thread(conn, svc, archive.source, site_id, int(row["id"]), published, policy)
         state.threads[comment.thread_key] = int(row["id"])
         return int(row["id"])
     info = archive.threads[comment.thread_key]
@@ -190,11 +192,39 @@ def _thread(conn: Connection, svc: Services, archive: Archive, site_id: str, com
     if not write:
         state.threads[comment.thread_key] = state.next_fake()
         return state.threads[comment.thread_key]
-    thread_id = store.insert_thread(conn, site_id=site_id, external_id=info.key, url=info.url, title=info.title,
+    thread_id = store.insert_thread(conn, site_id=site_id, external_id=info.key, url=info.url,
+                                    title=clean_title(info.title),  # as a first comment's (article_urls.clean_title)
                                     state=(ThreadState.CLOSED if info.closed else ThreadState.OPEN).value,
                                     created_at=info.created_at or comment.created_at, published_at=published)
     state.threads[comment.thread_key] = thread_id
     return thread_id
+
+
+def _date_thread(conn: Connection, svc: Services, source: str, site_id: str, thread_id: int, published: datetime,
+                 policy: Any) -> None:
+    """Give an existing thread without a publication date the archive's, as its publisher's change would
+    (townhall.service.thread_metadata.update_thread): audited as ``thread.updated`` with the old and new value
+    (actor ``import``), and, where the date closes the thread by the site's ``close_after_days`` (or opens it),
+    its live readers are told (``thread.closed`` / ``thread.opened``) once the batch commits. The row is locked
+    and read again: a publisher's date given in the meantime is kept."""
+    row = content.lock_thread(conn, thread_id)
+    if row is None or row["published_at"] is not None:
+        return
+    now = svc.now()
+    before = closing.closure(svc, policy, row, now)
+    content.update_thread(conn, thread_id, published_at=published)
+    row = content.get_thread_by_id(conn, thread_id)
+    assert row is not None
+    after = closing.closure(svc, policy, row, now)
+    external_id = str(row["external_id"])
+    if before.closed != after.closed:  # readers' widgets hide or show the comment form
+        svc.announce(conn, site_id, external_id,
+                     {"type": "thread.closed", "closed_reason": after.reason.value} if after.reason is not None
+                     else {"type": "thread.opened"})
+    svc.audit(conn, action="thread.updated", subject_type="thread", subject_id=external_id,
+              actor_kind=ActorKind.SYSTEM.value, actor="import", site_id=site_id,
+              details={"changed": {"published_at": {"from": None, "to": published.astimezone(UTC).isoformat()}},
+                       "source": source})
 
 
 def _account(conn: Connection, svc: Services, site_id: str, comment: ImportedComment, report: ImportReport,

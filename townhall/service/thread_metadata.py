@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from townhall.service import closing
 from townhall.service.article_urls import RULE, article_url, site_origins, web_address
+from townhall.service.bidi import BIDI_CONTROLS  # public here too (it was defined here first)
 from townhall.service.comments import check_thread_id
 from townhall.service.core import Services, as_utc, storable
 from townhall.service.errors import Invalid, NotFound
@@ -39,9 +40,6 @@ FIELDS: Final = ("title", "url", "published_at", "premoderated", "message")
 MAX_TITLE = 500
 MAX_MESSAGE = 1000
 """A message's length, in characters after trimming (a line break is one)."""
-BIDI_CONTROLS: Final = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-"""Bidirectional controls (embeddings, overrides, isolates, marks): in a title or a message a right-to-left override
-shows the rest of the line backwards (as townhall.service.article_urls leaves them out of the titles it names)."""
 MAX_URL = 2000
 MAX_DATE_TEXT = 64
 EARLIEST: Final = datetime(1990, 1, 1, tzinfo=UTC)
