@@ -18,7 +18,7 @@ from townhall.policy.enforcement import is_trusted
 from townhall.policy.policyfile import NEW_ACCOUNT_RULE
 from townhall.policy.types import Subject, Verdict
 from townhall.service.core import Services, as_utc, plain_address, storable
-from townhall.service.appeals import can_appeal
+from townhall.service.appeals import can_appeal, covering_appeal
 from townhall.service.enforcement import (ERASED_PREFIX, REVERSAL, SANCTIONED_PREFIX, SANCTIONS, action_in_force, release_erased, sanction_in_force,
                                           settle_standing, state_of)
 from townhall.service.errors import Forbidden, Invalid, NotFound, Sanctioned, Unauthenticated
@@ -322,7 +322,13 @@ def active_sanction(conn: Connection, svc: Services, account: Mapping[str, Any])
 
 
 def sanction_details(conn: Connection, action: Mapping[str, Any]) -> dict[str, Any]:
+    """A sanction as the reader is told it, with its appeal: the reader's own of it, or the appeal of another action
+    that decides it too (townhall.service.appeals.covering_appeal: the strike it was taken with)."""
     appeal = moderation.appeal_for_action(conn, int(action["id"]))
+    if appeal is None:
+        appealed = {int(a["action_id"]): a for a in moderation.appeals_for_account(conn, int(action["account_id"]))}
+        if appealed:
+            appeal = covering_appeal(moderation.actions_for(conn, int(action["account_id"])), action, appealed)
     ends = as_utc(action["ends_at"])
     return {
         "action_id": action["id"],
@@ -393,7 +399,8 @@ def me(svc: Services, ident: Identity) -> dict[str, Any]:
             {"id": a["id"], "kind": a["kind"], "reason": a["reason"], "rule": a["rule"],
              "created_at": as_utc(a["created_at"]).isoformat(), "ends_at": (as_utc(a["ends_at"]).isoformat() if a["ends_at"] else None),
              "revoked": a["revoked_at"] is not None, "can_appeal": can_appeal(actions, a, appealed, svc, policy),
-             "appeal": _appeal_of(appealed.get(int(a["id"]))), "comment": written.get(a["comment_id"])}
+             "appeal": _appeal_of(appealed.get(int(a["id"])) or covering_appeal(actions, a, appealed)),
+             "comment": written.get(a["comment_id"])}
             for a in actions
         ]
         return {

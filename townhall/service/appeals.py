@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from townhall.service.core import Services, as_utc
-from townhall.service.enforcement import SANCTIONS, appeal_would_matter, close_moot_appeals, sanction_in_force
+from townhall.service.enforcement import SANCTIONS, appeal_would_matter, close_moot_appeals, lifted_with, sanction_in_force
 from townhall.service.enforcement import reverse as reverse_action
 from townhall.service.errors import Conflict, Forbidden, Invalid, NotFound
 from townhall.service.identity import Actor, Identity
@@ -23,15 +23,44 @@ def _already_appealed() -> Conflict:
 
 APPEALABLE = (ActionKind.STRIKE.value, ActionKind.WARN.value, ActionKind.SUSPEND.value, ActionKind.BAN.value,
               ActionKind.PREMODERATE.value)
+APPEAL_COVERED = "appeal_covered"  # the error code of an appeal another appeal of the reader already decides
+COVERING = (AppealState.OPEN.value, AppealState.UPHELD.value)  # a moot appeal decided nothing; a reversed one lifted both
 APPEAL_MOOT = "appeal_moot"  # the error code of an appeal that could change nothing (and of answering one closed so)
 _NAMES = {ActionKind.STRIKE.value: "strike", ActionKind.WARN.value: "warning", ActionKind.SUSPEND.value: "suspension"}
 
 
 def can_appeal(actions: list[Any], action: Any, appeals_by_action: dict[int, Any], svc: Services, policy: Any) -> bool:
     """Whether the reader may appeal ``action`` now (one of their ``actions``): an appealable kind, not lifted,
-    not appealed yet, and still bearing on the account (:func:`appeal_would_matter`)."""
+    not appealed yet, not decided by the appeal of another action (:func:`covering_appeal`), and still bearing on
+    the account (:func:`appeal_would_matter`)."""
     return (action["kind"] in APPEALABLE and action["revoked_at"] is None and int(action["id"]) not in appeals_by_action
+            and covering_appeal(actions, action, appeals_by_action) is None
             and appeal_would_matter(actions, action, svc, policy))
+
+
+def covering_appeal(actions: list[Any], action: Any, appeals_by_action: dict[int, Any]) -> Any | None:
+    """The reader's appeal, open or upheld, of another of their ``actions`` whose reversal lifts exactly what a
+    reversal of ``action`` would: one event, one appeal. A rule's strike for a comment and the ladder's warning or
+    suspension taken with it are lifted together whichever is reversed (townhall.policy.enforcement.reversal), so
+    an appeal of one decides the other too; a second appeal would put the same question to the moderators twice.
+    Strikes for other comments and moderators' own sanctions lift other sets, and are appealed on their own."""
+    if action["kind"] not in APPEALABLE:
+        return None
+    mine: frozenset[int] | None = None
+    for other in actions:
+        appeal = appeals_by_action.get(int(other["id"]))
+        if other["id"] == action["id"] or appeal is None or appeal["state"] not in COVERING:
+            continue
+        mine = mine if mine is not None else lifted_with(actions, action)
+        if lifted_with(actions, other) == mine:
+            return appeal
+    return None
+
+
+def _covered(appeal: Any) -> Conflict:
+    return Conflict("Your appeal of another action for the same comment decides this one too: reversing either lifts "
+                    "both, so a moderator answers it once.",
+                    {"appeal_id": int(appeal["id"]), "action_id": int(appeal["action_id"])}, code=APPEAL_COVERED)
 
 
 OWN_ACTION = "own_action"  # the error code of a moderator answering the appeal of their own action while others can
@@ -56,6 +85,9 @@ def appeal(svc: Services, ident: Identity, action_id: int, text: str) -> dict[st
 
 def _file_appeal(svc: Services, ident: Identity, action_id: int, text: str) -> int:
     with svc.db.write() as conn:
+        # the account's row first (the lock order of townhall.store.people.get_account): two appeals of one event
+        # sent at once (a strike and its warning) are filed one after the other, so the second sees the first
+        people.get_account(conn, ident.account_id, for_update=True)
         action = moderation.get_action(conn, action_id)
         if action is None or action["account_id"] != ident.account_id:
             raise NotFound("No such action on your account.", {"action_id": action_id})
@@ -65,10 +97,15 @@ def _file_appeal(svc: Services, ident: Identity, action_id: int, text: str) -> i
             raise Conflict("This action has already been lifted.")
         if moderation.appeal_for_action(conn, action_id) is not None:
             raise _already_appealed()
+        actions = moderation.actions_for(conn, ident.account_id)
+        appeals = {int(a["action_id"]): a for a in moderation.appeals_for_account(conn, ident.account_id)}
+        covering = covering_appeal(actions, action, appeals)
+        if covering is not None:
+            raise _covered(covering)
         # A strike or warning that ran out no longer counts toward the ladder: appealing it is allowed only
         # while it still bears on the account (for instance the ban it helped to bring is in force).
         policy = svc.policies.for_site(content.get_site(conn, ident.site_id))
-        if not appeal_would_matter(moderation.actions_for(conn, ident.account_id), action, svc, policy):
+        if not appeal_would_matter(actions, action, svc, policy):
             raise _moot(action)
         appeal_id = moderation.insert_appeal(conn, action_id=action_id, account_id=ident.account_id, text=text.strip()[:2000],
                                              state=AppealState.OPEN.value, created_at=svc.now())

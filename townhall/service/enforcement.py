@@ -91,6 +91,12 @@ def _standing(row: Mapping[str, Any]) -> Standing:
                     row["revoked_at"] is not None, row["actor_kind"] == ActorKind.POLICY.value, row["comment_id"])
 
 
+def lifted_with(actions: list[Mapping[str, Any]], action: Mapping[str, Any]) -> frozenset[int]:
+    """The ids a reversal of ``action`` (one of the account's ``actions``) would lift
+    (:func:`townhall.policy.enforcement.reversal`)."""
+    return frozenset(reversal([_standing(a) for a in actions], _standing(action)))
+
+
 def action_in_force(conn: Connection, svc: Services, account_id: int) -> Mapping[str, Any] | None:
     """The sanction that decides the account's standing now (see :func:`townhall.policy.enforcement.in_force`)."""
     return sanction_in_force(moderation.actions_for(conn, account_id), svc)
