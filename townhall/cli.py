@@ -12,7 +12,7 @@ import click
 from townhall import __version__
 
 # Modules under townhall.commands that contribute commands, in help order.
-COMMAND_MODULES: tuple[str, ...] = ("server", "policy", "classifiers", "archive", "webhooks", "mail", "privacy", "maintenance", "trolls", "users", "threads")
+COMMAND_MODULES: tuple[str, ...] = ("server", "policy", "classifiers", "archive", "webhooks", "mail", "privacy", "maintenance", "trolls", "users", "threads", "announce")
 
 
 class _Townhall(click.Group):

@@ -172,7 +172,8 @@ def test_the_schema_describes_what_the_new_routes_answer(client: TestClient) -> 
     assert set(answer("/api/v1/me/ignored", "get")["properties"]) == {"ignored", "limit"}
     assert set(answer("/api/v1/me/ignored/{account_id}", "put")["properties"]) == {"account_id", "name", "ignored"}
     assert set(answer("/api/v1/mod/threads/{thread_id}", "patch")["properties"]) == {
-        "id", "title", "url", "state", "closed_reason", "closes_at", "published_at", "premoderated", "message", "count"}
+        "id", "title", "url", "state", "closed_reason", "closes_at", "published_at", "premoderated", "message", "count",
+        "announcement"}
     for method in ("put", "delete"):
         assert "403" in spec["paths"]["/api/v1/me/ignored/{account_id}"][method]["responses"]
     assert "404" in spec["paths"]["/api/v1/mod/threads/{thread_id}"]["patch"]["responses"]

@@ -80,7 +80,8 @@ def test_a_publisher_registers_an_article_before_any_comment(client: TestClient,
                        "published_at": published.isoformat()})
     expected = {"id": THREAD, "title": "Budget vote tonight", "url": "https://news.example/2026/budget", "state": "open",
                 "closed_reason": None, "closes_at": _iso(published + timedelta(days=DAYS)),
-                "published_at": _iso(published), "premoderated": False, "message": None, "count": 0}
+                "published_at": _iso(published), "premoderated": False, "message": None, "count": 0,
+                "announcement": None}
     assert got == expected
     assert _thread(client) == expected  # the widget's listing shows the same thread
     # an offset is kept as the instant it names; a field left out stays as it is

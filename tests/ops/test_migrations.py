@@ -139,12 +139,30 @@ def _data_0014(conn: sa.Connection) -> None:
     assert all("message" not in ix["column_names"] for ix in sa.inspect(conn).get_indexes("threads"))
 
 
+ANNOUNCEMENT = "Comments on election coverage close at 22:00 tonight.\n\nThank you for your patience."
+T1 = datetime(2024, 1, 3, 22, 0, 0, tzinfo=UTC)
+
+
+def _data_0015(conn: sa.Connection) -> None:
+    _put(conn, "sites", id="s2", name="Other", sso_secret="y", allow_guests=False, auto_create_threads=True, origins=[],
+         created_at=T0, announcement=ANNOUNCEMENT, announcement_until=T1, announcement_at=T0)
+    # the sites before it have none (nulls), and no index covers the columns (SQLite's DROP COLUMN undoes them)
+    rows = conn.execute(sa.text("SELECT id, announcement FROM sites ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [("s1", None), ("s2", ANNOUNCEMENT)]
+    table = _tables(conn)["sites"]
+    until, at = conn.execute(sa.select(table.c.announcement_until, table.c.announcement_at)
+                             .where(table.c.id == "s2")).one()
+    assert (until, at) == (T1, T0) or (until, at) == (T1.replace(tzinfo=None), T0.replace(tzinfo=None))  # SQLite: naive
+    assert sa.inspect(conn).get_indexes("sites") == []
+
+
 DATA: dict[str, Callable[[sa.Connection], None]] = {
     "0001_initial": _data_0001, "0002_audit_append_only": _data_0002, "0003_signal_indexes": _data_0003,
     "0004_operations": _data_0004, "0005_listing_indexes": _data_0005, "0006_audit_no_replace": _data_0006,
     "0007_ended_sessions": _data_0007, "0008_thread_kept_open": _data_0008, "0009_featured_comments": _data_0009,
     "0010_ignored_accounts": _data_0010, "0011_thread_published_at": _data_0011,
     "0012_audit_subject": _data_0012, "0013_thread_premoderated": _data_0013, "0014_thread_message": _data_0014,
+    "0015_site_announcement": _data_0015,
 }
 
 
@@ -407,3 +425,35 @@ def test_thread_message_downgrades_and_upgrades_again_keeping_the_threads(empty_
             conn.execute(sa.text("INSERT INTO threads (id, site_id, external_id, state, created_at) "
                                  "VALUES (8, 's1', 't8', 'open', :t)"), {"t": T0})
             assert conn.execute(sa.text("SELECT message FROM threads WHERE id = 8")).scalar_one() is None
+
+
+def test_site_announcement_downgrades_and_upgrades_again_keeping_the_sites(empty_db: str) -> None:
+    """0015 adds ``sites.announcement`` (nullable text: 1,000 characters and more are kept, the limit is the
+    service's), ``announcement_until`` and ``announcement_at`` (nullable times with their zone), null for the sites
+    already there; its downgrade drops the three columns only (on SQLite too: no copy of the table that threads,
+    accounts and the audit log refer to), and the upgrade after it adds them again, null for every site."""
+    with _migrated(empty_db) as (db, cfg):
+        with db.write_engine.begin() as conn:
+            _data_0001(conn)
+            _data_0015(conn)
+            long = "ä" * 999 + "\n" + "ß" * 1000
+            conn.execute(sa.text("UPDATE sites SET announcement = :a WHERE id = 's1'"), {"a": long})
+            assert conn.execute(sa.text("SELECT announcement FROM sites WHERE id = 's1'")).scalar_one() == long
+        added = {"announcement", "announcement_until", "announcement_at"}
+        for up in _down_and_up(db, cfg, "0014_thread_message"):
+            with db.read() as conn:
+                columns = {c["name"]: c for c in sa.inspect(conn).get_columns("sites")}
+                assert (added <= set(columns)) is up and (added & set(columns) == set()) is not up
+                rows = conn.execute(sa.text("SELECT id, name, sso_secret FROM sites ORDER BY id")).all()
+                assert [tuple(r) for r in rows] == [("s1", "Site", "x"), ("s2", "Other", "y")]
+                if up:
+                    assert all(columns[name]["nullable"] is True for name in added)
+                    assert conn.execute(sa.text("SELECT count(*) FROM sites WHERE announcement IS NOT NULL OR "
+                                                "announcement_until IS NOT NULL OR announcement_at IS NOT NULL")
+                                        ).scalar_one() == 0
+                assert conn.execute(sa.text("SELECT count(*) FROM threads")).scalar_one() == 1
+                assert conn.execute(sa.text("SELECT count(*) FROM comments")).scalar_one() == 1
+        with db.write_engine.begin() as conn:  # a site inserted without the columns (the code before) has none
+            conn.execute(sa.text("INSERT INTO sites (id, name, sso_secret, allow_guests, auto_create_threads, origins, "
+                                 "created_at) VALUES ('s3', 'Third', 'z', false, true, '[]', :t)"), {"t": T0})
+            assert conn.execute(sa.text("SELECT announcement FROM sites WHERE id = 's3'")).scalar_one() is None

@@ -60,7 +60,8 @@ def test_posting_is_allowed_before_the_limit_and_refused_from_it_like_a_closed_t
                                                                                         clock: Clock) -> None:
     started = clock.now
     assert _thread(closing) == {"id": THREAD, "title": None, "url": None, "state": "open", "closed_reason": None,
-                                "closes_at": None, "published_at": None, "premoderated": False, "message": None, "count": 0}  # no thread yet: its age counts from its first comment
+                                "closes_at": None, "published_at": None, "premoderated": False, "message": None, "count": 0,
+                                "announcement": None}  # no thread yet: its age counts from its first comment
     first = _post(closing, clock, "The first comment starts the thread.")
     assert first.status_code == 201, first.text
     cid = first.json()["comment"]["id"]
@@ -116,7 +117,8 @@ def test_a_moderator_opening_an_aged_thread_keeps_it_open_until_closed_again(clo
                                             "kept_open": True}
     assert _thread(closing) | {"count": 0} == {"id": THREAD, "title": None, "url": None, "state": "open",
                                               "closed_reason": None, "closes_at": None, "published_at": None,
-                                              "premoderated": False, "message": None, "count": 0}
+                                              "premoderated": False, "message": None, "count": 0,
+                                              "announcement": None}
     clock.advance(days=365)
     assert _post(closing, clock, "A year on, still open.", who="bob").status_code == 201
     mod = _who(clock, "mod", role="moderator")

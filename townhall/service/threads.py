@@ -129,10 +129,41 @@ def list_page(svc: Services, site_id: str, thread_external_id: str, *, sort: str
     if not 1 <= limit <= MAX_LIMIT:
         raise Invalid(f"'limit' must be between 1 and {MAX_LIMIT}.", {"field": "limit"})
     if viewer_id is None and cursor is None and root is None:
-        return svc.pages.get_or_build((site_id, thread_external_id, sort, limit),
+        page = svc.pages.get_or_build((site_id, thread_external_id, sort, limit),
                                       lambda: _list(svc, site_id, thread_external_id, sort, limit, None, None, None),
                                       since=since)
-    return Page(_list(svc, site_id, thread_external_id, sort, limit, cursor, viewer_id, root))
+    else:
+        page = Page(_list(svc, site_id, thread_external_id, sort, limit, cursor, viewer_id, root))
+    # imported here: announcements checks its text with thread_metadata, which builds its answer with thread_info
+    from townhall.service.announcements import on_thread
+
+    return AnnouncedPage(page, on_thread(svc, site_id))
+
+
+class AnnouncedPage(Page):
+    """A page of a thread with the site's announcement in force now in its ``thread`` (``announcement``: ``{"text",
+    "until"}`` or None), added when answering: the page cache keeps pages without it, so that a new, changed,
+    cleared or expired announcement reaches every thread of the site without dropping any cached page
+    (townhall.service.announcements). Its JSON is the cached page's, encoded once, with the field put in."""
+
+    __slots__ = ("_base", "_announcement")
+
+    def __init__(self, base: Page, announcement: dict[str, Any] | None) -> None:
+        super().__init__({**base.data, "thread": {**base.data["thread"], "announcement": announcement}})
+        self._base = base
+        self._announcement = announcement
+
+    @property
+    def json(self) -> bytes:
+        """The base page's JSON with ``announcement`` as the thread's last field: its ``thread`` comes first, so
+        the field goes before the thread's closing brace (where it does not, the page is encoded afresh)."""
+        base = self._base.json
+        thread = json.dumps(self._base.data["thread"], ensure_ascii=False, separators=(",", ":")).encode()
+        head = b'{"thread":' + thread
+        if not base.startswith(head):
+            return json.dumps(self.data, ensure_ascii=False, separators=(",", ":")).encode()
+        added = json.dumps(self._announcement, ensure_ascii=False, separators=(",", ":")).encode()
+        return head[:-1] + b',"announcement":' + added + b"}" + base[len(head):]
 
 
 def _list(svc: Services, site_id: str, thread_external_id: str, sort: str, limit: int, cursor: str | None,

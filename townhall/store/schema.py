@@ -140,6 +140,12 @@ sites = Table(
     Column("policy_path", Text, nullable=True),
     Column("origins", JSON, nullable=False, default=list),
     _ts("created_at"),
+    # The site's announcement, shown above the comments of every article of the site (plain text, paragraphs; at most
+    # 1,000 characters, townhall.service.announcements); null: none. ``announcement_until``: when it disappears by
+    # itself (null: until cleared); ``announcement_at``: when it was set (0015)
+    Column("announcement", Text, nullable=True),
+    _ts("announcement_until", nullable=True),
+    _ts("announcement_at", nullable=True),
 )
 
 threads = Table(

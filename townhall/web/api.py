@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
 
 from townhall.service import accounts as acct
+from townhall.service import announcements as svc_announcements
 from townhall.service import comments as svc_comments
 from townhall.service import counts as svc_counts
 from townhall.service import featured as svc_featured
@@ -19,7 +20,7 @@ from townhall.service.errors import Invalid, ServiceError, Unauthenticated
 from townhall.service.identity import Identity
 from townhall.web.auth import check_origin, guest_token, optional_reader, require_reader, site_id_of
 from townhall.web.inputs import MAX_ID, ArticleUrl, Id, SafeStr, StrictBody
-from townhall.web.models import MeOut
+from townhall.web.models import AnnouncementAnswer, MeOut
 
 __all__ = ["MAX_ID", "Id", "router", "services", "rate_limit"]
 
@@ -87,6 +88,16 @@ class AppealIn(StrictBody):
 def site(request: Request) -> dict[str, Any]:
     svc = services(request)
     return svc_threads.site_info(svc, site_id_of(request, svc))
+
+
+@router.get("/announcement", summary="The site's announcement, shown above the comments of every article",
+            response_model=AnnouncementAnswer, responses={404: {"description": "No such site"}})
+def announcement(request: Request) -> dict[str, Any]:
+    """The announcement the site's moderators show above the comments of every article, while it is in force (one
+    whose ``until`` has passed is null); each thread of the comments listing carries it too (``announcement``)."""
+    svc = services(request)
+    found = svc_announcements.current(svc, site_id_of(request, svc))
+    return {"announcement": found.public() if found is not None else None}
 
 
 @router.get("/threads/{thread_id:path}/comments", summary="Published comments of a thread, nested, one page at a time",

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import ConfigDict, Field
 
+from townhall.service import announcements as svc_announcements
 from townhall.service import appeals as svc_appeals
 from townhall.service import enforcement
 from townhall.service import moderation as svc_mod
@@ -20,7 +21,7 @@ from townhall.service.errors import Invalid
 from townhall.web.api import services
 from townhall.web.auth import check_origin, require_moderator, site_id_of
 from townhall.web.inputs import MAX_ID, ArticleUrl, Id, IdValue, SafeStr, StrictBody
-from townhall.web.models import ThreadOut
+from townhall.web.models import AnnouncementAnswer, ThreadOut
 
 PAGED_QUEUES = ("held", "rejected")  # by id, newest first: ``before`` continues after a page
 
@@ -238,5 +239,44 @@ def update_thread(request: Request, thread_id: str, body: ThreadIn) -> dict[str,
     given = {name: getattr(body, name) for name in body.model_fields_set}
     if given.get("published_at") is not None:
         given["published_at"] = svc_thread_meta.parse_published_at(given["published_at"])
-    return svc_thread_meta.update_thread(svc, actor, site_id_of(request, svc), thread_id,
-                                         svc_thread_meta.ThreadChanges(**given))
+    site_id = site_id_of(request, svc)
+    shown = svc_thread_meta.update_thread(svc, actor, site_id, thread_id, svc_thread_meta.ThreadChanges(**given))
+    return {**shown, "announcement": svc_announcements.on_thread(svc, site_id)}  # as the comments listing shows it
+
+
+class AnnouncementIn(StrictBody):
+    """The site's announcement, shown above the comments of every article of the site."""
+
+    text: SafeStr = Field(max_length=MESSAGE_INPUT, description=(
+        "The announcement (\"Comments on election coverage close at 22:00 tonight.\"): plain text, 1 to 1,000 "
+        "characters after trimming, line breaks allowed (an empty line starts a paragraph), no other control "
+        "characters and no bidirectional controls. It replaces the one in force."))
+    until: SafeStr | None = Field(default=None, max_length=svc_announcements.MAX_UNTIL_TEXT, description=(
+        "When it disappears by itself: an ISO 8601 date and time with a time zone (2026-11-27T22:00:00Z), in the "
+        "future and at most 366 days ahead; left out or null: until it is cleared."))
+
+
+_ANNOUNCEMENT_REFUSALS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not signed in"}, 403: {"description": "Not a moderator of the site"},
+    404: {"description": "No such site"}}
+
+
+@router.put("/announcement", summary="Set the site's announcement, shown above the comments of every article",
+            response_model=AnnouncementAnswer,
+            responses={**_ANNOUNCEMENT_REFUSALS,
+                       422: {"description": "The text or the time is not valid (the error names the field)"}})
+def put_announcement(request: Request, body: AnnouncementIn) -> dict[str, Any]:
+    svc = services(request)
+    actor = require_moderator(request, svc)
+    until = svc_announcements.parse_until(body.until) if body.until is not None else None
+    found = svc_announcements.put(svc, actor, site_id_of(request, svc), body.text, until)
+    return {"announcement": found.public()}
+
+
+@router.delete("/announcement", status_code=204, summary="Remove the site's announcement (none: nothing happens)",
+               response_class=Response, responses=_ANNOUNCEMENT_REFUSALS)
+def delete_announcement(request: Request) -> Response:
+    svc = services(request)
+    actor = require_moderator(request, svc)
+    svc_announcements.clear(svc, actor, site_id_of(request, svc))
+    return Response(status_code=204)

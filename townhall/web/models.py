@@ -1,5 +1,6 @@
-"""Response models of the reader API, and the thread the publisher's API answers with (``ThreadOut``): what
-``/openapi.json`` tells clients (the widget, a publisher's app) that an answer holds. The use cases build the answers (townhall/service); these models describe and check them."""
+"""Response models of the reader API, the thread the publisher's API answers with (``ThreadOut``) and the site's
+announcement (``AnnouncementAnswer``): what ``/openapi.json`` tells clients (the widget, a publisher's app) that an
+answer holds. The use cases build the answers (townhall/service); these models describe and check them."""
 
 from __future__ import annotations
 
@@ -122,6 +123,26 @@ class MeOut(BaseModel):
         description="The reader's latest comments that a moderator removed, with the reason given.")
 
 
+class ThreadAnnouncementOut(BaseModel):
+    """The site's announcement as a thread carries it."""
+
+    text: str = Field(description="Plain text, at most 1,000 characters; paragraphs separated by an empty line.")
+    until: str | None = Field(description="When it disappears by itself (ISO 8601, UTC), or null: until cleared.")
+
+
+class AnnouncementOut(ThreadAnnouncementOut):
+    """The site's announcement in force."""
+
+    since: str | None = Field(description="When it was set (ISO 8601, UTC).")
+
+
+class AnnouncementAnswer(BaseModel):
+    """``GET /api/v1/announcement`` and ``PUT /api/v1/mod/announcement``."""
+
+    announcement: AnnouncementOut | None = Field(description="The site's announcement in force (an expired one is not "
+                                                             "shown), or null.")
+
+
 class ThreadOut(BaseModel):
     """The thread as ``GET /api/v1/threads/{thread}/comments`` shows it (its ``thread``)."""
 
@@ -136,3 +157,5 @@ class ThreadOut(BaseModel):
     message: str | None = Field(description="The message a moderator or the publisher shows above the comments (plain "
                                             "text; paragraphs separated by an empty line), or null.")
     count: int = Field(description="The comments signed-out readers are shown (published, replies included).")
+    announcement: ThreadAnnouncementOut | None = Field(description="The site's announcement in force, shown above the "
+                                                                   "comments of every article of the site, or null.")

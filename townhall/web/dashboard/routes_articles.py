@@ -1,4 +1,5 @@
-"""Dashboard routes: the Articles page (a site's threads, searched and filtered, newest started first), one
+"""Dashboard routes: the Articles page (a site's threads, searched and filtered, newest started first, under the
+site's announcement and the form that sets or clears it), one
 article's page (its data, the form for its title, address, publication date and message, its audit entries), closing
 or opening a thread from either, and premoderating its comments from the article's page.
 
@@ -17,7 +18,7 @@ from urllib.parse import quote, urlsplit
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
-from townhall.service import thread_admin
+from townhall.service import announcements, thread_admin
 from townhall.service.errors import Invalid
 from townhall.web.dashboard.common import action, done, error_response, page, render, services, session_of
 from townhall.web.inputs import MAX_ID, FormText, SafeStr, SiteQuery
@@ -83,9 +84,10 @@ def articles(request: Request, site: SiteQuery = None,
              state: Annotated[SafeStr, Query(max_length=16)] = "",
              before: int | None = Query(None, ge=1, le=MAX_ID)) -> Response:
     site_id = _site(request, site)
-    data = thread_admin.list_threads(services(request), session_of(request).actor, site_id, search=q, state=state,
-                                     before_id=before)
-    return render(request, "admin/articles.html", site=site_id, **data)
+    svc = services(request)
+    actor = session_of(request).actor
+    data = thread_admin.list_threads(svc, actor, site_id, search=q, state=state, before_id=before)
+    return render(request, "admin/articles.html", site=site_id, ann=announcements.form_view(svc, actor, site_id), **data)
 
 
 @router.get("/articles/{thread:path}")
@@ -163,3 +165,55 @@ def article_save(request: Request, thread: str, site: SiteQuery = None,
     return done(request, {"thread": data["thread"]["thread"], "state": data["thread"]["state"]},
                 article_path(site_id, thread))
 
+
+
+# The announcement form's labels, as its refusals name the fields (the service names them as the API does: 'text').
+ANNOUNCEMENT_LABELS = {"text": "Announcement", "until": "Until"}
+
+
+def _announcement_answer(request: Request, site_id: str, ann: dict[str, Any], status: int = 200) -> Response:
+    """htmx: the panel to swap in; the dashboard's script: JSON; a plain form: the Articles page again (a refusal:
+    the page with the error beside the field)."""
+    if _htmx(request):
+        return render(request, "admin/_announcement.html", status=status, site=site_id, ann=ann)
+    if status == 200:
+        current = ann["current"]
+        return done(request, {"announcement": current.public() if current is not None else None},
+                    f"/admin/articles?site={quote(site_id, safe='')}")
+    svc = services(request)
+    data = thread_admin.list_threads(svc, session_of(request).actor, site_id)
+    return render(request, "admin/articles.html", status=status, site=site_id, ann=ann, **data)
+
+
+@router.post("/announcement")
+@action
+def announcement_save(request: Request, site: SiteQuery = None,
+                      text: Annotated[SafeStr, Form(max_length=8000)] = "",
+                      until: Annotated[SafeStr, Form(max_length=64)] = "", csrf_token: FormText = "") -> Response:
+    """Set the site's announcement, shown above the comments of every article (``until`` in UTC; empty: until
+    cleared). A refused field: htmx gets the panel with the error beside that field (422), a plain form the page
+    with it."""
+    svc = services(request)
+    actor = session_of(request).actor
+    site_id = _site(request, site)
+    try:
+        ann = announcements.save_form(svc, actor, site_id, text=text, until=until)
+    except Invalid as exc:
+        field = exc.details.get("field") if isinstance(exc.details, dict) else None
+        if field not in ANNOUNCEMENT_LABELS or request.headers.get("x-requested-with") == "fetch":
+            return error_response(request, exc)
+        ann = announcements.form_view(svc, actor, site_id)
+        label = ANNOUNCEMENT_LABELS[field]
+        said = exc.message.replace(f"'{field}'", label, 1) if exc.message.startswith(f"'{field}'") else exc.message
+        ann.update(form={"text": text, "until": until}, errors={field: said})
+        return _announcement_answer(request, site_id, ann, status=422)
+    return _announcement_answer(request, site_id, ann)
+
+
+@router.post("/announcement/clear")
+@action
+def announcement_clear(request: Request, site: SiteQuery = None, csrf_token: FormText = "") -> Response:
+    """Clear the site's announcement (none: nothing happens)."""
+    site_id = _site(request, site)
+    ann = announcements.clear_form(services(request), session_of(request).actor, site_id)
+    return _announcement_answer(request, site_id, ann)

@@ -106,7 +106,7 @@
       closed: 'Comments on this article are closed.',
       closedAge: 'Comments on this article closed automatically on {until}.',
       premodArticle: 'Comments on this article are reviewed by a moderator before they appear.',
-      fromNewsroom: 'From the newsroom',
+      fromNewsroom: 'From the newsroom', announcement: 'Announcement',
       featured: 'Featured', featuredWhy: 'picked by the moderators', featuredHeading: 'Featured comments',
       featuredGo: 'Read it in the thread', feature: 'Feature', unfeature: 'Unfeature',
       featuredOn: 'The comment is now featured.', featuredOff: 'The comment is no longer featured.',
@@ -206,7 +206,7 @@
       closed: 'Die Kommentare zu diesem Artikel sind geschlossen.',
       closedAge: 'Die Kommentare zu diesem Artikel wurden am {until} automatisch geschlossen.',
       premodArticle: 'Die Kommentare zu diesem Artikel werden von der Moderation geprüft, bevor sie erscheinen.',
-      fromNewsroom: 'Von der Redaktion',
+      fromNewsroom: 'Von der Redaktion', announcement: 'Ankündigung',
       featured: 'Empfohlen', featuredWhy: 'von der Moderation ausgewählt', featuredHeading: 'Empfohlene Kommentare',
       featuredGo: 'In der Diskussion lesen', feature: 'Empfehlen', unfeature: 'Nicht mehr empfehlen',
       featuredOn: 'Der Kommentar wird jetzt empfohlen.', featuredOff: 'Der Kommentar wird nicht mehr empfohlen.',
@@ -258,6 +258,8 @@
     for (let i = 2; i < arguments.length; i++) append(el, arguments[i]);
     return el;
   }
+  // plain text as paragraphs (an empty line between them), each as text: never markup
+  const paras = (text) => text.split(/\n\s*\n/).filter((p) => p.trim()).map((p) => h('p', { text: p }));
   // `url` (an absolute address, or one relative to this page) as a web address, or null: only http(s), without a
   // user name ("news.example@elsewhere" as the host part), never a javascript:, data: or file: one
   function webUrl(url) {
@@ -385,8 +387,9 @@ ol{list-style:none;margin:0;padding:0}
 .th-body{overflow-wrap:anywhere}.th-body p{margin:.3rem 0}.th-body a{color:var(--_accent)}
 .th-actions{display:flex;flex-wrap:wrap;gap:.2rem;margin-top:.2rem}
 .th-note{font-size:.9em;color:var(--_muted);font-style:italic;margin:.3rem 0}
-.th-message{background:var(--_surface);border:1px solid var(--_border);border-radius:var(--th-radius,6px);padding:.5rem 1rem;margin:.6rem 0}
-.th-message h3{font-size:.8em;color:var(--_muted);margin:0}.th-message p{margin:.3rem 0;white-space:pre-line;overflow-wrap:anywhere}
+.th-message,.th-announce{background:var(--_surface);border:1px solid var(--_border);border-radius:var(--th-radius,6px);padding:.5rem 1rem;margin:.6rem 0}
+.th-message h3,.th-announce h3{font-size:.8em;color:var(--_muted);margin:0}.th-message p,.th-announce p{margin:.3rem 0;white-space:pre-line;overflow-wrap:anywhere}
+.th-announce{border-inline-start:4px solid var(--_accent)}
 .th-held{border-inline-start:4px solid var(--_badge);background:var(--_surface)}
 .th-highlight{background:var(--_highlight)}
 .th-banner{display:block;width:100%;margin:0 0 1rem;padding:.55rem;background:var(--_accent);color:var(--_accent-fg);font-weight:600}
@@ -564,6 +567,9 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       this.warnSlot = h('div', { hidden: true });
       this.premodSlot = h('div', { hidden: true });  // just above the comment box
       this.premodNote = h('p', { class: 'th-note', hidden: true, text: t('premodArticle') });  // a premoderated article
+      const annId = uid('announce');  // the site's announcement (thread.announcement), above the message
+      this.annBox = h('div', { class: 'th-announce', role: 'region', hidden: true, 'aria-labelledby': annId },
+        h('h3', { id: annId, text: t('announcement') }), this.annBody = h('div'));
       const msgId = uid('message');  // the newsroom's message (thread.message), above the comment box
       this.msgBox = h('div', { class: 'th-message', role: 'region', hidden: true, 'aria-labelledby': msgId },
         h('h3', { id: msgId, text: t('fromNewsroom') }), this.msgBody = h('div'));
@@ -580,7 +586,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
         h('div', { class: 'th-head' },
           this.heading = h('h2', { id: headingId, tabindex: '-1' }, t('heading'), this.countEl),
           h('div', null, h('label', { class: 'th-inline', for: this.sortSel.id, text: t('sortBy') }), this.sortSel)),
-        this.polite, this.assertive, this.account, this.sanction, this.warnSlot, this.premodSlot, this.msgBox, this.premodNote, this.composeSlot, this.modBox,
+        this.polite, this.assertive, this.account, this.sanction, this.warnSlot, this.premodSlot, this.annBox, this.msgBox, this.premodNote, this.composeSlot, this.modBox,
         this.featured, this.banner, this.status, this.list, this.moreBtn,
         h('p', { class: 'th-rules', text: this.o.rules || t('houseRules') }));
       root.append(this.section);
@@ -601,7 +607,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       this.destroyed = true;
       widgets.delete(this);
       this.stopLive();
-      clearInterval(this.clockTimer); clearTimeout(this.closeTimer); clearTimeout(this.featTimer);
+      clearInterval(this.clockTimer); clearTimeout(this.closeTimer); clearTimeout(this.featTimer); clearTimeout(this.annTimer);
       if (this.onHash) window.removeEventListener('hashchange', this.onHash);
       if (this.stopKeeping) this.stopKeeping();
       this.root.innerHTML = '';
@@ -930,8 +936,18 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       const m = (this.thread && this.thread.message) || '';
       if (m === this.msgText) return;
       this.msgText = m;
-      this.msgBody.replaceChildren(...m.split(/\n\s*\n/).filter((p) => p.trim()).map((p) => h('p', { text: p })));
+      this.msgBody.replaceChildren(...paras(m));
       this.msgBox.hidden = !m;
+    }
+
+    // The site's announcement ({text, until} or null, as each read of the thread says), its paragraphs as text; gone
+    // at its until by the browser's clock without a reload (a setTimeout waits at most ~24.8 days: a day at a time).
+    showAnn(a) {
+      clearTimeout(this.annTimer);
+      const left = a && a.until ? Date.parse(a.until) - Date.now() : NaN, text = a && !(left <= 0) ? a.text : '';
+      if (text !== this.annText) { this.annText = text; this.annBody.replaceChildren(...paras(text)); }
+      this.annBox.hidden = !text;
+      if (text && left > 0 && !this.destroyed) this.annTimer = setTimeout(() => this.showAnn(a), Math.min(left, 864e5));
     }
 
     // A moderator's "Close comments" / "Open comments" under the comment form (once the thread's state is known).
@@ -1135,7 +1151,9 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
 
     // the thread as the server has it now (state, count, closes_at), from a page of one comment
     async threadNow() {
-      return (await this.api('GET', '/threads/' + encodeURIComponent(this.o.thread) + '/comments', null, { sort: 'newest', limit: 1 })).thread;
+      const th = (await this.api('GET', '/threads/' + encodeURIComponent(this.o.thread) + '/comments', null, { sort: 'newest', limit: 1 })).thread;
+      if (!this.destroyed) this.showAnn(th.announcement);  // the site's announcement, as every read tells it
+      return th;
     }
 
     // a thread the server says is closed is closed here too, for the reason it gives (tell: as close()); false if open
@@ -1235,6 +1253,7 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
       this.renderThreadCtl();
       this.premod();
       this.showMessage();
+      this.showAnn(th.announcement);
       this.setCount(th.count);
       const frag = document.createDocumentFragment();
       const added = [];
