@@ -155,3 +155,46 @@ def test_an_installation_admin_counts_as_another_moderator(app: Townhall, client
     finally:
         admin.__exit__(None, None, None)
     assert _appeal_state(client, "reader-three", action) == "upheld"
+
+
+STRIKING_HOLD = """
+[policy]
+name = "Held insults strike"
+summary = "Insults wait for a moderator, and count as a strike once a moderator rejects them."
+
+[[rules]]
+name = "insult"
+type = "wordlist"
+description = "Insults wait for a moderator."
+action = "hold"
+strike = true
+words = ["idiot"]
+"""
+
+
+def test_the_moderator_whose_rejection_brought_a_rules_strike_leaves_its_appeal_to_another(
+        make_app: Any, db_url: str, tmp_path: Any) -> None:
+    """Rejecting a comment a striking rule held gives its author the rule's strike (and the ladder's warning),
+    recorded as the policy's: the moderator who rejected it took them all the same."""
+    path = tmp_path / "striking.policy.toml"
+    path.write_text(STRIKING_HOLD, encoding="utf-8")
+    app = make_app(db_url, policy=str(path))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        add_moderator(app.services, "desk@news.example", sites=(app.settings.default_site,))
+        r = client.post("/api/v1/threads/a/comments", json={"text": "You idiot."}, headers=auth("held-reader"))
+        assert r.status_code == 201 and r.json()["verdict"] == "held", r.text
+        r = client.post(f"/api/v1/mod/comments/{r.json()['comment']['id']}/decision",
+                        json={"action": "reject", "reason": "An insult."}, headers=MOD)
+        assert r.status_code == 200, r.text
+        actions = client.get("/api/v1/me", headers=auth("held-reader")).json()["actions"]
+        strike = next(a for a in actions if a["kind"] == "strike")
+        appeal = _appeal(client, "held-reader", strike["id"])
+        queue = client.get("/api/v1/mod/queues/appeals", headers=MOD).json()["items"]
+        assert [i["own_action"] for i in queue if i["id"] == appeal] == [True]
+        r = _api_decide(client, appeal)
+        assert r.status_code == 403 and r.json()["error"]["code"] == "own_action", r.text
+        r = _api_decide(client, appeal, auth("sso-mod-2", role="moderator"))
+        assert r.status_code == 200, r.text
+        assert _appeal_state(client, "held-reader", strike["id"]) == "reversed"
+        [entry] = _audit(client, "appeal.reversed")
+        assert "own_action" not in entry["details"]  # the other moderator's answer (their approval came after)

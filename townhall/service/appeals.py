@@ -11,7 +11,7 @@ from townhall.service.enforcement import SANCTIONS, appeal_would_matter, close_m
 from townhall.service.enforcement import reverse as reverse_action
 from townhall.service.errors import Conflict, Forbidden, Invalid, NotFound
 from townhall.service.identity import Actor, Identity
-from townhall.service.moderators import other_deciders, own_appeal
+from townhall.service.moderators import other_deciders, own_appeal, takers
 from townhall.service.moderation import set_comment_status
 from townhall.store import content, moderation, people
 from townhall.store.schema import ActionKind, ActorKind, AppealState, CommentStatus
@@ -137,6 +137,7 @@ def decide(svc: Services, actor: Actor, appeal_id: int, *, reverse: bool, respon
         row = moderation.get_appeal(conn, appeal_id)
         action = moderation.get_action(conn, first["action_id"])
         assert row is not None and action is not None
+        took, others = _took(conn, action), other_deciders(conn, account["site_id"], actor.id)  # before any change
         if row["state"] != AppealState.OPEN.value:
             conflict = _answered_already(conn, svc, actor, account, row, state)
         elif action["revoked_at"] is not None:
@@ -144,7 +145,7 @@ def decide(svc: Services, actor: Actor, appeal_id: int, *, reverse: bool, respon
             close_moot_appeals(conn, svc, actor, account, [int(action["id"])])
             return {"appeal_id": appeal_id, "state": AppealState.MOOT.value, "restored_comments": [],
                     "notice": "The action was already lifted; the appeal was closed without an answer."}
-        elif own_appeal(actor, action["actor"], others := other_deciders(conn, account["site_id"], actor.id)):
+        elif own_appeal(actor, took, others):
             raise Forbidden("You took this action, so another moderator of this site answers its appeal.",
                             {"action_id": int(action["id"]), "other_moderators": others}, code=OWN_ACTION)
         elif not moderation.decide_appeal(conn, appeal_id, state=state, response=answer, by=actor.id, now=svc.now()):
@@ -156,11 +157,17 @@ def decide(svc: Services, actor: Actor, appeal_id: int, *, reverse: bool, respon
             svc.audit(conn, action=f"appeal.{state.value}", subject_type="appeal", subject_id=appeal_id,
                       actor_kind=actor.kind.value, actor=actor.id, site_id=account["site_id"],
                       details={"response": answer, "restored_comments": restored,
-                               **({"own_action": True} if action["actor"] == actor.id else {})})
+                               **({"own_action": True} if actor.id in took else {})})
     if conflict is not None:  # raised once committed: the audit entry of the attempt stays
         raise conflict
     svc.emit("appeal.decided", account["site_id"], {"appeal_id": appeal_id, "state": state.value, "account_id": account["id"]})
     return {"appeal_id": appeal_id, "state": state.value, "restored_comments": restored}
+
+
+def _took(conn: Any, action: Any) -> set[str]:
+    """Who took ``action`` (townhall.service.moderators.takers)."""
+    cid = action["comment_id"]
+    return takers([action], moderation.latest_decisions(conn, [cid]) if cid is not None else {})[int(action["id"])]
 
 
 def _answered_already(conn: Any, svc: Services, actor: Actor, account: Any, row: Any, wanted: AppealState) -> Conflict:

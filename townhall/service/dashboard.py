@@ -221,6 +221,7 @@ def _cluster_queue(conn: Connection, site_id: str, limit: int) -> dict[str, Any]
 def _appeal_queue(conn: Connection, actor: Actor, site_id: str, limit: int, now: datetime) -> dict[str, Any]:
     rows = moderation.list_appeals(conn, site_id, state=AppealState.OPEN, limit=limit)
     others = other_deciders(conn, site_id, actor.id)
+    took = svc_mod.appeal_takers(conn, rows)
     actions = {int(r["action_id"]): moderation.get_action(conn, int(r["action_id"])) for r in rows}
     cids = {a["comment_id"] for a in actions.values() if a is not None and a["comment_id"]}
     comments = {int(c["id"]): c for c in content.get_comments(conn, cids)}
@@ -234,7 +235,7 @@ def _appeal_queue(conn: Connection, actor: Actor, site_id: str, limit: int, now:
                       "rule": action["rule"] if action is not None else None,
                       "comment": {"id": comment["id"], "text": comment["body"], "status": comment["status"]} if comment else None,
                       "glance": authors.get(int(r["account_id"])),
-                      "own_action": own_appeal(actor, r["action_actor"], others)})
+                      "own_action": own_appeal(actor, took[int(r["action_id"])], others)})
     return {"queue": "appeals", "items": items, "next_before": None}
 
 

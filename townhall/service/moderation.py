@@ -10,7 +10,7 @@ from townhall.service.core import Services, as_utc
 from townhall.service.enforcement import REPEAT_WINDOW, apply_strike, moderated_account, reverse
 from townhall.service.errors import Conflict, Invalid, NotFound
 from townhall.service.identity import Actor
-from townhall.service.moderators import other_deciders, own_appeal
+from townhall.service.moderators import other_deciders, own_appeal, takers
 from townhall.store import content, moderation, people
 from townhall.store.schema import ActionKind, AppealState, CommentStatus, DecisionSource, FlagState, is_featured
 
@@ -179,6 +179,17 @@ def comment_item(conn: Connection, row: Mapping[str, Any], decisions: dict[int, 
     }
 
 
+_INTERNAL = ("action_actor", "action_comment_id")  # read for own_action, not shown
+
+
+def appeal_takers(conn: Connection, rows: list[Any]) -> dict[int, set[str]]:
+    """Who took the action each appeal of ``rows`` (:func:`townhall.store.moderation.list_appeals`) is against, by
+    action id (townhall.service.moderators.takers): one read of the comments' decisions."""
+    actions = [{"id": r["action_id"], "actor": r["action_actor"], "comment_id": r["action_comment_id"]} for r in rows]
+    cids = sorted({int(a["comment_id"]) for a in actions if a["comment_id"] is not None})
+    return takers(actions, moderation.latest_decisions(conn, cids))
+
+
 def queue(svc: Services, actor: Actor, site_id: str, name: str, *, limit: int = 50, before_id: int | None = None) -> dict[str, Any]:
     actor.require_site(site_id)
     if name not in QUEUES:
@@ -187,9 +198,10 @@ def queue(svc: Services, actor: Actor, site_id: str, name: str, *, limit: int = 
         if name == "appeals":
             rows = moderation.list_appeals(conn, site_id, state=AppealState.OPEN, limit=limit)
             others = other_deciders(conn, site_id, actor.id)
+            took = appeal_takers(conn, rows)
             return {"queue": name, "items": [
-                {**{k: (_iso(v) if k.endswith("_at") else v) for k, v in r.items() if k != "action_actor"},
-                 "own_action": own_appeal(actor, r["action_actor"], others)} for r in rows]}
+                {**{k: (_iso(v) if k.endswith("_at") else v) for k, v in r.items() if k not in _INTERNAL},
+                 "own_action": own_appeal(actor, took[int(r["action_id"])], others)} for r in rows]}
         if name == "flags":
             rows = moderation.list_flags(conn, site_id, state=FlagState.OPEN, limit=limit)
             return {"queue": name, "items": [{k: (_iso(v) if k.endswith("_at") else v) for k, v in r.items()} for r in rows]}

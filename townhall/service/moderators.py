@@ -18,7 +18,7 @@ from townhall.service.core import Services
 from townhall.service.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from townhall.service.identity import Actor
 from townhall.store import content, dashboard, people
-from townhall.store.schema import ActorKind, Role
+from townhall.store.schema import ActorKind, DecisionSource, Role
 
 MIN_PASSWORD = 10
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -45,11 +45,26 @@ def other_deciders(conn: Any, site_id: str, actor_id: str) -> int:
     return sum(1 for other in others if other.can_moderate(site_id) and other.id != actor_id)
 
 
-def own_appeal(actor: Actor, action_actor: str | None, others: int) -> bool:
-    """Whether ``actor`` took the appealed action (by ``action_actor``) while one of ``others`` moderators of the
-    site could answer its appeal instead: then a second pair of eyes decides. A site with a single moderator lets
-    that moderator answer (audited as their own action)."""
-    return actor.kind is ActorKind.MODERATOR and action_actor == actor.id and others > 0
+def own_appeal(actor: Actor, took: set[str], others: int) -> bool:
+    """Whether ``actor`` is among those who ``took`` the appealed action (:func:`takers`) while one of ``others``
+    moderators of the site could answer its appeal instead: then a second pair of eyes decides. A site with a
+    single moderator lets that moderator answer (audited as their own action)."""
+    return actor.kind is ActorKind.MODERATOR and actor.id in took and others > 0
+
+
+def takers(actions: Sequence[Mapping[str, Any]], last_decisions: Mapping[int, Any]) -> dict[int, set[str]]:
+    """Who took each of ``actions`` (rows with ``id``, ``actor`` and ``comment_id``): its actor, and for an action
+    for a comment, the moderator whose decision on it is the comment's last (``last_decisions``, by comment id:
+    :func:`townhall.store.moderation.latest_decisions`) — rejecting a comment a rule held brings the rule's strike,
+    recorded as the policy's, by that moderator's judgement."""
+    out: dict[int, set[str]] = {}
+    for a in actions:
+        took = {str(a["actor"])} if a["actor"] else set()
+        decision = last_decisions.get(a["comment_id"]) if a["comment_id"] is not None else None
+        if decision is not None and decision["source"] == DecisionSource.MODERATOR.value and decision["moderator"]:
+            took.add(str(decision["moderator"]))
+        out[int(a["id"])] = took
+    return out
 
 
 def check_email(email: str) -> str:

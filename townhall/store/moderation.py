@@ -115,7 +115,8 @@ def decide_appeal(conn: Connection, appeal_id: int, *, state: AppealState, respo
 def list_appeals(conn: Connection, site_id: str, *, state: AppealState | None, limit: int = 100) -> list[Row]:
     q = (
         select(appeals, accounts.c.display_name, account_actions.c.kind.label("action_kind"),
-               account_actions.c.reason.label("action_reason"), account_actions.c.actor.label("action_actor"))
+               account_actions.c.reason.label("action_reason"), account_actions.c.actor.label("action_actor"),
+               account_actions.c.comment_id.label("action_comment_id"))
         .join(accounts, accounts.c.id == appeals.c.account_id)
         .join(account_actions, account_actions.c.id == appeals.c.action_id)
         .where(accounts.c.site_id == site_id)
