@@ -75,6 +75,14 @@ def test_the_reported_column_counts_the_reported_queue_and_links_it(app: Townhal
     queue = mod.client.get(html.unescape(link.group(1)))
     assert queue.status_code == 200 and _queue_items(queue.text) == [queued]  # the queue lists as many
 
+    # the article's own page says so too, with links to its held and reported queues
+    article = mod.client.get("/admin/articles/busy").text
+    assert "3 published · 1 held · 1 reported" in article
+    assert "/admin/queue/reported?site=default&amp;thread=busy" in article
+    assert "/admin/queue/held?site=default&amp;thread=busy" in article
+    quiet = mod.client.get("/admin/articles/quiet").text
+    assert "0 published · 0 held · 0 reported" in quiet and 'class="reported-queue"' not in quiet
+
     # the row swapped in after Close has the count too
     r = mod.client.post("/admin/articles/busy/state", data={"state": "closed", "view": "row", "csrf_token": mod.token},
                         headers=HTMX)
