@@ -214,6 +214,8 @@ def test_the_command_line_sets_and_clears_it(app: Townhall, client: TestClient, 
     on = cli("--message", TOPIC + "\n\n" + QUESTION)
     assert on.exit_code == 0 and json.loads(on.output)["message"] == TOPIC + "\n\n" + QUESTION, on.output
     assert thread(client)["message"] == TOPIC + "\n\n" + QUESTION
+    shown = json.loads(on.output)  # the thread as the API shows it, the site's announcement included
+    assert shown == {**thread(client), "count": shown["count"]} and shown["announcement"] is None
     bad = cli("--message", "Keep \u202eto the topic.")
     assert bad.exit_code == 1 and "'message'" in bad.output and "U+202E" in bad.output, bad.output
     both = cli("--message", TOPIC, "--clear-message")

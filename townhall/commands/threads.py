@@ -38,6 +38,7 @@ def register(group: click.Group) -> None:
              clear_published_at: bool, premoderate: bool | None, message: str | None, clear_message: bool,
              config: str | None, database_url: str | None) -> None:
         """Set THREAD's article data, creating the thread if need be; prints the thread as the API shows it."""
+        from townhall.service import announcements
         from townhall.service import thread_metadata as meta
         from townhall.service.errors import ServiceError
         from townhall.service.identity import Actor
@@ -64,8 +65,9 @@ def register(group: click.Group) -> None:
         try:
             if published_at is not None:
                 given["published_at"] = meta.parse_published_at(published_at)
-            shown = meta.update_thread(svc, Actor.cli(), site or svc.settings.default_site, thread,
-                                       meta.ThreadChanges(**given))
+            site_id = site or svc.settings.default_site
+            shown = meta.update_thread(svc, Actor.cli(), site_id, thread, meta.ThreadChanges(**given))
+            shown = {**shown, "announcement": announcements.on_thread(svc, site_id)}  # as the API's answer has it
         except ServiceError as exc:
             raise click.ClickException(exc.message) from exc
         finally:
