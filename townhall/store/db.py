@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager, nullcontext
 from importlib import resources
 from pathlib import Path
@@ -151,7 +152,7 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
+        _wal(cur)
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
@@ -162,6 +163,22 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _wal(cur: sqlite3.Cursor, attempts: int = 100) -> None:
+    """``PRAGMA journal_mode=WAL``, tried again while another connection holds the database: on a new database
+    (still in rollback-journal mode) several processes starting at once each switch it, and SQLite answers the one
+    that would deadlock "database is locked" at once, without waiting for the busy timeout (seen once in a CI run
+    of tests/ops/test_first_start.py, and 2 times in 100 starts of six engines on a loaded machine). Waits up to
+    about 50 seconds in all; once the database is in WAL mode the pragma changes nothing and takes no lock."""
+    for attempt in range(attempts):
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
 
 
 def _postgres_engine(url: str) -> Engine:
