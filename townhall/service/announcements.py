@@ -38,7 +38,7 @@ MAX_TEXT: Final = thread_metadata.MAX_MESSAGE
 """An announcement's length, in characters after trimming (a line break is one): an article's message's."""
 MAX_AHEAD: Final = timedelta(days=366)
 """How far ahead ``until`` may lie: a year and a day (an announcement meant to stay needs none)."""
-MAX_UNTIL_TEXT: Final = 64
+MAX_UNTIL_TEXT: Final = thread_metadata.MAX_DATE_TEXT  # what parse_zoned reads
 _EXAMPLE: Final = "e.g. 2026-11-27T22:00:00Z or 2026-11-27T23:00:00+01:00"
 
 
@@ -82,20 +82,7 @@ def check_text(value: str) -> str:
 
 def parse_until(text: str) -> datetime:
     """``until`` as sent: an ISO 8601 date and time with its time zone, in UTC."""
-    try:
-        if len(text) > MAX_UNTIL_TEXT:
-            raise ValueError
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise Invalid(f"'until' must be an ISO 8601 date and time with a time zone, {_EXAMPLE}.",
-                      {"field": "until"}) from None
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise Invalid(f"'until' needs a time and a time zone (Z for UTC, or an offset such as +01:00), {_EXAMPLE}.",
-                      {"field": "until"})
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:  # 0001-01-01T00:00+01:00 lies before the first date a datetime holds
-        raise Invalid("'until' is out of range.", {"field": "until"}) from None
+    return thread_metadata.parse_zoned(text, "until", _EXAMPLE)
 
 
 def check_until(value: datetime | None, now: datetime) -> datetime | None:
@@ -214,18 +201,8 @@ def form_view(svc: Services, actor: Actor, site_id: str, *, saved: str = "") -> 
 
 def parse_form_until(text: str) -> datetime | None:
     """The form's ``until``: ``YYYY-MM-DDTHH:MM`` (seconds allowed), read as UTC; empty: until cleared."""
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        if len(text) > MAX_UNTIL_TEXT:
-            raise ValueError
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise Invalid("'until' is a date and time in UTC, e.g. 2026-11-27T22:00.", {"field": "until"}) from None
-    if value.tzinfo is not None:
-        raise Invalid("'until' is in UTC, without a time zone (e.g. 2026-11-27T22:00).", {"field": "until"})
-    return value.replace(tzinfo=UTC)
+    return thread_metadata.parse_form_utc(text, "until", malformed="'until' is a date and time in UTC, e.g. 2026-11-27T22:00.",
+                                          zoned="'until' is in UTC, without a time zone (e.g. 2026-11-27T22:00).")
 
 
 def save_form(svc: Services, actor: Actor, site_id: str, *, text: str, until: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ on threads that exist: unlike the API, it never creates one.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Mapping
 
 from townhall.service import closing
@@ -175,20 +175,9 @@ def set_premoderated(svc: Services, actor: Actor, site_id: str, external_id: str
 
 def parse_form_date(text: str) -> datetime | None:
     """The form's publication date: ``YYYY-MM-DDTHH:MM`` (seconds allowed), read as UTC; empty: none."""
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        if len(text) > thread_metadata.MAX_DATE_TEXT:
-            raise ValueError
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise Invalid("The publication date is a date and time in UTC, e.g. 2026-11-27T08:00.",
-                      {"field": "published_at"}) from None
-    if value.tzinfo is not None:
-        raise Invalid("Give the publication date in UTC, without a time zone (e.g. 2026-11-27T08:00).",
-                      {"field": "published_at"})
-    return value.replace(tzinfo=UTC)
+    return thread_metadata.parse_form_utc(
+        text, "published_at", malformed="The publication date is a date and time in UTC, e.g. 2026-11-27T08:00.",
+        zoned="Give the publication date in UTC, without a time zone (e.g. 2026-11-27T08:00).")
 
 
 def _one_line(text: str) -> str:

@@ -33,7 +33,7 @@ from townhall.service.threads import thread_info
 from townhall.store import content
 
 __all__ = ["BIDI_CONTROLS", "EARLIEST", "AHEAD", "FIELDS", "MAX_MESSAGE", "UNSET", "ThreadChanges", "check_message",
-           "parse_published_at", "plausible_published_at", "update_thread"]
+           "parse_form_utc", "parse_published_at", "parse_zoned", "plausible_published_at", "update_thread"]
 
 FIELDS: Final = ("title", "url", "published_at", "premoderated", "message")
 """What a change may set, in the order the refusal of an empty one names them."""
@@ -74,23 +74,46 @@ class ThreadChanges:
         return {name: value for name in FIELDS if (value := getattr(self, name)) is not UNSET}
 
 
-def parse_published_at(text: str) -> datetime:
-    """An ISO 8601 date-time with its time zone (``2026-11-27T08:00:00Z``, ``…+01:00``), in UTC."""
-    example = "e.g. 2026-11-27T08:00:00Z or 2026-11-27T09:00:00+01:00"
+def parse_zoned(text: str, field: str, example: str, *, why_zone: str = "") -> datetime:
+    """``field`` as sent: an ISO 8601 date-time with its time zone (``2026-11-27T08:00:00Z``, ``…+01:00``), in UTC;
+    refusals name ``field`` and give ``example`` (``why_zone`` follows the refusal of a time without its zone)."""
     try:
         if len(text) > MAX_DATE_TEXT:
             raise ValueError
         value = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise Invalid(f"'published_at' must be an ISO 8601 date and time with a time zone, {example}.",
-                      {"field": "published_at"}) from None
+        raise Invalid(f"'{field}' must be an ISO 8601 date and time with a time zone, {example}.",
+                      {"field": field}) from None
     if value.tzinfo is None or value.utcoffset() is None:
-        raise Invalid(f"'published_at' needs a time and a time zone (Z for UTC, or an offset such as +01:00), {example}: "
-                      "a time without its zone is ambiguous by up to a day.", {"field": "published_at"})
+        raise Invalid(f"'{field}' needs a time and a time zone (Z for UTC, or an offset such as +01:00), {example}"
+                      f"{why_zone}.", {"field": field})
     try:
         return value.astimezone(UTC)
     except OverflowError:  # 0001-01-01T00:00+01:00 lies before the first date a datetime holds
-        raise Invalid("'published_at' is out of range.", {"field": "published_at"}) from None
+        raise Invalid(f"'{field}' is out of range.", {"field": field}) from None
+
+
+def parse_form_utc(text: str, field: str, *, malformed: str, zoned: str) -> datetime | None:
+    """A dashboard form's date-time box: ``YYYY-MM-DDTHH:MM`` (seconds allowed), read as UTC; empty: None. Refusals
+    name ``field``: ``malformed`` for what is no date and time, ``zoned`` for one with a time zone."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        if len(text) > MAX_DATE_TEXT:
+            raise ValueError
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise Invalid(malformed, {"field": field}) from None
+    if value.tzinfo is not None:
+        raise Invalid(zoned, {"field": field})
+    return value.replace(tzinfo=UTC)
+
+
+def parse_published_at(text: str) -> datetime:
+    """An ISO 8601 date-time with its time zone (``2026-11-27T08:00:00Z``, ``…+01:00``), in UTC."""
+    return parse_zoned(text, "published_at", "e.g. 2026-11-27T08:00:00Z or 2026-11-27T09:00:00+01:00",
+                       why_zone=": a time without its zone is ambiguous by up to a day")
 
 
 def plausible_published_at(value: datetime, now: datetime) -> bool:
