@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from townhall.commands.server import load_settings
@@ -53,20 +54,24 @@ def _read_archive(kind: str, path: Path, err: Console) -> Any:
 
 
 def _print_report(console: Console, data: dict[str, Any]) -> None:
+    """The import's report for people. Every value is escaped: the examples name a comment by its place in the
+    archive (``<post dsq:id=…>``, the archive's own ids), which rich would otherwise read as markup (an id with
+    ``[/]`` crashed the report after the import had run; ``[red]`` restyled the line and was gone from it)."""
     verb = "Would import" if data["dry_run"] else "Imported"
-    console.print(f"[bold]{verb}[/bold] from {data['source']} into site [bold]{data['site']}[/bold]: "
+    console.print(f"[bold]{verb}[/bold] from {escape(str(data['source']))} into site [bold]{escape(str(data['site']))}[/bold]: "
                   f"{data['comments_new']} comments, {data['threads_new']} threads, {data['accounts_new']} accounts "
                   f"({data['comments_already_imported']} of {data['comments_in_archive']} comments were already imported).")
     if data.get("accounts_joined_to_readers"):
         console.print(f"{data['accounts_joined_to_readers']} readers who had signed in before took over the imported "
                       "history with their address.")
     if data["statuses"]:
-        console.print("Kept statuses: " + ", ".join(f"{k} {v}" for k, v in sorted(data["statuses"].items())))
+        console.print("Kept statuses: " + ", ".join(f"{k} {v}" for k, v in sorted(data["statuses"].items())), markup=False)
     if data["policy_would"]:
         console.print("The house rules (report only) would have: "
-                      + ", ".join(f"{k} {v}" for k, v in sorted(data["policy_would"].items())))
+                      + ", ".join(f"{k} {v}" for k, v in sorted(data["policy_would"].items())), markup=False)
     for ex in data["policy_examples"][:10]:
-        console.print(f"  {ex['position']}: kept {ex['kept_status']}, policy would {ex['policy_would']} ({', '.join(ex['rules']) or '-'})")
+        console.print(f"  {ex['position']}: kept {ex['kept_status']}, policy would {ex['policy_would']} "
+                      f"({', '.join(ex['rules']) or '-'})", markup=False)
     if data["problems"]:
         console.print(f"[yellow]{len(data['problems'])} problem(s) in the archive (those records were skipped or adjusted):[/yellow]")
         for problem in data["problems"]:

@@ -8,6 +8,7 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from townhall.commands.archive import services
 
@@ -94,10 +95,12 @@ def register(group: click.Group) -> None:
         if as_json:
             click.echo(json.dumps(rows, indent=2))
             return
+        # cells as Text, never markup: a URL's "[id]" (a query's list key, an IPv6 host "[fd00::1]") and an
+        # error's text are shown as they are, and a "[/]" in them cannot crash the table
         table = Table("id", "event", "url", "state", "attempts", "last status", "error")
         for r in rows:
-            table.add_row(str(r["id"]), r["event"], r["url"], r["state"], str(r["attempts"]), str(r["last_status"] or ""),
-                          r["last_error"] or "")
+            table.add_row(str(r["id"]), Text(r["event"]), Text(r["url"]), r["state"], str(r["attempts"]),
+                          str(r["last_status"] or ""), Text(r["last_error"] or ""))
         Console().print(table)
 
     @group.group("jobs")

@@ -3,6 +3,11 @@
 The text is HTML-escaped first, so nothing a reader types can become markup; links are then made from
 http(s) URLs (:data:`townhall.policy.links.WEB_URL`, the definition ``[comments] premoderate_links`` shares)
 and the result passes through nh3 (an allow-list sanitiser) as a second line of defence.
+
+A link found in the escaped text is judged as the reader wrote it: ``< > "`` cannot be in an address (RFC 3986
+names them its delimiters: ``"https://…"``, ``<https://…>``), so the link ends before them, and the trailing
+punctuation is the reader's, not an entity's ``;``. Judged on the escaped text, ``"https://a.example/x"`` was a
+link to ``https://a.example/x"`` shown with a ``;`` after it.
 """
 
 from __future__ import annotations
@@ -18,10 +23,23 @@ _ALLOWED_TAGS = {"p", "br", "a"}
 _ALLOWED_ATTRS = {"a": {"href"}}
 
 
+_NOT_IN_ADDRESS = re.compile(r'[<>"]')  # RFC 3986's delimiters around an address; never part of one
+_PART_ENTITY = re.compile(r"&[#0-9A-Za-z]*$")  # an entity cut by WEB_URL's length limit: left as escaped text
+
+
 def _linkify(escaped: str) -> str:
     def repl(m: re.Match[str]) -> str:
-        url, tail = split_trailing(m.group(0))
-        return f'<a href="{url}">{url}</a>{tail}'
+        found = m.group(0)
+        cut = _PART_ENTITY.search(found)
+        after = found[cut.start():] if cut else ""  # still escaped
+        raw = html.unescape(found[: len(found) - len(after)])
+        end = _NOT_IN_ADDRESS.search(raw)
+        url, tail = split_trailing(raw[: end.start()] if end else raw)
+        tail += raw[end.start():] if end else ""
+        if url.partition("://")[2] == "":  # nothing after the scheme: no address to link
+            return found
+        shown = html.escape(url, quote=True)
+        return f'<a href="{shown}">{shown}</a>{html.escape(tail, quote=True)}{after}'
 
     return WEB_URL.sub(repl, escaped)
 
