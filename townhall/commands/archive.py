@@ -45,8 +45,8 @@ def _read_archive(kind: str, path: Path, err: Console) -> Any:
             raise click.ClickException(exc.message) from exc
     reader = disqus.read_file if kind == "disqus" else wordpress.read_file
     try:
-        with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                      console=err, transient=True) as bar:
+        with Progress(TextColumn("{task.description}", markup=False), BarColumn(), DownloadColumn(),
+                      TimeRemainingColumn(), console=err, transient=True) as bar:
             task = bar.add_task(f"Reading {path.name}", total=path.stat().st_size)
             return reader(path, progress=lambda n: bar.advance(task, n))
     except Invalid as exc:
@@ -100,8 +100,9 @@ def register(group: click.Group) -> None:
             try:
                 svc = services(config, database_url)
                 try:
-                    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                                  console=err, transient=True) as bar:
+                    # the file's name as text: a "[red]" in it is part of the name, not a colour
+                    with Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
+                                  TimeRemainingColumn(), console=err, transient=True) as bar:
                         task = bar.add_task(f"{'Checking' if dry_run else 'Importing'} {file.name}", total=archive.prepare())
                         report = run_import(svc, archive, site or svc.settings.default_site, dry_run=dry_run,
                                             progress=lambda n: bar.advance(task, n))
