@@ -45,8 +45,8 @@ from townhall.service.render import render  # noqa: E402
 from townhall.settings import Settings  # noqa: E402
 from townhall.testing import LiveServer  # noqa: E402
 from townhall.store import content  # noqa: E402
+from townhall.web.widget_bundle import bundle  # noqa: E402
 
-EMBED = ROOT / "townhall" / "web" / "static" / "embed.js"
 CHROMIUM = os.environ.get("TOWNHALL_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -166,7 +166,7 @@ def measure(browser: Any, url: str, thread: str, sort: str = "newest") -> dict[s
 
 
 def embed_size() -> tuple[int, int]:
-    data = EMBED.read_bytes()
+    data = bundle()  # /embed.js as served: the widget's parts (townhall/web/static/widget/) concatenated
     return len(data), len(gzip.compress(data, compresslevel=9))
 
 

@@ -17,7 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from townhall import __version__
 from townhall.service.core import Services
-from townhall.web import api, dashboard, errors, live, mod_api, ops_api
+from townhall.web import api, dashboard, errors, live, mod_api, ops_api, widget_bundle
 from townhall.web.middleware import BodyLimit, InternalErrors, SecurityHeaders
 
 
@@ -30,9 +30,16 @@ def _asset(name: str) -> bytes | None:
     return path.read_bytes() if path.is_file() else None
 
 
-def _script(name: str) -> Response:
+def _widget() -> bytes | None:
+    """The reader's widget, concatenated from its parts (townhall/web/widget_bundle.py); None without them."""
+    try:
+        return widget_bundle.bundle()
+    except FileNotFoundError:
+        return None
+
+
+def _script(body: bytes | None) -> Response:
     """A script that publishers' pages load from Townhall (the widget, the counts), as their pages load it."""
-    body = _asset(name)
     if body is None:
         return Response("/* widget not built */", media_type="application/javascript", status_code=404)
     # charset: a publisher's page may be ISO-8859-1, and the browser would read the widget's text that way
@@ -90,13 +97,15 @@ def create_asgi(svc: Services) -> FastAPI:
     # link checkers ask with HEAD, and read a 405 as "down"
     app.add_api_route("/healthz", healthz, methods=["HEAD"], include_in_schema=False)
 
+    widget = _widget()  # its parts read and joined once, for this application
+
     @app.api_route("/embed.js", methods=["GET", "HEAD"], include_in_schema=False)
     def embed_js() -> Response:
-        return _script("embed.js")
+        return _script(widget)
 
     @app.api_route("/count.js", methods=["GET", "HEAD"], include_in_schema=False)
     def count_js() -> Response:  # comment counts for a publisher's listing pages (docs/widget.md)
-        return _script("count.js")
+        return _script(_asset("count.js"))
 
     # Browsers ask every page's origin for an icon; Townhall has none, and a 404 is logged as an error in the
     # console of every dashboard and demo page. 204: there is nothing, and that is fine.
