@@ -1,4 +1,4 @@
-"""Typed sections of the policy file other than the rules: enforcement ladder, reports, trust, evasion.
+"""Typed sections of the policy file other than the rules: enforcement ladder, reports, trust, evasion, history.
 
 The loader (``townhall.policy.policyfile``) validates the TOML and builds these. They are plain data;
 ``townhall.policy.enforcement`` decides what a ladder means for an account's strike history.
@@ -21,6 +21,8 @@ MAX_COUNT = 1_000_000  # max_length (characters), min_published (comments)
 MAX_LADDER_STRIKES = 1_000
 MAX_REPORT_THRESHOLD = 1_000
 MAX_NETWORK_ACCOUNTS = 10_000
+MAX_HISTORY_DAYS = 365.0  # [history] days: a reader's *recent* comments; a year at most
+MAX_HISTORY_COMMENTS = 100  # [history] min_comments (the service reads at most HISTORY_READ of them, below)
 # Bounds on the file and its texts: a hand-written policy is a few kilobytes. A description goes with every hit it
 # makes (stored with the decision, sent to the reader); a rule option's text (a listed word) is compiled at load.
 MAX_POLICY_BYTES = 1_048_576  # 1 MiB
@@ -100,6 +102,20 @@ class CommentsConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class HistoryConfig:
+    """``[history]``: a reader whose recent comments were mostly rejected has their next ones held for a moderator
+    (Coral's "recent history"; townhall.policy.history). ``hold_rejected_share`` 0: off."""
+
+    hold_rejected_share: float = 0.0  # 0 = off; else hold at this share of rejected comments or more (0 < x <= 1)
+    days: float = 7.0  # the comments written within this many days before now
+    min_comments: int = 3  # never judged on fewer judged (published or rejected) comments than this
+
+    @property
+    def on(self) -> bool:
+        return self.hold_rejected_share > 0
+
+
+@dataclass(frozen=True, slots=True)
 class PolicySettings:
     """Everything in the policy file except the rules themselves."""
 
@@ -108,3 +124,4 @@ class PolicySettings:
     reports: ReportsConfig = field(default_factory=ReportsConfig)
     trust: TrustConfig = field(default_factory=TrustConfig)
     evasion: EvasionConfig = field(default_factory=EvasionConfig)
+    history: HistoryConfig = field(default_factory=HistoryConfig)

@@ -17,11 +17,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping, cast
 
-from townhall.policy.config import CommentsConfig, EnforcementConfig, EvasionAction, EvasionConfig, LadderStep
+from townhall.policy.config import CommentsConfig, EnforcementConfig, EvasionAction, EvasionConfig, HistoryConfig, LadderStep
 from townhall.policy.config import MAX_CLOSE_DAYS, MAX_COUNT, MAX_DAYS, MAX_EDIT_MINUTES, MAX_HOURS, MAX_IP_WINDOW_HOURS
-from townhall.policy.config import MAX_DESCRIPTION_CHARS, MAX_OPTION_CHARS
+from townhall.policy.config import MAX_DESCRIPTION_CHARS, MAX_HISTORY_COMMENTS, MAX_HISTORY_DAYS, MAX_OPTION_CHARS
 from townhall.policy.config import MAX_LADDER_STRIKES, MAX_NETWORK_ACCOUNTS, MAX_REPORT_THRESHOLD, MAX_SUMMARY_CHARS
 from townhall.policy.config import PolicySettings, ReportsConfig, Sanction, TrustConfig
+from townhall.policy.history import RECENT_HISTORY_RULE, RecentHistory
 from townhall.policy.links import LINKS_RULE, LinksPhase
 from townhall.policy.pipeline import ClosedThreadPhase, LengthPhase, run_pipeline
 from townhall.policy.rules.base import Resources, RuleConfigError, RuleSpec, TrustSoftened, plain_words
@@ -30,7 +31,7 @@ from townhall.policy.tomlcheck import TOP_KEYS, Checker, Lines, Path_, PolicyErr
 from townhall.policy.types import Action, Decision, Phase, Subject
 
 __all__ = ["Policy", "PolicyError", "load_policy", "DEFAULT_POLICY_NAME", "TRUST_SOFTENED_TYPES", "NEW_ACCOUNT_RULE", "ARTICLE_RULE",
-           "LINKS_RULE"]
+           "LINKS_RULE", "RECENT_HISTORY_RULE"]
 
 DEFAULT_POLICY_NAME = "default.policy.toml"
 # Rule types whose HOLD hits are borderline scores: for trusted accounts they become FLAG. A rule class
@@ -40,6 +41,8 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 NEW_ACCOUNT_RULE = "new_account"  # the hit that holds a new account's comment ([comments] premoderate_new_accounts)
 ARTICLE_RULE = "article_premoderated"  # the hit that holds a comment on a premoderated thread (a moderator's choice)
 # LINKS_RULE ("links", townhall.policy.links): the hit that holds a reader's comment with a link ([comments] premoderate_links)
+# RECENT_HISTORY_RULE ("recent_history", townhall.policy.history): the hit that holds a reader's comment when most of
+# their recent comments were rejected ([history] hold_rejected_share)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,13 +115,16 @@ class Policy:
         if days := s.comments.close_after_days:
             lines.append(f"closing: threads are closed automatically after {days} day{'s' * (days != 1)} (from the "
                          "article's publication date if known, else the thread's start); a moderator may open one again.")
+        if s.history.on:
+            lines.append(RecentHistory(s.history).explain())
         return lines
 
 
 _RULE_COMMON = frozenset({"name", "type", "description", "action", "strike"})
 # Names the service's own checks give their hits: a rule may not take one (a moderator's rejection of a comment
 # held by one of them must never be read as confirming a strike-bearing rule of the same name).
-_BUILTIN_NAMES = frozenset({"length", "closed_thread", "premoderation", NEW_ACCOUNT_RULE, ARTICLE_RULE, LINKS_RULE})
+_BUILTIN_NAMES = frozenset({"length", "closed_thread", "premoderation", NEW_ACCOUNT_RULE, ARTICLE_RULE, LINKS_RULE,
+                            RECENT_HISTORY_RULE})
 
 
 def _settings(c: Checker, data: Mapping[str, Any]) -> PolicySettings:
@@ -170,7 +176,21 @@ def _settings(c: Checker, data: Mapping[str, Any]) -> PolicySettings:
         shared_network_accounts=c.number(eva, "shared_network_accounts", d.evasion.shared_network_accounts, p,
                                          lo=3, hi=MAX_NETWORK_ACCOUNTS, integer=True),
     )
-    return PolicySettings(comments, enforcement, reports, trust, evasion)
+    return PolicySettings(comments, enforcement, reports, trust, evasion, _history(c, data))
+
+
+def _history(c: Checker, data: Mapping[str, Any]) -> HistoryConfig:
+    """``[history]``: every key is checked whether the hold is on or off (``hold_rejected_share = 0``)."""
+    d = HistoryConfig()
+    his = c.table(data, "history", {"hold_rejected_share", "days", "min_comments"})
+    p: Path_ = ("history",)
+    return HistoryConfig(
+        hold_rejected_share=c.number(his, "hold_rejected_share", d.hold_rejected_share, p, hi=1.0,
+                                     unit="(a share; 0 = off)"),
+        days=c.number(his, "days", d.days, p, positive=True, hi=MAX_HISTORY_DAYS, unit="days"),
+        min_comments=c.number(his, "min_comments", d.min_comments, p, lo=1, hi=MAX_HISTORY_COMMENTS, integer=True,
+                              unit="comments"),
+    )
 
 
 def _ladder(c: Checker, enf: Mapping[str, Any]) -> tuple[LadderStep, ...]:

@@ -21,7 +21,7 @@ __all__ = ["Checker", "Lines", "PolicyError", "Path_", "TOP_KEYS", "decode", "fm
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _MAX_MESSAGE = 300  # characters of an error message: a value quoted from the file is cut short
-TOP_KEYS = frozenset({"policy", "comments", "rules", "enforcement", "reports", "trust", "evasion"})  # a file's tables
+TOP_KEYS = frozenset({"policy", "comments", "rules", "enforcement", "reports", "trust", "evasion", "history"})  # a file's tables
 
 Path_ = tuple[str | int, ...]
 

@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from townhall.policy.enforcement import is_trusted
-from townhall.policy.policyfile import NEW_ACCOUNT_RULE
+from townhall.policy.policyfile import NEW_ACCOUNT_RULE, RECENT_HISTORY_RULE
 from townhall.policy.types import Subject, Verdict
 from townhall.service.core import Services, as_utc, plain_address, storable
 from townhall.service.appeals import can_appeal, covering_appeal
@@ -24,6 +24,7 @@ from townhall.service.enforcement import (ERASED_PREFIX, REVERSAL, SANCTIONED_PR
 from townhall.service.errors import Forbidden, Invalid, NotFound, Sanctioned, Unauthenticated
 from townhall.service.identity import Identity
 from townhall.service.article_urls import site_origins
+from townhall.service.history import recent_history_notice
 from townhall.service.notices import comments_acted_on
 from townhall.store import archive as archive_store
 from townhall.store import content, moderation, people
@@ -459,8 +460,8 @@ def _premoderation(conn: Connection, svc: Services, account: Mapping[str, Any], 
                    policy: Any, written: Mapping[int, dict[str, Any]]) -> dict[str, Any] | None:
     """Whether the reader's comments are held for a moderator before they appear, and why: a premoderation in
     force (a moderator's, or one taken on ban-evasion evidence; it stays in force under a suspension), or the
-    site's ``premoderate_new_accounts`` while none of the reader's comments has been published
-    (:func:`townhall.service.comments.settle`)."""
+    site's ``premoderate_new_accounts`` while none of the reader's comments has been published, or the site's
+    ``[history]`` while most of the reader's recent comments were rejected (:func:`townhall.service.comments.settle`)."""
     held = sanction_in_force(actions, svc, ActionKind.PREMODERATE)
     if held is not None:
         details = _notice(conn, held, written)
@@ -468,6 +469,9 @@ def _premoderation(conn: Connection, svc: Services, account: Mapping[str, Any], 
         return {"source": "sanction", **details}
     if held_as_new(conn, account, policy):
         return {"source": "new_account", "action_id": None, "reason": NEW_ACCOUNT_HELD, "rule": NEW_ACCOUNT_RULE,
+                "until": None, "appeal": None, "can_appeal": False, "appeal_url": None, "comment": None}
+    if (notice := recent_history_notice(conn, svc, account, policy)) is not None:
+        return {"source": "recent_history", "action_id": None, "reason": notice, "rule": RECENT_HISTORY_RULE,
                 "until": None, "appeal": None, "can_appeal": False, "appeal_url": None, "comment": None}
     return None
 

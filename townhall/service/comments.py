@@ -14,6 +14,7 @@ from townhall.policy.policyfile import ARTICLE_RULE, NEW_ACCOUNT_RULE
 from townhall.policy.types import Action, Decision, Hit, Subject, Verdict
 from townhall.service import accounts as acct
 from townhall.service import evasion
+from townhall.service.history import recent_history_hit
 from townhall.service.article_urls import article_url, clean_title, site_origins
 from townhall.service.closing import closure
 from townhall.service.core import Services, as_utc, storable
@@ -106,14 +107,18 @@ def judge(svc: Services, policy: Any, site_id: str, account_id: int, text: str) 
 
 
 def settle(svc: Services, conn: Connection, policy: Any, account: Mapping[str, Any], subject: Subject,
-           decision: Decision, thread_closed: bool, premoderated: bool = False) -> Decision:
+           decision: Decision, thread_closed: bool, premoderated: bool = False, comment_id: int | None = None) -> Decision:
     """The decision of :func:`judge`, corrected for the thread's state and the author's standing as the
     transaction ``conn`` sees them (each re-evaluation is rare: closed threads, holds of trusted readers).
     ``premoderated``: the thread's, a moderator's choice; a reader's comment the rules would publish is held there
     (with the account's own hold, if any, beside it: releasing that alone must not publish it); moderators' and
     administrators' are not. Like the account's holds, it is no sanction and counts no strike. The site's
     ``premoderate_links`` (a policy phase, so the dashboard's "try it" box and ``townhall moderate`` show it) spares
-    the same authors: their comment is judged again as theirs; trusted readers are held as on such an article."""
+    the same authors: their comment is judged again as theirs; trusted readers are held as on such an article.
+    The site's ``[history]`` holds a reader's comment while most of their recent comments were rejected
+    (townhall.service.history; ``comment_id``: the comment being edited, left out of its own record), beside any
+    hold of the account, so that lifting that one alone does not publish it; trusted readers are held too (their
+    trust is an older record than the one that holds them)."""
     if account["role"] != Role.READER.value and any(h.rule == LINKS_RULE for h in decision.hits):
         subject = replace(subject, author_moderator=True)
         decision = policy.evaluate(subject)
@@ -128,6 +133,8 @@ def settle(svc: Services, conn: Connection, policy: Any, account: Mapping[str, A
         decision = Decision(Verdict.HOLD, decision.hits + (hit,), decision.scores, decision.policy_version)
     elif publishable and acct.held_as_new(conn, account, policy):
         hit = Hit(NEW_ACCOUNT_RULE, acct.NEW_ACCOUNT_HELD, Action.HOLD)
+        decision = Decision(Verdict.HOLD, decision.hits + (hit,), decision.scores, decision.policy_version)
+    if publishable and (hit := recent_history_hit(conn, svc, account, policy, exclude=comment_id)) is not None:
         decision = Decision(Verdict.HOLD, decision.hits + (hit,), decision.scores, decision.policy_version)
     if publishable and premoderated and account["role"] == Role.READER.value:
         hit = Hit(ARTICLE_RULE, ARTICLE_HELD, Action.HOLD)
@@ -314,7 +321,8 @@ def edit(svc: Services, ident: Identity, comment_id: int, text: Any) -> Posted:
         thread = _open_thread_of(conn, svc, policy, row)
         subject, first = judge(svc, policy, ident.site_id, ident.account_id, text)
         premoderated = bool(thread["premoderated"])
-        decision = settle(svc, conn, policy, account, subject, first, thread_closed=False, premoderated=premoderated)
+        decision = settle(svc, conn, policy, account, subject, first, thread_closed=False, premoderated=premoderated,
+                          comment_id=comment_id)
     status = _STATUS[decision.verdict]
     html = render(text)
     with svc.db.write() as conn:  # checked again: a moderator, a sanction or a closed thread may have come in between
@@ -325,7 +333,7 @@ def edit(svc: Services, ident: Identity, comment_id: int, text: Any) -> Posted:
         row = _editable(conn, ident, comment_id, lock=True)
         thread = _open_thread_of(conn, svc, policy, row)
         if bool(thread["premoderated"]) != premoderated:  # a moderator premoderated the article, or stopped, meanwhile
-            decision = settle(svc, conn, policy, account, subject, first, False, not premoderated)
+            decision = settle(svc, conn, policy, account, subject, first, False, not premoderated, comment_id)
             status = _STATUS[decision.verdict]
         content.update_comment(conn, comment_id, body=text, html=html, status=status.value, edited_at=svc.now())
         _store_decision(conn, svc, comment_id, decision)

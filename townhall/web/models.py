@@ -58,9 +58,11 @@ class SanctionOut(BaseModel):
 class PremoderationOut(BaseModel):
     """The reader's comments are held for a moderator before they appear (they can still post)."""
 
-    source: Literal["sanction", "new_account"] = Field(
+    source: Literal["sanction", "new_account", "recent_history"] = Field(
         description="sanction: a premoderation taken on the account (appealable); new_account: the site holds "
-                    "a new account's comments until one of them has been published (not a sanction).")
+                    "a new account's comments until one of them has been published (not a sanction); "
+                    "recent_history: the site holds the comments of a reader most of whose recent comments were "
+                    "rejected ([history] in the policy file; not a sanction; `reason` gives the counts).")
     action_id: int | None = Field(description="The premoderation's action (source sanction), else null.")
     reason: str
     rule: str | None
