@@ -1,4 +1,4 @@
-"""Comment text to safe HTML: paragraphs, line breaks and links, nothing else.
+"""Comment text to safe HTML: paragraphs, line breaks, links and quotations, nothing else.
 
 The text is HTML-escaped first, so nothing a reader types can become markup; links are then made from
 http(s) URLs (:data:`townhall.policy.links.WEB_URL`, the definition ``[comments] premoderate_links`` shares)
@@ -8,6 +8,16 @@ A link found in the escaped text is judged as the reader wrote it: ``< > "`` can
 names them its delimiters: ``"https://…"``, ``<https://…>``), so the link ends before them, and the trailing
 punctuation is the reader's, not an entity's ``;``. Judged on the escaped text, ``"https://a.example/x"`` was a
 link to ``https://a.example/x"`` shown with a ``;`` after it.
+
+Quotations, e-mail style: a run of lines each starting with ``>`` (the line's first character; one space after
+it is the marker's too) is one ``<blockquote>``, its text rendered as any other (paragraphs, line breaks, links);
+a line of only ``>`` is an empty line of the quote, so it parts the quote's paragraphs. The run ends at the first
+line without ``>``, an empty one included: two runs with an empty line between them are two quotations. One
+level only: ``>> text`` is a quotation whose text is ``> text`` (nested quotes of quotes are not drawn as boxes in
+boxes). A ``>`` anywhere else in a line is text. Quotes are found in the text as the reader typed it, before
+anything is escaped, and each piece of text is escaped on its own, as before: the only markup in the result is
+what this module writes (``p``, ``br``, ``a``, ``blockquote``), and nh3 still checks it. The stored ``text``
+keeps the markers; the house rules judge it whole, quotes included.
 """
 
 from __future__ import annotations
@@ -19,7 +29,7 @@ import nh3
 
 from townhall.policy.links import WEB_URL, split_trailing
 
-_ALLOWED_TAGS = {"p", "br", "a"}
+_ALLOWED_TAGS = {"p", "br", "a", "blockquote"}
 _ALLOWED_ATTRS = {"a": {"href"}}
 
 
@@ -44,16 +54,38 @@ def _linkify(escaped: str) -> str:
     return WEB_URL.sub(repl, escaped)
 
 
-def render(text: str) -> str:
-    """Render a comment as HTML safe to insert into a reader's page."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    paragraphs = [p.strip("\n") for p in re.split(r"\n[ \t]*\n", text)]
+def _paragraphs(text: str) -> str:
+    """Plain text (no quotation markers left to find) as escaped paragraphs with line breaks and links."""
     parts = []
-    for para in paragraphs:
+    for para in (p.strip("\n") for p in re.split(r"\n[ \t]*\n", text)):
         if not para.strip():
             continue
         escaped = html.escape(para, quote=True)
         parts.append("<p>" + _linkify(escaped).replace("\n", "<br>") + "</p>")
+    return "".join(parts)
+
+
+def _blocks(text: str) -> list[tuple[bool, str]]:
+    """The text as runs of lines, ``(quoted, text)``: a quoted run without its markers."""
+    runs: list[tuple[bool, list[str]]] = []
+    for line in text.split("\n"):
+        quoted = line.startswith(">")
+        if quoted:  # the marker, and one space after it
+            line = line[2:] if line.startswith("> ") else line[1:]
+        if runs and runs[-1][0] == quoted:
+            runs[-1][1].append(line)
+        else:
+            runs.append((quoted, [line]))
+    return [(quoted, "\n".join(lines)) for quoted, lines in runs]
+
+
+def render(text: str) -> str:
+    """Render a comment as HTML safe to insert into a reader's page."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    parts = []
+    for quoted, block in _blocks(text):
+        inner = _paragraphs(block)
+        parts.append(f"<blockquote>{inner}</blockquote>" if quoted and inner else inner)
     return nh3.clean(
         "".join(parts),
         tags=_ALLOWED_TAGS,

@@ -243,16 +243,33 @@ def clean_email(email: str | None) -> str | None:
 
 
 class _TextExtractor(HTMLParser):
+    """An archive's comment HTML as text, in runs: ``segments`` is a list of ``(quoted, parts)``, a quoted run
+    being what stood in a ``<blockquote>`` (one inside another is the same quotation: one level, as Townhall
+    draws them)."""
+
     _BREAKS = {"br"}
     _BLOCKS = {"p", "div", "blockquote", "li", "pre", "h1", "h2", "h3", "h4", "h5", "h6"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
+        self.segments: list[tuple[bool, list[str]]] = [(False, [])]
+        self._quotes = 0  # blockquotes open here
         self._href: str | None = None
         self._link_text: list[str] = []
 
+    @property
+    def parts(self) -> list[str]:
+        return self.segments[-1][1]
+
+    def _quote(self, step: int) -> None:
+        self._quotes = max(0, self._quotes + step)
+        if (self._quotes > 0) != self.segments[-1][0]:
+            self.segments.append((self._quotes > 0, []))
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "blockquote":
+            self.parts.append("\n\n")
+            self._quote(+1)
         if tag in self._BREAKS:
             self.parts.append("\n")
         elif tag in self._BLOCKS:
@@ -269,6 +286,8 @@ class _TextExtractor(HTMLParser):
             if self._href.startswith(("http://", "https://")) and self._href != shown:
                 self.parts.append(f" ({self._href})")
             self._href = None
+        if tag == "blockquote":
+            self._quote(-1)
 
     def handle_data(self, data: str) -> None:
         self.parts.append(data)
@@ -276,16 +295,9 @@ class _TextExtractor(HTMLParser):
             self._link_text.append(data)
 
 
-def html_to_text(markup: str | None) -> str:
-    """Comment HTML from another system as the plain text Townhall stores (paragraphs kept)."""
-    if not markup:
-        return ""
-    if "<" not in markup:
-        return html.unescape(markup).strip()
-    parser = _TextExtractor()
-    parser.feed(markup)
-    parser.close()
-    text = "".join(parser.parts).replace("\r\n", "\n").replace("\xa0", " ")
+def _tidy(text: str) -> str:
+    """Lines without trailing spaces, at most one empty line in a row, none at either end."""
+    text = text.replace("\r\n", "\n").replace("\xa0", " ")
     lines = [line.rstrip() for line in text.split("\n")]
     out: list[str] = []
     for line in lines:
@@ -297,3 +309,25 @@ def html_to_text(markup: str | None) -> str:
     while "\n\n\n" in collapsed:
         collapsed = collapsed.replace("\n\n\n", "\n\n")
     return collapsed.strip()
+
+
+def html_to_text(markup: str | None) -> str:
+    """Comment HTML from another system as the plain text Townhall stores (paragraphs kept). What stood in a
+    ``<blockquote>`` becomes ``> `` lines, a ``>`` line between its paragraphs, an empty line before and after
+    it, so that the comment shows it as a quotation (townhall.service.render); blockquotes nested in one
+    another are one quotation, their paragraphs kept apart."""
+    if not markup:
+        return ""
+    if "<" not in markup:
+        return html.unescape(markup).strip()
+    parser = _TextExtractor()
+    parser.feed(markup)
+    parser.close()
+    runs = []
+    for quoted, parts in parser.segments:
+        text = _tidy("".join(parts))
+        if text and quoted:
+            text = "\n".join(f"> {line}" if line else ">" for line in text.split("\n"))
+        if text:
+            runs.append(text)
+    return "\n\n".join(runs)

@@ -23,6 +23,29 @@
   }
   // plain text as paragraphs (an empty line between them), each as text: never markup
   const paras = (text) => text.split(/\n\s*\n/).filter((p) => p.trim()).map((p) => h('p', { text: p }));
+  // the text of a comment's HTML (a node: its body, or a piece of it): paragraphs and quotations apart by an
+  // empty line, line breaks kept
+  function nodeText(node) {
+    let out = '';
+    const walk = (n) => n.childNodes.forEach((k) => {
+      const block = /^(P|BLOCKQUOTE)$/.test(k.nodeName);
+      out += k.nodeType === 3 ? k.data : k.nodeName === 'BR' ? '\n' : '';
+      if (block) out += '\n\n';
+      walk(k);
+      if (block) out += '\n\n';
+    });
+    walk(node);
+    return out.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean).join('\n\n');
+  }
+  // a comment's own words from its HTML, its quotations left out (those are others' words), or with them (all)
+  function htmlText(html, all) {
+    const tpl = document.createElement('template');  // inert: nothing in it loads or runs
+    tpl.innerHTML = html || '';
+    if (!all) tpl.content.querySelectorAll('blockquote').forEach((q) => q.remove());
+    return nodeText(tpl.content);
+  }
+  // text as a quotation, as the server finds one: each line after "> ", an empty line a lone ">"
+  const quoteLines = (text) => text.split('\n').map((l) => (l.trim() ? '> ' + l.trimEnd() : '>')).join('\n');
   // `url` (an absolute address, or one relative to this page) as a web address, or null: only http(s), without a
   // user name ("news.example@elsewhere" as the host part), never a javascript:, data: or file: one
   function webUrl(url) {

@@ -42,6 +42,8 @@ ol{list-style:none;margin:0;padding:0}
 .th-badge{font-size:.78em;font-weight:600;padding:.05rem .45rem;border-radius:999px;background:var(--_badge-bg);color:var(--_badge)}
 .th-meta a,.th-meta span.th-muted{color:var(--_muted)}
 .th-body{overflow-wrap:anywhere}.th-body p{margin:.3rem 0}.th-body a{color:var(--_accent)}
+.th-body blockquote{margin:.4rem 0;padding:0 .8rem;border-inline-start:3px solid var(--_muted);color:var(--_muted)}
+.th-quote{margin:.3rem 0 0}
 .th-actions{display:flex;flex-wrap:wrap;gap:.2rem;margin-top:.2rem}
 .th-note{font-size:.9em;color:var(--_muted);font-style:italic;margin:.3rem 0}
 .th-message,.th-announce{background:var(--_surface);border:1px solid var(--_border);border-radius:var(--th-radius,6px);padding:.5rem 1rem;margin:.6rem 0}

@@ -62,8 +62,18 @@
       const buttons = h('div', { class: 'th-buttons' }, submit);
       if (cfg.cancel) buttons.append(h('button', { type: 'button', text: t('cancel'), onclick: cfg.cancel }));
       const label = h('label', { for: id, text: cfg.label });
+      // a reply's "Quote": the comment's words (or the part of it the reader selected) as "> " lines at the top of
+      // the draft, an empty line after them; the focus goes back to the box, at the end of the text
+      const quote = cfg.quote && h('button', { type: 'button', class: 'th-quiet th-quote', 'data-quote': '', onclick: () => {
+        const q = cfg.quote().trim();
+        if (q) { area.value = quoteLines(q) + '\n\n' + area.value; area.dispatchEvent(new Event('input')); }
+        area.focus();
+        area.setSelectionRange(area.value.length, area.value.length);
+        area.scrollTop = area.scrollHeight;
+        if (q) this.say(t('quoted'));
+      } }, t('quote'), h('span', { class: 'th-sr', text: ' — ' + cfg.quoteOf }));
       const form = h('form', { class: 'th-form', novalidate: true },
-        nameField, label, area, help, rejected, err,
+        nameField, label, area, quote, help, rejected, err,
         h('div', { class: 'th-foot' }, counter, buttons));
       const update = () => {
         const n = Array.from(area.value).length;

@@ -167,10 +167,15 @@
       };
       if (published && (this.canWrite() || (!this.token() && !this.closed))) {  // signed out: Reply asks to sign in
         const reply = h('button', { type: 'button', class: 'th-quiet', 'data-write': '', 'aria-expanded': 'false', text: t('reply') });
-        opener(reply, 'reply', (close) => this.composeForm({
-          label: t('replyLabel', { name: c.author ? c.author.name : '' }), submitText: t('replySend'), busyText: t('posting'), rows: 3,
-          submit: (text, guestName) => this.postComment(text, c.id, guestName), cancel: close, done: close,
-        }));
+        opener(reply, 'reply', (close) => {
+          const picked = this.selectedIn(entry);  // selected when Reply was pressed: the box's focus ends the selection
+          return this.composeForm({
+            label: t('replyLabel', { name: c.author ? c.author.name : '' }), submitText: t('replySend'), busyText: t('posting'), rows: 3,
+            submit: (text, guestName) => this.postComment(text, c.id, guestName), cancel: close, done: close,
+            quote: () => this.selectedIn(entry) || picked || htmlText(entry.c.html) || htmlText(entry.c.html, true),
+            quoteOf: t('commentBy', { name: c.author ? c.author.name : '' }),
+          });
+        });
         bar.append(reply);
       }
       if (c.own && (published || c.status === 'held')) {
@@ -202,6 +207,15 @@
         bar.append(ign);
       }
       return bar;
+    },
+
+    // the text the reader has selected inside the comment's body, or ''
+    selectedIn(entry) {
+      const sel = this.root.getSelection ? this.root.getSelection() : getSelection();  // a shadow root's, where it has its own
+      const body = entry.art && entry.art.querySelector('.th-body');
+      if (!sel || sel.isCollapsed || !sel.rangeCount || !body) return '';
+      const r = sel.getRangeAt(0);
+      return body.contains(r.startContainer) && body.contains(r.endContainer) ? nodeText(r.cloneContents()) : '';
     },
 
     // what make() draws, opened in slot under btn (pressed again: closed); the focus moves into it (unless quiet)
