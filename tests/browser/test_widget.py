@@ -263,7 +263,8 @@ def test_banned_reader_sees_why_and_can_appeal(page: Any, server: LiveServer, ap
     appeal = widget.get_by_label("Appeal: explain why the decision should be reversed")
     appeal.fill("I was quoting the article, not insulting anyone.")
     widget.get_by_role("button", name="Send appeal").click()
-    expect(widget.get_by_text("Your appeal was sent. A moderator will review it.")).to_be_visible()
+    # p.th-ok, not the text alone: the live region repeats it 50 ms later, and two matches fail a strict locator
+    expect(widget.locator("p.th-ok")).to_have_text("Your appeal was sent. A moderator will review it.")
     assert api.me(alice)["sanction"]["appeal"]["state"] == "open"
 
     # A fresh visit shows the ban straight away, with the appeal's state.

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import AXE, Api
+from tests.browser.conftest import AXE, THREAD, Api
 from tests.browser.conftest import check_axe
 from tests.browser.widget_helpers import article, login, open_demo, submit
 from tests.fixtures_app import AppFactory, LiveServer, make_token
@@ -27,6 +27,7 @@ WARNED = re.compile(r"^You have been warned\.")
 REVIEWED = "Your comments are reviewed by a moderator before they appear."
 APPEAL = "Appeal: explain why the decision should be reversed"
 NEW_ACCOUNTS = "premoderate_new_accounts"
+HISTORY = "history"
 
 
 @pytest.fixture
@@ -40,6 +41,13 @@ def app(request: pytest.FixtureRequest, make_app: AppFactory, db_url: str, tmp_p
         path = tmp_path / "premod.policy.toml"
         path.write_text(default.replace("premoderate_new_accounts = false", "premoderate_new_accounts = true"),
                         encoding="utf-8")
+        policy = str(path)
+    if getattr(request, "param", None) == HISTORY:
+        default = importlib_resources.files("townhall.policy").joinpath("default.policy.toml").read_text(encoding="utf-8")
+        assert default.count("hold_rejected_share = 0 ") == 1 and default.count("min_comments = 3 ") == 1
+        path = tmp_path / "history.policy.toml"
+        path.write_text(default.replace("hold_rejected_share = 0 ", "hold_rejected_share = 0.5 ")
+                        .replace("min_comments = 3 ", "min_comments = 2 "), encoding="utf-8")
         policy = str(path)
     return make_app(db_url, demo=True, policy=policy)
 
@@ -191,6 +199,24 @@ def test_a_new_account_is_told_gently_and_cannot_appeal(page: Any, server: LiveS
     login(page, newbie)
     expect(widget.get_by_label("Add a comment")).to_be_visible()
     expect(widget.locator(".th-notice")).to_have_count(0)
+
+
+@pytest.mark.parametrize("app", [HISTORY], indirect=True)
+def test_a_reader_held_for_their_recent_history_is_told_so_not_that_they_are_new(page: Any, server: LiveServer,
+                                                                                 api: Api) -> None:
+    """[history]: the notice names the reader's recent rejections (the widget's own words, in the reader's
+    language), not the new-account sentence, and offers no appeal: it is not a sanction."""
+    carl = make_token("carl", "Carl")
+    for text in ("What the fuck is this.", "Fuck this article."):  # two refusals: 2 of 2 rejected
+        r = api.http.post(f"/api/v1/threads/{THREAD}/comments", json={"text": text}, headers=api.headers(carl))
+        assert r.status_code == 422 and r.json()["error"]["code"] == "rejected_by_house_rules", r.text
+    assert api.me(carl)["premoderation"]["source"] == "recent_history"
+    widget = open_demo(page, server, carl)
+    notice = widget.get_by_role("region", name=REVIEWED)
+    expect(notice).to_contain_text("Many of your recent comments were rejected, so your next ones are reviewed by a "
+                                   "moderator first.")
+    expect(notice).not_to_contain_text("new accounts")
+    expect(widget.get_by_label(APPEAL)).to_have_count(0)
 
 
 def test_a_reader_in_good_standing_sees_no_notice(page: Any, server: LiveServer, api: Api) -> None:

@@ -14,7 +14,7 @@
         h('h3', null, this.timeText(w.until ? 'warnedUntil' : 'warned', w.until)), h('p', { text: this.t('warnedHelp') }), two && 'warn'));
       this.renderNotice(this.premodSlot, p, two, (p) => (p.source === 'sanction'
         ? this.standingBox(p, 'th-notice', h('h3', { text: this.t('premoderated') }), null, two && 'premoderate')
-        : this.standingBox(null, 'th-notice', h('h3', { text: this.t('premoderated') }), h('p', { text: this.t('premodNew') }))));
+        : this.standingBox(null, 'th-notice', h('h3', { text: this.t('premoderated') }), h('p', { text: this.t(p.source === 'recent_history' ? 'premodHistory' : 'premodNew') }))));
     },
 
     renderSanction(s) {
