@@ -173,3 +173,19 @@ def test_the_dashboard_shows_readers_and_publishers_text_escaped(make_app: Any, 
             assert 'action="https://evil.example"' not in r.text and 'href="javascript:' not in r.text, page
             assert r.text.count("<form") == r.text.count("</form>"), page
             assert "&lt;img src=x onerror=" in r.text, page  # the hostile text is there, as text
+
+
+@pytest.mark.parametrize("link", ["http:///", "https://#top", "https://?q=1", "https://@", "https://%"])
+def test_an_address_without_a_host_is_text_not_a_link_that_goes_nowhere(link: str) -> None:
+    """Before (found by an audit): ``https://#top``, ``http:///``… were wrapped in a link whose address nh3 then
+    dropped, as it cannot parse one without a host: an ``<a rel=…>`` without href, styled as a link by the widget
+    (``.th-body a``) and not clickable. Now the sanitiser is asked first, and such an address stays text."""
+    rendered = render(f"See {link} for more.")
+    assert "<a" not in rendered, rendered
+    assert rendered.startswith("<p>See ") and rendered.endswith(" for more.</p>"), rendered
+
+
+def test_an_international_or_bracketed_host_is_still_a_link() -> None:
+    """What the check keeps: hosts the sanitiser parses, a non-ASCII name and an IPv6 address among them."""
+    for url in ("https://münchen.example/x", "https://[2001:db8::1]:8080/a", "http://a"):
+        assert _links(render(f"see {url} now")) == [(url, url)], url

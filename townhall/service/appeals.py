@@ -10,6 +10,7 @@ from townhall.service.core import Services, as_utc
 from townhall.service.enforcement import SANCTIONS, appeal_would_matter, close_moot_appeals, lifted_with, sanction_in_force
 from townhall.service.enforcement import reverse as reverse_action
 from townhall.service.errors import Conflict, Forbidden, Invalid, NotFound
+from townhall.service.history import recent_history_hit
 from townhall.service.identity import Actor, Identity
 from townhall.service.moderators import other_deciders, own_appeal, takers
 from townhall.service.moderation import set_comment_status
@@ -216,8 +217,9 @@ def _release_held(conn: Any, svc: Services, actor: Actor, account: Any, action: 
                   response: str) -> list[int]:
     """A premoderation reversed on appeal was wrong: publish the comments it alone held (written since it was
     taken; every house rule let them through), unless the reader's comments are still held or kept out for
-    another reason — another premoderation, a ban or suspension, or the site's ``premoderate_new_accounts``
-    while none of theirs was ever published. A comment a rule held stays for a moderator."""
+    another reason — another premoderation, a ban or suspension, the site's ``premoderate_new_accounts``
+    while none of theirs was ever published, or its ``[history]`` while most of the reader's recent comments were
+    rejected (asked before each comment). A comment a rule held stays for a moderator."""
     from townhall.service.accounts import held_as_new, held_only_by_premoderation  # accounts imports this module
 
     actions = moderation.actions_for(conn, int(account["id"]))
@@ -232,6 +234,8 @@ def _release_held(conn: Any, svc: Services, actor: Actor, account: Any, action: 
         return []
     released: list[int] = []
     for row, _ in held_only_by_premoderation(conn, int(account["id"]), as_utc(action["created_at"])):
+        if recent_history_hit(conn, svc, fresh, policy) is not None:
+            continue  # stays for a moderator, as a new comment of the reader's would be held
         _publish(conn, svc, actor, row, appeal_id, f"Released on appeal {appeal_id}: {response}",
                  "Held only by a premoderation reversed on appeal; released")
         released.append(int(row["id"]))

@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 
 from townhall.policy.config import EvasionAction, EvasionConfig
 from townhall.service.accounts import held_as_new, held_only_by_premoderation
+from townhall.service.history import recent_history_hit
 from townhall.service.core import Services, as_utc
 from townhall.store import content, moderation, people
 from townhall.store.schema import AccountState, ActionKind, ActorKind, CommentStatus, DecisionSource, FlagKind, FlagState
@@ -219,8 +220,9 @@ def _release(conn: Connection, svc: Services, account: Mapping[str, Any], matche
 def _publish_held(conn: Connection, svc: Services, account_id: int, since: Any) -> None:
     """Publish the comments that the released premoderation alone held (written since ``since``; every house
     rule let them through), unless the account's comments are still held for another reason: a moderator's
-    premoderation, or the site's ``premoderate_new_accounts`` while none of them was ever published. A comment
-    a rule held stays for a moderator."""
+    premoderation, the site's ``premoderate_new_accounts`` while none of them was ever published, or its
+    ``[history]`` while most of the reader's recent comments were rejected (asked before each comment: each one
+    published counts in the reader's favour). A comment a rule held stays for a moderator."""
     account = people.get_account(conn, account_id)
     if account is None or account["state"] != AccountState.ACTIVE.value:
         return
@@ -228,6 +230,8 @@ def _publish_held(conn: Connection, svc: Services, account_id: int, since: Any) 
     for row, decision in held_only_by_premoderation(conn, account_id, since):
         if held_as_new(conn, account, policy):
             return
+        if recent_history_hit(conn, svc, account, policy) is not None:
+            continue  # stays for a moderator, as a new comment of the reader's would be held
         content.update_comment(conn, int(row["id"]), status=CommentStatus.PUBLISHED.value)
         moderation.insert_decision(conn, comment_id=row["id"], source=DecisionSource.PIPELINE.value, verdict="publish",
                                    hits=[], scores={}, policy_version=decision["policy_version"], moderator=None,

@@ -37,6 +37,18 @@ _NOT_IN_ADDRESS = re.compile(r'[<>"]')  # RFC 3986's delimiters around an addres
 _PART_ENTITY = re.compile(r"&[#0-9A-Za-z]*$")  # an entity cut by WEB_URL's length limit: left as escaped text
 
 
+def _clean(markup: str) -> str:
+    return nh3.clean(markup, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRS, url_schemes={"http", "https"},
+                     link_rel="nofollow ugc noopener noreferrer")
+
+
+def _linkable(url: str) -> bool:
+    """Whether the sanitiser keeps ``url`` as a link's address: one that it cannot parse as a web address with a host
+    (``https://#top``, ``http:///``, ``https://%``) would lose its ``href`` there, leaving an anchor that looks like a
+    link and goes nowhere. The sanitiser itself is asked, so the two never disagree."""
+    return "href=" in _clean(f'<a href="{html.escape(url, quote=True)}">x</a>')
+
+
 def _linkify(escaped: str) -> str:
     def repl(m: re.Match[str]) -> str:
         found = m.group(0)
@@ -46,7 +58,7 @@ def _linkify(escaped: str) -> str:
         end = _NOT_IN_ADDRESS.search(raw)
         url, tail = split_trailing(raw[: end.start()] if end else raw)
         tail += raw[end.start():] if end else ""
-        if url.partition("://")[2] == "":  # nothing after the scheme: no address to link
+        if not _linkable(url):  # no host after the scheme ("https://#top", "http:///"): text, not a dead link
             return found
         shown = html.escape(url, quote=True)
         return f'<a href="{shown}">{shown}</a>{html.escape(tail, quote=True)}{after}'
@@ -86,10 +98,4 @@ def render(text: str) -> str:
     for quoted, block in _blocks(text):
         inner = _paragraphs(block)
         parts.append(f"<blockquote>{inner}</blockquote>" if quoted and inner else inner)
-    return nh3.clean(
-        "".join(parts),
-        tags=_ALLOWED_TAGS,
-        attributes=_ALLOWED_ATTRS,
-        url_schemes={"http", "https"},
-        link_rel="nofollow ugc noopener noreferrer",
-    )
+    return _clean("".join(parts))
