@@ -12,9 +12,21 @@ Where it lives, and how fresh readers see it: on the site's row (``sites.announc
 request reads through ``Services.site`` (cached for ``cache_seconds``, 5 by default). The comments listing adds it to
 the thread *when answering*, never into the page cache (townhall.service.threads.list_page), so that no cached page
 of any thread of the site carries an old one: a change reaches every thread of the site at once in the process that
-made it (it forgets the site's row on commit), and within ``cache_seconds`` in other processes (a command-line
-change, another worker). An announcement is in force while ``svc.now()`` is before its ``until``, compared when each
+made it (it forgets the site's row on commit), in other server processes when the live event below reaches them
+(they forget it too: ``Services.on_site_event``), and within ``cache_seconds`` where no event comes (a command-line
+change). An announcement is in force while ``svc.now()`` is before its ``until``, compared when each
 answer is made: it disappears from every listing, cached page or not, the moment it expires.
+
+Open widgets are told at once: a change (set, replaced, its ``until`` moved, cleared) publishes, once committed, one
+``site.announcement`` live event, ``{"type": "site.announcement", "announcement": {"text", "until"} | null}`` (the
+one in force after it, as a thread carries it), on the site's channel (``EventBus.site_channel``): every live reader
+of every thread of the site gets it, in this process and, through the relay, in the others; a reader who reconnects
+with the last id they saw is sent it if they missed it (or a ``reset``: they reload). The event carries the
+announcement itself, so that no process's cached site row is asked (at most 1,000 characters: the relay's
+notification holds it, in UTF-8 where its escaped form is too long). Nothing is published where nothing changed for
+readers (the same again; an expired one cleared). Its ``until`` is the widget's to keep: it hides the announcement
+then by itself, as after a read of the thread. A change made by ``townhall announce`` is published on that command's
+own bus, which has no relay and no readers: open widgets see it on their next read of the thread (a poll, a reload).
 """
 
 from __future__ import annotations
@@ -30,9 +42,9 @@ from townhall.service.identity import Actor
 from townhall.store import announcements as store
 from townhall.store import content
 
-__all__ = ["FORM_DATE", "MAX_AHEAD", "MAX_TEXT", "MAX_UNTIL_TEXT", "Announcement", "check_text", "check_until", "clear",
-           "clear_form", "current", "form_view", "in_force", "on_thread", "parse_form_until", "parse_until", "put",
-           "save_form"]
+__all__ = ["EVENT", "FORM_DATE", "MAX_AHEAD", "MAX_TEXT", "MAX_UNTIL_TEXT", "Announcement", "check_text", "check_until",
+           "clear", "clear_form", "current", "form_view", "in_force", "on_thread", "parse_form_until", "parse_until",
+           "put", "save_form"]
 
 MAX_TEXT: Final = thread_metadata.MAX_MESSAGE
 """An announcement's length, in characters after trimming (a line break is one): an article's message's."""
@@ -40,6 +52,8 @@ MAX_AHEAD: Final = timedelta(days=366)
 """How far ahead ``until`` may lie: a year and a day (an announcement meant to stay needs none)."""
 MAX_UNTIL_TEXT: Final = thread_metadata.MAX_DATE_TEXT  # what parse_zoned reads
 _EXAMPLE: Final = "e.g. 2026-11-27T22:00:00Z or 2026-11-27T23:00:00+01:00"
+EVENT: Final = "site.announcement"
+"""The live event a change sends to every reader of the site's threads: ``{"type", "announcement": {...} | null}``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +149,8 @@ def _audited(found: Announcement | None) -> dict[str, Any]:
 
 def _change(svc: Services, actor: Actor, site_id: str, text: str | None, until: datetime | None) -> Announcement | None:
     """Store the site's announcement (``text`` None: none), audited as ``site.announcement`` with the one in force
-    before and after (none for no change); the site's cached row forgotten once committed."""
+    before and after (none for no change); once committed, the site's cached row forgotten and, where the one in force
+    changed, the ``site.announcement`` live event published to every reader of the site's threads."""
     with svc.db.write() as conn:
         site = store.lock_site(conn, site_id)
         if site is None:
@@ -157,6 +172,10 @@ def _change(svc: Services, actor: Actor, site_id: str, text: str | None, until: 
                       actor_kind=actor.kind.value, actor=actor.id, site_id=site_id,
                       details={"from": _audited(before), "to": _audited(after)})
         svc.db.after_commit(conn, lambda: svc.forget_site(site_id))
+        if before != after:
+            event = {"type": EVENT, "announcement": after.on_thread() if after is not None else None}
+            channel = svc.events.site_channel(site_id)
+            svc.db.after_commit(conn, lambda: svc.events.publish(channel, event))
     return after
 
 

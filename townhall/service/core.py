@@ -148,6 +148,13 @@ class Services:
     def forget_site(self, site_id: str) -> None:
         self._facts.pop(f"site:{site_id}")
 
+    def on_site_event(self, site_id: str, thread_id: str, event: dict[str, Any]) -> None:
+        """A watcher of the event bus (every event, in every process it reaches): a site's event changed what its
+        cached row says (``site.announcement``: townhall.service.announcements), so the next answer reads it again
+        rather than show, for up to ``cache_seconds``, what the live event has just replaced."""
+        if not thread_id and event.get("type") == "site.announcement":
+            self.forget_site(site_id)
+
     def announce(self, conn: Any, site_id: str, thread_external_id: str, event: dict[str, Any]) -> None:
         """Send ``event`` to the live readers of a thread once the write transaction of ``conn`` has committed
         (nothing is sent if it rolls back)."""
@@ -248,7 +255,7 @@ def build_services(settings: Settings, *, clock: Clock = utcnow, migrate: bool =
     events = EventBus()
     pages = PageCache(settings.page_cache_seconds)
     events.watchers.append(pages.on_event)
-    return Services(
+    svc = Services(
         settings=settings,
         db=db,
         clock=clock,
@@ -259,3 +266,5 @@ def build_services(settings: Settings, *, clock: Clock = utcnow, migrate: bool =
         hasher=SignalHasher(secret, settings.ip_salt_rotation_days),
         limiter=MemoryRateLimiter(settings.rate_limit_per_minute),
     )
+    events.watchers.append(svc.on_site_event)
+    return svc

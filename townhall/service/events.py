@@ -16,6 +16,15 @@ keeps the last ``history`` events, so that a reader who reconnects with the last
 (``Last-Event-ID``) is sent what they missed. Where that cannot be done — the id is older than what is
 kept, from another run, or unknown; the relay lost its connection and events may have gone by unseen; a
 reader too slow to keep up — the reader gets a ``reset`` event instead: reload the thread.
+
+**Channels.** A thread's channel is ``channel(site, thread)`` (``site\x1fthread``); its readers subscribe to it. A
+site's channel, ``site_channel(site)`` (``site\x1f``: no thread id is empty), has no readers of its own: an event
+published on it (``site.announcement``, the site's announcement set or cleared) is delivered to every reader of
+every thread of that site in this process, and — being one event on one channel — the relay carries it to the other
+processes as such, where it reaches their readers of the site's threads, including threads no reader here follows.
+It is kept in the history once, under the site's channel, and replayed to a reader of any of the site's threads who
+reconnects from before it (or the reader is reset, as for a thread's events). Watchers see it with the thread id
+``""``.
 """
 
 from __future__ import annotations
@@ -154,11 +163,24 @@ class EventBus:
         self.last_id: int | None = self._floor
         # Called with (site id, thread id, event) for every event, before readers get it: in the process
         # that publishes it at once, in every process when delivered (e.g. to drop a thread's cached pages).
+        # A site's event (on ``site_channel``) comes with the thread id "".
         self.watchers: list[Callable[[str, str, dict[str, Any]], None]] = []
 
     @staticmethod
     def channel(site_id: str, thread_external_id: str) -> str:
         return f"{site_id}\x1f{thread_external_id}"
+
+    @staticmethod
+    def site_channel(site_id: str) -> str:
+        """The channel of every thread of a site at once (a thread id is never empty): see the module's docstring."""
+        return f"{site_id}\x1f"
+
+    def _readers(self, channel: str) -> list[Subscription]:
+        """The readers an event on ``channel`` goes to: its own, or for a site's channel those of every thread of the
+        site (called with the lock held)."""
+        if not channel.endswith("\x1f"):
+            return list(self._subs.get(channel, ()))
+        return [s for c, group in self._subs.items() if c.startswith(channel) for s in group]
 
     @property
     def relay(self) -> Relay | None:
@@ -203,13 +225,13 @@ class EventBus:
             delivery = Delivery(event, event_id=event_id)
             if event_id is not None:
                 self._remember(channel, delivery, event_id)
-            subs = list(self._subs.get(channel, ()))  # with the history, under one lock: replayed or sent, never both
+            subs = self._readers(channel)  # with the history, under one lock: replayed or sent, never both
         by_loop: dict[asyncio.AbstractEventLoop, list[Subscription]] = {}
         for sub in subs:
             by_loop.setdefault(sub.loop, []).append(sub)
         for loop, group in by_loop.items():
             if loop.is_closed():
-                self._forget_loop(loop, channel, group)
+                self._forget_loop(loop, group)
                 continue
             with self._lock:
                 box = self._outboxes.setdefault(loop, _Outbox())
@@ -221,7 +243,7 @@ class EventBus:
             try:
                 loop.call_soon_threadsafe(self._arm, loop, delay)
             except RuntimeError:  # loop closed meanwhile
-                self._forget_loop(loop, channel, group)
+                self._forget_loop(loop, group)
 
     def _remember(self, channel: str, delivery: Delivery, event_id: int) -> None:
         """Keep the event for reconnecting readers (called with the lock held)."""
@@ -271,16 +293,17 @@ class EventBus:
         if self._floor is None or position is None or not self._floor <= seen <= position:
             return [reset_event("unknown" if position is None or seen > position else "too_old", position,
                                 final=False)], position
-        missed = [d for i, c, d in self._history if i > seen and c == channel]
+        site = self.site_channel(channel.partition("\x1f")[0])  # and what was sent to every thread of its site
+        missed = [d for i, c, d in self._history if i > seen and (c == channel or c == site)]
         if len(missed) >= QUEUE_SIZE:
             return [reset_event("too_many", position, final=False)], position
         return missed, position
 
-    def _forget_loop(self, loop: asyncio.AbstractEventLoop, channel: str, group: list[Subscription]) -> None:
+    def _forget_loop(self, loop: asyncio.AbstractEventLoop, group: list[Subscription]) -> None:
         with self._lock:
             self._outboxes.pop(loop, None)
         for sub in group:
-            self._remove(channel, sub)
+            self._remove(sub.channel, sub)
 
     def _arm(self, loop: asyncio.AbstractEventLoop, delay: float) -> None:
         if delay <= 0:
@@ -301,10 +324,11 @@ class EventBus:
                 sub.offer(delivery)  # a reader too slow to keep up is reset
 
     def subscriber_count(self, channel: str | None = None) -> int:
+        """Readers of ``channel`` (a site's channel: of all its threads), or of every channel."""
         with self._lock:
             if channel is None:
                 return sum(len(s) for s in self._subs.values())
-            return len(self._subs.get(channel, ()))
+            return len(self._readers(channel))
 
     def subscribe(self, channel: str, last_event_id: str | None = None) -> Subscription:
         """Subscribe from inside a running event loop; ``close()`` the subscription when done. With

@@ -10,6 +10,11 @@ transaction-level advisory lock first, and PostgreSQL queues a transaction's not
 of its locks, so every process receives the events in the order of their ids: a reader who reconnects to
 another process, with the last id they saw, can be sent exactly what they missed.
 
+**Size.** PostgreSQL takes payloads under 8,000 bytes. An event is sent with its text escaped to ASCII, or in UTF-8
+where that is too long (a 1,000-character message or announcement of emoji: 12,000 bytes escaped, 4,000 in UTF-8;
+the database's encoding is then UTF-8's, as ``createdb``'s default is). One still too long is delivered in this
+process only.
+
 **A lost connection.** Notifications sent while the listener was not connected are gone for this process.
 When it connects again it tells the bus (``resync``, given by ``bind``), which resets its readers: the
 widget then reloads what it may have missed.
@@ -70,8 +75,13 @@ class PgRelay:
         self._ready.wait(wait)
 
     def send(self, channel: str, event: dict[str, Any]) -> None:
-        payload = json.dumps({"c": channel, "e": event, "i": 2**63 - 1}, separators=(",", ":"))
-        if len(payload.encode()) > MAX_PAYLOAD:
+        ascii_only = True  # escaped (\uXXXX: up to 12 bytes a character) unless too long: then UTF-8 (at most 4)
+        payload = json.dumps({"c": channel, "e": event, "i": 2**63 - 1}, separators=(",", ":")).encode()
+        if len(payload) > MAX_PAYLOAD:
+            ascii_only = False
+            payload = json.dumps({"c": channel, "e": event, "i": 2**63 - 1}, separators=(",", ":"),
+                                 ensure_ascii=False).encode()
+        if len(payload) > MAX_PAYLOAD:
             log.warning("live event too large for NOTIFY (%d bytes); delivered in this process only", len(payload))
             self.deliver(channel, event, None)
             return
@@ -81,7 +91,7 @@ class PgRelay:
                     if self._sender is None or self._sender.closed:
                         self._sender = psycopg.connect(self.dsn, autocommit=True, connect_timeout=5)
                     self._sender.execute(_SEND, (_ORDER_LOCK_ID, self.channel, channel,
-                                                 json.dumps(event, separators=(",", ":"))))
+                                                 json.dumps(event, separators=(",", ":"), ensure_ascii=ascii_only)))
                     return
                 except psycopg.Error as exc:
                     self._sender = None

@@ -14,7 +14,7 @@
         if (ev.lastEventId) this.lastEventId = ev.lastEventId;
         try { this.onEvent(ev.type, JSON.parse(ev.data)); } catch (e) { /* malformed event */ }
       };
-      ['comment.published', 'comment.edited', 'comment.deleted', 'comment.removed', 'comment.featured', 'thread.closed', 'thread.opened', 'thread.premoderated', 'thread.message', 'reset']
+      ['comment.published', 'comment.edited', 'comment.deleted', 'comment.removed', 'comment.featured', 'thread.closed', 'thread.opened', 'thread.premoderated', 'thread.message', 'site.announcement', 'reset']
         .forEach((type) => es.addEventListener(type, handler));
       es.onopen = () => {
         this.el.dataset.liveState = 'sse';
@@ -61,6 +61,8 @@
     },
 
     onEvent(type, data) {
+      // the site's announcement set, changed or cleared (every thread of the site is told); its until, the widget's own
+      if (type === 'site.announcement') { this.showAnn(data.announcement || null); return; }
       if (type === 'thread.premoderated') { this.premod(!!data.premoderated); return; }
       if (type === 'thread.message') { this.showMessage(data.message || ''); return; }
       if (type.startsWith('thread.')) {
