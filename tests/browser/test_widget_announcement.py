@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import AXE, THREAD, Api, check_axe
-from tests.browser.widget_helpers import open_demo
+from tests.browser.conftest import THREAD, Api
+from tests.browser.widget_helpers import axe_light_and_dark, axe_page, open_demo, render_demo
 from tests.fixtures_app import Clock, LiveServer, make_token
 
 pytestmark = pytest.mark.browser
@@ -84,22 +84,10 @@ def test_a_change_reaches_an_open_widget_on_its_next_read(page: Any, server: Liv
 def test_german_and_axe(browser: Any, server: LiveServer, api: Api) -> None:
     announce(api, CLOSING + "\n\n" + MOVING)
     set_message(api, TOPIC)
-    ctx = browser.new_context(bypass_csp=True, viewport={"width": 1000, "height": 900}, locale="en-GB")  # for axe
-    try:
-        page = ctx.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(server.url + "/demo")
-        page.wait_for_function("() => !!window.Townhall")
-        page.evaluate("() => Townhall.render(document.getElementById('townhall'), {lang: 'de'})")
-        widget = page.locator("#townhall")
+    with axe_page(browser) as (page, errors):
+        widget = render_demo(page, server)
         expect(box(widget, "Ankündigung")).to_be_visible()
         expect(box(widget, "Ankündigung").locator("p")).to_have_count(2)
         expect(widget.get_by_role("region", name=re.compile("^Announcement$"))).to_have_count(0)
-        page.add_script_tag(path=str(AXE))
-        for scheme in ("light", "dark"):
-            page.emulate_media(color_scheme=scheme)
-            check_axe(page)
+        axe_light_and_dark(page)
         assert not errors, errors
-    finally:
-        ctx.close()

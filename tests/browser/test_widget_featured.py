@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import AXE, THREAD, Api
-from tests.browser.conftest import check_axe
-from tests.browser.widget_helpers import DEEP_ACTIVE, article, open_demo, submit
+from tests.browser.conftest import THREAD, Api
+from tests.browser.widget_helpers import DEEP_ACTIVE, article, axe_light_and_dark, axe_page, open_demo, render_demo, submit
 from tests.fixtures_app import Clock, LiveServer, make_token
 
 pytestmark = pytest.mark.browser
@@ -226,10 +225,7 @@ def test_the_first_render_does_not_wait_for_the_featured_list(page: Any, server:
 def test_featured_in_german(page: Any, server: LiveServer, api: Api) -> None:
     c = api.post(make_token("alice", "Alice"), "Ein guter Gedanke.")
     feature(api, c["id"])
-    page.goto(server.url + "/demo")
-    page.wait_for_function("() => !!window.Townhall")
-    page.evaluate("t => Townhall.render(document.getElementById('townhall'), {token: t, lang: 'de'})", MOD)
-    widget = page.locator("#townhall")
+    widget = render_demo(page, server, MOD)
     picks = section(widget, "Empfohlene Kommentare")
     expect(picks.get_by_role("link", name="In der Diskussion lesen — Kommentar von Alice")).to_be_visible()
     expect(article(widget, c["id"]).locator(".th-feat")).to_have_text("★ Empfohlen — von der Moderation ausgewählt")
@@ -241,26 +237,17 @@ def test_the_featured_section_and_buttons_pass_axe(browser: Any, server: LiveSer
     b = api.post(make_token("bob", "Bob", supporter=True), "Short and sweet.")
     feature(api, a["id"])
     feature(api, b["id"])
-    ctx = browser.new_context(bypass_csp=True, viewport={"width": 1000, "height": 900}, locale="en-GB")  # for axe
-    try:
-        page = ctx.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
+    with axe_page(browser) as (page, errors):
         widget = open_demo(page, server, MOD)
         expect(section(widget).get_by_role("listitem")).to_have_count(2)
         expect(widget.get_by_role("button", name="Unfeature")).to_have_count(2)
-        page.add_script_tag(path=str(AXE))
-        for scheme in ("light", "dark"):
-            page.emulate_media(color_scheme=scheme)
-            check_axe(page)
+        axe_light_and_dark(page)
         # from the keyboard: Enter on the section's link takes the focus to the comment in the thread
         section(widget).get_by_role("link").first.focus()
         page.keyboard.press("Enter")
         focused = page.evaluate(DEEP_ACTIVE)
         assert focused["tag"] == "article" and focused["label"] == "Comment by Bob"
         assert not errors, errors
-    finally:
-        ctx.close()
 
 
 def test_a_featuring_told_while_the_thread_reloads_survives_the_older_answer(page: Any, server: LiveServer,

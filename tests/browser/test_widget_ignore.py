@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import AXE, Api
-from tests.browser.conftest import check_axe
-from tests.browser.widget_helpers import DEEP_ACTIVE, article, open_demo, submit
+from tests.browser.conftest import Api
+from tests.browser.widget_helpers import DEEP_ACTIVE, article, axe_light_and_dark, axe_page, open_demo, render_demo, submit
 from tests.fixtures_app import LiveServer, make_token
 
 pytestmark = pytest.mark.browser
@@ -154,15 +153,8 @@ def test_german_and_axe(browser: Any, server: LiveServer, api: Api) -> None:
     c = arrange(api)
     r = api.http.put(f"/api/v1/me/ignored/{c['bob_alone']['author']['id']}", headers=api.headers(DAVE))
     assert r.status_code == 200, r.text
-    ctx = browser.new_context(bypass_csp=True, viewport={"width": 1000, "height": 900}, locale="en-GB")  # for axe
-    try:
-        page = ctx.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(server.url + "/demo")
-        page.wait_for_function("() => !!window.Townhall")
-        page.evaluate("t => Townhall.render(document.getElementById('townhall'), {token: t, lang: 'de'})", DAVE)
-        widget = page.locator("#townhall")
+    with axe_page(browser) as (page, errors):
+        widget = render_demo(page, server, DAVE)
         expect(article(widget, c["bob_answered"]["id"])).to_have_text("Kommentar einer Person, die Sie ignorieren.")
         summary = widget.locator("summary", has_text="Sie ignorieren 1 Person")
         summary.click()
@@ -170,10 +162,5 @@ def test_german_and_axe(browser: Any, server: LiveServer, api: Api) -> None:
         article(widget, c["alice"]["id"]).get_by_role("button", name="Ignorieren", exact=True).click()
         expect(widget.get_by_role("group", name=re.compile("^Alice ignorieren\\?"))).to_be_visible()
         expect(widget.get_by_role("button", name="Ja, ignorieren")).to_be_focused()
-        page.add_script_tag(path=str(AXE))
-        for scheme in ("light", "dark"):
-            page.emulate_media(color_scheme=scheme)
-            check_axe(page)
+        axe_light_and_dark(page)
         assert not errors, errors
-    finally:
-        ctx.close()

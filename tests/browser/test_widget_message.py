@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import AXE, THREAD, Api, check_axe
-from tests.browser.widget_helpers import open_demo
+from tests.browser.conftest import THREAD, Api
+from tests.browser.widget_helpers import axe_light_and_dark, axe_page, open_demo, render_demo
 from tests.fixtures_app import LiveServer, make_token
 
 pytestmark = pytest.mark.browser
@@ -77,22 +77,10 @@ def test_the_message_above_the_comment_box_live_on_reload_and_while_closed(page:
 def test_german_and_axe(browser: Any, server: LiveServer, api: Api) -> None:
     set_message(api, TOPIC + "\n\n" + QUESTION)
     api.post(make_token("bob", "Bob"), "Bob starts the thread.")
-    ctx = browser.new_context(bypass_csp=True, viewport={"width": 1000, "height": 900}, locale="en-GB")  # for axe
-    try:
-        page = ctx.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(server.url + "/demo")
-        page.wait_for_function("() => !!window.Townhall")
-        page.evaluate("t => Townhall.render(document.getElementById('townhall'), {token: t, lang: 'de'})", ALICE)
-        widget = page.locator("#townhall")
+    with axe_page(browser) as (page, errors):
+        widget = render_demo(page, server, ALICE)
         expect(box(widget, "Von der Redaktion")).to_be_visible()
         expect(box(widget, "Von der Redaktion").locator("p")).to_have_count(2)
         expect(widget.get_by_role("region", name=re.compile("^From the newsroom$"))).to_have_count(0)
-        page.add_script_tag(path=str(AXE))
-        for scheme in ("light", "dark"):
-            page.emulate_media(color_scheme=scheme)
-            check_axe(page)
+        axe_light_and_dark(page)
         assert not errors, errors
-    finally:
-        ctx.close()

@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import AXE, Api
-from tests.browser.conftest import check_axe
-from tests.browser.widget_helpers import article, login, open_demo
+from tests.browser.conftest import Api
+from tests.browser.widget_helpers import article, axe_light_and_dark, axe_page, login, open_demo
 from tests.fixtures_app import LiveServer, make_token
 from townhall.store import content
 
@@ -36,11 +35,7 @@ def test_a_warning_names_and_links_the_comment_it_was_for(browser: Any, server: 
     for n in range(25):  # a page of other comments on top: the link loads on until it finds the comment
         api.post(make_token(f"reader{n}"), f"Another view, number {n}.")
     sanction_for(api, account, "warn", "Mocking another reader's spelling.", comment["id"])
-    ctx = browser.new_context(bypass_csp=True, viewport={"width": 1000, "height": 900}, locale="en-GB")  # for axe
-    try:
-        page = ctx.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
+    with axe_page(browser) as (page, errors):
         widget = open_demo(page, server, alice)
         notice = widget.get_by_role("region", name=WARNED)
         expect(notice).to_contain_text("This was for your comment of")
@@ -48,18 +43,13 @@ def test_a_warning_names_and_links_the_comment_it_was_for(browser: Any, server: 
         link = notice.get_by_role("link")
         expect(link).to_have_attribute("href", re.compile(rf"#comment-{comment['id']}$"))
         expect(link.locator("time")).to_have_attribute("datetime", comment["created_at"])
-        page.add_script_tag(path=str(AXE))
-        for scheme in ("light", "dark"):
-            page.emulate_media(color_scheme=scheme)
-            check_axe(page)  # the notice with its link and quote
+        axe_light_and_dark(page)  # the notice with its link and quote
 
         link.click()
         assert page.evaluate("location.hash") == f"#comment-{comment['id']}"
         expect(article(widget, comment["id"])).to_have_class(re.compile(r"\bth-highlight\b"))
         expect(article(widget, comment["id"])).to_be_focused()
         assert not errors, errors
-    finally:
-        ctx.close()
 
 
 def test_a_ban_for_a_deleted_comment_on_another_article_names_it_without_a_link(page: Any, server: LiveServer,

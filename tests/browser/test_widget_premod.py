@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import AXE, THREAD, Api
-from tests.browser.conftest import check_axe
-from tests.browser.widget_helpers import article, open_demo, submit
+from tests.browser.conftest import THREAD, Api
+from tests.browser.widget_helpers import article, axe_light_and_dark, axe_page, open_demo, render_demo, submit
 from tests.fixtures_app import LiveServer, make_token
 
 pytestmark = pytest.mark.browser
@@ -74,21 +73,9 @@ def test_the_line_a_held_post_and_the_live_toggle(page: Any, server: LiveServer,
 def test_german_and_axe(browser: Any, server: LiveServer, api: Api) -> None:
     premoderate(api, True)
     api.post(make_token("bob", "Bob"), "Bob starts the thread.")
-    ctx = browser.new_context(bypass_csp=True, viewport={"width": 1000, "height": 900}, locale="en-GB")  # for axe
-    try:
-        page = ctx.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(server.url + "/demo")
-        page.wait_for_function("() => !!window.Townhall")
-        page.evaluate("t => Townhall.render(document.getElementById('townhall'), {token: t, lang: 'de'})", ALICE)
-        widget = page.locator("#townhall")
+    with axe_page(browser) as (page, errors):
+        widget = render_demo(page, server, ALICE)
         expect(line(widget, LINE_DE)).to_be_visible()
         expect(line(widget)).to_be_hidden()
-        page.add_script_tag(path=str(AXE))
-        for scheme in ("light", "dark"):
-            page.emulate_media(color_scheme=scheme)
-            check_axe(page)
+        axe_light_and_dark(page)
         assert not errors, errors
-    finally:
-        ctx.close()

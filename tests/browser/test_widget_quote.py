@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import AXE, Api, check_axe
-from tests.browser.widget_helpers import DEEP_ACTIVE, article, open_demo, submit
+from tests.browser.conftest import Api
+from tests.browser.widget_helpers import DEEP_ACTIVE, article, axe_light_and_dark, axe_page, open_demo, render_demo, submit
 from tests.fixtures_app import LiveServer, make_token
 
 pytestmark = pytest.mark.browser
@@ -140,15 +140,8 @@ def test_featured_first_words_are_the_authors_own_and_apart(page: Any, server: L
 
 def test_german_and_axe_with_a_quote_and_the_form_open(browser: Any, server: LiveServer, api: Api) -> None:
     bob = api.post(BOB, "> Quoted words.\n\nBob's answer with a link: https://news.example/a")
-    ctx = browser.new_context(bypass_csp=True, viewport={"width": 1000, "height": 900}, locale="de-DE")  # for axe
-    try:
-        page = ctx.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(server.url + "/demo")
-        page.wait_for_function("() => !!window.Townhall")
-        page.evaluate("t => Townhall.render(document.getElementById('townhall'), {token: t, lang: 'de'})", ANN)
-        widget = page.locator("#townhall")
+    with axe_page(browser, locale="de-DE") as (page, errors):
+        widget = render_demo(page, server, ANN)
         art = article(widget, bob["id"])
         expect(art.locator(".th-body blockquote")).to_have_text("Quoted words.")
         art.get_by_role("button", name="Antworten").click()
@@ -158,10 +151,5 @@ def test_german_and_axe_with_a_quote_and_the_form_open(browser: Any, server: Liv
         quote.click()
         assert area_state(widget)["value"] == "> Bob's answer with a link: https://news.example/a\n\n"
         expect(widget.get_by_role("status")).to_have_text("Das Zitat steht am Anfang Ihrer Antwort.")
-        page.add_script_tag(path=str(AXE))
-        for scheme in ("light", "dark"):
-            page.emulate_media(color_scheme=scheme)
-            check_axe(page)
+        axe_light_and_dark(page)
         assert not errors, errors
-    finally:
-        ctx.close()

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import AXE, THREAD, Api
 from tests.browser.conftest import check_axe
-from tests.browser.widget_helpers import article, login, open_demo, submit
+from tests.browser.widget_helpers import article, login, open_demo, render_demo, submit
 from tests.fixtures_app import AppFactory, LiveServer, make_token
 from townhall.app import Townhall
 
@@ -237,10 +237,7 @@ def test_the_notices_in_german(page: Any, server: LiveServer, api: Api) -> None:
     account = api.me(alice)["id"]
     api.sanction(account, "warn", "Beleidigung.")
     api.sanction(account, "premoderate", "Werbung.")
-    page.goto(server.url + "/demo")
-    page.wait_for_function("() => !!window.Townhall")
-    page.evaluate("t => Townhall.render(document.getElementById('townhall'), {token: t, lang: 'de'})", alice)
-    widget = page.locator("#townhall")
+    widget = render_demo(page, server, alice)
     warning = widget.get_by_role("region", name=re.compile(r"^Sie haben eine Verwarnung erhalten\. Sie gilt bis "))
     expect(warning).to_contain_text("Grund: Beleidigung.")
     expect(warning).to_contain_text("Sie können weiterhin kommentieren.")

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import AXE, Api
 from tests.browser.conftest import check_axe
 from tests.browser.test_widget_standing import REVIEWED, WARNED, open_appeals
-from tests.browser.widget_helpers import DEEP_ACTIVE, login, open_demo
+from tests.browser.widget_helpers import DEEP_ACTIVE, login, open_demo, render_demo
 from tests.fixtures_app import LiveServer, make_token
 
 pytestmark = pytest.mark.browser
@@ -132,10 +132,7 @@ def test_both_notices_with_their_reasons_and_one_appeal_form_at_a_time(page: Any
 def test_in_german_the_buttons_and_the_form_name_the_action(page: Any, server: LiveServer, api: Api) -> None:
     alice = make_token("alice", "Alice")
     warn_id, _ = warned_and_premoderated(api, alice)
-    page.goto(server.url + "/demo")
-    page.wait_for_function("() => !!window.Townhall")
-    page.evaluate("t => Townhall.render(document.getElementById('townhall'), {token: t, lang: 'de'})", alice)
-    widget = page.locator("#townhall")
+    widget = render_demo(page, server, alice)
     warning = widget.get_by_role("region", name=re.compile(r"^Sie haben eine Verwarnung erhalten\."))
     review = widget.get_by_role("region",
                                 name="Ihre Kommentare werden von der Moderation geprüft, bevor sie erscheinen.")

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import THREAD, Api
+from tests.browser.conftest import THREAD, Api, check_axe
 from tests.browser.test_widget_closing import DAYS, KEPT, RunningClock, clock, exact, note, started  # noqa: F401 (clock: a fixture)
-from tests.browser.widget_helpers import DEEP_ACTIVE, article, open_demo, submit
+from tests.browser.widget_helpers import DEEP_ACTIVE, article, axe_light_and_dark, axe_page, open_demo, submit
 from tests.fixtures_app import AppFactory, LiveServer, closing_policy, make_token
 from townhall.app import Townhall
 
@@ -194,25 +194,13 @@ def test_a_thread_closed_live_by_the_age_limit_says_so_and_when(page: Any, serve
 
 
 def test_the_control_and_its_confirmation_pass_axe(browser: Any, server: LiveServer, api: Api) -> None:
-    from tests.browser.conftest import AXE
-    from tests.browser.conftest import check_axe
-
     api.post(make_token("bob", "Bob"), "Bob starts the thread.")
-    ctx = browser.new_context(bypass_csp=True, viewport={"width": 1000, "height": 900}, locale="en-GB")  # for axe
-    try:
-        page = ctx.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
+    with axe_page(browser) as (page, errors):
         widget = open_demo(page, server, MONA)
         widget.get_by_role("button", name="Close comments", exact=True).click()
         expect(widget.get_by_role("button", name="Yes, close comments")).to_be_focused()
-        page.add_script_tag(path=str(AXE))
-        for scheme in ("light", "dark"):
-            page.emulate_media(color_scheme=scheme)
-            check_axe(page)
+        axe_light_and_dark(page)
         submit(page, widget.get_by_role("button", name="Yes, close comments"), "PUT")
         expect(widget.get_by_role("button", name="Open comments", exact=True)).to_be_focused()
         check_axe(page)
         assert not errors, errors
-    finally:
-        ctx.close()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from playwright.sync_api import expect
 
+from tests.browser.conftest import AXE, check_axe
 from tests.fixtures_app import LiveServer
 
 DEEP_ACTIVE = """() => {
@@ -49,3 +51,35 @@ def submit(page: Any, button: Any, method: str = "POST") -> dict[str, Any]:
 
 def article(widget: Any, comment_id: int) -> Any:
     return widget.locator(f"#comment-{comment_id} > article")
+
+
+@contextmanager
+def axe_page(browser: Any, locale: str = "en-GB") -> Iterator[tuple[Any, list[str]]]:
+    """A page of its own for an axe-core check, ``(page, errors)``: its CSP bypassed (axe is a script the test adds
+    to the page), 1000x900, in ``locale``, with the page's uncaught errors collected in ``errors``."""
+    ctx = browser.new_context(bypass_csp=True, viewport={"width": 1000, "height": 900}, locale=locale)
+    try:
+        page = ctx.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        yield page, errors
+    finally:
+        ctx.close()
+
+
+def render_demo(page: Any, server: LiveServer, token: str | None = None, lang: str = "de") -> Any:
+    """The demo article with its widget drawn again through the JS API (``Townhall.render``) in ``lang``, signed in
+    with ``token`` where given; the widget's host element."""
+    page.goto(server.url + "/demo")
+    page.wait_for_function("() => !!window.Townhall")
+    page.evaluate("([t, lang]) => Townhall.render(document.getElementById('townhall'), t ? {token: t, lang} : {lang})",
+                  [token, lang])
+    return page.locator("#townhall")
+
+
+def axe_light_and_dark(page: Any) -> None:
+    """axe-core (:func:`tests.browser.conftest.check_axe`) over the page in the light and the dark colour scheme."""
+    page.add_script_tag(path=str(AXE))
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        check_axe(page)
