@@ -28,26 +28,24 @@ REVIEWED = "Your comments are reviewed by a moderator before they appear."
 APPEAL = "Appeal: explain why the decision should be reversed"
 NEW_ACCOUNTS = "premoderate_new_accounts"
 HISTORY = "history"
+# the default policy's lines each variant changes: the site holds a new account's comments until one of them has been
+# published (NEW_ACCOUNTS), or a reader's whose recent comments were mostly rejected (HISTORY: 50 % of at least 2)
+VARIANTS = {NEW_ACCOUNTS: [("premoderate_new_accounts = false", "premoderate_new_accounts = true")],
+            HISTORY: [("hold_rejected_share = 0 ", "hold_rejected_share = 0.5 "), ("min_comments = 3 ", "min_comments = 2 ")]}
 
 
 @pytest.fixture
 def app(request: pytest.FixtureRequest, make_app: AppFactory, db_url: str, tmp_path: Path) -> Townhall:
-    """The browser tests' app; parametrized ``NEW_ACCOUNTS`` (indirect), with the site holding a new account's
-    comments until one of them has been published."""
+    """The browser tests' app; parametrized (indirect) with a key of ``VARIANTS``, on that variant of the policy."""
     policy = os.environ.get("TOWNHALL_TEST_POLICY", "")
-    if getattr(request, "param", None) == NEW_ACCOUNTS:
-        default = importlib_resources.files("townhall.policy").joinpath("default.policy.toml").read_text(encoding="utf-8")
-        assert "premoderate_new_accounts = false" in default
-        path = tmp_path / "premod.policy.toml"
-        path.write_text(default.replace("premoderate_new_accounts = false", "premoderate_new_accounts = true"),
-                        encoding="utf-8")
-        policy = str(path)
-    if getattr(request, "param", None) == HISTORY:
-        default = importlib_resources.files("townhall.policy").joinpath("default.policy.toml").read_text(encoding="utf-8")
-        assert default.count("hold_rejected_share = 0 ") == 1 and default.count("min_comments = 3 ") == 1
-        path = tmp_path / "history.policy.toml"
-        path.write_text(default.replace("hold_rejected_share = 0 ", "hold_rejected_share = 0.5 ")
-                        .replace("min_comments = 3 ", "min_comments = 2 "), encoding="utf-8")
+    variant = getattr(request, "param", None)
+    if variant is not None:
+        text = importlib_resources.files("townhall.policy").joinpath("default.policy.toml").read_text(encoding="utf-8")
+        for old, new in VARIANTS[variant]:
+            assert text.count(old) == 1, old
+            text = text.replace(old, new)
+        path = tmp_path / f"{variant}.policy.toml"
+        path.write_text(text, encoding="utf-8")
         policy = str(path)
     return make_app(db_url, demo=True, policy=policy)
 
