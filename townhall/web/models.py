@@ -161,3 +161,37 @@ class ThreadOut(BaseModel):
     count: int = Field(description="The comments signed-out readers are shown (published, replies included).")
     announcement: ThreadAnnouncementOut | None = Field(description="The site's announcement in force, shown above the "
                                                                    "comments of every article of the site, or null.")
+
+
+class MyCommentThreadOut(BaseModel):
+    """The article a reader's own comment was written on."""
+
+    id: str = Field(description="The thread's id (the publisher's article id).")
+    title: str | None = Field(description="The article's title, on one line, plain text; null when the thread has none.")
+    url: str | None = Field(description="The article's address where a page of the site may link it (an absolute "
+                                        "http(s) address or a path on the publisher's site), else null.")
+
+
+class MyCommentOut(BaseModel):
+    """One of the signed-in reader's own comments."""
+
+    id: int
+    text: str = Field(description="The comment as the reader wrote it (plain text).")
+    html: str = Field(description="The comment as a thread shows it: server-made HTML (p, br, a href, blockquote).")
+    status: str = Field(description="published; held (awaiting a moderator); rejected (refused by the house rules); "
+                                    "removed (rejected by a moderator, whose reason is in `reason`). Comments the "
+                                    "reader deleted are not listed.")
+    reason: str | None = Field(description="A moderator's reason for a removed comment, else null.")
+    created_at: str = Field(description="When it was written (ISO 8601, UTC).")
+    edited_at: str | None = Field(description="When it was last edited (ISO 8601, UTC), or null.")
+    parent_id: int | None = Field(description="The comment it answers, or null for a top-level comment.")
+    thread: MyCommentThreadOut
+    permalink: str | None = Field(description="The comment on its article (`url#comment-{id}`) for a published "
+                                              "comment whose thread has an address, else null.")
+
+
+class MyCommentsOut(BaseModel):
+    """``GET /api/v1/me/comments``: a page of the reader's own comments, newest first."""
+
+    comments: list[MyCommentOut]
+    next: str | None = Field(description="Send it back as `before` for the next (older) page; null on the last page.")

@@ -1,5 +1,5 @@
-"""Readers' own data and e-mail: notification settings, the ignore list, the unsubscribe link, data export and
-erasure."""
+"""Readers' own data and e-mail: notification settings, the ignore list, their own comments, the unsubscribe link,
+data export and erasure."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from townhall.service import ignores, mail, privacy
+from townhall.service import ignores, mail, my_comments, privacy
 from townhall.service.errors import Invalid
 from townhall.service.mail import MailTopic
 from townhall.web.api import rate_limit, services
 from townhall.web.auth import check_origin, require_reader
 from townhall.web.inputs import Id, StrictBody
+from townhall.web.models import MyCommentsOut
 
 router = APIRouter()
 
@@ -89,6 +90,19 @@ def delete_ignored(request: Request, account_id: Id) -> Response:
     rate_limit(request, svc, ident)
     ignores.unignore(svc, ident, account_id)
     return Response(status_code=204)
+
+
+# --- the reader's own comments (townhall.service.my_comments): private, read only ------------------------------
+@router.get("/api/v1/me/comments", summary="Your own comments on this site, newest first (published, held, rejected, "
+            "removed; not those you deleted)", response_model=MyCommentsOut,
+            responses={401: {"description": "Not signed in (`unauthenticated`, `token_expired`)"},
+                       422: {"description": "`invalid`: `before` is not a cursor this server gave out, or `limit` "
+                                            "is out of range"}})
+def get_my_comments(request: Request,
+                    before: str | None = Query(None, max_length=200, description="The `next` of the previous page."),
+                    limit: int = Query(my_comments.DEFAULT_LIMIT, ge=1, le=my_comments.MAX_LIMIT)) -> dict[str, Any]:
+    svc = services(request)
+    return my_comments.my_comments(svc, require_reader(request, svc), before=before, limit=limit)
 
 
 # --- unsubscribe: the link in an e-mail, and RFC 8058 one-click -------------------------------------------

@@ -78,6 +78,11 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
 .th-featured{background:var(--_surface);border:1px solid var(--_border);border-radius:var(--th-radius,6px);padding:.6rem 1rem;margin:0 0 1rem}
 .th-featured li+li{border-top:1px solid var(--_border);margin-top:.5rem;padding-top:.5rem}
 .th-featured p{margin:.2rem 0;overflow-wrap:anywhere}.th-featured a{color:var(--_accent)}
+.th-acct{background:var(--_surface);border:1px solid var(--_border);border-radius:var(--th-radius,6px);padding:.6rem 1rem;margin:0 0 1rem}
+.th-acct h3:focus{outline:none}.th-acct h3:focus-visible{outline:3px solid var(--_accent)}
+.th-acct h4{font-size:.95em;margin:.8rem 0 .3rem}.th-acct a{color:var(--_accent)}
+.th-mine li{padding:.35rem 0}.th-mine li+li{border-top:1px solid var(--_border)}.th-mine p{margin:.2rem 0;overflow-wrap:anywhere}
+.th-check{display:flex;gap:.5rem;align-items:flex-start}.th-check label{font-weight:400;margin:0}.th-check input{margin-top:.35rem}
 .th-sr{position:absolute!important;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;margin:-1px;padding:0;border:0}
 @media (prefers-reduced-motion:no-preference){.th-highlight{transition:background-color .6s}}
 `;

@@ -37,11 +37,11 @@
 
     renderAccount() {
       const t = this.t;
-      const me = this.me;
+      const me = this.me, refocus = this.acctBtn && this.root.activeElement === this.acctBtn;
       this.account.replaceChildren();
       if (me) {
         this.account.append(h('span', null, me.guest ? t('guestSignedIn') : t('signedInAs'), ' ', h('strong', { dir: 'auto', text: me.name })),
-          ...this.badges(me.supporter, me.role === 'moderator' || me.role === 'admin', false));
+          ...this.badges(me.supporter, me.role === 'moderator' || me.role === 'admin', false), this.accountButton());
         if (me.guest) this.account.append(h('button', { type: 'button', class: 'th-quiet', text: t('signOut'), onclick: () => { this.heading.focus(); window.Townhall.logout(); } }));
       } else if (this.meError) {
         this.account.append(h('span', { class: 'th-error', text: this.errorText(this.meError) }),
@@ -54,6 +54,8 @@
       this.renderStanding();
       this.renderRemoved(me && me.removed_comments);
       this.renderIgnored();
+      this.syncAccount();  // "Your account" (widget/58-account.js)
+      if (refocus && this.acctBtn.isConnected) this.acctBtn.focus();
       this.renderCompose();
     },
 
@@ -66,7 +68,7 @@
       this.ignoreBox = h('details', { class: 'th-removed', open }, h('summary', { text: t('ignoring', { n: this.ignored.size }) }),
         h('ul', null, Array.from(this.ignored, ([id, name]) => h('li', null, h('span', { dir: 'auto', text: name }), ' ',
           h('button', { type: 'button', class: 'th-quiet', onclick: () => this.unignore(id, name) }, t('unignore'), h('span', { class: 'th-sr', text: ' ' + name }))))));
-      this.account.after(this.ignoreBox);
+      (this.acctBox || this.account).after(this.ignoreBox);  // under the open "Your account" panel
     },
 
     async unignore(id, name) {
