@@ -10,6 +10,7 @@ from townhall.service.core import Services, as_utc
 from townhall.service.enforcement import SANCTIONS, appeal_would_matter, close_moot_appeals, lifted_with, sanction_in_force
 from townhall.service.enforcement import reverse as reverse_action
 from townhall.service.errors import Conflict, Forbidden, Invalid, NotFound
+from townhall.service.closing import takes_released
 from townhall.service.history import recent_history_hit
 from townhall.service.identity import Actor, Identity
 from townhall.service.moderators import other_deciders, own_appeal, takers
@@ -219,7 +220,8 @@ def _release_held(conn: Any, svc: Services, actor: Actor, account: Any, action: 
     taken; every house rule let them through), unless the reader's comments are still held or kept out for
     another reason — another premoderation, a ban or suspension, the site's ``premoderate_new_accounts``
     while none of theirs was ever published, or its ``[history]`` while most of the reader's recent comments were
-    rejected (asked before each comment). A comment a rule held stays for a moderator."""
+    rejected (asked before each comment). A comment a rule held stays for a moderator, and so does one whose article
+    a moderator premoderated, or which closed, since (:func:`townhall.service.closing.takes_released`)."""
     from townhall.service.accounts import held_as_new, held_only_by_premoderation  # accounts imports this module
 
     actions = moderation.actions_for(conn, int(account["id"]))
@@ -236,6 +238,8 @@ def _release_held(conn: Any, svc: Services, actor: Actor, account: Any, action: 
     for row, _ in held_only_by_premoderation(conn, int(account["id"]), as_utc(action["created_at"])):
         if recent_history_hit(conn, svc, fresh, policy) is not None:
             continue  # stays for a moderator, as a new comment of the reader's would be held
+        if not takes_released(svc, policy, content.get_thread_by_id(conn, row["thread_id"])):
+            continue  # its article premoderated or closed since: stays for a moderator
         _publish(conn, svc, actor, row, appeal_id, f"Released on appeal {appeal_id}: {response}",
                  "Held only by a premoderation reversed on appeal; released")
         released.append(int(row["id"]))

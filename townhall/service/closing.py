@@ -58,3 +58,11 @@ def described(closed: Closure) -> dict[str, Any]:
         "closed_reason": closed.reason.value if closed.reason is not None else None,
         "closes_at": closed.closes_at.isoformat() if closed.closes_at is not None else None,
     }
+
+
+def takes_released(svc: Services, policy: Any, thread: Mapping[str, Any] | None) -> bool:
+    """Whether a held comment that only an account's premoderation kept back may be published on ``thread`` now, as
+    that premoderation is lifted (an evasion premoderation released, an appeal granted): not once a moderator has
+    premoderated the article, or it has closed (by a moderator or by age), since — a new comment of the reader there
+    would be held or refused, so the comment waits for a moderator."""
+    return thread is not None and not thread["premoderated"] and not closure(svc, policy, thread).closed

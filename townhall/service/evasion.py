@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 
 from townhall.policy.config import EvasionAction, EvasionConfig
 from townhall.service.accounts import held_as_new, held_only_by_premoderation
+from townhall.service.closing import takes_released
 from townhall.service.history import recent_history_hit
 from townhall.service.core import Services, as_utc
 from townhall.store import content, moderation, people
@@ -222,7 +223,8 @@ def _publish_held(conn: Connection, svc: Services, account_id: int, since: Any) 
     rule let them through), unless the account's comments are still held for another reason: a moderator's
     premoderation, the site's ``premoderate_new_accounts`` while none of them was ever published, or its
     ``[history]`` while most of the reader's recent comments were rejected (asked before each comment: each one
-    published counts in the reader's favour). A comment a rule held stays for a moderator."""
+    published counts in the reader's favour). A comment a rule held stays for a moderator, and so does one whose
+    article a moderator premoderated, or which closed, since (:func:`townhall.service.closing.takes_released`)."""
     account = people.get_account(conn, account_id)
     if account is None or account["state"] != AccountState.ACTIVE.value:
         return
@@ -232,6 +234,8 @@ def _publish_held(conn: Connection, svc: Services, account_id: int, since: Any) 
             return
         if recent_history_hit(conn, svc, account, policy) is not None:
             continue  # stays for a moderator, as a new comment of the reader's would be held
+        if not takes_released(svc, policy, content.get_thread_by_id(conn, row["thread_id"])):
+            continue  # premoderated or closed since: stays for a moderator
         content.update_comment(conn, int(row["id"]), status=CommentStatus.PUBLISHED.value)
         moderation.insert_decision(conn, comment_id=row["id"], source=DecisionSource.PIPELINE.value, verdict="publish",
                                    hits=[], scores={}, policy_version=decision["policy_version"], moderator=None,
