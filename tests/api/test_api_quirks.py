@@ -269,7 +269,7 @@ def test_the_openapi_schema_describes_me(client: TestClient) -> None:
     assert set(me["state"]["enum"]) == {s.value for s in AccountState}
     assert all(k.value in schemas["ActionOut"]["properties"]["kind"]["description"] for k in ActionKind)
     assert {"can_appeal", "ends_at", "revoked"} <= set(schemas["ActionOut"]["properties"])
-    assert set(schemas["PremoderationOut"]["properties"]["source"]["enum"]) == {"sanction", "new_account"}
+    assert set(schemas["PremoderationOut"]["properties"]["source"]["enum"]) == {"sanction", "new_account", "recent_history"}
     assert set(_me(client, "anyone")) == set(me)
 
 
