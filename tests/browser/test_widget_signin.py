@@ -5,13 +5,15 @@ sign-in that expired while several requests were on their way asking the publish
 from __future__ import annotations
 
 import os
+import re
+import time
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import THREAD, Api
-from tests.browser.widget_helpers import DEEP_ACTIVE, article, login, open_demo
+from tests.browser.widget_helpers import DEEP_ACTIVE, article, login, open_demo, render_demo
 from tests.fixtures_app import AppFactory, LiveServer, make_token
 
 pytestmark = pytest.mark.browser
@@ -110,3 +112,24 @@ def test_an_expired_sign_in_asks_once_however_many_requests_fail(page: Any, serv
     page.evaluate("t => Townhall.login(t)", make_token("alice", "Alice", exp_in=-7200))
     page.wait_for_timeout(1500)
     assert page.evaluate("window.loginRequests.length") == 3
+
+
+def test_a_reader_whose_sign_in_answers_after_the_page_gets_reply_all_the_same(page: Any, server: LiveServer,
+                                                                               api: Api) -> None:
+    """The widget asks for the thread and for the reader (GET /me) at once. Before: where the thread answered first,
+    its comments were drawn for nobody in particular (a token, no reader yet: no Reply, no Edit) and stayed so until
+    a reload — what a reader's first visit, whose sign-in creates the account, made likely. Now the buttons are drawn
+    again once the reader is known."""
+    mine = api.post(make_token("ann", "Ann"), "Ann's own comment.")
+    other = api.post(make_token("bob", "Bob"), "Bob's comment.")
+
+    def late(route: Any) -> None:
+        time.sleep(1.0)  # the thread's page answers first
+        route.continue_()
+
+    page.route(re.compile(r".*/api/v1/me(\?.*)?$"), late)
+    widget = render_demo(page, server, make_token("ann", "Ann"), lang="en")
+    expect(article(widget, other["id"])).to_contain_text("Bob's comment.")
+    expect(widget.get_by_text("Signed in as")).to_be_visible()
+    expect(article(widget, other["id"]).get_by_role("button", name="Reply")).to_be_visible()
+    expect(article(widget, mine["id"]).get_by_role("button", name="Edit")).to_be_visible()

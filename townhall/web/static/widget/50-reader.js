@@ -57,6 +57,7 @@
       this.syncAccount();  // "Your account" (widget/58-account.js)
       if (refocus && this.acctBtn.isConnected) this.acctBtn.focus();
       this.renderCompose();
+      this.syncBars();  // Reply and Edit follow who may write (widget/64-comments.js)
     },
 
     // The readers this reader ignores, folded away under one line, each with "Stop ignoring"

@@ -138,9 +138,26 @@
       return art;
     },
 
+    // what a comment's buttons depend on besides the comment: who reads, whether they may write, the thread's state
+    barKey() { return [this.canWrite(), !!this.token(), this.closed || '', this.me ? this.me.id : ''].join('|'); },
+
+    // the buttons of comments drawn before that changed (the page answered before GET /me, a sign-in, a sanction):
+    // drawn again, next to the comment's slot as it is
+    syncBars() {
+      const key = this.barKey();
+      this.map.forEach((e) => {
+        if (!e.art || e.barKey === key) return;
+        const bar = e.art.querySelector(':scope > .th-actions'), slot = e.art.querySelector(':scope > .th-slot');
+        if (!bar || !slot) return;
+        bar.replaceWith(this.renderActions(e, slot));
+        this.syncFeature(e);
+      });
+    },
+
     renderActions(entry, slot) {
       const t = this.t;
       const c = entry.c;
+      entry.barKey = this.barKey();
       const bar = h('div', { class: 'th-actions' });
       const published = c.status === 'published';
       if (published && !c.own) {
