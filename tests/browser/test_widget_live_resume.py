@@ -75,3 +75,22 @@ def test_a_thread_closed_live_takes_the_form_away_and_keeps_the_draft(page: Any,
     assert r.status_code == 200, r.text
     expect(widget.get_by_role("button", name="Post comment")).to_be_visible()
     expect(widget.get_by_label("Add a comment")).to_have_value("My half-written comment.")
+
+
+def test_showing_new_comments_at_once_is_not_followed_by_zero_new_comments(page: Any, server: LiveServer,
+                                                                          api: Api) -> None:
+    """A live comment is announced to screen readers 400 ms after its banner appears. Before: a reader who pressed
+    "show" sooner heard "New comments are shown." and then "0 new comments. Use the “show” button…" (the count
+    was taken when the announcement was said, after the reload had emptied it); seen in CI, where it also took the
+    place of the next message. Now nothing is said when nothing is new any more."""
+    api.post(make_token("bob", "Bob"), "Bob opens the thread.")
+    widget = open_demo(page, server)
+    live(page)
+    api.post(make_token("carol", "Carol"), "Carol, live.")
+    banner = widget.locator(".th-banner")
+    expect(banner).to_have_text("1 new comment — show")
+    banner.click()
+    status = widget.locator("[role=status]")
+    expect(status).to_have_text("New comments are shown.")
+    page.wait_for_timeout(700)  # past the announcement's 400 ms
+    expect(status).to_have_text("New comments are shown.")

@@ -129,7 +129,10 @@
       this.banner.textContent = n ? this.t('newComments', { n }) : this.t('newActivity');
       if (announce && n) {
         clearTimeout(this.announceTimer);
-        this.announceTimer = setTimeout(() => this.say(this.t('announceNew', { n: Math.max(this.pendingNew.size, this.pollDiff) })), 400);
+        this.announceTimer = setTimeout(() => {  // counted again when said: "show" may have been pressed meanwhile
+          const now = Math.max(this.pendingNew.size, this.pollDiff);
+          if (now) this.say(this.t('announceNew', { n: now }));
+        }, 400);
       }
     },
 
