@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import THREAD, Api
+from tests.browser.test_widget_announcement import announce
 from tests.fixtures_app import LiveServer, make_token
 from townhall.app import Townhall
 
@@ -22,11 +23,6 @@ MOD = make_token("mod", role="moderator")
 ELSEWHERE = "another-article"
 CLOSING = "Comments on election coverage close at 22:00 tonight."
 MOVING = "We are moving to a new sign-in on <b>Monday</b>.\nYour account stays."
-
-
-def announce(api: Api, text: str, until: str | None = None) -> None:
-    r = api.http.put("/api/v1/mod/announcement", json={"text": text, "until": until}, headers=api.headers(MOD))
-    assert r.status_code == 200 and r.json()["announcement"]["text"], r.text
 
 
 def clear(api: Api) -> None:

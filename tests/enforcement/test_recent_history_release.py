@@ -56,6 +56,16 @@ def _public(client: TestClient) -> list[int]:
     return [int(c["id"]) for c in client.get(T, headers=auth("onlooker")).json()["comments"]]
 
 
+def premoderated_reader(mod: TestClient, sub: str = "appellant") -> tuple[dict[str, str], int]:
+    """A reader a moderator premoderated: their authorisation header and the premoderation's action id."""
+    reader = auth(sub)
+    account = int(mod.get("/api/v1/me", headers=reader).json()["id"])
+    r = mod.post(f"/api/v1/mod/accounts/{account}/sanctions", json={"sanction": "premoderate", "reason": "Odd."},
+                 headers=MOD)
+    assert r.status_code == 201, r.text
+    return reader, int(r.json()["action_id"])
+
+
 # --- [history]: comments released from a premoderation are not judged by the reader's recent history ----------------
 def test_evasion_release_publishes_a_comment_that_recent_history_holds(app: Townhall, mod: TestClient) -> None:
     """A premoderation taken on ban-evasion evidence is released automatically once the network shows itself shared
@@ -84,12 +94,7 @@ def test_evasion_release_publishes_a_comment_that_recent_history_holds(app: Town
 def test_appeal_release_publishes_a_comment_that_recent_history_holds(app: Townhall, mod: TestClient) -> None:
     """The same through an appeal (townhall/service/appeals.py _release_held): it re-checks other premoderations,
     sanctions and premoderate_new_accounts before releasing, not [history]."""
-    reader = auth("appellant")
-    account = int(mod.get("/api/v1/me", headers=reader).json()["id"])
-    r = mod.post(f"/api/v1/mod/accounts/{account}/sanctions", json={"sanction": "premoderate", "reason": "Odd."},
-                 headers=MOD)
-    assert r.status_code == 201, r.text
-    premod = int(r.json()["action_id"])
+    reader, premod = premoderated_reader(mod)
     ids = [int(mod.post(T, json={"text": f"Calm remark number {n}."}, headers=reader).json()["comment"]["id"])
            for n in range(4)]
     for comment_id in ids[:3]:

@@ -13,6 +13,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.enforcement.test_evasion_network import OFFICE, TEXTS, ban_after_posting, from_ip, me
+from tests.enforcement.test_recent_history_release import premoderated_reader
 from tests.fixtures_app import AppFactory, auth
 from townhall.app import Townhall
 
@@ -73,12 +74,7 @@ def test_evasion_release_publishes_into_an_article_premoderated_since(evasion_ap
 def test_appeal_release_publishes_into_an_article_premoderated_since(evasion_app: Townhall, mod: TestClient) -> None:
     """townhall/service/appeals.py _release_held: the same through an appeal granted against a moderator's
     premoderation of the account."""
-    reader = auth("appellant")
-    account = int(mod.get("/api/v1/me", headers=reader).json()["id"])
-    r = mod.post(f"/api/v1/mod/accounts/{account}/sanctions", json={"sanction": "premoderate", "reason": "Odd."},
-                 headers=MOD)
-    assert r.status_code == 201, r.text
-    premod = int(r.json()["action_id"])
+    reader, premod = premoderated_reader(mod)
     r = mod.post(T2, json={"text": "A calm remark on the second article."}, headers=reader)
     assert r.status_code == 201 and r.json()["verdict"] == "held", r.text
     held = int(r.json()["comment"]["id"])
