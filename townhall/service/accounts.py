@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
@@ -24,7 +24,8 @@ from townhall.service.enforcement import (ERASED_PREFIX, REVERSAL, SANCTIONED_PR
 from townhall.service.errors import Forbidden, Invalid, NotFound, Sanctioned, Unauthenticated
 from townhall.service.identity import Identity
 from townhall.service.article_urls import site_origins
-from townhall.service.history import recent_history_notice
+from townhall.service.closing import takes_released
+from townhall.service.history import recent_history_hit, recent_history_notice
 from townhall.service.notices import comments_acted_on
 from townhall.store import archive as archive_store
 from townhall.store import content, moderation, people
@@ -454,6 +455,20 @@ def held_only_by_premoderation(conn: Connection, account_id: int,
         if decision is not None and decision["source"] == DecisionSource.PIPELINE.value and holding == [PREMODERATION_RULE]:
             out.append((row, decision))
     return out
+
+
+def releasable(conn: Connection, svc: Services, account: Mapping[str, Any], policy: Any,
+               since: Any) -> Iterator[tuple[Mapping[str, Any], Mapping[str, Any]]]:
+    """What lifting a premoderation (evasion released, appeal granted) publishes of :func:`held_only_by_premoderation`,
+    each asked once the caller has published the one before (it counts in the reader's record): none while the site
+    holds the account as new; not one the reader's ``[history]`` would hold, nor one on an article premoderated or
+    closed since (:func:`townhall.service.closing.takes_released`): those wait for a moderator."""
+    for row, decision in held_only_by_premoderation(conn, int(account["id"]), since):
+        if held_as_new(conn, account, policy):
+            return
+        if recent_history_hit(conn, svc, account, policy) is None and \
+                takes_released(svc, policy, content.get_thread_by_id(conn, row["thread_id"])):
+            yield row, decision
 
 
 def _premoderation(conn: Connection, svc: Services, account: Mapping[str, Any], actions: list[Mapping[str, Any]],

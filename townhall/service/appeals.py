@@ -10,8 +10,6 @@ from townhall.service.core import Services, as_utc
 from townhall.service.enforcement import SANCTIONS, appeal_would_matter, close_moot_appeals, lifted_with, sanction_in_force
 from townhall.service.enforcement import reverse as reverse_action
 from townhall.service.errors import Conflict, Forbidden, Invalid, NotFound
-from townhall.service.closing import takes_released
-from townhall.service.history import recent_history_hit
 from townhall.service.identity import Actor, Identity
 from townhall.service.moderators import other_deciders, own_appeal, takers
 from townhall.service.moderation import set_comment_status
@@ -221,8 +219,8 @@ def _release_held(conn: Any, svc: Services, actor: Actor, account: Any, action: 
     another reason — another premoderation, a ban or suspension, the site's ``premoderate_new_accounts``
     while none of theirs was ever published, or its ``[history]`` while most of the reader's recent comments were
     rejected (asked before each comment). A comment a rule held stays for a moderator, and so does one whose article
-    a moderator premoderated, or which closed, since (:func:`townhall.service.closing.takes_released`)."""
-    from townhall.service.accounts import held_as_new, held_only_by_premoderation  # accounts imports this module
+    a moderator premoderated, or which closed, since (:func:`townhall.service.accounts.releasable`)."""
+    from townhall.service.accounts import releasable  # accounts imports this module
 
     actions = moderation.actions_for(conn, int(account["id"]))
     deciding = sanction_in_force(actions, svc)
@@ -232,14 +230,10 @@ def _release_held(conn: Any, svc: Services, actor: Actor, account: Any, action: 
         return []
     fresh = people.get_account(conn, int(account["id"]))
     policy = svc.policies.for_site(content.get_site(conn, account["site_id"]))
-    if fresh is None or held_as_new(conn, fresh, policy):
+    if fresh is None:
         return []
     released: list[int] = []
-    for row, _ in held_only_by_premoderation(conn, int(account["id"]), as_utc(action["created_at"])):
-        if recent_history_hit(conn, svc, fresh, policy) is not None:
-            continue  # stays for a moderator, as a new comment of the reader's would be held
-        if not takes_released(svc, policy, content.get_thread_by_id(conn, row["thread_id"])):
-            continue  # its article premoderated or closed since: stays for a moderator
+    for row, _ in releasable(conn, svc, fresh, policy, as_utc(action["created_at"])):
         _publish(conn, svc, actor, row, appeal_id, f"Released on appeal {appeal_id}: {response}",
                  "Held only by a premoderation reversed on appeal; released")
         released.append(int(row["id"]))

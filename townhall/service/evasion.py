@@ -19,9 +19,7 @@ from typing import Any, Mapping
 from sqlalchemy import Connection
 
 from townhall.policy.config import EvasionAction, EvasionConfig
-from townhall.service.accounts import held_as_new, held_only_by_premoderation
-from townhall.service.closing import takes_released
-from townhall.service.history import recent_history_hit
+from townhall.service.accounts import releasable
 from townhall.service.core import Services, as_utc
 from townhall.store import content, moderation, people
 from townhall.store.schema import AccountState, ActionKind, ActorKind, CommentStatus, DecisionSource, FlagKind, FlagState
@@ -224,18 +222,12 @@ def _publish_held(conn: Connection, svc: Services, account_id: int, since: Any) 
     premoderation, the site's ``premoderate_new_accounts`` while none of them was ever published, or its
     ``[history]`` while most of the reader's recent comments were rejected (asked before each comment: each one
     published counts in the reader's favour). A comment a rule held stays for a moderator, and so does one whose
-    article a moderator premoderated, or which closed, since (:func:`townhall.service.closing.takes_released`)."""
+    article a moderator premoderated, or which closed, since (:func:`townhall.service.accounts.releasable`)."""
     account = people.get_account(conn, account_id)
     if account is None or account["state"] != AccountState.ACTIVE.value:
         return
     policy = svc.policies.for_site(content.get_site(conn, account["site_id"]))
-    for row, decision in held_only_by_premoderation(conn, account_id, since):
-        if held_as_new(conn, account, policy):
-            return
-        if recent_history_hit(conn, svc, account, policy) is not None:
-            continue  # stays for a moderator, as a new comment of the reader's would be held
-        if not takes_released(svc, policy, content.get_thread_by_id(conn, row["thread_id"])):
-            continue  # premoderated or closed since: stays for a moderator
+    for row, decision in releasable(conn, svc, account, policy, since):
         content.update_comment(conn, int(row["id"]), status=CommentStatus.PUBLISHED.value)
         moderation.insert_decision(conn, comment_id=row["id"], source=DecisionSource.PIPELINE.value, verdict="publish",
                                    hits=[], scores={}, policy_version=decision["policy_version"], moderator=None,
