@@ -52,6 +52,20 @@ def conninfo(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def _event_json(channel: str, event: dict[str, Any]) -> tuple[str | None, int]:
+    """The event's JSON as the notification carries it, and the notification's size in bytes: escaped to ASCII
+    (``\\uXXXX``, up to 12 bytes a character), or in UTF-8 (at most 4) where the escaped notification would be over
+    ``MAX_PAYLOAD``; None where neither fits. The size is the notification's as this process would write it, with
+    the largest id: ``{"c": channel, "e": event, "i": id}``."""
+    size = 0
+    for ascii_only in (True, False):
+        text = json.dumps(event, separators=(",", ":"), ensure_ascii=ascii_only)
+        size = len(f'{{"c":{json.dumps(channel, ensure_ascii=ascii_only)},"e":{text},"i":{2**63 - 1}}}'.encode())
+        if size <= MAX_PAYLOAD:
+            return text, size
+    return None, size
+
+
 class PgRelay:
     def __init__(self, url: str, deliver: Deliver, channel: str = PG_CHANNEL) -> None:
         self.dsn = conninfo(url)
@@ -75,14 +89,9 @@ class PgRelay:
         self._ready.wait(wait)
 
     def send(self, channel: str, event: dict[str, Any]) -> None:
-        ascii_only = True  # escaped (\uXXXX: up to 12 bytes a character) unless too long: then UTF-8 (at most 4)
-        payload = json.dumps({"c": channel, "e": event, "i": 2**63 - 1}, separators=(",", ":")).encode()
-        if len(payload) > MAX_PAYLOAD:
-            ascii_only = False
-            payload = json.dumps({"c": channel, "e": event, "i": 2**63 - 1}, separators=(",", ":"),
-                                 ensure_ascii=False).encode()
-        if len(payload) > MAX_PAYLOAD:
-            log.warning("live event too large for NOTIFY (%d bytes); delivered in this process only", len(payload))
+        sent, size = _event_json(channel, event)
+        if sent is None:
+            log.warning("live event too large for NOTIFY (%d bytes); delivered in this process only", size)
             self.deliver(channel, event, None)
             return
         with self._send_lock:
@@ -90,8 +99,7 @@ class PgRelay:
                 try:
                     if self._sender is None or self._sender.closed:
                         self._sender = psycopg.connect(self.dsn, autocommit=True, connect_timeout=5)
-                    self._sender.execute(_SEND, (_ORDER_LOCK_ID, self.channel, channel,
-                                                 json.dumps(event, separators=(",", ":"), ensure_ascii=ascii_only)))
+                    self._sender.execute(_SEND, (_ORDER_LOCK_ID, self.channel, channel, sent))
                     return
                 except psycopg.Error as exc:
                     self._sender = None
