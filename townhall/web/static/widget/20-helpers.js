@@ -44,6 +44,12 @@
     if (!all) tpl.content.querySelectorAll('blockquote').forEach((q) => q.remove());
     return nodeText(tpl.content);
   }
+  // a comment's first words for a list (the featured section, the reader's own comments): one line, at most 140
+  // characters (code points), cut at a word with an ellipsis
+  function firstWords(text) {
+    const cps = Array.from(text.replace(/\s+/g, ' ').trim());
+    return cps.length > 140 ? cps.slice(0, 140).join('').replace(/\s+\S*$/, '') + '…' : cps.join('');
+  }
   // text as a quotation, as the server finds one: each line after "> ", an empty line a lone ">"
   const quoteLines = (text) => text.split('\n').map((l) => (l.trim() ? '> ' + l.trimEnd() : '>')).join('\n');
   // `url` (an absolute address, or one relative to this page) as a web address, or null: only http(s), without a

@@ -89,8 +89,7 @@
       const title = th.title || t('myUntitled');
       const url = webUrl(c.permalink || th.url);
       const own = String(c.text || '').split('\n').filter((l) => !/^\s*>/.test(l)).join(' ').trim() || String(c.text || '');
-      const cps = Array.from(own.replace(/\s+/g, ' ').trim());
-      const text = cps.length > 140 ? cps.slice(0, 140).join('').replace(/\s+\S*$/, '') + '…' : cps.join('');
+      const text = firstWords(own);
       const named = ['held', 'rejected', 'removed'].includes(c.status);
       const status = c.status !== 'published' ? h('span', { class: 'th-badge', text: named ? t('my_' + c.status) : c.status }) : null;
       return h('li', null,

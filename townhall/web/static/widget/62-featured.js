@@ -25,8 +25,7 @@
       this.featList.replaceChildren(...list.map((c) => {
         const name = c.author ? c.author.name : '';
         // the author's own first words: a quotation in it is someone else's (all of it, if it is only a quote)
-        const cps = Array.from((htmlText(c.html) || htmlText(c.html, true)).replace(/\s+/g, ' '));
-        const text = cps.length > 140 ? cps.slice(0, 140).join('').replace(/\s+\S*$/, '') + '…' : cps.join('');
+        const text = firstWords(htmlText(c.html) || htmlText(c.html, true));
         return h('li', null,
           h('div', { class: 'th-meta' }, h('span', { class: 'th-name', dir: 'auto', text: name }), this.timeEl(c.created_at)),
           h('p', { dir: 'auto', text }),
