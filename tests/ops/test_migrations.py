@@ -156,13 +156,22 @@ def _data_0015(conn: sa.Connection) -> None:
     assert sa.inspect(conn).get_indexes("sites") == []
 
 
+def _data_0016(conn: sa.Connection) -> None:
+    _put(conn, "comments", id=9, thread_id=1, account_id=1, parent_id=None, root_id=None, depth=0, body="> q\nNew",
+         html="<blockquote><p>q</p></blockquote><p>New</p>", status="published", reactions=0, created_at=T0, render_version=1)
+    # the comments before it are version 0 (the server default, on both databases): an older Townhall's HTML
+    rows = conn.execute(sa.text("SELECT id, render_version FROM comments ORDER BY id")).all()
+    assert [tuple(r) for r in rows if r[1] != 0] == [(9, 1)] and len(rows) > 1
+    assert "ix_comments_render_version" in {ix["name"] for ix in sa.inspect(conn).get_indexes("comments")}
+
+
 DATA: dict[str, Callable[[sa.Connection], None]] = {
     "0001_initial": _data_0001, "0002_audit_append_only": _data_0002, "0003_signal_indexes": _data_0003,
     "0004_operations": _data_0004, "0005_listing_indexes": _data_0005, "0006_audit_no_replace": _data_0006,
     "0007_ended_sessions": _data_0007, "0008_thread_kept_open": _data_0008, "0009_featured_comments": _data_0009,
     "0010_ignored_accounts": _data_0010, "0011_thread_published_at": _data_0011,
     "0012_audit_subject": _data_0012, "0013_thread_premoderated": _data_0013, "0014_thread_message": _data_0014,
-    "0015_site_announcement": _data_0015,
+    "0015_site_announcement": _data_0015, "0016_comment_render_version": _data_0016,
 }
 
 
@@ -457,3 +466,24 @@ def test_site_announcement_downgrades_and_upgrades_again_keeping_the_sites(empty
             conn.execute(sa.text("INSERT INTO sites (id, name, sso_secret, allow_guests, auto_create_threads, origins, "
                                  "created_at) VALUES ('s3', 'Third', 'z', false, true, '[]', :t)"), {"t": T0})
             assert conn.execute(sa.text("SELECT announcement FROM sites WHERE id = 's3'")).scalar_one() is None
+
+
+def test_comment_render_version_downgrades_and_upgrades_again_keeping_the_comments(empty_db: str) -> None:
+    """0016 adds ``comments.render_version`` (0 for the comments already there: an older Townhall's HTML, which the
+    ``comments.rerender`` job renders again) with an index; its downgrade drops the index and the column only (on
+    SQLite too: no copy of the table that decisions, reactions and reports refer to), keeping text and HTML, and the
+    upgrade after it adds them again, 0 for every comment."""
+    with _migrated(empty_db) as (db, cfg):
+        with db.write_engine.begin() as conn:
+            _data_0001(conn)
+            _data_0016(conn)
+        for up in _down_and_up(db, cfg, "0015_site_announcement"):
+            with db.read() as conn:
+                inspector = sa.inspect(conn)
+                assert ("render_version" in {c["name"] for c in inspector.get_columns("comments")}) is up
+                assert ("ix_comments_render_version" in {ix["name"] for ix in inspector.get_indexes("comments")}) is up
+                rows = conn.execute(sa.text("SELECT id, body, html FROM comments ORDER BY id")).all()
+                assert [tuple(r) for r in rows] == [(1, "Hello ✓", "<p>Hello ✓</p>"),
+                                                    (9, "> q\nNew", "<blockquote><p>q</p></blockquote><p>New</p>")]
+                if up:
+                    assert conn.execute(sa.text("SELECT count(*) FROM comments WHERE render_version <> 0")).scalar_one() == 0

@@ -21,7 +21,7 @@ from townhall.service.core import Services, as_utc, storable
 from townhall.service.enforcement import apply_strike
 from townhall.service.errors import Conflict, Forbidden, Invalid, NotFound, RuleRejected
 from townhall.service.identity import Identity
-from townhall.service.render import render
+from townhall.service.render import rendered
 from townhall.store import content, moderation, people
 from townhall.trolls.events import ReactionKind
 from townhall.store.schema import MAX_ID, AccountState, ActorKind, CommentStatus, DecisionSource, Role, is_featured
@@ -173,7 +173,7 @@ def post(svc: Services, ident: Identity, thread_external_id: str, text: Any, par
     ip_hash = svc.hasher.ip_prefix(signals.ip, now)
     device_hash = svc.hasher.device(signals.device)
     subject, first = judge(svc, policy, site["id"], ident.account_id, text)
-    html = render(text)
+    made = rendered(text)  # the HTML and the renderer version that made it
     with svc.db.write() as conn:  # one transaction: settled, stored and audited together
         account = acct.require_can_post(conn, svc, ident.account_id, lock=True)
         thread = get_or_create_thread(conn, svc, site, thread_external_id, url, title)
@@ -196,7 +196,7 @@ def post(svc: Services, ident: Identity, thread_external_id: str, text: Any, par
             thread_id=thread["id"], account_id=ident.account_id, parent_id=parent_id,
             root_id=(parent["root_id"] or parent["id"]) if parent is not None else None,
             depth=(parent["depth"] + 1) if parent is not None else 0,
-            body=text, html=html, status=status.value, reactions=0, created_at=now, edited_at=None,
+            body=text, **made, status=status.value, reactions=0, created_at=now, edited_at=None,
             ip_hash=ip_hash, ua_hash=svc.hasher.user_agent(signals.user_agent, now), device_hash=device_hash,
         )
         comment_id = content.insert_comment(conn, **values)
@@ -324,7 +324,7 @@ def edit(svc: Services, ident: Identity, comment_id: int, text: Any) -> Posted:
         decision = settle(svc, conn, policy, account, subject, first, thread_closed=False, premoderated=premoderated,
                           comment_id=comment_id)
     status = _STATUS[decision.verdict]
-    html = render(text)
+    made = rendered(text)  # the HTML and the renderer version that made it
     with svc.db.write() as conn:  # checked again: a moderator, a sanction or a closed thread may have come in between
         # The account, then the comment (the lock order, townhall.store.people.get_account): a moderator's
         # decision on the comment takes them in the same order. The comment's lock keeps what is checked here
@@ -335,7 +335,7 @@ def edit(svc: Services, ident: Identity, comment_id: int, text: Any) -> Posted:
         if bool(thread["premoderated"]) != premoderated:  # a moderator premoderated the article, or stopped, meanwhile
             decision = settle(svc, conn, policy, account, subject, first, False, not premoderated, comment_id)
             status = _STATUS[decision.verdict]
-        content.update_comment(conn, comment_id, body=text, html=html, status=status.value, edited_at=svc.now())
+        content.update_comment(conn, comment_id, body=text, **made, status=status.value, edited_at=svc.now())
         _store_decision(conn, svc, comment_id, decision)
         svc.audit(conn, action="comment.edited", subject_type="comment", subject_id=comment_id,
                   actor_kind=ActorKind.READER.value, actor=f"account:{ident.account_id}", site_id=ident.site_id,

@@ -25,7 +25,7 @@ from townhall.service.enforcement import SANCTIONS, action_in_force
 from townhall.service.errors import NotFound
 from townhall.service.ignores import MAX_IGNORED
 from townhall.service.importers.model import Archive, ImportedComment, Problem
-from townhall.service.render import render
+from townhall.service.render import rendered
 from townhall.service.thread_metadata import plausible_published_at
 from townhall.store import archive as store
 from townhall.store import content, ignores, moderation, people
@@ -159,7 +159,7 @@ def _apply(conn: Connection, svc: Services, archive: Archive, site_id: str, chun
             continue
         comment_id = content.insert_comment(
             conn, thread_id=thread_id, account_id=account_id, parent_id=parent[0] if parent else None, root_id=root_id,
-            depth=depth, body=comment.text, html=render(comment.text), status=comment.status.value, reactions=0,
+            depth=depth, body=comment.text, **rendered(comment.text), status=comment.status.value, reactions=0,
             created_at=comment.created_at, external_id=ext,
         )
         moderation.insert_decision(

@@ -15,9 +15,10 @@ log = logging.getLogger("townhall.operations")
 
 
 def handlers() -> dict[str, Handler]:
-    from townhall.service import mail, privacy, webhooks
+    from townhall.service import mail, privacy, rerender, webhooks
 
-    return {webhooks.JOB_KIND: webhooks.deliver, mail.JOB_KIND: mail.send_job, privacy.PURGE_JOB: privacy.purge_job}
+    return {webhooks.JOB_KIND: webhooks.deliver, mail.JOB_KIND: mail.send_job, privacy.PURGE_JOB: privacy.purge_job,
+            rerender.JOB_KIND: rerender.rerender_job}
 
 
 @dataclass
@@ -29,7 +30,7 @@ class Operations:
 
     @classmethod
     def attach(cls, svc: Services, *, start: bool = True) -> Operations:
-        from townhall.service import mail, privacy, webhooks
+        from townhall.service import mail, privacy, rerender, webhooks
 
         queue = JobQueue(svc, handlers())
         ops = cls(svc, queue)
@@ -45,6 +46,7 @@ class Operations:
             ops.relay.start()
         if start:
             privacy.schedule_purge(svc, queue)
+            rerender.schedule_rerender(svc, queue)  # comments an older Townhall rendered, if any
             queue.start()
         return ops
 

@@ -29,6 +29,12 @@ import nh3
 
 from townhall.policy.links import WEB_URL, split_trailing
 
+# The renderer's version, stored with each comment's HTML (``comments.render_version``). Raise it by one whenever
+# render() makes different HTML of some text: the comments made by an older version are rendered again from their
+# text in the background (townhall.service.rerender). 0 is every comment written before versions were kept;
+# 1: links end before ``< > "`` and at the sanitiser's idea of an address; ``>`` lines are quotations.
+RENDER_VERSION = 1
+
 _ALLOWED_TAGS = {"p", "br", "a", "blockquote"}
 _ALLOWED_ATTRS = {"a": {"href"}}
 
@@ -89,6 +95,11 @@ def _blocks(text: str) -> list[tuple[bool, str]]:
         else:
             runs.append((quoted, [line]))
     return [(quoted, "\n".join(lines)) for quoted, lines in runs]
+
+
+def rendered(text: str) -> dict[str, object]:
+    """A comment's ``html`` and the ``render_version`` that made it, as the comments table stores them."""
+    return {"html": render(text), "render_version": RENDER_VERSION}
 
 
 def render(text: str) -> str:

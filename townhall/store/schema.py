@@ -211,6 +211,9 @@ comments = Table(
     # A moderator's staff pick (migration 0009): when it was featured, and by whom (the actor id); NULL: not featured
     _ts("featured_at", nullable=True),
     Column("featured_by", String(200), nullable=True),
+    # The renderer's version that made ``html`` (migration 0016; 0: a Townhall before it), so a job renders older ones
+    # again (townhall.service.rerender)
+    Column("render_version", Integer, nullable=False, default=0, server_default="0"),
     Index("ix_comments_thread_root", "thread_id", "root_id", "status", "created_at"),
     Index("ix_comments_thread_root_id", "thread_id", "root_id", "id"),  # a page of top-level comments, newest/oldest
     Index("ix_comments_thread_root_top", "thread_id", "root_id", "reactions", "id"),  # … by reactions
@@ -221,6 +224,7 @@ comments = Table(
     Index("ix_comments_ip_hash", "ip_hash", "created_at"),
     Index("ix_comments_external_id", "external_id"),  # migration 0004: an import finds what it imported before
     Index("ix_comments_thread_featured", "thread_id", "featured_at"),  # migration 0009: a thread's featured comments
+    Index("ix_comments_render_version", "render_version"),  # migration 0016: the comments to render again
 )
 
 decisions = Table(
