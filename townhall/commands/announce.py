@@ -1,7 +1,9 @@
 """`townhall announce --site S TEXT [--until ISO]` / `townhall announce --site S --clear`: the site's announcement,
 shown above the comments of every article of the site (as ``PUT`` / ``DELETE /api/v1/mod/announcement`` set it).
 
-A running server sees the change within its cache of the site's row (``cache_seconds``, 5 by default)."""
+On PostgreSQL the change reaches the open widgets of every running server at once (the command sends the
+``site.announcement`` event on their relay); on SQLite a running server sees it within its cache of the site's row
+(``cache_seconds``, 5 by default), and its readers at their next read."""
 
 from __future__ import annotations
 

@@ -27,9 +27,20 @@ def services(config: str | None, database_url: str | None, *, existing: bool = F
     if existing and url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
         raise click.ClickException(f"no database at {url.database}; check --db or the data folder")
     try:
-        return build_services(settings)
+        svc = build_services(settings)
     except Exception as exc:  # noqa: BLE001 - print for people
         raise click.ClickException(f"cannot open the database: {exc}") from exc
+    if not svc.db.is_sqlite:
+        # What a command changes that open widgets show live (an announcement, a thread closed or premoderated, a
+        # comment moderated, a sanction) reaches the readers of every running server at once, as a change made
+        # through the API does: the command sends on the servers' relay (NOTIFY) and listens to nothing. On SQLite
+        # the one server sees it at its readers' next read (its site cache: within cache_seconds).
+        from townhall.store.notify import PgRelay
+
+        relay = PgRelay(svc.db.url, svc.events.deliver)
+        svc.events.relay = relay
+        svc.db.on_dispose(relay.close)
+    return svc
 
 
 def _read_archive(kind: str, path: Path, err: Console) -> Any:

@@ -26,7 +26,8 @@ announcement itself, so that no process's cached site row is asked (at most 1,00
 notification holds it, in UTF-8 where its escaped form is too long). Nothing is published where nothing changed for
 readers (the same again; an expired one cleared). Its ``until`` is the widget's to keep: it hides the announcement
 then by itself, as after a read of the thread. A change made by ``townhall announce`` is published on that command's
-own bus, which has no relay and no readers: open widgets see it on their next read of the thread (a poll, a reload).
+bus: on PostgreSQL its relay sends it to every running server at once (the command listens to nothing); on SQLite the
+command's bus has no readers, and open widgets see it on their next read of the thread (a poll, a reload).
 """
 
 from __future__ import annotations

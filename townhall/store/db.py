@@ -56,6 +56,7 @@ class Database:
         else:
             self.write_engine = _postgres_engine(url)
             self.read_engine = self.write_engine
+        self._on_dispose: list[Callable[[], None]] = []
 
     @property
     def is_sqlite(self) -> bool:
@@ -133,7 +134,13 @@ class Database:
     def head_revision(self) -> str | None:
         return ScriptDirectory.from_config(_alembic_config(self.url)).get_current_head()
 
+    def on_dispose(self, close: Callable[[], None]) -> None:
+        """Close ``close`` too when the database is disposed of (e.g. a command's connection to the relay)."""
+        self._on_dispose.append(close)
+
     def dispose(self) -> None:
+        while self._on_dispose:
+            self._on_dispose.pop()()
         self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             self.read_engine.dispose()
