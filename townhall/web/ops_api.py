@@ -168,4 +168,5 @@ def export_me(request: Request) -> dict[str, Any]:
 def erase_me(request: Request) -> dict[str, Any]:
     svc = services(request)
     ident = require_reader(request, svc)
+    rate_limit(request, svc, ident)  # a write like any other: after an erasure the same token signs in afresh
     return privacy.erase_account(svc, ident.account_id, actor=f"account:{ident.account_id}")
