@@ -33,7 +33,7 @@ from townhall.service.core import Services, as_utc, plain_address
 from townhall.service.errors import Invalid, NotFound
 from townhall.service.identity import Identity
 from townhall.service.jobs import Job, JobQueue, PermanentError
-from townhall.store import content, moderation, people, prefs
+from townhall.store import content, ignores, moderation, people, prefs
 from townhall.store.schema import ActorKind, AppealState, CommentStatus, FlagState
 
 log = logging.getLogger("townhall.mail")
@@ -166,6 +166,8 @@ def _reply(svc: Services, conn: Any, payload: dict[str, Any]) -> Built:
     author = people.get_account(conn, int(reply["account_id"]))
     if reader is None or author is None or not _address(reader) or not prefs.wants_replies(conn, int(reader["id"])):
         return None
+    if int(author["id"]) in ignores.hidden_authors(conn, int(reader["id"])):
+        return None  # the reader chose not to see this author's comments: their inbox does not show them either
     thread = content.get_thread_by_id(conn, int(reply["thread_id"]))
     site = content.get_site(conn, reader["site_id"])
     link = unsubscribe_url(svc, int(reader["id"]), str(reader["email"]), MailTopic.REPLIES)
