@@ -107,8 +107,8 @@ def _keyed(key: str, text: str) -> str:
 
 
 def sanctioned_subject(conn: Connection, site_id: str, subject: str) -> str:
-    """What an erased account keeps in place of its subject while a ban or suspension is in force: a keyed
-    hash, which names no one, but lets the same sign-in find the account (and its sanction) again. The key is
+    """What an erased account keeps in place of its subject while a ban, suspension or premoderation is in force: a
+    keyed hash, which names no one, but lets the same sign-in find the account (and its sanction) again. The key is
     the site's own (made on first use), so that it can move with the site to another installation."""
     key = people.put_meta_if_absent(conn, people.site_meta_key(site_id, SUBJECT_KEY), secrets.token_urlsafe(32))
     return _keyed(key, subject)  # the key is the site's: its id stays out, so the site may be imported under another

@@ -120,7 +120,17 @@ def appeal_would_matter(actions: list[Mapping[str, Any]], action: Mapping[str, A
 
 
 SANCTIONS = (ActionKind.SUSPEND.value, ActionKind.BAN.value)  # what keeps a reader from posting
-SANCTIONED_PREFIX = "sanctioned:"  # the subject an account erased while banned or suspended keeps meanwhile
+
+
+def outlives_erasure(conn: Connection, svc: Services, account_id: int) -> bool:
+    """Whether a ban, suspension or premoderation is in force on the account (what its erasure keeps)."""
+    actions = moderation.actions_for(conn, account_id)
+    deciding = sanction_in_force(actions, svc)
+    return (deciding is not None and deciding["kind"] in SANCTIONS) or \
+        sanction_in_force(actions, svc, ActionKind.PREMODERATE) is not None  # also one under a warning
+
+
+SANCTIONED_PREFIX = "sanctioned:"  # the subject an account erased under outlives_erasure() keeps meanwhile
 ERASED_PREFIX = "erased:"  # the subject of an erased account: nobody signs in to it again
 
 
@@ -130,7 +140,7 @@ def erased_subject() -> str:
 
 
 def release_erased(conn: Connection, svc: Services, account_id: int) -> bool:
-    """Finish the erasure of an account erased while banned or suspended, once no ban or suspension is in force.
+    """Finish the erasure of an account erased while banned, suspended or premoderated, once none is in force.
 
     Such an account keeps a keyed hash of its sign-in subject (:func:`townhall.service.accounts.sanctioned_subject`)
     so that erasure is no way out of the sanction; with the sanction over (lifted, or run out) that reason is gone,
@@ -139,8 +149,7 @@ def release_erased(conn: Connection, svc: Services, account_id: int) -> bool:
     account = people.get_account(conn, account_id)
     if account is None or not str(account["subject"]).startswith(SANCTIONED_PREFIX):
         return False
-    deciding = action_in_force(conn, svc, account_id)
-    if deciding is not None and deciding["kind"] in SANCTIONS:
+    if outlives_erasure(conn, svc, account_id):
         return False
     people.update_account(conn, account_id, subject=erased_subject())
     return True

@@ -5,7 +5,7 @@ Erasure (DELETE /api/v1/me, ``townhall erase``) keeps the moderation record but 
 * the account row stays (comments, actions and audit entries point at it) but loses its subject (replaced
   by ``erased:<random>``), display name, e-mail and device hash; their notification settings go, and so do
   their ignore list and their place on other readers' (townhall.service.ignores). While a
-  ban or suspension is in force the subject is replaced by a keyed hash of it instead
+  ban, suspension or premoderation is in force the subject is replaced by a keyed hash of it instead
   (:func:`townhall.service.accounts.sanctioned_subject`), so that erasure is no way out of a sanction: the
   same sign-in finds the erased account, and its sanction, again. Once none is in force the erasure is
   finished (:func:`townhall.service.enforcement.release_erased`: at a moderator's restore, the next sign-in,
@@ -34,7 +34,7 @@ from datetime import timedelta
 from typing import Any, Mapping
 
 from townhall.service.accounts import active_sanction, sanctioned_subject
-from townhall.service.enforcement import SANCTIONED_PREFIX, erased_subject, release_erased
+from townhall.service.enforcement import SANCTIONED_PREFIX, erased_subject, outlives_erasure, release_erased
 from townhall.service.core import Services, as_utc
 from townhall.service.errors import Invalid, NotFound
 from townhall.service.jobs import Job, JobQueue, Recurring
@@ -151,7 +151,8 @@ def erase_account(svc: Services, account_id: int, *, actor: str, mode: str | Non
         if account is None:
             raise NotFound("No such account.")
         # read under the lock: a ban decided since the read above still holds after the erasure
-        sanctioned = active_sanction(conn, svc, account) is not None
+        # a premoderation too: the reader it holds must not shed it by erasing and signing in again
+        sanctioned = active_sanction(conn, svc, account) is not None or outlives_erasure(conn, svc, account_id)
         # readers with a thread open see the removed comments go (a tombstone, as a reload shows them), once committed
         for c in store.comments_of(conn, account_id) if remove else []:
             if c["status"] == CommentStatus.PUBLISHED.value:
