@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -156,3 +158,16 @@ def test_crossset_encoder_bench_reads_each_run_for_its_column(shared_data: Path,
         else:
             assert r["encoder_unseen_auc"] < 0.5 < r["encoder_all_sources_auc"], r
         assert r["linear_unseen_auc"] is not None  # beside docs/training/crossset.json's figures
+
+
+
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_rerender_bench_renders_every_comment(database: str, request: pytest.FixtureRequest) -> None:
+    """``bench/rerender.py`` in small, on SQLite and on a temporary PostgreSQL database it drops after."""
+    if database == "postgres":
+        request.getfixturevalue("postgres")  # reachable (or the suite says why not)
+    extra = ["--postgres"] if database == "postgres" else []
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "rerender.py"), "--n", "1200", *extra],
+                         capture_output=True, text=True, timeout=180, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "1,200 comments rendered again in" in out.stdout, out.stdout

@@ -138,7 +138,7 @@ def test_an_edit_or_erasure_meanwhile_is_kept(app: Townhall, client: Any) -> Non
     with app.services.db.write() as conn:  # an older process edits it meanwhile (its version stays old)
         conn.execute(sa.update(comments).where(comments.c.id == cid).values(body="edited", html="<p>edited</p>"))
     with app.services.db.write() as conn:
-        assert store.set_html(conn, cid, body=row["body"], html=render(row["body"]), version=RENDER_VERSION) is False
+        assert store.set_html(conn, [(cid, row["body"], render(row["body"]))], version=RENDER_VERSION) == 0
     assert _rows(app)[cid] == ("edited", "<p>edited</p>", 0)
     done = rerender.rerender(app.services)
     assert (done.seen, done.changed, done.left) == (1, 0, False)  # same HTML: only the version was old

@@ -49,11 +49,11 @@ def rerender(svc: Services, *, limit: int = PER_JOB, batch: int = BATCH) -> Pass
             rows = store.stale_batch(conn, RENDER_VERSION, after_id=after, limit=min(batch, limit - seen))
         if not rows:
             return Pass(seen, changed, left=False)
-        made = [(int(r["id"]), r["body"], r["html"], render(r["body"])) for r in rows]
-        with svc.db.write() as conn:
-            for comment_id, body, old, html in made:
-                if store.set_html(conn, comment_id, body=body, html=html, version=RENDER_VERSION) and html != old:
-                    changed += 1
+        made = [(int(r["id"]), r["body"], render(r["body"])) for r in rows]
+        differ = [m for m, r in zip(made, rows) if m[2] != r["html"]]
+        with svc.db.write() as conn:  # the ones whose HTML changes, then those where only the version does
+            changed += store.set_html(conn, differ, version=RENDER_VERSION)
+            store.set_html(conn, [m for m, r in zip(made, rows) if m[2] == r["html"]], version=RENDER_VERSION)
         seen += len(rows)
         after = made[-1][0]
     with svc.db.read() as conn:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.engine import RowMapping
 
 from townhall.store.schema import comments
@@ -25,12 +25,16 @@ def stale_batch(conn: Connection, version: int, *, after_id: int, limit: int) ->
     return list(conn.execute(q).mappings())
 
 
-def set_html(conn: Connection, comment_id: int, *, body: str, html: str, version: int) -> bool:
-    """Store ``html`` made by ``version`` from ``body`` (the same HTML as before, too: the version is what changes)
-    — only if the comment still has that text and an older renderer's HTML: an edit, an erasure or a newer
-    process's write meanwhile is kept. True if written."""
+def set_html(conn: Connection, rows: Sequence[tuple[int, str, str]], *, version: int) -> int:
+    """Store each ``(comment id, text, html)``'s HTML, made by ``version`` from that text (the same HTML as before,
+    too: the version is what changes) — only where the comment still has that text and an older renderer's HTML: an
+    edit, an erasure or a newer process's write meanwhile is kept. One statement for all (executemany: on
+    PostgreSQL a pipeline, not a round trip per comment). How many were written."""
+    if not rows:
+        return 0
     q = (update(comments)
-         .where(comments.c.id == comment_id, comments.c.body == body, comments.c.render_version < version)
-         .values(html=html, render_version=version))
-    return bool(conn.execute(q).rowcount)
-
+         .where(comments.c.id == bindparam("cid"), comments.c.body == bindparam("old_body"),
+                comments.c.render_version < version)
+         .values(html=bindparam("new_html"), render_version=version))
+    done = conn.execute(q, [{"cid": i, "old_body": body, "new_html": html} for i, body, html in rows])
+    return int(done.rowcount)
