@@ -143,3 +143,25 @@ def test_a_decision_that_changes_nothing_sends_nothing(app: Townhall, live_serve
         assert [(k, d["id"]) for k, _, d in got] == [("comment.published", shown)], got
     finally:
         stream.close()
+
+
+def test_an_anonymising_erasure_tells_open_pages_the_comments_changed(app: Townhall, live_server: LiveServer) -> None:
+    """In "anonymise" mode the text stays under "Former reader": open pages are told each published comment changed
+    (``comment.edited``, as for an edit: the widget offers to show them afresh), not that it went; none for a held one."""
+    from townhall.service.privacy import set_erasure_mode
+
+    set_erasure_mode(app.services, app.settings.default_site, "anonymise")
+    mine = [post(live_server, f"Carol's comment number {n} on the drawdown.", who="carol") for n in range(2)]
+    held = httpx.post(f"{live_server.url}/api/v1/threads/{THREAD}/comments", json={"text": F_WORD}, headers=auth("carol"))
+    assert held.status_code in (201, 422), held.text  # refused or held: not on readers' pages either way
+    stream = Stream(live_server)
+    try:
+        subscribed(app, 1)
+        r = httpx.delete(f"{live_server.url}/api/v1/me", headers=auth("carol"))
+        assert r.status_code == 200 and r.json()["mode"] == "anonymise", r.text
+        got = stream.events(lambda e: len(ids_of(e, "comment.edited")) >= len(mine))
+        assert sorted(ids_of(got, "comment.edited")) == sorted(mine) and ids_of(got, "comment.deleted") == [], got
+        listed = httpx.get(f"{live_server.url}/api/v1/threads/{THREAD}/comments").json()["comments"]
+        assert {c["author"]["name"] for c in listed if c["id"] in mine} == {"Former reader"}, listed
+    finally:
+        stream.close()

@@ -153,11 +153,13 @@ def erase_account(svc: Services, account_id: int, *, actor: str, mode: str | Non
         # read under the lock: a ban decided since the read above still holds after the erasure
         # a premoderation too: the reader it holds must not shed it by erasing and signing in again
         sanctioned = active_sanction(conn, svc, account) is not None or outlives_erasure(conn, svc, account_id)
-        # readers with a thread open see the removed comments go (a tombstone, as a reload shows them), once committed
-        for c in store.comments_of(conn, account_id) if remove else []:
+        # readers with a thread open, once committed: removed comments go (a tombstone, as a reload shows them);
+        # anonymised ones are changed (the widget offers to show them afresh, under "Former reader")
+        for c in store.comments_of(conn, account_id):
             if c["status"] == CommentStatus.PUBLISHED.value:
                 svc.announce(conn, site_id, str(c["thread_external_id"]),
-                             {"type": "comment.deleted", "id": int(c["id"]), "parent_id": c["parent_id"]})
+                             {"type": "comment.deleted", "id": int(c["id"]), "parent_id": c["parent_id"]} if remove
+                             else {"type": "comment.edited", "id": int(c["id"])})
         n = store.scrub_comments(conn, account_id, remove=remove, placeholder_status=CommentStatus.DELETED.value)
         if remove:
             for row in store.decisions_of(conn, account_id):
