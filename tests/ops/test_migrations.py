@@ -165,6 +165,12 @@ def _data_0016(conn: sa.Connection) -> None:
     assert "ix_comments_render_version" in {ix["name"] for ix in sa.inspect(conn).get_indexes("comments")}
 
 
+def _data_0017(conn: sa.Connection) -> None:
+    _put(conn, "reports", id=1, comment_id=1, account_id=1, reason="spam", weight=1.0, resolved=False, created_at=T0)
+    _put(conn, "reports", id=2, comment_id=9, account_id=1, reason="spam", weight=0.25, resolved=True, created_at=T0)
+    assert "ix_reports_open" in {ix["name"] for ix in sa.inspect(conn).get_indexes("reports")}
+
+
 DATA: dict[str, Callable[[sa.Connection], None]] = {
     "0001_initial": _data_0001, "0002_audit_append_only": _data_0002, "0003_signal_indexes": _data_0003,
     "0004_operations": _data_0004, "0005_listing_indexes": _data_0005, "0006_audit_no_replace": _data_0006,
@@ -172,6 +178,7 @@ DATA: dict[str, Callable[[sa.Connection], None]] = {
     "0010_ignored_accounts": _data_0010, "0011_thread_published_at": _data_0011,
     "0012_audit_subject": _data_0012, "0013_thread_premoderated": _data_0013, "0014_thread_message": _data_0014,
     "0015_site_announcement": _data_0015, "0016_comment_render_version": _data_0016,
+    "0017_open_reports_index": _data_0017,
 }
 
 
@@ -487,3 +494,33 @@ def test_comment_render_version_downgrades_and_upgrades_again_keeping_the_commen
                                                     (9, "> q\nNew", "<blockquote><p>q</p></blockquote><p>New</p>")]
                 if up:
                     assert conn.execute(sa.text("SELECT count(*) FROM comments WHERE render_version <> 0")).scalar_one() == 0
+
+
+def test_open_reports_index_downgrades_and_upgrades_again_keeping_the_reports(empty_db: str) -> None:
+    """0017 adds a partial index of the unresolved reports; its downgrade drops it (the reports stay), the upgrade
+    makes it again. The queue's query uses it (SQLite's plan names it)."""
+    with _migrated(empty_db) as (db, cfg):
+        with db.write_engine.begin() as conn:
+            _data_0001(conn)
+            _data_0016(conn)
+            _data_0017(conn)
+        for up in _down_and_up(db, cfg, "0016_comment_render_version"):
+            with db.read() as conn:
+                assert ("ix_reports_open" in {ix["name"] for ix in sa.inspect(conn).get_indexes("reports")}) is up
+                rows = conn.execute(sa.text("SELECT id, comment_id, resolved FROM reports ORDER BY id")).all()
+                assert [(r[0], r[1], bool(r[2])) for r in rows] == [(1, 1, False), (2, 9, True)]
+        if db.is_sqlite:  # the queue's own query, as the code sends it, is planned on the index
+            from townhall.store.content import reported_comments
+
+            sent: list[tuple[str, Any]] = []
+            listen = lambda conn, cursor, statement, params, context, many: sent.append((statement, params))  # noqa: E731
+            sa.event.listen(db.read_engine, "before_cursor_execute", listen)
+            try:
+                with db.read() as conn:
+                    assert [r["id"] for r in reported_comments(conn, "s1", min_weight=1, limit=10)] == [1]
+            finally:
+                sa.event.remove(db.read_engine, "before_cursor_execute", listen)
+            statement, params = next((q, p) for q, p in sent if "FROM reports" in q)
+            with db.read_engine.connect() as conn:
+                plan = " ".join(str(r) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).all())
+            assert "ix_reports_open" in plan, plan

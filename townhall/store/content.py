@@ -11,7 +11,8 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from townhall.store import ignores, people
-from townhall.store.schema import TOMBSTONES, CommentStatus, ThreadState, comments, reactions, reports, sites, threads, insert_row
+from townhall.store.schema import (OPEN_REPORT, TOMBSTONES, CommentStatus, ThreadState, comments, insert_row, reactions, reports,
+                                   sites, threads)
 
 Row = RowMapping
 
@@ -423,7 +424,7 @@ def insert_report_once(conn: Connection, **values: Any) -> int | None:
 
 
 def open_reports(conn: Connection, comment_id: int) -> list[Row]:
-    q = select(reports).where(reports.c.comment_id == comment_id, reports.c.resolved.is_(False)).order_by(reports.c.id)
+    q = select(reports).where(reports.c.comment_id == comment_id, OPEN_REPORT).order_by(reports.c.id)
     return list(conn.execute(q).mappings())
 
 
@@ -437,7 +438,7 @@ def reported_comments(conn: Connection, site_id: str, *, min_weight: float, limi
     one = [reports.c.comment_id.in_(select(comments.c.id).where(comments.c.thread_id == thread_id))] if thread_id else []
     sub = (  # one thread's (the dashboard's queue of an article): the reports on its comments only, summed
         select(reports.c.comment_id, weight, func.count().label("reporters"))
-        .where(reports.c.resolved.is_(False), *one)
+        .where(OPEN_REPORT, *one)
         .group_by(reports.c.comment_id)
         .having(func.sum(reports.c.weight) >= min_weight)
         .subquery()

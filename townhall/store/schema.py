@@ -264,6 +264,12 @@ reports = Table(
     _ts("created_at"),
     UniqueConstraint("comment_id", "account_id", name="uq_reports_comment_account"),
 )
+# The open reports (migration 0017): the queue sums a comment's unresolved reports, and resolved ones pile up for
+# ever. A partial index holds only the open ones; a query uses it where it says ``OPEN_REPORT`` as written here
+# (``resolved = 0`` / ``= false``: SQLite does not take ``IS 0`` for it).
+OPEN_REPORT = reports.c.resolved == false()
+Index("ix_reports_open", reports.c.comment_id, reports.c.weight, reports.c.created_at, sqlite_where=OPEN_REPORT,
+      postgresql_where=OPEN_REPORT)
 
 account_actions = Table(
     "account_actions",

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.engine import RowMapping
 
 from townhall.store.schema import (
+    OPEN_REPORT,
     AppealState,
     CommentStatus,
     FlagState,
@@ -67,7 +68,7 @@ def queue_sizes(conn: Connection, site_id: str, report_threshold: float, *,
             q = q.where(comments.c.thread_id.in_(select(threads.c.id).where(threads.c.site_id == site_id).scalar_subquery()))
         n, oldest = conn.execute(q).one()
         out[status.value] = (int(n), oldest)
-    open_reports = reports.c.resolved.is_(False)
+    open_reports = OPEN_REPORT
     over = func.sum(reports.c.weight) >= report_threshold
     if thread_id is not None:  # one thread's: its published comments on its (thread_id, root_id, status…) index, then their reports
         weighed = (

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, case, func, not_, or_, select
 from sqlalchemy.engine import RowMapping
 
-from townhall.store.schema import CommentStatus, ThreadState, comments, reports, threads
+from townhall.store.schema import OPEN_REPORT, CommentStatus, ThreadState, comments, reports, threads
 
 Row = RowMapping
 
@@ -72,7 +72,7 @@ def _state_condition(state: StateFilter, aged_before: datetime | None) -> Any:
 def _open_weight() -> Any:
     """The weight of a comment's unresolved reports (None: none), on ``reports.comment_id``."""
     return (select(func.sum(reports.c.weight))
-            .where(reports.c.comment_id == comments.c.id, reports.c.resolved.is_(False)).scalar_subquery())
+            .where(reports.c.comment_id == comments.c.id, OPEN_REPORT).scalar_subquery())
 
 
 def _with_counts(page: Any, report_threshold: float | None) -> Any:
