@@ -81,7 +81,9 @@ def run_import(svc: Services, archive: Archive, site_id: str, *, dry_run: bool =
             with svc.db.read() as conn:
                 _apply(conn, svc, archive, site_id, chunk, verdicts, report, state, write=False, policy=policy)
         else:
-            with svc.db.write() as conn:
+            # exclusive: two runs at once (PostgreSQL, READ COMMITTED) would both find a comment not imported yet
+            # and both insert it; batches of runs queue instead, each looking up what the other committed
+            with svc.db.write(exclusive=True) as conn:
                 _apply(conn, svc, archive, site_id, chunk, verdicts, report, state, write=True, policy=policy)
         if progress is not None:
             progress(len(chunk))
@@ -116,6 +118,7 @@ class _State:
 def _apply(conn: Connection, svc: Services, archive: Archive, site_id: str, chunk: list[tuple[ImportedComment, int]],
            verdicts: list[Any], report: ImportReport, state: _State, *, write: bool, policy: Any) -> None:
     prefix = f"{archive.source}:"
+    state.accounts.clear()  # looked up again in each batch's transaction: one may have been erased since the last
     wanted = [prefix + c.external_id for c, _ in chunk]
     wanted += [prefix + c.parent_external_id for c, _ in chunk if c.parent_external_id]
     # (archive id, thread id) -> (comment id, root id, depth): this batch's comments and parents, as imported so
@@ -192,10 +195,13 @@ def _thread(conn: Connection, svc: Services, archive: Archive, site_id: str, com
     if not write:
         state.threads[comment.thread_key] = state.next_fake()
         return state.threads[comment.thread_key]
-    thread_id = store.insert_thread(conn, site_id=site_id, external_id=info.key, url=info.url,
-                                    title=clean_title(info.title),  # as a first comment's (article_urls.clean_title)
-                                    state=(ThreadState.CLOSED if info.closed else ThreadState.OPEN).value,
-                                    created_at=info.created_at or comment.created_at, published_at=published)
+    thread_id = content.insert_thread(conn, site_id=site_id, external_id=info.key, url=info.url,
+                                      title=clean_title(info.title),  # as a first comment's (article_urls.clean_title)
+                                      state=ThreadState.CLOSED if info.closed else ThreadState.OPEN,
+                                      now=info.created_at or comment.created_at, published_at=published)
+    if thread_id is None:  # PostgreSQL: a reader's first comment created it a moment ago: as a thread already there
+        report.threads_new -= 1
+        return _thread(conn, svc, archive, site_id, comment, report, state, write, policy)
     state.threads[comment.thread_key] = thread_id
     return thread_id
 
@@ -234,6 +240,9 @@ def _account(conn: Connection, svc: Services, site_id: str, comment: ImportedCom
     if known is not None:
         return known
     row = people.find_account(conn, site_id, subject)
+    if row is not None and write:  # locked until the batch commits: an erasure of the author waits, or was done
+        row = people.get_account(conn, int(row["id"]), for_update=True)
+        row = row if row is not None and row["subject"] == subject else None
     if row is not None:
         state.accounts[subject] = int(row["id"])
         return int(row["id"])
