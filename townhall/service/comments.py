@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any, Mapping
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
 
 from townhall.policy.links import LINKS_RULE
 from townhall.policy.policyfile import ARTICLE_RULE, NEW_ACCOUNT_RULE
@@ -66,16 +65,11 @@ def get_or_create_thread(conn: Connection, svc: Services, site: Mapping[str, Any
     address = article_url(_short(url, 2000), site_origins(site))
     # The title is the page's document.title: tabs, line breaks, other control characters and bidirectional
     # controls are dropped (whitespace made one space), not refused, for the same reason (article_urls.clean_title)
-    try:
-        with conn.begin_nested():
-            thread_id = content.insert_thread(conn, site_id=site["id"], external_id=external_id, url=address,
-                                              title=clean_title(title), now=svc.now())
-    except IntegrityError:  # PostgreSQL: a concurrent first comment created the thread a moment ago
-        row = content.get_thread(conn, site["id"], external_id)
-        if row is None:
-            raise
-        return row
-    row = content.get_thread_by_id(conn, thread_id)
+    thread_id = content.insert_thread(conn, site_id=site["id"], external_id=external_id, url=address,
+                                      title=clean_title(title), now=svc.now())
+    # None: a concurrent first comment (or a moderator, an import) created the thread a moment ago (PostgreSQL)
+    row = (content.get_thread_by_id(conn, thread_id) if thread_id is not None
+           else content.get_thread(conn, site["id"], external_id))
     assert row is not None
     return row
 
@@ -416,7 +410,8 @@ def report(svc: Services, ident: Identity, comment_id: int, reason: Any, note: A
         # (403 account_sanctioned, with the appeal link), whichever comment they name, their own included.
         site = _site(conn, ident.site_id)
         acct.require_guests_allowed(site, ident)
-        acct.require_can_post(conn, svc, ident.account_id)
+        # locked: an erasure of the reader meanwhile (which scrubs report notes) is seen, not outlived by the note
+        acct.require_can_post(conn, svc, ident.account_id, lock=True)
         row = _visible_comment(conn, ident, comment_id)
         if row["account_id"] == ident.account_id:
             raise Conflict("You cannot report your own comment.")

@@ -280,13 +280,18 @@ def set_thread_state(svc: Services, actor: Actor, site_id: str, thread_external_
         now = svc.now()
         policy = svc.policies.for_site(site)
         thread = content.get_thread(conn, site_id, thread_external_id)
+        new_id = None
+        if thread is None:
+            new_id = content.insert_thread(conn, site_id=site_id, external_id=thread_external_id, url=None, title=None,
+                                           now=now)
+            if new_id is None:  # PostgreSQL: a first comment created it a moment ago: changed as one already there
+                thread = content.get_thread(conn, site_id, thread_external_id)
         if thread is not None:  # locked: a publisher's change of its article data meanwhile is seen, not overwritten
             thread = content.lock_thread(conn, int(thread["id"]))
-        before = closing.closure(svc, policy, thread, now)
-        if thread is None:
-            thread_id = content.insert_thread(conn, site_id=site_id, external_id=thread_external_id, url=None, title=None, now=now)
-        else:
-            thread_id = int(thread["id"])
+            assert thread is not None
+        before = closing.closure(svc, policy, thread, now)  # a new thread's: not started
+        thread_id = int(thread["id"]) if thread is not None else new_id
+        assert thread_id is not None
         kept = closing.kept_open_at(policy, thread, target, now)
         content.set_thread_state(conn, thread_id, target, kept_open_at=kept)
         fresh = content.get_thread_by_id(conn, thread_id)

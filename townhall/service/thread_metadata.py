@@ -20,7 +20,6 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any, Final, Mapping
 
-from sqlalchemy.exc import IntegrityError
 
 from townhall.service import closing
 from townhall.service.article_urls import RULE, article_url, site_origins, web_address
@@ -294,11 +293,6 @@ def _stored(thread: Mapping[str, Any], name: str) -> Any:
 def _insert(conn: Any, site_id: str, external_id: str, given: Mapping[str, Any], now: datetime) -> bool:
     """A new thread with ``given``; False where a concurrent first comment created it a moment ago (PostgreSQL:
     the caller then reads it and changes it as an existing one)."""
-    try:
-        with conn.begin_nested():
-            content.insert_thread(conn, site_id=site_id, external_id=external_id, url=given.get("url"),
-                                  title=given.get("title"), published_at=given.get("published_at"), now=now,
-                                  premoderated=bool(given.get("premoderated")), message=given.get("message"))
-    except IntegrityError:
-        return False
-    return True
+    return content.insert_thread(conn, site_id=site_id, external_id=external_id, url=given.get("url"),
+                                 title=given.get("title"), published_at=given.get("published_at"), now=now,
+                                 premoderated=bool(given.get("premoderated")), message=given.get("message")) is not None

@@ -12,7 +12,6 @@ from townhall.store.ops_tables import reader_prefs
 from townhall.store.people import site_meta_key
 
 from townhall.store.schema import (
-    insert_row,
     account_actions,
     accounts,
     appeals,
@@ -50,10 +49,6 @@ def imported_comments(conn: Connection, site_id: str, external_ids: Sequence[str
         )
         out.extend(conn.execute(q).mappings())
     return out
-
-
-def insert_thread(conn: Connection, **values: Any) -> int:
-    return insert_row(conn, threads, values)
 
 
 def unclaimed_accounts_by_email(conn: Connection, site_id: str, email: str) -> list[Row]:

@@ -52,14 +52,19 @@ def get_thread_by_id(conn: Connection, thread_id: int) -> Row | None:
 
 
 def insert_thread(conn: Connection, *, site_id: str, external_id: str, url: str | None, title: str | None, now: datetime,
-                  published_at: datetime | None = None, premoderated: bool = False, message: str | None = None) -> int:
-    res = conn.execute(
-        insert(threads).values(
-            site_id=site_id, external_id=external_id, url=url, title=title, state=ThreadState.OPEN.value, created_at=now,
-            published_at=published_at, premoderated=premoderated, message=message,
-        )
-    )
-    return int(res.inserted_primary_key[0])
+                  published_at: datetime | None = None, premoderated: bool = False, message: str | None = None,
+                  state: ThreadState = ThreadState.OPEN) -> int | None:
+    """The new thread's id; None where another transaction made the same thread a moment ago (PostgreSQL: a first
+    comment, an import, a moderator or a publisher at once): the caller reads that one."""
+    values = dict(site_id=site_id, external_id=external_id, url=url, title=title, state=state.value, created_at=now,
+                  published_at=published_at, premoderated=premoderated, message=message)
+    try:
+        with conn.begin_nested():
+            return int(conn.execute(insert(threads).values(**values)).inserted_primary_key[0])
+    except IntegrityError:
+        if get_thread(conn, site_id, external_id) is None:
+            raise
+        return None
 
 
 def lock_thread(conn: Connection, thread_id: int) -> Row | None:
