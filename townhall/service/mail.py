@@ -255,7 +255,9 @@ def notification_settings(svc: Services, ident: Identity) -> dict[str, Any]:
 
 def set_reply_notifications(svc: Services, ident: Identity, on: bool) -> dict[str, Any]:
     with svc.db.write() as conn:
-        account = people.get_account(conn, ident.account_id)
+        # locked: the same choice sent twice at once (a double click) is stored and audited once; on PostgreSQL both
+        # would find no row and both insert one (the second a primary-key violation)
+        account = people.get_account(conn, ident.account_id, for_update=True)
         if account is None:
             raise NotFound("No such account.")
         if on and not account["email"]:

@@ -209,9 +209,13 @@ def add_site(svc: Services, actor: Actor, site_id: str, name: str, *, allow_gues
     with svc.db.write() as conn:
         if content.get_site(conn, site_id) is not None:
             raise Conflict("That site exists already.", {"site": site_id})
-        content.insert_site(conn, id=site_id, name=name, sso_secret=secret, allow_guests=allow_guests,
-                            auto_create_threads=True, policy_path=None, origins=[o.strip() for o in origins if o.strip()],
-                            created_at=svc.now())
+        try:
+            with conn.begin_nested():
+                content.insert_site(conn, id=site_id, name=name, sso_secret=secret, allow_guests=allow_guests,
+                                    auto_create_threads=True, policy_path=None,
+                                    origins=[o.strip() for o in origins if o.strip()], created_at=svc.now())
+        except IntegrityError:  # PostgreSQL: the same site added a moment ago (a double click, another admin)
+            raise Conflict("That site exists already.", {"site": site_id}) from None
         svc.audit(conn, action="site.created", subject_type="site", subject_id=site_id, actor_kind=actor.kind.value,
                   actor=actor.id, site_id=site_id, details={"name": name, "allow_guests": allow_guests})
     return secret

@@ -1,0 +1,62 @@
+"""An admin's "Add site" sent twice at once (a double click) is no 500.
+
+``POST /admin/sites`` (townhall.service.moderators.add_site) checks that the site id is free, then inserts it. Two
+such requests at once both find it free on PostgreSQL (READ COMMITTED) and both insert: the second fails on the
+primary key and the dashboard answers 500 ("internal") instead of "That site exists already." (409). The same
+check-then-insert is in ``people.upsert_moderator`` (``POST /admin/moderators``, ``townhall users add``).
+
+Made deterministic with a real PostgreSQL table lock the test holds until both requests wait to insert; on SQLite
+the writers queue (BEGIN IMMEDIATE) and the test passes.
+
+Found by an audit (2026-11-28): the defect described above is fixed; this test failed before the fix.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from starlette.testclient import TestClient
+
+from tests.dashboard.helpers import add_moderator, csrf_token, sign_in
+from townhall.app import Townhall
+
+
+def _until(conn: Any, n: int) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        conn.exec_driver_sql("SELECT pg_stat_clear_snapshot()")
+        waiting = conn.exec_driver_sql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                       "AND wait_event_type = 'Lock'").scalar_one()
+        if waiting >= n:
+            return
+        assert time.monotonic() < deadline, f"never {n} waiting"
+        time.sleep(0.05)
+
+
+def test_adding_a_site_twice_at_once_is_no_500(app: Townhall, client: TestClient) -> None:
+    svc = app.services
+    add_moderator(svc, "root@example.org", admin=True)
+    sign_in(client, "root@example.org")
+    token = csrf_token(client.get("/admin/moderators").text)
+    answers: list[Any] = []
+
+    def add() -> None:
+        answers.append(client.post("/admin/sites", data={"site_id": "gazette", "name": "The Gazette", "csrf_token": token}))
+
+    clicks = [threading.Thread(target=add) for _ in range(2)]
+    if svc.db.is_sqlite:
+        for t in clicks:
+            t.start()
+    else:
+        with svc.db.write_engine.connect() as blocker:
+            with blocker.begin():
+                blocker.exec_driver_sql("LOCK TABLE sites IN SHARE MODE")  # reads go on, inserts wait
+                for t in clicks:
+                    t.start()
+                _until(blocker, 2)  # both found the id free, and wait to insert it
+    for t in clicks:
+        t.join(60)
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [200, 409], [(a.status_code, a.text[:200]) for a in answers]
