@@ -34,7 +34,7 @@ def register(group: click.Group) -> None:
             raise click.UsageError("give TEXT (and --until) or --clear, not both")
         if not clear and text is None:
             raise click.UsageError("give the announcement's TEXT, or --clear to remove it")
-        svc = services(config, database_url)
+        svc = services(config, database_url, existing=True)  # never a new, empty installation at a mistyped path
         try:
             site_id = site or svc.settings.default_site
             if clear:

@@ -61,7 +61,7 @@ def register(group: click.Group) -> None:
         if not given and published_at is None:
             raise click.UsageError("nothing to set: give --title, --url, --published-at, --clear-published-at, "
                                    "--premoderate/--no-premoderate, --message or --clear-message")
-        svc = services(config, database_url)
+        svc = services(config, database_url, existing=True)  # never a new, empty installation at a mistyped path
         try:
             if published_at is not None:
                 given["published_at"] = meta.parse_published_at(published_at)

@@ -144,10 +144,22 @@ def _prepare_site(conn: Connection, target: str, site: Mapping[str, Any]) -> Non
     content.update_site(conn, target, **values)
 
 
+def _record_id(value: Any, field: str, number: int) -> int | None:
+    """A record's id, or a reference to one, as a whole number (None: none), else ArchiveError naming the line."""
+    if value is None:
+        return None
+    try:
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise ValueError
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ArchiveError(f"line {number}: {field} {value!r} is not a record id") from None
+
+
 def _insert(conn: Connection, kind: str, record: dict[str, Any], site_id: str, ids: dict[str, dict[int, int]],
             number: int) -> None:
     columns = set(store.record_columns(kind))
-    old_id = record.get("id")
+    old_id = _record_id(record.get("id"), "id", number)
     try:
         values = _with_times({k: v for k, v in record.items() if k in columns and k != "id"}, store.time_columns(kind))
     except ArchiveError as exc:
@@ -158,7 +170,7 @@ def _insert(conn: Connection, kind: str, record: dict[str, Any], site_id: str, i
         ref = values.get(column)
         if ref is None:
             continue
-        new = ids[target].get(int(ref))
+        new = ids[target].get(_record_id(ref, column, number))
         if new is None:
             raise ArchiveError(f"line {number}: {kind} refers to {target} {ref}, which is not earlier in the file")
         values[column] = new
@@ -169,7 +181,7 @@ def _insert(conn: Connection, kind: str, record: dict[str, Any], site_id: str, i
             values["subject_id"] = str(ids[subject][int(ref)])
     new_id = store.insert_record(conn, kind, values)
     if old_id is not None and new_id is not None:
-        ids[kind][int(old_id)] = new_id
+        ids[kind][old_id] = new_id
 
 
 def canonical(lines: Iterable[str]) -> list[dict[str, Any]]:
