@@ -19,7 +19,7 @@
 .th *,.th *::before,.th *::after{box-sizing:border-box}
 .th-head{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:baseline;justify-content:space-between;border-bottom:2px solid var(--_fg);padding-bottom:.5rem;margin-bottom:1rem}
 h2{font-size:1.35em;margin:0}h3{font-size:1em;margin:0 0 .4rem}
-.th-count{color:var(--_muted);font-weight:400;font-size:.75em;margin-inline-start:.4em}
+.th-count{color:var(--_muted);font-weight:400;font-size:.75em}
 select,input,textarea,button{font:inherit;color:inherit}
 select,input[type=text],textarea{background:var(--_bg);color:var(--_fg);border:1px solid var(--_muted);border-radius:var(--th-radius,6px);padding:.4rem .55rem}
 textarea{width:100%;min-height:5.5rem;resize:vertical;display:block}
@@ -38,7 +38,7 @@ ol{list-style:none;margin:0;padding:0}
 .th-c{padding:.6rem .4rem;border-radius:var(--th-radius,6px)}
 .th-meta{display:flex;flex-wrap:wrap;gap:.15rem .5rem;align-items:baseline;font-size:.9em}
 .th-name{font-weight:700}
-.th-name,.th-account,label,.th-removed,.th-rejected,.th-sanction,.th-notice{overflow-wrap:anywhere;min-width:0}.th-account>*{min-width:0}
+.th-name,.th-account,label,.th-removed,.th-rejected,.th-sanction,.th-notice,.th-mine{overflow-wrap:anywhere;min-width:0}.th-account>*{min-width:0}
 .th-badge{font-size:.78em;font-weight:600;padding:.05rem .45rem;border-radius:999px;background:var(--_badge-bg);color:var(--_badge)}
 .th-meta a,.th-meta span.th-muted{color:var(--_muted)}
 .th-body{overflow-wrap:anywhere}.th-body p{margin:.3rem 0}.th-body a{color:var(--_accent)}

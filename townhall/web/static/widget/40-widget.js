@@ -104,6 +104,7 @@
       if (sso && err.code === 'token_expired') this.expired = this.me || this.expired || {};  // {}: expired before /me said who
       this.me = null;
       this.renderAccount();
+      if (sso && !told) widgets.forEach((w) => { if (w !== this) w.onAuthFailure(err, tok); });  // signed in with it too
     }
 
     errorText(err) {
@@ -161,7 +162,7 @@
         h('h3', { id: featId, text: t('featuredHeading') }), this.featList = h('ol'));
       this.section = h('section', { class: 'th', lang: this.lang, 'aria-labelledby': headingId },
         h('div', { class: 'th-head' },
-          this.heading = h('h2', { id: headingId, tabindex: '-1' }, t('heading'), this.countEl),
+          this.heading = h('h2', { id: headingId, tabindex: '-1' }, t('heading'), ' ', this.countEl),
           h('div', null, h('label', { class: 'th-inline', for: this.sortSel.id, text: t('sortBy') }), this.sortSel)),
         this.polite, this.assertive, this.account, this.sanction, this.warnSlot, this.premodSlot, this.annBox, this.msgBox, this.premodNote, this.composeSlot, this.modBox,
         this.featured, this.banner, this.status, this.list, this.moreBtn,
@@ -173,6 +174,7 @@
     async start() {
       if (!this.o.thread) { this.status.textContent = this.t('errLoad') + ' (data-thread)'; return; }
       await Promise.all([this.refreshMe(), this.load()]);
+      if (this.destroyed) return;  // drawn again meanwhile (Townhall.render on its element): the new widget listens
       this.connectLive();
       this.clockTimer = setInterval(() => this.refreshTimes(), 60000);
       this.onHash = () => this.revealPermalink();

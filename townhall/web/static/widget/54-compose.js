@@ -77,6 +77,7 @@
         h('div', { class: 'th-foot' }, counter, buttons));
       const update = () => {
         const n = Array.from(area.value).length;
+        area.dir = /\p{L}/u.test(area.value) ? 'auto' : '';  // the reader's words in their own direction; none yet: the page's
         counter.textContent = t('counter', { n, max });
         counter.classList.toggle('th-over', n > max);
       };
@@ -145,7 +146,7 @@
         items.push(h('li', { text: desc }));
       }
       if (!items.length) items.push(h('li', { text: err.message }));
-      const marked = h('p', { class: 'th-marked' }, markRuns(text, spans).map(([s, m]) => (m ? h('mark', { text: s }) : s)));
+      const marked = h('p', { class: 'th-marked', dir: 'auto' }, markRuns(text, spans).map(([s, m]) => (m ? h('mark', { text: s }) : s)));
       const titleId = uid('rej');
       box.replaceChildren(h('div', { class: 'th-rejected', role: 'group', 'aria-labelledby': titleId },
         h('h3', { id: titleId, text: t('rejectedTitle') }), h('ul', null, items),

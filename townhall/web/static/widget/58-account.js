@@ -82,6 +82,9 @@
       this.acctMore.disabled = false;
     },
 
+    // the list read afresh after the reader posted, edited or deleted a comment (the panel open)
+    mineSoon() { if (this.acctBox) { this.acctGen = (this.acctGen || 0) + 1; this.acctMine.replaceChildren(); this.loadMine(false); } },
+
     // one of the reader's comments: its article (linked where the site gave an address), when, its status where
     // it is not published, and its first words (the reader's own text, quotations left out)
     mineItem(c) {

@@ -56,6 +56,7 @@
         }
         const c = Object.assign({ replies: [] }, res.comment);
         this.mine.add(c.id);
+        this.mineSoon();
         if (res.guest_token) {
           store.set(guestKey(this.o.site), res.guest_token);
           await this.refreshMe();
@@ -104,6 +105,7 @@
         const c = Object.assign({}, entry.c, res.comment, { replies: entry.c.replies });
         entry.echo = entry.c.status === 'published' && c.status !== 'published';  // held now: comment.removed follows
         entry.c = c;
+        this.mineSoon();
         const art = this.renderArticle(entry);
         const old = entry.li.querySelector('.th-c');
         old.replaceWith(art);
@@ -122,6 +124,7 @@
       try {
         await this.api('DELETE', '/comments/' + entry.c.id);
         const wasPublished = entry.c.status === 'published';
+        this.mineSoon();
         entry.c = Object.assign({}, entry.c, { status: 'deleted', author: null, html: '' });
         const art = this.renderArticle(entry);
         entry.li.querySelector('.th-c').replaceWith(art);

@@ -99,6 +99,8 @@
       } else if (type === 'comment.edited') {
         if (entry && entry.li && !entry.c.ignored) { this.pendingEdits.add(id); this.updateBanner(false); }
       } else if (gone) {
+        // the reader's own, removed by a moderator: why (GET /me's removed_comments), and any notice that came with it
+        if (type === 'comment.removed' && (this.mine.has(id) || (entry && entry.c.own))) this.refreshMeSoon();
         if (this.pendingNew.delete(id)) { this.updateBanner(false); return; }
         if (!entry) {  // not loaded (a later page): whether it counted, the server knows; asked once for a burst
           clearTimeout(this.recountTimer);
@@ -111,7 +113,11 @@
         const tomb = { status: type === 'comment.deleted' ? 'deleted' : 'removed', author: null, html: '' };
         if (!entry.li) { Object.assign(c, tomb); return; }  // behind "continue this thread": shown so when revealed
         entry.c = Object.assign({}, c, tomb);
-        entry.li.querySelector('.th-c').replaceWith(this.renderArticle(entry));
+        const art = this.renderArticle(entry), f = entry.li.querySelector(':scope > .th-c > .th-slot > form');
+        const had = f && f.contains(this.root.activeElement);
+        entry.li.querySelector('.th-c').replaceWith(art);
+        // a reply or edit being written under it can no longer be sent: kept, read-only, to copy
+        if (f && f._area && f._area.value.trim()) { this.lock(f); art.append(f); if (had) f._area.focus(); }
       }
     },
 
