@@ -311,7 +311,8 @@ def edit(svc: Services, ident: Identity, comment_id: int, text: Any) -> Posted:
         if window < 0:
             window = policy.settings.comments.edit_window_minutes
         if svc.now() - as_utc(row["created_at"]) > timedelta(minutes=window):
-            raise Forbidden(f"Comments can be edited for {window:g} minutes after posting.", code="edit_window_closed")
+            raise Forbidden(f"Comments can be edited for {window:g} minutes after posting.", {"minutes": window},
+                            code="edit_window_closed")
         thread = _open_thread_of(conn, svc, policy, row)
         subject, first = judge(svc, policy, ident.site_id, ident.account_id, text)
         premoderated = bool(thread["premoderated"])

@@ -115,7 +115,7 @@
           } else if (e instanceof ApiError && e.code === 'account_sanctioned') {
             this.me = Object.assign({}, this.me || { name: '', guest: false }, { sanction: e.details });
             this.renderStanding();
-            this.alert(e.message);
+            this.alert(this.errorText(e));
             const head = this.sanction.querySelector('h3');
             if (head) head.focus();
             this.renderCompose();

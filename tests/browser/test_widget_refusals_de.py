@@ -1,0 +1,40 @@
+"""The server writes its refusals in English; a widget in another language says them in its own, by their code
+(``e_<code>`` in the catalogue), where it has them — here German: a ban that came while the page was open, and the
+edit window that closed while the reader was editing. English readers keep the server's own words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import Api
+from tests.browser.widget_helpers import article, render_demo
+from tests.fixtures_app import Clock, LiveServer, make_token
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_ban_that_came_meanwhile_is_told_in_german(page: Any, server: LiveServer, api: Api) -> None:
+    alice = make_token("alice", "Alice")
+    widget = render_demo(page, server, alice, lang="de")
+    expect(widget.get_by_text("Angemeldet als")).to_be_visible()
+    api.sanction(api.me(alice)["id"], "ban", "Beleidigungen nach einer Verwarnung.")
+    widget.get_by_label("Kommentar schreiben").fill("Noch erlaubt?")
+    widget.get_by_role("button", name="Kommentar senden").click()
+    expect(widget.locator("[role=alert]")).to_have_text("Sie können derzeit nicht kommentieren. Grund: "
+                                                        "Beleidigungen nach einer Verwarnung.")
+
+
+def test_an_edit_after_the_window_is_refused_in_german(page: Any, server: LiveServer, api: Api, clock: Clock) -> None:
+    alice = make_token("alice", "Alice")
+    cid = api.post(alice, "Erster Entwurf.")["id"]
+    widget = render_demo(page, server, alice, lang="de")
+    article(widget, cid).get_by_role("button", name="Bearbeiten").click()
+    clock.advance(hours=1)  # the edit window (15 minutes) closes while the reader edits
+    box = widget.get_by_label("Ihren Kommentar bearbeiten")
+    box.fill("Zweiter Entwurf.")
+    widget.get_by_role("button", name="Änderungen speichern").click()
+    expect(widget.locator("p.th-error:visible")).to_have_text(
+        "Kommentare lassen sich nur 15 Minuten nach dem Absenden bearbeiten.")
