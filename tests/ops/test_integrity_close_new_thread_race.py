@@ -17,27 +17,15 @@ Found by an audit (2026-11-28): the defect described above is fixed; this test f
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 from starlette.testclient import TestClient
 
 from tests.fixtures_app import auth
+from tests.ops.pg_race import until_waiting
 from townhall.app import Townhall
 
 STORY = "story-to-close"
-
-
-def _until(conn: Any, n: int) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        conn.exec_driver_sql("SELECT pg_stat_clear_snapshot()")
-        waiting = conn.exec_driver_sql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                       "AND wait_event_type = 'Lock'").scalar_one()
-        if waiting >= n:
-            return
-        assert time.monotonic() < deadline, f"never {n} waiting"
-        time.sleep(0.05)
 
 
 def test_closing_a_new_thread_as_its_first_comment_comes_is_no_500(app: Townhall, client: TestClient) -> None:
@@ -59,9 +47,9 @@ def test_closing_a_new_thread_as_its_first_comment_comes_is_no_500(app: Townhall
             with blocker.begin():
                 blocker.exec_driver_sql("LOCK TABLE comments IN SHARE MODE")  # reads go on, inserts of comments wait
                 post.start()
-                _until(blocker, 1)  # the reader's request created the thread, and waits to insert its comment
+                until_waiting(blocker, 1)  # the reader's request created the thread, and waits to insert its comment
                 close.start()
-                _until(blocker, 2)  # the moderator's did not see it, and waits on the reader's insert of it
+                until_waiting(blocker, 2)  # the moderator's did not see it, and waits on the reader's insert of it
     post.join(60); close.join(60)  # noqa: E702
     assert got["reader"].status_code in (201, 422), got["reader"].text  # posted, or refused: closed first
     assert got["mod"].status_code == 200, got["mod"].text

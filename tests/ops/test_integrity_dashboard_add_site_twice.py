@@ -14,25 +14,13 @@ Found by an audit (2026-11-28): the defect described above is fixed; this test f
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 from starlette.testclient import TestClient
 
 from tests.dashboard.helpers import add_moderator, csrf_token, sign_in
+from tests.ops.pg_race import until_waiting
 from townhall.app import Townhall
-
-
-def _until(conn: Any, n: int) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        conn.exec_driver_sql("SELECT pg_stat_clear_snapshot()")
-        waiting = conn.exec_driver_sql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                       "AND wait_event_type = 'Lock'").scalar_one()
-        if waiting >= n:
-            return
-        assert time.monotonic() < deadline, f"never {n} waiting"
-        time.sleep(0.05)
 
 
 def test_adding_a_site_twice_at_once_is_no_500(app: Townhall, client: TestClient) -> None:
@@ -55,7 +43,7 @@ def test_adding_a_site_twice_at_once_is_no_500(app: Townhall, client: TestClient
                 blocker.exec_driver_sql("LOCK TABLE sites IN SHARE MODE")  # reads go on, inserts wait
                 for t in clicks:
                     t.start()
-                _until(blocker, 2)  # both found the id free, and wait to insert it
+                until_waiting(blocker, 2)  # both found the id free, and wait to insert it
     for t in clicks:
         t.join(60)
     codes = sorted(a.status_code for a in answers)

@@ -14,11 +14,11 @@ Found by an audit (2026-11-28): the defect described above is fixed; this test f
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import sqlalchemy as sa
 
+from tests.ops.pg_race import until_waiting
 from townhall.app import Townhall
 from townhall.service.importers import disqus
 from townhall.service.importing import run_import
@@ -62,17 +62,7 @@ def test_two_imports_of_one_archive_at_once_import_each_comment_once(app: Townha
                 blocker.exec_driver_sql("SELECT id FROM threads FOR UPDATE").all()  # reads go on, inserts of comments wait (FK)
                 for t in runs:
                     t.start()
-                deadline = time.monotonic() + 30
-                while time.monotonic() < deadline:  # both runs have looked up what is imported and wait to insert
-                    blocker.exec_driver_sql("SELECT pg_stat_clear_snapshot()")  # else one snapshot a transaction
-                    waiting = blocker.exec_driver_sql(
-                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                        "AND wait_event_type = 'Lock'").scalar_one()
-                    if waiting >= 2:
-                        break
-                    time.sleep(0.05)
-                else:
-                    raise AssertionError("the two imports never reached their inserts")
+                until_waiting(blocker, 2)  # both runs have looked up what is imported and wait to insert
     for t in runs:
         t.join(60)
     assert not errors, errors

@@ -17,13 +17,13 @@ Found by an audit (2026-11-28): the defect described above is fixed; this test f
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 from tests.fixtures_app import auth
+from tests.ops.pg_race import until_waiting
 from townhall.app import Townhall
 from townhall.service.importers import disqus
 from townhall.service.importing import run_import
@@ -36,19 +36,6 @@ def _archive() -> str:
             f'<thread dsq:id="1"><link>{STORY}</link><title>T</title></thread>'
             '<post dsq:id="1"><message>An archived comment</message><createdAt>2020-01-01T00:00:00Z</createdAt>'
             '<author><name>Ann</name><isAnonymous>true</isAnonymous></author><thread dsq:id="1"/></post></disqus>')
-
-
-def _waiting(conn: Any) -> int:
-    conn.exec_driver_sql("SELECT pg_stat_clear_snapshot()")
-    return int(conn.exec_driver_sql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                    "AND wait_event_type = 'Lock'").scalar_one())
-
-
-def _until(conn: Any, n: int) -> None:
-    deadline = time.monotonic() + 30
-    while _waiting(conn) < n:
-        assert time.monotonic() < deadline, f"never {n} waiting"
-        time.sleep(0.05)
 
 
 def test_an_import_survives_a_readers_first_comment_on_one_of_its_threads(app: Townhall, client: TestClient) -> None:
@@ -73,9 +60,9 @@ def test_an_import_survives_a_readers_first_comment_on_one_of_its_threads(app: T
             with blocker.begin():
                 blocker.exec_driver_sql("LOCK TABLE comments IN SHARE MODE")  # reads go on, inserts of comments wait
                 post.start()
-                _until(blocker, 1)  # the reader's request created the thread, and waits to insert its comment
+                until_waiting(blocker, 1)  # the reader's request created the thread, and waits to insert its comment
                 imp.start()
-                _until(blocker, 2)  # the import did not see that thread, and waits on the reader's insert of it
+                until_waiting(blocker, 2)  # the import did not see that thread, and waits on the reader's insert of it
     post.join(60); imp.join(60)  # noqa: E702
     assert results["reader"] == 201, results
     assert results["import"] == 1, f"the import failed: {results['import']!r}"

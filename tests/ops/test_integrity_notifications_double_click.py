@@ -14,25 +14,13 @@ Found by an audit (2026-11-28): the defect described above is fixed; this test f
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 from starlette.testclient import TestClient
 
 from tests.fixtures_app import auth
+from tests.ops.pg_race import until_waiting
 from townhall.app import Townhall
-
-
-def _until(conn: Any, n: int) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        conn.exec_driver_sql("SELECT pg_stat_clear_snapshot()")
-        waiting = conn.exec_driver_sql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                       "AND wait_event_type = 'Lock'").scalar_one()
-        if waiting >= n:
-            return
-        assert time.monotonic() < deadline, f"never {n} waiting"
-        time.sleep(0.05)
 
 
 def test_two_opt_ins_at_once_are_no_500(app: Townhall, client: TestClient) -> None:
@@ -54,7 +42,7 @@ def test_two_opt_ins_at_once_are_no_500(app: Townhall, client: TestClient) -> No
                 blocker.exec_driver_sql("LOCK TABLE reader_prefs IN SHARE MODE")  # reads go on, writes wait
                 for t in clicks:
                     t.start()
-                _until(blocker, 2)  # both found no choice stored, and wait to store theirs
+                until_waiting(blocker, 2)  # both found no choice stored, and wait to store theirs
     for t in clicks:
         t.join(60)
     assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]

@@ -17,29 +17,17 @@ Found by an audit (2026-11-28): the defect described above is fixed; this test f
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 from tests.fixtures_app import auth
+from tests.ops.pg_race import until_waiting
 from townhall.app import Townhall
 from townhall.service.privacy import erase_account
 
 NOTE = "Dave's own words about why this is spam, which his erasure must take with it."
-
-
-def _until(conn: Any, n: int) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        conn.exec_driver_sql("SELECT pg_stat_clear_snapshot()")
-        waiting = conn.exec_driver_sql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                       "AND wait_event_type = 'Lock'").scalar_one()
-        if waiting >= n:
-            return
-        assert time.monotonic() < deadline, f"never {n} waiting"
-        time.sleep(0.05)
 
 
 def test_a_report_sent_during_its_readers_erasure_keeps_no_note(app: Townhall, client: TestClient) -> None:
@@ -66,9 +54,9 @@ def test_a_report_sent_during_its_readers_erasure_keeps_no_note(app: Townhall, c
             with blocker.begin():
                 blocker.exec_driver_sql(f"SELECT id FROM accounts WHERE id = {int(me)} FOR UPDATE").all()
                 eraser.start()
-                _until(blocker, 1)  # the erasure waits for the account
+                until_waiting(blocker, 1)  # the erasure waits for the account
                 reporter.start()
-                _until(blocker, 2)  # the report has checked the reader, and waits to store itself
+                until_waiting(blocker, 2)  # the report has checked the reader, and waits to store itself
     eraser.join(60); reporter.join(60)  # noqa: E702
     assert got["erased"]["erased"] is True
     with svc.db.read() as conn:
