@@ -199,3 +199,33 @@ def test_a_title_cannot_reorder_or_colour_the_line(mail_app: Townhall, smtp: tup
     body = _reply_mail(mail_app, smtp[0], "odd-title", None, title=title)
     assert 'under "Budget gnp.exe [2Jvote x done":' in body
     assert not any(ch in body for ch in "\u202e\u202c\x1b\x07\u2066\u2069\u200f")
+
+
+def test_a_reply_by_an_ignored_reader_is_not_mailed_to_the_reader_who_ignores_them(
+        mail_app: Townhall, smtp: tuple[Inbox, int]) -> None:
+    """The ignore list leaves the ignored author out of the thread, its reply pages, the featured list, live updates
+    and the reply e-mail. Before (found by an audit, 2026-11-28) the ignored reader's reply, with its full text and
+    their name, still landed in the ignoring reader's inbox."""
+    inbox, _ = smtp
+    alice = auth("alice", name="Alice", email="alice@example.org")
+    troll = auth("troll", name="Troll")
+    with TestClient(mail_app, raise_server_exceptions=False) as client:
+        assert client.put("/api/v1/me/notifications", json={"replies": True}, headers=alice).status_code == 200
+        first = client.post("/api/v1/threads/t1/comments", json={"text": "My view on the budget."}, headers=troll)
+        assert first.status_code == 201, first.text
+        ignored = client.put(f"/api/v1/me/ignored/{first.json()['comment']['author']['id']}", headers=alice)
+        assert ignored.status_code == 200, ignored.text
+        parent = client.post("/api/v1/threads/t1/comments", json={"text": "What do you think?"}, headers=alice)
+        assert parent.status_code == 201, parent.text
+        pid = parent.json()["comment"]["id"]
+        for text, who in (("I know where you live, Alice.", troll), ("A fair question, Alice.", auth("bob", name="Bob"))):
+            r = client.post("/api/v1/threads/t1/comments", json={"text": text, "parent_id": pid}, headers=who)
+            assert r.status_code == 201 and r.json()["verdict"] == "published", r.text
+        assert "I know where you live" not in client.get("/api/v1/threads/t1/comments", headers=alice).text
+        jobs, deadline = mail_app.services.operations.queue, time.time() + 15
+        while any(j["state"] in ("queued", "running") and j["kind"] == "mail.send" for j in jobs.list()):
+            assert time.time() < deadline, "mail jobs did not finish"
+            time.sleep(0.05)
+        mailed = [m.get_content() for m in inbox.messages if m["To"] == "alice@example.org"]
+        assert any("A fair question, Alice." in body for body in mailed), mailed
+        assert not any("I know where you live" in body for body in mailed), mailed

@@ -183,3 +183,23 @@ def test_real_server_refuses_a_streamed_megabyte(make_app: AppFactory, sqlite_ur
         huge_header = http.get("/api/v1/me", headers={"Authorization": "Bearer " + "a" * 60_000})
         assert huge_header.status_code in (400, 401, 413, 431)
         assert http.get("/healthz").status_code == 200
+
+
+def test_erasing_your_account_is_rate_limited_like_every_other_write(limited: Townhall) -> None:
+    """After an erasure the same token signs in as a new account at its next request: without the limit one token,
+    in a loop, made an account row, anonymised it and appended ``account.erased`` to the append-only audit log as
+    fast as the server answered, from one address, with no 429 ever (found by an audit, 2026-11-28)."""
+    from sqlalchemy import func, select
+
+    from townhall.store.schema import audit_log
+
+    c = client_from(limited, "203.0.113.10")
+    statuses = []
+    for _ in range(8):  # the limit is 3 a minute
+        r = c.delete("/api/v1/me", headers=auth("eraser"))
+        statuses.append(r.status_code)
+        if r.status_code == 429:
+            assert_envelope(r, 429, "rate_limited")
+    with limited.services.db.read() as conn:
+        erased = conn.execute(select(func.count()).select_from(audit_log).where(audit_log.c.action == "account.erased")).scalar_one()
+    assert 429 in statuses and erased <= 3, (statuses, erased)
