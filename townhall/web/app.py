@@ -98,6 +98,7 @@ def create_asgi(svc: Services) -> FastAPI:
     app.add_api_route("/healthz", healthz, methods=["HEAD"], include_in_schema=False)
 
     widget = _widget()  # its parts read and joined once, for this application
+    counts = _asset("count.js")  # read once too
 
     @app.api_route("/embed.js", methods=["GET", "HEAD"], include_in_schema=False)
     def embed_js() -> Response:
@@ -105,7 +106,7 @@ def create_asgi(svc: Services) -> FastAPI:
 
     @app.api_route("/count.js", methods=["GET", "HEAD"], include_in_schema=False)
     def count_js() -> Response:  # comment counts for a publisher's listing pages (docs/widget.md)
-        return _script(_asset("count.js"))
+        return _script(counts)
 
     # Browsers ask every page's origin for an icon; Townhall has none, and a 404 is logged as an error in the
     # console of every dashboard and demo page. 204: there is nothing, and that is fine.
