@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 
 from townhall.app import Townhall
@@ -16,7 +17,9 @@ from townhall.service.archive import ArchiveError, canonical, import_jsonl
 from townhall.service.identity import Actor, Identity
 from townhall.service.importers import disqus
 from townhall.service.importing import run_import
-from townhall.store.schema import ActorKind, Role
+from townhall.service.render import RENDER_VERSION, render
+from townhall.store.db import Database
+from townhall.store.schema import ActorKind, Role, comments
 from tests.fixtures_app import auth
 from tests.ops.conftest import POLICY
 
@@ -137,3 +140,41 @@ def test_a_moved_site_keeps_its_erasure_mode_and_the_bans_of_erased_readers(make
     import_jsonl(moved.services, archive.read_text(encoding="utf-8").splitlines(), site_id="gazette")
     with TestClient(moved) as client:
         assert client.get("/api/v1/me", params={"site": "gazette"}, headers=auth("mallory")).json()["state"] == "banned"
+
+
+def test_an_archives_own_html_never_reaches_readers(app: Townhall, client: Any, db_url: str, tmp_path: Path,
+                                                   request: pytest.FixtureRequest) -> None:
+    """A comment's HTML goes to readers' pages as it is stored (the widget inserts it): an export file whose
+    ``html`` was changed (a script, from an installation someone else ran) must not put its markup there. The import
+    makes the HTML from the comment's text, as a post does; a body that is not text is refused, naming its line."""
+    r = client.post("/api/v1/threads/t-x/comments", json={"text": "Read https://example.com/a first.", "title": "T"},
+                    headers=auth("alice"))
+    assert r.status_code == 201, r.text
+    runner = CliRunner(env={"TOWNHALL_POLICY": POLICY})
+    exported = tmp_path / "site.jsonl"
+    assert runner.invoke(build_cli(), ["export", "-o", str(exported), "--db", db_url]).exit_code == 0
+    records = [json.loads(line) for line in exported.read_text(encoding="utf-8").splitlines()]
+    [comment] = [r for r in records if r["type"] == "comment"]
+    comment["html"] = '<img src=x onerror="alert(document.cookie)"><script>alert(1)</script>'
+    comment["render_version"] = 99
+    tampered = tmp_path / "tampered.jsonl"
+    tampered.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    fresh = (f"sqlite:///{tmp_path / 'fresh.db'}" if db_url.startswith("sqlite")
+             else request.getfixturevalue("postgres").fresh())
+    done = runner.invoke(build_cli(), ["import", "townhall", str(tampered), "--db", fresh])
+    assert done.exit_code == 0, done.output
+    moved = Database(fresh)
+    try:
+        with moved.read() as conn:
+            [(body, html, version)] = conn.execute(sa.select(comments.c.body, comments.c.html, comments.c.render_version)).all()
+    finally:
+        moved.dispose()
+    assert (body, html, version) == ("Read https://example.com/a first.", render(body), RENDER_VERSION)
+
+    comment["body"] = 5
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    other = (f"sqlite:///{tmp_path / 'other.db'}" if db_url.startswith("sqlite")
+             else request.getfixturevalue("postgres").fresh())
+    refused = runner.invoke(build_cli(), ["import", "townhall", str(broken), "--db", other])
+    assert refused.exit_code != 0 and "a comment's body must be text" in refused.output, refused.output

@@ -19,6 +19,7 @@ from typing import IO, Any, Mapping
 from sqlalchemy import Connection
 
 from townhall.service.core import Services, as_utc
+from townhall.service.render import rendered
 from townhall.store import archive as store
 from townhall.store import content
 
@@ -174,6 +175,10 @@ def _insert(conn: Connection, kind: str, record: dict[str, Any], site_id: str, i
         if new is None:
             raise ArchiveError(f"line {number}: {kind} refers to {target} {ref}, which is not earlier in the file")
         values[column] = new
+    if kind == "comment":  # the HTML is made here from the text: an archive's own markup never reaches readers' pages
+        if not isinstance(values.get("body"), str):
+            raise ArchiveError(f"line {number}: a comment's body must be text")
+        values.update(rendered(values["body"]))
     if kind == "audit":
         subject = _AUDIT_SUBJECTS.get(str(values.get("subject_type")))
         ref = values.get("subject_id")
