@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from townhall.store import content, stats
+from townhall.store import dashboard, stats
 from townhall.store.db import Database
 from townhall.store.schema import accounts, comments, reports, sites, threads
 
@@ -94,6 +94,6 @@ def test_queue_sizes_equal_brute_force_counts(seeded: Any, threshold: float) -> 
                     assert (n, _as_utc(oldest)) == want[queue], (site, thread, queue)
                     checked += n
                 if thread is None:  # the reported queue's page lists as many as the size counts
-                    page = content.reported_comments(conn, site, min_weight=threshold, limit=10_000)
+                    page = dashboard.reported_comments(conn, site, min_weight=threshold, limit=10_000)
                     assert len(page) == got["reported"][0]
     assert checked > 100  # the seed made non-trivial queues

@@ -510,7 +510,7 @@ def test_open_reports_index_downgrades_and_upgrades_again_keeping_the_reports(em
                 rows = conn.execute(sa.text("SELECT id, comment_id, resolved FROM reports ORDER BY id")).all()
                 assert [(r[0], r[1], bool(r[2])) for r in rows] == [(1, 1, False), (2, 9, True)]
         if db.is_sqlite:  # the queue's own query, as the code sends it, is planned on the index
-            from townhall.store.content import reported_comments
+            from townhall.store.dashboard import reported_comments
 
             sent: list[tuple[str, Any]] = []
             listen = lambda conn, cursor, statement, params, context, many: sent.append((statement, params))  # noqa: E731

@@ -16,7 +16,7 @@ from townhall.service.errors import Invalid, NotFound
 from townhall.service.identity import Actor
 from townhall.service.moderators import other_deciders, own_appeal
 from townhall.store import content, dashboard, moderation, people, stats
-from townhall.store.schema import AppealState, CommentStatus, FlagKind
+from townhall.store.schema import CommentStatus, FlagKind
 
 PAGE = 50
 COMMENT_QUEUES = ("held", "reported", "rejected")
@@ -134,7 +134,7 @@ def _article(conn: Connection, site_id: str, thread: str | None) -> ArticleFilte
 
 
 def queue_view(svc: Services, actor: Actor, site_id: str, name: str, *, before_id: int | None = None,
-               limit: int = PAGE, thread: str | None = None) -> dict[str, Any]:
+               limit: int = PAGE, thread: str | None = None, before_weight: float | None = None) -> dict[str, Any]:
     """A queue page: comment items in context, or clusters, or appeals; plus the size of every queue. With
     ``thread``, the comment queues and their sizes are that article's (clusters and appeals stay the site's):
     ``article`` says which, and whether the site has it. One read transaction for the whole page."""
@@ -148,11 +148,12 @@ def queue_view(svc: Services, actor: Actor, site_id: str, name: str, *, before_i
             if article is not None and article.pk is None:
                 out: dict[str, Any] = {"queue": name, "items": [], "next_before": None}
             else:
-                out = _comment_queue(svc, conn, site_id, name, before_id, limit, article.pk if article else None)
+                out = _comment_queue(svc, conn, site_id, name, before_id, before_weight, limit,
+                                     article.pk if article else None)
         elif name == "clusters":
             out = _cluster_queue(conn, site_id, limit)
         else:
-            out = _appeal_queue(conn, actor, site_id, limit, now)
+            out = _appeal_queue(conn, actor, site_id, limit, before_id, now)
         out["sizes"] = _sizes(svc, conn, site_id, now, article)
         out["article"] = article.as_dict() if article is not None else None
     return out
@@ -163,19 +164,28 @@ def report_threshold(svc: Services, conn: Connection, site_id: str) -> float:
     return float(svc.policies.for_site(content.get_site(conn, site_id)).settings.reports.threshold)
 
 
-def queue_sizes(svc: Services, actor: Actor, site_id: str, thread: str | None = None) -> dict[str, int]:
+def queue_sizes(svc: Services, actor: Actor, site_id: str, thread: str | None = None,
+                held_after: int | None = None) -> dict[str, int]:
     """How many items wait in each queue of a site (the dashboard asks every few seconds); with ``thread``, the
-    comment queues' sizes are that article's, as :func:`queue_view` counts them."""
+    comment queues' sizes are that article's, as :func:`queue_view` counts them. With ``held_after`` (the newest
+    held comment a page shows), ``held_new``: the held comments newer than it, which arrived since (a size alone
+    hides an arrival when another moderator decided one meanwhile)."""
     actor.require_site(site_id)
     with svc.db.read() as conn:
-        return _sizes(svc, conn, site_id, svc.now(), _article(conn, site_id, thread))
+        article = _article(conn, site_id, thread)
+        out = _sizes(svc, conn, site_id, svc.now(), article)
+        if held_after is not None:
+            out["held_new"] = 0 if article is not None and article.pk is None else dashboard.count_status(
+                conn, site_id, CommentStatus.HELD.value, thread_id=article.pk if article else None, after_id=held_after)
+        return out
 
 
-def _comment_queue(svc: Services, conn: Connection, site_id: str, name: str, before_id: int | None, limit: int,
-                   thread_pk: int | None) -> dict[str, Any]:
-    if name == "reported":
-        rows = content.reported_comments(conn, site_id, min_weight=report_threshold(svc, conn, site_id), limit=limit,
-                                         thread_id=thread_pk)
+def _comment_queue(svc: Services, conn: Connection, site_id: str, name: str, before_id: int | None,
+                   before_weight: float | None, limit: int, thread_pk: int | None) -> dict[str, Any]:
+    if name == "reported":  # heaviest first: a page goes on after the (weight, id) of the last one shown
+        after = (before_weight, before_id) if before_id is not None and before_weight is not None else None
+        rows = dashboard.reported_comments(conn, site_id, min_weight=report_threshold(svc, conn, site_id), limit=limit,
+                                           thread_id=thread_pk, after=after)
     elif name == "held":
         rows = dashboard.comment_page(conn, site_id, CommentStatus.HELD.value, limit=limit, before_id=before_id,
                                       thread_id=thread_pk)
@@ -204,8 +214,9 @@ def _comment_queue(svc: Services, conn: Connection, site_id: str, name: str, bef
                                 "name": who[r["account_id"]]["display_name"] if r["account_id"] in who else None,
                                 "age_days": (svc.now() - utc(who[r["account_id"]]["created_at"])).days if r["account_id"] in who else None}
                                for r in reports]
-    more = name != "reported" and len(ids) == limit
-    return {"queue": name, "items": items, "next_before": ids[-1] if more else None}
+    more = len(ids) == limit
+    return {"queue": name, "items": items, "next_before": ids[-1] if more else None,
+            "next_weight": float(rows[-1]["weight"]) if more and name == "reported" else None}
 
 
 def _cluster_queue(conn: Connection, site_id: str, limit: int) -> dict[str, Any]:
@@ -218,8 +229,9 @@ def _cluster_queue(conn: Connection, site_id: str, limit: int) -> dict[str, Any]
          "signals": signals_of(r["evidence"])} for r in rows]}
 
 
-def _appeal_queue(conn: Connection, actor: Actor, site_id: str, limit: int, now: datetime) -> dict[str, Any]:
-    rows = moderation.list_appeals(conn, site_id, state=AppealState.OPEN, limit=limit)
+def _appeal_queue(conn: Connection, actor: Actor, site_id: str, limit: int, before_id: int | None,
+                  now: datetime) -> dict[str, Any]:
+    rows = dashboard.open_appeals(conn, site_id, limit=limit, before_id=before_id)
     others = other_deciders(conn, site_id, actor.id)
     took = svc_mod.appeal_takers(conn, rows)
     actions = {int(r["action_id"]): moderation.get_action(conn, int(r["action_id"])) for r in rows}
@@ -236,7 +248,8 @@ def _appeal_queue(conn: Connection, actor: Actor, site_id: str, limit: int, now:
                       "comment": {"id": comment["id"], "text": comment["body"], "status": comment["status"]} if comment else None,
                       "glance": authors.get(int(r["account_id"])),
                       "own_action": own_appeal(actor, took[int(r["action_id"])], others)})
-    return {"queue": "appeals", "items": items, "next_before": None}
+    # newest first, a page at a time (the oldest appeal, waiting longest, was beyond the first page and unreachable)
+    return {"queue": "appeals", "items": items, "next_before": int(rows[-1]["id"]) if len(rows) == limit else None}
 
 
 def _sizes(svc: Services, conn: Connection, site_id: str, now: datetime, article: ArticleFilter | None = None) -> dict[str, int]:

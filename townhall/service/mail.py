@@ -34,6 +34,7 @@ from townhall.service.errors import Invalid, NotFound
 from townhall.service.identity import Identity
 from townhall.service.jobs import Job, JobQueue, PermanentError
 from townhall.store import content, ignores, moderation, people, prefs
+from townhall.store import dashboard as store_dashboard
 from townhall.store.schema import ActorKind, AppealState, CommentStatus, FlagState
 
 log = logging.getLogger("townhall.mail")
@@ -348,7 +349,7 @@ def digest(svc: Services, site_id: str, *, to: list[str] | None = None, dry_run:
         threshold = svc.policies.for_site(site).settings.reports.threshold
         counts = {
             "held": content.count_by_status(conn, site_id, CommentStatus.HELD),
-            "reported": len(content.reported_comments(conn, site_id, min_weight=threshold, limit=10_000)),
+            "reported": len(store_dashboard.reported_comments(conn, site_id, min_weight=threshold, limit=10_000)),
             "appeals": len(moderation.list_appeals(conn, site_id, state=AppealState.OPEN, limit=10_000)),
             "flags": len(moderation.list_flags(conn, site_id, state=FlagState.OPEN, limit=10_000)),
         }

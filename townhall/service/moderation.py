@@ -12,6 +12,7 @@ from townhall.service.errors import Conflict, Invalid, NotFound
 from townhall.service.identity import Actor
 from townhall.service.moderators import other_deciders, own_appeal, takers
 from townhall.store import content, moderation, people
+from townhall.store import dashboard as store_dashboard
 from townhall.store.schema import ActionKind, AppealState, CommentStatus, DecisionSource, FlagState, is_featured
 
 QUEUES = ("held", "reported", "rejected", "appeals", "flags")
@@ -207,7 +208,7 @@ def queue(svc: Services, actor: Actor, site_id: str, name: str, *, limit: int = 
             return {"queue": name, "items": [{k: (_iso(v) if k.endswith("_at") else v) for k, v in r.items()} for r in rows]}
         if name == "reported":
             cfg = svc.policies.for_site(content.get_site(conn, site_id)).settings.reports
-            rows = content.reported_comments(conn, site_id, min_weight=cfg.threshold, limit=limit)
+            rows = store_dashboard.reported_comments(conn, site_id, min_weight=cfg.threshold, limit=limit)
         else:
             status = CommentStatus.HELD if name == "held" else CommentStatus.REJECTED
             rows = content.list_by_status(conn, site_id, status, limit=limit, before_id=before_id)

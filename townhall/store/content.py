@@ -437,28 +437,6 @@ def resolve_reports(conn: Connection, comment_id: int) -> None:
     conn.execute(update(reports).where(reports.c.comment_id == comment_id).values(resolved=True))
 
 
-def reported_comments(conn: Connection, site_id: str, *, min_weight: float, limit: int,
-                      thread_id: int | None = None) -> list[Row]:
-    weight = func.sum(reports.c.weight).label("weight")
-    one = [reports.c.comment_id.in_(select(comments.c.id).where(comments.c.thread_id == thread_id))] if thread_id else []
-    sub = (  # one thread's (the dashboard's queue of an article): the reports on its comments only, summed
-        select(reports.c.comment_id, weight, func.count().label("reporters"))
-        .where(OPEN_REPORT, *one)
-        .group_by(reports.c.comment_id)
-        .having(func.sum(reports.c.weight) >= min_weight)
-        .subquery()
-    )
-    q = (
-        select(comments, sub.c.weight, sub.c.reporters, threads.c.external_id.label("thread_external_id"), threads.c.title.label("thread_title"))
-        .join(sub, sub.c.comment_id == comments.c.id)
-        .join(threads, threads.c.id == comments.c.thread_id)
-        .where(threads.c.site_id == site_id, comments.c.status == CommentStatus.PUBLISHED.value)
-        .order_by(sub.c.weight.desc(), comments.c.id.desc())
-        .limit(limit)
-    )
-    return list(conn.execute(q).mappings())
-
-
 def reactions_by(conn: Connection, account_id: int, comment_ids: Sequence[int]) -> dict[int, str]:
     if not comment_ids:
         return {}

@@ -11,14 +11,19 @@ from sqlalchemy.engine import RowMapping
 
 from townhall.store.ops_tables import ended_sessions
 from townhall.store.schema import (
+    OPEN_REPORT,
     ActionKind,
+    AppealState,
+    CommentStatus,
     account_actions,
     accounts,
+    appeals,
     audit_log,
     comments,
     decisions,
     flags,
     moderators,
+    reports,
     sites,
     threads,
 )
@@ -198,6 +203,49 @@ def comment_page(conn: Connection, site_id: str, status: str, *, limit: int, bef
     return [rows[i] for i in ids if i in rows]
 
 
+def reported_comments(conn: Connection, site_id: str, *, min_weight: float, limit: int, thread_id: int | None = None,
+                      after: tuple[float, int] | None = None) -> list[Row]:
+    """Published comments whose open reports weigh ``min_weight``, heaviest first (then newest); ``after``: the
+    (weight, id) of the last one of the page before, for the next page. The Reader reports queue (mail's digest
+    and the API's queue count with it too)."""
+    weight = func.sum(reports.c.weight).label("weight")
+    one = [reports.c.comment_id.in_(select(comments.c.id).where(comments.c.thread_id == thread_id))] if thread_id else []
+    sub = (  # one thread's (the dashboard's queue of an article): the reports on its comments only, summed
+        select(reports.c.comment_id, weight, func.count().label("reporters"))
+        .where(OPEN_REPORT, *one)
+        .group_by(reports.c.comment_id)
+        .having(func.sum(reports.c.weight) >= min_weight)
+        .subquery()
+    )
+    q = (
+        select(comments, sub.c.weight, sub.c.reporters, threads.c.external_id.label("thread_external_id"), threads.c.title.label("thread_title"))
+        .join(sub, sub.c.comment_id == comments.c.id)
+        .join(threads, threads.c.id == comments.c.thread_id)
+        .where(threads.c.site_id == site_id, comments.c.status == CommentStatus.PUBLISHED.value)
+        .order_by(sub.c.weight.desc(), comments.c.id.desc())
+        .limit(limit)
+    )
+    if after is not None:
+        q = q.where(or_(sub.c.weight < after[0], and_(sub.c.weight == after[0], comments.c.id < after[1])))
+    return list(conn.execute(q).mappings())
+
+
+def open_appeals(conn: Connection, site_id: str, *, limit: int, before_id: int | None = None) -> list[Row]:
+    """The Appeals queue: the site's open appeals, newest first, after ``before_id``; with the action each is
+    against (as :func:`townhall.store.moderation.list_appeals` reads them)."""
+    q = (
+        select(appeals, accounts.c.display_name, account_actions.c.kind.label("action_kind"),
+               account_actions.c.reason.label("action_reason"), account_actions.c.actor.label("action_actor"),
+               account_actions.c.comment_id.label("action_comment_id"))
+        .join(accounts, accounts.c.id == appeals.c.account_id)
+        .join(account_actions, account_actions.c.id == appeals.c.action_id)
+        .where(accounts.c.site_id == site_id, appeals.c.state == AppealState.OPEN.value)
+    )
+    if before_id is not None:
+        q = q.where(appeals.c.id < before_id)
+    return list(conn.execute(q.order_by(appeals.c.id.desc()).limit(limit)).mappings())
+
+
 def single_site(conn: Connection, site_id: str) -> bool:
     """Whether ``site_id`` is the installation's only site (then counts need no per-site filter)."""
     ids = [r[0] for r in conn.execute(select(sites.c.id).limit(2))]
@@ -205,7 +253,7 @@ def single_site(conn: Connection, site_id: str) -> bool:
 
 
 def count_status(conn: Connection, site_id: str, status: str, decided_since: datetime | None = None, *,
-                 thread_id: int | None = None) -> int:
+                 thread_id: int | None = None, after_id: int | None = None) -> int:
     """How many of the site's comments are in ``status`` (with ``decided_since``: whose latest decision came
     since then, as :func:`comment_page` lists them; with ``thread_id``: of that thread only, on its index). On a
     one-site installation with no window this is counted on the (status, created_at) index alone."""
@@ -215,6 +263,8 @@ def count_status(conn: Connection, site_id: str, status: str, decided_since: dat
         q = select(func.count()).select_from(comments).where(comments.c.status == status)
     if decided_since is not None:
         q = q.where(_decided_since(decided_since))
+    if after_id is not None:  # those newer than a page's newest: what arrived since it was shown
+        q = q.where(comments.c.id > after_id)
     return int(conn.execute(q).scalar_one())
 
 

@@ -57,7 +57,7 @@ def decisions_since(conn: Connection, site_id: str, since: datetime) -> list[Row
 def queue_sizes(conn: Connection, site_id: str, report_threshold: float, *,
                 thread_id: int | None = None) -> dict[str, tuple[int, Any]]:
     """Queue name -> (items waiting, creation time of the oldest). A reported comment waits once its open
-    reports weigh ``report_threshold`` (as :func:`townhall.store.content.reported_comments` lists them). With
+    reports weigh ``report_threshold`` (as :func:`townhall.store.dashboard.reported_comments` lists them). With
     ``thread_id`` (a thread of the site), the held and reported queues are that thread's only."""
     out: dict[str, tuple[int, Any]] = {}
     for status in (CommentStatus.HELD,):

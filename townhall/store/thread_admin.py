@@ -79,7 +79,7 @@ def _with_counts(page: Any, report_threshold: float | None) -> Any:
     """``page`` (a subquery of threads) with each thread's published and held comments, counted for the page's
     threads only, on the comments' ``(thread_id, root_id, status, …)`` index alone, newest first; with
     ``report_threshold``, its reported ones too (``reported_count``), in the same pass: the comments of the reported
-    queue (as townhall.store.content.reported_comments and townhall.store.stats.queue_sizes have them), published
+    queue (as townhall.store.dashboard.reported_comments and townhall.store.stats.queue_sizes have them), published
     with unresolved reports weighing ``report_threshold`` or more, their reports looked up by comment."""
     published = CommentStatus.PUBLISHED.value
     held = CommentStatus.HELD.value

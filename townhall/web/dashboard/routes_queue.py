@@ -165,12 +165,14 @@ def _thread_qs(data: dict[str, Any]) -> str:
 @router.get("/queue/{name}")
 @page
 def queue(request: Request, name: Queue, site: SiteQuery = None,
-          before: int | None = Query(None, ge=1, le=MAX_ID), thread: ArticleQuery = None) -> Response:
+          before: int | None = Query(None, ge=1, le=MAX_ID), thread: ArticleQuery = None,
+          weight: float | None = Query(None, ge=0, le=1e9)) -> Response:
     """A queue; with ``thread``, the held, reported and rejected comments of that article only (clusters and
     appeals are the site's)."""
     svc = services(request)
     site_id = site or svc.settings.default_site
-    data = dash.queue_view(svc, session_of(request).actor, site_id, name, before_id=before, thread=thread)
+    data = dash.queue_view(svc, session_of(request).actor, site_id, name, before_id=before, thread=thread,
+                           before_weight=weight)
     if before is not None and request.headers.get("hx-request") == "true":
         return render(request, "admin/_items.html", site=site_id, thread_qs=_thread_qs(data), **data)
     return render(request, "admin/queue.html", site=site_id, tab=name, thread_qs=_thread_qs(data), **data)
@@ -178,11 +180,13 @@ def queue(request: Request, name: Queue, site: SiteQuery = None,
 
 @router.get("/queue-sizes")
 @page
-def queue_sizes(request: Request, site: SiteQuery = None, thread: ArticleQuery = None) -> Response:
+def queue_sizes(request: Request, site: SiteQuery = None, thread: ArticleQuery = None,
+                held_after: int | None = Query(None, ge=0, le=MAX_ID)) -> Response:
     """The size of every queue, as JSON: the queue page polls it to show new arrivals. With ``thread``, the
-    comment queues' sizes are that article's."""
+    comment queues' sizes are that article's; with ``held_after``, ``held_new`` counts the held comments newer."""
     svc = services(request)
-    return JSONResponse(dash.queue_sizes(svc, session_of(request).actor, site or svc.settings.default_site, thread),
+    return JSONResponse(dash.queue_sizes(svc, session_of(request).actor, site or svc.settings.default_site, thread,
+                                         held_after),
                         headers={"Cache-Control": "no-store"})
 
 

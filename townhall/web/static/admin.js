@@ -50,7 +50,9 @@
     return t;
   }
 
-  function send(job) {
+  // Sends a job; resolves to whether it was done. ``leaving``: the page is about to go (signing out), so the
+  // answer changes nothing on it.
+  function send(job, leaving) {
     var idx = pending.indexOf(job);
     if (idx >= 0) pending.splice(idx, 1);
     return fetch(job.url, {
@@ -61,11 +63,12 @@
         if (!r.ok) {
           job.restore();
           toast((data.error && data.error.message) || ("Failed (" + r.status + ")"));
-          return;
+          return false;
         }
-        job.finish(data);
+        if (!leaving) job.finish(data);
+        return true;
       });
-    }, function () { job.restore(); toast("Network error; nothing was changed."); });
+    }, function () { job.restore(); toast("Network error; nothing was changed."); return false; });
   }
 
   // An action removes its item from the queue unless it only adds to it (a note) or changes the page
@@ -150,6 +153,9 @@
         else targets.forEach(function (el) { el.remove(); });
         var count = document.querySelector(".tabs a.current .count");
         if (count && gone) count.textContent = String(Math.max(0, Number(count.textContent) - gone));
+        // a note added from a queue item changes nothing the queue shows: no reload (it lost what was typed
+        // elsewhere on the page, and the pages loaded with Load more); the account page reloads to list it
+        if (form.dataset.keep && form.closest(".queue")) { form.reset(); toast(data.notice || "Note added."); return; }
         if (data.notice) toast(data.notice);
         if (!bulk && !removesItem(form)) { window.location.reload(); return; }
         updateBulk();
@@ -160,19 +166,34 @@
     if (submitter && submitter.value && submitter.name === "outcome") label += " (" + submitter.value + ")";
     job.timer = setTimeout(function () { send(job); }, UNDO_MS);
     pending.push(job);
-    toast(label + " — sending in " + Math.round(UNDO_MS / 1000) + " s", function () {
+    job.undo = function () {
       clearTimeout(job.timer);
       var i = pending.indexOf(job);
       if (i >= 0) pending.splice(i, 1);
       job.restore();
       select(targets[0] || null);
-    });
+    };
+    job.toast = toast(label + " — sending in " + Math.round(UNDO_MS / 1000) + " s", job.undo);
   }
 
   document.addEventListener("submit", function (ev) {
     var form = ev.target;
+    // Signing out ends the session, before the page's pagehide beacons could use it: what still waits in its
+    // Undo window is sent first, and the sign-out goes once it was done (a refusal stays on the page, told).
+    if (form instanceof HTMLFormElement && form.getAttribute("action") === "/admin/logout" && pending.length) {
+      ev.preventDefault();
+      var jobs = pending.slice();
+      jobs.forEach(function (job) { clearTimeout(job.timer); });
+      Promise.all(jobs.map(function (job) { return send(job, true); })).then(function (done) {
+        if (done.every(Boolean)) form.submit();
+      });
+      return;
+    }
     if (!(form instanceof HTMLFormElement) || !form.classList.contains("act")) return;
     ev.preventDefault();
+    if (form.classList.contains("bulk")) {  // a reject needs its reason before it goes, as one comment's does
+      form.querySelector("input[name=reason]").required = form.querySelector("select[name=decision]").value === "reject";
+    }
     if (!form.reportValidity()) return;
     schedule(form, ev.submitter);
   });
@@ -195,9 +216,7 @@
     bar.querySelector(".bulk-count").textContent = n + " selected";
   }
   document.addEventListener("change", function (ev) {
-    var t = ev.target;
-    if (t.classList && t.classList.contains("pick")) updateBulk();
-    if (t.classList && t.classList.contains("autosubmit")) t.form.submit();
+    if (ev.target.classList && ev.target.classList.contains("pick")) updateBulk();
   });
 
   // The shortcuts dialog takes the focus when it opens (its Close button, so Tab and Enter act in it rather than
@@ -246,12 +265,25 @@
     }
     if (typing) return;
     var help = document.getElementById("help");
+    if (help && !help.hidden && ev.key === "Tab") {  // a modal dialog: the keyboard stays in it (Close is its one control)
+      ev.preventDefault();
+      var close = help.querySelector(".close-help");
+      if (close) close.focus();
+      return;
+    }
     if (help && !help.hidden && ev.key !== "?") return;  // no queue shortcut acts behind the open dialog
     var item = selected();
     switch (ev.key) {
       case "j": move(1); break;
       case "k": move(-1); break;
       case "?": toggleHelp(); break;
+      case "u": {  // Undo from the keyboard: the toast's button is the page's last stop, out of reach in the window
+        var last = pending[pending.length - 1];
+        if (!last) return;
+        last.undo();
+        last.toast.remove();
+        break;
+      }
       case "a": if (!item) { move(1); item = selected(); } submitIn(item, "form.approve"); break;
       case "r": {
         if (!item) return;
@@ -306,6 +338,8 @@
     // the page's site and article filter (?thread=): a queue of one article counts that article's items
     var shown = new URLSearchParams(window.location.search), ask = new URLSearchParams();
     ["site", "thread"].forEach(function (key) { if (shown.get(key)) ask.set(key, shown.get(key)); });
+    var newest = section.getAttribute("data-newest");  // the held queue: arrivals counted by id, not by size
+    if (newest !== null) ask.set("held_after", newest);
     fetch("/admin/queue-sizes" + (ask.toString() ? "?" + ask.toString() : ""),
           { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (r) {
@@ -318,7 +352,9 @@
         Array.prototype.forEach.call(document.querySelectorAll(".tabs .count[data-queue]"), function (el) {
           var q = el.getAttribute("data-queue");
           if (typeof sizes[q] !== "number" || (othersOnly === true && q === open)) return;
-          if (q === open && sizes[q] > Number(el.textContent)) {
+          if (q === open && typeof sizes[q + "_new"] === "number") {
+            if (sizes[q + "_new"] > 0 && sizes[q + "_new"] !== arrived) { arrived = sizes[q + "_new"]; showArrivals(section); }
+          } else if (q === open && sizes[q] > Number(el.textContent)) {
             arrived += sizes[q] - Number(el.textContent);
             showArrivals(section);
           }
@@ -345,12 +381,14 @@
   // 422, the site no longer the moderator's: 403) leaves the button as it is, with the focus, and is told as the
   // dashboard tells other refused actions: a toast with the server's message. The article form (form.article-meta)
   // shows a refused field beside it (its 422 panel is swapped in, below); its other refusals are toasts too.
-  var TOLD = "form.feature, form.thread-state";
+  // The announcement's Clear button is told the same way; the try-it box (like form.article-meta) shows its 422.
+  var TOLD = "form.feature, form.thread-state, form.announcement-clear";
+  var FIELDS = "form.article-meta, form#tryit";
   function toldAsToast(d) {
     var from = (d.requestConfig && d.requestConfig.elt) || d.elt;  // the event itself fires on the target
     var elt = from && from.closest ? from.closest("form") : null;
     if ((d.target && d.target.matches && d.target.matches("form.feature")) || (elt && elt.matches(TOLD))) return true;
-    return !!(elt && elt.matches("form.article-meta") && d.xhr.status !== 422);
+    return !!(elt && elt.matches(FIELDS) && d.xhr.status !== 422);
   }
   document.addEventListener("htmx:beforeSwap", function (ev) {
     var d = ev.detail, xhr = d && d.xhr;
@@ -362,7 +400,7 @@
   });
   document.addEventListener("htmx:sendError", function (ev) {
     var elt = ev.detail && ev.detail.elt;
-    if (elt && elt.closest && elt.closest(TOLD + ", form.article-meta")) toast("Network error; nothing was changed.");
+    if (elt && elt.closest && elt.closest(TOLD + ", " + FIELDS)) toast("Network error; nothing was changed.");
   });
 
   // htmx leaves 4xx answers unswapped; the dashboard's 422 answers are error fragments meant to be shown
@@ -372,6 +410,26 @@
     if (ev.detail && ev.detail.xhr && ev.detail.xhr.status === 422) {
       ev.detail.shouldSwap = true;
       ev.detail.isError = false;
+    }
+  });
+
+  // Swaps that take away the focused control leave the keyboard where it was, not on <body>: "Load more" (replaced by
+  // the items it loaded) gives it to the first of them; "Clear the announcement" (gone with it) to the announcement box.
+  var loadedAfter = null;
+  document.addEventListener("htmx:beforeSwap", function (ev) {
+    var elt = ev.detail && ev.detail.elt;
+    if (elt && elt.classList && elt.classList.contains("load-more") && ev.detail.shouldSwap) loadedAfter = elt.previousElementSibling;
+  });
+  document.addEventListener("htmx:afterSwap", function (ev) {
+    var t = ev.target;
+    if (loadedAfter && t.classList && t.classList.contains("item")) {
+      var first = loadedAfter.nextElementSibling;
+      loadedAfter = null;
+      if (first && first.classList.contains("item")) select(first);
+    }
+    if (t.id === "announcement-panel" && (document.activeElement === document.body || !document.activeElement)) {
+      var box = t.querySelector("#announcement-text");
+      if (box) box.focus();
     }
   });
 
