@@ -64,7 +64,9 @@ def check(ctx: click.Context, file: str) -> None:
 def _progress_lines(stream: IO[str], total_bytes: int | None) -> Iterator[str]:
     """Yield the lines of ``stream``, drawing a progress bar on stderr (only when stderr is a terminal)."""
     if not sys.stderr.isatty():
-        yield from stream
+        # not `yield from`: closing this generator (at exit, after the stream was detached) would close the stream
+        for line in stream:
+            yield line
         return
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -93,6 +95,10 @@ def moderate(ctx: click.Context, policy_path: str | None, text: str | None, inpu
     policy = _load(ctx, policy_path)
     out = sys.stdout
     if text is not None:
+        from townhall.service.core import storable
+
+        if not storable(text.replace("\x00", "")):  # undecodable bytes in the argument (surrogate escapes)
+            raise click.ClickException("--text is not valid UTF-8 text")
         out.write(json.dumps(moderate_text(policy, text), ensure_ascii=False) + "\n")
         return
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Protocol
 
 from townhall.policy.types import Decision, Subject
+from townhall.service.core import storable
 
 __all__ = ["BatchStats", "Judge", "decision_record", "moderate_lines", "moderate_text", "subject_from_record"]
 
@@ -48,6 +49,9 @@ def subject_from_record(record: Any) -> Subject:
     text = record.get("text")
     if not isinstance(text, str):
         raise RecordError('"text" must be a string' if "text" in record else 'missing "text"')
+    text = text.replace("\x00", "")  # as the HTTP API judges it (townhall/service/comments.py _comment_text)
+    if not storable(text):  # a lone surrogate (a \ud800 escape): the HTTP API refuses it, no classifier takes it
+        raise RecordError('"text" contains characters that are not valid Unicode')
     kwargs: dict[str, Any] = {}
     for key in _CONTEXT_FIELDS:
         if key in record:
@@ -101,7 +105,12 @@ def _judge_line(judge: Judge, line: str, number: int) -> tuple[Mapping[str, Any]
         subject = subject_from_record(record)
     except RecordError as exc:
         return {"line": number, "error": str(exc)}, str(exc)
-    return decision_record(record.get("id"), judge.evaluate(subject)), None
+    out = decision_record(record.get("id"), judge.evaluate(subject))
+    try:  # every output line strict UTF-8 JSON: no NaN/Infinity id, no lone surrogate in the id or evidence
+        json.dumps(out, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except (ValueError, UnicodeEncodeError):
+        return {"line": number, "error": '"id" must be text or a finite number, in valid Unicode'}, "bad id"
+    return out, None
 
 
 def moderate_lines(
@@ -127,5 +136,5 @@ def moderate_lines(
             stats.errors += 1
             if on_error is not None:
                 on_error(number, str(out["error"]))
-        write(json.dumps(out, ensure_ascii=False) + "\n")
+        write(json.dumps(out, ensure_ascii=False, allow_nan=False) + "\n")
     return stats
