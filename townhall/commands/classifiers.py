@@ -158,6 +158,8 @@ class Scan:
     bad_label: dict[str, tuple[int, Any]] = field(default_factory=dict)
 
     def read(self, path: Path) -> Scan:
+        from townhall.service.core import storable
+
         for column in self.label_columns:
             self.labels[column] = array("b")
         for number, row in iter_rows(path):
@@ -166,6 +168,8 @@ class Scan:
             text = row.get(self.text_column)
             if self.bad_text is None and not isinstance(text, str):
                 self.bad_text = (number, "no text" if text is None else f"a {type(text).__name__}, not text")
+            elif self.bad_text is None and not storable(text.replace("\x00", "")):  # a \ud800 escape: no classifier takes it
+                self.bad_text = (number, "text that is not valid Unicode (a lone surrogate)")
             for column, out in self.labels.items():
                 try:
                     out.append(_binary(row.get(column)))
@@ -242,18 +246,29 @@ def eval_command(file: Path, label_columns: tuple[str, ...], text_column: str, p
     """Measure the classifier rules of a policy on a labelled CSV or JSONL file."""
     from sklearn.metrics import roc_auc_score
 
-    from townhall.policy.classifiers import load_model
+    from townhall.policy import load_policy
+    from townhall.policy.rules.base import Resources
 
+    # the checks of `townhall policy check` (a PolicyError, told as file:line: message): a threshold that is
+    # text or above 1, or an unknown label, is refused before anything is read or printed
+    resources = Resources(route_at=route_at)
+    load_policy(policy, resources=resources)
     rules = classifier_rules(policy)
     if not rules:
         raise click.ClickException(f"{policy} has no classifier rules")
     shared: str | None = None
     per_rule: dict[str, str] = {}
-    for spec in label_columns:
+    for spec in label_columns:  # each column given is measured: a second one for the same rule is refused, not dropped
         if "=" in spec:
-            rule, column = spec.split("=", 1)
-            per_rule[rule.strip()] = column.strip()
+            rule, column = (part.strip() for part in spec.split("=", 1))
+            if rule in per_rule and per_rule[rule] != column:
+                raise click.ClickException(f"--label-column gives rule {rule!r} two columns, {per_rule[rule]!r} and "
+                                           f"{column!r}; give one per rule")
+            per_rule[rule] = column
         else:
+            if shared is not None and shared != spec:
+                raise click.ClickException(f"--label-column gives two columns for every rule, {shared!r} and {spec!r}; "
+                                           "give one, or RULE=COLUMN per rule")
             shared = spec
     known = {r["name"] for r in rules} | {r["label"] for r in rules}
     for rule in per_rule:
@@ -272,7 +287,7 @@ def eval_command(file: Path, label_columns: tuple[str, ...], text_column: str, p
         if col is not None:
             targets.append((r["name"], col, scan.label(file, col)))
     y_shared = scan.label(file, shared) if shared is not None else None
-    model = load_model(route_at=route_at)
+    model = resources.classifier_model()
     parts: dict[str, list[np.ndarray]] = {}
     reread = 0
     for batch in texts_in_batches(file, text_column):
