@@ -25,7 +25,7 @@ def register(group: click.Group) -> None:
 
         if not yes:
             click.confirm(f"Erase the reader {subject!r}? This cannot be undone", abort=True)
-        svc = services(config, database_url)
+        svc = services(config, database_url, existing=True)
         try:
             result = privacy.erase_subject(svc, site or svc.settings.default_site, subject, mode=mode)
         except ServiceError as exc:
@@ -48,7 +48,7 @@ def register(group: click.Group) -> None:
         from townhall.service import privacy
         from townhall.service.errors import NotFound
 
-        svc = services(config, database_url)
+        svc = services(config, database_url, existing=True)
         try:
             try:
                 account_id = privacy.account_id_of(svc, site or svc.settings.default_site, subject)
@@ -67,7 +67,7 @@ def register(group: click.Group) -> None:
         """Set what erasure does to a reader's comments on a site: remove them, or keep them anonymised."""
         from townhall.service import privacy
 
-        svc = services(config, database_url)
+        svc = services(config, database_url, existing=True)
         try:
             privacy.set_erasure_mode(svc, site or svc.settings.default_site, mode)
         finally:
@@ -81,7 +81,7 @@ def register(group: click.Group) -> None:
         """Forget IP, user-agent and device hashes older than signal_retention_days (also runs daily)."""
         from townhall.service import privacy
 
-        svc = services(config, database_url)
+        svc = services(config, database_url, existing=True)
         try:
             counts = privacy.purge_signals(svc)
         finally:

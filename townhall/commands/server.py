@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from townhall.settings import Settings, SettingsError
 
@@ -64,11 +65,12 @@ def register(group: click.Group) -> None:
             click.echo(f"Townhall could not start: {exc}", err=True)
             sys.exit(1)
         except Exception as exc:  # noqa: BLE001 - print for people, not a traceback
-            console.print(f"[red]Townhall could not start:[/red] {exc}")
+            console.print(f"[red]Townhall could not start:[/red] {escape(str(exc))}")
             sys.exit(1)
         demo = f" — demo article at http://{host}:{port}/demo" if settings.demo else ""  # /demo is 404 without it
-        console.print(f"Townhall on [bold]http://{host}:{port}/[/bold]{demo}")
-        console.print(f"Database: {app.services.db.dialect}; policy: {app.services.policies.get().source}")
+        console.print(f"Townhall on [bold]http://{escape(host)}:{port}/[/bold]{demo}")
+        # text, not markup: a "[/]" in a path is part of it
+        console.print(f"Database: {app.services.db.dialect}; policy: {app.services.policies.get().source}", markup=False)
         if workers > 1:
             app.close()
             os.environ.update(settings_environ(settings))  # workers rebuild these settings from TOWNHALL_*

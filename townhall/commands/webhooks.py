@@ -35,7 +35,7 @@ def register(group: click.Group) -> None:
         from townhall.service import webhooks
         from townhall.service.errors import ServiceError
 
-        svc = services(config, database_url)
+        svc = services(config, database_url, existing=True)
         try:
             hook = webhooks.add(svc, site or svc.settings.default_site, url, secret=secret, events=list(events))
         except ServiceError as exc:
@@ -53,7 +53,7 @@ def register(group: click.Group) -> None:
         """Show a site's webhooks."""
         from townhall.service import webhooks
 
-        svc = services(config, database_url)
+        svc = services(config, database_url, existing=True)
         try:
             for hook in webhooks.list_webhooks(svc, site or svc.settings.default_site):
                 state = "active" if hook["active"] else "removed"
@@ -68,7 +68,7 @@ def register(group: click.Group) -> None:
         """Stop sending to a webhook (its delivery log is kept)."""
         from townhall.service import webhooks
 
-        svc = services(config, database_url)
+        svc = services(config, database_url, existing=True)
         try:
             if not webhooks.remove(svc, webhook_id):
                 raise click.ClickException(f"no webhook {webhook_id}")
@@ -87,7 +87,7 @@ def register(group: click.Group) -> None:
         """The delivery log, newest first."""
         from townhall.service import webhooks
 
-        svc = services(config, database_url)
+        svc = services(config, database_url, existing=True)
         try:
             rows = webhooks.deliveries(svc, site or svc.settings.default_site, state=state, limit=limit)
         finally:
@@ -115,7 +115,7 @@ def register(group: click.Group) -> None:
         """Show jobs, newest first (failed ones with their last error)."""
         from townhall.service.jobs import JobQueue
 
-        svc = services(config, database_url)
+        svc = services(config, database_url, existing=True)
         try:
             rows = JobQueue(svc).list(state=state, limit=limit)
         finally:
@@ -130,7 +130,7 @@ def register(group: click.Group) -> None:
         """Queue failed jobs again (a running server picks them up)."""
         from townhall.service.jobs import JobQueue
 
-        svc = services(config, database_url)
+        svc = services(config, database_url, existing=True)
         try:
             queue = JobQueue(svc)
             missing = [j for j in job_ids if not queue.retry(j)]
@@ -147,7 +147,7 @@ def register(group: click.Group) -> None:
         from townhall.service.jobs import JobQueue
         from townhall.service.operations import handlers
 
-        svc = services(config, database_url)
+        svc = services(config, database_url, existing=True)
         try:
             done = JobQueue(svc, handlers()).run_until_idle()
         finally:
