@@ -19,7 +19,7 @@ from townhall.policy.policyfile import NEW_ACCOUNT_RULE, RECENT_HISTORY_RULE
 from townhall.policy.types import Subject, Verdict
 from townhall.service.core import Services, as_utc, plain_address, storable
 from townhall.service.appeals import can_appeal, covering_appeal
-from townhall.service.enforcement import (ERASED_PREFIX, REVERSAL, SANCTIONED_PREFIX, SANCTIONS, action_in_force, release_erased, sanction_in_force,
+from townhall.service.enforcement import (ERASED_PREFIX, REVERSAL, SANCTIONED_PREFIX, SANCTIONS, action_in_force, carry_bans_to, release_erased, sanction_in_force,
                                           settle_standing, state_of)
 from townhall.service.errors import Forbidden, Invalid, NotFound, Sanctioned, Unauthenticated
 from townhall.service.identity import Identity
@@ -143,6 +143,7 @@ def _save_sso_account(svc: Services, site_id: str, sub: str, p: SsoProfile) -> i
                 role=p.role.value, guest=False, state=AccountState.ACTIVE.value, created_at=svc.now(),
             )
             _audit_profile(svc, conn, site_id, account_id, {"role": p.role.value} if p.role is not Role.READER else {}, None)
+            carry_bans_to(conn, svc, account_id)  # a ban carried to every site of the installation holds here too
             if p.unverified_email:
                 decline_claim(svc, conn, site_id, account_id, p.unverified_email, email_verified=p.email_verified)
             return account_id

@@ -14,7 +14,7 @@ from townhall.service.identity import Actor, Identity
 from townhall.service.moderators import other_deciders, own_appeal, takers
 from townhall.service.moderation import set_comment_status
 from townhall.store import content, moderation, people
-from townhall.store.schema import ActionKind, ActorKind, AppealState, CommentStatus
+from townhall.store.schema import ActionKind, ActorKind, AppealState, CommentStatus, DecisionSource
 
 
 def _already_appealed() -> Conflict:
@@ -208,6 +208,10 @@ def _restore_comments(conn: Any, svc: Services, actor: Actor, account: Any, acti
     row = content.get_comment(conn, action["comment_id"], for_update=True)
     if row is None or row["status"] != CommentStatus.REJECTED.value:
         return []
+    latest = moderation.latest_decisions(conn, [int(row["id"])]).get(int(row["id"]))
+    if latest is not None and latest["source"] == DecisionSource.PIPELINE.value and any(
+            h.get("action") == "reject" and not h.get("strike") for h in latest["hits"] or []):
+        return []  # mended since into a text a rule refuses without a strike (the F word): the reversal is not about it
     _publish(conn, svc, actor, row, appeal_id, f"Restored on appeal {appeal_id}: {response}", "Restored on appeal")
     return [int(row["id"])]
 

@@ -148,6 +148,10 @@ def dismiss_flag(svc: Services, actor: Actor, flag_id: int, reason: str = "") ->
             raise Conflict("Another moderator has already decided this flag.", {"state": flag["state"]})
         svc.audit(conn, action="flag.dismissed", subject_type="flag", subject_id=flag_id, actor_kind=actor.kind.value,
                   actor=actor.id, site_id=flag["site_id"], details={"reason": reason.strip()})
+        if flag["kind"] == FlagKind.EVASION.value:
+            from townhall.service import evasion
+
+            evasion.flag_dismissed(conn, svc, flag)
     if flag["kind"] == FlagKind.COORDINATION.value and svc.trolls is not None:
         # the cluster is not a campaign: its members' comments are no longer held for it, from now on (every
         # later analysis keeps them cleared until the cluster shows new evidence: townhall.trolls.decisions)

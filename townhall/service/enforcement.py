@@ -15,7 +15,7 @@ from townhall.service.core import Services, as_utc
 from townhall.service.errors import Conflict, Invalid, NotFound
 from townhall.service.identity import Actor
 from townhall.store import content, moderation, people
-from townhall.store.schema import AccountState, ActionKind, ActorKind, AppealState, CommentStatus
+from townhall.store.schema import AccountState, ActionKind, ActorKind, AppealState, CommentStatus, Role
 
 _CARRIED = "Banned on all sites of this installation: "
 ALREADY_IN_FORCE = "already_in_force"  # the error code of a ban (or premoderation) asked for while one is in force
@@ -84,6 +84,29 @@ def take_action(
                     take_action(conn, svc, account=other, kind=kind, actor=actor, rule=rule, propagated=True,
                                 reason=f"{_CARRIED}{reason}", policy_version=policy_version)
     return action_id
+
+
+def carry_bans_to(conn: Connection, svc: Services, account_id: int) -> list[int]:
+    """A reader's first account on a site, made after a ban under ``ban_scope = "installation"`` on another site
+    that shares its sign-in: the ban holds here too (its copy, as :func:`take_action` makes for accounts that
+    existed then, so that lifting the ban lifts it). Returns the ids of the copies taken."""
+    account = people.get_account(conn, account_id)
+    assert account is not None
+    taken: list[int] = []
+    for other in people.linked_accounts_elsewhere(conn, account):
+        ban = sanction_in_force(moderation.actions_for(conn, int(other["id"])), svc, ActionKind.BAN)
+        if ban is None:
+            continue
+        copy = str(ban["reason"]).startswith(_CARRIED)  # a copy already (its original's account may be erased)
+        policy = svc.policies.for_site(content.get_site(conn, other["site_id"]))
+        if not copy and policy.settings.enforcement.ban_scope != "installation":
+            continue
+        actor = Actor(ActorKind(ban["actor_kind"]), str(ban["actor"]), Role.ADMIN, None)
+        taken.append(take_action(conn, svc, account=account, kind=ActionKind.BAN, actor=actor, rule=ban["rule"],
+                                 propagated=True, reason=ban["reason"] if copy else f"{_CARRIED}{ban['reason']}",
+                                 policy_version=ban["policy_version"]))
+        break
+    return taken
 
 
 def _standing(row: Mapping[str, Any]) -> Standing:
@@ -241,6 +264,10 @@ def restore(conn: Connection, svc: Services, *, account: Mapping[str, Any], acto
         svc.db.after_commit(conn, lambda: svc.forget(f"identity:{account['site_id']}:"))
     for ban in (a for a in lifted if a["kind"] == ActionKind.BAN.value):
         _lift_carried_ban(conn, svc, account, ban, actor, reason, reversal)
+    if any(a["kind"] == ActionKind.BAN.value for a in lifted) and state_of(deciding) is not AccountState.BANNED:
+        from townhall.service import evasion  # evasion imports accounts, which imports this module
+
+        evasion.ban_lifted(conn, svc, str(account["site_id"]), int(account["id"]))
     action_id = moderation.insert_action(
         conn, account_id=account["id"], kind=ActionKind.RESTORE.value, actor_kind=actor.kind.value, actor=actor.id,
         reason=_told(reason, len(cleared)), created_at=now, rule=REVERSAL if reversal else None,
@@ -282,8 +309,20 @@ def _lift_carried_ban(conn: Connection, svc: Services, account: Mapping[str, Any
     """The copies of ``ban`` that :func:`take_action` made on the same person's accounts elsewhere (a reversal
     there too, when the ban was found wrong: the copies were as wrong as the ban)."""
     carried = f"{_CARRIED}{ban['reason']}"
+    linked = people.linked_accounts_elsewhere(conn, account, any_sign_in=True)
+    if str(account["subject"]).startswith(SANCTIONED_PREFIX):
+        # erased while banned: its subject is a keyed hash of the sign-in's, which the copies' accounts still hold
+        from townhall.service.accounts import sanctioned_subjects  # accounts imports this module
+
+        seen = {int(o["id"]) for o in linked}
+        for copy in moderation.unrevoked_actions_like(conn, kind=ActionKind.BAN.value, reason=carried, actor=ban["actor"]):
+            other = people.get_account(conn, int(copy["account_id"]))
+            if (other is not None and int(other["id"]) not in seen and other["site_id"] != account["site_id"]
+                    and account["subject"] in sanctioned_subjects(conn, svc, str(account["site_id"]), str(other["subject"]))):
+                linked.append(other)
+                seen.add(int(other["id"]))
     # any site: a copy stays a copy after a site's sign-in secret changed (only copies of this ban are lifted)
-    for other in people.linked_accounts_elsewhere(conn, account, any_sign_in=True):
+    for other in linked:
         copies = [a["id"] for a in moderation.actions_for(conn, int(other["id"]))
                   if a["kind"] == ActionKind.BAN.value and a["revoked_at"] is None and a["reason"] == carried
                   and a["actor"] == ban["actor"]]
@@ -356,15 +395,17 @@ def moderator_restore(svc: Services, actor: Actor, account_id: int, reason: str,
 
 def reject_all(svc: Services, actor: Actor, account_id: int, reason: str) -> list[int]:
     """Reject every published or held comment of an account in one action."""
-    from townhall.service.moderation import set_comment_status
+    from townhall.service.moderation import _strike_confirmed_hold, set_comment_status
 
     with svc.db.write() as conn:
-        moderated_account(conn, actor, account_id)
+        account = moderated_account(conn, actor, account_id)
         # locked, after the account: a comment its author deletes meanwhile stays deleted (not "rejected")
         rows = content.list_account_comments(conn, account_id, statuses=[CommentStatus.PUBLISHED, CommentStatus.HELD],
                                              limit=100_000, for_update=True)
         for row in rows:
             set_comment_status(conn, svc, row, CommentStatus.REJECTED, actor, reason or "Removed with the account's other comments")
+            if row["status"] == CommentStatus.HELD.value:  # a rule held it for a strike: rejecting it confirms the rule
+                _strike_confirmed_hold(conn, svc, row, str(account["site_id"]))
             # readers of the thread stop seeing a published one, its author a held one (as a rejection of one comment)
             svc.announce_on(conn, row["thread_id"], {"type": "comment.removed", "id": int(row["id"]), "parent_id": row["parent_id"]})
         return [int(r["id"]) for r in rows]

@@ -22,7 +22,7 @@ from townhall.policy.config import EvasionAction, EvasionConfig
 from townhall.service.accounts import releasable
 from townhall.service.core import Services, as_utc
 from townhall.store import content, moderation, people
-from townhall.store.schema import AccountState, ActionKind, ActorKind, CommentStatus, DecisionSource, FlagKind, FlagState
+from townhall.store.schema import AccountState, ActionKind, ActorKind, AppealState, CommentStatus, DecisionSource, FlagKind, FlagState
 
 
 NEW_ACCOUNT_DAYS = 30  # writing is compared, and weak-only flags raised, only for accounts younger than this
@@ -142,7 +142,8 @@ def _record(conn: Connection, svc: Services, site_id: str, account: Mapping[str,
     if existing is not None:
         matches = _merged(_matches_of(existing["evidence"]), matches)
     strength = _strength(matches)
-    premoderate = strength is Strength.STRONG and cfg.action is EvasionAction.PREMODERATE
+    premoderate = strength is Strength.STRONG and cfg.action is EvasionAction.PREMODERATE \
+        and not _cleared_by_moderator(conn, site_id, account_id, key)
     evidence = _evidence(account_id, matches, strength, premoderate)
     score = _score(matches, strength)
     if existing is not None:
@@ -170,6 +171,17 @@ def _record(conn: Connection, svc: Services, site_id: str, account: Mapping[str,
     elif strength is Strength.WEAK:
         _release(conn, svc, account, matches)
     return flag_id
+
+
+def _cleared_by_moderator(conn: Connection, site_id: str, account_id: int, key: str) -> bool:
+    """Whether a moderator already found the account no evader: its evasion flag dismissed, or an appeal against
+    the premoderation this module took reversed. The account is still flagged; it is not premoderated again on
+    the evidence the moderator weighed."""
+    if moderation.flag_was_decided(conn, site_id, FlagKind.EVASION.value, key):
+        return True
+    ours = {int(a["id"]) for a in moderation.actions_for(conn, account_id)
+            if a["kind"] == ActionKind.PREMODERATE.value and a["rule"] == RULE}
+    return any(int(p["action_id"]) in ours and p["state"] == AppealState.REVERSED.value for p in moderation.appeals_for_account(conn, account_id))
 
 
 def _rejudge(conn: Connection, svc: Services, site_id: str, cfg: EvasionConfig, net: Network, tag: str,
@@ -214,6 +226,45 @@ def _release(conn: Connection, svc: Services, account: Mapping[str, Any], matche
     restore(conn, svc, account=account, actor=Actor.policy(), revoke=taken, reversal=True,
             reason=f"Comments are no longer reviewed first: a {shared} is no evidence of ban evasion.")
     _publish_held(conn, svc, int(account["id"]), since)
+
+
+def _lift(conn: Connection, svc: Services, account: Mapping[str, Any], reason: str) -> None:
+    """Lift the premoderation this module took on the account, as found wrong, and publish what it alone held."""
+    taken = [int(a["id"]) for a in moderation.actions_for(conn, int(account["id"]))
+             if a["kind"] == ActionKind.PREMODERATE.value and a["revoked_at"] is None
+             and a["actor_kind"] == ActorKind.POLICY.value
+             and (a["rule"] == RULE or (a["rule"] is None and a["reason"] == _BEFORE_RULE_NAMED))]
+    if not taken:
+        return
+    from townhall.service.enforcement import restore
+    from townhall.service.identity import Actor
+
+    since = min(as_utc(a["created_at"]) for a in moderation.actions_for(conn, int(account["id"])) if int(a["id"]) in taken)
+    restore(conn, svc, account=account, actor=Actor.policy(), revoke=taken, reversal=True, reason=reason)
+    _publish_held(conn, svc, int(account["id"]), since)
+
+
+def flag_dismissed(conn: Connection, svc: Services, flag: Mapping[str, Any]) -> None:
+    """A moderator dismissed an evasion flag (not an evader): the premoderation it took goes with it."""
+    ids = _ids(flag["accounts"])
+    suspect = people.get_account(conn, ids[0]) if ids else None
+    if suspect is not None:
+        _lift(conn, svc, suspect, "Comments are no longer reviewed first: a moderator found no ban evasion.")
+
+
+def ban_lifted(conn: Connection, svc: Services, site_id: str, account_id: int) -> None:
+    """The ban of ``account_id`` was lifted: an open evasion flag that rested on banned accounts none of which is
+    banned any more holds nobody's comments back (the premoderation it took is lifted)."""
+    for flag in moderation.list_flags(conn, site_id, kind=FlagKind.EVASION.value, state=FlagState.OPEN, limit=100_000):
+        ids = _ids(flag["accounts"])
+        if account_id not in ids[1:]:
+            continue
+        others = people.get_accounts(conn, ids[1:])
+        if any(o["state"] == AccountState.BANNED.value for o in others.values()):
+            continue
+        suspect = people.get_account(conn, ids[0])
+        if suspect is not None:
+            _lift(conn, svc, suspect, "Comments are no longer reviewed first: the ban they were compared with was lifted.")
 
 
 def _publish_held(conn: Connection, svc: Services, account_id: int, since: Any) -> None:

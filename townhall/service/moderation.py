@@ -128,8 +128,8 @@ def decide_comment(svc: Services, actor: Actor, comment_id: int, *, approve: boo
             set_comment_status(conn, svc, row, target, actor, reason.strip() or "Approved by a moderator")
             if not approve and row["status"] == CommentStatus.HELD.value:
                 _strike_confirmed_hold(conn, svc, row, site_id)
-            if approve:
-                _lift_strikes_for(conn, svc, actor, row)
+            if approve and row["status"] == CommentStatus.REJECTED.value:  # the text the rules (or a moderator) refused
+                _lift_strikes_for(conn, svc, actor, row)  # not a mend of it, published or held since: that says nothing
             if row["status"] != target.value:  # a "Keep" on a published comment, a rejection confirmed: nothing changes for readers
                 svc.announce_on(conn, row["thread_id"], svc.published_event(row) if approve else
                                 {"type": "comment.removed", "id": comment_id, "parent_id": row["parent_id"]})

@@ -70,6 +70,14 @@ def actions_for(conn: Connection, account_id: int) -> list[Row]:
     return list(conn.execute(q).mappings())
 
 
+def unrevoked_actions_like(conn: Connection, *, kind: str, reason: str, actor: str) -> list[Row]:
+    """The actions not lifted, of any account, of this kind with exactly this reason and actor (the copies of a
+    ban carried to other sites)."""
+    q = select(account_actions).where(account_actions.c.kind == kind, account_actions.c.reason == reason,
+                                      account_actions.c.actor == actor, account_actions.c.revoked_at.is_(None))
+    return list(conn.execute(q.order_by(account_actions.c.id)).mappings())
+
+
 def active_strikes(conn: Connection, account_id: int, now: datetime) -> list[Row]:
     q = select(account_actions).where(
         account_actions.c.account_id == account_id,
