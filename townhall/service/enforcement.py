@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 from townhall.policy.config import Sanction
 from townhall.policy.enforcement import Standing, in_force, reversal, step_for, still_weighs, strike_expiry
 from townhall.service.core import Services, as_utc
-from townhall.service.errors import Conflict, Invalid, NotFound
+from townhall.service.errors import Conflict, Forbidden, Invalid, NotFound
 from townhall.service.identity import Actor
 from townhall.store import content, moderation, people
 from townhall.store.schema import AccountState, ActionKind, ActorKind, AppealState, CommentStatus, Role
@@ -366,6 +366,10 @@ def moderator_sanction(svc: Services, actor: Actor, account_id: int, sanction: S
                       "as long as a strike. Send no hours, or suspend.", {"field": "hours"})
     with svc.db.write() as conn:
         account = moderated_account(conn, actor, account_id)
+        if account["role"] != Role.READER.value:  # a moderator's own account too: staff answer to the publisher
+            raise Forbidden("Moderators and admins are not sanctioned here: the publisher takes their role away first "
+                            "(their sign-in), then they are readers like any other.", {"role": account["role"]},
+                            code="staff_account")
         deciding = action_in_force(conn, svc, account_id)
         if kind in (ActionKind.BAN, ActionKind.PREMODERATE) and deciding is not None and deciding["kind"] == kind.value:
             raise Conflict(f"This account is already {_STATE_FOR[kind].value}: the {kind.value} is in force.",
