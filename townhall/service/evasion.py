@@ -181,7 +181,8 @@ def _cleared_by_moderator(conn: Connection, site_id: str, account_id: int, key: 
         return True
     ours = {int(a["id"]) for a in moderation.actions_for(conn, account_id)
             if a["kind"] == ActionKind.PREMODERATE.value and a["rule"] == RULE}
-    return any(int(p["action_id"]) in ours and p["state"] == AppealState.REVERSED.value for p in moderation.appeals_for_account(conn, account_id))
+    return any(int(p["action_id"]) in ours and p["state"] == AppealState.REVERSED.value
+               for p in moderation.appeals_for_account(conn, account_id))
 
 
 def _rejudge(conn: Connection, svc: Services, site_id: str, cfg: EvasionConfig, net: Network, tag: str,
@@ -210,26 +211,15 @@ def _rejudge(conn: Connection, svc: Services, site_id: str, cfg: EvasionConfig, 
 
 
 def _release(conn: Connection, svc: Services, account: Mapping[str, Any], matches: Matches) -> None:
-    """Lift the premoderation this module took on the account (a moderator's own premoderation stands)."""
-    taken = [int(a["id"]) for a in moderation.actions_for(conn, int(account["id"]))
-             if a["kind"] == ActionKind.PREMODERATE.value and a["revoked_at"] is None
-             and a["actor_kind"] == ActorKind.POLICY.value
-             and (a["rule"] == RULE or (a["rule"] is None and a["reason"] == _BEFORE_RULE_NAMED))]
-    if not taken:
-        return
-    from townhall.service.enforcement import restore
-    from townhall.service.identity import Actor
-
+    """The network the account's premoderation rested on is shared: lift it (as :func:`_lift`)."""
     shared = next((t.split(_TAG)[0].strip() for m in matches.values() for t in m.values()
                    if _signal_of(t) is Signal.SHARED_NETWORK), "shared network")
-    since = min(as_utc(a["created_at"]) for a in moderation.actions_for(conn, int(account["id"])) if int(a["id"]) in taken)
-    restore(conn, svc, account=account, actor=Actor.policy(), revoke=taken, reversal=True,
-            reason=f"Comments are no longer reviewed first: a {shared} is no evidence of ban evasion.")
-    _publish_held(conn, svc, int(account["id"]), since)
+    _lift(conn, svc, account, f"Comments are no longer reviewed first: a {shared} is no evidence of ban evasion.")
 
 
 def _lift(conn: Connection, svc: Services, account: Mapping[str, Any], reason: str) -> None:
-    """Lift the premoderation this module took on the account, as found wrong, and publish what it alone held."""
+    """Lift the premoderation this module took on the account, as found wrong, and publish what it alone held (a
+    moderator's own premoderation stands)."""
     taken = [int(a["id"]) for a in moderation.actions_for(conn, int(account["id"]))
              if a["kind"] == ActionKind.PREMODERATE.value and a["revoked_at"] is None
              and a["actor_kind"] == ActorKind.POLICY.value
