@@ -50,7 +50,8 @@ class Spool:
     def __init__(self, directory: str | Path | None = None) -> None:
         folder = Path(tempfile.mkdtemp(prefix="townhall-import-", dir=directory))
         try:
-            self._conn = sqlite3.connect(str(folder / "spool.db"), isolation_level=None)
+            # any thread: one import uses it at a time, and its finalizer may run on whichever thread collects it
+            self._conn = sqlite3.connect(str(folder / "spool.db"), isolation_level=None, check_same_thread=False)
             for pragma in ("journal_mode = OFF", "synchronous = OFF", "temp_store = FILE", "cache_size = -16384"):
                 self._conn.execute(f"PRAGMA {pragma}")
             self._conn.executescript(_SCHEMA)  # the file is open from here on
