@@ -21,9 +21,16 @@ from tests.ops.conftest import POLICY
 from townhall.cli import build_cli
 
 
-@pytest.mark.parametrize("args", [["announce", "Comments close at 22:00 tonight."],
-                                  ["threads", "set", "budget-vote", "--title", "Budget vote tonight"]],
-                         ids=["announce", "threads-set"])
+@pytest.mark.parametrize("args", [
+    ["announce", "Comments close at 22:00 tonight."],
+    ["threads", "set", "budget-vote", "--title", "Budget vote tonight"],
+    # found by the command-line audit of the same day: the same defect in five more commands
+    ["webhooks", "add", "https://example.org/hook"],
+    ["webhooks", "list"],
+    ["jobs", "list"],
+    ["privacy", "mode", "anonymise"],
+    ["privacy", "purge-signals"],
+], ids=["announce", "threads-set", "webhooks-add", "webhooks-list", "jobs-list", "privacy-mode", "privacy-purge"])
 def test_a_mistyped_database_path_is_refused_not_created(tmp_path: Path, args: list[str]) -> None:
     typo = tmp_path / "typo" / "townhall.db"
     runner = CliRunner(env={"TOWNHALL_POLICY": POLICY, "COLUMNS": "400"})
