@@ -177,4 +177,4 @@ def test_an_archives_own_html_never_reaches_readers(app: Townhall, client: Any, 
     other = (f"sqlite:///{tmp_path / 'other.db'}" if db_url.startswith("sqlite")
              else request.getfixturevalue("postgres").fresh())
     refused = runner.invoke(build_cli(), ["import", "townhall", str(broken), "--db", other])
-    assert refused.exit_code != 0 and "a comment's body must be text" in refused.output, refused.output
+    assert refused.exit_code != 0 and "a comment's 'body' must be text" in refused.output, refused.output

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from tests.ops.conftest import POLICY
@@ -40,3 +41,78 @@ def test_an_id_too_large_for_a_number_is_one_line_not_a_traceback(db_url: str, t
     assert not isinstance(done.exception, OverflowError), repr(done.exception)
     assert "Traceback" not in done.output, done.output
     assert "line 2" in done.output, done.output  # names the record, as the file's other refusals do
+
+
+# One valid record of each kind the other records need, in file order; each case below breaks one field of one.
+VALID = [
+    {"type": "thread", "id": 1, "external_id": "story", "state": "open", "premoderated": False, "created_at": AT},
+    {"type": "account", "id": 1, "subject": "ann", "display_name": "Ann", "role": "reader", "state": "active",
+     "guest": False, "supporter": False, "created_at": AT},
+    {"type": "comment", "id": 1, "thread_id": 1, "account_id": 1, "depth": 0, "body": "Hello", "html": "",
+     "status": "published", "reactions": 0, "created_at": AT},
+    {"type": "decision", "id": 1, "comment_id": 1, "source": "pipeline", "verdict": "publish", "hits": [],
+     "scores": {}, "policy_version": "v", "created_at": AT},
+    {"type": "report", "id": 1, "comment_id": 1, "account_id": 1, "reason": "spam", "weight": 1.0,
+     "resolved": False, "created_at": AT},
+    {"type": "action", "id": 1, "account_id": 1, "kind": "strike", "actor_kind": "policy", "reason": "r",
+     "created_at": AT},
+    {"type": "appeal", "id": 1, "action_id": 1, "account_id": 1, "text": "please", "state": "open", "created_at": AT},
+    {"type": "audit", "id": 1, "at": AT, "actor_kind": "system", "action": "x", "subject_type": "site",
+     "details": {}},
+]
+
+BROKEN = {  # case: (record type, field, value, words the refusal names)
+    "thread state": ("thread", "state", "archived", "state"),
+    "account role": ("account", "role", "superuser", "role"),
+    "account state": ("account", "state", "deleted", "state"),
+    "comment status": ("comment", "status", "visible", "status"),
+    "negative reactions": ("comment", "reactions", -5, "reactions"),
+    "negative depth": ("comment", "depth", -1, "depth"),
+    "reactions as text": ("comment", "reactions", "many", "reactions"),
+    "a boolean as text": ("thread", "premoderated", "yes", "premoderated"),
+    "a name too long": ("account", "display_name", "A" * 101, "display_name"),
+    "a body as a number": ("comment", "body", 5, "body"),
+    "decision verdict": ("decision", "verdict", "maybe", "verdict"),
+    "decision source": ("decision", "source", "oracle", "source"),
+    "report weight": ("report", "weight", "heavy", "weight"),
+    "action kind": ("action", "kind", "nuke", "kind"),
+    "actor kind": ("action", "actor_kind", "robot", "actor_kind"),
+    "appeal state": ("appeal", "state", "pending", "state"),
+    "audit actor kind": ("audit", "actor_kind", "robot", "actor_kind"),
+    "a missing subject": ("account", "subject", None, "subject"),
+}
+
+
+def _write(path: Path, records: list[dict[str, object]]) -> None:
+    path.write_text("\n".join(json.dumps(r) for r in [HEADER, *records]) + "\n", encoding="utf-8")
+
+
+def test_the_valid_records_of_these_cases_import(db_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "export.jsonl"
+    _write(path, VALID)
+    done = _import(db_url, str(path))
+    assert done.exit_code == 0, done.output
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_a_record_whose_value_this_townhall_cannot_hold_is_refused_by_line(case: str, db_url: str,
+                                                                           tmp_path: Path) -> None:
+    """Unknown states, roles and kinds, negative counts, values of the wrong type or too long, and missing
+    required fields are refused with the record's line, not stored (a state no code knows breaks every page that
+    reads the row) and not left to the database (a traceback, or, on SQLite, a stored row)."""
+    kind, field, value, words = BROKEN[case]
+    records = [dict(r) for r in VALID]
+    [record] = [r for r in records if r["type"] == kind]
+    if value is None:
+        del record[field]
+    else:
+        record[field] = value
+    path = tmp_path / "export.jsonl"
+    _write(path, records)
+    done = _import(db_url, str(path))
+    assert done.exit_code == 1, done.output
+    assert "Traceback" not in done.output and done.exception is None or isinstance(done.exception, SystemExit), \
+        repr(done.exception)
+    line = 2 + records.index(record)
+    assert f"line {line}" in done.output and words in done.output, done.output
+    assert _import(db_url, str(tmp_path / "export.jsonl")).exit_code == 1  # nothing was half imported: same refusal

@@ -11,6 +11,7 @@ secret: keep it like a backup.
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -20,8 +21,19 @@ from sqlalchemy import Connection
 
 from townhall.service.core import Services, as_utc
 from townhall.service.render import rendered
+from townhall.policy.types import Verdict
 from townhall.store import archive as store
 from townhall.store import content
+from townhall.store.schema import (
+    AccountState,
+    ActionKind,
+    ActorKind,
+    AppealState,
+    CommentStatus,
+    DecisionSource,
+    Role,
+    ThreadState,
+)
 
 FORMAT_VERSION = 1
 _EXPORTERS = (
@@ -41,6 +53,20 @@ _REFS: dict[str, dict[str, str]] = {
     "note": {"account_id": "account"},
     "prefs": {"account_id": "account"},
 }
+# The fields whose value must be one a Townhall knows (a state no code knows breaks every page that reads the row)
+_CHOICES: dict[tuple[str, str], frozenset[str]] = {
+    ("thread", "state"): frozenset(ThreadState), ("account", "role"): frozenset(Role),
+    ("account", "state"): frozenset(AccountState), ("comment", "status"): frozenset(CommentStatus),
+    ("decision", "source"): frozenset(DecisionSource),
+    ("decision", "verdict"): frozenset(Verdict) | {CommentStatus.DELETED.value},  # a deleted comment's decision
+    ("reaction", "kind"): frozenset({"like"}), ("action", "kind"): frozenset(ActionKind),
+    ("action", "actor_kind"): frozenset(ActorKind), ("appeal", "state"): frozenset(AppealState),
+    ("audit", "actor_kind"): frozenset(ActorKind),
+}
+_COUNTS = frozenset({("comment", "depth"), ("comment", "reactions"), ("comment", "render_version"), ("report", "weight")})
+_MADE_HERE = frozenset({("comment", "html")})  # made on import from the text, whatever the file says
+_TYPE_WORDS = {"int": "a whole number", "float": "a number", "bool": "true or false", "time": "an ISO time",
+               "text": "text"}
 _AUDIT_SUBJECTS = {"comment": "comment", "account": "account", "appeal": "appeal", "thread": "thread"}
 
 
@@ -157,6 +183,43 @@ def _record_id(value: Any, field: str, number: int) -> int | None:
         raise ArchiveError(f"line {number}: {field} {value!r} is not a record id") from None
 
 
+def _fits(field: store.Field, value: Any) -> bool:
+    if field.kind == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if field.kind == "float":
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if field.kind == "bool":
+        return isinstance(value, bool)
+    if field.kind in ("time", "text"):
+        return isinstance(value, str) and (field.length is None or len(value) <= field.length)
+    return True  # json: whatever JSON holds
+
+
+def _check(kind: str, record: Mapping[str, Any], number: int) -> None:
+    """Refuse, naming the line and the field, a value this installation's tables cannot hold as its code reads
+    them: a missing required field, a null, the wrong type, text too long, a negative count, an unknown state."""
+    refs = _REFS.get(kind, {})
+    for name, field in store.record_fields(kind).items():
+        if (kind, name) in _MADE_HERE:
+            continue
+        value = record.get(name)
+        where = f"line {number}: a {kind}'s {name!r}"
+        if value is None:
+            if field.required or (name in record and not field.nullable):
+                raise ArchiveError(f"{where} is missing")
+            continue
+        if name in refs:
+            continue  # a reference: read as a record id below
+        if not _fits(field, value):
+            longer = f" of at most {field.length} characters" if field.length and isinstance(value, str) else ""
+            raise ArchiveError(f"{where} must be {_TYPE_WORDS.get(field.kind, field.kind)}{longer}, not {value!r:.60}")
+        if (kind, name) in _COUNTS and value < 0:
+            raise ArchiveError(f"{where} must not be negative, not {value!r}")
+        choices = _CHOICES.get((kind, name))
+        if choices is not None and value not in choices:
+            raise ArchiveError(f"{where} is {value!r:.60}; this Townhall knows {', '.join(sorted(choices))}")
+
+
 def _insert(conn: Connection, kind: str, record: dict[str, Any], site_id: str, ids: dict[str, dict[int, int]],
             number: int) -> None:
     columns = set(store.record_columns(kind))
@@ -175,9 +238,8 @@ def _insert(conn: Connection, kind: str, record: dict[str, Any], site_id: str, i
         if new is None:
             raise ArchiveError(f"line {number}: {kind} refers to {target} {ref}, which is not earlier in the file")
         values[column] = new
+    _check(kind, record, number)
     if kind == "comment":  # the HTML is made here from the text: an archive's own markup never reaches readers' pages
-        if not isinstance(values.get("body"), str):
-            raise ArchiveError(f"line {number}: a comment's body must be text")
         values.update(rendered(values["body"]))
     if kind == "audit":
         subject = _AUDIT_SUBJECTS.get(str(values.get("subject_type")))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Table, func, insert, select, update
+from sqlalchemy import JSON, Boolean, Connection, DateTime, Float, Integer, String, Table, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 
 from townhall.store.ops_tables import reader_prefs
@@ -149,6 +150,31 @@ def export_reports(conn: Connection, site_id: str) -> Iterator[Row]:
 
 def record_columns(kind: str) -> list[str]:
     return [c.name for c in RECORD_TABLES[kind].columns]
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """What one column of a record's table holds: ``kind`` is one of int, float, bool, time, json, text;
+    ``length`` the most characters of a text (None: any); ``required``: no NULL and no default."""
+
+    kind: str
+    length: int | None
+    nullable: bool
+    required: bool
+
+
+def _field_kind(column_type: Any) -> str:
+    for sql_type, kind in ((Boolean, "bool"), (Integer, "int"), (Float, "float"), (DateTime, "time"), (JSON, "json")):
+        if isinstance(column_type, sql_type):
+            return kind
+    return "text"
+
+
+def record_fields(kind: str) -> dict[str, Field]:
+    """The columns of a record type (ids and the site's own column left out), as :class:`Field`."""
+    return {c.name: Field(_field_kind(c.type), c.type.length if isinstance(c.type, String) else None, bool(c.nullable),
+                          not c.nullable and c.default is None and c.server_default is None)
+            for c in RECORD_TABLES[kind].columns if c.name not in ("id", "site_id")}
 
 
 def time_columns(kind: str | None) -> frozenset[str]:
