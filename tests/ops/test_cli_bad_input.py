@@ -93,3 +93,24 @@ def test_import_of_the_right_kind_still_works(tmp_path: Path) -> None:
         url = f"sqlite:///{tmp_path / kind}.db"
         done = runner.invoke(build_cli(), ["import", kind, str(FIXTURES / f"{kind}.xml"), "--db", url])
         assert done.exit_code == 0 and "Imported" in done.output, done.output
+
+
+# Every command that takes --site, with its other arguments (the database exists: the site id is what is wrong).
+SITE_COMMANDS = [
+    ["announce", "Hello"], ["export"], ["mail", "digest", "--dry-run"], ["erase", "ann"], ["privacy", "export", "ann"],
+    ["privacy", "mode"], ["threads", "set", "story", "--title", "Story"], ["users", "add-moderator", "mod@example.org"],
+    ["webhooks", "add", "https://example.org/hook"], ["webhooks", "list"], ["webhooks", "deliveries"],
+]
+
+
+@pytest.mark.parametrize("command", SITE_COMMANDS, ids=lambda c: " ".join(c[:2]))
+def test_a_site_id_that_is_not_utf8_is_named_as_such(tmp_path: Path, command: list[str]) -> None:
+    """A shell passes bytes that are not UTF-8 to Python as lone surrogates; the commands said
+    "UnicodeEncodeError: 'utf-8' codec can't encode character '\\udcff'…" (or that without its name)."""
+    db = f"sqlite:///{tmp_path / 't.db'}"
+    runner = CliRunner(env={"TOWNHALL_POLICY": POLICY})
+    assert runner.invoke(build_cli(), ["migrate", "--db", db]).exit_code == 0
+    done = runner.invoke(build_cli(), [*command, "--site", "caf\udcff", "--db", db])
+    assert done.exit_code == 2, done.output  # a bad option, as click says for any other
+    assert "Traceback" not in done.output and "codec" not in done.output, done.output
+    assert "--site" in done.output and "'caf\\xff' is not valid UTF-8 text" in done.output, done.output

@@ -12,12 +12,13 @@ import json
 import click
 
 from townhall.commands.archive import services
+from townhall.commands.params import UTF8
 
 
 def register(group: click.Group) -> None:
     @group.command("announce")
     @click.argument("text", required=False)
-    @click.option("--site", default=None, help="Site (default: the default site).")
+    @click.option("--site", type=UTF8, default=None, help="Site (default: the default site).")
     @click.option("--until", default=None, metavar="DATETIME", help="When it disappears by itself: ISO 8601 with a "
                   "time zone, e.g. 2026-11-27T22:00:00Z; in the future, at most 366 days ahead. Left out: until cleared.")
     @click.option("--clear", is_flag=True, help="Remove the site's announcement.")

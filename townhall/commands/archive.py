@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from townhall.commands.params import UTF8
 from townhall.commands.server import load_settings
 
 
@@ -97,7 +98,7 @@ def register(group: click.Group) -> None:
     def source_command(kind: str, help_text: str) -> None:
         @import_group.command(kind, help=help_text)
         @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-        @click.option("--site", default=None, help="Site to import into (default: the default site).")
+        @click.option("--site", type=UTF8, default=None, help="Site to import into (default: the default site).")
         @click.option("--dry-run", is_flag=True, help="Report what would be imported; change nothing.")
         @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
         @click.option("--config", type=click.Path(dir_okay=False), help="TOML settings file.")
@@ -152,7 +153,7 @@ def register(group: click.Group) -> None:
         click.echo("imported: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
     @group.command("export")
-    @click.option("--site", default=None, help="Site to export (default: the default site).")
+    @click.option("--site", type=UTF8, default=None, help="Site to export (default: the default site).")
     @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
     @click.option("--config", type=click.Path(dir_okay=False), help="TOML settings file.")
     @click.option("--db", "database_url", help="Database URL.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from townhall.commands.archive import services
+from townhall.commands.params import UTF8
 
 
 def register(group: click.Group) -> None:
@@ -13,7 +14,7 @@ def register(group: click.Group) -> None:
         """E-mail: the moderators' digest and a test message."""
 
     @mail_group.command("digest")
-    @click.option("--site", default=None, help="Site (default: the default site).")
+    @click.option("--site", type=UTF8, default=None, help="Site (default: the default site).")
     @click.option("--to", "to", multiple=True, help="Recipient (repeat); default: the site's moderator users.")
     @click.option("--dry-run", is_flag=True, help="Print the digest instead of sending it.")
     @click.option("--config", type=click.Path(dir_okay=False))

@@ -7,11 +7,12 @@ import json
 import click
 
 from townhall.commands.archive import services
+from townhall.commands.params import UTF8
 
 
 def register(group: click.Group) -> None:
     @group.command("erase")
-    @click.option("--site", default=None, help="Site (default: the default site).")
+    @click.option("--site", type=UTF8, default=None, help="Site (default: the default site).")
     @click.option("--subject", required=True, help="The reader's SSO subject (or import:… / guest:… subject).")
     @click.option("--mode", type=click.Choice(["remove", "anonymise"]), default=None,
                   help="What happens to their comments (default: the site's erasure policy).")
@@ -39,7 +40,7 @@ def register(group: click.Group) -> None:
         """Readers' data: export, the site's erasure policy, and the purge of old abuse signals."""
 
     @privacy_group.command("export")
-    @click.option("--site", default=None)
+    @click.option("--site", type=UTF8, default=None)
     @click.option("--subject", required=True)
     @click.option("--config", type=click.Path(dir_okay=False))
     @click.option("--db", "database_url")
@@ -60,7 +61,7 @@ def register(group: click.Group) -> None:
 
     @privacy_group.command("mode")
     @click.argument("mode", type=click.Choice(["remove", "anonymise"]))
-    @click.option("--site", default=None)
+    @click.option("--site", type=UTF8, default=None)
     @click.option("--config", type=click.Path(dir_okay=False))
     @click.option("--db", "database_url")
     def mode_cmd(mode: str, site: str | None, config: str | None, database_url: str | None) -> None:

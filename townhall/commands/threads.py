@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from townhall.commands.archive import services
+from townhall.commands.params import UTF8
 
 
 def register(group: click.Group) -> None:
@@ -19,7 +20,7 @@ def register(group: click.Group) -> None:
 
     @threads_group.command("set")
     @click.argument("thread")
-    @click.option("--site", default=None, help="Site (default: the default site).")
+    @click.option("--site", type=UTF8, default=None, help="Site (default: the default site).")
     @click.option("--title", default=None, help="The article's title (one line, at most 500 characters; '' clears it).")
     @click.option("--url", default=None, help="The article's address (http(s) URL or /path; '' clears it).")
     @click.option("--published-at", "published_at", default=None, metavar="DATETIME",

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from townhall.commands.params import UTF8
 from townhall.commands.server import load_settings
 
 
@@ -17,7 +18,7 @@ def register(group: click.Group) -> None:
     @users.command("add-moderator")
     @click.argument("email")
     @click.option("--admin", is_flag=True, help="An installation admin: sees every site, manages moderators and sites.")
-    @click.option("--site", "sites", multiple=True, help="A site this moderator moderates (repeatable; default: the default site).")
+    @click.option("--site", "sites", type=UTF8, multiple=True, help="A site this moderator moderates (repeatable; default: the default site).")
     @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of prompting.")
     @click.option("--config", type=click.Path(dir_okay=False), help="TOML settings file.")
     @click.option("--db", "database_url", help="Database URL.")

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from townhall.commands.archive import services
+from townhall.commands.params import UTF8
 
 
 def _db_options(fn: Any) -> Any:
@@ -25,7 +26,7 @@ def register(group: click.Group) -> None:
 
     @webhooks_group.command("add")
     @click.argument("url")
-    @click.option("--site", default=None, help="Site (default: the default site).")
+    @click.option("--site", type=UTF8, default=None, help="Site (default: the default site).")
     @click.option("--secret", default=None, help="Signing secret (default: a new random one, printed once).")
     @click.option("--event", "events", multiple=True, help="Only these events (repeat); default all.")
     @_db_options
@@ -47,7 +48,7 @@ def register(group: click.Group) -> None:
             click.echo(f"signing secret (shown once): {hook['secret']}")
 
     @webhooks_group.command("list")
-    @click.option("--site", default=None)
+    @click.option("--site", type=UTF8, default=None)
     @_db_options
     def list_(site: str | None, config: str | None, database_url: str | None) -> None:
         """Show a site's webhooks."""
@@ -77,7 +78,7 @@ def register(group: click.Group) -> None:
         click.echo(f"webhook {webhook_id} removed")
 
     @webhooks_group.command("deliveries")
-    @click.option("--site", default=None)
+    @click.option("--site", type=UTF8, default=None)
     @click.option("--state", type=click.Choice(["pending", "retrying", "delivered", "failed"]), default=None)
     @click.option("--limit", default=50, show_default=True)
     @click.option("--json", "as_json", is_flag=True)
