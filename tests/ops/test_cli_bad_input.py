@@ -27,6 +27,7 @@ def _one_line_error(result: Result) -> str:
 
 
 def test_a_broken_policy_file_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    assert CliRunner().invoke(build_cli(), ["migrate", "--db", f"sqlite:///{tmp_path / 't.db'}"]).exit_code == 0
     missing = tmp_path / "nonexistent.toml"
     runner = CliRunner(env={"TOWNHALL_POLICY": str(missing)})
     done = runner.invoke(build_cli(), ["mail", "digest", "--dry-run", "--db", f"sqlite:///{tmp_path / 't.db'}"])
@@ -59,6 +60,16 @@ def test_doctor_does_not_create_a_database_at_a_mistyped_path(tmp_path: Path) ->
     assert done.exit_code == 1, done.output
     assert f"no database at {typo}" in " ".join(done.output.split())
     assert not typo.exists() and not typo.parent.exists()
+
+
+def test_the_digest_does_not_run_on_a_mistyped_database_path(tmp_path: Path) -> None:
+    """It made an empty installation there and said "nothing is waiting" (or printed an empty digest)."""
+    path = tmp_path / "typo.db"
+    done = CliRunner(env={"TOWNHALL_POLICY": POLICY}).invoke(
+        build_cli(), ["mail", "digest", "--dry-run", "--db", f"sqlite:///{path}"])
+    line = _one_line_error(done)
+    assert line == f"Error: no database at {path}; check --db or the data folder", line
+    assert not path.exists()
 
 
 def test_doctor_still_checks_an_existing_sqlite_database(tmp_path: Path) -> None:

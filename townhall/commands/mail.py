@@ -23,7 +23,7 @@ def register(group: click.Group) -> None:
         """Send the moderators what is waiting in their queues (run it from cron)."""
         from townhall.service import mail
 
-        svc = services(config, database_url)
+        svc = services(config, database_url, existing=True)  # a mistyped path: say so, not "nothing is waiting"
         try:
             if not dry_run and not mail.enabled(svc):
                 raise click.ClickException(mail.NOT_CONFIGURED)
