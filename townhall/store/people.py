@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Sequence
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 
 from townhall.store.schema import accounts, comments, insert_row, meta, moderators, sites
@@ -112,16 +113,14 @@ def get_moderator_by_id(conn: Connection, moderator_id: int) -> Row | None:
 
 
 def upsert_moderator(conn: Connection, *, email: str, password_hash: str, role: str, sites: list[str], now: datetime) -> int:
-    existing = get_moderator(conn, email)
-    if existing is None:
-        res = conn.execute(
-            insert(moderators).values(email=email, password_hash=password_hash, role=role, sites=sites, created_at=now)
-        )
-        return int(res.inserted_primary_key[0])
-    conn.execute(
-        update(moderators).where(moderators.c.id == existing["id"]).values(password_hash=password_hash, role=role, sites=sites)
-    )
-    return int(existing["id"])
+    """Insert a moderator, or set the password, role and sites of the one with this e-mail: one statement, so two
+    saves of a new e-mail at once (a double click) make one moderator, not a unique-key error."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(moderators).values(email=email, password_hash=password_hash, role=role, sites=sites,
+                                             created_at=now)
+    stmt = stmt.on_conflict_do_update(index_elements=["email"], set_={"password_hash": password_hash, "role": role,
+                                                                      "sites": sites})
+    return int(conn.execute(stmt.returning(moderators.c.id)).scalar_one())
 
 
 def list_moderators(conn: Connection) -> list[Row]:
