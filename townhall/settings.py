@@ -26,6 +26,7 @@ class SettingSpec:
     help: str
     at_least: float | None = None  # a number's smallest allowed value
     above: float | None = None  # a number must be greater than this
+    choices: tuple[str, ...] | None = None  # a text's allowed values (compared in lower case, kept so)
 
 
 SPECS: tuple[SettingSpec, ...] = (
@@ -54,7 +55,8 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("mail_from", str, "townhall@localhost", "From address of e-mails."),
     SettingSpec("model_dir", str, "", "Directory of classifier artifacts; empty means those shipped in the package."),
     SettingSpec("classifier_route_at", float, -1.0, "Linear score from which the encoder re-reads a comment (0: every comment, 1: none; negative: the model's trained value)."),
-    SettingSpec("log_level", str, "info", "Logging level of the server (uvicorn's lines and Townhall's own): debug, info, warning or error."),
+    SettingSpec("log_level", str, "info", "Logging level of the server (uvicorn's lines and Townhall's own): debug, info, warning, error or critical.",
+                choices=("debug", "info", "warning", "error", "critical")),
     SettingSpec("page_cache_seconds", float, 1.0, "How long a thread's first page, as signed-out readers see it, is reused (new comments reach it this late at most; removals and edits at once; 0 disables).", at_least=0),
     SettingSpec("worker_threads", int, 8, "Threads per process that run request handlers (0: the server's default of 40).", at_least=0),
     SettingSpec("webhooks_allow_private", bool, False, "Allow webhook URLs whose host is, or resolves to, a loopback, private, link-local or other non-public address (off: such URLs are refused when added and when delivering)."),
@@ -144,6 +146,11 @@ def _coerce(name: str, value: Any, source: str = "settings") -> Any:
         if text in {"0", "false", "no", "off", ""}:
             return False
         raise SettingsError(f"{source}: {name} must be true or false, not {value!r}")
+    if spec.choices is not None:  # e.g. log_level: a level the server cannot use would stop it with a ValueError
+        text = str(value).strip().lower()
+        if text not in spec.choices:
+            raise SettingsError(f"{source}: {name} must be one of {', '.join(spec.choices)}, not {value!r}")
+        return text
     try:
         number = spec.type(value)
     except (TypeError, ValueError) as exc:

@@ -37,7 +37,8 @@ DEFAULT_POLICY_NAME = "default.policy.toml"
 # Rule types whose HOLD hits are borderline scores: for trusted accounts they become FLAG. A rule class
 # can say so itself with a ``trust_softens`` class attribute (True/False), which takes precedence.
 TRUST_SOFTENED_TYPES: frozenset[str] = frozenset({"classifier", "coordination"})
-_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+MAX_RULE_NAME_CHARS = 64
+_NAME = re.compile(rf"^[a-z][a-z0-9_]{{0,{MAX_RULE_NAME_CHARS - 1}}}$")
 NEW_ACCOUNT_RULE = "new_account"  # the hit that holds a new account's comment ([comments] premoderate_new_accounts)
 ARTICLE_RULE = "article_premoderated"  # the hit that holds a comment on a premoderated thread (a moderator's choice)
 # LINKS_RULE ("links", townhall.policy.links): the hit that holds a reader's comment with a link ([comments] premoderate_links)
@@ -236,6 +237,8 @@ def _rules(c: Checker, data: Mapping[str, Any], resources: Resources,
     for i, entry in enumerate(entries):
         p: Path_ = ("rules", i)
         name = c.text(entry, "name", p)
+        if len(name) > MAX_RULE_NAME_CHARS:
+            raise c.fail(p + ("name",), f"must be at most {MAX_RULE_NAME_CHARS} characters, not {len(name)}")
         if not _NAME.fullmatch(name):
             raise c.fail(p + ("name",), "must be lower-case letters, digits and _ (starting with a letter)")
         if name in types or name in _BUILTIN_NAMES:
