@@ -106,3 +106,19 @@ def test_an_edit_that_is_held_takes_the_old_text_off_live_pages(app: Townhall, l
         assert f'"id": {cid}'.encode() in removed and b"f*ck" not in got, got
     finally:
         stream.close()
+
+
+def test_a_stream_starts_with_a_ready_event_carrying_the_readers_position(app: Townhall, live_server: LiveServer) -> None:
+    """An id alone (``id: N`` with no data) is kept by the browser for its own reconnects but never reaches the
+    page; the widget, which opens a new stream with ``?last_event_id=`` after an error or a hidden tab's rest, needs
+    it as an event to resume from before any comment event came."""
+    httpx.post(f"{live_server.url}/api/v1/threads/{THREAD}/comments", json={"text": "Before the stream."},
+               headers=auth("alice"))
+    stream = open_stream(live_server)
+    try:
+        head = read_until(stream, b'data: {"type": "ready"}\n\n').split(b"\r\n\r\n", 1)[-1]
+        assert b"retry: 3000\nevent: ready\nid: " in head, head  # the stream's first message
+        position = int(head.split(b"id: ")[1].split(b"\n")[0])
+        assert position == app.services.events.last_id, (position, app.services.events.last_id)
+    finally:
+        stream.close()

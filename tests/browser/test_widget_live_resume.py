@@ -94,3 +94,39 @@ def test_showing_new_comments_at_once_is_not_followed_by_zero_new_comments(page:
     expect(status).to_have_text("New comments are shown.")
     page.wait_for_timeout(700)  # past the announcement's 400 ms
     expect(status).to_have_text("New comments are shown.")
+
+
+def _visibility(page: Any, state: str) -> None:
+    page.evaluate("""(state) => {
+      Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => state});
+      document.dispatchEvent(new Event('visibilitychange'));
+    }""", state)
+
+
+def test_a_tab_hidden_for_a_minute_gives_its_stream_back_and_resumes_when_shown(page: Any, server: LiveServer,
+                                                                                api: Api, app: Townhall) -> None:
+    """Over HTTP/1.1 a browser gives all the tabs of a site six connections to its host, and each live widget held one:
+    a seventh tab of the site could not load its comments. A hidden tab now closes its stream after a minute, and
+    opens it again when shown, from the last event it saw."""
+    page.clock.install()
+    widget = open_demo(page, server)
+    live(page)
+    bus = app.services.events
+    assert bus.subscriber_count() == 1
+    _visibility(page, "hidden")
+    page.clock.fast_forward(30_000)
+    expect(widget).to_have_attribute("data-live-state", "sse")  # a short look elsewhere keeps the stream
+    page.clock.fast_forward(31_000)
+    expect(widget).to_have_attribute("data-live-state", "asleep")
+    deadline = 100
+    while bus.subscriber_count() and deadline:  # the server sees the stream closed
+        page.wait_for_timeout(100)
+        deadline -= 1
+    assert bus.subscriber_count() == 0
+    cid = int(api.post(make_token("bob", "Bob"), "Bob's comment, posted while the reader's tab is hidden.")["id"])
+    with page.expect_request(lambda r: "/live" in r.url) as reconnect:
+        _visibility(page, "visible")
+    assert "last_event_id=" in reconnect.value.url
+    expect(widget).to_have_attribute("data-live-state", "sse")
+    widget.get_by_role("button", name="1 new comment — show").click()  # what it missed was sent first
+    expect(article(widget, cid)).to_contain_text("posted while the reader's tab is hidden")

@@ -140,8 +140,11 @@ async def live(request: Request, thread_id: str) -> StreamingResponse:
         # Starlette cancels this generator when the reader goes away (it listens for the disconnect).
         subscription = svc.events.subscribe(channel, since)
         try:
-            # The id the reader stands at, so that reconnecting before any event still gets what was missed.
-            at = b"" if subscription.position is None or since is not None else b"id: %d\n" % subscription.position
+            # The id the reader stands at, so that reconnecting before any event still gets what was missed: as an
+            # event (``ready``), since an id alone is kept by the browser for its own reconnects but never shown to
+            # the page, which opens a new stream with ``?last_event_id=`` after an error or a hidden tab's rest.
+            at = (b"" if subscription.position is None or since is not None
+                  else b'event: ready\nid: %d\ndata: {"type": "ready"}\n' % subscription.position)
             yield b"retry: 3000\n" + at + b"\n"
             while True:
                 batch = await subscription.get_all()  # events, or a heartbeat every 15 s when there are none

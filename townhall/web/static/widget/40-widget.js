@@ -178,6 +178,7 @@
       await Promise.all([this.refreshMe(), this.load()]);
       if (this.destroyed) return;  // drawn again meanwhile (Townhall.render on its element): the new widget listens
       this.connectLive();
+      this.sleepWhenHidden();
       this.clockTimer = setInterval(() => this.refreshTimes(), 60000);
       this.onHash = () => this.revealPermalink();
       window.addEventListener('hashchange', this.onHash);

@@ -14,7 +14,7 @@
         if (ev.lastEventId) this.lastEventId = ev.lastEventId;
         try { this.onEvent(ev.type, JSON.parse(ev.data)); } catch (e) { /* malformed event */ }
       };
-      ['comment.published', 'comment.edited', 'comment.deleted', 'comment.removed', 'comment.featured', 'thread.closed', 'thread.opened', 'thread.premoderated', 'thread.message', 'site.announcement', 'reset']
+      ['ready', 'comment.published', 'comment.edited', 'comment.deleted', 'comment.removed', 'comment.featured', 'thread.closed', 'thread.opened', 'thread.premoderated', 'thread.message', 'site.announcement', 'reset']
         .forEach((type) => es.addEventListener(type, handler));
       es.onopen = () => {
         this.el.dataset.liveState = 'sse';
@@ -37,8 +37,31 @@
 
     stopLive() {
       if (this.sse) { this.sse.close(); this.sse = null; }
-      clearTimeout(this.sseTimer); clearTimeout(this.recountTimer);
+      clearTimeout(this.sseTimer); clearTimeout(this.recountTimer); clearTimeout(this.sleepTimer);
       this.stopPolling();
+      if (this.onVisible) { document.removeEventListener('visibilitychange', this.onVisible); this.onVisible = null; }
+    },
+
+    // A browser gives all the tabs of a site six connections to its host over HTTP/1.1, and each live stream keeps
+    // one: a tab hidden for a minute gives its stream back (no polling either), and takes it again when shown,
+    // from the last event it saw (what it missed is sent first; too much missed: a reset reloads the thread).
+    sleepWhenHidden() {
+      if (this.onVisible || !this.o.live) return;
+      this.onVisible = () => {
+        clearTimeout(this.sleepTimer);
+        if (document.visibilityState === 'hidden') {
+          this.sleepTimer = setTimeout(() => {
+            if (this.sse) { this.sse.close(); this.sse = null; }
+            clearTimeout(this.sseTimer); this.stopPolling();
+            this.asleep = true; this.el.dataset.liveState = 'asleep';
+          }, 60000);
+        } else if (this.asleep && !this.destroyed) {
+          this.asleep = false; this.sseFailures = 0;
+          this.connectLive();
+        }
+      };
+      document.addEventListener('visibilitychange', this.onVisible);
+      if (document.visibilityState === 'hidden') this.onVisible();  // opened in a background tab
     },
 
     startPolling() {
@@ -61,6 +84,7 @@
     },
 
     onEvent(type, data) {
+      if (type === 'ready') return;  // where the stream starts: only its id (kept above) matters
       // the site's announcement set, changed or cleared (every thread of the site is told); its until, the widget's own
       if (type === 'site.announcement') { this.showAnn(data.announcement || null); return; }
       if (type === 'thread.premoderated') { this.premod(!!data.premoderated); return; }
