@@ -31,7 +31,7 @@ def wait_for(predicate: Callable[[], bool], limit: float = 10.0) -> None:
 
 
 class Stream:
-    """A raw SSE stream on a socket, parsed into events (heartbeats and id-only messages skipped)."""
+    """A raw SSE stream on a socket, parsed into events (heartbeats, id-only messages and ``ready`` skipped)."""
 
     def __init__(self, server: LiveServer, thread: str = THREAD, headers: str = "", query: str = "") -> None:
         self.sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
@@ -74,7 +74,9 @@ class Stream:
                     if name.strip().isdigit() or "\r" in name:  # chunked-encoding sizes
                         continue
                     fields[name.strip()[-5:] if name.strip().endswith("retry") else name.strip()] = value.strip()
-            if "data" in fields:
+            if fields.get("event") == "ready":  # the stream's first message: the position the reader stands at
+                self.first_id = self.first_id or fields.get("id")
+            elif "data" in fields:
                 out.append((fields.get("event", "message"), fields.get("id"), json.loads(fields["data"])))
             elif "id" in fields and self.first_id is None:
                 self.first_id = fields["id"]

@@ -26,3 +26,16 @@ def test_api_has_no_server_errors(make_app, sqlite_url: str) -> None:
             case.validate_response(response, checks=(not_a_server_error,))
 
         run()
+
+
+def test_the_schema_says_what_a_left_out_field_does(make_app, sqlite_url: str) -> None:
+    """PATCH /api/v1/mod/threads/{thread} keeps a field left out as it is: the schema named defaults (null, false),
+    which say the opposite (left out = null = cleared; left out = false = not premoderated). GET /api/v1/site
+    answers 404 for an unknown site, which the schema now lists."""
+    from starlette.testclient import TestClient
+
+    schema = TestClient(make_app(sqlite_url)).get("/openapi.json").json()
+    thread_in = schema["components"]["schemas"]["ThreadIn"]
+    assert thread_in["minProperties"] == 1
+    assert [name for name, field in thread_in["properties"].items() if "default" in field] == []
+    assert "404" in schema["paths"]["/api/v1/site"]["get"]["responses"]

@@ -91,7 +91,7 @@ def test_live_updates_and_rate_limits_across_processes(servers: list[str]) -> No
     assert posted.status_code == 201, posted.text
     comment_id = posted.json()["comment"]["id"]
     deadline = time.monotonic() + 5
-    while not any(e["id"] == comment_id for _, e in events) and time.monotonic() < deadline:
+    while not any(e.get("id") == comment_id for _, e in events) and time.monotonic() < deadline:
         time.sleep(0.01)
     arrived = [t for t, e in events if e.get("id") == comment_id and e["type"] == "comment.published"]
     assert arrived, f"no live event on process 3: {events}"

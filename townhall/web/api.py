@@ -84,7 +84,8 @@ class AppealIn(StrictBody):
     text: SafeStr = Field(min_length=1, max_length=2000)
 
 
-@router.get("/site", summary="The site's house rules and limits (guests allowed, length, edit window)")
+@router.get("/site", summary="The site's house rules and limits (guests allowed, length, edit window)",
+            responses={404: {"description": "No such site"}})
 def site(request: Request) -> dict[str, Any]:
     svc = services(request)
     return svc_threads.site_info(svc, site_id_of(request, svc))

@@ -199,12 +199,19 @@ def thread_state(request: Request, thread_id: str, body: ThreadStateIn) -> dict[
 MESSAGE_INPUT = 4000
 
 
+def _thread_in_schema(schema: dict[str, Any]) -> None:
+    """``{}`` is refused; a field left out is kept as it is, not set to its Python default: no default is named."""
+    schema["minProperties"] = 1
+    for field in schema.get("properties", {}).values():
+        field.pop("default", None)
+
+
 class ThreadIn(StrictBody):
     """The article's data, as the publisher knows it, whether it is premoderated, and the message shown above its
     comments; a field left out stays as it is, null clears it (``premoderated`` is true or false). At least one
     field must be given."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"minProperties": 1})  # {}: refused
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_thread_in_schema)
 
     title: SafeStr | None = Field(default=None, max_length=500, description="The article's title: one line, at most 500 "
                                   "characters (what notices and e-mails name the article by).")
