@@ -101,7 +101,7 @@ def test_import_resumes_after_an_interruption(app: Townhall) -> None:
     assert rest.comments_existing == 2 and rest.comments_new == 4
     reply = _comment(app, "wordpress:103")
     assert reply["depth"] == 2 and reply["status"] == "held"
-    assert _comment(app, "wordpress:102")["subject"] == "import:wordpress:user:7"
+    assert _comment(app, "wordpress:102")["subject"] == "import:wordpress:user:gazette.example:7"
     assert _comment(app, "wordpress:104")["status"] == "rejected"
     assert _comment(app, "wordpress:302")["status"] == "deleted"
     assert _comment(app, "wordpress:301")["body"] == "素晴らしい記事です。\n\nThanks — lovely."

@@ -25,7 +25,7 @@ from townhall.service.importers.model import (
     html_to_text,
     parse_time,
 )
-from townhall.service.importers.xmlrecords import attr, child_text, decoding_problems, file_chunks, records
+from townhall.service.importers.xmlrecords import attr, child_markup, child_text, decoding_problems, file_chunks, records
 from townhall.store.schema import CommentStatus
 
 NS = {"d": "http://disqus.com", "dsq": "http://disqus.com/disqus-internals"}
@@ -111,7 +111,7 @@ def _post(el: ET.Element, dsq_id: str, thread_key: str, where: str) -> ImportedC
     anonymous = _flag(child_text(author, "d:isAnonymous", NS)) if author is not None else True
     subject = author_subject("disqus", user_id=None if anonymous else username or None, email=email, name=name)
     deleted = _flag(child_text(el, "d:isDeleted", NS))
-    body = html_to_text(child_text(el, "d:message", NS))
+    body = html_to_text(child_markup(el, "d:message", NS))
     if not body and not deleted:
         return "empty message; skipped"
     if _flag(child_text(el, "d:isSpam", NS)):

@@ -10,13 +10,16 @@ closed and is reported. Other record names inside it are references (Disqus writ
 from __future__ import annotations
 
 import codecs
+import html
 import itertools
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from html.entities import html5
 from pathlib import Path
 from typing import BinaryIO
+from xml.parsers import expat
 
 from townhall.service.errors import Invalid
 
@@ -78,6 +81,12 @@ def _codec(head: bytes) -> tuple[str, str | None]:
     if not info._is_text_encoding or info.name in _NOT_DOCUMENT_CHARSETS:  # noqa: SLF001 - how codecs marks them
         raise Invalid(f"unsupported encoding {name!r} in the XML declaration: not a character set a file is written in",
                       {"encoding": name})
+    if info.name == "iso8859-1":
+        # A blog whose charset was ISO-8859-1 holds what browsers sent it: windows-1252 (curly quotes, dashes, the
+        # euro sign on 0x80-0x9F), which is how browsers and the WHATWG encoding standard read that label. Read as
+        # ISO-8859-1 those bytes became invisible C1 control characters; the five bytes windows-1252 leaves
+        # undefined are counted and reported like any undecodable byte.
+        return "cp1252", None
     return name, None
 
 
@@ -297,10 +306,28 @@ def _first_incomplete(buf: str, start: int, end: int) -> int | None:
     return None
 
 
+# XML knows five named entities; exports written by hand, by converters or by older exporters also use HTML's
+# (``&rsquo;``, ``&nbsp;``, ``&eacute;``) outside CDATA. Those are read as their characters; any other name stays
+# an error of its record. No entity the file's own DTD declares is ever expanded (records are parsed without it).
+_ENTITY_OR_SKIPPED = re.compile(r"<!\[CDATA\[.*?\]\]>|<!--.*?-->|&([A-Za-z][A-Za-z0-9]*);", re.S)
+_XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
+_UNDEFINED_ENTITY = expat.errors.codes[expat.errors.XML_ERROR_UNDEFINED_ENTITY]
+
+
+def _html_entity(match: re.Match[str]) -> str:
+    name = match.group(1)
+    value = html5.get(f"{name};") if name is not None and name not in _XML_ENTITIES else None
+    return match.group(0) if value is None else "".join(f"&#{ord(ch)};" for ch in value)
+
+
 def _parse(chunk: str, name: str, line: int, namespaces: str) -> Record:
     try:
         wrapper = ET.fromstring(f"<townhall-wrap {namespaces}>{chunk}</townhall-wrap>")
     except ET.ParseError as exc:
+        if exc.code == _UNDEFINED_ENTITY:  # an HTML entity's name, perhaps: read as its character, tried again
+            numeric = _ENTITY_OR_SKIPPED.sub(_html_entity, chunk)
+            if numeric != chunk:
+                return _parse(numeric, name, line, namespaces)
         row, col = exc.position
         return Record(name, line, None, f"malformed XML at line {line + row - 1}, column {col}: {str(exc).split(':')[0]}")
     return Record(name, line, wrapper[0])
@@ -311,6 +338,30 @@ def child_text(element: ET.Element, path: str, ns: dict[str, str]) -> str | None
     if found is None or found.text is None:
         return None
     return found.text
+
+
+def child_markup(element: ET.Element, path: str, ns: dict[str, str]) -> str | None:
+    """The HTML a child holds: its text, or, where the archive wrote the markup as XML elements rather than escaped
+    or in CDATA (``Hello <b>world</b>``), that markup again (tag names without their namespace), so that nothing
+    after the first element is lost. Written without recursion: nesting depth costs no stack."""
+    found = element.find(path, ns)
+    if found is None:
+        return None
+    if len(found) == 0:
+        return found.text
+    parts = [html.escape(found.text or "", quote=False)]
+    stack: list[tuple[ET.Element, bool]] = [(child, False) for child in reversed(found)]
+    while stack:
+        node, closing = stack.pop()
+        tag = node.tag.rpartition("}")[2] if isinstance(node.tag, str) else ""
+        if closing:
+            parts.append(f"</{tag}>{html.escape(node.tail or '', quote=False)}")
+            continue
+        attrs = "".join(f' {key.rpartition("}")[2]}="{html.escape(value, quote=True)}"' for key, value in node.attrib.items())
+        parts.append(f"<{tag}{attrs}>{html.escape(node.text or '', quote=False)}")
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(node))
+    return "".join(parts)
 
 
 def attr(element: ET.Element | None, name: str) -> str | None:
