@@ -23,6 +23,8 @@ ALREADY_TAKEN = "already_taken"  # the error code of a warning or suspension tha
 # The same warning or suspension (kind and reason), or the same note, by the same moderator this soon: a double
 # submission (a double click, a form sent again), done once.
 REPEAT_WINDOW = timedelta(minutes=2)
+MIN_SUSPENSION = timedelta(minutes=1)  # a moderator's shortest suspension: a shorter one would end as it begins
+_LIFTED_BY_RESTORE = (ActionKind.SUSPEND.value, ActionKind.BAN.value, ActionKind.PREMODERATE.value, ActionKind.WARN.value)
 _TAKEN = {ActionKind.WARN: "warned", ActionKind.SUSPEND: "suspended"}
 MOOT_ANSWER = "Closed without an answer: the action you appealed was lifted."
 _STATE_FOR = {
@@ -252,7 +254,7 @@ def restore(conn: Connection, svc: Services, *, account: Mapping[str, Any], acto
     now = svc.now()
     ids = revoke if revoke is not None else [
         a["id"] for a in moderation.actions_for(conn, int(account["id"]))
-        if a["revoked_at"] is None and a["kind"] in (ActionKind.SUSPEND.value, ActionKind.BAN.value, ActionKind.PREMODERATE.value, ActionKind.WARN.value)
+        if a["revoked_at"] is None and a["kind"] in _LIFTED_BY_RESTORE
     ]
     lifted = [a for a in (moderation.get_action(conn, i) for i in ids) if a is not None and a["revoked_at"] is None]
     cleared = [int(a["id"]) for a in moderation.active_strikes(conn, int(account["id"]), now)] if clear_strikes else []
@@ -364,6 +366,8 @@ def moderator_sanction(svc: Services, actor: Actor, account_id: int, sanction: S
     if hours is not None and kind is not ActionKind.SUSPEND:  # else dropped: a ban meant for hours would be for good
         raise Invalid("Only a suspension takes hours: a ban or premoderation lasts until it is lifted, a warning "
                       "as long as a strike. Send no hours, or suspend.", {"field": "hours"})
+    if hours is not None and not timedelta(hours=hours) >= MIN_SUSPENSION:  # 1e-300 hours: over before it began
+        raise Invalid("A suspension lasts at least a minute (hours: 1/60 or more).", {"field": "hours"})
     with svc.db.write() as conn:
         account = moderated_account(conn, actor, account_id)
         if account["role"] != Role.READER.value:  # a moderator's own account too: staff answer to the publisher
@@ -391,10 +395,36 @@ def moderator_sanction(svc: Services, actor: Actor, account_id: int, sanction: S
 
 def moderator_restore(svc: Services, actor: Actor, account_id: int, reason: str, clear_strikes: bool = False) -> Restored:
     """A moderator lifts an account's sanctions and, with ``clear_strikes``, its strikes in force too."""
+    reason = reason or "Lifted by a moderator"
     with svc.db.write() as conn:
-        account = moderated_account(conn, actor, account_id)
-        return restore(conn, svc, account=account, actor=actor, reason=reason or "Lifted by a moderator",
-                       clear_strikes=clear_strikes)
+        account = moderated_account(conn, actor, account_id)  # locked: a repeat sent meanwhile waits, then sees this
+        repeated = _repeated_restore(conn, svc, actor, account, reason, clear_strikes)
+        if repeated is not None:
+            return repeated
+        return restore(conn, svc, account=account, actor=actor, reason=reason, clear_strikes=clear_strikes)
+
+
+def _repeated_restore(conn: Connection, svc: Services, actor: Actor, account: Mapping[str, Any], reason: str,
+                      clear_strikes: bool) -> Restored | None:
+    """The restore a double submission (a double click, a form sent again) repeats: the account's latest action,
+    by the same moderator with the same reason within ``REPEAT_WINDOW``, while this one would lift nothing, clear
+    no strike and finish no erasure. It is answered with that restore; another would only add a second "restore"
+    to the reader's record (``GET /api/v1/me``) and the audit log."""
+    account_id = int(account["id"])
+    actions = moderation.actions_for(conn, account_id)
+    if not actions or str(account["subject"]).startswith(SANCTIONED_PREFIX):
+        return None
+    last, now = actions[-1], svc.now()
+    said = str(last["reason"])  # as _told() wrote it: "(N strikes cleared)" after it, if the first one cleared any
+    same_reason = said == reason or (said.startswith(reason + " (") and said.endswith(" cleared)"))
+    if (last["kind"] != ActionKind.RESTORE.value or last["actor"] != actor.id or not same_reason
+            or as_utc(last["created_at"]) < now - REPEAT_WINDOW):
+        return None
+    if any(a["revoked_at"] is None and a["kind"] in _LIFTED_BY_RESTORE for a in actions):
+        return None
+    if clear_strikes and moderation.active_strikes(conn, account_id, now):
+        return None
+    return Restored(int(last["id"]), [], [])
 
 
 def reject_all(svc: Services, actor: Actor, account_id: int, reason: str) -> list[int]:
