@@ -10,7 +10,6 @@ from typing import Any, AsyncIterator, Literal
 import anyio.to_thread
 import jwt
 from fastapi import FastAPI, Query, Request
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -18,7 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from townhall import __version__
 from townhall.service.core import Services
 from townhall.web import api, dashboard, errors, live, mod_api, ops_api, widget_bundle
-from townhall.web.middleware import BodyLimit, InternalErrors, SecurityHeaders
+from townhall.web.middleware import BodyLimit, Cors, InternalErrors, SecurityHeaders, Utf8Path
 
 
 def _templates() -> Environment:
@@ -135,8 +134,9 @@ def create_asgi(svc: Services) -> FastAPI:
     # The last added is the outermost: security headers and CORS also wrap BodyLimit's own 413/408 answers, and
     # InternalErrors' 500 envelope (an unhandled exception would otherwise be answered outside them all).
     app.add_middleware(InternalErrors)
+    app.add_middleware(Utf8Path)  # inside CORS and the security headers: its refusal carries them
     app.add_middleware(BodyLimit, max_bytes=svc.settings.max_body_bytes, timeout=svc.settings.body_timeout_seconds)
-    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+    app.add_middleware(Cors, allow_origins=["*"], allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
                        allow_headers=["authorization", "content-type", "x-townhall-site"], max_age=600)
     app.add_middleware(SecurityHeaders)
     return app

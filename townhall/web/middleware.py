@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 from typing import Any, Mapping
+from urllib.parse import unquote_to_bytes
 
 import anyio
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -142,6 +146,27 @@ class InternalErrors:
             raise
 
 
+class Utf8Path:
+    """Refuse a request whose path's percent-escapes do not spell UTF-8 (``/api/v1/threads/%FF/comments``) with 400
+    in the error envelope. The server decodes such a path with U+FFFD in place of each bad byte, so different
+    article ids (``%FF``, ``%FE``, the lone surrogate ``%ED%A0%80``) would all be stored as one thread named "\ufffd"
+    and share its comments. A browser's ``encodeURIComponent`` never writes them."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raw = scope.get("raw_path") if scope["type"] == "http" else None
+        if raw and b"%" in raw:
+            try:
+                unquote_to_bytes(raw).decode("utf-8")
+            except UnicodeDecodeError:
+                await _send_error(send, 400, "bad_request", "The address is not valid UTF-8: its percent-escapes must "
+                                  "spell UTF-8 characters (as encodeURIComponent writes them).")
+                return
+        await self.app(scope, receive, send)
+
+
 class SecurityHeaders:
     """Headers every response carries; HTML pages get a Content-Security-Policy."""
 
@@ -171,3 +196,21 @@ class SecurityHeaders:
             await send(msg)
 
         await self.app(scope, receive, add_headers)
+
+
+class Cors(CORSMiddleware):
+    """Starlette's CORS middleware, whose refusal of a preflight (a method, header or private-network access not
+    allowed) comes as 400 in the error envelope, like every other error, rather than as plain text
+    ("Disallowed CORS headers"); its CORS headers are kept, so that the browser reads which were allowed."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        answer = super().preflight_response(request_headers)
+        if answer.status_code < 400:
+            return answer
+        refused = bytes(answer.body).decode("utf-8", "replace").removeprefix("Disallowed CORS ").split(", ")
+        headers = {k: v for k, v in answer.headers.items() if k not in ("content-length", "content-type")}
+        details = {"refused": refused, "allowed_methods": sorted(self.allow_methods),
+                   "allowed_headers": sorted(self.allow_headers)}
+        message = f"This API does not allow the {' and the '.join(refused)} this preflight asks for."
+        return JSONResponse({"error": {"code": "bad_request", "message": message, "details": details}},
+                            status_code=answer.status_code, headers=headers)
