@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from townhall.service.core import Services, as_utc
-from townhall.service.enforcement import SANCTIONS, appeal_would_matter, close_moot_appeals, lifted_with, sanction_in_force
+from townhall.service.enforcement import PAID_TROLL, SANCTIONS, appeal_would_matter, close_moot_appeals, lifted_with, sanction_in_force
 from townhall.service.enforcement import reverse as reverse_action
 from townhall.service.errors import Conflict, Forbidden, Invalid, NotFound
 from townhall.service.identity import Actor, Identity
@@ -160,6 +160,10 @@ def decide(svc: Services, actor: Actor, appeal_id: int, *, reverse: bool, respon
                                **({"own_action": True} if actor.id in took else {})})
     if conflict is not None:  # raised once committed: the audit entry of the attempt stays
         raise conflict
+    if reverse and action["rule"] == PAID_TROLL and svc.trolls is not None:
+        # moderators found this member of a confirmed cluster is no paid troll: the paid-troll rule stops holding
+        # their comments at once (every later analysis keeps them cleared: townhall.service.trolls.record_clusters)
+        svc.trolls.clear(account["site_id"], [str(account["id"])])
     svc.emit("appeal.decided", account["site_id"], {"appeal_id": appeal_id, "state": state.value, "account_id": account["id"]})
     return {"appeal_id": appeal_id, "state": state.value, "restored_comments": restored}
 

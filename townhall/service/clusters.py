@@ -9,7 +9,7 @@ from typing import Any, Mapping, Sequence, cast
 
 from townhall.service.core import Services, as_utc
 from townhall.service.dashboard import account_ids, glance, signals_of, utc
-from townhall.service.enforcement import take_action
+from townhall.service.enforcement import PAID_TROLL, take_action
 from townhall.service.errors import Conflict, Invalid, NotFound
 from townhall.service.identity import Actor
 from townhall.store import content, dashboard, moderation, people
@@ -131,7 +131,7 @@ def confirm_cluster(svc: Services, actor: Actor, flag_id: int, reason: str = "")
                 continue
             hours = 24.0 * 30 if kind is ActionKind.SUSPEND else None
             actions[account_id] = take_action(conn, svc, account=cast(Mapping[str, Any], account), kind=kind, actor=actor, reason=text,
-                                              rule="paid_troll", hours=hours, policy_version=getattr(policy, "version", None))
+                                              rule=PAID_TROLL, hours=hours, policy_version=getattr(policy, "version", None))
         svc.audit(conn, action="flag.confirmed", subject_type="flag", subject_id=flag_id, actor_kind=actor.kind.value,
                   actor=actor.id, site_id=flag["site_id"],
                   details={"sanction": kind.value, "accounts": sorted(actions), "actions": sorted(actions.values()), "reason": text})

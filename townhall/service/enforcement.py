@@ -23,6 +23,7 @@ ALREADY_TAKEN = "already_taken"  # the error code of a warning or suspension tha
 # The same warning or suspension (kind and reason), or the same note, by the same moderator this soon: a double
 # submission (a double click, a form sent again), done once.
 REPEAT_WINDOW = timedelta(minutes=2)
+PAID_TROLL = "paid_troll"  # the rule named by the sanctions of a confirmed coordination cluster (service.clusters)
 MIN_SUSPENSION = timedelta(minutes=1)  # a moderator's shortest suspension: a shorter one would end as it begins
 _LIFTED_BY_RESTORE = (ActionKind.SUSPEND.value, ActionKind.BAN.value, ActionKind.PREMODERATE.value, ActionKind.WARN.value)
 _TAKEN = {ActionKind.WARN: "warned", ActionKind.SUSPEND: "suspended"}

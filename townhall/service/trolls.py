@@ -13,6 +13,7 @@ from typing import Any, Iterable, Mapping
 
 from townhall.service.core import Services, as_utc
 from townhall.service.clusters import confirm_cluster
+from townhall.service.enforcement import PAID_TROLL
 from townhall.service.privacy import ERASED_ACTION
 from townhall.service.identity import Actor
 from townhall.store import content, moderation, people
@@ -254,12 +255,16 @@ def record_clusters(svc: Services, site_id: str, report: Report) -> list[int]:
         known = _past_flags(conn, site_id)
     flag_ids: list[int] = []
     cleared: set[str] = set()
+    confirmed: set[int] = set()
     used: set[int] = set()
     for cluster in report.clusters:
         matches = [k for k in known if k.matches(cluster)]
         decision = PriorDecisions.of(cluster, matches)
         if decision.dismissed_without_news and not any(k.state is Outcome.OPEN for k in matches):
             cleared.update(cluster.members)  # the moderator's "not a campaign" holds for every member
+        if decision.decided and decision.decided[0].state is Outcome.CONFIRMED and not decision.has_news \
+                and not any(k.state is Outcome.OPEN for k in matches):
+            confirmed.update(decision.decided[0].accounts)
         if not cluster.flagged:
             continue
         ban = False
@@ -297,9 +302,19 @@ def record_clusters(svc: Services, site_id: str, report: Report) -> list[int]:
             ban = bool(ban_at) and cluster.score >= ban_at and bool(members)
         if ban:
             confirm_cluster(svc, Actor.policy(), flag_id, reason=f"Coordination score {cluster.score:.2f} ≥ {ban_at:g}")
+    if confirmed:
+        # a confirmed member whose paid-troll sanction moderators reversed (an appeal, a lifting) is not a paid troll
+        with svc.db.read() as conn:
+            cleared.update(str(a) for a in sorted(confirmed) if _reinstated(conn, a))
     if svc.trolls is not None:
         svc.trolls.set_cleared(site_id, cleared)
     return flag_ids
+
+
+def _reinstated(conn: Any, account_id: int) -> bool:
+    """Whether the account's paid-troll sanctions were all reversed."""
+    troll = [a for a in moderation.actions_for(conn, account_id) if a["rule"] == PAID_TROLL]
+    return bool(troll) and all(a["revoked_at"] is not None for a in troll)
 
 
 def _past_flags(conn: Any, site_id: str) -> list[PastFlag]:

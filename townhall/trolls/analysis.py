@@ -19,7 +19,7 @@ from townhall.trolls.detector import (
 from townhall.trolls.report import AccountResult, Cluster, ClusterState, Report, Signal
 from townhall.trolls.signals import (
     Arrivals, PairSignal, arrivals, cooccurrence, is_pair, poisson_bits, pooled_text, reciprocal_pairs, shared_infrastructure, significance_bits,
-    text_groups, text_pairs, text_rate, text_reuse,
+    device_runs, switching_items, text_groups, text_pairs, text_rate, text_reuse,
 )
 from townhall.trolls.store import NO_TIME, EventStore, Lookup
 
@@ -45,7 +45,10 @@ def analyse_store(store: EventStore, now: datetime, cfg: DetectorConfig, rng: ra
 
     # Synchronised arrival on threads.
     thr = arrivals(c.thread, c.acc, c.ts, sync_w)
-    sync = cooccurrence(thr, n_acc, sync_w, cfg.crowd_cap, cfg.min_support, needed)
+    # co-arrivals from one device are that device's evidence (see cooccurrence), not arrival together
+    thr_device = c.device[thr.src].astype(np.int64) if thr.src is not None else None
+    thr_run = device_runs(thr, thr_device, int(cfg.device_turn.total_seconds())) if thr_device is not None else None
+    sync = cooccurrence(thr, n_acc, sync_w, cfg.crowd_cap, cfg.min_support, needed, device=thr_device, run=thr_run)
 
     # Reply / reaction brigades on the same target comments (conversations between the pair excluded).
     pos = np.searchsorted(c.seq, c.parent)
@@ -72,7 +75,14 @@ def analyse_store(store: EventStore, now: datetime, cfg: DetectorConfig, rng: ra
     writers = _group_writers(labels, valid, acc_of_row, n_acc, c.sigs)
 
     # Shared infrastructure.
-    device, dev_sizes = shared_infrastructure(c.device, c.acc, n_acc, cfg.device_cap, cfg.device_cap // 3, 0.25, 2.0)
+    # Many accounts on one device stand alone as evidence only where they are switched on one thread within minutes
+    # (a farm's operator); accounts taking turns on a shared computer days apart (a library terminal, an office or
+    # school PC: one browser, one device id) are infrastructure like a shared network, never above 1.0.
+    switching = switching_items(thr, thr_device, sync_w, cfg.crowd_cap) if thr_device is not None else np.zeros(0, np.int64)
+    dev_ceiling = np.full(int(c.device.max(initial=-1)) + 1, 1.0)
+    dev_ceiling[: len(switching)][switching >= cfg.min_support] = 2.0
+    device, dev_sizes = shared_infrastructure(c.device, c.acc, n_acc, cfg.device_cap, cfg.device_cap // 3, 0.25, 2.0,
+                                              item_ceiling=dev_ceiling)
     ip, ip_sizes = shared_infrastructure(c.ip, c.acc, n_acc, cfg.ip_cap, cfg.ip_common, 0.125, 1.0, rarity_bits=1.5)
 
     signals: dict[Signal, PairSignal] = {
@@ -90,15 +100,16 @@ def analyse_store(store: EventStore, now: datetime, cfg: DetectorConfig, rng: ra
     known_created = np.sort(c.created[active][c.created[active] > NO_TIME]) if len(active) else np.zeros(0, np.int64)
     needed_cluster = float(np.log10(len(grouping.members) + 1) + 2.0)
     hours = _hour_profiles(c.acc, c.ts, n_acc)
-    sample = rng.sample(sorted(active.tolist(), key=rank), min(200, len(active))) if len(active) >= 2 else []
-    baseline, _ = rhythm_similarity(hours, np.array(sample, dtype=np.int64), 0.0) if sample else (0.0, 0.0)
+    # the site's own mean similarity of rhythms, over every active account (not a random sample: the same events
+    # give the same scores whatever the seed), summed in name order (whatever order the events came in)
+    baseline = _mean_cosine(hours[np.array(sorted(active.tolist(), key=rank), dtype=np.int64)]) if len(active) >= 2 else 0.0
 
     clusters: list[Cluster] = []
     results: dict[str, AccountResult] = {}
     cw = int(cfg.creation_window.total_seconds())
     involved = np.unique(np.concatenate(grouping.members)) if grouping.members else np.zeros(0, np.int64)
     adj = adjacency(signals, involved)
-    cells = {Signal.SYNC: CellIndex(thr, sync_w, cfg.crowd_cap), Signal.BRIGADE: CellIndex(brig_arr, brig_w, cfg.crowd_cap)}
+    cells = {Signal.SYNC: CellIndex(thr, sync_w, cfg.crowd_cap, thr_device, thr_run), Signal.BRIGADE: CellIndex(brig_arr, brig_w, cfg.crowd_cap)}
     counted = (_counted(thr, cfg.crowd_cap), _counted(brig_arr, cfg.crowd_cap))  # what the evidence may show
     groups, attached = attach(grouping.members, adj, cells, needed)
     assigned = {int(m) for g in groups for m in g}
@@ -127,7 +138,8 @@ def analyse_store(store: EventStore, now: datetime, cfg: DetectorConfig, rng: ra
         text_stats, text_tied = stats_of[Signal.TEXT_REUSE], {m for m in member_set if _has_edge(m, Signal.TEXT_REUSE, member_set, adj)}
         if own_texts is not valid:  # some wording is in circulation: test the members' wording without it
             text_stats, text_tied = _own_wording(members, per_member, writers, own_texts, n_acc, cfg, needed)
-        r_mean, rhythm = rhythm_similarity(hours, members, baseline)
+        # in name order: the sums come out the same to the last bit whatever order the events came in
+        r_mean, rhythm = rhythm_similarity(hours, np.array(sorted(members.tolist(), key=rank), dtype=np.int64), baseline)
         own: dict[int, dict[Signal, float]] = {}
         for m, strengths in per_member.items():
             s = dict(strengths)
@@ -167,6 +179,12 @@ def analyse_store(store: EventStore, now: datetime, cfg: DetectorConfig, rng: ra
             tie = max((s.get(k, 0.0) for k in LINKING), default=0.0)
             merged = {k: max(s.get(k, 0.0), min(v, tie)) for k, v in med.items()} | {k: v for k, v in s.items() if k not in med}
             member_scores[m] = (score_of(evidence_level(merged, cfg.overwhelming)), merged)
+        if state is not ClusterState.FLAGGED:
+            # A cluster that is only watched never reaches the moderators' queue, so none of its members may score
+            # at the threshold: the paid-troll rule would hold their comments with no flag naming them, nothing a
+            # moderator could dismiss. (A member's own ties can be two families when the cluster's are not: two
+            # friends who read together, one of them on a household's tablet.)
+            member_scores = {m: (min(score, cscore), s) for m, (score, s) in member_scores.items()}
         member_names = [names[m] for m in members.tolist()]
         cid = cluster_id(member_names)
         items: list[dict[str, Any]] = []
@@ -277,11 +295,24 @@ def _own_wording(members: np.ndarray, per_member: dict[int, dict[Signal, float]]
 def _counted(arr: Arrivals, crowd_cap: int) -> Arrivals:
     """The arrivals that enter the co-occurrence counts (crowds above the cap do not): evidence shows only these."""
     small = arr.crowd <= crowd_cap
-    return Arrivals(arr.cell[small], arr.acc[small], arr.ts[small], arr.crowd[small], arr.stratum[small])
+    return Arrivals(arr.cell[small], arr.acc[small], arr.ts[small], arr.crowd[small], arr.stratum[small],
+                    arr.src[small] if arr.src is not None else None)
 
 
 def _has_edge(account: int, kind: Signal, members: set[int], adj: Adjacency) -> bool:
     return any(k is kind and other in members for other, k, *_ in adj.get(account, ()))
+
+
+def _mean_cosine(profiles: np.ndarray) -> float:
+    """Mean pairwise cosine of hour-of-day profiles (as :func:`rhythm_similarity`), in one pass: the sum of all
+    pairwise cosines of unit vectors is |sum|^2 minus the n self-similarities."""
+    norms = np.linalg.norm(profiles, axis=1)
+    unit = profiles[norms > 0] / norms[norms > 0, None]
+    n = len(unit)
+    if n < 2:
+        return 0.0
+    total = unit.sum(axis=0)
+    return float((total @ total - n) / (n * (n - 1)))
 
 
 def _hour_profiles(acc: np.ndarray, ts: np.ndarray, n_acc: int) -> np.ndarray:

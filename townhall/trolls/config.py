@@ -12,6 +12,10 @@ class DetectorConfig:
     horizon: timedelta = timedelta(days=30)
     # Synchronised arrival: first comments of two accounts on one thread within this window.
     sync_window: timedelta = timedelta(minutes=10)
+    # Posts from one device on one thread, each within this of the one before, are one person switching accounts (a
+    # device passes between people, who read and write, more slowly); further apart they take turns (a family
+    # tablet), which is the shared device's evidence, not arriving together.
+    device_turn: timedelta = timedelta(seconds=60)
     # Crowds larger than this (breaking news) give no pair evidence; they still raise expectations.
     crowd_cap: int = 40
     # Reply/reaction brigade: two accounts replying to / reacting on the same comment within this window

@@ -15,7 +15,7 @@ from scipy.sparse.csgraph import connected_components
 
 from townhall.trolls.config import DetectorConfig
 from townhall.trolls.report import COUNTED, FAMILY, SOLO, Family, Signal
-from townhall.trolls.signals import N_STRATA, Arrivals, PairSignal, poisson_bits
+from townhall.trolls.signals import N_STRATA, Arrivals, PairSignal, poisson_bits, same_turns
 
 # score = 1 - BASE**level; level 1.0 (two significant kinds, or one overwhelming) gives exactly 0.8.
 BASE = 0.2
@@ -215,8 +215,12 @@ def ties(account: int, members: set[int], adj: Adjacency) -> dict[Signal, float]
 class CellIndex:
     """Arrivals by account, for testing one outsider against a whole cluster by distinct cells."""
 
-    def __init__(self, arr: Arrivals, window: int, crowd_cap: int) -> None:
+    def __init__(self, arr: Arrivals, window: int, crowd_cap: int, device: np.ndarray | None = None,
+                 run: np.ndarray | None = None) -> None:
         small = arr.crowd <= crowd_cap
+        # per arrival, its device and its run on it (signals.device_runs; -1: unknown): turns are not counted
+        self.device = device[small] if device is not None else np.full(int(small.sum()), -1, np.int64)
+        self.run = run[small] if run is not None else np.full(int(small.sum()), -1, np.int64)
         self.cell, self.acc, self.ts = arr.cell[small], arr.acc[small], arr.ts[small]
         self.crowd, self.stratum = arr.crowd[small], arr.stratum[small]
         self.per_stratum = np.maximum(np.bincount(self.stratum, minlength=N_STRATA).astype(np.float64), 1.0)
@@ -243,12 +247,15 @@ class CellIndex:
         s = np.stack([np.bincount(self.stratum[p], weights=(self.crowd[p] - 1).astype(np.float64), minlength=N_STRATA)
                       for p in parts])
         expected = float(((s.sum(0) * k.sum(0) - (s * k).sum(0)) / (2.0 * self.per_stratum)).sum())
-        keys = np.sort(self._keys(idx))
+        keys = self._keys(idx)
+        order = np.argsort(keys, kind="stable")
+        keys, device, run = keys[order], self.device[idx][order], self.run[idx][order]
         observed = 0
         for d in range(1, len(keys)):
             close = (keys[d:] - keys[:-d]) <= self.window  # same cell (high bits) and within the window
             if not close.any():
                 break
+            close &= ~same_turns(device[d:], device[:-d], run[d:], run[:-d])  # turns on one device: its evidence
             observed += int(close.sum())
         return float(observed), expected
 

@@ -102,6 +102,7 @@ class Arrivals:
     ts: np.ndarray
     crowd: np.ndarray  # distinct accounts arriving in the same cell within +-window
     stratum: np.ndarray  # how late in the cell's life the arrival came (see STRATA)
+    src: np.ndarray | None = None  # the arrival's row in the arrays it was made from
 
 
 # Strata of "seconds since the cell's first arrival": early birds meet early birds. Accounts that always
@@ -113,20 +114,20 @@ N_STRATA = len(STRATA) + 1
 def arrivals(cell: np.ndarray, acc: np.ndarray, ts: np.ndarray, window: int) -> Arrivals:
     if not len(cell):
         z = np.zeros(0, np.int64)
-        return Arrivals(z, z, z, z, z)
+        return Arrivals(z, z, z, z, z, z)
     order = np.lexsort((ts, acc, cell))
     c, a, t = cell[order], acc[order], ts[order]
     first = np.r_[True, (c[1:] != c[:-1]) | (a[1:] != a[:-1])]
-    c, a, t = c[first].astype(np.int64), a[first].astype(np.int64), t[first]
+    c, a, t, src = c[first].astype(np.int64), a[first].astype(np.int64), t[first], order[first]
     order = np.lexsort((t, c))
-    c, a, t = c[order], a[order], t[order]
+    c, a, t, src = c[order], a[order], t[order], src[order]
     t0 = int(t.min())
     key = (c << 32) | (t - t0)
     crowd = np.searchsorted(key, key + window, side="right") - np.searchsorted(key, key - window, side="left")
     starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
     first_t = np.repeat(t[starts], np.diff(np.r_[starts, len(c)]))
     stratum = np.searchsorted(np.array(STRATA, dtype=np.int64), t - first_t, side="right")
-    return Arrivals(c, a, t, crowd, stratum)
+    return Arrivals(c, a, t, crowd, stratum, src.astype(np.int64))
 
 
 def null_tables(arr: Arrivals, small: np.ndarray, n_accounts: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -140,7 +141,8 @@ def null_tables(arr: Arrivals, small: np.ndarray, n_accounts: int) -> tuple[np.n
 
 
 def cooccurrence(arr: Arrivals, n_accounts: int, window: int, crowd_cap: int, min_support: int, needed: float,
-                 exclude: np.ndarray | None = None, cell_owner: np.ndarray | None = None) -> PairSignal:
+                 exclude: np.ndarray | None = None, cell_owner: np.ndarray | None = None,
+                 device: np.ndarray | None = None, run: np.ndarray | None = None) -> PairSignal:
     """Pairs arriving in the same cell within ``window`` on >= ``min_support`` distinct cells.
 
     Chance model, per stratum of lateness: each of account a's arrivals had ``crowd - 1`` neighbours; a
@@ -149,6 +151,11 @@ def cooccurrence(arr: Arrivals, n_accounts: int, window: int, crowd_cap: int, mi
     moments an account posts in, the more company chance gives it, and early commenters meet early ones.
     Crowds above ``crowd_cap`` (breaking news) are left out of both the counts and the model.
     ``exclude`` (sorted pair keys) drops pairs where either account converses with the cell's owner.
+    ``device`` and ``run`` (per arrival, from :func:`device_runs`): two arrivals from one device in different runs
+    are not counted. One device is used by one person at a time: accounts taking turns on it minutes apart are a
+    tablet passed round a family, which is the shared device's evidence, not a second, independent kind; a run of
+    posts from it in quick succession (faster than a person takes the device, reads and writes) is one operator
+    switching accounts, and counts.
     """
     n = len(arr.cell)
     if n < 2:
@@ -163,6 +170,8 @@ def cooccurrence(arr: Arrivals, n_accounts: int, window: int, crowd_cap: int, mi
         ok = (arr.cell[i] == arr.cell[j]) & (arr.ts[j] - arr.ts[i] <= window) & small[i] & small[j]
         if not ok.any():
             break
+        if device is not None:
+            ok &= ~same_turns(device[i], device[j], run[i], run[j]) if run is not None else True
         i, j = i[ok], j[ok]
         x, y = arr.acc[i], arr.acc[j]
         a_l.append(np.minimum(x, y))
@@ -285,11 +294,12 @@ def pooled_text(labels: np.ndarray, valid: np.ndarray, acc: np.ndarray, members:
 
 
 def shared_infrastructure(item: np.ndarray, acc: np.ndarray, n_accounts: int, cap: int, common: int,
-                          per_extra: float, ceiling: float, rarity_bits: float | None = None) -> tuple[PairSignal, np.ndarray]:
+                          per_extra: float, ceiling: float, rarity_bits: float | None = None,
+                          item_ceiling: np.ndarray | None = None) -> tuple[PairSignal, np.ndarray]:
     """Pairs of accounts on one device / IP prefix. Strength grows with how many accounts share it
     (two is a household, five is a farm) — or, with ``rarity_bits``, with how rare so crowded an item is
-    on this site — and shrinks once the item is common (NAT, popular fingerprint).
-    Returns (signal, accounts per item)."""
+    on this site — and shrinks once the item is common (NAT, popular fingerprint). ``item_ceiling`` (per item,
+    optional): a lower ceiling for some items. Returns (signal, accounts per item)."""
     ok = item >= 0
     if not ok.any():
         return PairSignal.empty(), np.zeros(0, np.int64)
@@ -300,6 +310,8 @@ def shared_infrastructure(item: np.ndarray, acc: np.ndarray, n_accounts: int, ca
     a, b, g = _pairs_from_groups(it, ac, cap)
     n = size[g].astype(np.float64)
     strength = np.minimum(ceiling, per_extra * (n - 1)) * np.minimum(1.0, common / n)
+    if item_ceiling is not None:
+        strength = np.minimum(strength, item_ceiling[g])
     if rarity_bits is not None:
         # How rare is an item this crowded on this site? -log10(share of items with >= n accounts); below
         # ``rarity_bits`` the strength shrinks in proportion. On a small site every carrier prefix is crowded.
@@ -313,3 +325,43 @@ def shared_infrastructure(item: np.ndarray, acc: np.ndarray, n_accounts: int, ca
     first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, bool)
     key, strength, n = key[first], strength[first], n[first]
     return PairSignal(key // n_accounts, key % n_accounts, n, np.full(len(n), np.nan), strength), size
+
+
+def switching_items(arr: Arrivals, item: np.ndarray, window: int, crowd_cap: int) -> np.ndarray:
+    """Per item (device), the distinct cells on which two accounts arrived from it within ``window`` of each other
+    (one operator switching accounts on one thread); ``item`` is per arrival (-1: unknown)."""
+    n_items = int(item.max(initial=-1)) + 1
+    if n_items == 0:
+        return np.zeros(0, np.int64)
+    small = arr.crowd <= crowd_cap
+    found = []
+    idx = np.arange(len(arr.cell))
+    for d in range(1, crowd_cap):
+        i = idx[: len(idx) - d]
+        j = i + d
+        near = (arr.cell[i] == arr.cell[j]) & (arr.ts[j] - arr.ts[i] <= window) & small[i] & small[j]
+        if not near.any():
+            break
+        hit = near & (item[i] == item[j]) & (item[i] >= 0)
+        found.append(item[i[hit]].astype(np.int64) * (int(arr.cell.max(initial=0)) + 1) + arr.cell[i[hit]])
+    keys = np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
+    return np.bincount(keys // (int(arr.cell.max(initial=0)) + 1), minlength=n_items).astype(np.int64)
+
+
+def device_runs(arr: Arrivals, device: np.ndarray, turn: int) -> np.ndarray:
+    """Per arrival, its run on its device in its cell: arrivals from one device in one cell, each within ``turn``
+    seconds of the one before (one person switching accounts), share a run id; -1 where the device is unknown."""
+    run = np.full(len(arr.cell), -1, np.int64)
+    known = np.flatnonzero(device >= 0)
+    if not len(known):
+        return run
+    order = known[np.lexsort((arr.ts[known], device[known], arr.cell[known]))]
+    c, d, t = arr.cell[order], device[order], arr.ts[order]
+    new = np.r_[True, (c[1:] != c[:-1]) | (d[1:] != d[:-1]) | (t[1:] - t[:-1] > turn)]
+    run[order] = np.cumsum(new) - 1
+    return run
+
+
+def same_turns(device_a: np.ndarray, device_b: np.ndarray, run_a: np.ndarray, run_b: np.ndarray) -> np.ndarray:
+    """Arrival pairs made from one device in different runs: people taking turns on it, not arriving together."""
+    return (device_a == device_b) & (device_a >= 0) & (run_a != run_b)
