@@ -25,6 +25,7 @@ class _Townhall(click.Group):
         from townhall.policy import PolicyError
         from townhall.service.errors import ServiceError
         from townhall.service.jobs import PermanentError
+        from townhall.store.db import SchemaTooNew
 
         try:
             return super().invoke(ctx)
@@ -35,6 +36,8 @@ class _Townhall(click.Group):
             raise SystemExit(141) from None  # 128 + SIGPIPE, as a Unix tool killed by it ends
         except ServiceError as exc:
             raise click.ClickException(exc.message) from exc
+        except SchemaTooNew as exc:  # a database a newer Townhall migrated: said plainly, before anything else
+            raise click.ClickException(str(exc)) from exc
         except PolicyError as exc:  # file:line: message, as `townhall policy check` prints it
             raise click.ClickException(str(exc)) from exc
         except SQLAlchemyError as exc:

@@ -118,6 +118,8 @@ class Settings:
             path = Path(config_file)
             try:
                 data = tomllib.loads(path.read_text(encoding="utf-8"))
+            except UnicodeDecodeError as exc:  # saved in another encoding (Latin-1, UTF-16): TOML is UTF-8
+                raise SettingsError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from exc
             except (OSError, tomllib.TOMLDecodeError) as exc:
                 raise SettingsError(f"{path}: {exc}") from exc
             for key, value in data.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -35,6 +36,8 @@ def register(group: click.Group) -> None:
         except NotSQLite as exc:
             click.echo(str(exc))
             return
+        except sqlite3.Error as exc:  # the copy failed: a full disk, an I/O error (nothing is left behind)
+            raise click.ClickException(f"the backup failed, nothing was written: {exc} (is the disk full?)") from exc
         except (OSError, ValueError) as exc:
             raise click.ClickException(str(exc)) from exc
         if result.integrity != "ok":

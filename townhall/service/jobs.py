@@ -102,11 +102,14 @@ class JobQueue:
     def run_once(self) -> bool:
         """Claim and run one due job; False when none was due."""
         now = self.clock()
+        kinds = list(self.handlers)  # a kind this process has no handler for is left to one that has (an upgrade)
+        if not kinds:
+            return False
         with self.svc.db.read() as conn:
-            if not store.any_due(conn, now=now, stale_before=now - STALE_AFTER):
+            if not store.any_due(conn, now=now, stale_before=now - STALE_AFTER, kinds=kinds):
                 return False
         with self.svc.db.write() as conn:
-            row = store.claim(conn, now=now, worker=self.worker, stale_before=now - STALE_AFTER)
+            row = store.claim(conn, now=now, worker=self.worker, stale_before=now - STALE_AFTER, kinds=kinds)
         if row is None:
             return False
         job = Job(int(row["id"]), row["kind"], dict(row["payload"] or {}), int(row["attempts"]), int(row["max_attempts"]))

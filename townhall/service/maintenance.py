@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 from sqlalchemy.engine import make_url
 
 from townhall.settings import Settings
-from townhall.store.backup import revision_of, sqlite_backup
+from townhall.store.backup import check_source, revision_of, sqlite_backup
 from townhall.store.db import Database
 
 
@@ -64,6 +64,7 @@ def backup(settings: Settings, out: Path, progress: Callable[[int, int], None] |
     source = Path(parsed.database or "")
     if not source.is_file():
         raise FileNotFoundError(f"no database at {source}")
+    check_source(source)  # an empty file, or another program's: no "backup" that restores nothing
     if out.exists():
         raise FileExistsError(f"{out} exists; choose a new file name")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -75,8 +76,9 @@ def backup(settings: Settings, out: Path, progress: Callable[[int, int], None] |
         if integrity == "ok":
             partial.replace(out)
         return result
-    finally:
-        partial.unlink(missing_ok=True)
+    finally:  # with the copy's own journal files, left when a full disk stopped it in WAL mode
+        for leftover in (partial, *(partial.with_name(partial.name + end) for end in ("-wal", "-shm", "-journal"))):
+            leftover.unlink(missing_ok=True)
 
 
 def doctor(settings: Settings) -> list[Check]:
@@ -103,6 +105,9 @@ def doctor(settings: Settings) -> list[Check]:
         current, head = db.current_revision(), db.head_revision()
         if current == head:
             checks.append(Check("migrations", "ok", f"at head ({head})"))
+        elif current is not None and not db.knows_revision(current):
+            checks.append(Check("migrations", "error", f"database at {current}, newer than this Townhall knows (its newest "
+                                                       f"is {head}): a newer Townhall migrated it; run that version"))
         else:
             checks.append(Check("migrations", "error", f"database at {current or 'an empty schema'}, code expects {head}: run `townhall migrate`"))
         checks.extend(_policy_checks(settings))

@@ -16,6 +16,24 @@ def _read_only(path: str | Path) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{quote(str(Path(path).resolve()))}?mode=ro", uri=True, timeout=30)
 
 
+class NotADatabase(ValueError):
+    """The backup's source is not a SQLite database, or one without a single table (an empty file at a mistyped
+    path): copying it would make a "backup" that restores nothing."""
+
+
+def check_source(source: str | Path) -> None:
+    """Raise :class:`NotADatabase` unless ``source`` is a SQLite database with tables in it."""
+    conn = _read_only(source)
+    try:
+        tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise NotADatabase(f"{source} is not a database Townhall can read ({exc}): check --db or the data folder") from exc
+    finally:
+        conn.close()
+    if not tables:
+        raise NotADatabase(f"{source} is an empty database, not Townhall's: check --db or the data folder")
+
+
 def sqlite_backup(source: str | Path, target: str | Path, progress: Callable[[int, int], None] | None = None) -> str:
     """Copy ``source`` into ``target`` while others keep writing; returns the copy's integrity check.
 

@@ -37,6 +37,18 @@ class DatabaseBusy(DatabaseUnavailable):
 _RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
 
 
+class SchemaTooNew(RuntimeError):
+    """The database's schema is at a revision this Townhall does not know: a newer Townhall migrated it. Nothing is
+    changed (migrating it "to the head" would mean going back, and the older code cannot read what it holds)."""
+
+    def __init__(self, current: str, head: str | None) -> None:
+        super().__init__(
+            f"the database's schema is at revision {current}, which this Townhall does not know (its newest is {head}): "
+            "a newer version of Townhall migrated it. Run that version (or restore the backup taken before the "
+            "upgrade); nothing was changed.")
+        self.current = current
+
+
 class Database:
     """One database: a read engine and a write engine over the same URL."""
 
@@ -50,6 +62,9 @@ class Database:
         self._write_lock: threading.RLock | None = threading.RLock() if self.dialect == "sqlite" else None
         if self.dialect == "sqlite":
             if parsed.database and parsed.database != ":memory:":
+                if Path(parsed.database).is_dir():  # SQLite would only say "unable to open database file"
+                    raise ValueError(f"the SQLite database path {parsed.database} is a folder, not a file: "
+                                     "check --db or the data folder")
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             self.write_engine = _sqlite_engine(url, immediate=True)
             self.read_engine = _sqlite_engine(url, immediate=False)
@@ -112,15 +127,17 @@ class Database:
 
     def migrate(self) -> list[str]:
         """Bring the schema to the newest revision; returns the revisions applied."""
-        with self.write_engine.connect() as conn:
-            before = MigrationContext.configure(conn).get_current_revision()
         cfg = _alembic_config(self.url)
+        script = ScriptDirectory.from_config(cfg)
         with self.write_engine.begin() as conn:
             if not self.is_sqlite:  # processes starting at once migrate one after another
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_EXCLUSIVE_LOCK_ID})")
+            # read under the lock: a process that waited for another one's migration applies (and reports) none
+            before = MigrationContext.configure(conn).get_current_revision()
+            if before is not None and not self.knows_revision(before):
+                raise SchemaTooNew(before, script.get_current_head())
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
-        script = ScriptDirectory.from_config(cfg)
         applied = []
         for rev in script.iterate_revisions("head", before or "base"):
             if rev.revision != before:
@@ -130,6 +147,11 @@ class Database:
     def current_revision(self) -> str | None:
         with self.read_engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
+
+    def knows_revision(self, revision: str) -> bool:
+        """Whether ``revision`` is one of this Townhall's migrations (not one a newer Townhall added)."""
+        script = ScriptDirectory.from_config(_alembic_config(self.url))
+        return any(r.revision == revision for r in script.walk_revisions("base", "heads"))
 
     def head_revision(self) -> str | None:
         return ScriptDirectory.from_config(_alembic_config(self.url)).get_current_head()

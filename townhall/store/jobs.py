@@ -3,6 +3,7 @@ LOCKED, so several processes share the queue without taking the same job; SQLite
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -21,19 +22,22 @@ def enqueue(conn: Connection, *, kind: str, payload: dict[str, Any], run_at: dat
     return int(res.inserted_primary_key[0])
 
 
-def _due(now: datetime, stale_before: datetime) -> Any:
-    return or_(and_(jobs.c.state == "queued", jobs.c.run_at <= now),
-               and_(jobs.c.state == "running", jobs.c.locked_at < stale_before))
+def _due(now: datetime, stale_before: datetime, kinds: Collection[str]) -> Any:
+    return and_(jobs.c.kind.in_(list(kinds)),
+                or_(and_(jobs.c.state == "queued", jobs.c.run_at <= now),
+                    and_(jobs.c.state == "running", jobs.c.locked_at < stale_before)))
 
 
-def any_due(conn: Connection, *, now: datetime, stale_before: datetime) -> bool:
+def any_due(conn: Connection, *, now: datetime, stale_before: datetime, kinds: Collection[str]) -> bool:
     """A cheap read before claiming, so idle runners do not take the write lock every poll."""
-    return conn.execute(select(jobs.c.id).where(_due(now, stale_before)).limit(1)).first() is not None
+    return conn.execute(select(jobs.c.id).where(_due(now, stale_before, kinds)).limit(1)).first() is not None
 
 
-def claim(conn: Connection, *, now: datetime, worker: str, stale_before: datetime) -> Row | None:
-    """Take the next due job (or one whose worker died while running it) and mark it running."""
-    due = _due(now, stale_before)
+def claim(conn: Connection, *, now: datetime, worker: str, stale_before: datetime, kinds: Collection[str]) -> Row | None:
+    """Take the next due job of one of ``kinds`` (the kinds this process has handlers for: a job of a kind only a
+    newer Townhall knows is left to a process that runs it) or one whose worker died while running it, and mark it
+    running."""
+    due = _due(now, stale_before, kinds)
     q = select(jobs.c.id).where(due).order_by(jobs.c.run_at, jobs.c.id).limit(1).with_for_update(skip_locked=True)
     job_id = conn.execute(q).scalar_one_or_none()
     if job_id is None:
