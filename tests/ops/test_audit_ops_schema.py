@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from townhall.cli import build_cli
 from townhall.store.db import Database, _alembic_config
 from tests.ops.conftest import POLICY
-from tests.ops.test_migrations import DATA, _kept, _snapshot, empty_db  # noqa: F401 - empty_db is a fixture  # noqa: F401 - a fixture
+from tests.ops.test_migrations import DATA, _kept, _snapshot, empty_db  # noqa: F401 - empty_db is a fixture
 
 FUTURE = "0099_later_step"
 
