@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 from typing import Any
@@ -33,6 +34,33 @@ def settings_environ(settings: Settings) -> dict[str, str]:
 
     return {f"TOWNHALL_{spec.name.upper()}": text(getattr(settings, spec.name)) for spec in SPECS
             if getattr(settings, spec.name) is not None}  # unset stays unset
+
+
+UVICORN_TRUSTED_PROXIES = "127.0.0.1,::1"
+"""uvicorn's own default for the proxies whose X-Forwarded-For it believes (``FORWARDED_ALLOW_IPS``)."""
+
+
+def trusted_proxies(configured: str | None) -> str:
+    """The proxies whose ``X-Forwarded-For`` counts (``FORWARDED_ALLOW_IPS``, else uvicorn's default), each IPv4
+    address or network also in its IPv4-mapped IPv6 form (``127.0.0.1`` and ``::ffff:127.0.0.1``). A dual-stack
+    socket (``--host ::``; uvicorn's workers bind one) sees an IPv4 peer as ``::ffff:a.b.c.d``, and uvicorn compares
+    addresses as written: a proxy on 127.0.0.1 was not trusted, and every reader behind it was the proxy (one
+    rate-limit budget, one network for ban-evasion evidence, one live-stream allowance for the whole site)."""
+    entries = [e.strip() for e in (configured if configured is not None else UVICORN_TRUSTED_PROXIES).split(",")]
+    entries = [e for e in entries if e]
+    if "*" in entries:
+        return "*"
+    mapped: list[str] = []
+    for entry in entries:
+        try:
+            network = ipaddress.ip_network(entry, strict=False)
+        except ValueError:  # a name or a Unix socket: as written
+            continue
+        if isinstance(network, ipaddress.IPv4Network):
+            base = ipaddress.IPv6Address(f"::ffff:{network.network_address}")
+            twin = ipaddress.IPv6Network((base, 96 + network.prefixlen))
+            mapped.append(str(twin) if "/" in entry else str(base))
+    return ",".join(dict.fromkeys(entries + mapped))
 
 
 def register(group: click.Group) -> None:
@@ -71,16 +99,18 @@ def register(group: click.Group) -> None:
         console.print(f"Townhall on [bold]http://{escape(host)}:{port}/[/bold]{demo}")
         # text, not markup: a "[/]" in a path is part of it
         console.print(f"Database: {app.services.db.dialect}; policy: {app.services.policies.get().source}", markup=False)
+        proxies = trusted_proxies(os.environ.get("FORWARDED_ALLOW_IPS"))
         if workers > 1:
             app.close()
             os.environ.update(settings_environ(settings))  # workers rebuild these settings from TOWNHALL_*
             uvicorn.run("townhall.web.factory:app", host=host, port=port, workers=workers, factory=True,
                         log_level=settings.log_level, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-                        http=HeadDeadlineProtocol)
+                        http=HeadDeadlineProtocol, forwarded_allow_ips=proxies)
         else:
             tune_collector()
             uvicorn.run(app, host=host, port=port, log_level=settings.log_level,
-                        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS, http=HeadDeadlineProtocol)
+                        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS, http=HeadDeadlineProtocol,
+                        forwarded_allow_ips=proxies)
 
     @group.command()
     @click.option("--config", type=click.Path(dir_okay=False), help="TOML settings file.")

@@ -3,6 +3,7 @@ browser (JSON Lines export), and the admin's moderator and site management."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -22,6 +23,17 @@ router = APIRouter(prefix="/admin", include_in_schema=False)
 
 def _site(request: Request, site: str | None) -> str:
     return site or services(request).settings.default_site
+
+
+_UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def _attachment(name: str) -> dict[str, str]:
+    """The ``Content-Disposition`` of a download named ``name``. The name holds the ``?site=`` of the link, which an
+    installation admin's session takes for any text: every character outside ``A-Z a-z 0-9 . _ -`` becomes ``_``,
+    so that neither a line break (a header the server cannot send: no answer) nor a quote (parameters of the
+    link's choosing: ``filename*=``) reaches the header."""
+    return {"Content-Disposition": f'attachment; filename="{_UNSAFE_IN_NAME.sub("_", name)}"'}
 
 
 # --- policy --------------------------------------------------------------------------------------------
@@ -58,8 +70,7 @@ def numbers(request: Request, site: SiteQuery = None, days: int = Query(30, ge=1
 def numbers_csv(request: Request, site: SiteQuery = None, days: int = Query(30, ge=1, le=365)) -> Response:
     data = svc_stats.numbers(services(request), session_of(request).actor, _site(request, site), days)
     name = f"townhall-{data['site']}-numbers-{svc_stats.timestamp(data['now'])}.csv"
-    return Response(svc_stats.to_csv(data), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(svc_stats.to_csv(data), media_type="text/csv; charset=utf-8", headers=_attachment(name))
 
 
 # --- audit log -----------------------------------------------------------------------------------------
@@ -87,8 +98,7 @@ def audit_export(request: Request, site: SiteQuery = None, actor: SafeStr | None
     site_id = _site(request, site)
     filters = svc_audit.AuditFilter.parse(actor, account, action, rule, since, until)
     body = svc_audit.export_jsonl(services(request), session_of(request).actor, site_id, filters)
-    return Response(body, media_type="application/x-ndjson",
-                    headers={"Content-Disposition": f'attachment; filename="townhall-{site_id}-audit.jsonl"'})
+    return Response(body, media_type="application/x-ndjson", headers=_attachment(f"townhall-{site_id}-audit.jsonl"))
 
 
 # --- moderators and sites (installation admins) ----------------------------------------------------------

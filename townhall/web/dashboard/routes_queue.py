@@ -64,11 +64,13 @@ def login(request: Request, email: Annotated[SafeStr, Form(max_length=300)] = ""
           next: Annotated[SafeStr, Form(max_length=500)] = "/admin") -> Response:
     svc = services(request)
     prefix = svc.hasher.ip_prefix(request.client.host if request.client else None, svc.now())
-    # sign-in attempts count against a per-network limit, like readers' posts; where the client has no IP address
-    # (a Unix socket without a forwarded header) against the address tried, not one budget shared by everyone
-    key = f"admin-login:{prefix}" if prefix else f"admin-login-as:{sess.address_key(svc, email)}"
+    # sign-in attempts count against a per-network limit, like readers' posts (where the client has an IP address),
+    # and always against the address tried: guesses at one moderator's password from many networks (a botnet,
+    # free IPv6 /48s) are bounded by that account's budget, not by the number of networks the guesser holds
+    keys = ([f"admin-login:{prefix}"] if prefix else []) + [f"admin-login-as:{sess.address_key(svc, email)}"]
     try:
-        svc.limiter.hit(key, svc.now())
+        for key in keys:
+            svc.limiter.hit(key, svc.now())
     except RateLimited as exc:
         return _login_page(request, next, exc.message, status=429)
     if not sess.login_token_ok(request, svc, login_token):
