@@ -206,6 +206,75 @@ def word_spans(text: str, known: MutableMapping[str, Chunk] | None = None) -> li
     return out
 
 
+_IN_WORD = frozenset("*@$!'")  # characters a token may hold besides letters and digits (see _TOKEN)
+
+
+def _pieces(chunk: str) -> list[tuple[int, int]]:
+    """Runs of ``chunk`` that may be one word: letters, digits (any script), their combining marks and the
+    characters a token may hold; anything else (a comma, a slash, an emoji) separates them."""
+    runs: list[tuple[int, int]] = []
+    start = -1
+    for i, ch in enumerate(chunk):
+        inside = ch.isalnum() or ch in _IN_WORD or (start >= 0 and unicodedata.combining(ch) > 0)
+        if inside and start < 0:
+            start = i
+        elif not inside and start >= 0:
+            runs.append((start, i))
+            start = -1
+    if start >= 0:
+        runs.append((start, len(chunk)))
+    return runs
+
+
+def _trimmed(chunk: str, start: int, end: int) -> tuple[int, int]:
+    lead = _LEAD.match(chunk, start, end)
+    s = lead.end() if lead else start
+    trail = _TRAIL.search(chunk[:end], s)
+    e = trail.start() if trail else end
+    return s, max(e, s + 1)
+
+
+def _chunk_tokens(chunk: str) -> tuple[str, ...]:
+    return tuple(chain.from_iterable(map(canonical_tokens, _TOKEN.findall(normalise(chunk)))))
+
+
+def reader_words(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, canonical token) for each token of ``text`` as :func:`tokens` reads it (contractions give
+    two tokens, both at the reader's "you're"), located on the reader's own word: in "idiot,stupid" each token
+    has its own span, not the whole chunk's. Where the words of a chunk cannot be told apart by their edges
+    (an entity, a link), its tokens share the chunk's span, as in :func:`word_spans`."""
+    out: list[tuple[int, int, str]] = []
+    for m in _CHUNK.finditer(text):
+        chunk = m.group()
+        toks = _chunk_tokens(chunk)
+        if not toks:
+            continue
+        base = m.start()
+        if len(toks) > 1:
+            pieces = [(s, e, _chunk_tokens(chunk[s:e])) for s, e in _pieces(chunk)]
+            if tuple(chain.from_iterable(p[2] for p in pieces)) == toks:
+                for s, e, ptoks in pieces:
+                    if ptoks:
+                        s, e = _trimmed(chunk, s, e)
+                        out.extend((base + s, base + e, tok) for tok in ptoks)
+                continue
+        s, e = _trimmed(chunk, 0, len(chunk))
+        out.extend((base + s, base + e, tok) for tok in toks)
+    return out
+
+
+def identity_form(token: str) -> bool:
+    """A canonical token that names a group of people: an identity term, or its plural where the list holds
+    only the singular ("bisexuals", "heterosexuals", "transwomen")."""
+    if token == ID_TOKEN or token in IDENTITY_TERMS:
+        return True
+    if token.endswith("men") and token[:-3] + "man" in IDENTITY_TERMS:
+        return True
+    if not token.endswith("s"):
+        return False
+    return token[:-1] in IDENTITY_TERMS or (token.endswith("es") and token[:-2] in IDENTITY_TERMS)
+
+
 def mentions_fword(feature: str) -> bool:
     """True for a word feature that contains the F word (excluded from the obscene model)."""
     return F_TOKEN in feature

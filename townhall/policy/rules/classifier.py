@@ -16,8 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from townhall.policy.classifiers.features import F_TOKEN, identity_form, reader_words
+from townhall.policy.normalise import normalise
 from townhall.policy.rules.base import Resources, RuleConfigError, RuleSpec, unit_interval
 from townhall.policy.types import Action, Hit, RuleResult, Subject
+from townhall.policy.wordmatch import FWordMatcher
 
 KNOWN_LABELS = ("abusive", "obscene")
 _OPTIONS = frozenset({"label", "hold_at", "reject_at"})
@@ -72,7 +75,8 @@ class ClassifierRule:
             action, strike = (Action.FLAG if subject.account_trusted else Action.HOLD), False
         else:
             return RuleResult(scores=scores)
-        reasons = tuple(gram for gram, _ in self.model.explain(subject.text, self.label, k=5))
+        names = [gram for gram, _ in self.model.explain(subject.text, self.label, k=12)]
+        reasons, span = _readers_reasons(subject.text, names)
         evidence = f"{self.label} score {p:.2f}"
         first_stage = getattr(self.model, "first_stage", None)
         stage = first_stage(subject.text) if first_stage is not None else None
@@ -81,6 +85,53 @@ class ClassifierRule:
         if reasons:
             evidence += "; driven by: " + ", ".join(f"“{r}”" for r in reasons)
         hit = Hit(rule=self.name, description=self.description, action=action,
-                  span=self.model.strongest_span(subject.text, self.label), evidence=evidence, score=p,
+                  span=span or self.model.strongest_span(subject.text, self.label), evidence=evidence, score=p,
                   strike=strike, reasons=reasons)
         return RuleResult(hits=(hit,), scores=scores)
+
+
+SHOWN_REASONS = 5
+F_WORD = "f-word"  # how a reason names the F word (the model's own name for its token)
+
+
+def _readers_reasons(text: str, names: list[str]) -> tuple[tuple[str, ...], tuple[int, int] | None]:
+    """The model's words (canonical: folded, leet read, repeats squeezed, "you're" as "you are") as the reader
+    wrote them, and the span of the first word named. A word that names a group of people is never a reason
+    (the model masks identity terms; their plurals it may not), and every spelling of the F word that the F-word
+    rule reads as the word is named "f-word", as the model names the spellings it knows."""
+    words = reader_words(text)
+    where: dict[str, tuple[int, int]] = {}
+    for s, e, tok in words:
+        where.setdefault(tok, (s, e))
+    norm = normalise(text)
+    f_spans = [norm.span(s, e) for s, e in FWordMatcher().find(norm.text, norm)] if words else []
+
+    def spelled(tok: str) -> str:
+        at = where.get(tok)
+        if at is None:
+            return tok
+        if any(s < at[1] and at[0] < e for s, e in f_spans):
+            return F_WORD
+        return text[at[0]:at[1]]
+
+    shown: list[str] = []
+    span: tuple[int, int] | None = None
+    for name in names:
+        parts = name.split(" ")
+        if any(identity_form(part) for part in parts):
+            continue
+        out: list[str] = []
+        for part in parts:
+            word = spelled(part)
+            if not out or out[-1] != word:
+                out.append(word)
+        reason = " ".join(out)
+        if reason in shown:
+            continue
+        shown.append(reason)
+        key = F_TOKEN if parts[0] == F_WORD else parts[0]
+        if span is None and len(parts) == 1 and key in where:
+            span = where[key]
+        if len(shown) == SHOWN_REASONS:
+            break
+    return tuple(shown), span

@@ -54,6 +54,11 @@
       announceNew: { one: '1 new comment. Use the “show” button above the comments to read it.', other: '{n} new comments. Use the “show” button above the comments to read them.' },
       shownNew: 'New comments are shown.',
       rejectedTitle: 'The house rules stopped this comment',
+      // the shipped house rules' reasons (townhall/policy/default.policy.toml), by rule: a widget in another language
+      // says them in its own where the server sent exactly these words (a publisher's own wording is kept)
+      rule_f_word: 'You can say pretty much anything except the F word. Please edit your comment and send it again.',
+      rule_abusive: 'Abusive comments are not allowed: insults, threats, harassment and attacks on people or groups. Disagreement and criticism are welcome.',
+      rule_obscene: 'Obscene comments are not allowed: sexually explicit content and vulgar language.',
       rejectedHelp: 'Your text is still in the box: change the highlighted part and send it again.',
       rejectedYourText: 'What you sent, with the problem highlighted:',
       banned: 'You are banned from commenting.',
@@ -166,6 +171,9 @@
       announceNew: { one: '1 neuer Kommentar. Mit der Schaltfläche „anzeigen“ über den Kommentaren lesen Sie ihn.', other: '{n} neue Kommentare. Mit der Schaltfläche „anzeigen“ über den Kommentaren lesen Sie sie.' },
       shownNew: 'Neue Kommentare werden angezeigt.',
       rejectedTitle: 'Die Hausregeln haben diesen Kommentar gestoppt',
+      rule_f_word: 'Sie dürfen so gut wie alles sagen, außer dem F-Wort. Bitte ändern Sie Ihren Kommentar und senden Sie ihn erneut.',
+      rule_abusive: 'Beleidigende Kommentare sind nicht erlaubt: Beschimpfungen, Drohungen, Belästigung und Angriffe auf Menschen oder Gruppen. Widerspruch und Kritik sind willkommen.',
+      rule_obscene: 'Obszöne Kommentare sind nicht erlaubt: sexuell explizite Inhalte und vulgäre Sprache.',
       rejectedHelp: 'Ihr Text steht noch im Feld: Ändern Sie die markierte Stelle und senden Sie ihn erneut.',
       rejectedYourText: 'Ihr gesendeter Text, das Problem ist markiert:',
       banned: 'Sie sind vom Kommentieren ausgeschlossen.',

@@ -140,7 +140,8 @@
       const items = [];
       const seen = new Set();
       for (const x of hits) {
-        const desc = x.description || x.rule;
+        const own = MESSAGES[this.lang]['rule_' + x.rule];
+        const desc = own && this.lang !== 'en' && x.description === MESSAGES.en['rule_' + x.rule] ? own : (x.description || x.rule);
         if (seen.has(desc)) continue;
         seen.add(desc);
         items.push(h('li', { text: desc }));
