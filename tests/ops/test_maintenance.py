@@ -53,10 +53,52 @@ def test_backup_when_the_data_folder_has_a_hash_in_its_name(tmp_path: Path) -> N
     assert not (tmp_path / "news").exists()  # nothing created beside it
 
 
-def test_backup_on_postgres_prints_pg_dump_advice(postgres: Any) -> None:
+def test_backup_of_a_postgres_database_restores(make_app: Any, postgres: Any, tmp_path: Path) -> None:
+    """On PostgreSQL the command writes a pg_dump file (it printed advice and exited 0 without one, so a
+    scheduled `townhall backup && upload` uploaded nothing); the password travels outside the command line."""
+    import subprocess
+
     url = postgres.fresh()
-    done = CliRunner().invoke(build_cli(), ["backup", "--out", "x.db", "--db", url.replace("postgres@", "postgres:s3cret@")])
-    assert done.exit_code == 0 and "pg_dump --format=custom" in done.output and "s3cret" not in done.output
+    app: Townhall = make_app(url, policy=POLICY)
+    from starlette.testclient import TestClient
+
+    with TestClient(app) as client:
+        for i in range(5):
+            assert client.post("/api/v1/threads/t/comments", json={"text": f"comment {i}"}, headers=auth("u")).status_code == 201
+    runner = CliRunner(env={"TOWNHALL_POLICY": POLICY})
+    out = tmp_path / "backups" / "th.dump"
+    done = runner.invoke(build_cli(), ["backup", "--out", str(out), "--db", url.replace("postgres@", "postgres:s3cret@")])
+    assert done.exit_code == 0, done.output
+    head = Database(url).head_revision()
+    assert f"schema {head}" in done.output and "pg_restore" in done.output and "s3cret" not in done.output
+    assert out.is_file() and not out.with_name("th.dump.partial").exists()
+    again = runner.invoke(build_cli(), ["backup", "--out", str(out), "--db", url])
+    assert again.exit_code != 0 and "exists" in again.output
+
+    restored = f"{postgres.prefix}_restored"
+    with postgres.admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{restored}"')
+    postgres.created.append(restored)
+    target = postgres.url(restored).replace("postgresql+psycopg", "postgresql")
+    subprocess.run(["pg_restore", "--no-owner", f"--dbname={target}", str(out)], check=True, capture_output=True)
+    db = Database(postgres.url(restored))
+    try:
+        with db.read() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM comments").scalar() == 5
+        assert db.current_revision() == head
+    finally:
+        db.dispose()
+
+
+def test_backup_of_postgres_without_pg_dump_or_server_writes_nothing(postgres: Any, tmp_path: Path) -> None:
+    out = tmp_path / "th.dump"
+    no_tools = CliRunner(env={"TOWNHALL_POLICY": POLICY, "PATH": str(tmp_path)})
+    done = no_tools.invoke(build_cli(), ["backup", "--out", str(out), "--db", postgres.fresh()])
+    assert done.exit_code == 1 and "pg_dump is not installed" in done.output
+    nowhere = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/townhall"
+    done = CliRunner(env={"TOWNHALL_POLICY": POLICY}).invoke(build_cli(), ["backup", "--out", str(out), "--db", nowhere])
+    assert done.exit_code == 1 and "cannot reach the database" in done.output and "Traceback" not in done.output
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("smtp_up", [True, False])

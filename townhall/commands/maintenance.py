@@ -23,9 +23,9 @@ def register(group: click.Group) -> None:
     @click.option("--db", "database_url", help="Database URL.")
     @click.option("--data-dir", help="Directory of the SQLite database.")
     def backup(out: Path, config: str | None, database_url: str | None, data_dir: str | None) -> None:
-        """Copy the SQLite database while Townhall keeps running (PostgreSQL: prints how to use pg_dump)."""
-        from townhall.service.maintenance import NotSQLite
+        """Copy the database while Townhall keeps running (PostgreSQL: with pg_dump) and check the copy."""
         from townhall.service.maintenance import backup as run_backup
+        from townhall.store.pg_backup import DumpFailed, ToolMissing
 
         settings = load_settings(config, database_url=database_url, data_dir=data_dir)
         console = Console(stderr=True)
@@ -33,9 +33,10 @@ def register(group: click.Group) -> None:
             with Progress(TextColumn("Backing up"), BarColumn(), console=console, transient=True) as bar:
                 task = bar.add_task("backup", total=None)
                 result = run_backup(settings, out, lambda done, total: bar.update(task, completed=done, total=total))
-        except NotSQLite as exc:
-            click.echo(str(exc))
-            return
+        except ToolMissing as exc:
+            raise click.ClickException(f"PostgreSQL is backed up with pg_dump, and {exc}") from exc
+        except DumpFailed as exc:
+            raise click.ClickException(f"the backup failed, nothing was written: {exc}") from exc
         except sqlite3.Error as exc:  # the copy failed: a full disk, an I/O error (nothing is left behind)
             raise click.ClickException(f"the backup failed, nothing was written: {exc} (is the disk full?)") from exc
         except (OSError, ValueError) as exc:
@@ -43,7 +44,7 @@ def register(group: click.Group) -> None:
         if result.integrity != "ok":
             raise click.ClickException(f"the copy failed its integrity check: {result.integrity}")
         click.echo(f"backup written to {result.path} ({result.bytes:,} bytes, schema {result.revision}, integrity ok)")
-        click.echo("Restore: stop Townhall, copy the file over townhall.db (remove townhall.db-wal and -shm), start again.")
+        click.echo(result.restore)
 
     @group.command("doctor")
     @click.option("--config", type=click.Path(dir_okay=False), help="TOML settings file.")

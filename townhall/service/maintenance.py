@@ -13,10 +13,12 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from townhall.settings import Settings
 from townhall.store.backup import check_source, revision_of, sqlite_backup
 from townhall.store.db import Database
+from townhall.store.pg_backup import DumpFailed, pg_dump
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,11 +34,12 @@ class BackupResult:
     bytes: int
     integrity: str
     revision: str | None
+    restore: str  # how to put it back, for the operator
 
 
-class NotSQLite(ValueError):
-    """Backups of PostgreSQL are pg_dump's job; the message says how."""
-
+SQLITE_RESTORE = "Restore: stop Townhall, copy the file over townhall.db (remove townhall.db-wal and -shm), start again."
+POSTGRES_RESTORE = ("Restore: createdb NEW && pg_restore --no-owner --dbname=NEW FILE, then point Townhall's database_url "
+                    "at NEW (or, with Townhall stopped: pg_restore --clean --if-exists --no-owner --dbname=… FILE).")
 
 def migrate(settings: Settings) -> tuple[list[str], str | None]:
     """Bring the schema up to date: the revisions applied and the revision the database is at now."""
@@ -48,37 +51,47 @@ def migrate(settings: Settings) -> tuple[list[str], str | None]:
         db.dispose()
 
 
-def pg_dump_advice(url: str) -> str:
-    parsed = make_url(url)
-    safe = parsed.set(drivername="postgresql").render_as_string(hide_password=True)
-    return ("This installation uses PostgreSQL: back it up with pg_dump, e.g.\n"
-            f"  pg_dump --format=custom --file=townhall-$(date +%F).dump '{safe}'\n"
-            "and restore with pg_restore --clean --dbname=… FILE. Schedule it (cron/systemd) and copy the file off the host.")
-
-
 def backup(settings: Settings, out: Path, progress: Callable[[int, int], None] | None = None) -> BackupResult:
+    """A checked copy of the database in ``out``: SQLite's online backup of a SQLite file, ``pg_dump``'s custom
+    format of a PostgreSQL database. Written beside as ``out.partial`` and renamed once checked, so a failed
+    backup leaves no file that looks like one (nor one that refuses the next run)."""
     url = settings.resolved_database_url
     parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        raise NotSQLite(pg_dump_advice(url))
     source = Path(parsed.database or "")
-    if not source.is_file():
-        raise FileNotFoundError(f"no database at {source}")
-    check_source(source)  # an empty file, or another program's: no "backup" that restores nothing
+    if parsed.get_backend_name() == "sqlite":
+        if not source.is_file():
+            raise FileNotFoundError(f"no database at {source}")
+        check_source(source)  # an empty file, or another program's: no "backup" that restores nothing
     if out.exists():
         raise FileExistsError(f"{out} exists; choose a new file name")
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".partial")  # written beside, then moved: a failed backup leaves no file
-    partial.unlink(missing_ok=True)                 # that looks like one (nor one that refuses the next run)
+    partial = out.with_name(out.name + ".partial")
+    partial.unlink(missing_ok=True)
     try:
+        if parsed.get_backend_name() != "sqlite":
+            return _postgres_backup(url, out, partial)
         integrity = sqlite_backup(source, partial, progress)
-        result = BackupResult(out, partial.stat().st_size, integrity, revision_of(partial))
+        result = BackupResult(out, partial.stat().st_size, integrity, revision_of(partial), SQLITE_RESTORE)
         if integrity == "ok":
             partial.replace(out)
         return result
     finally:  # with the copy's own journal files, left when a full disk stopped it in WAL mode
         for leftover in (partial, *(partial.with_name(partial.name + end) for end in ("-wal", "-shm", "-journal"))):
             leftover.unlink(missing_ok=True)
+
+
+def _postgres_backup(url: str, out: Path, partial: Path) -> BackupResult:
+    db = Database(url)
+    try:
+        revision = db.current_revision()  # before the dump: a migration meanwhile would be in the file too
+    except OperationalError as exc:
+        raise DumpFailed(f"cannot reach the database: {str(exc.orig).strip()}") from exc
+    finally:
+        db.dispose()
+    pg_dump(url, partial)
+    result = BackupResult(out, partial.stat().st_size, "ok", revision, POSTGRES_RESTORE)
+    partial.replace(out)
+    return result
 
 
 def doctor(settings: Settings) -> list[Check]:
