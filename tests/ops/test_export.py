@@ -178,3 +178,24 @@ def test_an_archives_own_html_never_reaches_readers(app: Townhall, client: Any, 
              else request.getfixturevalue("postgres").fresh())
     refused = runner.invoke(build_cli(), ["import", "townhall", str(broken), "--db", other])
     assert refused.exit_code != 0 and "a comment's 'body' must be text" in refused.output, refused.output
+
+
+def test_an_export_saved_with_a_byte_order_mark_imports(make_app: Any, sqlite_url: str, tmp_path: Path) -> None:
+    """An export opened and saved in a Windows editor starts with a UTF-8 byte order mark; it was refused as
+    "line 1: not JSON". A file that is not UTF-8 at all is refused naming that, not with a traceback."""
+    from starlette.testclient import TestClient
+
+    with TestClient(make_app(sqlite_url, policy=POLICY)) as client:
+        assert client.post("/api/v1/threads/t/comments", json={"text": "Grüße"}, headers=auth("u")).status_code == 201
+    runner = CliRunner(env={"TOWNHALL_POLICY": POLICY})
+    exported = tmp_path / "export.jsonl"
+    assert runner.invoke(build_cli(), ["export", "-o", str(exported), "--db", sqlite_url]).exit_code == 0
+    marked = tmp_path / "marked.jsonl"
+    marked.write_bytes(b"\xef\xbb\xbf" + exported.read_bytes())
+    done = runner.invoke(build_cli(), ["import", "townhall", str(marked), "--db", f"sqlite:///{tmp_path / 'a.db'}"])
+    assert done.exit_code == 0, done.output
+    assert "comment 1" in done.output
+    latin = tmp_path / "latin.jsonl"
+    latin.write_bytes(exported.read_text(encoding="utf-8").encode("latin-1"))
+    done = runner.invoke(build_cli(), ["import", "townhall", str(latin), "--db", f"sqlite:///{tmp_path / 'b.db'}"])
+    assert done.exit_code == 1 and "not UTF-8" in done.output and "Traceback" not in done.output

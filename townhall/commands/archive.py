@@ -144,10 +144,12 @@ def register(group: click.Group) -> None:
 
         svc = services(config, database_url)
         try:
-            with file.open(encoding="utf-8") as fh:
+            with file.open(encoding="utf-8-sig") as fh:  # a byte order mark, from an editor, is not a record
                 counts = import_jsonl(svc, fh)
         except ArchiveError as exc:
             raise click.ClickException(str(exc)) from exc
+        except UnicodeDecodeError as exc:  # all or nothing: the import's transaction rolled back
+            raise click.ClickException(f"{file} is not UTF-8 text ({exc.reason}); Townhall writes its exports in UTF-8") from exc
         finally:
             svc.db.dispose()
         click.echo("imported: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
