@@ -48,8 +48,12 @@ def test_envelope_is_pinned(client: TestClient) -> None:
 
 
 def test_text_limits_are_clear(client: TestClient) -> None:
-    err = assert_envelope(client.post(T, json={"text": "   "}, headers=auth("a")), 422, "rejected_by_house_rules")
-    assert err["details"]["hits"][0]["rule"] == "length"
+    # blank to a reader: whitespace, or characters a browser draws as nothing (they published an empty comment)
+    for blank in ["   ", "\u200b\u200b", "\u00ad", "\u2800 \u3164", "\ufeff\n\u2060", "\u0301"]:
+        err = assert_envelope(client.post(T, json={"text": blank}, headers=auth("a")), 422, "rejected_by_house_rules")
+        assert err["details"]["hits"][0]["rule"] == "length", repr(blank)
+    for shown in ["\u200b.", "👍", "\u00ada", "…"]:
+        assert client.post(T, json={"text": shown}, headers=auth("a")).status_code == 201, repr(shown)
     err = assert_envelope(client.post(T, json={"text": "a" * 5001}, headers=auth("a")), 422, "rejected_by_house_rules")
     assert "5000" in err["message"]
 
