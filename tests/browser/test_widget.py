@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +18,8 @@ from tests.browser.conftest import Api
 from tests.browser.widget_helpers import DEEP_ACTIVE, article, login, open_demo, submit
 from townhall.app import Townhall
 from tests.fixtures_app import LiveServer, make_token
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.browser
 
@@ -440,3 +443,15 @@ def test_german_catalogue(page: Any, server: LiveServer, api: Api) -> None:
     assert [k for k in en if k not in de] == []  # every string is translated
     # and German has the server's refusals by code, which an English widget takes from the server as they are
     assert [k for k in de if k not in en and not k.startswith("e_")] == []
+    # every refusal a reader can meet, by the codes the server's source names, is in German; the generic codes
+    # show the server's words, the others are staff's (dashboard, moderators' API) or the widget's own handling
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "townhall").rglob("*.py"))
+    codes = set(re.findall(r'\bcode ?= ?"([a-z_]+)"', source))
+    codes |= set(re.findall(r'^[A-Z_]+ = "([a-z_]+)"  # the error code', source, re.M))
+    codes |= set(re.findall(r'\d{3}: "([a-z_]+)"', (ROOT / "townhall/web/errors.py").read_text(encoding="utf-8")))
+    generic = {"bad_request", "conflict", "forbidden", "invalid"}
+    staff = {"already_decided", "bad_credentials", "csrf_failed", "staff_account", "own_action", "already_in_force",
+             "already_taken", "origin_not_allowed", "method_not_allowed", "not_acceptable", "unsupported_media_type"}
+    handled = {"rate_limited", "token_expired", "rejected_by_house_rules"}  # errRate, errExpired, the rules' own texts
+    assert {"appeal_moot", "thread_closed", "payload_too_large"} <= codes  # the scan finds them
+    assert sorted(c for c in codes - generic - staff - handled if "e_" + c not in de) == []

@@ -38,3 +38,19 @@ def test_an_edit_after_the_window_is_refused_in_german(page: Any, server: LiveSe
     widget.get_by_role("button", name="Änderungen speichern").click()
     expect(widget.locator("p.th-error:visible")).to_have_text(
         "Kommentare lassen sich nur 15 Minuten nach dem Absenden bearbeiten.")
+
+
+def test_an_appeal_of_a_warning_lifted_meanwhile_is_refused_in_german(page: Any, server: LiveServer, api: Api) -> None:
+    """The refusal has its own code (``action_lifted``; it was the generic ``conflict``, which a German widget
+    showed in the server's English)."""
+    alice = make_token("alice", "Alice")
+    account = api.me(alice)["id"]
+    api.sanction(account, "warn", "Beleidigung.")
+    widget = render_demo(page, server, alice, lang="de")
+    box = widget.get_by_label("Einspruch: Erklären Sie, warum die Entscheidung aufgehoben werden sollte")
+    box.fill("Das war keine Beleidigung.")
+    lifted = api.http.post(f"/api/v1/mod/accounts/{account}/restore", json={"reason": "Versehen."},
+                           headers=api.headers(make_token("mod", role="moderator")))
+    assert lifted.status_code == 200 and lifted.json()["revoked"], lifted.text
+    widget.get_by_role("button", name="Einspruch senden").click()
+    expect(widget.locator("p.th-error:visible")).to_have_text("Diese Maßnahme wurde bereits aufgehoben.")

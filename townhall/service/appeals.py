@@ -25,6 +25,7 @@ APPEALABLE = (ActionKind.STRIKE.value, ActionKind.WARN.value, ActionKind.SUSPEND
               ActionKind.PREMODERATE.value)
 APPEAL_COVERED = "appeal_covered"  # the error code of an appeal another appeal of the reader already decides
 COVERING = (AppealState.OPEN.value, AppealState.UPHELD.value)  # a moot appeal decided nothing; a reversed one lifted both
+ACTION_LIFTED = "action_lifted"  # the error code of an appeal of an action a moderator lifted meanwhile
 APPEAL_MOOT = "appeal_moot"  # the error code of an appeal that could change nothing (and of answering one closed so)
 _NAMES = {ActionKind.STRIKE.value: "strike", ActionKind.WARN.value: "warning", ActionKind.SUSPEND.value: "suspension"}
 
@@ -94,7 +95,7 @@ def _file_appeal(svc: Services, ident: Identity, action_id: int, text: str) -> i
         if action["kind"] not in APPEALABLE:
             raise Invalid("This action cannot be appealed.")
         if action["revoked_at"] is not None:
-            raise Conflict("This action has already been lifted.")
+            raise Conflict("This action has already been lifted.", {"action_id": action_id}, code=ACTION_LIFTED)
         if moderation.appeal_for_action(conn, action_id) is not None:
             raise _already_appealed()
         actions = moderation.actions_for(conn, ident.account_id)
