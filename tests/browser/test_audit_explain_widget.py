@@ -28,8 +28,21 @@ def test_the_refusal_marks_the_strongest_word_alone(page: Any, server: LiveServe
     expect(panel.locator(".th-marked")).to_have_text(text)
     expect(panel.locator("mark")).to_have_count(1)
     expect(panel.locator("mark")).to_have_text("idiot")
+    expect(panel).to_contain_text("change the highlighted part and send it again.")
     selected = box.evaluate("el => el.value.slice(el.selectionStart, el.selectionEnd)")
     assert selected == "idiot"
+
+
+def test_a_refusal_with_nothing_to_highlight_does_not_point_at_a_highlighted_part(page: Any, server: LiveServer) -> None:
+    widget = open_demo(page, server, make_token("alice", "Alice"))
+    box = widget.get_by_label("Add a comment")
+    box.fill("\u200b\u200b")  # blank to a reader, not to String.trim(): the server refuses it as empty
+    widget.get_by_role("button", name="Post comment").click()
+    panel = widget.locator(".th-rejected")
+    expect(panel.locator("li")).to_have_text("A comment needs some text.")
+    expect(panel.locator("p").last).to_have_text("Your text is still in the box: change it and send it again.")
+    expect(panel.locator("mark")).to_have_count(0)
+    expect(panel).not_to_contain_text("highlighted")
 
 
 def test_a_german_reader_reads_the_f_word_refusal_in_german(page: Any, server: LiveServer) -> None:

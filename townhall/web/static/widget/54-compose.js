@@ -149,13 +149,14 @@
       if (!items.length) items.push(h('li', { text: err.message }));
       const marked = h('p', { class: 'th-marked', dir: 'auto' }, markRuns(text, spans).map(([s, m]) => (m ? h('mark', { text: s }) : s)));
       const titleId = uid('rej');
+      const help = t(spans.length ? 'rejectedHelp' : 'rejectedHelpWhole');  // nothing is highlighted without a span
       box.replaceChildren(h('div', { class: 'th-rejected', role: 'group', 'aria-labelledby': titleId },
         h('h3', { id: titleId, text: t('rejectedTitle') }), h('ul', null, items),
         spans.length ? [h('p', { text: t('rejectedYourText') }), marked] : null,
-        h('p', { text: t('rejectedHelp') })));
+        h('p', { text: help })));
       box.hidden = false;
       area.setAttribute('aria-describedby', area.getAttribute('aria-describedby').split(' ').concat(titleId).filter((v, i, a) => a.indexOf(v) === i).join(' '));
-      this.alert(t('rejectedTitle') + ': ' + items.map((li) => li.textContent).join(' ') + ' ' + t('rejectedHelp'));
+      this.alert(t('rejectedTitle') + ': ' + items.map((li) => li.textContent).join(' ') + ' ' + help);
       area.focus();
       if (spans.length && area.value === text) {
         const first = spans.reduce((a, b) => (b[0] < a[0] ? b : a));
