@@ -41,6 +41,7 @@ SQLITE_RESTORE = "Restore: stop Townhall, copy the file over townhall.db (remove
 POSTGRES_RESTORE = ("Restore: createdb NEW && pg_restore --no-owner --dbname=NEW FILE, then point Townhall's database_url "
                     "at NEW (or, with Townhall stopped: pg_restore --clean --if-exists --no-owner --dbname=… FILE).")
 
+
 def migrate(settings: Settings) -> tuple[list[str], str | None]:
     """Bring the schema up to date: the revisions applied and the revision the database is at now."""
     db = Database(settings.resolved_database_url)
