@@ -1,4 +1,4 @@
-"""`townhall users add-moderator` and `townhall users list-moderators`: local accounts for the dashboard."""
+"""`townhall users add-moderator`, `list-moderators` and `remove-moderator`: local accounts for the dashboard."""
 
 from __future__ import annotations
 
@@ -60,3 +60,25 @@ def register(group: click.Group) -> None:
             svc.db.dispose()
         for row in rows:
             click.echo(f"{row['email']}\t{row['role']}\t{','.join(row['sites'] or []) or '*'}")
+
+    @users.command("remove-moderator")
+    @click.argument("email")
+    @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+    @click.option("--config", type=click.Path(dir_okay=False), help="TOML settings file.")
+    @click.option("--db", "database_url", help="Database URL.")
+    def remove_moderator(email: str, yes: bool, config: str | None, database_url: str | None) -> None:
+        """Remove a local moderator: their dashboard sessions end at their next request."""
+        from townhall.commands.archive import services
+        from townhall.service import moderators
+        from townhall.service.errors import ServiceError
+
+        if not yes:
+            click.confirm(f"Remove the moderator {email!r}?", abort=True)
+        svc = services(config, database_url, existing=True)
+        try:
+            moderators.remove_moderator_by_email(svc, email)
+        except ServiceError as exc:
+            raise click.ClickException(exc.message) from exc
+        finally:
+            svc.db.dispose()
+        click.echo(f"moderator {email.strip()} removed; their dashboard sessions are over.")

@@ -190,6 +190,16 @@ def remove_moderator(svc: Services, actor: Actor, moderator_id: int) -> None:
                   actor_kind=actor.kind.value, actor=actor.id, site_id=None, details={"email": row["email"]})
 
 
+def remove_moderator_by_email(svc: Services, email: str, actor: Actor | None = None) -> None:
+    """Remove the local moderator with this e-mail (``townhall users remove-moderator``; the command line acts
+    as an installation admin)."""
+    with svc.db.read() as conn:
+        row = people.get_moderator(conn, (email or "").strip())
+    if row is None:
+        raise NotFound(f"No moderator {(email or '').strip()}.", {"email": (email or "").strip()[:300]})
+    remove_moderator(svc, actor or Actor.cli(), int(row["id"]))
+
+
 def visible_sites(svc: Services, actor: Actor) -> list[dict[str, Any]]:
     with svc.db.read() as conn:
         rows = content.list_sites(conn)
@@ -243,6 +253,14 @@ def sso_actor(site_id: str, subject: str, role: str) -> Actor | None:
     if parsed not in (Role.MODERATOR, Role.ADMIN):
         return None
     return Actor(ActorKind.MODERATOR, f"sso:{site_id}:{subject}", parsed, frozenset({site_id}))
+
+
+def sso_role(svc: Services, site_id: str, subject: str) -> str | None:
+    """The role of the SSO account ``subject`` on ``site_id`` as the publisher's latest token set it (one read by
+    the accounts' unique key), or None where there is no such account (never signed in, or erased)."""
+    with svc.db.read() as conn:
+        row = people.find_account(conn, site_id, subject)
+    return str(row["role"]) if row is not None else None
 
 
 def record_sso_sign_in(svc: Services, actor: Actor, site_id: str) -> None:

@@ -119,10 +119,20 @@ def erasures_since(conn: Connection, site_ids: Sequence[str], since: datetime, a
 
 
 def purge_signals(conn: Connection, before: datetime) -> dict[str, int]:
+    """Forget the hashes recorded before ``before``: a comment's, by the comment's time; an account's device hash
+    (its first device, recorded with the comment that first showed it), by when it was last seen: it stays while
+    one of the account's comments since ``before`` carries the same hash (kept for that comment anyway), and an
+    account made since then cannot hold an older one. Not by the account's age: a reader who signed up long ago
+    and posted yesterday keeps yesterday's device hash for the retention period, like the comment's."""
     old = comments.c.created_at < before
     has = or_(comments.c.ip_hash.is_not(None), comments.c.ua_hash.is_not(None), comments.c.device_hash.is_not(None))
+    seen_since = (select(comments.c.id)
+                  .where(comments.c.account_id == accounts.c.id, comments.c.created_at >= before,
+                         comments.c.device_hash == accounts.c.device_hash)
+                  .exists())  # ix_comments_account: the account's comments since ``before``
     # accounts before comments: the lock order of townhall.store.people.get_account
-    n_accounts = conn.execute(update(accounts).where(accounts.c.created_at < before, accounts.c.device_hash.is_not(None))
+    n_accounts = conn.execute(update(accounts).where(accounts.c.created_at < before, accounts.c.device_hash.is_not(None),
+                                                     ~seen_since)
                               .values(device_hash=None)).rowcount
     n_comments = conn.execute(update(comments).where(old, has).values(ip_hash=None, ua_hash=None, device_hash=None)).rowcount
     return {"comments": int(n_comments or 0), "accounts": int(n_accounts or 0)}

@@ -123,6 +123,9 @@ def sso(request: Request, token: Annotated[SafeStr, Form(max_length=8192)] = "",
         return error_response(request, Forbidden("The sign-in form expired; open the sign-in link again."))
     try:
         claims = _sso_claims(request, site_id, token)
+        # the token's role goes on the account, as a widget sign-in would put it: the session reads it from there
+        # at every request, so that the publisher's next token saying reader ends it (session.read)
+        acct.sign_in_sso(svc, site_id, claims)
     except ServiceError as exc:
         return error_response(request, exc)
     response = RedirectResponse(f"/admin/queue/held?site={site_id}", status_code=303)

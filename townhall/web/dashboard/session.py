@@ -1,5 +1,9 @@
 """Dashboard sessions: a signed cookie (HMAC-SHA256 with a key derived from the installation secret),
-HttpOnly, SameSite=Lax, Secure over HTTPS, expiring after ``session_hours``; and CSRF tokens bound to it."""
+HttpOnly, SameSite=Lax, Secure over HTTPS, expiring after ``session_hours``; and CSRF tokens bound to it.
+
+The cookie says who; what they may do is read again at every request, by one indexed read: a local moderator's
+row (removed, another role or other sites, a new password), or an SSO moderator's account on the site (its role,
+which the publisher's latest token set). A moderator taken off moderation is refused at their next request."""
 
 from __future__ import annotations
 
@@ -115,10 +119,14 @@ def read(request: Request, svc: Services) -> Session | None:
         actor, label = moderators.actor_for(row), str(row["email"])
     elif body.get("k") == "sso":
         site, sub = str(body.get("site")), str(body.get("sub"))
-        sso = moderators.sso_actor(site, sub, str(body.get("role", "")))
         mark = sso_mark(svc, site)
-        if sso is None or mark is None or not _same(str(body.get("sm", "")), mark):
+        if mark is None or not _same(str(body.get("sm", "")), mark):
             return None  # the site is gone, or its sign-in secret changed since: sign in again
+        # the role is the account's now, not the token's of the sign-in: the publisher's next token for them
+        # (the widget's, or the moderators' API's) saying reader ends the session at its next request
+        sso = moderators.sso_actor(site, sub, moderators.sso_role(svc, site, sub) or "")
+        if sso is None:
+            return None  # no longer a moderator there (or the account was erased): sign in again
         actor, label = sso, f"{body.get('name') or sub} ({site})"
     else:
         return None
