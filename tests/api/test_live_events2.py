@@ -137,7 +137,9 @@ def test_a_decision_that_changes_nothing_sends_nothing(app: Townhall, live_serve
         _decide(live_server, shown, "reject", reason="Off topic.")
         got = stream.events(lambda e: bool(e))
         assert [(k, d["id"]) for k, _, d in got] == [("comment.removed", shown)]
-        _decide(live_server, shown, "reject", reason="Off topic, really.")  # rejected already
+        again = httpx.post(f"{live_server.url}/api/v1/mod/comments/{shown}/decision",
+                           json={"action": "reject", "reason": "Off topic, really."}, headers=MOD)
+        assert again.status_code == 409 and again.json()["error"]["code"] == "already_decided"  # rejected already
         _decide(live_server, shown, "approve")  # back: published again, a change readers see
         got = stream.events(lambda e: bool(e))
         assert [(k, d["id"]) for k, _, d in got] == [("comment.published", shown)], got

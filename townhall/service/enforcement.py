@@ -228,11 +228,13 @@ def apply_strike(
 
 
 class Restored(NamedTuple):
-    """What a restore did: its own action, the sanctions it lifted, and the strikes it cleared."""
+    """What a restore did: its own action, the sanctions it lifted, and the strikes it cleared; a moderator's
+    restore with nothing to lift has no action (None) and says why (``notice``)."""
 
-    action_id: int
+    action_id: int | None
     revoked: list[int]
     cleared_strikes: list[int]
+    notice: str | None = None
 
 
 REVERSAL = "reversal"  # the rule named on a restore that undid actions found wrong (not a moderator's leniency)
@@ -395,14 +397,41 @@ def moderator_sanction(svc: Services, actor: Actor, account_id: int, sanction: S
 
 
 def moderator_restore(svc: Services, actor: Actor, account_id: int, reason: str, clear_strikes: bool = False) -> Restored:
-    """A moderator lifts an account's sanctions and, with ``clear_strikes``, its strikes in force too."""
+    """A moderator lifts an account's sanctions and, with ``clear_strikes``, its strikes in force too. A repeat
+    (:func:`_repeated_restore`) is answered with the restore it repeats; a restore with nothing to lift
+    (:func:`_nothing_to_lift`) records nothing and is answered with no action and a notice."""
     reason = reason or "Lifted by a moderator"
     with svc.db.write() as conn:
         account = moderated_account(conn, actor, account_id)  # locked: a repeat sent meanwhile waits, then sees this
         repeated = _repeated_restore(conn, svc, actor, account, reason, clear_strikes)
         if repeated is not None:
             return repeated
+        nothing = _nothing_to_lift(conn, svc, account, clear_strikes)
+        if nothing is not None:
+            settle_standing(conn, svc, account_id)  # a suspension that ran out: the stored state catches up
+            return Restored(None, [], [], nothing)
         return restore(conn, svc, account=account, actor=actor, reason=reason, clear_strikes=clear_strikes)
+
+
+def _nothing_to_lift(conn: Connection, svc: Services, account: Mapping[str, Any], clear_strikes: bool) -> str | None:
+    """Why a moderator's restore of ``account`` would change nothing, or None: no sanction is in force (one that
+    ran out is history, left as it is), no strike in force is to be cleared (``clear_strikes``), and no erasure
+    waits to be finished (:func:`release_erased`). Such a restore writes nothing: a "restore" in the reader's
+    record, lifting nothing, would still keep them from the trusted standing for ``[trust] clean_days``
+    (:func:`townhall.service.accounts.trusted`), and the audit log would list a lifting that did not happen."""
+    account_id = int(account["id"])
+    if str(account["subject"]).startswith(SANCTIONED_PREFIX):
+        return None
+    if sanction_in_force(moderation.actions_for(conn, account_id), svc) is not None:
+        return None
+    strikes = len(moderation.active_strikes(conn, account_id, svc.now()))
+    if strikes and clear_strikes:
+        return None
+    if strikes:
+        return (f"Nothing to lift: no sanction is in force on this account. Its {strikes} strike"
+                f"{'s' if strikes != 1 else ''} in force stand{'' if strikes != 1 else 's'}; send clear_strikes "
+                "to clear them.")
+    return "Nothing to lift: no sanction or strike is in force on this account; nothing was recorded."
 
 
 def _repeated_restore(conn: Connection, svc: Services, actor: Actor, account: Mapping[str, Any], reason: str,

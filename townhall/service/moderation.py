@@ -100,12 +100,40 @@ def _conflict(conn: Connection, svc: Services, actor: Actor, row: Mapping[str, A
     return Conflict("Another moderator has already decided this comment.", {"status": row["status"]})
 
 
+def _changes_nothing(conn: Connection, row: Mapping[str, Any], target: CommentStatus) -> bool:
+    """Whether deciding ``target`` for the comment ``row`` would change nothing: approving a published comment
+    with no open report (a "Keep" settles its reports: that is a decision), or rejecting a comment a moderator
+    has already rejected. A moderator's rejection of a comment the house rules rejected is not nothing: it
+    confirms the rules, and the reader then reads the moderator's reason (``GET /api/v1/me``,
+    ``removed_comments``)."""
+    if row["status"] != target.value:
+        return False
+    if target is CommentStatus.PUBLISHED:
+        return not content.open_reports(conn, int(row["id"]))
+    return _by_a_moderator(conn, row, target)
+
+
+def _by_a_moderator(conn: Connection, row: Mapping[str, Any], target: CommentStatus) -> bool:
+    """Whether the comment's latest decision is a moderator's, the one ``target`` would be."""
+    latest = moderation.latest_decisions(conn, [int(row["id"])]).get(int(row["id"]))
+    return (latest is not None and latest["source"] == DecisionSource.MODERATOR.value
+            and latest["verdict"] == _VERDICT[target])
+
+
+ALREADY_PUBLISHED = "This comment is already published and has no open report; nothing changed."
+
+
 def decide_comment(svc: Services, actor: Actor, comment_id: int, *, approve: bool, reason: str = "",
                    expect_status: str | None = None, reported: bool = False) -> dict[str, Any]:
     """Approve or reject a comment. Two moderators acting at once: the first wins, the second gets 409
     (and both attempts are audited). ``expect_status``: the status the moderator's page showed; a comment
     that changed since is not touched, nor, with ``reported`` (the page showed it with open reports), one
-    whose reports were settled since (a "Keep")."""
+    whose reports were settled since (a "Keep").
+
+    A decision that would change nothing (:func:`_changes_nothing`) records nothing, with or without
+    ``expect_status``: where a moderator's decision made the comment so, it is answered as a decision found
+    made (409: "You have already …" to that moderator, another moderator's decision to anyone else); an
+    approval of a comment published without one is answered with the comment as it is and a ``notice``."""
     if not approve and not reason.strip():
         raise Invalid("Give a reason; the reader will see it.", {"field": "reason"})
     target = CommentStatus.PUBLISHED if approve else CommentStatus.REJECTED
@@ -121,8 +149,12 @@ def decide_comment(svc: Services, actor: Actor, comment_id: int, *, approve: boo
         if row["status"] == CommentStatus.DELETED.value:
             raise Conflict("Its author deleted this comment; it cannot be published again." if approve
                            else "Its author deleted this comment; there is nothing left to reject.", {"status": row["status"]})
+        notice = None
         if _stale(conn, row, expect_status, reported):
             conflict: Conflict | None = _conflict(conn, svc, actor, row, target, site_id)
+        elif _changes_nothing(conn, row, target):
+            conflict = _conflict(conn, svc, actor, row, target, site_id) if _by_a_moderator(conn, row, target) else None
+            notice = ALREADY_PUBLISHED if conflict is None else None
         else:
             conflict = None
             set_comment_status(conn, svc, row, target, actor, reason.strip() or "Approved by a moderator")
@@ -135,7 +167,7 @@ def decide_comment(svc: Services, actor: Actor, comment_id: int, *, approve: boo
                                 {"type": "comment.removed", "id": comment_id, "parent_id": row["parent_id"]})
     if conflict is not None:
         raise conflict
-    return {"comment_id": comment_id, "status": target.value}
+    return {"comment_id": comment_id, "status": target.value, **({"notice": notice} if notice else {})}
 
 
 def add_note(svc: Services, actor: Actor, account_id: int, text: str) -> int:
@@ -265,7 +297,8 @@ def set_thread_state(svc: Services, actor: Actor, site_id: str, thread_external_
     ``close_after_days`` keeps it open until a moderator closes it (townhall.service.closing). Readers' widgets
     are told when what they show changes: open or closed, or why closed (a moderator's closing of a thread the
     age limit had closed: ``thread.closed`` with ``closed_reason``). The answer carries the thread's effective
-    state as the comments list does (``state``, ``closed_reason``, ``closes_at``)."""
+    state as the comments list does (``state``, ``closed_reason``, ``closes_at``). A state the thread already has
+    (closing a closed thread, opening an open one) changes nothing and is not audited; the answer is the same."""
     from townhall.service import closing
     from townhall.store.schema import ThreadState
 
@@ -294,6 +327,9 @@ def set_thread_state(svc: Services, actor: Actor, site_id: str, thread_external_
         thread_id = int(thread["id"]) if thread is not None else new_id
         assert thread_id is not None
         kept = closing.kept_open_at(policy, thread, target, now)
+        if thread is not None and thread["state"] == target.value and as_utc(thread["kept_open_at"]) == kept:
+            # a closing of a closed thread, an "open" of an open one: nothing changes, nothing is audited
+            return {"thread": thread_external_id, **closing.described(before), "kept_open": kept is not None}
         content.set_thread_state(conn, thread_id, target, kept_open_at=kept)
         fresh = content.get_thread_by_id(conn, thread_id)
         after = closing.closure(svc, policy, fresh, now)

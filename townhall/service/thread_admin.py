@@ -154,7 +154,8 @@ def _require_thread(svc: Services, site_id: str, external_id: str) -> Mapping[st
 
 
 def set_state(svc: Services, actor: Actor, site_id: str, external_id: str, state: str) -> dict[str, Any]:
-    """Close the thread, or open it again (audited ``thread.closed`` / ``thread.open``); the thread as now."""
+    """Close the thread, or open it again (audited ``thread.closed`` / ``thread.open``; a state the thread already
+    has changes nothing and is not audited); the thread as now."""
     actor.require_site(site_id)
     _require_thread(svc, site_id, external_id)
     svc_mod.set_thread_state(svc, actor, site_id, external_id, state)

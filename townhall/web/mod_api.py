@@ -107,13 +107,15 @@ def sanction(request: Request, account_id: Id, body: SanctionIn) -> dict[str, An
 
 
 @router.post("/accounts/{account_id}/restore", summary="Lift an account's sanctions (unban, unsuspend), and "
-             "optionally clear its strikes")
+             "optionally clear its strikes",
+             description="With nothing to lift (no sanction in force; with `clear_strikes`, no strike in force "
+                         "either) nothing is recorded: the answer has `action_id` null and a `notice`.")
 def restore(request: Request, account_id: Id, body: RestoreIn) -> dict[str, Any]:
     svc = services(request)
     actor = require_moderator(request, svc)
     done = enforcement.moderator_restore(svc, actor, account_id, body.reason, clear_strikes=body.clear_strikes)
     return {"action_id": done.action_id, "account_id": account_id, "revoked": done.revoked,
-            "cleared_strikes": done.cleared_strikes}
+            "cleared_strikes": done.cleared_strikes, **({"notice": done.notice} if done.notice else {})}
 
 
 @router.post("/accounts/{account_id}/reject-all", summary="Reject every published or held comment of an account")

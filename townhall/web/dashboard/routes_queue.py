@@ -310,7 +310,10 @@ def restore(request: Request, account_id: Id, reason: FormReason = "",
     """Lift the account's sanctions; with the box ticked, clear its strikes in force too."""
     out = enforcement.moderator_restore(services(request), session_of(request).actor, account_id, reason.strip(),
                                         clear_strikes=clear_strikes == "yes")
-    return done(request, {"action_id": out.action_id, "cleared_strikes": out.cleared_strikes}, _back(request))
+    payload: dict[str, Any] = {"action_id": out.action_id, "cleared_strikes": out.cleared_strikes}
+    if out.notice:
+        payload["notice"] = out.notice
+    return done(request, payload, _back(request))
 
 
 @router.post("/accounts/{account_id}/notes")
