@@ -8,18 +8,12 @@ The kill comes once the first batches are committed and before the last one is: 
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from townhall.app import Townhall
-from tests.ops.conftest import POLICY
+from tests.ops.import_runs import count_comments, finish, kill_half_way, start
 
 THREADS = 4
 POSTS_PER_THREAD = 750  # 3,000 comments: a few seconds of importing, batches of 200
@@ -45,45 +39,15 @@ def _export(path: Path) -> None:
         out.write("</disqus>\n")
 
 
-def _count(app: Townhall) -> int:
-    with app.services.db.read() as conn:
-        return int(conn.execute(sa.text("SELECT COUNT(*) FROM comments")).scalar_one())
-
-
-def _import(path: Path, db_url: str, tmp_path: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "TOWNHALL_POLICY": POLICY, "TOWNHALL_TROLL_INTERVAL_SECONDS": "0"}
-    return subprocess.Popen([sys.executable, "-m", "townhall.cli", "import", "disqus", str(path), "--site", "default",
-                             "--json", "--db", db_url], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-
-
-def _finish(proc: subprocess.Popen[bytes]) -> dict[str, object]:
-    out, err = proc.communicate(timeout=600)
-    assert proc.returncode == 0, err.decode(errors="replace")[-2000:]
-    return json.loads(out)  # type: ignore[no-any-return]
-
-
 def test_an_import_killed_half_way_and_run_again_has_every_comment_once(app: Townhall, db_url: str,
                                                                          tmp_path: Path) -> None:
     total = THREADS * POSTS_PER_THREAD
     export = tmp_path / "export.xml"
     _export(export)
 
-    proc = _import(export, db_url, tmp_path)
-    deadline = time.monotonic() + 300
-    try:
-        while _count(app) == 0:
-            assert proc.poll() is None, proc.communicate()[1].decode(errors="replace")[-2000:]
-            assert time.monotonic() < deadline, "the import committed nothing"
-            time.sleep(0.01)
-        proc.send_signal(signal.SIGKILL)
-    finally:
-        proc.wait(60)
-    assert proc.returncode == -signal.SIGKILL
-    before = _count(app)
-    assert 0 < before < total, before  # killed half-way: some batches in, not all
+    before = kill_half_way(app, start("disqus", export, db_url, tmp_path), total)
 
-    report = _finish(_import(export, db_url, tmp_path))
+    report = finish(start("disqus", export, db_url, tmp_path))
     assert report["comments_in_archive"] == total
     assert report["comments_already_imported"] == before
     assert report["comments_new"] == total - before
@@ -112,7 +76,7 @@ def test_an_import_killed_half_way_and_run_again_has_every_comment_once(app: Tow
             else:
                 assert row["parent_id"] is None and row["depth"] == 0
 
-    again = _finish(_import(export, db_url, tmp_path))
+    again = finish(start("disqus", export, db_url, tmp_path))
     assert again["comments_new"] == 0 and again["threads_new"] == 0 and again["accounts_new"] == 0
     assert again["comments_already_imported"] == total
-    assert _count(app) == total
+    assert count_comments(app) == total

@@ -2,7 +2,7 @@
 accounts, times and approval states. Idempotent and resumable: every comment keeps its archive id in
 ``comments.external_id`` ("<source>:<id>") and batches commit as they go, so a re-run adds only what is
 missing. The house rules judge each imported text in report-only mode: a decision with source "import"
-is stored, the archive's status is kept.
+is stored, the archive's status is kept; a re-run judges only the comments it adds.
 """
 
 from __future__ import annotations
@@ -76,7 +76,12 @@ def run_import(svc: Services, archive: Archive, site_id: str, *, dry_run: bool =
     report.total = archive.prepare()
     state = _State()
     for chunk in archive.batches(batch):
-        verdicts = [policy.evaluate(Subject(text=c.text)) for c, _ in chunk]
+        # judged before the batch's transaction (the house rules and classifiers take time, the lock is
+        # exclusive), and only where the comment is new: a re-run does not judge again what it already has
+        with svc.db.read() as conn:
+            have = _already_imported(conn, archive.source, site_id, chunk)
+        verdicts = [None if (c.external_id, c.thread_key) in have else policy.evaluate(Subject(text=c.text))
+                    for c, _ in chunk]
         if dry_run:
             with svc.db.read() as conn:
                 _apply(conn, svc, archive, site_id, chunk, verdicts, report, state, write=False, policy=policy)
@@ -115,6 +120,15 @@ class _State:
         return self.fake
 
 
+def _already_imported(conn: Connection, source: str, site_id: str,
+                      chunk: list[tuple[ImportedComment, int]]) -> set[tuple[str, str]]:
+    """(archive id, thread key) of the batch's comments the site has imported already (as ``_apply`` matches
+    them: within their thread)."""
+    prefix = f"{source}:"
+    return {(str(row["external_id"])[len(prefix):], str(row["thread_key"]))
+            for row in store.imported_comments(conn, site_id, [prefix + c.external_id for c, _ in chunk])}
+
+
 def _apply(conn: Connection, svc: Services, archive: Archive, site_id: str, chunk: list[tuple[ImportedComment, int]],
            verdicts: list[Any], report: ImportReport, state: _State, *, write: bool, policy: Any) -> None:
     prefix = f"{archive.source}:"
@@ -138,6 +152,8 @@ def _apply(conn: Connection, svc: Services, archive: Archive, site_id: str, chun
         if ext in elsewhere:
             report.problems.append(Problem(comment.position, f"id {ext!r} was imported before into another thread; "
                                            "imported into this one as another comment"))
+        if decision is None:  # it was imported when the batch was judged, and is gone since: judged now
+            decision = policy.evaluate(Subject(text=comment.text))
         if comment.created_at > svc.now() + FUTURE_MARGIN:  # kept: the archive's date is all there is to go by
             report.problems.append(Problem(comment.position, f"dated {comment.created_at:%Y-%m-%d %H:%M:%S} UTC, after "
                                            "the import; imported with that date"))

@@ -39,12 +39,13 @@ Row = RowMapping
 
 def imported_comments(conn: Connection, site_id: str, external_ids: Sequence[str]) -> list[Row]:
     """Comments of the site already imported under these archive ids, in any thread: (id, root_id, depth,
-    thread_id, external_id); an id may be found in several threads."""
+    thread_id, external_id, thread_key: the thread's external id); an id may be found in several threads."""
     out: list[Row] = []
     ids = list(dict.fromkeys(external_ids))
     for start in range(0, len(ids), 500):
         q = (
-            select(comments.c.id, comments.c.root_id, comments.c.depth, comments.c.thread_id, comments.c.external_id)
+            select(comments.c.id, comments.c.root_id, comments.c.depth, comments.c.thread_id, comments.c.external_id,
+                   threads.c.external_id.label("thread_key"))
             .join(threads, threads.c.id == comments.c.thread_id)
             .where(threads.c.site_id == site_id, comments.c.external_id.in_(ids[start:start + 500]))
         )

@@ -30,6 +30,10 @@ from townhall.store.schema import CommentStatus
 
 NS = {"d": "http://disqus.com", "dsq": "http://disqus.com/disqus-internals"}
 NOT_DISQUS = "no <thread>/<post> records found — is this a Disqus export?"
+# A Disqus record is one thread or one post: one longer than this cannot hold a comment an import keeps
+# (model.MAX_TEXT_CHARS, 1,000,000 characters, even written as numeric character references), and is
+# reported and skipped while it is read, without being held (a record is held whole while it is parsed).
+MAX_RECORD_CHARS = 16 << 20
 
 
 def _flag(value: str | None) -> bool:
@@ -54,7 +58,7 @@ def _unknown(thread_ref: str | None) -> str:
 def _read(archive: Archive, text: str | Iterable[str]) -> None:
     keys: dict[str, str] = {}  # a thread's dsq:id -> its key
     found_any = False
-    for rec in records(text, {"thread", "post", "category"}):
+    for rec in records(text, {"thread", "post", "category"}, max_record_chars=MAX_RECORD_CHARS):
         found_any = found_any or rec.name != "category"
         where = f"line {rec.line} <{rec.name}>"
         if rec.error is not None or rec.element is None:

@@ -78,6 +78,10 @@ class Archive:
         self.problems[:0] = [Problem("file", m) for m in messages]
 
     def add(self, comment: ImportedComment) -> None:
+        too_long = _too_long(comment)
+        if too_long is not None:
+            self.problem(comment.position, too_long)
+            return
         self._spool.add(_row(self._fit(comment), None, None))
 
     def _fit(self, comment: ImportedComment) -> ImportedComment:
@@ -94,6 +98,8 @@ class Archive:
         """A comment (or a problem with one) read before its thread: kept until ``settle_threads`` says
         whether the thread exists."""
         self._deferred = True
+        if isinstance(found, ImportedComment):
+            found = _too_long(found) or found
         if isinstance(found, ImportedComment):
             self._spool.add(_row(self._fit(found), thread_ref, None))
         else:
@@ -189,6 +195,22 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # "wordpress:", takes 10); a longer one is kept as its beginning and a hash of the whole, the same on every run,
 # so that replies and re-imports still find it. Every id that could be stored before is stored as it was.
 MAX_ID_CHARS = 288
+
+
+# An imported comment's text is at most this long (the policy file's upper bound for a new comment's
+# max_length): an archive's history was published elsewhere and may be longer than the site allows today, but
+# a longer text is a spam flood or a broken export, and would take hundreds of MiB to judge, render and
+# store. Such a comment is skipped and reported, not cut: a cut text is words its author never wrote as they
+# stand; the archive still holds it.
+MAX_TEXT_CHARS = 1_000_000
+
+
+def _too_long(comment: ImportedComment) -> str | None:
+    """Why ``comment`` is skipped for its length, or None."""
+    if len(comment.text) <= MAX_TEXT_CHARS:
+        return None
+    return (f"text is {len(comment.text):,} characters long, more than the {MAX_TEXT_CHARS:,} an imported "
+            "comment may have; skipped")
 
 
 def short_id(ext: str | None) -> str | None:
