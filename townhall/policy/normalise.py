@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Mapping, Sequence
 
-__all__ = ["Normalised", "fold_char", "normalise", "CONFUSABLES", "INVISIBLE"]
+__all__ = ["Normalised", "blank", "fold_char", "normalise", "CONFUSABLES", "INVISIBLE"]
 
 # Look-alike letters that Unicode normalisation does not fold, mapped to the Latin letter a reader sees.
 # Curated from Unicode's confusables list for the scripts that comment trolls actually use (Cyrillic,
@@ -121,6 +121,13 @@ def _named_letter(ch: str) -> str | None:
         return None
     m = _NAMED_LETTER.fullmatch(unicodedata.name(ch, ""))
     return m.group(1).lower() if m else None
+
+
+def blank(text: str) -> bool:
+    """Whether ``text`` shows a reader nothing: whitespace, and characters a browser draws as nothing (a zero-width
+    space, a soft hyphen, a Braille blank, a Hangul filler, a lone combining mark). Stops at the first visible
+    character."""
+    return all(not fold_char(ch).strip() for ch in text)
 
 
 def fold_char(ch: str) -> str:

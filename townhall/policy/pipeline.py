@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from townhall.policy.normalise import fold_char
+from townhall.policy.normalise import blank
 from townhall.policy.types import Action, Decision, Hit, Phase, RuleResult, Subject, Verdict
 
 
@@ -25,9 +25,7 @@ class LengthPhase:
 
     def evaluate(self, subject: Subject) -> RuleResult:
         text = subject.text
-        # blank to a reader: whitespace, and characters a browser draws as nothing (a zero-width space, a soft
-        # hyphen, a Braille blank, a Hangul filler) which would publish an empty comment; stops at the first letter
-        if all(not fold_char(ch).strip() for ch in text):
+        if blank(text):  # whitespace, or characters a browser draws as nothing: an empty comment to a reader
             return RuleResult(hits=(Hit(self.name, "A comment needs some text.", Action.REJECT),))
         if len(text) > self.max_length:
             msg = f"Comments can be at most {self.max_length} characters long; this one has {len(text)}."

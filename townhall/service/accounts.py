@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from townhall.policy.enforcement import is_trusted
+from townhall.policy.normalise import blank
 from townhall.policy.policyfile import NEW_ACCOUNT_RULE, RECENT_HISTORY_RULE
 from townhall.policy.types import Subject, Verdict
 from townhall.service.core import Services, as_utc, plain_address, storable
@@ -294,7 +295,7 @@ def sign_in_guest(svc: Services, site_id: str, name: Any, guest_id: str | None) 
         if returning is not None:
             return returning
         raise guests_not_allowed()
-    if not isinstance(name, str) or not name.strip():
+    if not isinstance(name, str) or blank(name):  # a name of Braille blanks would show no author at all
         raise Invalid("A guest needs a display name.", {"field": "guest_name"})
     display = _clean_name(name, "Guest")
     subject = _guest_subject(guest_id) or f"guest:{uuid.uuid4()}"

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from townhall.policy.normalise import blank
 from townhall.service.core import Services, as_utc
 from townhall.service.enforcement import PAID_TROLL, SANCTIONS, appeal_would_matter, close_moot_appeals, lifted_with, sanction_in_force
 from townhall.service.enforcement import reverse as reverse_action
@@ -76,6 +77,8 @@ def _moot(action: Any) -> Conflict:
 
 
 def appeal(svc: Services, ident: Identity, action_id: int, text: str) -> dict[str, Any]:
+    if blank(text):  # spaces, or characters a browser draws as nothing: a moderator would read an empty appeal
+        raise Invalid("Write why the decision should be reversed.", {"field": "text"})
     try:
         appeal_id = _file_appeal(svc, ident, action_id, text)
     except IntegrityError as exc:  # the same appeal sent twice at once: the other request filed it
