@@ -344,6 +344,8 @@ def edit(svc: Services, ident: Identity, comment_id: int, text: Any) -> Posted:
         fresh = content.get_comment(conn, comment_id)
         author = people.get_account(conn, ident.account_id)
         assert fresh is not None
+        if status is CommentStatus.PUBLISHED and row["status"] != CommentStatus.PUBLISHED.value:  # a mend published it
+            svc.published_later(conn, ident.site_id, thread["external_id"], svc.published_event(row))
         out = serialize(fresh, author, viewer_id=ident.account_id, decision=decision)
     channel = svc.events.channel(ident.site_id, thread["external_id"])
     if status is CommentStatus.PUBLISHED and row["status"] != CommentStatus.PUBLISHED.value:  # readers never saw it

@@ -157,9 +157,23 @@ class Services:
 
     def announce(self, conn: Any, site_id: str, thread_external_id: str, event: dict[str, Any]) -> None:
         """Send ``event`` to the live readers of a thread once the write transaction of ``conn`` has committed
-        (nothing is sent if it rolls back)."""
+        (nothing is sent if it rolls back). A comment readers now see (``published_event``: approved, released,
+        restored) is also a ``comment.published`` for the listeners (:meth:`published_later`)."""
         channel = self.events.channel(site_id, thread_external_id)
         self.db.after_commit(conn, lambda: self.events.publish(channel, event))
+        if event.get("type") == "comment.published":
+            self.published_later(conn, site_id, thread_external_id, event)
+
+    def published_later(self, conn: Any, site_id: str, thread_external_id: str, event: Mapping[str, Any]) -> None:
+        """Tell the listeners, once ``conn`` has committed, of a comment published after it was posted (a moderator's
+        approval, a granted appeal, a mend, a released evasion hold): ``comment.published`` with its id, parent and
+        thread (the reply e-mail; webhooks send only their documented events). Only the comment's first publication:
+        its latest decision, just recorded, is its only ``publish`` (one published when posted was told then)."""
+        comment_id = int(event["id"])
+        if sum(1 for d in moderation.decisions_for(conn, [comment_id]) if d["verdict"] == "publish") != 1:
+            return
+        payload = {"comment_id": comment_id, "parent_id": event.get("parent_id"), "thread": thread_external_id}
+        self.db.after_commit(conn, lambda: self.emit("comment.published", site_id, payload))
 
     def announce_on(self, conn: Any, thread_id: int, event: dict[str, Any]) -> None:
         """``announce`` for a thread known by its row id; nothing for a thread that is gone."""

@@ -20,8 +20,9 @@ import ssl
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
+from email.header import Header
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid
 from typing import Any, Mapping
 from urllib.parse import parse_qs, unquote, urlencode, urlparse
 
@@ -79,6 +80,33 @@ def base_url(svc: Services) -> str:
 NOT_CONFIGURED = "e-mail is not configured: set smtp_url (TOWNHALL_SMTP_URL=smtp://host:port, or smtps://user:password@host:port)"
 
 
+class _MailPolicy(email.policy.EmailPolicy):
+    """SMTP's policy (CRLF, lines of at most 78 characters), except for the headers that hold an unsubscribe link:
+    they are written on one line of up to SMTP's limit, 998 (folded, a link as long as a token would become RFC 2047
+    encoded words, which List-Unsubscribe does not allow: RFC 2369). Every other header keeps 78, so that a subject
+    with non-ASCII characters is written in encoded words of at most 75 characters (RFC 2047 section 2), which a
+    998-character limit for all headers made one word of any length."""
+
+    def fold(self, name: str, value: str) -> str:
+        if name.lower() in _ONE_LINE_HEADERS:
+            return _ONE_LINE.fold(name, value)
+        if name.lower() == "subject" and not str(value).isascii():
+            # Python 3.11's folder drops the space between two encoded words it splits a subject into ("Żółć
+            # Straße" comes out "ŻółćStraße"); the older encoder keeps it inside the words (of at most 75 characters)
+            return f"{name}: {Header(str(value), 'utf-8', 76, name).encode(linesep=self.linesep)}{self.linesep}"
+        return super().fold(name, value)
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        if name.lower() in _ONE_LINE_HEADERS or name.lower() == "subject" and not str(value).isascii():
+            return self.fold(name, value).encode("ascii")
+        return super().fold_binary(name, value)
+
+
+_ONE_LINE_HEADERS = frozenset({"list-unsubscribe", "list-unsubscribe-post"})
+_ONE_LINE = email.policy.SMTP.clone(max_line_length=998)
+_POLICY = _MailPolicy(linesep="\r\n")
+
+
 def send(svc: Services, to: list[str], subject: str, text: str, headers: dict[str, str] | None = None) -> None:
     """Send one plain-text message now (raises on SMTP errors)."""
     if not svc.settings.smtp_url:
@@ -86,13 +114,12 @@ def send(svc: Services, to: list[str], subject: str, text: str, headers: dict[st
     url = urlparse(svc.settings.smtp_url)
     if url.scheme not in ("smtp", "smtps"):
         raise PermanentError(f"smtp_url must start with smtp:// or smtps://, not {svc.settings.smtp_url!r}")
-    # SMTP's own line limit (998) rather than the default 78: a header as long as an unsubscribe link would
-    # otherwise be folded into RFC 2047 encoded words, which List-Unsubscribe does not allow (RFC 2369)
-    msg = EmailMessage(policy=email.policy.SMTP.clone(max_line_length=998))
+    msg = EmailMessage(policy=_POLICY)
     msg["From"] = formataddr(("Townhall", svc.settings.mail_from))
     msg["To"] = ", ".join(to)
     msg["Subject"] = subject
     msg["Message-ID"] = make_msgid(domain=svc.settings.mail_from.rpartition("@")[2] or "townhall")
+    msg["Date"] = format_datetime(datetime.now(UTC))  # required (RFC 5322); when it is sent, in UTC ("+0000")
     for key, value in (headers or {}).items():
         msg[key] = value
     msg.set_content(text)
@@ -234,6 +261,8 @@ def listener(svc: Services, queue: JobQueue) -> Any:
         try:
             if event == "comment.created" and payload.get("comment", {}).get("parent_id"):
                 queue.enqueue(JOB_KIND, {"template": "reply", "comment_id": payload["comment"]["id"]})
+            elif event == "comment.published" and payload.get("parent_id"):  # a held or refused reply published later
+                queue.enqueue(JOB_KIND, {"template": "reply", "comment_id": payload["comment_id"]})
             elif event == "account.sanctioned":
                 queue.enqueue(JOB_KIND, {"template": "sanction", "account_id": payload["account_id"], "action_id": payload["action_id"]})
             elif event == "appeal.decided":
