@@ -94,6 +94,9 @@ def analyse_store(store: EventStore, now: datetime, cfg: DetectorConfig, rng: ra
     for kind in (Signal.SYNC, Signal.BRIGADE, Signal.DEVICE, Signal.IP_PREFIX):
         strong = signals[kind].strength >= 0.5
         coordinated[signals[kind].a[strong]] = coordinated[signals[kind].b[strong]] = True
+    # ... or a wording tie so far beyond chance (twice the bits needed) that it is no ordinary reader's
+    strong = signals[Signal.TEXT_REUSE].strength >= cfg.circulation_wording
+    coordinated[signals[Signal.TEXT_REUSE].a[strong]] = coordinated[signals[Signal.TEXT_REUSE].b[strong]] = True
     stats_of = {k: {int(key): (o, e) for key, o, e in zip((s.a * n_acc + s.b).tolist(), s.observed.tolist(), s.expected.tolist())}
                 for k, s in signals.items()}
 
@@ -127,17 +130,34 @@ def analyse_store(store: EventStore, now: datetime, cfg: DetectorConfig, rng: ra
                 extra = tied_outsiders(group_set, born, cells, local, attached)
                 assigned.update(extra)
                 members = np.array(sorted(group_set | set(extra)), dtype=np.int64)
-        member_set = {int(m) for m in members}
-        per_member = {m: ties(m, member_set, adj) | attached.get(m, {}) for m in sorted(member_set)}
-        # Wording counts for a cluster only in the near-duplicate groups that are its own (see _own_texts).
-        tied = coordinated.copy()
-        if burst >= 0.5:  # the cluster's sign-up burst ties its accounts together too
-            tied |= (c.created >= start) & (c.created <= start + cw)
-        tied[members] = True
-        own_texts = _own_texts(members, writers, valid, tied, cfg.text_circulation, cfg.circulation_jaccard)
-        text_stats, text_tied = stats_of[Signal.TEXT_REUSE], {m for m in member_set if _has_edge(m, Signal.TEXT_REUSE, member_set, adj)}
-        if own_texts is not valid:  # some wording is in circulation: test the members' wording without it
-            text_stats, text_tied = _own_wording(members, per_member, writers, own_texts, n_acc, cfg, needed)
+        born_tie = (c.created >= start) & (c.created <= start + cw) if burst >= 0.5 else None
+
+        def wording(members: np.ndarray) -> tuple[set[int], dict[int, dict[Signal, float]], np.ndarray,
+                                                  dict[int, tuple[float, float]], set[int], list[int]]:
+            """The members' ties, with wording counted only in the near-duplicate groups that are the cluster's own
+            (see _own_texts), and the members linked to the cluster only by wording in circulation."""
+            member_set = {int(m) for m in members}
+            per_member = {m: ties(m, member_set, adj) | attached.get(m, {}) for m in sorted(member_set)}
+            linked = {m for m, s in per_member.items() if max((s.get(k, 0.0) for k in LINKING), default=0.0) >= 0.5}
+            tied = coordinated.copy()
+            if born_tie is not None:  # the cluster's sign-up burst ties its accounts together too
+                tied |= born_tie
+            tied[_acting_with(members, adj)] = True
+            own_texts = _own_texts(members, writers, valid, tied, cfg.text_circulation, cfg.text_circulation_share,
+                                   cfg.circulation_jaccard)
+            text_stats, text_tied = stats_of[Signal.TEXT_REUSE], {m for m in member_set if _has_edge(m, Signal.TEXT_REUSE, member_set, adj)}
+            if own_texts is not valid:  # some wording is in circulation: test the members' wording without it
+                text_stats, text_tied = _own_wording(members, per_member, writers, own_texts, n_acc, cfg, needed)
+            unlinked = sorted(m for m in linked if max((per_member[m].get(k, 0.0) for k in LINKING), default=0.0) < 0.5)
+            return member_set, per_member, own_texts, text_stats, text_tied, unlinked
+
+        member_set, per_member, own_texts, text_stats, text_tied, unlinked = wording(members)
+        if unlinked and len(member_set) - len(unlinked) >= 2:
+            # Readers drawn into the cluster only by a side's slogans are no part of it (they are left out of
+            # every cluster): 30 readers who share their side's slogans with ten accounts behind one network
+            # must not hide, nor share, what those ten do.
+            members = np.array(sorted(member_set - set(unlinked)), dtype=np.int64)
+            member_set, per_member, own_texts, text_stats, text_tied, _ = wording(members)
         # in name order: the sums come out the same to the last bit whatever order the events came in
         r_mean, rhythm = rhythm_similarity(hours, np.array(sorted(members.tolist(), key=rank), dtype=np.int64), baseline)
         own: dict[int, dict[Signal, float]] = {}
@@ -242,17 +262,28 @@ def _group_writers(labels: np.ndarray, valid: np.ndarray, acc: np.ndarray, n_acc
 
 
 def _own_texts(members: np.ndarray, writers: Writers, valid: np.ndarray, tied: np.ndarray, circulation: int,
-               same: float) -> np.ndarray:
+               share: float, same: float) -> np.ndarray:
     """The near-duplicate groups that are the cluster's own: all but wording in circulation, i.e. groups in which
-    at least ``circulation`` ordinary readers, more of them than tied ones, posted a text near-identical
-    (estimated Jaccard >= ``same``) to one of the members'. ``tied`` (per account, members included): a
-    significant tie of another kind than wording to some account, or born in the cluster's sign-up burst;
-    so a campaign that falls apart in several clusters still owns its talking points. A side's slogans, a
-    famous quote or a meme that many ordinary readers post is no evidence that this subgroup acts together,
-    whatever else it shares (readers of one side behind a campus network must not be flagged for their
-    side's slogans plus their network). Ordinary comments that merely share a sentence with a talking point
-    (they are near-duplicates of it, not copies) do not put it in circulation. Returns ``valid`` itself when
-    every group is the cluster's own."""
+    at least ``circulation`` ordinary readers, who are at least ``share`` of its ordinary copiers and tied
+    writers together, posted a text near-identical (estimated Jaccard >= ``same``) to another account's among
+    the members'. ``tied`` (per account): a significant tie of another kind than wording to some account, a
+    wording tie far beyond chance (``circulation_wording``), born in the cluster's sign-up burst, or any
+    evidence of another kind between it and a member (arriving on the same threads, replying to the same
+    comments, a device or network shared, at any strength above chance; see :func:`_acting_with`); so a
+    campaign that falls apart in several clusters still owns its talking points, and its members who only copy
+    them while taking part in its operations are no ordinary readers.
+    Everyone else who used the wording is an ordinary reader, a member or not: readers who only share a
+    side's slogans with a cluster are drawn into it by the slogans alone.
+
+    A side's slogans, a famous quote or a meme that ordinary readers post is no evidence that a subgroup acts
+    together, whatever else it shares (readers of one side behind a campus network must not be flagged for
+    their side's slogans plus their network). How many ordinary readers use a side's slogans depends on how
+    many readers that side has on the site, so the test is a share, not a comparison with the group behind the
+    network: 12 students whose slogans 5 other readers use are as innocent as 12 whose slogans 30 use (before
+    2026-11-28 only the second were; readers outnumbering the group were needed). A few strays who copy a
+    crew's talking points (well under ``share`` of those who post them) do not put them in circulation.
+    Ordinary comments that merely share a sentence with a talking point (they are near-duplicates of it, not
+    copies) do not put it in circulation. Returns ``valid`` itself when every group is the cluster's own."""
     own = valid  # copied at the first group found in circulation
     is_member = np.zeros(len(tied), bool)
     is_member[members] = True
@@ -261,17 +292,30 @@ def _own_texts(members: np.ndarray, writers: Writers, valid: np.ndarray, tied: n
     for g in groups.tolist():
         accounts = writers.account[writers.group_starts[g] : writers.group_starts[g + 1]]
         inside = int(tied[accounts].sum())
-        if writers.per_group[g] - inside < max(circulation, inside + 1):
+        if writers.per_group[g] - inside < circulation:
             continue
         rows = writers.rows[writers.starts[g] : writers.starts[g + 1]]
         acc = writers.acc_of_row[rows]
         theirs, others = rows[is_member[acc]], rows[~tied[acc]]
-        close = (writers.sigs[others][:, None, :] == writers.sigs[theirs][None, :, :]).mean(axis=2).max(axis=1) >= same
+        similar = (writers.sigs[others][:, None, :] == writers.sigs[theirs][None, :, :]).mean(axis=2)
+        similar[writers.acc_of_row[others][:, None] == writers.acc_of_row[theirs][None, :]] = 0.0  # not one's own text
+        close = similar.max(axis=1, initial=0.0) >= same
         copied = len(set(writers.acc_of_row[others[close]].tolist()))
-        if copied >= circulation and copied > inside:
+        if copied >= circulation and copied >= share * (copied + inside):
             own = own.copy() if own is valid else own
             own[g] = False
     return own
+
+
+def _acting_with(members: np.ndarray, adj: Adjacency) -> list[int]:
+    """The members with evidence of another kind than wording (any strength above chance) with some account,
+    and every account with such evidence with one of them."""
+    out: list[int] = []
+    for m in members.tolist():
+        for other, kind, strength, *_ in adj.get(int(m), ()):
+            if kind is not Signal.TEXT_REUSE and strength > 0:
+                out.extend((int(m), other))
+    return out
 
 
 def _own_wording(members: np.ndarray, per_member: dict[int, dict[Signal, float]], writers: Writers, own_texts: np.ndarray,

@@ -29,11 +29,15 @@ class DetectorConfig:
     text_min_support: int = 2
     # Texts shared by more accounts than this are common phrases, not a campaign's talking point.
     text_group_cap: int = 60
-    # Wording in circulation: a near-duplicate group in which at least this many ordinary readers (outside the
-    # cluster, tied to no one in another way), more of them than members, posted copies (estimated Jaccard >=
-    # circulation_jaccard) of the members' texts is not the cluster's own.
-    text_circulation: int = 10
+    # Wording in circulation: a near-duplicate group in which at least this many ordinary readers (no evidence of
+    # another kind with a member, no significant tie of another kind to anyone, no wording tie of
+    # ``circulation_wording`` or more), and at least ``text_circulation_share`` of its writers, posted copies
+    # (estimated Jaccard >= circulation_jaccard) of the members' texts is not the cluster's own. A share, not
+    # a count against the members: how many readers use a side's slogans depends on how big the side is.
+    text_circulation: int = 3
+    text_circulation_share: float = 0.25
     circulation_jaccard: float = 0.8
+    circulation_wording: float = 1.0
     # Device fingerprints / IP prefixes shared by more accounts than the cap are collisions or NAT.
     device_cap: int = 60
     ip_cap: int = 64
