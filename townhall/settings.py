@@ -33,7 +33,7 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("data_dir", str, "./townhall-data", "Directory for the SQLite database and other local files."),
     SettingSpec("database_url", str, "", "SQLAlchemy URL; empty means SQLite at DATA_DIR/townhall.db. Use postgresql+psycopg://… for PostgreSQL."),
     SettingSpec("secret", str, "", "Secret for signing sessions and hashing signals; generated and stored in the database when empty."),
-    SettingSpec("policy", str, "", "Path of the default site's policy file; empty means the packaged default house rules."),
+    SettingSpec("policy", str, "", "Path of the policy file of every site (the default site and those added on the dashboard); empty means the packaged default house rules."),
     SettingSpec("sso_secret", str, "", "HS256 secret with which the default site signs reader JWTs; generated when empty."),
     SettingSpec("default_site", str, "default", "Id of the site created on first start and used when a request names none."),
     SettingSpec("site_name", str, "Demo Gazette", "Display name of the default site."),

@@ -128,7 +128,7 @@ def register(group: click.Group) -> None:
             if as_json:
                 click.echo(json.dumps(data, indent=2, ensure_ascii=False))
             else:
-                _print_report(Console(), data)
+                _print_report(Console(soft_wrap=True), data)  # one line per finding, also in a file or a pipe
 
     source_command("disqus", "Import a Disqus XML export.")
     source_command("wordpress", "Import a WordPress export (WXR).")

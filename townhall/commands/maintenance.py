@@ -55,7 +55,7 @@ def register(group: click.Group) -> None:
         from townhall.service.maintenance import doctor as run_doctor
 
         settings = load_settings(config, database_url=database_url, data_dir=data_dir)
-        console = Console()
+        console = Console(soft_wrap=True)  # one line per check, also in a file or a pipe
         checks = run_doctor(settings)
         for check in checks:
             # a detail quotes the operator's own files ("[/x]", "[[enforcement.ladder]]"): text, not markup

@@ -10,6 +10,7 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.markup import escape
+from sqlalchemy.exc import SQLAlchemyError
 
 from townhall.settings import Settings, SettingsError
 
@@ -63,15 +64,22 @@ def trusted_proxies(configured: str | None) -> str:
     return ",".join(dict.fromkeys(entries + mapped))
 
 
+def _one_line(exc: BaseException) -> str:
+    """The database's own words without SQLAlchemy's "[SQL: …]" and "(Background on this error at: …)" lines."""
+    text = str(exc)
+    return text.splitlines()[0] if isinstance(exc, SQLAlchemyError) and text else text
+
+
 def register(group: click.Group) -> None:
     @group.command()
     @click.option("--config", type=click.Path(dir_okay=False), help="TOML settings file.")
     @click.option("--host", default="127.0.0.1", show_default=True)
     @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
     @click.option("--db", "database_url", help="Database URL (default: SQLite under ./townhall-data).")
-    @click.option("--policy", help="Policy file for the default site (default: the packaged house rules).")
+    @click.option("--policy", help="Policy file of every site (default: the packaged house rules).")
     @click.option("--data-dir", help="Directory for the SQLite database.")
-    @click.option("--workers", default=1, show_default=True, type=int, help="Worker processes (PostgreSQL only).")
+    @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
+                  help="Worker processes (PostgreSQL only).")
     def serve(config: str | None, host: str, port: int, database_url: str | None, policy: str | None,
               data_dir: str | None, workers: int) -> None:
         """Run Townhall (with the demo article at /demo unless the setting demo is off)."""
@@ -82,7 +90,7 @@ def register(group: click.Group) -> None:
         from townhall.web.factory import configure_logging, tune_collector
         from townhall.web.protocol import HeadDeadlineProtocol
 
-        console = Console(stderr=True)
+        console = Console(stderr=True, soft_wrap=True)  # a log line is one line, however wide the terminal
         settings = load_settings(config, database_url=database_url, policy=policy, data_dir=data_dir)
         configure_logging(settings.log_level)
         if workers > 1 and not settings.resolved_database_url.startswith("postgresql"):
@@ -93,7 +101,7 @@ def register(group: click.Group) -> None:
             click.echo(f"Townhall could not start: {exc}", err=True)
             sys.exit(1)
         except Exception as exc:  # noqa: BLE001 - print for people, not a traceback
-            console.print(f"[red]Townhall could not start:[/red] {escape(str(exc))}")
+            console.print(f"[red]Townhall could not start:[/red] {escape(_one_line(exc))}")
             sys.exit(1)
         demo = f" — demo article at http://{host}:{port}/demo" if settings.demo else ""  # /demo is 404 without it
         console.print(f"Townhall on [bold]http://{escape(host)}:{port}/[/bold]{demo}")
@@ -123,5 +131,5 @@ def register(group: click.Group) -> None:
         try:
             applied, current = migrate_schema(settings)
         except Exception as exc:  # noqa: BLE001
-            raise click.ClickException(f"migration failed: {exc}") from exc
+            raise click.ClickException(f"migration failed: {_one_line(exc)}") from exc
         click.echo(f"applied: {', '.join(applied)}" if applied else f"up to date at {current}")

@@ -4,6 +4,7 @@ open a SQLite file that is not there (that would create an empty one)."""
 
 from __future__ import annotations
 
+import shlex
 import smtplib
 import socket
 import time
@@ -13,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from townhall.settings import Settings
 from townhall.store.backup import check_source, revision_of, sqlite_backup
@@ -38,8 +39,23 @@ class BackupResult:
 
 
 SQLITE_RESTORE = "Restore: stop Townhall, copy the file over townhall.db (remove townhall.db-wal and -shm), start again."
-POSTGRES_RESTORE = ("Restore: createdb NEW && pg_restore --no-owner --dbname=NEW FILE, then point Townhall's database_url "
-                    "at NEW (or, with Townhall stopped: pg_restore --clean --if-exists --no-owner --dbname=… FILE).")
+
+
+def postgres_restore(url: str, out: Path) -> str:
+    """How to put a pg_dump file back, for the operator. ``--no-owner`` makes whoever runs pg_restore the owner of
+    every table: run as the superuser (as an operator usually does), that left a database the user Townhall connects
+    as may not read ("permission denied for table alembic_version"). So the restore names that user: it owns the new
+    database (``createdb --owner``) and everything pg_restore creates (``--role``)."""
+    user = make_url(url).username
+    file = shlex.quote(str(out))
+    if not user:  # libpq's default: the operating-system user Townhall runs as
+        return (f"Restore, as the database user Townhall connects as: createdb NEW && pg_restore --no-owner --dbname=NEW "
+                f"{file}, then point Townhall's database_url at NEW (or, with Townhall stopped: pg_restore --clean "
+                f"--if-exists --no-owner --dbname=… {file}).")
+    role = shlex.quote(user)
+    return (f"Restore: createdb --owner={role} NEW && pg_restore --no-owner --role={role} --dbname=NEW {file}, then point "
+            f"Townhall's database_url at NEW (or, with Townhall stopped: pg_restore --clean --if-exists --no-owner "
+            f"--role={role} --dbname=… {file}); --role makes {user}, the user Townhall connects as, the tables' owner.")
 
 
 def migrate(settings: Settings) -> tuple[list[str], str | None]:
@@ -90,7 +106,7 @@ def _postgres_backup(url: str, out: Path, partial: Path) -> BackupResult:
     finally:
         db.dispose()
     pg_dump(url, partial)
-    result = BackupResult(out, partial.stat().st_size, "ok", revision, POSTGRES_RESTORE)
+    result = BackupResult(out, partial.stat().st_size, "ok", revision, postgres_restore(url, out))
     partial.replace(out)
     return result
 
@@ -114,9 +130,16 @@ def doctor(settings: Settings) -> list[Check]:
                 conn.exec_driver_sql("SELECT 1")
             checks.append(Check("database", "ok", f"{db.dialect} reachable"))
         except Exception as exc:  # noqa: BLE001 - report, do not raise
-            checks.append(Check("database", "error", f"cannot connect: {exc}"))
+            checks.append(Check("database", "error", f"cannot connect: {str(exc).splitlines()[0]}"))  # no "(Background on …)" line
             return checks + [Check("migrations", "skip", "database unreachable")] + _policy_checks(settings) + _smtp_check(settings)
-        current, head = db.current_revision(), db.head_revision()
+        try:
+            current, head = db.current_revision(), db.head_revision()
+        except SQLAlchemyError as exc:  # reachable, but refused: e.g. tables another user owns (a restore as superuser)
+            refused = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            hint = (": the tables belong to another database user (restored without --role? see `townhall backup`'s "
+                    "restore advice)") if "permission denied" in refused else ""
+            checks.append(Check("migrations", "error", f"cannot read the schema version: {refused}{hint}"))
+            return checks + _policy_checks(settings) + _smtp_check(settings)
         if current == head:
             checks.append(Check("migrations", "ok", f"at head ({head})"))
         elif current is not None and not db.knows_revision(current):
