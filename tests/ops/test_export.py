@@ -190,6 +190,7 @@ def test_an_export_saved_with_a_byte_order_mark_imports(make_app: Any, sqlite_ur
     runner = CliRunner(env={"TOWNHALL_POLICY": POLICY})
     exported = tmp_path / "export.jsonl"
     assert runner.invoke(build_cli(), ["export", "-o", str(exported), "--db", sqlite_url]).exit_code == 0
+    assert exported.stat().st_mode & 0o777 == 0o600  # secrets and readers' data: the owner's only
     marked = tmp_path / "marked.jsonl"
     marked.write_bytes(b"\xef\xbb\xbf" + exported.read_bytes())
     done = runner.invoke(build_cli(), ["import", "townhall", str(marked), "--db", f"sqlite:///{tmp_path / 'a.db'}"])

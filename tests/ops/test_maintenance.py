@@ -28,6 +28,7 @@ def test_backup_of_a_live_sqlite_database(make_app: Any, sqlite_url: str, tmp_pa
         done = runner.invoke(build_cli(), ["backup", "--out", str(out), "--db", sqlite_url])
         assert done.exit_code == 0, done.output
         assert "integrity ok" in done.output
+        assert out.stat().st_mode & 0o777 == 0o600  # secrets and readers' data: the owner's only
         copy = sqlite3.connect(out)
         assert copy.execute("SELECT count(*) FROM comments").fetchone()[0] == 5
         copy.close()
@@ -71,7 +72,7 @@ def test_backup_of_a_postgres_database_restores(make_app: Any, postgres: Any, tm
     assert done.exit_code == 0, done.output
     head = Database(url).head_revision()
     assert f"schema {head}" in done.output and "pg_restore" in done.output and "s3cret" not in done.output
-    assert out.is_file() and not out.with_name("th.dump.partial").exists()
+    assert out.is_file() and not out.with_name("th.dump.partial").exists() and out.stat().st_mode & 0o777 == 0o600
     again = runner.invoke(build_cli(), ["backup", "--out", str(out), "--db", url])
     assert again.exit_code != 0 and "exists" in again.output
 

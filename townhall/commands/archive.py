@@ -162,6 +162,7 @@ def register(group: click.Group) -> None:
     def export(site: str | None, output: Path | None, config: str | None, database_url: str | None) -> None:
         """Export a site as JSON Lines: threads, comments, accounts, decisions, actions, appeals, notes, audit log."""
         from townhall.service.archive import export_jsonl
+        from townhall.service.maintenance import private_file
 
         svc = services(config, database_url, existing=True)
         try:
@@ -170,6 +171,7 @@ def register(group: click.Group) -> None:
             else:  # written beside, then moved: a failed export leaves no file that looks like one
                 partial = output.with_name(output.name + ".partial")
                 try:
+                    private_file(partial)  # secrets and readers' data: for its owner's eyes only (0600)
                     with partial.open("w", encoding="utf-8") as fh:
                         counts = export_jsonl(svc, site or svc.settings.default_site, fh)
                     partial.replace(output)

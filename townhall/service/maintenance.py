@@ -4,6 +4,7 @@ open a SQLite file that is not there (that would create an empty one)."""
 
 from __future__ import annotations
 
+import os
 import shlex
 import smtplib
 import socket
@@ -58,6 +59,16 @@ def postgres_restore(url: str, out: Path) -> str:
             f"--role={role} --dbname=… {file}); --role makes {user}, the user Townhall connects as, the tables' owner.")
 
 
+def private_file(path: Path) -> None:
+    """Create ``path`` empty, to be read and written by its owner only (0600, whatever the umask allows others):
+    a backup or an export holds the sites' SSO secrets, the installation secret and readers' data."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # a file that was there keeps its own mode otherwise
+    finally:
+        os.close(fd)
+
+
 def migrate(settings: Settings) -> tuple[list[str], str | None]:
     """Bring the schema up to date: the revisions applied and the revision the database is at now."""
     db = Database(settings.resolved_database_url)
@@ -84,6 +95,7 @@ def backup(settings: Settings, out: Path, progress: Callable[[int, int], None] |
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
     partial.unlink(missing_ok=True)
+    private_file(partial)  # SQLite and pg_dump write into it and keep its mode
     try:
         if parsed.get_backend_name() != "sqlite":
             return _postgres_backup(url, out, partial)
