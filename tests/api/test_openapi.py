@@ -1,13 +1,18 @@
-"""schemathesis over /openapi.json: no server errors for any request the schema allows or nearly allows."""
+"""schemathesis over /openapi.json: no server errors for any request the schema allows or nearly allows, and every
+answer one the schema declares (its status, its body's schema, its content type)."""
 
 from __future__ import annotations
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import (content_type_conformance, not_a_server_error, response_schema_conformance,
+                                 status_code_conformance)
 
 from tests.fixtures_app import make_token
+
+
+CHECKS = (not_a_server_error, status_code_conformance, response_schema_conformance, content_type_conformance)
 
 
 @pytest.mark.slow
@@ -23,7 +28,7 @@ def test_api_has_no_server_errors(make_app, sqlite_url: str) -> None:
         def run(case) -> None:
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}
             response = case.call()
-            case.validate_response(response, checks=(not_a_server_error,))
+            case.validate_response(response, checks=CHECKS)
 
         run()
 

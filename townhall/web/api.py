@@ -20,11 +20,15 @@ from townhall.service.errors import Invalid, ServiceError, Unauthenticated
 from townhall.service.identity import Identity
 from townhall.web.auth import check_origin, guest_token, optional_reader, require_reader, site_id_of
 from townhall.web.inputs import MAX_ID, ArticleUrl, Id, SafeStr, StrictBody
-from townhall.web.models import AnnouncementAnswer, MeOut
+from townhall.web.models import AnnouncementAnswer, MeOut, refusals
 
 __all__ = ["MAX_ID", "Id", "router", "services", "rate_limit"]
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(check_origin)])
+# Every answer of the API may be a refusal in the one error envelope: 422 (a value, or the site id, not valid) and 503
+# (the database busy or down) for any route; each route names the others it gives.
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(check_origin)], responses=refusals(422, 503))
+NO_SITE = {404: "`not_found`: no such site"}
+WRITE = (401, 403, 404, 413, 429)  # a reader's write: signed in, from an allowed page, not sanctioned; the thing exists
 
 
 def services(request: Request) -> Services:
@@ -85,14 +89,14 @@ class AppealIn(StrictBody):
 
 
 @router.get("/site", summary="The site's house rules and limits (guests allowed, length, edit window)",
-            responses={404: {"description": "No such site"}})
+            responses=refusals(404, said=NO_SITE))
 def site(request: Request) -> dict[str, Any]:
     svc = services(request)
     return svc_threads.site_info(svc, site_id_of(request, svc))
 
 
 @router.get("/announcement", summary="The site's announcement, shown above the comments of every article",
-            response_model=AnnouncementAnswer, responses={404: {"description": "No such site"}})
+            response_model=AnnouncementAnswer, responses=refusals(404, said=NO_SITE))
 def announcement(request: Request) -> dict[str, Any]:
     """The announcement the site's moderators show above the comments of every article, while it is in force (one
     whose ``until`` has passed is null); each thread of the comments listing carries it too (``announcement``)."""
@@ -102,7 +106,7 @@ def announcement(request: Request) -> dict[str, Any]:
 
 
 @router.get("/threads/{thread_id:path}/comments", summary="Published comments of a thread, nested, one page at a time",
-            response_model=dict[str, Any])
+            response_model=dict[str, Any], responses=refusals(401, 404))
 def list_comments(
     request: Request,
     thread_id: str,
@@ -125,7 +129,7 @@ def list_comments(
             "featured first", response_model=dict[str, Any],
             response_description="`{\"comments\": [...]}`: the thread's published featured comments, each as the comments "
             "list shows it (with `\"featured\": true`), flat (`replies` empty); none for a thread without any.",
-            responses={404: {"description": "No such site"}})
+            responses=refusals(401, 404, said=NO_SITE))
 def list_featured(
     request: Request,
     thread_id: str,
@@ -146,7 +150,7 @@ class CountsOut(StrictBody):
 
 
 @router.get("/counts", summary="Comment counts of several threads, for listing pages (count.js)", response_model=CountsOut,
-            responses={404: {"description": "No such site"}})
+            responses=refusals(404, said=NO_SITE))
 def counts(
     request: Request,
     thread: list[ThreadIdValue] = Query(min_length=1, max_length=svc_counts.MAX_THREADS, description=(
@@ -160,7 +164,8 @@ def counts(
     return Response(CountsOut(counts=found).model_dump_json(), media_type="application/json")
 
 
-@router.post("/threads/{thread_id:path}/comments", status_code=201, summary="Post a comment; the house rules judge it at once")
+@router.post("/threads/{thread_id:path}/comments", status_code=201, summary="Post a comment; the house rules judge it at once",
+             responses=refusals(*WRITE))
 def post_comment(request: Request, response: Response, thread_id: str, body: NewComment) -> dict[str, Any]:
     svc = services(request)
     ident = optional_reader(request, svc)
@@ -190,7 +195,8 @@ def post_comment(request: Request, response: Response, thread_id: str, body: New
     return {"comment": posted.comment, "verdict": posted.comment["status"], **extra}
 
 
-@router.patch("/comments/{comment_id}", summary="Edit your own comment within the edit window (moderated again)")
+@router.patch("/comments/{comment_id}", summary="Edit your own comment within the edit window (moderated again)",
+              responses=refusals(*WRITE))
 def edit_comment(request: Request, comment_id: Id, body: EditComment) -> dict[str, Any]:
     svc = services(request)
     ident = require_reader(request, svc)
@@ -199,7 +205,8 @@ def edit_comment(request: Request, comment_id: Id, body: EditComment) -> dict[st
     return {"comment": posted.comment, "verdict": posted.comment["status"]}
 
 
-@router.delete("/comments/{comment_id}", status_code=204, summary="Delete your own comment")
+@router.delete("/comments/{comment_id}", status_code=204, summary="Delete your own comment",
+               responses=refusals(*WRITE))
 def delete_comment(request: Request, comment_id: Id) -> Response:
     svc = services(request)
     ident = require_reader(request, svc)
@@ -208,7 +215,8 @@ def delete_comment(request: Request, comment_id: Id) -> Response:
     return Response(status_code=204)
 
 
-@router.put("/comments/{comment_id}/reaction", summary="React to a comment (one reaction per account)")
+@router.put("/comments/{comment_id}/reaction", summary="React to a comment (one reaction per account)",
+            responses=refusals(*WRITE, 409))
 def react(request: Request, comment_id: Id, body: Reaction) -> dict[str, Any]:
     svc = services(request)
     ident = require_reader(request, svc)
@@ -216,7 +224,8 @@ def react(request: Request, comment_id: Id, body: Reaction) -> dict[str, Any]:
     return svc_comments.react(svc, ident, comment_id, body.kind)
 
 
-@router.post("/comments/{comment_id}/reports", status_code=201, summary="Report a comment to the moderators")
+@router.post("/comments/{comment_id}/reports", status_code=201, summary="Report a comment to the moderators",
+             responses=refusals(*WRITE, 409))
 def report(request: Request, comment_id: Id, body: Report) -> dict[str, Any]:
     svc = services(request)
     ident = require_reader(request, svc)
@@ -225,13 +234,14 @@ def report(request: Request, comment_id: Id, body: Report) -> dict[str, Any]:
 
 
 @router.get("/me", summary="The signed-in reader: state, sanctions with reasons, warning, premoderation, strikes",
-            response_model=MeOut)
+            response_model=MeOut, responses=refusals(401))
 def me(request: Request) -> dict[str, Any]:
     svc = services(request)
     return acct.me(svc, require_reader(request, svc))
 
 
-@router.post("/me/actions/{action_id}/appeal", status_code=201, summary="Appeal a sanction (once per action)")
+@router.post("/me/actions/{action_id}/appeal", status_code=201, summary="Appeal a sanction (once per action)",
+             responses=refusals(*WRITE, 409))
 def appeal(request: Request, action_id: Id, body: AppealIn) -> dict[str, Any]:
     svc = services(request)
     ident = require_reader(request, svc)

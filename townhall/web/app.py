@@ -84,7 +84,9 @@ def create_asgi(svc: Services) -> FastAPI:
     app.include_router(dashboard.router)
     app.include_router(ops_api.router)
 
-    @app.get("/healthz", summary="Liveness and database check")
+    @app.get("/healthz", summary="Liveness and database check",
+             responses={503: {"description": "The database is down: `{\"status\": \"unavailable\", \"database\": \"down\"}` "
+                                             "(not the error envelope: what uptime monitors read)"}})
     def healthz() -> JSONResponse:
         try:
             svc.db.ping()

@@ -21,6 +21,7 @@ from townhall.service.events import Delivery
 from townhall.web.api import services
 from townhall.web.auth import site_id_of
 from townhall.web.errors import envelope
+from townhall.web.models import refusals
 
 router = APIRouter(prefix="/api/v1")
 _HEARTBEAT = b": heartbeat\n\n"
@@ -125,8 +126,9 @@ def last_event_id(request: Request) -> str | None:
 
 @router.get("/threads/{thread_id:path}/live", summary="Server-Sent Events for a thread (comment.published, …)",
             response_class=StreamingResponse,
-            responses={404: {"description": "No such site"},
-                       429: {"description": "Too many live-update streams open from the client's address"}})
+            responses={200: {"description": "The stream of events", "content": {"text/event-stream": {}}},
+                       **refusals(404, 422, 429, said={404: "`not_found`: no such site",
+                                                    429: "Too many live-update streams open from the client's address"})})
 async def live(request: Request, thread_id: str) -> StreamingResponse:
     svc = services(request)
     check_thread_id(thread_id)

@@ -21,11 +21,14 @@ from townhall.service.errors import Invalid
 from townhall.web.api import services
 from townhall.web.auth import check_origin, require_moderator, site_id_of
 from townhall.web.inputs import MAX_ID, ArticleUrl, Id, IdValue, SafeStr, StrictBody
-from townhall.web.models import AnnouncementAnswer, ThreadOut
+from townhall.web.models import AnnouncementAnswer, ThreadOut, refusals
 
 PAGED_QUEUES = ("held", "rejected")  # by id, newest first: ``before`` continues after a page
 
-router = APIRouter(prefix="/api/v1/mod", tags=["moderation"], dependencies=[Depends(check_origin)])
+# Every route needs a moderator of the site (401, 403) and names a site, and most a thing, that may not exist (404);
+# any may be refused a body too large (413), a value not valid (422), or the database (503).
+router = APIRouter(prefix="/api/v1/mod", tags=["moderation"], dependencies=[Depends(check_origin)],
+                   responses=refusals(401, 403, 404, 413, 422, 503))
 
 
 class CommentDecision(StrictBody):
@@ -76,7 +79,8 @@ def queue(request: Request, name: Literal["held", "reported", "rejected", "appea
     return out
 
 
-@router.post("/comments/{comment_id}/decision", summary="Approve or reject a comment")
+@router.post("/comments/{comment_id}/decision", summary="Approve or reject a comment",
+             responses=refusals(409))
 def decide_comment(request: Request, comment_id: Id, body: CommentDecision) -> dict[str, Any]:
     svc = services(request)
     actor = require_moderator(request, svc)
@@ -89,15 +93,16 @@ class FeaturedIn(StrictBody):
 
 
 @router.put("/comments/{comment_id}/featured", summary="Feature a published comment (a moderators' pick), or unfeature it",
-            responses={403: {"description": "Not a moderator of the comment's site"}, 404: {"description": "No such comment"},
-                       409: {"description": "Only a published comment can be featured (code `not_published`)"}})
+            responses=refusals(403, 404, 409, said={403: "Not a moderator of the comment's site", 404: "No such comment",
+                                                    409: "Only a published comment can be featured (code `not_published`)"}))
 def feature_comment(request: Request, comment_id: Id, body: FeaturedIn) -> dict[str, Any]:
     svc = services(request)
     actor = require_moderator(request, svc)
     return svc_featured.set_featured(svc, actor, comment_id, body.featured)
 
 
-@router.post("/accounts/{account_id}/sanctions", status_code=201, summary="Warn, suspend, ban or premoderate an account")
+@router.post("/accounts/{account_id}/sanctions", status_code=201, summary="Warn, suspend, ban or premoderate an account",
+             responses=refusals(409))
 def sanction(request: Request, account_id: Id, body: SanctionIn) -> dict[str, Any]:
     svc = services(request)
     actor = require_moderator(request, svc)
@@ -139,7 +144,8 @@ def history(request: Request, account_id: Id) -> dict[str, Any]:
     return svc_mod.account_history(svc, require_moderator(request, svc), account_id)
 
 
-@router.post("/appeals/{appeal_id}/decision", summary="Uphold or reverse an appeal")
+@router.post("/appeals/{appeal_id}/decision", summary="Uphold or reverse an appeal",
+             responses=refusals(409))
 def decide_appeal(request: Request, appeal_id: Id, body: AppealDecision) -> dict[str, Any]:
     svc = services(request)
     actor = require_moderator(request, svc)
@@ -147,7 +153,9 @@ def decide_appeal(request: Request, appeal_id: Id, body: AppealDecision) -> dict
                               restore_comments=body.restore_comments)
 
 
-@router.get("/audit", summary="The audit log as JSON Lines, oldest first")
+@router.get("/audit", summary="The audit log as JSON Lines, oldest first", response_class=StreamingResponse,
+            responses={200: {"description": "One JSON object per line (application/x-ndjson), oldest first.",
+                             "content": {"application/x-ndjson": {"schema": {"type": "string"}}}}})
 def audit(request: Request, actor: SafeStr | None = Query(None, max_length=300), action: SafeStr | None = Query(None, max_length=64),
           subject_type: SafeStr | None = Query(None, max_length=32), subject_id: SafeStr | None = Query(None, max_length=300),
           after_id: int = Query(0, ge=0, le=MAX_ID), limit: int = Query(1000, ge=1, le=10000)) -> StreamingResponse:
@@ -175,7 +183,8 @@ def analyse_trolls(request: Request) -> dict[str, Any]:
             "clusters": [c.to_dict() for c in report.clusters if c.flagged], "stats": dict(report.stats)}
 
 
-@router.post("/flags/{flag_id}/decision", summary="Confirm a troll cluster (bans every account in it) or dismiss a flag")
+@router.post("/flags/{flag_id}/decision", summary="Confirm a troll cluster (bans every account in it) or dismiss a flag",
+             responses=refusals(409))
 def decide_flag(request: Request, flag_id: Id, body: FlagDecision) -> dict[str, Any]:
     svc = services(request)
     actor = require_moderator(request, svc)
@@ -238,9 +247,8 @@ class ThreadIn(StrictBody):
 
 @router.patch("/threads/{thread_id:path}", summary="Set a thread's article data (title, URL, publication date) or "
               "premoderate it; creates the thread if need be", response_model=ThreadOut,
-              responses={403: {"description": "Not a moderator of the site"},
-                         404: {"description": "No such site"},
-                         422: {"description": "A field is not valid (the error names it), or none was given"}})
+              responses=refusals(403, 404, 422, said={403: "Not a moderator of the site", 404: "No such site",
+                                                      422: "A field is not valid (the error names it), or none was given"}))
 def update_thread(request: Request, thread_id: str, body: ThreadIn) -> dict[str, Any]:
     svc = services(request)
     actor = require_moderator(request, svc)
@@ -265,15 +273,14 @@ class AnnouncementIn(StrictBody):
         "future and at most 366 days ahead; left out or null: until it is cleared."))
 
 
-_ANNOUNCEMENT_REFUSALS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Not signed in"}, 403: {"description": "Not a moderator of the site"},
-    404: {"description": "No such site"}}
+_ANNOUNCEMENT_REFUSALS = refusals(401, 403, 404, said={401: "Not signed in", 403: "Not a moderator of the site",
+                                                       404: "No such site"})
 
 
 @router.put("/announcement", summary="Set the site's announcement, shown above the comments of every article",
             response_model=AnnouncementAnswer,
             responses={**_ANNOUNCEMENT_REFUSALS,
-                       422: {"description": "The text or the time is not valid (the error names the field)"}})
+                       **refusals(422, said={422: "The text or the time is not valid (the error names the field)"})})
 def put_announcement(request: Request, body: AnnouncementIn) -> dict[str, Any]:
     svc = services(request)
     actor = require_moderator(request, svc)

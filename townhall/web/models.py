@@ -1,10 +1,11 @@
 """Response models of the reader API, the thread the publisher's API answers with (``ThreadOut``) and the site's
 announcement (``AnnouncementAnswer``): what ``/openapi.json`` tells clients (the widget, a publisher's app) that an
-answer holds. The use cases build the answers (townhall/service); these models describe and check them."""
+answer holds, and the one error envelope (``ErrorOut``) every refusal is answered with. The use cases build the answers
+(townhall/service); these models describe and check them."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -195,3 +196,38 @@ class MyCommentsOut(BaseModel):
 
     comments: list[MyCommentOut]
     next: str | None = Field(description="Send it back as `before` for the next (older) page; null on the last page.")
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="For machines: invalid, unauthenticated, token_expired, forbidden, "
+                                  "origin_not_allowed, account_sanctioned, not_found, conflict, already_decided, "
+                                  "rejected_by_house_rules, rate_limited, busy, unavailable, …")
+    message: str = Field(description="For people: what went wrong and what to do, in plain English.")
+    details: Any = Field(description="More for both (the field at fault, the rule hits, the retry delay, …), or null.")
+
+
+class ErrorOut(BaseModel):
+    """The one error envelope: every refusal of the API is answered with it (townhall/web/errors.py)."""
+
+    error: ErrorBody
+
+
+_REFUSALS: dict[int, str] = {
+    400: "`bad_request`: a malformed request (an invalid Content-Length header)",
+    401: "`unauthenticated` (not signed in, or a sign-in token that is not valid) or `token_expired`",
+    403: "`forbidden`, `origin_not_allowed` (a write from a page the site does not name) or `account_sanctioned`",
+    404: "`not_found`: no such site, or no such thing (the details name it)",
+    409: "A conflict with the thing's state (`conflict`, `already_decided`, …; the message says which)",
+    413: "`payload_too_large`: the request body is larger than the server takes",
+    422: "`invalid`: a field is not valid (the details name it), or `rejected_by_house_rules`",
+    429: "`rate_limited`: too many requests; send it again after `Retry-After` seconds",
+    503: "`busy` or `unavailable`: the database could not answer; nothing was saved; send it again after "
+         "`Retry-After` seconds",
+}
+
+
+def refusals(*statuses: int, said: dict[int, str] | None = None) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route or a router: each of ``statuses`` answered with :class:`ErrorOut`, described as
+    ``said`` has it, else as usual (``_REFUSALS``)."""
+    said = said or {}
+    return {status: {"model": ErrorOut, "description": said.get(status, _REFUSALS[status])} for status in statuses}
