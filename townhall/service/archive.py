@@ -141,6 +141,10 @@ def import_jsonl(svc: Services, lines: Iterable[str], *, site_id: str | None = N
     if not isinstance(first[1].get("site"), dict) or "id" not in first[1]["site"]:
         raise ArchiveError("line 1: the header names no site (a 'site' object with an 'id')")
     site = dict(first[1]["site"])
+    if site.get("policy_path") is not None:  # exports write null: a site cannot have house rules of its own yet, and a
+        # path from a file would make this installation read any file named there (or stop `serve` where it is missing)
+        raise ArchiveError(f"line 1: the site's 'policy_path' must be null, not {site['policy_path']!r:.80}: an imported "
+                           "site uses this installation's policy (TOWNHALL_POLICY)")
     target = site_id or str(site["id"])
     counts: Counter[str] = Counter()
     ids: dict[str, dict[int, int]] = {kind: {} for kind in store.RECORD_TABLES}

@@ -70,7 +70,7 @@ def run_import(svc: Services, archive: Archive, site_id: str, *, dry_run: bool =
     with svc.db.read() as conn:
         site = content.get_site(conn, site_id)
     if site is None:
-        raise NotFound("No such site.", {"site": site_id})
+        raise NotFound(f"No such site: {site_id}.", {"site": site_id})
     policy = svc.policies.for_site(site)
     report = ImportReport(archive.source, site_id, dry_run)
     report.total = archive.prepare()

@@ -78,7 +78,7 @@ def add(svc: Services, site_id: str, url: str, *, secret: str | None = None, eve
     secret = secret or secrets.token_urlsafe(32)
     with svc.db.write() as conn:
         if content.get_site(conn, site_id) is None:
-            raise NotFound("No such site.", {"site": site_id})
+            raise NotFound(f"No such site: {site_id}.", {"site": site_id})
         webhook_id = store.add(conn, site_id=site_id, url=url, secret=secret, events=list(events or []), now=svc.now())
     svc.forget(f"webhooks:{site_id}")
     return {"id": webhook_id, "site": site_id, "url": url, "secret": secret, "events": list(events or EVENTS)}
