@@ -26,7 +26,10 @@ def test_featuring_and_unfeaturing_tell_the_threads_readers_once(app: Townhall, 
     try:
         subscribed(app, 1)
         _feature(live_server, cid, True)
-        got = stream.events(lambda e: bool(e))
+        # on PostgreSQL the two posts reach this process's readers through the relay (LISTEN/NOTIFY), which may be
+        # after the stream subscribed: their comment.published events may come first, and are not the point here
+        got = stream.events(lambda e: any(k != "comment.published" for k, _, _ in e))
+        got = [e for e in got if not (e[0] == "comment.published" and e[2]["id"] in (cid, gone))]
         assert [(k, d) for k, _, d in got] == [("comment.featured", {"type": "comment.featured", "id": cid, "featured": True})]
         assert got[0][1] is not None  # replayable after a reconnect, like every event
         _feature(live_server, cid, True)  # a repeat changes nothing: no event
