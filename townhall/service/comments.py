@@ -344,15 +344,15 @@ def edit(svc: Services, ident: Identity, comment_id: int, text: Any) -> Posted:
         fresh = content.get_comment(conn, comment_id)
         author = people.get_account(conn, ident.account_id)
         assert fresh is not None
-        if status is CommentStatus.PUBLISHED and row["status"] != CommentStatus.PUBLISHED.value:  # a mend published it
-            svc.published_later(conn, ident.site_id, thread["external_id"], svc.published_event(row))
+        published = status is CommentStatus.PUBLISHED
+        if published and row["status"] != CommentStatus.PUBLISHED.value:  # a mend published it: readers never saw it
+            svc.announce(conn, ident.site_id, thread["external_id"], svc.published_event(row))  # and the reply e-mail
         out = serialize(fresh, author, viewer_id=ident.account_id, decision=decision)
     channel = svc.events.channel(ident.site_id, thread["external_id"])
-    if status is CommentStatus.PUBLISHED and row["status"] != CommentStatus.PUBLISHED.value:  # readers never saw it
-        svc.events.publish(channel, svc.published_event(row))
-    elif status is CommentStatus.PUBLISHED:
+    was_published = row["status"] == CommentStatus.PUBLISHED.value
+    if published and was_published:
         svc.events.publish(channel, {"type": "comment.edited", "id": comment_id})
-    elif row["status"] == CommentStatus.PUBLISHED.value:  # the edit is held or refused: readers stop seeing the old text
+    elif was_published and not published:  # the edit is held or refused: readers stop seeing the old text
         svc.events.publish(channel, {"type": "comment.removed", "id": comment_id, "parent_id": row["parent_id"]})
     if decision.verdict is Verdict.REJECT:
         raise rejection(decision, comment_id, text)
