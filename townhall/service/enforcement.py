@@ -10,7 +10,7 @@ from typing import Any, Mapping, NamedTuple
 from sqlalchemy import Connection
 
 from townhall.policy.config import Sanction
-from townhall.policy.enforcement import Standing, in_force, reversal, step_for, still_weighs, strike_expiry
+from townhall.policy.enforcement import Standing, in_force, live, reversal, step_for, still_weighs, strike_expiry
 from townhall.service.core import Services, as_utc
 from townhall.service.errors import Conflict, Forbidden, Invalid, NotFound
 from townhall.service.identity import Actor
@@ -121,6 +121,13 @@ def lifted_with(actions: list[Mapping[str, Any]], action: Mapping[str, Any]) -> 
     """The ids a reversal of ``action`` (one of the account's ``actions``) would lift
     (:func:`townhall.policy.enforcement.reversal`)."""
     return frozenset(reversal([_standing(a) for a in actions], _standing(action)))
+
+
+def still_in_force(svc: Services, action: Mapping[str, Any]) -> bool:
+    """Whether one action (a row) holds now: neither lifted nor run out. Its e-mail is a job that may run long
+    after it was taken (the SMTP server was down, the queue busy): a notice of a sanction lifted or over by
+    then would tell the reader of one that no longer holds."""
+    return live(_standing(action), svc.now())
 
 
 def action_in_force(conn: Connection, svc: Services, account_id: int) -> Mapping[str, Any] | None:

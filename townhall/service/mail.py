@@ -1,11 +1,15 @@
 """E-mail through SMTP (the ``smtp_url`` setting): opt-in reply notifications for readers, sanction and
 appeal notices, and the moderators' digest of waiting queues. Messages are rendered from Jinja2
 templates (``mail_templates/``) when the job runs, so a queued message never holds an address: an erased
-or unsubscribed reader gets nothing. Every reply notification carries an unsubscribe link with a signed
-token that works without signing in, and the RFC 8058 ``List-Unsubscribe`` and ``List-Unsubscribe-Post``
-headers. Opening the link changes nothing (:func:`unsubscribe_preview`: a mail scanner that follows every link
-must not unsubscribe anyone); a POST with its token does it (:func:`unsubscribe`). A token names one account,
-the address it was mailed to and one kind of e-mail, and does not expire (SECURITY.md says why).
+or unsubscribed reader gets nothing. What a message tells is checked then too: a sanction lifted or over by
+then is not announced, and a reader banned by then is not told of replies. Every message is marked
+``Auto-Submitted: auto-generated`` (RFC 3834), so that vacation responders do not answer it.
+
+Every reply notification carries an unsubscribe link with a signed token that works without signing in, and
+the RFC 8058 ``List-Unsubscribe`` and ``List-Unsubscribe-Post`` headers. Opening the link changes nothing
+(:func:`unsubscribe_preview`: a mail scanner that follows every link must not unsubscribe anyone); a POST with
+its token does it (:func:`unsubscribe`). A token names one account, the address it was mailed to and one kind
+of e-mail, and does not expire (SECURITY.md says why).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from urllib.parse import parse_qs, unquote, urlencode, urlparse
 import jwt
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from townhall.service import enforcement
 from townhall.service.article_urls import absolute_article_url, article_title, site_origins
 from townhall.service.core import Services, as_utc, plain_address
 from townhall.service.errors import Invalid, NotFound
@@ -36,7 +41,7 @@ from townhall.service.identity import Identity
 from townhall.service.jobs import Job, JobQueue, PermanentError
 from townhall.store import content, ignores, moderation, people, prefs
 from townhall.store import dashboard as store_dashboard
-from townhall.store.schema import ActorKind, AppealState, CommentStatus, FlagState
+from townhall.store.schema import ActionKind, ActorKind, AppealState, CommentStatus, FlagState
 
 log = logging.getLogger("townhall.mail")
 JOB_KIND = "mail.send"
@@ -120,6 +125,7 @@ def send(svc: Services, to: list[str], subject: str, text: str, headers: dict[st
     msg["Subject"] = subject
     msg["Message-ID"] = make_msgid(domain=svc.settings.mail_from.rpartition("@")[2] or "townhall")
     msg["Date"] = format_datetime(datetime.now(UTC))  # required (RFC 5322); when it is sent, in UTC ("+0000")
+    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation responder or other automaton answers it
     for key, value in (headers or {}).items():
         msg[key] = value
     msg.set_content(text)
@@ -196,6 +202,9 @@ def _reply(svc: Services, conn: Any, payload: dict[str, Any]) -> Built:
         return None
     if int(author["id"]) in ignores.hidden_authors(conn, int(reader["id"])):
         return None  # the reader chose not to see this author's comments: their inbox does not show them either
+    if _banned(svc, conn, int(reader["id"])):
+        log.info("reply notification for comment %s not sent: account %s is banned", reply["id"], reader["id"])
+        return None
     thread = content.get_thread_by_id(conn, int(reply["thread_id"]))
     site = content.get_site(conn, reader["site_id"])
     link = unsubscribe_url(svc, int(reader["id"]), str(reader["email"]), MailTopic.REPLIES)
@@ -211,10 +220,21 @@ def _reply(svc: Services, conn: Any, payload: dict[str, Any]) -> Built:
     return [reader["email"]], f"{author['display_name']} replied to your comment", text, headers
 
 
+def _banned(svc: Services, conn: Any, account_id: int) -> bool:
+    """Whether a ban is in force on the account as the job runs (queued before the ban or not): a banned reader
+    takes no part any more, and news of replies would only invite them back under another name. A suspended
+    reader is still told: they come back."""
+    return enforcement.sanction_in_force(moderation.actions_for(conn, account_id), svc, ActionKind.BAN) is not None
+
+
 def _sanction(svc: Services, conn: Any, payload: dict[str, Any]) -> Built:
     reader = people.get_account(conn, int(payload["account_id"]))
     action = moderation.get_action(conn, int(payload["action_id"]))
     if reader is None or action is None or not _address(reader):
+        return None
+    if not enforcement.still_in_force(svc, action):
+        log.info("sanction notice for action %s (%s) not sent: lifted or over before it could be", action["id"],
+                 action["kind"])
         return None
     site = content.get_site(conn, reader["site_id"])
     verb = {"warn": "warned", "suspend": "suspended", "ban": "banned"}.get(action["kind"], action["kind"])
