@@ -232,6 +232,19 @@ def _after_write(svc: Services, site_id: str, thread_external_id: str, row: Mapp
         svc.emit(event, site_id, {"comment": out, "thread": thread_external_id, "account_id": ident.account_id})
 
 
+def published_data(conn: Connection, comment_id: int, thread_external_id: str) -> dict[str, Any] | None:
+    """The data of ``comment.published`` (a comment published after it was posted: webhooks, the reply e-mail) as
+    ``comment.created``'s (:func:`_after_write`), so that a receiver treats both alike: the comment as its author
+    sees it, as this publication made it (read in its transaction), its verdict (a publication has no deciding
+    hits), the thread, and the author's account."""
+    row = content.get_comment(conn, comment_id)
+    if row is None:
+        return None
+    author_id = int(row["account_id"])
+    out = serialize(row, people.get_account(conn, author_id), viewer_id=author_id)
+    return {"comment": {**out, "verdict": row["status"], "hits": []}, "thread": thread_external_id, "account_id": author_id}
+
+
 def serialize(row: Mapping[str, Any], author: Mapping[str, Any] | None, *, viewer_id: int | None,
               decision: Decision | None = None, my_reaction: str | None = None) -> dict[str, Any]:
     deleted = row["status"] == CommentStatus.DELETED.value

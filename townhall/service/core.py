@@ -166,13 +166,18 @@ class Services:
 
     def published_later(self, conn: Any, site_id: str, thread_external_id: str, event: Mapping[str, Any]) -> None:
         """Tell the listeners, once ``conn`` has committed, of a comment published after it was posted (a moderator's
-        approval, a granted appeal, a mend, a released evasion hold): ``comment.published`` with its id, parent and
-        thread (the reply e-mail; webhooks send only their documented events). Only the comment's first publication:
-        its latest decision, just recorded, is its only ``publish`` (one published when posted was told then)."""
+        approval, a granted appeal, a mend, a released evasion hold): ``comment.published`` (the reply e-mail, the
+        publisher's webhooks), its data as ``comment.created``'s, so that a receiver treats both alike. Only the
+        comment's first publication: its latest decision, just recorded, is its only ``publish`` (one published when
+        posted was told then, as ``comment.created``)."""
+        from townhall.service.comments import published_data  # comments imports this module
+
         comment_id = int(event["id"])
         if sum(1 for d in moderation.decisions_for(conn, [comment_id]) if d["verdict"] == "publish") != 1:
             return
-        payload = {"comment_id": comment_id, "parent_id": event.get("parent_id"), "thread": thread_external_id}
+        payload = published_data(conn, comment_id, thread_external_id)
+        if payload is None:
+            return
         self.db.after_commit(conn, lambda: self.emit("comment.published", site_id, payload))
 
     def announce_on(self, conn: Any, thread_id: int, event: dict[str, Any]) -> None:

@@ -279,10 +279,9 @@ def listener(svc: Services, queue: JobQueue) -> Any:
         if not enabled(svc):
             return
         try:
-            if event == "comment.created" and payload.get("comment", {}).get("parent_id"):
+            # a reply published when posted, or held or refused and published later (the same data)
+            if event in ("comment.created", "comment.published") and payload.get("comment", {}).get("parent_id"):
                 queue.enqueue(JOB_KIND, {"template": "reply", "comment_id": payload["comment"]["id"]})
-            elif event == "comment.published" and payload.get("parent_id"):  # a held or refused reply published later
-                queue.enqueue(JOB_KIND, {"template": "reply", "comment_id": payload["comment_id"]})
             elif event == "account.sanctioned":
                 queue.enqueue(JOB_KIND, {"template": "sanction", "account_id": payload["account_id"], "action_id": payload["action_id"]})
             elif event == "appeal.decided":

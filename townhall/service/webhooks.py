@@ -1,6 +1,9 @@
 """Webhooks: each site may register endpoints that receive its events as signed JSON POSTs.
 
-Events: comment.created, comment.held, comment.rejected, account.sanctioned, appeal.created, appeal.decided.
+Events: comment.created, comment.held, comment.rejected, comment.published, account.sanctioned, appeal.created,
+appeal.decided. ``comment.published``: a comment published after it was posted (approved, restored on appeal, mended,
+released), once, at its first publication; its data is ``comment.created``'s (a comment published when it was posted
+is only a ``comment.created``).
 Every delivery is logged (``webhook_deliveries``) and sent by the job runner, with retries and
 exponential backoff. The body is JSON ``{"id", "event", "site", "created_at", "data"}`` and the request
 carries ``Townhall-Event``, ``Townhall-Delivery`` (the event id: receivers can drop repeats) and
@@ -36,7 +39,8 @@ from townhall.store import content
 from townhall.store import webhooks as store
 
 log = logging.getLogger("townhall.webhooks")
-EVENTS = ("comment.created", "comment.held", "comment.rejected", "account.sanctioned", "appeal.created", "appeal.decided")
+EVENTS = ("comment.created", "comment.held", "comment.rejected", "comment.published", "account.sanctioned",
+          "appeal.created", "appeal.decided")
 JOB_KIND = "webhook.deliver"
 TOLERANCE_SECONDS = 300
 TIMEOUT_SECONDS = 10.0
