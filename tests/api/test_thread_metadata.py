@@ -301,7 +301,7 @@ def test_the_command_line_sets_it_through_the_same_rules(app: Townhall, client: 
                           (("--published-at", "1900-01-01T00:00:00Z"), "1990-01-01 or later"),
                           (("--url", "javascript:alert(1)"), "http"),
                           (("--title", "two\nlines"), "one line"),
-                          (("--site", "nowhere", "--title", "x"), "No such site."),
+                          (("--site", "nowhere", "--title", "x"), "No such site: nowhere."),
                           ((), "nothing to set"),
                           (("--published-at", "2020-01-01T00:00:00Z", "--clear-published-at"), "not both")]:
         failed = cli(*args)

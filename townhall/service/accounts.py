@@ -22,7 +22,7 @@ from townhall.service.core import Services, as_utc, plain_address, storable
 from townhall.service.appeals import can_appeal, covering_appeal
 from townhall.service.enforcement import (ERASED_PREFIX, REVERSAL, SANCTIONED_PREFIX, SANCTIONS, action_in_force, carry_bans_to, release_erased, sanction_in_force,
                                           settle_standing, state_of)
-from townhall.service.errors import Forbidden, Invalid, NotFound, Sanctioned, Unauthenticated
+from townhall.service.errors import Forbidden, Invalid, NotFound, Sanctioned, Unauthenticated, no_such_site
 from townhall.service.identity import Identity
 from townhall.service.article_urls import site_origins
 from townhall.service.closing import takes_released
@@ -286,7 +286,7 @@ def sign_in_guest(svc: Services, site_id: str, name: Any, guest_id: str | None) 
     with svc.db.read() as conn:
         site = content.get_site(conn, site_id)
     if site is None:
-        raise NotFound("No such site.", {"site": site_id})
+        raise no_such_site(site_id)
     if not site["allow_guests"]:
         # A guest who commented before the site turned guests off keeps their account: they can still read,
         # see their standing (GET /me), appeal, export and delete; posting, editing, reacting and reporting

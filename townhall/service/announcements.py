@@ -38,7 +38,7 @@ from typing import Any, Final, Mapping
 
 from townhall.service import thread_metadata
 from townhall.service.core import Services, as_utc
-from townhall.service.errors import Invalid, NotFound
+from townhall.service.errors import Invalid, no_such_site
 from townhall.service.identity import Actor
 from townhall.store import announcements as store
 from townhall.store import content
@@ -132,7 +132,7 @@ def current(svc: Services, site_id: str) -> Announcement | None:
     """The site's announcement in force now (from the site's cached row); NotFound for a site that does not exist."""
     site = svc.site(site_id)
     if site is None:
-        raise NotFound("No such site.", {"site": site_id})
+        raise no_such_site(site_id)
     return in_force(site, svc.now())
 
 
@@ -155,7 +155,7 @@ def _change(svc: Services, actor: Actor, site_id: str, text: str | None, until: 
     with svc.db.write() as conn:
         site = store.lock_site(conn, site_id)
         if site is None:
-            raise NotFound("No such site.", {"site": site_id})
+            raise no_such_site(site_id)
         now = svc.now()
         before = in_force(site, now)
         until = check_until(until, now) if text is not None else None
@@ -214,7 +214,7 @@ def form_view(svc: Services, actor: Actor, site_id: str, *, saved: str = "") -> 
     with svc.db.read() as conn:
         site = content.get_site(conn, site_id)
     if site is None:
-        raise NotFound("No such site.", {"site": site_id})
+        raise no_such_site(site_id)
     found = in_force(site, svc.now())
     return {"current": found, "form": _form_values(found), "limit": MAX_TEXT, "errors": {}, "saved": saved}
 

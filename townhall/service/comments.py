@@ -18,7 +18,7 @@ from townhall.service.article_urls import article_url, clean_title, site_origins
 from townhall.service.closing import closure
 from townhall.service.core import Services, as_utc, storable
 from townhall.service.enforcement import apply_strike
-from townhall.service.errors import Conflict, Forbidden, Invalid, NotFound, RuleRejected
+from townhall.service.errors import Conflict, Forbidden, Invalid, NotFound, RuleRejected, no_such_site
 from townhall.service.identity import Identity
 from townhall.service.render import rendered
 from townhall.store import content, moderation, people
@@ -81,7 +81,7 @@ def _short(value: str | None, limit: int) -> str | None:
 def _site(conn: Connection, site_id: str) -> Mapping[str, Any]:
     site = content.get_site(conn, site_id)
     if site is None:
-        raise NotFound("No such site.", {"site": site_id})
+        raise no_such_site(site_id)
     return site
 
 
@@ -161,7 +161,7 @@ def post(svc: Services, ident: Identity, thread_external_id: str, text: Any, par
     now = svc.now()
     site = svc.site(ident.site_id)
     if site is None:
-        raise NotFound("No such site.", {"site": ident.site_id})
+        raise no_such_site(ident.site_id)
     acct.require_guests_allowed(site, ident)
     policy = svc.policies.for_site(site)
     ip_hash = svc.hasher.ip_prefix(signals.ip, now)

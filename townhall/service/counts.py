@@ -18,7 +18,7 @@ from typing import Sequence
 
 from townhall.service.comments import MAX_THREAD_ID
 from townhall.service.core import Services
-from townhall.service.errors import Invalid, NotFound
+from townhall.service.errors import Invalid, no_such_site
 from townhall.store import content
 from townhall.store import counts as store_counts
 
@@ -64,5 +64,5 @@ def counts(svc: Services, site_id: str, thread_ids: Sequence[str]) -> dict[str, 
 def _read(svc: Services, site_id: str, thread_ids: list[str]) -> dict[str, int]:
     with svc.db.read() as conn:
         if content.get_site(conn, site_id) is None:
-            raise NotFound("No such site.", {"site": site_id})
+            raise no_such_site(site_id)
         return store_counts.count_published_many(conn, site_id, thread_ids)

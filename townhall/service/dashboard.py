@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 from townhall.service import moderation as svc_mod
 from townhall.service.comments import check_thread_id
 from townhall.service.core import Services, as_utc
-from townhall.service.errors import Invalid, NotFound
+from townhall.service.errors import Invalid, no_such_site
 from townhall.service.identity import Actor
 from townhall.service.moderators import other_deciders, own_appeal
 from townhall.store import content, dashboard, moderation, people, stats
@@ -332,7 +332,7 @@ def try_policy(svc: Services, actor: Actor, site_id: str, text: str) -> dict[str
     with svc.db.read() as conn:
         site = content.get_site(conn, site_id)
     if site is None:
-        raise NotFound("No such site.", {"site": site_id})
+        raise no_such_site(site_id)
     policy = svc.policies.for_site(site)
     decision = policy.evaluate(Subject(text=text))
     hits = [h.to_dict() for h in decision.hits]
@@ -348,7 +348,7 @@ def policy_view(svc: Services, actor: Actor, site_id: str) -> dict[str, Any]:
     with svc.db.read() as conn:
         site = content.get_site(conn, site_id)
     if site is None:
-        raise NotFound("No such site.", {"site": site_id})
+        raise no_such_site(site_id)
     policy = svc.policies.for_site(site)
     return {"site": site_id, "rules": list(policy.describe()), "version": getattr(policy, "version", "?"),
             "source": str(getattr(policy, "source", "")), "ladder": policy.settings.enforcement.ladder,

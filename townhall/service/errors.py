@@ -7,7 +7,7 @@ from typing import Any
 from townhall.store.db import DatabaseBusy, DatabaseUnavailable
 
 __all__ = ["Conflict", "DatabaseBusy", "DatabaseUnavailable", "Forbidden", "Invalid", "NotFound", "RateLimited", "RuleRejected",
-           "Sanctioned", "ServiceError", "Unauthenticated", "Unavailable"]
+           "Sanctioned", "ServiceError", "Unauthenticated", "Unavailable", "no_such_site"]
 
 
 class ServiceError(Exception):
@@ -32,6 +32,15 @@ class Invalid(ServiceError):
 class NotFound(ServiceError):
     status = 404
     code = "not_found"
+
+
+def no_such_site(site_id: str) -> NotFound:
+    """The refusal of a site id that names no site. The message names it (``No such site: sport.``): a command
+    prints only the message, and an operator with several sites must see which one was mistyped; ``details`` carry
+    it for machines. An id that would not read as itself in a line of text (empty, blank at an end, a line break or
+    another control character) is quoted, as Python writes it, so that the error stays one line."""
+    plain = site_id != "" and site_id.strip() == site_id and site_id.isprintable()
+    return NotFound(f"No such site: {site_id if plain else repr(site_id)}.", {"site": site_id})
 
 
 class Unauthenticated(ServiceError):

@@ -12,7 +12,7 @@ from typing import Any
 
 from townhall.service.comments import check_thread_id, serialize
 from townhall.service.core import Services
-from townhall.service.errors import Conflict, Invalid, NotFound
+from townhall.service.errors import Conflict, Invalid, NotFound, no_such_site
 from townhall.service.identity import Actor
 from townhall.service.pages import Page
 from townhall.store import content, ignores, people
@@ -81,7 +81,7 @@ def _list(svc: Services, site_id: str, thread_external_id: str, limit: int, view
     by an author the viewer ignores (service/ignores.py)."""
     with svc.db.read() as conn:
         if content.get_site(conn, site_id) is None:
-            raise NotFound("No such site.", {"site": site_id})
+            raise no_such_site(site_id)
         thread = content.get_thread(conn, site_id, thread_external_id)
         if thread is None:
             return {"comments": []}

@@ -38,7 +38,7 @@ from typing import Any, Mapping
 from townhall.service.accounts import require_guests_allowed
 from townhall.service.core import Services, as_utc
 from townhall.service.enforcement import ERASED_PREFIX, SANCTIONED_PREFIX
-from townhall.service.errors import Invalid, NotFound, Unauthenticated
+from townhall.service.errors import Invalid, NotFound, Unauthenticated, no_such_site
 from townhall.service.identity import Identity
 from townhall.store import content, ignores, people
 from townhall.store.schema import Role
@@ -71,7 +71,7 @@ def ignore(svc: Services, ident: Identity, account_id: int) -> dict[str, Any]:
     with svc.db.write() as conn:
         site = content.get_site(conn, ident.site_id)
         if site is None:
-            raise NotFound("No such site.", {"site": ident.site_id})
+            raise no_such_site(ident.site_id)
         require_guests_allowed(site, ident)
         # both rows locked, in id order (two readers ignoring each other at once do not deadlock): two requests of
         # the reader's count the list one after the other, and an erasure of either account (which locks its row)

@@ -22,7 +22,7 @@ from townhall.service.accounts import RESERVED_SUBJECTS
 from townhall.service.article_urls import clean_title
 from townhall.service.core import Services
 from townhall.service.enforcement import SANCTIONS, action_in_force
-from townhall.service.errors import NotFound
+from townhall.service.errors import no_such_site
 from townhall.service.ignores import MAX_IGNORED
 from townhall.service.importers.model import Archive, ImportedComment, Problem
 from townhall.service.render import rendered
@@ -70,7 +70,7 @@ def run_import(svc: Services, archive: Archive, site_id: str, *, dry_run: bool =
     with svc.db.read() as conn:
         site = content.get_site(conn, site_id)
     if site is None:
-        raise NotFound(f"No such site: {site_id}.", {"site": site_id})
+        raise no_such_site(site_id)
     policy = svc.policies.for_site(site)
     report = ImportReport(archive.source, site_id, dry_run)
     report.total = archive.prepare()

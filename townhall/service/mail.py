@@ -36,7 +36,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from townhall.service import enforcement
 from townhall.service.article_urls import absolute_article_url, article_title, site_origins
 from townhall.service.core import Services, as_utc, plain_address
-from townhall.service.errors import Invalid, NotFound
+from townhall.service.errors import Invalid, NotFound, no_such_site
 from townhall.service.identity import Identity
 from townhall.service.jobs import Job, JobQueue, PermanentError
 from townhall.store import content, ignores, moderation, people, prefs
@@ -393,7 +393,7 @@ def digest(svc: Services, site_id: str, *, to: list[str] | None = None, dry_run:
     with svc.db.read() as conn:
         site = content.get_site(conn, site_id)
         if site is None:
-            raise NotFound("No such site.", {"site": site_id})
+            raise no_such_site(site_id)
         threshold = svc.policies.for_site(site).settings.reports.threshold
         counts = {
             "held": content.count_by_status(conn, site_id, CommentStatus.HELD),

@@ -8,7 +8,7 @@ from sqlalchemy import Connection
 
 from townhall.service.core import Services, as_utc
 from townhall.service.enforcement import REPEAT_WINDOW, apply_strike, moderated_account, reverse
-from townhall.service.errors import Conflict, Invalid, NotFound
+from townhall.service.errors import Conflict, Invalid, NotFound, no_such_site
 from townhall.service.identity import Actor
 from townhall.service.moderators import other_deciders, own_appeal, takers
 from townhall.store import content, moderation, people
@@ -310,7 +310,7 @@ def set_thread_state(svc: Services, actor: Actor, site_id: str, thread_external_
     with svc.db.write() as conn:
         site = content.get_site(conn, site_id)
         if site is None:
-            raise NotFound("No such site.")
+            raise no_such_site(site_id)
         now = svc.now()
         policy = svc.policies.for_site(site)
         thread = content.get_thread(conn, site_id, thread_external_id)

@@ -15,7 +15,7 @@ from sqlalchemy.engine import RowMapping
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from townhall.service.core import Services
-from townhall.service.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
+from townhall.service.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated, no_such_site
 from townhall.service.identity import Actor
 from townhall.store import content, dashboard, people
 from townhall.store.schema import ActorKind, DecisionSource, Role
@@ -95,7 +95,7 @@ def add_moderator(svc: Services, email: str, password: str, *, admin: bool = Fal
     with svc.db.write() as conn:
         for site in site_list:
             if content.get_site(conn, site) is None:
-                raise NotFound(f"No such site: {site}.", {"site": site})
+                raise no_such_site(site)
         mid = people.upsert_moderator(conn, email=email, password_hash=_hasher().hash(password), role=role.value,
                                       sites=site_list, now=svc.now())
         svc.audit(conn, action="moderator.saved", subject_type="moderator", subject_id=mid,
@@ -168,7 +168,7 @@ def update_moderator(svc: Services, actor: Actor, moderator_id: int, *, role: st
             raise NotFound("No such moderator.")
         for site in site_list:
             if content.get_site(conn, site) is None:
-                raise NotFound(f"No such site: {site}.", {"site": site})
+                raise no_such_site(site)
         if f"mod:{row['email']}" == actor.id and role != Role.ADMIN.value:
             raise Conflict("You cannot take away your own admin role.")
         dashboard.update_moderator(conn, moderator_id, role=role, sites=site_list)
@@ -235,7 +235,7 @@ def update_site(svc: Services, actor: Actor, site_id: str, *, name: str, allow_g
     _require_admin(actor)
     with svc.db.write() as conn:
         if content.get_site(conn, site_id) is None:
-            raise NotFound("No such site.", {"site": site_id})
+            raise no_such_site(site_id)
         values = {"name": (name or "").strip()[:200] or site_id, "allow_guests": allow_guests,
                   "origins": [o.strip() for o in origins if o.strip()]}
         content.update_site(conn, site_id, **values)

@@ -36,7 +36,7 @@ from typing import Any, Mapping
 from townhall.service.accounts import active_sanction, sanctioned_subject
 from townhall.service.enforcement import SANCTIONED_PREFIX, erased_subject, outlives_erasure, release_erased
 from townhall.service.core import Services, as_utc
-from townhall.service.errors import Invalid, NotFound
+from townhall.service.errors import Invalid, NotFound, no_such_site
 from townhall.service.jobs import Job, JobQueue, Recurring
 from townhall.store import content, ignores, people
 from townhall.store import dashboard as dashboard_store
@@ -108,7 +108,7 @@ def set_erasure_mode(svc: Services, site_id: str, mode: str) -> None:
         raise Invalid(f"Erasure mode is one of {', '.join(MODES)}.")
     with svc.db.write() as conn:
         if content.get_site(conn, site_id) is None:
-            raise NotFound("No such site.", {"site": site_id})
+            raise no_such_site(site_id)
         store.set_meta(conn, people.site_meta_key(site_id, ERASE_COMMENTS), mode)
 
 

@@ -20,7 +20,7 @@ from townhall.service import thread_metadata
 from townhall.service.article_urls import absolute_article_url, site_origins, web_address
 from townhall.service.comments import check_thread_id
 from townhall.service.core import Services, as_utc
-from townhall.service.errors import Invalid, NotFound
+from townhall.service.errors import Invalid, NotFound, no_such_site
 from townhall.service.identity import Actor
 from townhall.store import content, dashboard
 from townhall.store import thread_admin as store
@@ -95,7 +95,7 @@ def _unlinked(url: str | None, origins: list[str]) -> str | None:
 def _site_and_policy(svc: Services, conn: Any, site_id: str) -> tuple[Mapping[str, Any], Any]:
     site = content.get_site(conn, site_id)
     if site is None:
-        raise NotFound("No such site.", {"site": site_id})
+        raise no_such_site(site_id)
     return site, svc.policies.for_site(site)
 
 

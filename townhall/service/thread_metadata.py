@@ -26,7 +26,7 @@ from townhall.service.article_urls import RULE, article_url, site_origins, web_a
 from townhall.service.bidi import BIDI_CONTROLS  # public here too (it was defined here first)
 from townhall.service.comments import check_thread_id
 from townhall.service.core import Services, as_utc, storable
-from townhall.service.errors import Invalid, NotFound
+from townhall.service.errors import Invalid, no_such_site
 from townhall.service.identity import Actor
 from townhall.service.threads import thread_info
 from townhall.store import content
@@ -239,7 +239,7 @@ def update_thread(svc: Services, actor: Actor, site_id: str, thread_external_id:
     with svc.db.write() as conn:
         site = content.get_site(conn, site_id)
         if site is None:
-            raise NotFound("No such site.", {"site": site_id})
+            raise no_such_site(site_id)
         now = svc.now()
         if "url" in given:
             given["url"] = _check_url(given["url"], site)

@@ -13,7 +13,7 @@ from townhall.service.article_urls import article_url, site_origins
 from townhall.service.closing import NOT_STARTED, closure, described, published
 from townhall.service.comments import check_thread_id, serialize
 from townhall.service.core import Services
-from townhall.service.errors import Invalid, NotFound
+from townhall.service.errors import Invalid, NotFound, no_such_site
 from townhall.service.pages import Page
 from townhall.store import content, ignores, people
 from townhall.store.content import SORTS, Cursor
@@ -172,7 +172,7 @@ def _list(svc: Services, site_id: str, thread_external_id: str, sort: str, limit
     with svc.db.read() as conn:
         site = content.get_site(conn, site_id)
         if site is None:
-            raise NotFound("No such site.", {"site": site_id})
+            raise no_such_site(site_id)
         thread = content.get_thread(conn, site_id, thread_external_id)
         if thread is None:
             return {"thread": thread_info(None, thread_external_id, 0), "comments": [], "next_cursor": None}
@@ -284,7 +284,7 @@ def site_info(svc: Services, site_id: str) -> dict[str, Any]:
     with svc.db.read() as conn:
         site = content.get_site(conn, site_id)
     if site is None:
-        raise NotFound("No such site.", {"site": site_id})
+        raise no_such_site(site_id)
     policy = svc.policies.for_site(site)
     comments_cfg = policy.settings.comments
     window = svc.settings.edit_window_minutes

@@ -33,7 +33,7 @@ import httpx
 
 from townhall.service import webhook_guard
 from townhall.service.core import Services, as_utc
-from townhall.service.errors import Invalid, NotFound
+from townhall.service.errors import Invalid, no_such_site
 from townhall.service.jobs import Job, JobQueue, PermanentError
 from townhall.store import content
 from townhall.store import webhooks as store
@@ -82,7 +82,7 @@ def add(svc: Services, site_id: str, url: str, *, secret: str | None = None, eve
     secret = secret or secrets.token_urlsafe(32)
     with svc.db.write() as conn:
         if content.get_site(conn, site_id) is None:
-            raise NotFound(f"No such site: {site_id}.", {"site": site_id})
+            raise no_such_site(site_id)
         webhook_id = store.add(conn, site_id=site_id, url=url, secret=secret, events=list(events or []), now=svc.now())
     svc.forget(f"webhooks:{site_id}")
     return {"id": webhook_id, "site": site_id, "url": url, "secret": secret, "events": list(events or EVENTS)}

@@ -16,7 +16,7 @@ from fastapi.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from townhall.service.comments import check_thread_id
-from townhall.service.errors import NotFound
+from townhall.service.errors import no_such_site
 from townhall.service.events import Delivery
 from townhall.web.api import services
 from townhall.web.auth import site_id_of
@@ -134,7 +134,7 @@ async def live(request: Request, thread_id: str) -> StreamingResponse:
     check_thread_id(thread_id)
     site_id = site_id_of(request, svc)
     if svc.site(site_id) is None:  # a thread that does not exist yet is fine: it is created on its first comment
-        raise NotFound("No such site.", {"site": site_id})
+        raise no_such_site(site_id)
     channel = svc.events.channel(site_id, thread_id)
     since = last_event_id(request)
 
