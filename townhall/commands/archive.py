@@ -16,9 +16,10 @@ from townhall.commands.params import UTF8
 from townhall.commands.server import load_settings
 
 
-def services(config: str | None, database_url: str | None, *, existing: bool = False) -> Any:
+def services(config: str | None, database_url: str | None, *, existing: bool = False, migrate: bool = True) -> Any:
     """The application's services; ``existing``: refuse a SQLite file that is not there yet (an export from
-    a mistyped path would otherwise create an empty installation and export nothing, successfully)."""
+    a mistyped path would otherwise create an empty installation and export nothing, successfully); ``migrate``
+    False: refuse a schema other than this Townhall's newest rather than migrate it (a dry run changes nothing)."""
     from sqlalchemy.engine import make_url
 
     from townhall.service.core import build_services
@@ -27,8 +28,10 @@ def services(config: str | None, database_url: str | None, *, existing: bool = F
     url = make_url(settings.resolved_database_url)
     if existing and url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
         raise click.ClickException(f"no database at {url.database}; check --db or the data folder")
+    if not migrate:
+        _require_current_schema(settings.resolved_database_url)
     try:
-        svc = build_services(settings)
+        svc = build_services(settings, migrate=migrate)
     except Exception as exc:  # noqa: BLE001 - print for people
         raise click.ClickException(f"cannot open the database: {exc}") from exc
     if not svc.db.is_sqlite:
@@ -42,6 +45,24 @@ def services(config: str | None, database_url: str | None, *, existing: bool = F
         svc.events.relay = relay
         svc.db.on_dispose(relay.close)
     return svc
+
+
+def _require_current_schema(url: str) -> None:
+    """Refuse a database whose schema is not at this Townhall's newest revision, naming both, instead of migrating
+    it: a dry run that migrated would change the database, perhaps under a server of the older version still
+    running on it. A schema a newer Townhall made is refused as every command refuses it (SchemaTooNew)."""
+    from townhall.store.db import Database, SchemaTooNew
+
+    db = Database(url)
+    try:
+        current, head = db.current_revision(), db.head_revision()
+        if current is not None and current != head and not db.knows_revision(current):
+            raise SchemaTooNew(current, head)
+    finally:
+        db.dispose()
+    if current != head:
+        raise click.ClickException(f"the database's schema is at revision {current or '(none)'}, not this Townhall's "
+                                   f"{head}; a dry run changes nothing, so it does not migrate it: run `townhall migrate` first")
 
 
 def _read_archive(kind: str, path: Path, err: Console) -> Any:
@@ -110,7 +131,10 @@ def register(group: click.Group) -> None:
             err = Console(stderr=True)
             archive = _read_archive(kind, file, err)
             try:
-                svc = services(config, database_url)
+                # a dry run changes nothing: a path with no database is refused, not made a new, empty one
+                # (whose report would count every comment as new), and so is a schema to migrate; the import
+                # itself still starts a new installation there, or migrates
+                svc = services(config, database_url, existing=dry_run, migrate=not dry_run)
                 try:
                     # the file's name as text: a "[red]" in it is part of the name, not a colour
                     with Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
