@@ -21,6 +21,8 @@ from townhall.service.identity import Identity
 from townhall.web.auth import check_origin, guest_token, optional_reader, require_reader, site_id_of
 from townhall.web.inputs import MAX_ID, ArticleUrl, Id, SafeStr, StrictBody
 from townhall.web.models import AnnouncementAnswer, MeOut, refusals
+from townhall.web.models_out import (CommentAnswer, CommentsPage, FeaturedPage, ReactionAnswer, ReportAnswer,
+                                     documented)
 
 __all__ = ["MAX_ID", "Id", "router", "services", "rate_limit"]
 
@@ -106,7 +108,7 @@ def announcement(request: Request) -> dict[str, Any]:
 
 
 @router.get("/threads/{thread_id:path}/comments", summary="Published comments of a thread, nested, one page at a time",
-            response_model=dict[str, Any], responses=refusals(401, 404))
+            response_model=CommentsPage, responses=refusals(401, 404))
 def list_comments(
     request: Request,
     thread_id: str,
@@ -126,7 +128,7 @@ def list_comments(
 
 
 @router.get("/threads/{thread_id:path}/featured", summary="A thread's featured comments (moderators' picks), most recently "
-            "featured first", response_model=dict[str, Any],
+            "featured first", response_model=FeaturedPage,
             response_description="`{\"comments\": [...]}`: the thread's published featured comments, each as the comments "
             "list shows it (with `\"featured\": true`), flat (`replies` empty); none for a thread without any.",
             responses=refusals(401, 404, said=NO_SITE))
@@ -165,7 +167,7 @@ def counts(
 
 
 @router.post("/threads/{thread_id:path}/comments", status_code=201, summary="Post a comment; the house rules judge it at once",
-             responses=refusals(*WRITE))
+             response_model=None, responses={**refusals(*WRITE), **documented(CommentAnswer, 201)})
 def post_comment(request: Request, response: Response, thread_id: str, body: NewComment) -> dict[str, Any]:
     svc = services(request)
     ident = optional_reader(request, svc)
@@ -196,7 +198,7 @@ def post_comment(request: Request, response: Response, thread_id: str, body: New
 
 
 @router.patch("/comments/{comment_id}", summary="Edit your own comment within the edit window (moderated again)",
-              responses=refusals(*WRITE))
+              response_model=None, responses={**refusals(*WRITE), **documented(CommentAnswer)})
 def edit_comment(request: Request, comment_id: Id, body: EditComment) -> dict[str, Any]:
     svc = services(request)
     ident = require_reader(request, svc)
@@ -216,7 +218,7 @@ def delete_comment(request: Request, comment_id: Id) -> Response:
 
 
 @router.put("/comments/{comment_id}/reaction", summary="React to a comment (one reaction per account)",
-            responses=refusals(*WRITE, 409))
+            response_model=None, responses={**refusals(*WRITE, 409), **documented(ReactionAnswer)})
 def react(request: Request, comment_id: Id, body: Reaction) -> dict[str, Any]:
     svc = services(request)
     ident = require_reader(request, svc)
@@ -225,7 +227,7 @@ def react(request: Request, comment_id: Id, body: Reaction) -> dict[str, Any]:
 
 
 @router.post("/comments/{comment_id}/reports", status_code=201, summary="Report a comment to the moderators",
-             responses=refusals(*WRITE, 409))
+             response_model=None, responses={**refusals(*WRITE, 409), **documented(ReportAnswer, 201)})
 def report(request: Request, comment_id: Id, body: Report) -> dict[str, Any]:
     svc = services(request)
     ident = require_reader(request, svc)

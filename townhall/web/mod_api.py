@@ -22,6 +22,8 @@ from townhall.web.api import services
 from townhall.web.auth import check_origin, require_moderator, site_id_of
 from townhall.web.inputs import MAX_ID, ArticleUrl, Id, IdValue, SafeStr, StrictBody
 from townhall.web.models import AnnouncementAnswer, ThreadOut, refusals
+from townhall.web.models_out import (AppealDecisionAnswer, CommentDecisionAnswer, FeaturedAnswer, QueueOut,
+                                     RestoreAnswer, SanctionAnswer, ThreadStateAnswer, documented)
 
 PAGED_QUEUES = ("held", "rejected")  # by id, newest first: ``before`` continues after a page
 
@@ -65,7 +67,8 @@ class AppealDecision(StrictBody):
     restore_comments: bool = True
 
 
-@router.get("/queues/{name}", summary="A moderation queue: held, reported, rejected, appeals or flags")
+@router.get("/queues/{name}", summary="A moderation queue: held, reported, rejected, appeals or flags",
+            response_model=None, responses=documented(QueueOut))
 def queue(request: Request, name: Literal["held", "reported", "rejected", "appeals", "flags"],
           limit: int = Query(50, ge=1, le=200), before: int | None = Query(None, ge=1, le=MAX_ID)) -> dict[str, Any]:
     svc = services(request)
@@ -80,7 +83,7 @@ def queue(request: Request, name: Literal["held", "reported", "rejected", "appea
 
 
 @router.post("/comments/{comment_id}/decision", summary="Approve or reject a comment",
-             responses=refusals(409))
+             response_model=None, responses={**refusals(409), **documented(CommentDecisionAnswer)})
 def decide_comment(request: Request, comment_id: Id, body: CommentDecision) -> dict[str, Any]:
     svc = services(request)
     actor = require_moderator(request, svc)
@@ -93,8 +96,10 @@ class FeaturedIn(StrictBody):
 
 
 @router.put("/comments/{comment_id}/featured", summary="Feature a published comment (a moderators' pick), or unfeature it",
-            responses=refusals(403, 404, 409, said={403: "Not a moderator of the comment's site", 404: "No such comment",
-                                                    409: "Only a published comment can be featured (code `not_published`)"}))
+            response_model=None,
+            responses={**refusals(403, 404, 409, said={403: "Not a moderator of the comment's site", 404: "No such comment",
+                                                       409: "Only a published comment can be featured (code `not_published`)"}),
+                       **documented(FeaturedAnswer)})
 def feature_comment(request: Request, comment_id: Id, body: FeaturedIn) -> dict[str, Any]:
     svc = services(request)
     actor = require_moderator(request, svc)
@@ -102,7 +107,7 @@ def feature_comment(request: Request, comment_id: Id, body: FeaturedIn) -> dict[
 
 
 @router.post("/accounts/{account_id}/sanctions", status_code=201, summary="Warn, suspend, ban or premoderate an account",
-             responses=refusals(409))
+             response_model=None, responses={**refusals(409), **documented(SanctionAnswer, 201)})
 def sanction(request: Request, account_id: Id, body: SanctionIn) -> dict[str, Any]:
     svc = services(request)
     actor = require_moderator(request, svc)
@@ -114,7 +119,8 @@ def sanction(request: Request, account_id: Id, body: SanctionIn) -> dict[str, An
 @router.post("/accounts/{account_id}/restore", summary="Lift an account's sanctions (unban, unsuspend), and "
              "optionally clear its strikes",
              description="With nothing to lift (no sanction in force; with `clear_strikes`, no strike in force "
-                         "either) nothing is recorded: the answer has `action_id` null and a `notice`.")
+                         "either) nothing is recorded: the answer has `action_id` null and a `notice`.",
+             response_model=None, responses=documented(RestoreAnswer))
 def restore(request: Request, account_id: Id, body: RestoreIn) -> dict[str, Any]:
     svc = services(request)
     actor = require_moderator(request, svc)
@@ -145,7 +151,7 @@ def history(request: Request, account_id: Id) -> dict[str, Any]:
 
 
 @router.post("/appeals/{appeal_id}/decision", summary="Uphold or reverse an appeal",
-             responses=refusals(409))
+             response_model=None, responses={**refusals(409), **documented(AppealDecisionAnswer)})
 def decide_appeal(request: Request, appeal_id: Id, body: AppealDecision) -> dict[str, Any]:
     svc = services(request)
     actor = require_moderator(request, svc)
@@ -197,7 +203,8 @@ class ThreadStateIn(StrictBody):
     state: Literal["open", "closed"]
 
 
-@router.put("/threads/{thread_id:path}/state", summary="Close a thread to new comments, or open it again")
+@router.put("/threads/{thread_id:path}/state", summary="Close a thread to new comments, or open it again",
+            response_model=None, responses=documented(ThreadStateAnswer))
 def thread_state(request: Request, thread_id: str, body: ThreadStateIn) -> dict[str, Any]:
     svc = services(request)
     actor = require_moderator(request, svc)
