@@ -82,6 +82,17 @@ class Stream:
                 self.first_id = fields["id"]
         return out
 
+    def settle(self, app: Townhall, thread: str = THREAD) -> Events:
+        """Read until the events sent before this stream subscribed have all passed, and return them. On PostgreSQL
+        a post made before the stream subscribed reaches it through the relay (LISTEN/NOTIFY), which may be after it
+        did: its ``comment.published`` would come before the event a test waits for. A marker sent now on the
+        thread's channel arrives after every event sent before it (one relay, in the order sent)."""
+        bus = app.services.events
+        marker = {"type": "test.settled", "nonce": time.monotonic_ns()}
+        bus.publish(bus.channel(app.settings.default_site, thread), marker)
+        got = self.events(lambda e: any(d == marker for _, _, d in e))
+        return [e for e in got if e[2] != marker]
+
     def ended(self, limit: float = 10.0) -> bool:
         self.sock.settimeout(limit)
         try:
