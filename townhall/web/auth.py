@@ -117,7 +117,7 @@ def _decode_reader_token(svc: Services, site_id: str, token: str) -> tuple[dict[
     except jwt.ImmatureSignatureError as exc:  # its signature was verified: only a time claim stands in the way
         raise _not_yet_valid(token) from exc
     except jwt.PyJWTError as exc:
-        raise Unauthenticated("The sign-in token is not valid.") from exc
+        raise _not_valid(exc, site_id, header.get("kid") == GUEST_KID) from exc
     iat = claims.get("iat")
     if isinstance(iat, (int, float)) and iat > svc.now().timestamp() + LEEWAY:
         raise _issued_in_future()
@@ -131,6 +131,28 @@ def _decode_reader_token(svc: Services, site_id: str, token: str) -> tuple[dict[
     _check_lifetime(svc, claims)
     claims["_guest"] = header.get("kid") == GUEST_KID
     return claims, key
+
+
+def _not_valid(exc: jwt.PyJWTError, site_id: str, guest: bool) -> Unauthenticated:
+    """Why a token was refused, in words a publisher's developer can act on: the usual mistakes (a token signed
+    with another site's secret or sent without ``?site=``, a numeric ``sub``, no ``sub``) were all answered "not
+    valid", which tells them nothing. What it says is no secret: whoever holds the token knows its claims."""
+    if isinstance(exc, jwt.InvalidSignatureError):
+        if guest:
+            return Unauthenticated("This guest token was not signed by this installation.")
+        return Unauthenticated(
+            f"The sign-in token's signature does not match the SSO secret of site {site_id!r}: sign it with that "
+            "site's secret, and name the site with ?site= or the X-Townhall-Site header.", {"site": site_id})
+    if isinstance(exc, jwt.MissingRequiredClaimError):
+        return Unauthenticated("The sign-in token has no 'sub' claim (the reader's stable id at the publisher).",
+                               {"claim": "sub"})
+    if type(exc).__name__ == "InvalidSubjectError":  # PyJWT 2.10 on (pyproject allows 2.8), not exported as jwt.…
+        return Unauthenticated("The sign-in token's 'sub' must be a string of 1 to 255 characters: send a numeric "
+                               "id as a string (\"12345\", not 12345).", {"claim": "sub"})
+    if isinstance(exc, (jwt.InvalidIssuedAtError, jwt.DecodeError)) and "claim" in str(exc):
+        # PyJWT's own words name the claim: "Expiration Time claim (exp) must be an integer."
+        return Unauthenticated(f"The sign-in token is not valid: {exc}")
+    return Unauthenticated("The sign-in token is not valid.")
 
 
 def _as_time(value: Any) -> int | None:
