@@ -86,3 +86,16 @@ fieldset label{font-weight:400;display:flex;gap:.4rem;align-items:center}
 .th-sr{position:absolute!important;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;margin:-1px;padding:0;border:0}
 @media (prefers-reduced-motion:no-preference){.th-highlight{transition:background-color .6s}}
 `;
+
+  // A constructed sheet: a page's CSP (`style-src 'self'`) refuses a <style> element, not adoptedStyleSheets.
+  function adoptStyles(root) {
+    if ('adoptedStyleSheets' in root) {
+      try {
+        const sheet = new CSSStyleSheet();
+        sheet.replaceSync(CSS);
+        root.adoptedStyleSheets = [sheet];
+        return;
+      } catch (e) { /* the element below */ }
+    }
+    root.append(h('style', { text: CSS }));  // Safari before 16.4
+  }

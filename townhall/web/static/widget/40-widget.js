@@ -135,7 +135,7 @@
       const root = this.el.shadowRoot || this.el.attachShadow({ mode: 'open' });
       root.innerHTML = '';
       this.root = root;
-      root.append(h('style', { text: CSS }));
+      adoptStyles(root);
       const headingId = uid('heading');
       this.countEl = h('span', { class: 'th-count' });
       this.sortSel = h('select', { id: uid('sort'), onchange: () => { this.sort = this.sortSel.value; this.load(); } },
