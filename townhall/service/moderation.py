@@ -86,21 +86,25 @@ def _stale(conn: Connection, row: Mapping[str, Any], expect_status: str | None, 
 
 
 def _conflict(conn: Connection, svc: Services, actor: Actor, row: Mapping[str, Any], target: CommentStatus,
-              site_id: str) -> Conflict:
-    """The answer to a decision on a comment decided meanwhile: the moderator's own repeat (a double
-    submission) is told so; someone else's decision is a conflict, audited."""
-    latest = moderation.latest_decisions(conn, [int(row["id"])]).get(int(row["id"]))
+              site_id: str, latest: Mapping[str, Any] | None) -> Conflict:
+    """The answer to a decision on a comment decided meanwhile (``latest``: its latest decision): the moderator's
+    own repeat (a double submission) is told so, and so is a page left open on a comment this moderator decided
+    otherwise since (another tab, an undo); someone else's decision is a conflict, audited."""
     verb = "approved" if target is CommentStatus.PUBLISHED else "rejected"
-    if (latest is not None and latest["moderator"] == actor.id and row["status"] == target.value
-            and latest["verdict"] == _VERDICT[target]):
+    mine = latest is not None and latest["moderator"] == actor.id
+    if mine and row["status"] == target.value and latest is not None and latest["verdict"] == _VERDICT[target]:
         return Conflict(f"You have already {verb} this comment.", {"status": row["status"]}, code="already_decided")
+    if mine:
+        return Conflict(f"You decided this comment since your page showed it: it is {row['status']} now. Reload to "
+                        "see it as it is.", {"status": row["status"]})
     svc.audit(conn, action="comment.moderation_conflict", subject_type="comment", subject_id=row["id"],
               actor_kind=actor.kind.value, actor=actor.id, site_id=site_id,
               details={"wanted": target.value, "found": row["status"]})
     return Conflict("Another moderator has already decided this comment.", {"status": row["status"]})
 
 
-def _changes_nothing(conn: Connection, row: Mapping[str, Any], target: CommentStatus) -> bool:
+def _changes_nothing(conn: Connection, row: Mapping[str, Any], target: CommentStatus,
+                     latest: Mapping[str, Any] | None) -> bool:
     """Whether deciding ``target`` for the comment ``row`` would change nothing: approving a published comment
     with no open report (a "Keep" settles its reports: that is a decision), or rejecting a comment a moderator
     has already rejected. A moderator's rejection of a comment the house rules rejected is not nothing: it
@@ -110,12 +114,11 @@ def _changes_nothing(conn: Connection, row: Mapping[str, Any], target: CommentSt
         return False
     if target is CommentStatus.PUBLISHED:
         return not content.open_reports(conn, int(row["id"]))
-    return _by_a_moderator(conn, row, target)
+    return _by_a_moderator(latest, target)
 
 
-def _by_a_moderator(conn: Connection, row: Mapping[str, Any], target: CommentStatus) -> bool:
+def _by_a_moderator(latest: Mapping[str, Any] | None, target: CommentStatus) -> bool:
     """Whether the comment's latest decision is a moderator's, the one ``target`` would be."""
-    latest = moderation.latest_decisions(conn, [int(row["id"])]).get(int(row["id"]))
     return (latest is not None and latest["source"] == DecisionSource.MODERATOR.value
             and latest["verdict"] == _VERDICT[target])
 
@@ -150,10 +153,11 @@ def decide_comment(svc: Services, actor: Actor, comment_id: int, *, approve: boo
             raise Conflict("Its author deleted this comment; it cannot be published again." if approve
                            else "Its author deleted this comment; there is nothing left to reject.", {"status": row["status"]})
         notice = None
+        latest = moderation.latest_decisions(conn, [int(row["id"])]).get(int(row["id"]))
         if _stale(conn, row, expect_status, reported):
-            conflict: Conflict | None = _conflict(conn, svc, actor, row, target, site_id)
-        elif _changes_nothing(conn, row, target):
-            conflict = _conflict(conn, svc, actor, row, target, site_id) if _by_a_moderator(conn, row, target) else None
+            conflict: Conflict | None = _conflict(conn, svc, actor, row, target, site_id, latest)
+        elif _changes_nothing(conn, row, target, latest):
+            conflict = _conflict(conn, svc, actor, row, target, site_id, latest) if _by_a_moderator(latest, target) else None
             notice = ALREADY_PUBLISHED if conflict is None else None
         else:
             conflict = None
