@@ -24,11 +24,13 @@ def register(group: click.Group) -> None:
         from townhall.service import privacy
         from townhall.service.errors import ServiceError
 
-        if not yes:
-            click.confirm(f"Erase the reader {subject!r}? This cannot be undone", abort=True)
         svc = services(config, database_url, existing=True)
         try:
-            result = privacy.erase_subject(svc, site or svc.settings.default_site, subject, mode=mode)
+            # the reader first: a mistyped subject or site is said at once, not after the operator confirmed
+            account_id = privacy.account_id_of(svc, site or svc.settings.default_site, subject)
+            if not yes:
+                click.confirm(f"Erase the reader {subject!r}? This cannot be undone", abort=True)
+            result = privacy.erase_account(svc, account_id, actor="cli", mode=mode)
         except ServiceError as exc:
             raise click.ClickException(exc.message) from exc
         finally:

@@ -163,6 +163,7 @@ def doctor(settings: Settings) -> list[Check]:
         checks.extend(_smtp_check(settings))
         if current == head:
             checks.append(_jobs_check(db))
+            checks.extend(_origins_check(db))
     finally:
         db.dispose()
     return checks
@@ -219,6 +220,24 @@ def _smtp_check(settings: Settings) -> list[Check]:
         return [Check("smtp", "ok" if code == 250 else "warn", f"{host}:{port} answered {code}")]
     except (OSError, smtplib.SMTPException, socket.timeout) as exc:
         return [Check("smtp", "error", f"{host}:{port} unreachable: {exc}")]
+
+
+def _origins_check(db: Database) -> list[Check]:
+    """A warning where a site's allowed origins, saved before the dashboard checked them, hold an entry that is no
+    origin (``www.news.example``): it matches no page, and a list of only such entries refuses every browser write
+    from the publisher's own pages. No line where every entry is an origin."""
+    from townhall.service.moderators import origin_refusal
+    from townhall.store import content
+
+    with db.read() as conn:
+        sites = content.list_sites(conn)
+    said = [f"site {s['id']}: {refusal.message}" for s in sites for entry in (s["origins"] or [])
+            if str(entry).strip() and (refusal := origin_refusal(str(entry).strip())) is not None]
+    if not said:
+        return []
+    more = f"; and {len(said) - 3} more" if len(said) > 3 else ""
+    return [Check("site origins", "warn", "; ".join(said[:3]) + more + " (such an entry matches no page: "
+                                          "correct it under Moderators & sites)")]
 
 
 def _jobs_check(db: Database) -> Check:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import secrets
 from typing import Any, Mapping, Sequence
+from urllib.parse import urlsplit
 
 from datetime import UTC, datetime
 
@@ -14,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import RowMapping
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from townhall.service.article_urls import origin_of
 from townhall.service.core import Services
 from townhall.service.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated, no_such_site
 from townhall.service.identity import Actor
@@ -215,6 +217,7 @@ def add_site(svc: Services, actor: Actor, site_id: str, name: str, *, allow_gues
     if not _SITE_ID.match(site_id):
         raise Invalid("A site id is lower-case letters, digits, '-' or '_' (at most 64).", {"field": "site_id"})
     name = (name or "").strip()[:200] or site_id
+    listed = allowed_origins(origins)
     secret = secrets.token_urlsafe(32)
     with svc.db.write() as conn:
         if content.get_site(conn, site_id) is not None:
@@ -223,7 +226,7 @@ def add_site(svc: Services, actor: Actor, site_id: str, name: str, *, allow_gues
             with conn.begin_nested():
                 content.insert_site(conn, id=site_id, name=name, sso_secret=secret, allow_guests=allow_guests,
                                     auto_create_threads=True, policy_path=None,
-                                    origins=[o.strip() for o in origins if o.strip()], created_at=svc.now())
+                                    origins=listed, created_at=svc.now())
         except IntegrityError:  # PostgreSQL: the same site added a moment ago (a double click, another admin)
             raise Conflict("That site exists already.", {"site": site_id}) from None
         svc.audit(conn, action="site.created", subject_type="site", subject_id=site_id, actor_kind=actor.kind.value,
@@ -233,15 +236,82 @@ def add_site(svc: Services, actor: Actor, site_id: str, name: str, *, allow_gues
 
 def update_site(svc: Services, actor: Actor, site_id: str, *, name: str, allow_guests: bool, origins: Sequence[str]) -> None:
     _require_admin(actor)
+    listed = allowed_origins(origins)
     with svc.db.write() as conn:
         if content.get_site(conn, site_id) is None:
             raise no_such_site(site_id)
-        values = {"name": (name or "").strip()[:200] or site_id, "allow_guests": allow_guests,
-                  "origins": [o.strip() for o in origins if o.strip()]}
+        values = {"name": (name or "").strip()[:200] or site_id, "allow_guests": allow_guests, "origins": listed}
         content.update_site(conn, site_id, **values)
         svc.audit(conn, action="site.updated", subject_type="site", subject_id=site_id, actor_kind=actor.kind.value,
                   actor=actor.id, site_id=site_id, details=values)
     svc.forget_site(site_id)
+
+
+ORIGIN_FORM = "scheme://host[:port]"
+"""What a site's allowed origin is, as a refusal says it."""
+
+_ORIGIN = re.compile(r"^https?://(\[[0-9a-f:.]+\]|[\w.-]+)(:[0-9]+)?$")  # as origin_of writes one; \w: a Unicode host
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def allowed_origins(entries: Sequence[str]) -> list[str]:
+    """A site's allowed origins as the admin typed them (blank ones dropped), each refused (422 ``invalid``,
+    ``details.origin`` the entry and ``details.expected`` what to write) unless it is a page's origin as a browser
+    sends it in ``Origin``: ``http(s)://host[:port]``. Anything else (``www.news.example`` without its scheme, a
+    page's address, a wildcard) matches no page, and a list of only such entries refuses every browser write from
+    the publisher's own pages (403 ``origin_not_allowed``) with nothing said when it was saved. Harmless variants
+    (case, a trailing slash, the default port) are kept as typed: the origin check compares origins as browsers
+    write them (``origin_of``). Values stored before this check are left as they are."""
+    listed = [str(e).strip() for e in entries if str(e).strip()]
+    for entry in listed:
+        refusal = origin_refusal(entry)
+        if refusal is not None:
+            raise refusal
+    return listed
+
+
+def origin_refusal(entry: str) -> Invalid | None:
+    """The refusal of an allowed origin's entry that is no origin (:func:`allowed_origins`), or None for an origin;
+    also what ``townhall doctor`` says of one stored before the check."""
+    found = _not_an_origin(entry)
+    if found is None:
+        return None
+    why, expected = found
+    shown = entry if len(entry) <= 100 else entry[:100] + "…"
+    return Invalid(f"'{shown}' is not an origin ({ORIGIN_FORM}): {why}",
+                   {"field": "origins", "origin": entry[:300], "expected": expected})
+
+
+def _not_an_origin(entry: str) -> tuple[str, str] | None:
+    """Why ``entry`` names no page's origin and what to write instead (the origin it meant, where that is clear),
+    or None for an origin. No sentence ends in an address: a copied address would take the full stop along."""
+    example = f"write it as {ORIGIN_FORM}, e.g. https://news.example"
+    if entry == "*":
+        return "to take every page, leave the allowed origins empty", ""
+    if "*" in entry:
+        return ("there are no wildcards, list each host (e.g. https://news.example https://www.news.example)",
+                ORIGIN_FORM)
+    if "://" not in entry:
+        meant = _with_scheme(entry)
+        return (f"write it as {meant}", meant) if meant else (example, ORIGIN_FORM)
+    origin = origin_of(entry)
+    if origin is None or not _ORIGIN.match(origin) or entry.count("://") > 1:
+        return example, ORIGIN_FORM  # another scheme, a user name, no host, a port that is no port, two schemes
+    if urlsplit(entry).path not in ("", "/") or "?" in entry or "#" in entry:
+        return f"a page's address is not its origin, write it as {origin}", origin
+    return None
+
+
+def _with_scheme(entry: str) -> str | None:
+    """The origin ``entry`` (a host, with a port or a path perhaps) means once its scheme is written: http for this
+    computer's own addresses, https for any other; None where it still is none."""
+    try:
+        host = urlsplit(f"//{entry}").hostname or ""
+    except ValueError:
+        return None
+    scheme = "http" if host in _LOCAL_HOSTS or host.endswith(".localhost") else "https"
+    meant = origin_of(f"{scheme}://{entry}")
+    return meant if meant is not None and _ORIGIN.match(meant) else None
 
 
 def sso_actor(site_id: str, subject: str, role: str) -> Actor | None:

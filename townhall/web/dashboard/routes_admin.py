@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -15,7 +15,7 @@ from townhall.service import dashboard as dash
 from townhall.service import moderators
 from townhall.service import stats as svc_stats
 from townhall.service.errors import Invalid
-from townhall.web.dashboard.common import action, done, page, render, services, session_of
+from townhall.web.dashboard.common import action, done, error_response, page, render, services, session_of
 from townhall.web.inputs import MAX_ID, FilterId, FormText, Id, SafeStr, SiteQuery
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -102,13 +102,31 @@ def audit_export(request: Request, site: SiteQuery = None, actor: SafeStr | None
 
 
 # --- moderators and sites (installation admins) ----------------------------------------------------------
-@router.get("/moderators")
-@page
-def moderators_page(request: Request) -> Response:
+def _moderators_page(request: Request, status: int = 200, **context: object) -> Response:
+    """The Moderators and sites page; ``context``: what a form just did (``created_secret``; ``saved``: the id of
+    the site just saved) or why a site's form was refused (``site_error``: ``site``, the site whose form it was or
+    None for the new-site form, ``form``, the values sent, and ``origins``, what to say beside that field)."""
     svc = services(request)
     actor = session_of(request).actor
-    return render(request, "admin/moderators.html", moderators=moderators.list_moderators(svc, actor),
-                  all_sites=moderators.visible_sites(svc, actor), created_secret=None)
+    return render(request, "admin/moderators.html", status=status, moderators=moderators.list_moderators(svc, actor),
+                  all_sites=moderators.visible_sites(svc, actor), **{"created_secret": None, **context})
+
+
+def _site_refused(request: Request, exc: Invalid, site_id: str | None, sent: dict[str, str]) -> Response:
+    """A site form's refused allowed origins: the page again (422) with the error beside that form's field and the
+    values as sent, so the admin corrects the entry named; the dashboard's script (and any other refusal): the
+    error as elsewhere."""
+    field = exc.details.get("field") if isinstance(exc.details, dict) else None
+    if field != "origins" or request.headers.get("x-requested-with") == "fetch":
+        return error_response(request, exc)
+    return _moderators_page(request, 422, site_error={"site": site_id, "form": sent, "origins": exc.message})
+
+
+@router.get("/moderators")
+@page
+def moderators_page(request: Request, saved: SafeStr | None = Query(None, max_length=64)) -> Response:
+    """``?saved=SITE``: where a site's form sends the admin back; its row says "Saved."."""
+    return _moderators_page(request, saved=saved)
 
 
 @router.post("/moderators")
@@ -149,11 +167,13 @@ def moderator_remove(request: Request, moderator_id: Id, confirm: FormText = "",
 def site_add(request: Request, site_id: Annotated[SafeStr, Form(max_length=64)] = "",
              name: Annotated[SafeStr, Form(max_length=200)] = "", allow_guests: FormText = "",
              origins: Annotated[SafeStr, Form(max_length=2000)] = "", csrf_token: FormText = "") -> Response:
-    svc = services(request)
-    actor = session_of(request).actor
-    secret = moderators.add_site(svc, actor, site_id, name, allow_guests=allow_guests == "yes", origins=origins.split())
-    return render(request, "admin/moderators.html", moderators=moderators.list_moderators(svc, actor),
-                  all_sites=moderators.visible_sites(svc, actor), created_secret={"site": site_id.strip().lower(), "secret": secret})
+    try:
+        secret = moderators.add_site(services(request), session_of(request).actor, site_id, name,
+                                     allow_guests=allow_guests == "yes", origins=origins.split())
+    except Invalid as exc:
+        sent = {"site_id": site_id, "name": name, "allow_guests": allow_guests, "origins": origins}
+        return _site_refused(request, exc, None, sent)
+    return _moderators_page(request, created_secret={"site": site_id.strip().lower(), "secret": secret})
 
 
 @router.post("/sites/{site_id}")
@@ -161,9 +181,13 @@ def site_add(request: Request, site_id: Annotated[SafeStr, Form(max_length=64)] 
 def site_update(request: Request, site_id: SafeStr, name: Annotated[SafeStr, Form(max_length=200)] = "",
                 allow_guests: FormText = "", origins: Annotated[SafeStr, Form(max_length=2000)] = "",
                 csrf_token: FormText = "") -> Response:
-    moderators.update_site(services(request), session_of(request).actor, site_id, name=name,
-                           allow_guests=allow_guests == "yes", origins=origins.split())
-    return done(request, {}, "/admin/moderators")
+    """Save a site's settings; a plain form goes back to the page, where the site's row says "Saved."."""
+    try:
+        moderators.update_site(services(request), session_of(request).actor, site_id, name=name,
+                               allow_guests=allow_guests == "yes", origins=origins.split())
+    except Invalid as exc:
+        return _site_refused(request, exc, site_id, {"name": name, "allow_guests": allow_guests, "origins": origins})
+    return done(request, {}, f"/admin/moderators?{urlencode({'saved': site_id})}#site-{quote(site_id, safe='')}")
 
 
 @router.get("/sites")
