@@ -206,7 +206,8 @@ def visible_sites(svc: Services, actor: Actor) -> list[dict[str, Any]]:
     with svc.db.read() as conn:
         rows = content.list_sites(conn)
     return [{"id": r["id"], "name": r["name"], "allow_guests": bool(r["allow_guests"]), "policy_path": r["policy_path"],
-             "origins": list(r["origins"] or [])} for r in rows if actor.can_moderate(r["id"])]
+             "origins": list(r["origins"] or []), "auto_create_threads": bool(r["auto_create_threads"])}
+            for r in rows if actor.can_moderate(r["id"])]
 
 
 def add_site(svc: Services, actor: Actor, site_id: str, name: str, *, allow_guests: bool = False,
@@ -234,13 +235,20 @@ def add_site(svc: Services, actor: Actor, site_id: str, name: str, *, allow_gues
     return secret
 
 
-def update_site(svc: Services, actor: Actor, site_id: str, *, name: str, allow_guests: bool, origins: Sequence[str]) -> None:
+def update_site(svc: Services, actor: Actor, site_id: str, *, name: str, allow_guests: bool, origins: Sequence[str],
+                auto_create_threads: bool | None = None) -> None:
+    """Save a site's settings. ``auto_create_threads``: whether a reader's first comment on an article id the site
+    has no thread for creates it (on), or is refused until the publisher registers the article
+    (``PATCH /api/v1/mod/threads/{thread}``; off); None leaves it as it is."""
     _require_admin(actor)
     listed = allowed_origins(origins)
     with svc.db.write() as conn:
         if content.get_site(conn, site_id) is None:
             raise no_such_site(site_id)
-        values = {"name": (name or "").strip()[:200] or site_id, "allow_guests": allow_guests, "origins": listed}
+        values: dict[str, Any] = {"name": (name or "").strip()[:200] or site_id, "allow_guests": allow_guests,
+                                  "origins": listed}
+        if auto_create_threads is not None:
+            values["auto_create_threads"] = auto_create_threads
         content.update_site(conn, site_id, **values)
         svc.audit(conn, action="site.updated", subject_type="site", subject_id=site_id, actor_kind=actor.kind.value,
                   actor=actor.id, site_id=site_id, details=values)

@@ -4,7 +4,7 @@ browser (JSON Lines export), and the admin's moderator and site management."""
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Query, Request
@@ -180,11 +180,14 @@ def site_add(request: Request, site_id: Annotated[SafeStr, Form(max_length=64)] 
 @action
 def site_update(request: Request, site_id: SafeStr, name: Annotated[SafeStr, Form(max_length=200)] = "",
                 allow_guests: FormText = "", origins: Annotated[SafeStr, Form(max_length=2000)] = "",
-                csrf_token: FormText = "") -> Response:
-    """Save a site's settings; a plain form goes back to the page, where the site's row says "Saved."."""
+                threads: Annotated[Literal["open", "registered", ""], Form()] = "", csrf_token: FormText = "") -> Response:
+    """Save a site's settings; a plain form goes back to the page, where the site's row says "Saved.".
+    ``threads``: ``open`` (a first comment creates an article's thread) or ``registered`` (only articles the
+    publisher registered take comments); left out, as it is."""
     try:
         moderators.update_site(services(request), session_of(request).actor, site_id, name=name,
-                               allow_guests=allow_guests == "yes", origins=origins.split())
+                               allow_guests=allow_guests == "yes", origins=origins.split(),
+                               auto_create_threads={"open": True, "registered": False}.get(threads))
     except Invalid as exc:
         return _site_refused(request, exc, site_id, {"name": name, "allow_guests": allow_guests, "origins": origins})
     return done(request, {}, f"/admin/moderators?{urlencode({'saved': site_id})}#site-{quote(site_id, safe='')}")
