@@ -109,7 +109,7 @@
 
     errorText(err) {
       if (!(err instanceof ApiError)) return this.t('errNetwork');
-      if (err.code === 'rate_limited') return this.t('errRate', { s: err.retryAfter || (err.details && err.details.retry_after) || 60 });
+      if (err.code === 'rate_limited') return this.t('errRate', { n: err.retryAfter || (err.details && err.details.retry_after) || 60 });
       if (err.code === 'token_expired') return this.t('errExpired');
       // the server's words are English: in another language, its refusal by its code where the catalogue has it
       if (this.lang !== 'en' && MESSAGES[this.lang]['e_' + err.code]) return this.t('e_' + err.code, err.details || {});

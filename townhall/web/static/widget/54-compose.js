@@ -141,7 +141,9 @@
       const seen = new Set();
       for (const x of hits) {
         const own = MESSAGES[this.lang]['rule_' + x.rule];
-        const desc = own && this.lang !== 'en' && x.description === MESSAGES.en['rule_' + x.rule] ? own : (x.description || x.rule);
+        let desc = own && this.lang !== 'en' && x.description === MESSAGES.en['rule_' + x.rule] ? own : (x.description || x.rule);
+        // the built-in length check's words are the server's (English): its span is [the limit, the length]
+        if (this.lang !== 'en' && x.rule === 'length') desc = x.span ? t('rule_length', { max: x.span[0], n: x.span[1] }) : t('errEmpty');
         if (seen.has(desc)) continue;
         seen.add(desc);
         items.push(h('li', { text: desc }));

@@ -9,7 +9,7 @@
     },
 
     relative(date) {
-      const diff = (date.getTime() - Date.now()) / 1000;
+      const diff = Math.min(0, (date.getTime() - Date.now()) / 1000);  // a browser clock behind the server's: "now", not "in 30 seconds"
       const abs = Math.abs(diff);
       const rtf = this.rtf || (this.rtf = new Intl.RelativeTimeFormat(this.lang, { numeric: 'auto' }));
       const steps = [[60, 'second', 1], [3600, 'minute', 60], [86400, 'hour', 3600], [604800, 'day', 86400], [2629800, 'week', 604800], [31557600, 'month', 2629800], [Infinity, 'year', 31557600]];
