@@ -70,7 +70,10 @@ def test_signing_out_sends_the_decisions_still_waiting(app: Townhall, server: Li
     expect(page.locator(f"#item-{cid}")).to_be_hidden()
     page.click("#logout")  # within the 5 s window
     page.wait_for_url("**/admin/login*")
-    page.wait_for_timeout(1500)
+    for _ in range(100):  # the beacon's answer: at once, or (before) never
+        if status_of(app, cid) == "rejected":
+            break
+        page.wait_for_timeout(100)
     assert status_of(app, cid) == "rejected"  # was still "held"
 
 
@@ -85,8 +88,7 @@ def test_an_arrival_is_announced_when_another_moderator_decided_meanwhile(app: T
     svc_mod.decide_comment(app.services, moderator_actor("day@news.example"), first, approve=True, reason="",
                            expect_status="held")
     newcomer = held(app, "erin")
-    page.wait_for_timeout(1500)  # five polls
-    note = page.locator(".queue .new-items")
+    note = page.locator(".queue .new-items")  # within the next polls (five in 1.5 s), which expect waits for
     expect(note).to_have_text("1 new item in this queue: show")  # never shown
     note.get_by_role("link").click()
     expect(page.locator(f"#item-{newcomer}")).to_be_visible()

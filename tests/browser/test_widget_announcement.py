@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import THREAD, Api
-from tests.browser.widget_helpers import axe_light_and_dark, axe_page, open_demo, render_demo
+from tests.browser.widget_helpers import axe_light_and_dark, axe_page, open_demo, polls_until, render_demo
 from tests.fixtures_app import Clock, LiveServer, make_token
 
 pytestmark = pytest.mark.browser
@@ -45,6 +45,7 @@ def test_shown_above_the_message_and_gone_at_until_without_a_reload(page: Any, s
     set_message(api, TOPIC)
     # the server's clock stands still (the test's), the browser's runs: until is a few seconds of the browser's away
     announce(api, CLOSING + "\n\n" + MOVING, (clock.now + timedelta(seconds=8)).isoformat())
+    page.clock.install()  # the browser's clock, from now, runs when the test moves it (to until, below)
     widget = open_demo(page, server)
     expect(box(widget)).to_be_visible()
     expect(box(widget).get_by_role("heading", name="Announcement")).to_be_visible()
@@ -58,6 +59,7 @@ def test_shown_above_the_message_and_gone_at_until_without_a_reload(page: Any, s
     edges = box(widget).evaluate("""el => [getComputedStyle(el).borderInlineStartWidth,
       getComputedStyle(el.getRootNode().querySelector('.th-message')).borderInlineStartWidth]""")
     assert edges[0] != edges[1], edges
+    page.clock.fast_forward(10_000)  # past until (its timer fires; the page is not loaded again)
     expect(box(widget)).to_be_hidden(timeout=15000)  # at until, by itself
     expect(widget.locator(".th-announce")).to_be_hidden()
     expect(widget.get_by_role("region", name="From the newsroom")).to_be_visible()  # the message stays
@@ -70,15 +72,16 @@ def test_shown_above_the_message_and_gone_at_until_without_a_reload(page: Any, s
 
 def test_a_change_reaches_an_open_widget_on_its_next_read(page: Any, server: LiveServer, api: Api) -> None:
     page.add_init_script("delete window.EventSource")  # the widget polls the thread instead
+    page.clock.install()  # its polls (every 5 s) run when the test moves the page's clock
     widget = open_demo(page, server)
     page.evaluate("() => Townhall.render(document.getElementById('townhall'), {pollSeconds: 5})")
     expect(widget).to_have_attribute("data-live-state", "polling")
     expect(widget.locator(".th-announce")).to_be_hidden()
     announce(api, CLOSING)
-    expect(box(widget).locator("p")).to_have_text([CLOSING], timeout=12000)
+    polls_until(page, lambda ms: expect(box(widget).locator("p")).to_have_text([CLOSING], timeout=ms))
     r = api.http.delete("/api/v1/mod/announcement", headers=api.headers(MOD))
     assert r.status_code == 204, r.text
-    expect(widget.locator(".th-announce")).to_be_hidden(timeout=12000)
+    polls_until(page, lambda ms: expect(widget.locator(".th-announce")).to_be_hidden(timeout=ms))
 
 
 def test_german_and_axe(browser: Any, server: LiveServer, api: Api) -> None:

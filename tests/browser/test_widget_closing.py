@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import THREAD, Api
-from tests.browser.widget_helpers import DEEP_ACTIVE, article, login, open_demo, submit
+from tests.browser.widget_helpers import DEEP_ACTIVE, article, login, open_demo, submit, until_polling
 from tests.fixtures_app import AppFactory, Clock, LiveServer, closing_policy, make_token
 from townhall.app import Townhall
 
@@ -105,13 +105,18 @@ def test_a_moderators_closing_keeps_its_own_wording(page: Any, server: LiveServe
 
 def test_a_page_left_open_closes_itself_when_the_limit_comes(page: Any, server: LiveServer, api: Api,
                                                             clock: RunningClock) -> None:
-    first, closes_at = started(api, clock, timedelta(seconds=6))
+    # a minute for the page to load (on a loaded machine too); then both clocks are moved past the limit, the
+    # server's (the app's) and the page's, whose timers run when the test moves it, instead of waiting it out
+    first, closes_at = started(api, clock, timedelta(seconds=60))
+    page.clock.install()
     widget = open_demo(page, server, ALICE)
     page.evaluate("""() => { window.loadsSince = 0;
       document.getElementById('townhall').addEventListener('townhall:loaded', () => { window.loadsSince++; }); }""")
     widget.get_by_label("Add a comment").fill("My half-written comment.")
     assert datetime.fromisoformat(closes_at) > datetime.now(UTC), "the page took too long to load: the thread closed first"
     expect(widget.get_by_role("button", name="Post comment")).to_be_visible()
+    clock.offset = timedelta(seconds=62)
+    page.clock.fast_forward(62_000)  # the widget asks the server at closes_at (and up to a second later)
     expect(note(widget)).to_have_text(re.compile("^Comments on this article closed automatically on "), timeout=12_000)
     expect(widget.get_by_role("button", name="Post comment")).to_have_count(0)
     expect(widget.get_by_label(KEPT)).to_have_value("My half-written comment.")
@@ -182,18 +187,23 @@ def test_while_the_live_stream_is_down_polling_sees_a_thread_closed_and_opened(p
     thread's state in the answer it polls, as thread.closed / thread.opened would have told it."""
     started(api, clock, timedelta(days=10))
     page.route("**/live**", lambda route: route.abort())
+    # the page's timers run when the test moves its clock: the stream's retries (1-2 s, then 2-4 s) and the polls
+    # (every 5 s, the least pollSeconds) take no waiting, and each poll below is the first after the change
+    page.clock.install()
     page.goto(server.url + "/demo")
     page.wait_for_function("() => !!window.Townhall")
     page.evaluate("Townhall.render(document.getElementById('townhall'), {pollSeconds: 2})")
     widget = page.locator("#townhall")
-    page.wait_for_function("() => document.getElementById('townhall').dataset.liveState === 'polling'", timeout=15000)
+    until_polling(page)
     login(page, make_token("alice", "Alice"))
     box = widget.get_by_label("Add a comment")
     box.fill("Typed while the thread closes.")
     moderator = api.headers(make_token("mod", role="moderator"))
     assert api.http.put(f"/api/v1/mod/threads/{THREAD}/state", json={"state": "closed"}, headers=moderator).status_code == 200
+    page.clock.run_for(5000)  # one poll
     expect(note(widget)).to_have_text("Comments on this article are closed.", timeout=10000)
     expect(widget.get_by_role("button", name="Post comment")).to_have_count(0)
     expect(widget.get_by_label(KEPT)).to_have_value("Typed while the thread closes.")
     assert api.http.put(f"/api/v1/mod/threads/{THREAD}/state", json={"state": "open"}, headers=moderator).status_code == 200
+    page.clock.run_for(5000)  # one poll
     expect(widget.get_by_role("button", name="Post comment")).to_be_visible(timeout=10000)

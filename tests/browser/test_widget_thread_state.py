@@ -55,6 +55,7 @@ def test_a_moderator_closes_and_opens_the_comments_in_place(page: Any, context: 
     expect(reader.get_by_role("button", name=re.compile("^(Close|Open) comments$"))).to_have_count(0)
 
     widget = open_demo(page, server, MONA)
+    page.bring_to_front()  # the tab opened last had it: a click in a background tab waits ~2 s for its frames
     control = widget.get_by_role("button", name="Close comments", exact=True)
     expect(control).to_be_visible()
     widget.get_by_label("Add a comment").fill("A moderator's half-written note.")

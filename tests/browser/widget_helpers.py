@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from playwright.sync_api import expect
 
@@ -35,6 +35,35 @@ def open_demo(page: Any, server: LiveServer, token: str | None = None, suffix: s
         expect(widget.get_by_text("Signed in as")).to_be_visible()
         expect(widget.get_by_label("Add a comment")).to_be_visible()
     return widget
+
+
+def until_polling(page: Any) -> None:
+    """Move the page's clock (``page.clock.install()`` before the page loaded) until the widget, its live stream
+    refused, has fallen back to polling: three failed tries, retried after 1-2 s and 2-4 s of the page's time,
+    each failing in real time."""
+    polling = "() => document.getElementById('townhall').dataset.liveState === 'polling'"
+    for _ in range(100):
+        if page.evaluate(polling):
+            return
+        page.clock.run_for(500)
+        page.wait_for_timeout(50)
+    assert page.evaluate(polling), "the widget did not fall back to polling"
+
+
+def polls_until(page: Any, holds: Callable[[float], None], polls: int = 3, seconds: float = 5) -> None:
+    """Move the page's clock (``page.clock.install()`` before the page loaded) one poll of ``seconds`` at a time
+    until ``holds(timeout_ms)`` (an ``expect``) passes, each poll given 2 s of real time to be answered and drawn, the
+    last 8 s: a signed-out read may be up to page_cache_seconds (1 s) old, so a poll right after a change can miss it
+    (as when the polls ran in real time, a few may be needed)."""
+    for _ in range(polls - 1):
+        page.clock.run_for(int(seconds * 1000))
+        try:
+            holds(2000)
+            return
+        except AssertionError:
+            pass
+    page.clock.run_for(int(seconds * 1000))
+    holds(8000)
 
 
 def login(page: Any, token: str) -> None:

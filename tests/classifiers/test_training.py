@@ -17,11 +17,19 @@ from townhall.policy.classifiers.encoder import ENCODER_FORMAT_VERSION, CascadeM
 pytestmark = [pytest.mark.shared_data, pytest.mark.slow]
 
 
-def test_train_small_slice_end_to_end(shared_data: Path, tmp_path: Path) -> None:
-    out = tmp_path / "run"
+@pytest.fixture(scope="module")
+def slice_run(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``townhall train --seed 5 --limit 400``, run once for the two tests that read it (a training is ~6 s of CPU):
+    its run folder, which the tests only read."""
+    out = tmp_path_factory.mktemp("slice") / "run"
     result = CliRunner().invoke(build_cli(), ["train", "--data", str(shared_data), "--out", str(out),
                                               "--seed", "5", "--limit", "400"])
     assert result.exit_code == 0, result.output
+    return out
+
+
+def test_train_small_slice_end_to_end(shared_data: Path, slice_run: Path, tmp_path: Path) -> None:
+    out = slice_run
     assert read_format_version(out / "model") == FORMAT_VERSION
     model = load_model(out / "model")
     scores = model.score(["You are a worthless idiot.", "Thank you for the article."])
@@ -40,6 +48,28 @@ def test_train_small_slice_end_to_end(shared_data: Path, tmp_path: Path) -> None
                                             "--seed", "5", "--limit", "400"]).exit_code == 0
     with np.load(out / "model" / "weights.npz") as a, np.load(again / "model" / "weights.npz") as b:
         assert all(np.array_equal(a[k], b[k]) for k in a.files)
+
+
+def test_training_can_leave_a_source_out(shared_data: Path, slice_run: Path, tmp_path: Path) -> None:
+    """``TrainConfig.exclude`` (bench/crossset.py) drops the source's fit and calibration rows and keeps its
+    dev rows, so that the model is scored on a source it never saw. Compared with the slice trained on every
+    source (``slice_run``: the same seed and limit, nothing excluded)."""
+    from townhall.training.data import load_all, partition
+    from townhall.training.train import TrainConfig, train
+
+    fit, calib, _ = partition(load_all(shared_data, 5, 400))
+    n_fit = sum(e.source == "stormfront" for e in fit)
+    n_calib = sum(e.source == "stormfront" for e in calib)
+    assert n_fit and n_calib
+    every = json.loads((slice_run / "report.json").read_text(encoding="utf-8"))
+    assert any(t["set"] == "stormfront" for t in every["tasks"])
+    meta = {"all": json.loads((slice_run / "model" / "model.json").read_text(encoding="utf-8"))["meta"]}
+    results = train(TrainConfig(data=shared_data, out=tmp_path / "without", seed=5, limit=400,
+                                exclude=frozenset({"stormfront"})), log=lambda _: None)
+    meta["without"] = json.loads((tmp_path / "without" / "model" / "model.json").read_text(encoding="utf-8"))["meta"]
+    assert any(t["set"] == "stormfront" for t in results["tasks"])  # type: ignore[union-attr]
+    assert meta["all"]["rows_fit"] - meta["without"]["rows_fit"] == n_fit
+    assert meta["all"]["rows_calib"] - meta["without"]["rows_calib"] == n_calib
 
 
 def test_train_attaches_the_encoder_as_second_stage(shared_data: Path, tmp_path: Path) -> None:
@@ -127,26 +157,6 @@ def test_training_splits_keep_dev_texts_out_of_training(shared_data: Path) -> No
     assert {e.split for e in templates} == {"fit"} and 0 < len(templates) <= s.template_rows
     assert s.held_templates and not {e.text for e in templates} & {e.text for e in s.held_templates}
     assert s.dropped == s.public_rows + s.template_rows - len(s.fit) - len(s.calib) - len(s.dev) > 0
-
-
-def test_training_can_leave_a_source_out(shared_data: Path, tmp_path: Path) -> None:
-    """``TrainConfig.exclude`` (bench/crossset.py) drops the source's fit and calibration rows and keeps its
-    dev rows, so that the model is scored on a source it never saw."""
-    from townhall.training.data import load_all, partition
-    from townhall.training.train import TrainConfig, train
-
-    fit, calib, _ = partition(load_all(shared_data, 5, 200))
-    n_fit = sum(e.source == "stormfront" for e in fit)
-    n_calib = sum(e.source == "stormfront" for e in calib)
-    assert n_fit and n_calib
-    meta = {}
-    for name, exclude in (("all", frozenset()), ("without", frozenset({"stormfront"}))):
-        results = train(TrainConfig(data=shared_data, out=tmp_path / name, seed=5, limit=200, exclude=exclude),
-                        log=lambda _: None)
-        meta[name] = json.loads((tmp_path / name / "model" / "model.json").read_text(encoding="utf-8"))["meta"]
-        assert any(t["set"] == "stormfront" for t in results["tasks"])  # type: ignore[union-attr]
-    assert meta["all"]["rows_fit"] - meta["without"]["rows_fit"] == n_fit
-    assert meta["all"]["rows_calib"] - meta["without"]["rows_calib"] == n_calib
 
 
 def test_encoder_rows_can_leave_a_source_out(shared_data: Path) -> None:
