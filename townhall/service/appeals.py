@@ -132,8 +132,9 @@ def decide(svc: Services, actor: Actor, appeal_id: int, *, reverse: bool, respon
         first = moderation.get_appeal(conn, appeal_id)
         if first is None:
             raise NotFound("No such appeal.")
-        # the account first, then (restoring the comment) the comment: the lock order of townhall.store.people
-        account = people.get_account(conn, first["account_id"], for_update=True)
+        # the account first, then (restoring the comment) the comment: the lock order of townhall.store.people;
+        # with the person's accounts on other sites, in id order (lock_person): granting it lifts a ban's copies
+        account = people.lock_person(conn, int(first["account_id"]))
         assert account is not None
         actor.require_site(account["site_id"])
         # read again under the account's lock: another moderator's answer to this appeal (or a lifting that closed

@@ -125,8 +125,11 @@ def confirm_cluster(svc: Services, actor: Actor, flag_id: int, reason: str = "")
         kind = ActionKind(policy.settings.enforcement.troll_confirmed.value)
         text = reason.strip() or "Confirmed member of a coordinated troll operation (paid trolling is against the house rules)."
         actions: dict[int, int] = {}
+        # every member, and the accounts its ban may be carried to, locked in id order before any is banned: a
+        # moderator banning a member's account on another site at once locks them in that order too
+        members = people.lock_people(conn, account_ids(flag["accounts"]))
         for account_id in account_ids(flag["accounts"]):
-            account = people.get_account(conn, account_id)
+            account = members.get(account_id)
             if account is None or account["site_id"] != flag["site_id"] or account["state"] == "banned":
                 continue
             hours = 24.0 * 30 if kind is ActionKind.SUSPEND else None

@@ -142,6 +142,17 @@ def rejection(decision: Decision, comment_id: int | None, text: str) -> RuleReje
     return RuleRejected(message, {"comment_id": comment_id, "hits": hits, "text": text, "policy_version": decision.policy_version})
 
 
+def _lock_author(conn: Connection, svc: Services, ident: Identity, judged: Decision) -> Mapping[str, Any]:
+    """The author's account, locked (:func:`townhall.service.accounts.require_can_post`). A comment judged to
+    cost a strike may climb the ladder to a ban, carried to the same person's accounts on the installation's
+    other sites (``ban_scope = "installation"``): those are locked first, all in id order
+    (:func:`townhall.store.people.lock_person`), as a moderator's ban of one of them locks them; locking the author
+    first, then the others as the ban reached them, deadlocked against it (tests/enforcement/test_lock_person.py)."""
+    if judged.verdict is Verdict.REJECT and judged.strike:
+        people.lock_person(conn, ident.account_id)
+    return acct.require_can_post(conn, svc, ident.account_id, lock=True)
+
+
 def _comment_text(text: Any) -> str:
     """The text as it will be judged and stored: a string, NUL characters dropped, otherwise storable."""
     if not isinstance(text, str):
@@ -169,7 +180,7 @@ def post(svc: Services, ident: Identity, thread_external_id: str, text: Any, par
     subject, first = judge(svc, policy, site["id"], ident.account_id, text)
     made = rendered(text)  # the HTML and the renderer version that made it
     with svc.db.write() as conn:  # one transaction: settled, stored and audited together
-        account = acct.require_can_post(conn, svc, ident.account_id, lock=True)
+        account = _lock_author(conn, svc, ident, first)
         thread = get_or_create_thread(conn, svc, site, thread_external_id, url, title)
         parent = None
         if parent_id is not None:
@@ -337,7 +348,7 @@ def edit(svc: Services, ident: Identity, comment_id: int, text: Any) -> Posted:
         # The account, then the comment (the lock order, townhall.store.people.get_account): a moderator's
         # decision on the comment takes them in the same order. The comment's lock keeps what is checked here
         # (not deleted meanwhile, not removed by a moderator) true until the update.
-        account = acct.require_can_post(conn, svc, ident.account_id, lock=True)
+        account = _lock_author(conn, svc, ident, decision)
         row = _editable(conn, ident, comment_id, lock=True)
         thread = _open_thread_of(conn, svc, policy, row)
         if bool(thread["premoderated"]) != premoderated:  # a moderator premoderated the article, or stopped, meanwhile

@@ -53,7 +53,8 @@ def take_action(
     """Record an action on an account, change its state, and audit it. Returns the action id.
 
     A ban under a policy whose ``ban_scope`` is ``installation`` also bans the same person's accounts on
-    the installation's other sites (same SSO subject or e-mail)."""
+    the installation's other sites (same SSO subject or e-mail), locked in id order before any is changed
+    (a moderator's ban took those locks already, with its own account's: :func:`people.lock_person`)."""
     now = svc.now()
     if kind is ActionKind.SUSPEND and (hours is None or hours <= 0):
         raise Invalid("A suspension needs a positive number of hours.", {"field": "hours"})
@@ -82,7 +83,8 @@ def take_action(
     if kind is ActionKind.BAN and not propagated:
         policy = svc.policies.for_site(content.get_site(conn, account["site_id"]))
         if policy.settings.enforcement.ban_scope == "installation":
-            for other in people.linked_accounts_elsewhere(conn, account):
+            linked = people.linked_accounts_elsewhere(conn, account)
+            for other in people.lock_accounts(conn, [int(o["id"]) for o in linked]).values():  # read under the lock
                 if other["state"] != AccountState.BANNED.value:
                     take_action(conn, svc, account=other, kind=kind, actor=actor, rule=rule, propagated=True,
                                 reason=f"{_CARRIED}{reason}", policy_version=policy_version)
@@ -333,14 +335,21 @@ def _lift_carried_ban(conn: Connection, svc: Services, account: Mapping[str, Any
                     and account["subject"] in sanctioned_subjects(conn, svc, str(account["site_id"]), str(other["subject"]))):
                 linked.append(other)
                 seen.add(int(other["id"]))
-    # any site: a copy stays a copy after a site's sign-in secret changed (only copies of this ban are lifted)
-    for other in linked:
-        copies = [a["id"] for a in moderation.actions_for(conn, int(other["id"]))
-                  if a["kind"] == ActionKind.BAN.value and a["revoked_at"] is None and a["reason"] == carried
-                  and a["actor"] == ban["actor"]]
+    # any site: a copy stays a copy after a site's sign-in secret changed (only copies of this ban are lifted);
+    # the accounts that hold one are locked in id order before any is changed (a moderator's restore took those
+    # locks already, with its own account's: people.lock_person)
+    for other in people.lock_accounts(conn, [int(o["id"]) for o in linked if _copies_of(conn, o, carried, ban)]).values():
+        copies = _copies_of(conn, other, carried, ban)
         if copies:
             restore(conn, svc, account=other, actor=actor, reason=f"Lifted on {account['site_id']}: {reason}", revoke=copies,
                     reversal=reversal)
+
+
+def _copies_of(conn: Connection, other: Mapping[str, Any], carried: str, ban: Mapping[str, Any]) -> list[int]:
+    """The copies of ``ban`` (its reason as carried: ``carried``) in force on the account ``other``."""
+    return [int(a["id"]) for a in moderation.actions_for(conn, int(other["id"]))
+            if a["kind"] == ActionKind.BAN.value and a["revoked_at"] is None and a["reason"] == carried
+            and a["actor"] == ban["actor"]]
 
 
 def reverse(conn: Connection, svc: Services, *, account: Mapping[str, Any], action: Mapping[str, Any], actor: Actor,
@@ -353,10 +362,12 @@ def reverse(conn: Connection, svc: Services, *, account: Mapping[str, Any], acti
     return ids
 
 
-def moderated_account(conn: Connection, actor: Actor, account_id: int) -> Mapping[str, Any]:
+def moderated_account(conn: Connection, actor: Actor, account_id: int, *, person: bool = False) -> Mapping[str, Any]:
     """The account a moderator acts on, locked until the transaction ends: 404 if it does not exist, 403 if
-    it is not on their sites."""
-    account = people.get_account(conn, account_id, for_update=True)
+    it is not on their sites. ``person``: with the same person's accounts elsewhere, in id order
+    (:func:`townhall.store.people.lock_person`), for an action that may carry a ban to the installation's other
+    sites, or lift one there."""
+    account = people.lock_person(conn, account_id) if person else people.get_account(conn, account_id, for_update=True)
     if account is None:
         raise NotFound("No such account.")
     actor.require_site(account["site_id"])
@@ -379,7 +390,7 @@ def moderator_sanction(svc: Services, actor: Actor, account_id: int, sanction: S
     if hours is not None and not timedelta(hours=hours) >= MIN_SUSPENSION:  # 1e-300 hours: over before it began
         raise Invalid("A suspension lasts at least a minute (hours: 1/60 or more).", {"field": "hours"})
     with svc.db.write() as conn:
-        account = moderated_account(conn, actor, account_id)
+        account = moderated_account(conn, actor, account_id, person=kind is ActionKind.BAN)  # a ban may be carried
         if account["role"] != Role.READER.value:  # a moderator's own account too: staff answer to the publisher
             raise Forbidden("Moderators and admins are not sanctioned here: the publisher takes their role away first "
                             "(their sign-in), then they are readers like any other.", {"role": account["role"]},
@@ -409,7 +420,8 @@ def moderator_restore(svc: Services, actor: Actor, account_id: int, reason: str,
     (:func:`_nothing_to_lift`) records nothing and is answered with no action and a notice."""
     reason = reason or "Lifted by a moderator"
     with svc.db.write() as conn:
-        account = moderated_account(conn, actor, account_id)  # locked: a repeat sent meanwhile waits, then sees this
+        # locked: a repeat sent meanwhile waits, then sees this; with the person's other accounts (a carried ban)
+        account = moderated_account(conn, actor, account_id, person=True)
         repeated = _repeated_restore(conn, svc, actor, account, reason, clear_strikes)
         if repeated is not None:
             return repeated
@@ -469,7 +481,8 @@ def reject_all(svc: Services, actor: Actor, account_id: int, reason: str) -> lis
     from townhall.service.moderation import _strike_confirmed_hold, set_comment_status
 
     with svc.db.write() as conn:
-        account = moderated_account(conn, actor, account_id)
+        # with the person's other accounts: a held comment's strike, confirmed, may climb to a ban carried there
+        account = moderated_account(conn, actor, account_id, person=True)
         # locked, after the account: a comment its author deletes meanwhile stays deleted (not "rejected")
         rows = content.list_account_comments(conn, account_id, statuses=[CommentStatus.PUBLISHED, CommentStatus.HELD],
                                              limit=100_000, for_update=True)

@@ -143,7 +143,12 @@ def decide_comment(svc: Services, actor: Actor, comment_id: int, *, approve: boo
     with svc.db.write() as conn:
         # The author's account is locked before the comment (the lock order, townhall.store.people.get_account):
         # approving lifts a strike, rejecting a held comment may count one, and the author's edit of the comment,
-        # or an appeal's decision, locks the account first too; in the other order the two deadlocked.
+        # or an appeal's decision, locks the account first too; in the other order the two deadlocked. With the
+        # author's accounts on other sites, in id order (lock_person): a strike that climbs the ladder to a ban
+        # carries it there (ban_scope = "installation"), and approving may lift such a ban.
+        author = content.get_comment(conn, comment_id)
+        if author is not None:
+            people.lock_person(conn, int(author["account_id"]))
         row = content.lock_comment(conn, comment_id)
         if row is None:
             raise NotFound("No such comment.")

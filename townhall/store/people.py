@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -46,13 +46,26 @@ def get_account(conn: Connection, account_id: int, *, for_update: bool = False) 
     lock its row too). Two transactions that took them in opposite orders would deadlock, and PostgreSQL
     kills one of them (a 500): a reader's edit (its account, then the comment) against a moderator's decision
     on it. A path that starts from a comment locks its author with :func:`townhall.store.content.lock_comment`;
-    tests/enforcement/test_lock_order.py races the paths that lock both. Accounts among themselves have no
-    order yet: a ban carried to the same person's accounts on other sites (``ban_scope = "installation"``),
-    or lifted there, locks them after the account it started from, so two such bans at once, one from each
-    site, can still deadlock; the transaction PostgreSQL rolls back is answered 503 ``busy`` (``DatabaseBusy``
-    in :mod:`townhall.store.db`), to be sent again (tests/enforcement/test_lock_busy.py)."""
+    tests/enforcement/test_lock_order.py races the paths that lock both. Accounts among themselves are
+    locked in **ascending id** order (:func:`lock_accounts`): a ban carried to the same person's accounts on
+    other sites (``ban_scope = "installation"``), or lifted there, locks all of them first
+    (:func:`lock_person`), so two such bans at once, one from each site, queue
+    instead of deadlocking (tests/enforcement/test_lock_busy.py). A deadlock PostgreSQL breaks all the same is
+    answered 503 ``busy`` (``DatabaseBusy`` in :mod:`townhall.store.db`), to be sent again."""
     q = _ACCOUNT.with_for_update() if for_update and conn.dialect.name != "sqlite" else _ACCOUNT
     return conn.execute(q, {"account_id": account_id}).mappings().first()
+
+
+def lock_accounts(conn: Connection, ids: Iterable[int]) -> dict[int, Row]:
+    """Lock accounts one by one in ascending id order (the lock order among accounts, :func:`get_account`);
+    returns those that exist, read under their locks. Every transaction that locks several accounts takes
+    them in this order, so two of them wait for each other instead of each holding what the other needs."""
+    locked: dict[int, Row] = {}
+    for account_id in sorted(set(ids)):
+        row = get_account(conn, account_id, for_update=True)
+        if row is not None:
+            locked[account_id] = row
+    return locked
 
 
 def find_account(conn: Connection, site_id: str, subject: str) -> Row | None:
@@ -165,3 +178,44 @@ def linked_accounts_elsewhere(conn: Connection, account: Row, *, any_sign_in: bo
          .where(accounts.c.site_id != account["site_id"], accounts.c.guest.is_(False),
                 same if any_sign_in else and_(sites.c.sso_secret == own_secret, ~_imported(accounts.c.subject), same)))
     return list(conn.execute(q).mappings())
+
+
+_LOCK_TRIES = 5  # rounds of lock_people while the people's accounts keep changing under it
+
+
+def _person(conn: Connection, account: Row) -> set[int]:
+    """The ids of the account and of the same person's accounts elsewhere that a ban carried from it, or the
+    lifting of one, may change (any sign-in: the lifting looks that wide)."""
+    return {int(account["id"]), *(int(o["id"]) for o in linked_accounts_elsewhere(conn, account, any_sign_in=True))}
+
+
+def lock_people(conn: Connection, account_ids: Iterable[int]) -> dict[int, Row]:
+    """Lock the accounts and the same people's accounts on the installation's other sites, all in ascending id
+    order (:func:`lock_accounts`), before any is changed; returns those of ``account_ids`` that exist, read under
+    their locks.
+
+    A ban carried to the other sites (``ban_scope = "installation"``), or lifted there, changes them all: had it
+    locked its own account first and the others as it came to them, two moderators banning one person on two
+    sites at once would each hold the account the other needs (a deadlock PostgreSQL breaks by rolling one back,
+    503 ``busy``). The accounts are found before they are locked, so the search is made again under the locks:
+    an account linked meanwhile (a first sign-in on another site, an address vouched for) would be locked out of
+    order, so the locks are given back (a savepoint rolled back) and taken again over the larger set."""
+    start = set(account_ids)
+    want = set(start)
+    for row in get_accounts(conn, list(start)).values():
+        want |= _person(conn, row)
+    for _ in range(_LOCK_TRIES):
+        with conn.begin_nested() as attempt:
+            locked = lock_accounts(conn, want)
+            found = set().union(*(_person(conn, locked[i]) for i in start if i in locked))
+            if found <= want:
+                return {i: locked[i] for i in start if i in locked}
+            want |= found
+            attempt.rollback()
+    locked = lock_accounts(conn, want)  # still in order; one linked later still waits for its turn
+    return {i: locked[i] for i in start if i in locked}
+
+
+def lock_person(conn: Connection, account_id: int) -> Row | None:
+    """One account, locked with the same person's accounts on the installation's other sites (:func:`lock_people`)."""
+    return lock_people(conn, [account_id]).get(account_id)
