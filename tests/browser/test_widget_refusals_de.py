@@ -54,3 +54,20 @@ def test_an_appeal_of_a_warning_lifted_meanwhile_is_refused_in_german(page: Any,
     assert lifted.status_code == 200 and lifted.json()["revoked"], lifted.text
     widget.get_by_role("button", name="Einspruch senden").click()
     expect(widget.locator("p.th-error:visible")).to_have_text("Diese Maßnahme wurde bereits aufgehoben.")
+
+
+def test_a_reply_to_a_comment_removed_meanwhile_is_refused_in_german(page: Any, server: LiveServer, api: Api) -> None:
+    """The refusal has its own code (``parent_unavailable``; it was the generic ``invalid``, which a German widget
+    showed in the server's English). The live stream is kept away, so that the removal reaches the page only
+    through the refused reply, as when a reader writes while the moderator acts."""
+    page.route("**/live*", lambda route: route.abort())
+    bob = api.post(make_token("bob", "Bob"), "Bobs Meinung zum Haushalt.")["id"]
+    widget = render_demo(page, server, make_token("alice", "Alice"), lang="de")
+    article(widget, bob).get_by_role("button", name="Antworten").click()
+    removed = api.http.post(f"/api/v1/mod/comments/{bob}/decision", json={"action": "reject", "reason": "Spam."},
+                            headers=api.headers(make_token("mod", role="moderator")))
+    assert removed.status_code == 200, removed.text
+    widget.get_by_label("Antwort an Bob").fill("Da bin ich anderer Meinung.")
+    widget.get_by_role("button", name="Antwort senden").click()
+    expect(widget.locator("p.th-error:visible")).to_have_text(
+        "Der Kommentar, auf den Sie antworten, ist nicht mehr veröffentlicht.")

@@ -186,7 +186,10 @@ def post(svc: Services, ident: Identity, thread_external_id: str, text: Any, par
         if parent_id is not None:
             parent = content.get_comment(conn, parent_id)
             if parent is None or parent["thread_id"] != thread["id"] or parent["status"] != CommentStatus.PUBLISHED.value:
-                raise Invalid("You can only reply to a published comment of this thread.", {"field": "parent_id"})
+                # its own code: a reader meets it when the comment they answer was removed while they wrote, and a
+                # widget in another language says it in its own words (the generic ``invalid`` keeps the server's)
+                raise Invalid("You can only reply to a published comment of this thread.", {"field": "parent_id"},
+                              code="parent_unavailable")
         if device_hash and account["device_hash"] is None:  # the account's first device, kept as evasion evidence
             people.update_account(conn, ident.account_id, device_hash=device_hash)
         # Ban evasion is checked before the comment is judged: under ``action = "premoderate"`` the comment that

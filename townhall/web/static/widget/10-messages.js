@@ -222,6 +222,7 @@
       e_not_found: 'Nicht gefunden – vielleicht wurde es inzwischen gelöscht.',
       e_unavailable: 'Der Kommentar-Server ist gerade ausgelastet. Bitte versuchen Sie es gleich noch einmal.',
       e_action_lifted: 'Diese Maßnahme wurde bereits aufgehoben.',
+      e_parent_unavailable: 'Der Kommentar, auf den Sie antworten, ist nicht mehr veröffentlicht.',
       e_appeal_moot: 'Diese Maßnahme ist abgelaufen und zählt nicht mehr; ein Einspruch würde nichts ändern.',
       e_appeal_covered: 'Ihr Einspruch gegen die andere Maßnahme zu demselben Kommentar entscheidet auch über diese.',
       e_payload_too_large: 'Das ist zu viel, um es auf einmal zu senden. Bitte kürzen Sie Ihren Text.',
