@@ -169,7 +169,7 @@ def test_a_guest_refused_for_any_reason_gets_the_account_made_for_it(make_app, d
     app = make_app(db_url, allow_guests=True)
     with TestClient(app) as client:
         r = client.post(T, json={"text": "a reply", "guest_name": "Visitor", "parent_id": 999999})
-        assert r.status_code == 422 and r.json()["error"]["code"] == "invalid"
+        assert r.status_code == 422 and r.json()["error"]["code"] == "parent_unavailable"
         assert r.json()["error"]["details"]["field"] == "parent_id"
         token = r.json()["error"]["details"]["guest_token"]
         retry = client.post(T, json={"text": "a comment"}, headers={"Authorization": f"Bearer {token}"})
