@@ -197,7 +197,7 @@ def test_german_no_address_and_axe(browser: Any, server: LiveServer, api: Api) -
         expect(panel).to_contain_text("Sie haben noch keine Kommentare geschrieben.")
         box = panel.get_by_role("checkbox", name="Mich per E-Mail benachrichtigen, wenn jemand auf meine Kommentare antwortet")
         expect(box).to_be_disabled()
-        expect(panel).to_contain_text("Die Website hat uns keine E-Mail-Adresse von Ihnen mitgeteilt")
+        expect(panel).to_contain_text("Die Website kennt keine E-Mail-Adresse von Ihnen, daher kann sie Ihnen nicht schreiben.")
         panel.get_by_role("button", name="Schließen").click()
 
         page.evaluate("t => Townhall.login(t)", DAVE)

@@ -37,7 +37,7 @@ def test_an_edit_after_the_window_is_refused_in_german(page: Any, server: LiveSe
     box.fill("Zweiter Entwurf.")
     widget.get_by_role("button", name="Änderungen speichern").click()
     expect(widget.locator("p.th-error:visible")).to_have_text(
-        "Kommentare lassen sich nur 15 Minuten nach dem Absenden bearbeiten.")
+        "Kommentare lassen sich nur bis 15 Min. nach dem Absenden bearbeiten.")  # "Min.": "1 Minuten" before, for one
 
 
 def test_an_appeal_of_a_warning_lifted_meanwhile_is_refused_in_german(page: Any, server: LiveServer, api: Api) -> None:

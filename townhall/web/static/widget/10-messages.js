@@ -210,7 +210,7 @@
       errSignIn: 'Melden Sie sich dafür an.',
       errLoad: 'Die Kommentare konnten nicht geladen werden.',
       // the server's refusals, by their code (the server writes English; errorText() takes these where they exist)
-      e_edit_window_closed: 'Kommentare lassen sich nur {minutes} Minuten nach dem Absenden bearbeiten.',
+      e_edit_window_closed: 'Kommentare lassen sich nur bis {minutes} Min. nach dem Absenden bearbeiten.',  // 1 or more: no plural
       e_removed_by_moderator: 'Ein Moderator hat diesen Kommentar entfernt; er lässt sich nicht mehr bearbeiten. Sie können Einspruch einlegen.',
       e_guests_not_allowed: 'Auf dieser Seite melden Sie sich zum Kommentieren bitte an.', e_unauthenticated: 'Melden Sie sich dafür an.',
       e_name_refused: 'Bitte wählen Sie einen anderen Namen.',
@@ -250,7 +250,7 @@
       myMore: 'Weitere Ihrer Kommentare laden', myUntitled: 'Artikel ohne Titel',
       my_held: 'Wird geprüft', my_rejected: 'Nicht veröffentlicht: von den Hausregeln gestoppt', my_removed: 'Von der Moderation entfernt',
       myEmail: 'E-Mail', notifyLabel: 'Mich per E-Mail benachrichtigen, wenn jemand auf meine Kommentare antwortet',
-      notifyNoMail: 'Diese Website verschickt keine E-Mails.', notifyNoAddress: 'Die Website hat uns keine E-Mail-Adresse von Ihnen mitgeteilt, daher kann sie Ihnen nicht schreiben.',
+      notifyNoMail: 'Diese Website verschickt keine E-Mails.', notifyNoAddress: 'Die Website kennt keine E-Mail-Adresse von Ihnen, daher kann sie Ihnen nicht schreiben.',
       notifyOn: 'Sie erhalten eine E-Mail, wenn jemand auf Ihre Kommentare antwortet.', notifyOff: 'Sie erhalten keine E-Mails über Antworten mehr.',
       myData: 'Ihre Daten', exportButton: 'Ihre Daten herunterladen', exportHelp: 'Alles, was diese Website über Sie gespeichert hat, als JSON-Datei.',
       exported: 'Ihre Daten wurden heruntergeladen.', eraseButton: 'Ihr Konto löschen',
