@@ -147,10 +147,19 @@ def _lock_author(conn: Connection, svc: Services, ident: Identity, judged: Decis
     cost a strike may climb the ladder to a ban, carried to the same person's accounts on the installation's
     other sites (``ban_scope = "installation"``): those are locked first, all in id order
     (:func:`townhall.store.people.lock_person`), as a moderator's ban of one of them locks them; locking the author
-    first, then the others as the ban reached them, deadlocked against it (tests/enforcement/test_lock_person.py)."""
-    if judged.verdict is Verdict.REJECT and judged.strike:
+    first, then the others as the ban reached them, deadlocked against it (tests/enforcement/test_lock_person.py).
+    Under ``ban_scope = "site"`` no ban reaches them, and finding them scans every account: the author alone
+    (tests/dashboard/test_dashboard_decision_queries.py)."""
+    if judged.verdict is Verdict.REJECT and judged.strike and _bans_carried(svc, ident.site_id):
         people.lock_person(conn, ident.account_id)
     return acct.require_can_post(conn, svc, ident.account_id, lock=True)
+
+
+def _bans_carried(svc: Services, site_id: str) -> bool:
+    """Whether a ban on the site is carried to the same person's accounts on the installation's other sites
+    (its policy's ``ban_scope = "installation"``)."""
+    site = svc.site(site_id)
+    return site is not None and svc.policies.for_site(site).settings.enforcement.ban_scope == "installation"
 
 
 def _comment_text(text: Any) -> str:

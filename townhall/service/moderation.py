@@ -13,7 +13,7 @@ from townhall.service.identity import Actor
 from townhall.service.moderators import other_deciders, own_appeal, takers
 from townhall.store import content, moderation, people
 from townhall.store import dashboard as store_dashboard
-from townhall.store.schema import ActionKind, AppealState, CommentStatus, DecisionSource, FlagState, is_featured
+from townhall.store.schema import AccountState, ActionKind, AppealState, CommentStatus, DecisionSource, FlagState, is_featured
 
 QUEUES = ("held", "reported", "rejected", "appeals", "flags")
 _VERDICT = {CommentStatus.PUBLISHED: "publish", CommentStatus.REJECTED: "reject", CommentStatus.HELD: "hold"}
@@ -126,6 +126,24 @@ def _by_a_moderator(latest: Mapping[str, Any] | None, target: CommentStatus) -> 
 ALREADY_PUBLISHED = "This comment is already published and has no open report; nothing changed."
 
 
+def _lock_person_if_reached(conn: Connection, svc: Services, comment_id: int) -> None:
+    """Lock the comment's author with their accounts on the installation's other sites, in id order
+    (:func:`townhall.store.people.lock_person`), where the decision may change those: a strike that climbs the
+    ladder to a ban carries it there (the site's ``ban_scope = "installation"``), and approving a banned author's
+    comment may lift the ban, with its copies. Otherwise the author alone is locked, by ``lock_comment``: finding
+    the other accounts scans every account (no index serves the subject or the address across sites), which every
+    decision on a site-scoped installation paid for nothing (tests/dashboard/test_dashboard_decision_queries.py).
+    The state is read before any lock: a site-scoped ban taken meanwhile has no copies for an approval to lift."""
+    comment = content.get_comment(conn, comment_id)
+    author = people.get_account(conn, int(comment["account_id"])) if comment is not None else None
+    if author is None:
+        return
+    site = svc.site(str(author["site_id"]))
+    carried = site is not None and svc.policies.for_site(site).settings.enforcement.ban_scope == "installation"
+    if carried or author["state"] == AccountState.BANNED.value:
+        people.lock_person(conn, int(author["id"]))
+
+
 def decide_comment(svc: Services, actor: Actor, comment_id: int, *, approve: bool, reason: str = "",
                    expect_status: str | None = None, reported: bool = False) -> dict[str, Any]:
     """Approve or reject a comment. Two moderators acting at once: the first wins, the second gets 409
@@ -144,11 +162,9 @@ def decide_comment(svc: Services, actor: Actor, comment_id: int, *, approve: boo
         # The author's account is locked before the comment (the lock order, townhall.store.people.get_account):
         # approving lifts a strike, rejecting a held comment may count one, and the author's edit of the comment,
         # or an appeal's decision, locks the account first too; in the other order the two deadlocked. With the
-        # author's accounts on other sites, in id order (lock_person): a strike that climbs the ladder to a ban
-        # carries it there (ban_scope = "installation"), and approving may lift such a ban.
-        author = content.get_comment(conn, comment_id)
-        if author is not None:
-            people.lock_person(conn, int(author["account_id"]))
+        # author's accounts on other sites, in id order (lock_person), where the decision may change them
+        # (:func:`_lock_person_if_reached`).
+        _lock_person_if_reached(conn, svc, comment_id)
         row = content.lock_comment(conn, comment_id)
         if row is None:
             raise NotFound("No such comment.")

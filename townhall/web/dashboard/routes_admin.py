@@ -189,7 +189,8 @@ def site_update(request: Request, site_id: SafeStr, name: Annotated[SafeStr, For
                                allow_guests=allow_guests == "yes", origins=origins.split(),
                                auto_create_threads={"open": True, "registered": False}.get(threads))
     except Invalid as exc:
-        return _site_refused(request, exc, site_id, {"name": name, "allow_guests": allow_guests, "origins": origins})
+        return _site_refused(request, exc, site_id, {"name": name, "allow_guests": allow_guests, "origins": origins,
+                                                     "threads": threads})
     return done(request, {}, f"/admin/moderators?{urlencode({'saved': site_id})}#site-{quote(site_id, safe='')}")
 
 
