@@ -101,8 +101,9 @@ def test_the_import_report_prints_an_archives_ids_as_text(tmp_path: Path) -> Non
     archive = tmp_path / "disqus.xml"
     archive.write_text(_DISQUS, encoding="utf-8")
     runner = CliRunner(env={"TOWNHALL_POLICY": POLICY, "COLUMNS": "400"})
-    done = runner.invoke(build_cli(), ["import", "disqus", str(archive), "--dry-run",
-                                       "--db", f"sqlite:///{tmp_path / 'th.db'}"])
+    db = f"sqlite:///{tmp_path / 'th.db'}"
+    assert runner.invoke(build_cli(), ["migrate", "--db", db]).exit_code == 0  # a dry run reads an existing database
+    done = runner.invoke(build_cli(), ["import", "disqus", str(archive), "--dry-run", "--db", db])
     assert done.exit_code == 0, (done.output, done.exception)
     assert "<post dsq:id=[/]p[red]1>: kept published, policy would reject (f_word)" in done.stdout, done.stdout
 
