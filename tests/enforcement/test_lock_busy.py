@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.enforcement.test_lock_order import MOD, MOD2, ROUNDS, _race
+from tests.enforcement.test_lock_order import MOD, MOD2, _race
 from tests.enforcement.test_scope import _installation_policy, _site
 from tests.fixtures_app import auth
 from townhall.service.errors import DatabaseBusy
