@@ -113,6 +113,26 @@ def post(server: LiveServer, text: str, thread: str = THREAD, who: str = "alice"
     return int(r.json()["comment"]["id"])
 
 
+def relay_settled(app: Townhall, thread: str = THREAD) -> None:
+    """Wait until this process has been handed every event sent on the thread's channel so far. On PostgreSQL an
+    event reaches this process's watchers (the page cache among them) twice: at once when sent, and again when the
+    relay (LISTEN/NOTIFY) delivers it, which may be later; a marker sent now comes back after every earlier event."""
+    bus = app.services.events
+    marker = {"type": "test.settled", "nonce": time.monotonic_ns()}
+    seen: list[str] = []
+
+    def watch(site_id: str, thread_id: str, event: dict[str, Any]) -> None:
+        if event == marker:
+            seen.append(thread_id)
+
+    bus.watchers.append(watch)
+    try:
+        bus.publish(bus.channel(app.settings.default_site, thread), marker)
+        wait_for(lambda: len(seen) >= (2 if app.settings.database_url.startswith("postgresql") else 1))
+    finally:
+        bus.watchers.remove(watch)
+
+
 def subscribed(app: Townhall, n: int, thread: str = THREAD) -> None:
     bus = app.services.events
     wait_for(lambda: bus.subscriber_count(bus.channel(app.settings.default_site, thread)) == n)
