@@ -17,7 +17,7 @@ from townhall.service.history import recent_history_hit
 from townhall.service.article_urls import article_url, clean_title, site_origins
 from townhall.service.closing import closure
 from townhall.service.core import Services, as_utc, storable
-from townhall.service.enforcement import apply_strike
+from townhall.service.enforcement import apply_strike, bans_carried
 from townhall.service.errors import Conflict, Forbidden, Invalid, NotFound, RuleRejected, no_such_site
 from townhall.service.identity import Identity
 from townhall.service.render import rendered
@@ -150,16 +150,9 @@ def _lock_author(conn: Connection, svc: Services, ident: Identity, judged: Decis
     first, then the others as the ban reached them, deadlocked against it (tests/enforcement/test_lock_person.py).
     Under ``ban_scope = "site"`` no ban reaches them, and finding them scans every account: the author alone
     (tests/dashboard/test_dashboard_decision_queries.py)."""
-    if judged.verdict is Verdict.REJECT and judged.strike and _bans_carried(svc, ident.site_id):
+    if judged.verdict is Verdict.REJECT and judged.strike and bans_carried(svc, ident.site_id):
         people.lock_person(conn, ident.account_id)
     return acct.require_can_post(conn, svc, ident.account_id, lock=True)
-
-
-def _bans_carried(svc: Services, site_id: str) -> bool:
-    """Whether a ban on the site is carried to the same person's accounts on the installation's other sites
-    (its policy's ``ban_scope = "installation"``)."""
-    site = svc.site(site_id)
-    return site is not None and svc.policies.for_site(site).settings.enforcement.ban_scope == "installation"
 
 
 def _comment_text(text: Any) -> str:

@@ -91,6 +91,13 @@ def take_action(
     return action_id
 
 
+def bans_carried(svc: Services, site_id: str) -> bool:
+    """Whether a ban on the site is carried to the same person's accounts on the installation's other sites
+    (its policy's ``ban_scope = "installation"``): only then may a ban taken there change, and lock, those."""
+    site = svc.site(site_id)
+    return site is not None and svc.policies.for_site(site).settings.enforcement.ban_scope == "installation"
+
+
 def carry_bans_to(conn: Connection, svc: Services, account_id: int) -> list[int]:
     """A reader's first account on a site, made after a ban under ``ban_scope = "installation"`` on another site
     that shares its sign-in: the ban holds here too (its copy, as :func:`take_action` makes for accounts that

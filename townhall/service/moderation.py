@@ -7,7 +7,7 @@ from typing import Any, Mapping
 from sqlalchemy import Connection
 
 from townhall.service.core import Services, as_utc
-from townhall.service.enforcement import REPEAT_WINDOW, apply_strike, moderated_account, reverse
+from townhall.service.enforcement import REPEAT_WINDOW, apply_strike, bans_carried, moderated_account, reverse
 from townhall.service.errors import Conflict, Invalid, NotFound, no_such_site
 from townhall.service.identity import Actor
 from townhall.service.moderators import other_deciders, own_appeal, takers
@@ -138,9 +138,7 @@ def _lock_person_if_reached(conn: Connection, svc: Services, comment_id: int) ->
     author = people.get_account(conn, int(comment["account_id"])) if comment is not None else None
     if author is None:
         return
-    site = svc.site(str(author["site_id"]))
-    carried = site is not None and svc.policies.for_site(site).settings.enforcement.ban_scope == "installation"
-    if carried or author["state"] == AccountState.BANNED.value:
+    if bans_carried(svc, str(author["site_id"])) or author["state"] == AccountState.BANNED.value:
         people.lock_person(conn, int(author["id"]))
 
 
