@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -22,6 +23,17 @@ from tests.ops.conftest import POLICY
 def count_comments(app: Townhall) -> int:
     with app.services.db.read() as conn:
         return int(conn.execute(sa.text("SELECT COUNT(*) FROM comments")).scalar_one())
+
+
+def imported(app: Townhall) -> tuple[dict[str, Any], int]:
+    """The comments by their archive id (their row id, parent, depth and thread), and the number of imported
+    accounts: what a run killed half-way and run again must hold once each."""
+    with app.services.db.read() as conn:
+        rows = {str(r["external_id"]): r for r in conn.execute(sa.text(
+            "SELECT c.id, c.external_id, c.parent_id, c.depth, t.external_id AS thread FROM comments c "
+            "JOIN threads t ON t.id = c.thread_id")).mappings()}
+        accounts = int(conn.execute(sa.text("SELECT COUNT(*) FROM accounts WHERE subject LIKE 'import:%'")).scalar_one())
+    return rows, accounts
 
 
 def start(kind: str, path: Path, db_url: str, cwd: Path) -> subprocess.Popen[bytes]:

@@ -9,13 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from townhall.app import Townhall
 from townhall.service.importers import isso
 from townhall.service.importing import run_import
 from tests.ops.conftest import POLICY
-from tests.ops.import_runs import count_comments, kill_half_way, start
+from tests.ops.import_runs import count_comments, imported, kill_half_way, start
 from tests.ops.isso_schema import ISSO_TABLES
 
 THREADS, PER_THREAD = 4, 200  # 800 comments: batches of 200
@@ -51,11 +50,7 @@ def test_an_isso_import_killed_half_way_and_run_again_has_every_comment_once(app
         report = run_import(app.services, archive, "default")
     assert (report.comments_existing, report.comments_new) == (before, total - before)
     assert report.problems == []
-    with app.services.db.read() as conn:
-        rows = {str(r["external_id"]): r for r in conn.execute(sa.text(
-            "SELECT c.id, c.external_id, c.parent_id, c.depth, t.external_id AS thread FROM comments c "
-            "JOIN threads t ON t.id = c.thread_id")).mappings()}
-        accounts = conn.execute(sa.text("SELECT COUNT(*) FROM accounts WHERE subject LIKE 'import:%'")).scalar_one()
+    rows, accounts = imported(app)
     assert len(rows) == total and accounts == 10
     for t in range(THREADS):
         for n in range(PER_THREAD):

@@ -16,7 +16,7 @@ from townhall.policy.policyfile import Policy
 from townhall.service.importers import disqus, isso, wordpress
 from townhall.service.importing import run_import
 from tests.ops.conftest import POLICY
-from tests.ops.import_runs import count_comments, kill_half_way, start
+from tests.ops.import_runs import count_comments, imported, kill_half_way, start
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CAP = 1_000_000  # characters: the policy file's own upper bound for max_length
@@ -183,11 +183,7 @@ def test_a_wordpress_import_killed_half_way_and_run_again_has_every_comment_once
         report = run_import(app.services, archive, "default")
     assert (report.comments_existing, report.comments_new) == (before, total - before)
     assert report.problems == [] and report.accounts_new == 0  # the ten authors were made before the kill
-    with app.services.db.read() as conn:
-        rows = {str(r["external_id"]): r for r in conn.execute(sa.text(
-            "SELECT c.id, c.external_id, c.parent_id, c.depth, t.external_id AS thread FROM comments c "
-            "JOIN threads t ON t.id = c.thread_id")).mappings()}
-        accounts = conn.execute(sa.text("SELECT COUNT(*) FROM accounts WHERE subject LIKE 'import:%'")).scalar_one()
+    rows, accounts = imported(app)
     assert len(rows) == total and accounts == 10
     for i in range(ITEMS):
         for n in range(PER_ITEM):
